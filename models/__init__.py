@@ -1,0 +1,1 @@
+"""Reference models built with pygraphnn (ports of classic Lua Torch / nngraph models)."""

@@ -1,0 +1,32 @@
+"""pygraphnn: Lua Torch's nngraph on PyTorch.
+
+Declare a graph the nngraph way, get a real ``torch.nn.Module`` whose forward is
+generated straight-line code::
+
+    import pygraphnn as ng
+    from pygraphnn import nn
+
+    x = nn.Identity()()
+    y = x - nn.Linear(20, 10) - nn.Tanh()
+    g = nn.gModule([x], [y])
+    print(g.code)
+"""
+from .adapters import JustElement, JustTable, ModuleFromCriterion
+from .debug import set_debug
+from .errors import GraphError, GraphRuntimeError, LuaIdiomError
+from .gmodule import gModule
+from .graph import Graph, build_graph
+from .interpreter import interpret
+from .module import Criterion, Module, flatten_parameters
+from .naming import annotate_nodes
+from .node import Node, nest, node
+from .unroll import Unroll, clip_gradient_norm, clone_many_times, detach_state, g_cloneManyTimes, set_training
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Criterion", "Graph", "GraphError", "GraphRuntimeError", "JustElement", "JustTable",
+    "LuaIdiomError", "Module", "ModuleFromCriterion", "Node", "annotate_nodes", "build_graph",
+    "flatten_parameters", "gModule", "interpret", "nest", "node", "set_debug",
+    "Unroll", "clip_gradient_norm", "clone_many_times", "detach_state", "g_cloneManyTimes", "set_training",
+]

@@ -1,0 +1,6 @@
+"""``python -m pygraphnn ...``: the same as the ``pygraphnn`` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

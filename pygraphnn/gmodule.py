@@ -1,0 +1,143 @@
+"""gModule: a declared graph compiled to a real ``torch.nn.Module``.
+
+>>> x = nn.Identity()()
+>>> y = x - nn.Linear(20, 10) - nn.Tanh()
+>>> g = nn.gModule([x], [y])
+>>> print(g.code)        # the generated forward
+
+The forward is generated Python source, one statement per node (see
+:mod:`pygraphnn.codegen`); ``g.code`` shows it and tracebacks show its lines. The
+modules of the graph are registered as submodules in order of first use, so
+``parameters()``, ``state_dict()`` and ``getParameters()`` follow the declaration.
+"""
+from __future__ import annotations
+
+import itertools
+import linecache
+from typing import Any
+
+import torch
+
+from .codegen import Code, Namer, base_name, generate
+from .errors import GraphError, GraphRuntimeError
+from .graph import Graph, build_graph
+from .module import Module
+from .site import caller_site
+from .tables import describe
+
+_counter = itertools.count(1)
+
+
+def _check_inputs(inputs: Any, n: int) -> Any:
+    if len(inputs) != n:
+        how = "g(x) (a table input is one list)" if n == 1 else f"g(x1, ..., x{n}) or g([x1, ..., x{n}])"
+        raise GraphError(f"this gModule takes {n} input{'s' if n > 1 else ''}, got {len(inputs)}: pass {how}")
+    return inputs
+
+
+def _check_split(value: Any, n: int) -> Any:
+    if not isinstance(value, (list, tuple)) or len(value) != n:
+        got = f"a table of {len(value)} entries" if isinstance(value, (list, tuple)) else describe(value)
+        raise GraphError(f"split({n}) expects a table of {n} entries, got {got}")
+    return value
+
+
+class gModule(Module):  # noqa: N801 - nngraph's name
+    """A graph of modules from ``inputs`` to ``outputs`` (lists of nodes), compiled to code.
+
+    Call it the PyTorch way (``g(x)``, ``g(x1, x2)`` or ``g([x1, x2])``; one output is
+    returned bare, several as a list) or the Lua way (``g.forward(input)``,
+    ``g.backward(input, gradOutput)``).
+    """
+
+    def __init__(self, inputs: Any, outputs: Any, *, name: str | None = None, inline: bool = True):
+        super().__init__()
+        site = caller_site()
+        self.graph: Graph = build_graph(inputs, outputs, site)
+        self.site = site
+        self.name = name
+        self.inline = inline
+        # One attribute per distinct module (a shared module is registered once),
+        # recorded per node so that copies of the gModule stay consistent.
+        namer = Namer(set(dir(self)) | {"graph", "site", "name", "inline"})
+        attr_of_module: dict[int, str] = {}
+        self.module_attrs: list[str | None] = []
+        for n in self.graph.nodes:
+            if n.module is not None and id(n.module) not in attr_of_module:
+                attr_of_module[id(n.module)] = namer(base_name(n))
+                self.add_module(attr_of_module[id(n.module)], n.module)
+            self.module_attrs.append(attr_of_module.get(id(n.module)) if n.module is not None else None)
+        self.recompile()
+
+    # ----------------------------------------------------------- compilation
+    def recompile(self) -> None:
+        """Generate and compile the forward again (after adding hooks to submodules, say)."""
+        code = generate(self.graph, self.module_attrs, inline=self.inline)
+        filename = f"<pygraphnn gModule {self._label()} #{next(_counter)}>"
+        linecache.cache[filename] = (len(code.src), None, code.src.splitlines(True), filename)
+        env = {"torch": torch, "F": torch.nn.functional, "_fail": _fail,
+               "_check_inputs": _check_inputs, "_check_split": _check_split}
+        exec(compile(code.src, filename, "exec"), env)  # noqa: S102 - our own generated source
+        self.__dict__["_code"] = code
+        self.__dict__["_filename"] = filename
+        self.__dict__["_fwd"] = env["forward"]
+
+    @property
+    def code(self) -> str:
+        """The generated source of ``forward``."""
+        return self._code.src
+
+    def _label(self) -> str:
+        if self.name:
+            return self.name
+        names = [self.graph.nodes[i].name for i in self.graph.inputs + self.graph.outputs]
+        return "_".join(n for n in names if n) or "graph"
+
+    def forward(self, *inputs: Any) -> Any:
+        return self._fwd(self, *inputs)
+
+    def extra_repr(self) -> str:
+        return f"{len(self.graph.inputs)} inputs -> {len(self.graph.outputs)} outputs, {len(self.graph.nodes)} nodes"
+
+    def lua_label(self) -> str:
+        return f"nn.gModule({self.extra_repr()})"
+
+    # -------------------------------------------------------------- copying
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for key in ("_code", "_filename", "_fwd", "_lua_record"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self.recompile()
+
+
+def _fail(g: gModule, error: BaseException) -> None:
+    """Re-raise ``error`` naming the node whose generated line raised it."""
+    tb = error.__traceback__
+    frame = lineno = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == g._filename:
+            frame, lineno = tb.tb_frame, tb.tb_lineno
+        tb = tb.tb_next
+    if frame is None:
+        return
+    code: Code = g._code
+    idx = code.line_nodes.get(lineno)
+    if idx is None:
+        if isinstance(error, GraphError):
+            raise GraphRuntimeError(f"gModule {g._label()} (declared at {g.site}): {error}") from error
+        return
+    node = g.graph.nodes[idx]
+    args = [code.var_names[a] for a in node.args]
+    received = ", ".join(f"{a}: {describe(frame.f_locals.get(a))}" for a in args if a) or "-"
+    line = linecache.getline(g._filename, lineno).strip()
+    from . import debug
+    svg = debug.on_failure(g, node)
+    msg = (f"{node.describe()} failed in gModule {g._label()}: {type(error).__name__}: {error}\n"
+           f"  received: {received}\n  generated line {lineno}: {line}")
+    if svg:
+        msg += f"\n  graph with the failing node in red: {svg}"
+    raise GraphRuntimeError(msg) from error

@@ -1,0 +1,6 @@
+"""The Lua porting layer: reading what Lua Torch7 wrote and writing what it can read.
+
+``pygraphnn.lua.t7`` is the generic ``torch.save``/``torch.load`` serialization layer
+(tables, tensors, storages, torch objects); it knows nothing about what an ``nn`` or
+``nngraph`` class means.
+"""

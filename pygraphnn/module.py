@@ -1,0 +1,337 @@
+"""The base of every pygraphnn module: a ``torch.nn.Module`` that also speaks Lua nn.
+
+Two idioms share one object:
+
+* **PyTorch**: ``m(x)`` runs the module's ``forward``; autograd, ``torch.compile``,
+  ``torch.export``, ``state_dict`` and ``.to(device)`` behave as for any module.
+* **Lua**: ``m.forward(x)`` (called directly, as Lua's ``m:forward(x)``) records the
+  computation so that ``m.backward(x, gradOutput)`` can return ``gradInput`` and
+  accumulate parameter gradients, and ``getParameters()`` gives flat views.
+
+How one name serves both: torch always reaches ``forward`` through
+``Module.__call__`` (``_call_impl``). Subclasses write ``forward`` the torch way;
+the base class wraps it so that a call coming from ``_call_impl`` (or from a
+compiler) runs the plain computation, while a direct call takes the Lua path.
+Calling a module on nodes (or on nothing) declares a graph node instead.
+
+Lua names that collide with ``torch.nn.Module`` keep torch's meaning:
+``parameters()`` (Lua's is :meth:`luaParameters`), ``training`` (Lua's
+``:training()`` is ``.train()``), ``type()``.
+"""
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+import torch
+
+from .errors import GraphError, LuaIdiomError
+from .node import Node, declare, is_node_call
+from .site import caller_site
+from .tables import flatten, iter_tensors, map_structure, unflatten
+
+
+def _torch_callers() -> frozenset:
+    """Code objects through which torch itself calls ``forward`` (``Module.__call__``)."""
+    codes = {torch.nn.Module._call_impl.__code__, torch.nn.Module._slow_forward.__code__}
+    todo = list(codes)
+    while todo:  # closures defined inside them (the hooks path calls forward from one)
+        for const in todo.pop().co_consts:
+            if isinstance(const, types.CodeType):
+                codes.add(const)
+                todo.append(const)
+    return frozenset(codes)
+
+
+_TORCH_CALLERS = _torch_callers()
+_is_compiling = torch.compiler.is_compiling
+
+
+def _make_dispatcher(pure):
+    def forward(self, *args, **kwargs):
+        if _is_compiling():
+            return pure(self, *args, **kwargs)
+        if sys._getframe(1).f_code in _TORCH_CALLERS:
+            if args and type(args[0]) is torch.Tensor:
+                return pure(self, *args, **kwargs)
+            if is_node_call(args):
+                if kwargs:
+                    raise GraphError(f"keyword arguments are not supported when declaring a node "
+                                     f"(at {caller_site()})")
+                return declare(self, args, site=caller_site())
+            return pure(self, *args, **kwargs)
+        if is_node_call(args):
+            raise GraphError(f"{type(self).__name__}.forward() was given graph nodes at {caller_site()}; "
+                             f"call the module itself to declare a node: m(x), not m.forward(x).")
+        return self._lua_forward(*args, **kwargs)
+
+    # A code object of its own per class: dynamo caches compiled frames per code
+    # object, so sharing one across every module class would hit its recompile limit.
+    forward.__code__ = forward.__code__.replace(co_qualname=pure.__qualname__)
+    forward.__doc__ = pure.__doc__
+    forward.__name__ = "forward"
+    forward.__qualname__ = pure.__qualname__
+    forward.__wrapped__ = pure
+    forward._pygraphnn_dispatch = True
+    return forward
+
+
+def _leaf(t: torch.Tensor) -> torch.Tensor:
+    """A fresh autograd leaf sharing ``t``'s memory, so Lua's backward can reach it."""
+    if t.is_floating_point() or t.is_complex():
+        return t.detach().requires_grad_(True)
+    return t
+
+
+class _Record:
+    """What a Lua-style forward keeps for the backward that follows it (and, once a
+    backward ran, the gradOutput it received: diagrams show its sizes)."""
+
+    __slots__ = ("leaves", "output", "grad_output")
+
+    def __init__(self, leaves: Any, output: Any):
+        self.leaves = leaves
+        self.output = output
+        self.grad_output = None
+
+
+class Module(torch.nn.Module):
+    """Base class of pygraphnn modules (see the module docstring for the two idioms)."""
+
+    # Lua's state fields; instances overwrite them on a Lua-style forward/backward.
+    output: Any = None
+    gradInput: Any = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        pure = cls.__dict__.get("forward")
+        if pure is not None and not getattr(pure, "_pygraphnn_dispatch", False):
+            cls.forward = _make_dispatcher(pure)
+
+    # ------------------------------------------------------------ declaration
+    def __neg__(self) -> Node:
+        """``-nn.Linear(20, 10)``: an input node whose value goes through this module."""
+        return declare(self, (), site=caller_site())
+
+    def __rsub__(self, other: Any) -> Node:
+        """``[h1, h2] - nn.CAddTable()``."""
+        return declare(self, (other,), site=caller_site())
+
+    def __sub__(self, other: Any) -> Any:
+        raise GraphError(f"'{type(self).__name__}() - ...' at {caller_site()}: a chain must start from a "
+                         f"node; write -{type(self).__name__}(...) - ... or x - {type(self).__name__}(...).")
+
+    def lua_label(self) -> str:
+        """How Lua's ``tostring`` shows this module, e.g. ``nn.Linear(20 -> 10)``."""
+        extra = self.extra_repr()
+        return f"nn.{type(self).__name__}" + (f"({extra})" if extra else "")
+
+    # -------------------------------------------------------------- Lua idiom
+    def _lua_forward(self, input: Any) -> Any:
+        if not torch.is_grad_enabled():
+            self.__dict__["_lua_record"] = None
+            out = self(input)
+        else:
+            leaves = map_structure(_leaf, input)
+            out = self(leaves)
+            self.__dict__["_lua_record"] = _Record(leaves, out)
+        self.output = map_structure(torch.Tensor.detach, out)
+        return self.output
+
+    def updateOutput(self, input: Any) -> Any:  # noqa: N802 - Lua name
+        """Lua's ``updateOutput``: the same as a direct ``forward(input)``."""
+        return self._lua_forward(input)
+
+    def _record(self) -> _Record:
+        rec = self.__dict__.get("_lua_record")
+        if rec is None:
+            raise LuaIdiomError(
+                f"{self.lua_label()}: backward called without a recorded forward. Call "
+                f"m.forward(input) first (with gradients enabled; not under torch.no_grad()).")
+        return rec
+
+    def _lua_grads(self, gradOutput: Any, want_input: bool, want_params: bool):
+        rec = self._record()
+        rec.grad_output = gradOutput
+        outs = flatten(rec.output)
+        gouts = flatten(gradOutput)
+        if len(outs) != len(gouts):
+            raise LuaIdiomError(f"{self.lua_label()}: gradOutput has {len(gouts)} tensors but the "
+                                f"output has {len(outs)}")
+        pairs = [(o, g) for o, g in zip(outs, gouts) if o.requires_grad]
+        for o, g in pairs:
+            if o.shape != g.shape:
+                raise LuaIdiomError(f"{self.lua_label()}: gradOutput of shape {tuple(g.shape)} for an "
+                                    f"output of shape {tuple(o.shape)}")
+        leaves = [t for t in iter_tensors(rec.leaves) if t.requires_grad] if want_input else []
+        params = [p for p in self.parameters() if p.requires_grad] if want_params else []
+        targets = leaves + params
+        if pairs and targets:
+            grads = torch.autograd.grad([o for o, _ in pairs], targets, [g for _, g in pairs],
+                                        retain_graph=True, allow_unused=True)
+        else:
+            grads = [None] * len(targets)
+        gi = None
+        if want_input:
+            it = iter(grads[:len(leaves)])
+            gi = map_structure(lambda t: (next(it) if t.requires_grad else None), rec.leaves)
+            gi = _fill_zeros(gi, rec.leaves)
+        return gi, list(zip(params, grads[len(leaves):]))
+
+    def updateGradInput(self, input: Any, gradOutput: Any) -> Any:  # noqa: N802
+        """Lua's ``updateGradInput``: gradient w.r.t. the input of the last forward."""
+        gi, _ = self._lua_grads(gradOutput, True, False)
+        self.gradInput = gi
+        return gi
+
+    def accGradParameters(self, input: Any, gradOutput: Any, scale: float = 1.0) -> None:  # noqa: N802
+        """Lua's ``accGradParameters``: add ``scale`` times the parameter gradients to ``.grad``."""
+        _, pg = self._lua_grads(gradOutput, False, True)
+        _accumulate(pg, scale)
+
+    def backward(self, input: Any, gradOutput: Any, scale: float = 1.0) -> Any:
+        """Lua's ``backward``: returns gradInput and accumulates parameter gradients."""
+        gi, pg = self._lua_grads(gradOutput, True, True)
+        _accumulate(pg, scale)
+        self.gradInput = gi
+        return gi
+
+    def zeroGradParameters(self) -> None:  # noqa: N802
+        """Zero every parameter gradient in place (creating it if absent, as Lua has gradWeight)."""
+        with torch.no_grad():
+            for p in self.parameters():
+                if p.grad is None:
+                    p.grad = torch.zeros_like(p)
+                else:
+                    p.grad.zero_()
+
+    def updateParameters(self, learningRate: float) -> None:  # noqa: N802
+        """Plain SGD step: ``p -= learningRate * p.grad``."""
+        with torch.no_grad():
+            for p in self.parameters():
+                if p.grad is not None:
+                    p.add_(p.grad, alpha=-learningRate)
+
+    def luaParameters(self) -> tuple[list[torch.nn.Parameter], list[torch.Tensor]]:  # noqa: N802
+        """Lua's ``m:parameters()``: the list of parameters and the list of their gradients."""
+        params = list(self.parameters())
+        for p in params:
+            if p.grad is None:
+                p.grad = torch.zeros_like(p)
+        return params, [p.grad for p in params]
+
+    def getParameters(self) -> tuple[torch.Tensor, torch.Tensor]:  # noqa: N802
+        """One flat parameter tensor and one flat gradient tensor, as in Lua.
+
+        Every parameter (and its ``.grad``) becomes a view into them, so
+        ``flat.uniform_(-0.1, 0.1)`` initialises the whole network and an optimiser
+        stepping on ``flat`` with ``flatGrad`` updates every module. Call it after any
+        ``.to()``/``.double()``: a conversion gives parameters new memory (as in Lua).
+        Keep gradients with ``zeroGradParameters()`` or ``zero_grad(set_to_none=False)``:
+        setting ``.grad`` to None detaches it from ``flatGrad``.
+        """
+        return flatten_parameters(list(self.parameters()))
+
+    def evaluate(self) -> "Module":
+        """Lua's ``evaluate()``: the same as ``eval()``."""
+        return self.eval()
+
+    def clone(self, *share: str) -> "Module":
+        """Lua's ``clone(...)``: a deep copy; names in ``share`` (``'weight'``, ``'bias'``,
+        ``'gradWeight'``, ``'gradBias'``) stay shared with this module in every submodule."""
+        from .unroll import copy_module
+        twin = copy_module(self, share_parameters=False)
+        if share:
+            share_parameters(self, twin, share)
+        return twin
+
+
+def share_parameters(source: torch.nn.Module, target: torch.nn.Module, names: Any = None) -> None:
+    """Make ``target`` use ``source``'s Parameter objects (all of them, or those named)."""
+    names = {n.replace("gradWeight", "weight").replace("gradBias", "bias") for n in names} if names else None
+    for (_, ms), (_, mt) in zip(source.named_modules(remove_duplicate=False),
+                                target.named_modules(remove_duplicate=False)):
+        for pname, p in ms._parameters.items():
+            if p is not None and (names is None or pname in names):
+                mt._parameters[pname] = p
+
+
+def flatten_parameters(params: list[torch.nn.Parameter]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Re-home ``params`` (and their grads) as views of one flat tensor each."""
+    if not params:
+        return torch.empty(0), torch.empty(0)
+    kinds = {(p.dtype, p.device) for p in params}
+    if len(kinds) > 1:
+        raise LuaIdiomError(f"getParameters() needs all parameters of one dtype and device, found {sorted(map(str, kinds))}")
+    dtype, device = kinds.pop()
+    total = sum(p.numel() for p in params)
+    flat = torch.empty(total, dtype=dtype, device=device)
+    flat_grad = torch.zeros(total, dtype=dtype, device=device)
+    offset = 0
+    with torch.no_grad():
+        for p in params:
+            n = p.numel()
+            flat[offset:offset + n].copy_(p.reshape(-1))
+            if p.grad is not None:
+                flat_grad[offset:offset + n].copy_(p.grad.reshape(-1))
+            p.data = flat[offset:offset + n].view_as(p)
+            p.grad = flat_grad[offset:offset + n].view_as(p)
+            offset += n
+    return flat, flat_grad
+
+
+def _fill_zeros(grads: Any, like: Any) -> Any:
+    if isinstance(like, torch.Tensor):
+        return grads if grads is not None else torch.zeros_like(like)
+    if isinstance(like, (list, tuple)):
+        return [_fill_zeros(g, l) for g, l in zip(grads, like)]
+    return grads
+
+
+def _accumulate(pairs, scale: float) -> None:
+    with torch.no_grad():
+        for p, g in pairs:
+            if g is None:
+                continue
+            if p.grad is None:
+                p.grad = g * scale if scale != 1 else g.clone()
+            else:
+                p.grad.add_(g, alpha=scale)
+
+
+class Criterion(Module):
+    """Base of loss modules: ``crit(input, target)`` gives a 0-d tensor (PyTorch idiom);
+    ``crit.forward(input, target)`` gives a Python number and ``crit.backward(input,
+    target)`` the gradient w.r.t. ``input`` (Lua idiom). In a graph, ``crit([pred,
+    target])`` declares a ModuleFromCriterion node."""
+
+    def _as_graph_module(self) -> torch.nn.Module:
+        from .adapters import ModuleFromCriterion
+        return ModuleFromCriterion(self)
+
+    def _lua_forward(self, input: Any, target: Any = None) -> float:
+        if target is None:
+            raise LuaIdiomError(f"{self.lua_label()}.forward(input, target) needs a target")
+        if not torch.is_grad_enabled():
+            self.__dict__["_lua_record"] = None
+            self.output = float(self(input, target))
+            return self.output
+        leaves = map_structure(_leaf, input)
+        loss = self(leaves, target)
+        self.__dict__["_lua_record"] = _Record(leaves, loss)
+        self.output = float(loss.detach())
+        return self.output
+
+    def updateOutput(self, input: Any, target: Any = None) -> float:  # noqa: N802
+        return self._lua_forward(input, target)
+
+    def backward(self, input: Any, target: Any = None) -> Any:
+        """Lua's ``crit:backward(input, target)``: the gradient of the loss w.r.t. ``input``."""
+        rec = self._record()
+        gi, _ = self._lua_grads(torch.ones_like(rec.output), True, False)
+        self.gradInput = gi
+        return gi
+
+    def updateGradInput(self, input: Any, target: Any = None) -> Any:  # noqa: N802
+        return self.backward(input, target)

@@ -1,0 +1,16 @@
+"""Lua nn modules as ``torch.nn.Module`` subclasses, with Lua semantics.
+
+1-based dimensions and indices, Lua's batch-mode rules, tables as Python lists,
+Lua's default initialisation. Every module is callable on tensors (PyTorch
+idiom), on nodes (graph declaration) and through ``forward``/``backward`` (Lua idiom).
+"""
+from ..adapters import JustElement, JustTable, ModuleFromCriterion
+from ..gmodule import gModule
+from .containers import *  # noqa: F401,F403
+from .criterion import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .reduce import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
+from .simple import *  # noqa: F401,F403
+from .table import *  # noqa: F401,F403
