@@ -102,6 +102,27 @@ class gModule(Module):  # noqa: N801 - nngraph's name
     def lua_label(self) -> str:
         return f"nn.gModule({self.extra_repr()})"
 
+    # ------------------------------------------------------------- diagrams
+    @property
+    def fg(self):
+        """The forward graph as nngraph draws it (a ``networkx.DiGraph``): ``ng.dot(g.fg, ...)``."""
+        from .render import forward_graph
+        return forward_graph(self)
+
+    @property
+    def bg(self):
+        """The backward graph (the forward graph reversed), as nngraph's ``g.bg``."""
+        from .render import backward_graph
+        return backward_graph(self)
+
+    def _repr_svg_(self) -> str:
+        from .render import to_svg
+        return to_svg(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        from .render import mimebundle
+        return mimebundle(self)
+
     # -------------------------------------------------------------- copying
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

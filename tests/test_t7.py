@@ -368,6 +368,8 @@ def test_special_tensors_and_storages(mode):
         "same": x,
         "again": x,
         "nan": torch.tensor([float("nan")]),
+        "empty_storage_1": Storage(torch.empty(0)),
+        "empty_storage_2": Storage(torch.empty(0)),
     }
     out, _ = roundtrip(obj, mode)
     assert out.expanded.stride() == (1, 0) and torch.equal(out.expanded, obj["expanded"])
@@ -378,6 +380,7 @@ def test_special_tensors_and_storages(mode):
     assert out.view_of_storage.untyped_storage().data_ptr() == out.storage.tensor.untyped_storage().data_ptr()
     assert out.same is out.again
     assert math.isnan(out.nan.item())
+    assert out.empty_storage_1 is not out.empty_storage_2 and len(out.empty_storage_1) == 0
 
 
 @pytest.mark.parametrize("mode", ["binary", "ascii"])

@@ -574,7 +574,7 @@ class _BinarySource:
         self.pos = p + count * size
         if _BIG_ENDIAN_HOST:  # pragma: no cover
             t = _swap_bytes(t)
-        return t.to(etype.dtype, copy=True)
+        return t.clone() if file_dtype is etype.dtype else t.to(etype.dtype)
 
 
 _WS = b" \t\n\r\v\f"
