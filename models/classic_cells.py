@@ -40,7 +40,6 @@ an optional ``LogSoftMax``.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 import pygraphnn as ng
 from pygraphnn import nn
@@ -57,14 +56,16 @@ STATE: dict[str, tuple[str, ...]] = {
 
 
 class OneHot(ng.Module):
-    """char-rnn's ``util/OneHot.lua``: 1-based indices (a vector of n) -> ``n x size`` one-hot rows."""
+    """char-rnn's ``util/OneHot.lua``: 1-based indices (a vector of n) -> ``n x size`` one-hot rows,
+    picked from an identity matrix (a buffer, so ``.double()`` converts it as Lua's ``_eye``)."""
 
     def __init__(self, size: int):
         super().__init__()
         self.size = size
+        self.register_buffer("eye", torch.eye(size), persistent=False)
 
     def forward(self, input):
-        return F.one_hot(input.long() - 1, self.size).to(torch.get_default_dtype())
+        return self.eye[input.long() - 1]
 
     def extra_repr(self) -> str:
         return str(self.size)
@@ -168,6 +169,8 @@ def _cell(kind: str, input_size: int, rnn_size: int, output_size: int | None, na
     state = [nn.Identity()().annotate(name=f"prev_{s}") for s in STATE[kind]]
     next_state, h = _layer(kind, x, state, input_size, rnn_size, 1)
     outputs = list(next_state)
+    if kind == "peephole":       # h is not part of its state, but it is the cell's output
+        outputs.append(h)
     if output_size is not None:
         outputs.append(nn.Linear(rnn_size, output_size)(h).annotate(name="prediction"))
     return nn.gModule([x, *state], outputs, name=name)

@@ -140,3 +140,21 @@ def test_cuda():
     g = two_in_two_out().cuda()
     a, b = torch.randn(2, 4, device="cuda"), torch.randn(2, 5, device="cuda")
     assert g(a, b)[0].device.type == "cuda"
+
+
+def test_to_device_moves_parameters_and_runs():
+    g = two_in_two_out().to("meta")
+    assert all(p.device.type == "meta" for p in g.parameters())
+    out = g(torch.empty(2, 4, device="meta"), torch.empty(2, 5, device="meta"))
+    assert out[0].device.type == "meta" and out[0].shape == (2, 3)
+
+
+def test_dropout_follows_train_and_eval():
+    x = nn.Identity()()
+    g = nn.gModule([x], [nn.Dropout(0.5)(x)])
+    t = torch.ones(1000)
+    g.train()
+    y = g(t)
+    assert set(y.unique().tolist()) == {0.0, 2.0}          # Lua v2: scaled by 1/(1-p)
+    g.evaluate()
+    assert torch.equal(g(t), t)

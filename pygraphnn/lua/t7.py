@@ -306,6 +306,9 @@ class TorchObject:
     def keys(self):
         return self.state.keys() if isinstance(self.state, dict) else ()
 
+    def values(self):
+        return self.state.values() if isinstance(self.state, dict) else ()
+
     def items(self):
         return self.state.items() if isinstance(self.state, dict) else ()
 
@@ -347,6 +350,7 @@ _ELEM_TYPES = [
     _ElemType("Int", torch.int32, 4, "%d"),
     _ElemType("Long", torch.int64, 8, "%d"),
 ]
+_BY_DTYPE = {e.dtype: e for e in _ELEM_TYPES}
 _BIG_ENDIAN_HOST = sys.byteorder == "big"
 
 
@@ -356,7 +360,7 @@ def _swap_bytes(t):
     if size == 1:
         return t
     return t.contiguous().view(torch.uint8).view(-1, size).flip(1).contiguous().view(t.dtype).view(-1)
-_BY_DTYPE = {e.dtype: e for e in _ELEM_TYPES}
+
 
 #: class name -> dtype for every tensor class this module reads.
 TENSOR_CLASSES: dict[str, torch.dtype] = {}
@@ -506,7 +510,6 @@ class _BinarySource:
             raise ValueError("long_size must be 4 or 8")
         self.long_size = long_size
         self._long = _LONG8 if long_size == 8 else _INT
-        self._long_np = "<i8" if long_size == 8 else "<i4"
 
     def remaining(self):
         return self.n - self.pos
@@ -1078,12 +1081,9 @@ class _Writer:
                 gen = self._emit(child)
                 if gen is not None:
                     stack.append(gen)
-        except (TypeError, ValueError) as e:
-            if getattr(e, "_t7_path", False):
-                raise
-            err = type(e)(f"{e} (at {_format_path(self.path)})")
-            err._t7_path = True
-            raise err from None
+        except (TypeError, ValueError) as e:  # say where in the object it happened
+            cls = TypeError if isinstance(e, TypeError) else ValueError
+            raise cls(f"{e} (at {_format_path(self.path)})") from e
 
     def _new_ref(self, obj, tag):
         """Write ``tag`` and the reference index; True if ``obj`` was written before."""
@@ -1151,7 +1151,7 @@ class _Writer:
             return self._function(obj)
         if isinstance(obj, LuaKey):
             return self._emit(obj.obj)
-        raise TypeError(f"cannot save a {type(obj).__name__} in a .t7 file")
+        raise TypeError(f"cannot save a {type(obj).__name__!r} object in a .t7 file")
 
     def _pairs(self, items):
         path = self.path

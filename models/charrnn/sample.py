@@ -1,0 +1,74 @@
+"""char-rnn's ``sample.lua``: run a checkpoint one character at a time.
+
+``--primetext`` is fed first (and printed); without it the first character is drawn
+uniformly. Each next character is drawn from ``softmax(log_probs / temperature)``
+(``--greedy``, char-rnn's ``-sample 0``, takes the argmax instead). ``--seed`` seeds a
+private ``torch.Generator``, so a seed gives the same text every time.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import torch
+
+from .model import Config, build, init_state
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="checkpoint written by `train` (.pt)")
+    p.add_argument("--seed", type=int, default=123)
+    p.add_argument("--greedy", action="store_true", help="argmax at each step (char-rnn's -sample 0)")
+    p.add_argument("--primetext", default="", help="text fed to the network before sampling")
+    p.add_argument("--length", type=int, default=2000, help="number of characters to sample")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--threads", type=int, default=1)
+
+
+def load(path: str):
+    """``(net, cfg, vocab)`` from a checkpoint, the net in evaluation mode."""
+    ck = torch.load(path, map_location="cpu", weights_only=True)
+    cfg = Config(**ck["config"])
+    net = build(cfg, len(ck["vocab"]))
+    net.load_state_dict(ck["state_dict"])
+    net.eval()
+    return net, cfg, ck["vocab"]
+
+
+@torch.no_grad()
+def sample(net, cfg: Config, vocab: dict[str, int], length: int, *, primetext: str = "",
+           temperature: float = 1.0, greedy: bool = False, seed: int = 123) -> str:
+    """``primetext`` followed by ``length`` sampled characters."""
+    if temperature <= 0 and not greedy:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    ivocab = {i: c for c, i in vocab.items()}
+    gen = torch.Generator().manual_seed(seed)
+    state = init_state(cfg, 1)
+    log_probs = None
+    for ch in primetext:
+        if ch not in vocab:
+            raise ValueError(f"primetext character {ch!r} is not in the model's vocabulary")
+        out = net(torch.tensor([vocab[ch]]), *state)
+        state, log_probs = out[:-1], out[-1]
+    chars = []
+    for _ in range(length):
+        if log_probs is None:
+            nxt = int(torch.randint(1, len(vocab) + 1, (1,), generator=gen))
+        elif greedy:
+            nxt = int(log_probs[0].argmax()) + 1
+        else:
+            probs = torch.softmax(log_probs[0].double() / temperature, 0)
+            nxt = int(torch.multinomial(probs, 1, generator=gen)) + 1
+        chars.append(ivocab[nxt])
+        out = net(torch.tensor([nxt]), *state)
+        state, log_probs = out[:-1], out[-1]
+    return primetext + "".join(chars)
+
+
+def main(args: argparse.Namespace) -> str:
+    torch.set_num_threads(args.threads)
+    net, cfg, vocab = load(args.model)
+    text = sample(net, cfg, vocab, args.length, primetext=args.primetext,
+                  temperature=args.temperature, greedy=args.greedy, seed=args.seed)
+    sys.stdout.write(text + "\n")
+    return text

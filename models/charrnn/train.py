@@ -1,0 +1,173 @@
+"""char-rnn's ``train.lua``: truncated BPTT over ``seq_length`` steps of a compiled one-step graph.
+
+What follows char-rnn exactly: defaults (2 x 128 LSTM, seq 50, batch 50, RMSProp lr 2e-3 with
+``alpha = decay_rate = 0.95`` and ``epsilon = 1e-8`` as ``optim.rmsprop``, lr x 0.97 at the end of
+every epoch from epoch 10 on, 95/5 split, seed 123); init uniform(-0.08, 0.08) with LSTM
+forget-gate biases at 1; the state carried from one batch to the next; the gradient is the
+*sum* over time steps of the per-step batch-mean losses (char-rnn does not divide it by
+``seq_length``) and is clipped **element-wise** to ``[-grad_clip, grad_clip]``
+(``grad_params:clamp``, not a norm); training stops if the loss explodes (> 3 x the first).
+Differences: validation is evaluated every ``eval_val_every`` iterations *and* at the end of
+every epoch (``--eval_val_every 0``: only at epoch ends), ``--max_minutes`` stops early, and
+checkpoints are ``torch.save`` files (``.pt``), not ``.t7``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+
+from pygraphnn import nn
+from . import data as chardata
+from .model import MODELS, Config, build, charrnn_init, init_state
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", default=str(chardata.default_input()),
+                   help="text file to train on (default: $PYGRAPHNN_DATA/tinyshakespeare/input.txt)")
+    p.add_argument("--model", default="lstm", choices=MODELS)
+    p.add_argument("--rnn_size", type=int, default=128)
+    p.add_argument("--num_layers", type=int, default=2)
+    p.add_argument("--dropout", type=float, default=0.0, help="dropout after each RNN layer (0 = none)")
+    p.add_argument("--learning_rate", type=float, default=2e-3)
+    p.add_argument("--learning_rate_decay", type=float, default=0.97)
+    p.add_argument("--learning_rate_decay_after", type=float, default=10, help="in epochs")
+    p.add_argument("--decay_rate", type=float, default=0.95, help="RMSProp's alpha")
+    p.add_argument("--seq_length", type=int, default=50)
+    p.add_argument("--batch_size", type=int, default=50)
+    p.add_argument("--max_epochs", type=float, default=50)
+    p.add_argument("--max_minutes", type=float, default=None, help="stop (evaluate, save) after this long")
+    p.add_argument("--grad_clip", type=float, default=5.0, help="element-wise gradient clip")
+    p.add_argument("--train_frac", type=float, default=0.95)
+    p.add_argument("--val_frac", type=float, default=0.05)
+    p.add_argument("--seed", type=int, default=123)
+    p.add_argument("--print_every", type=int, default=10)
+    p.add_argument("--eval_val_every", type=int, default=1000,
+                   help="iterations between validation runs (also run at every epoch end); 0: epoch ends only")
+    p.add_argument("--checkpoint_dir", default="cv")
+    p.add_argument("--savefile", default=None, help="checkpoint name stem (default: the model name)")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+
+
+@torch.no_grad()
+def eval_split(net, cfg: Config, loader, split: int, max_batches: int | None = None) -> float:
+    """Mean per-character NLL over a split, the state carried across its batches (``eval_split``)."""
+    n = loader.split_sizes[split] if max_batches is None else min(max_batches, loader.split_sizes[split])
+    loader.reset_batch_pointer(split)
+    net.eval()
+    state = init_state(cfg, loader.batch_size)
+    crit = nn.ClassNLLCriterion()
+    total = 0.0
+    for _ in range(n):
+        x, y = loader.next_batch(split)
+        preds = []
+        for t in range(loader.seq_length):
+            out = net(x[:, t], *state)
+            state, pred = out[:-1], out[-1]
+            preds.append(pred)
+        total += float(crit(torch.cat(preds), y.t().reshape(-1)))
+    net.train()
+    return total / max(n, 1)
+
+
+def save_checkpoint(path: Path, net, cfg: Config, loader, opt: dict, history: dict) -> None:
+    torch.save({"state_dict": net.state_dict(), "config": cfg.asdict(), "vocab": loader.vocab_mapping,
+                "opt": opt, "history": history}, path)
+
+
+def train(args: argparse.Namespace) -> dict:
+    """Run a training; returns the history (losses, validation losses, timings, checkpoint paths)."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    test_frac = max(0.0, 1 - (args.train_frac + args.val_frac))
+    loader = chardata.CharSplitLMMinibatchLoader(args.data, args.batch_size, args.seq_length,
+                                                 (args.train_frac, args.val_frac, test_frac), verbose=True)
+    cfg = Config(args.model, args.rnn_size, args.num_layers, args.dropout)
+    net = build(cfg, loader.vocab_size)
+    charrnn_init(net, cfg)
+    n_params = sum(p.numel() for p in net.parameters())
+    print(f"creating an {cfg.model} with {cfg.num_layers} layers; number of parameters in the model: {n_params}")
+    optimizer = torch.optim.RMSprop(net.parameters(), lr=args.learning_rate, alpha=args.decay_rate, eps=1e-8)
+    crit = nn.ClassNLLCriterion()
+    ckdir = Path(args.checkpoint_dir)
+    ckdir.mkdir(parents=True, exist_ok=True)
+    stem = args.savefile or cfg.model
+    history = {"train_losses": [], "val_losses": [], "n_params": n_params, "checkpoints": [],
+               "vocab_size": loader.vocab_size, "ntrain": loader.ntrain, "nval": loader.nval}
+    opt = {k: v for k, v in vars(args).items() if k != "func"}
+
+    iterations = int(args.max_epochs * loader.ntrain)
+    state = init_state(cfg, args.batch_size)
+    loss0 = None
+    start = time.perf_counter()
+    train_time = 0.0
+    T = args.seq_length
+    i = 0
+
+    def evaluate_and_save(i: int, epoch: float) -> None:
+        t0 = time.perf_counter()
+        val = eval_split(net, cfg, loader, chardata.VAL)
+        history["val_losses"].append({"iteration": i, "epoch": epoch, "val_loss": val,
+                                      "minutes": (time.perf_counter() - start) / 60})
+        path = ckdir / f"lm_{stem}_epoch{epoch:.2f}_{val:.4f}.pt"
+        save_checkpoint(path, net, cfg, loader, opt, history)
+        save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history)
+        history["checkpoints"].append(str(path))
+        print(f"validation loss {val:.4f} at epoch {epoch:.2f} ({time.perf_counter() - t0:.1f}s); "
+              f"saved {path}", flush=True)
+
+    for i in range(1, iterations + 1):
+        epoch = i / loader.ntrain
+        t0 = time.perf_counter()
+        x, y = loader.next_batch(chardata.TRAIN)
+        preds = []
+        for t in range(T):
+            out = net(x[:, t], *state)
+            state, pred = out[:-1], out[-1]
+            preds.append(pred)
+        loss = crit(torch.cat(preds), y.t().reshape(-1))   # mean over T x B = sum_t(mean_b) / T
+        optimizer.zero_grad(set_to_none=False)
+        (loss * T).backward()
+        state = [s.detach() for s in state]
+        grads = [p.grad for p in net.parameters()]
+        grad_norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+        for g in grads:
+            g.clamp_(-args.grad_clip, args.grad_clip)
+        optimizer.step()
+        dt = time.perf_counter() - t0
+        train_time += dt
+        train_loss = loss.item()
+        history["train_losses"].append(train_loss)
+
+        if i % loader.ntrain == 0 and args.learning_rate_decay < 1 and epoch >= args.learning_rate_decay_after:
+            for group in optimizer.param_groups:
+                group["lr"] *= args.learning_rate_decay
+            print(f"decayed learning rate by a factor {args.learning_rate_decay} to {optimizer.param_groups[0]['lr']:g}")
+        if i % args.print_every == 0:
+            print(f"{i}/{iterations} (epoch {epoch:.3f}), train_loss = {train_loss:6.4f}, "
+                  f"grad norm = {grad_norm:6.4e}, time/batch = {dt:.4f}s, "
+                  f"{args.batch_size * T / dt:,.0f} chars/s", flush=True)
+        out_of_time = args.max_minutes is not None and time.perf_counter() - start > 60 * args.max_minutes
+        if ((args.eval_val_every and i % args.eval_val_every == 0) or i % loader.ntrain == 0
+                or i == iterations or out_of_time):
+            evaluate_and_save(i, epoch)
+        if not math.isfinite(train_loss):
+            print("loss is NaN. This usually indicates a bug.")
+            break
+        loss0 = loss0 if loss0 is not None else train_loss
+        if train_loss > loss0 * 3:
+            print("loss is exploding, aborting.")
+            break
+        if out_of_time:
+            print(f"stopping after {args.max_minutes} minutes (--max_minutes)")
+            break
+    history["iterations"] = i
+    history["train_seconds"] = train_time
+    history["chars_per_second"] = i * args.batch_size * T / train_time if train_time else None
+    (ckdir / f"{stem}_history.json").write_text(json.dumps(history, indent=1))
+    print(f"{i} iterations, {train_time:.0f}s training: {history['chars_per_second']:,.0f} chars/s")
+    return history

@@ -1,0 +1,463 @@
+"""Training the PTB language model: ``main.lua``'s loop with two interchangeable trainers.
+
+* :class:`LuaTrainer` -- the tutorial's idiom, kept faithful: ``T`` clones of the core
+  network (``ng.clone_many_times``), ``fp`` runs ``clones[i].forward({x, y, s[i-1]})`` for
+  ``i = 1..T``, ``bp`` runs ``clones[i].backward({x, y, s}, {derr, ds})`` for ``i = T..1``,
+  with ``model.s``, ``model.ds`` and ``model.start_s`` as in ``main.lua``; then the shrink
+  factor and ``paramx:add(paramdx:mul(-lr))`` on the flat parameters.
+* :class:`TorchTrainer` -- the PyTorch idiom: the same core network called ``T`` times
+  (autograd records the unrolled graph), ``loss.backward()``, the same clipping and the
+  same SGD on the same flat parameters.
+
+For the same seed both give the same numbers (``tests/test_ptb_model.py`` checks it to
+1e-10 in float64, dropout included: both draw the masks in the same order with the
+same ``bernoulli_`` calls).
+
+The driver (:class:`Session`) is ``main()``: ``epoch_size = floor(rows / T)`` steps an
+epoch, validation perplexity after each epoch, lr divided by ``decay`` after epochs past
+``max_epoch``, test perplexity at the end (one token at a time over the whole test
+stream, as ``run_test``). What ``main.lua`` does and is easy to miss, reproduced here:
+``run_valid`` leaves ``start_s`` at the state reached at the end of the validation set,
+and training goes on from it; a wrap to the start of the training data keeps the carried
+state (``fp`` copies ``start_s`` before ``reset_state`` zeroes it).
+
+Checkpoints (``Session.save``) are written atomically after every epoch and hold the
+flat parameters, the schedule, the data position, ``start_s``, the perplexity window and
+the RNG state, so ``--resume`` continues exactly as if the run had not stopped.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+import pygraphnn as ng
+from models.ptb.model import CONFIGS, Config, create_network, zero_state
+
+__all__ = ["DataState", "LuaTrainer", "TorchTrainer", "TRAINERS", "Session", "RunOptions",
+           "load_data", "load_checkpoint", "network_from_checkpoint", "CHECKPOINT_NAME"]
+
+CHECKPOINT_NAME = "last.pt"
+FORMAT = "pygraphnn-ptb-1"
+
+
+def _replace_table(to: list[torch.Tensor], frm: list[torch.Tensor]) -> None:
+    """``g_replace_table``: copy ``frm[d]`` into ``to[d]`` in place."""
+    assert len(to) == len(frm)
+    for a, b in zip(to, frm):
+        a.copy_(b)
+
+
+@dataclass
+class DataState:
+    """``state_train`` / ``state_valid`` / ``state_test``: a ``rows x batch`` matrix of
+    1-BASED ids and the position ``pos`` (0-based here; Lua's was 1-based)."""
+
+    data: torch.Tensor
+    pos: int = 0
+
+
+class _Trainer:
+    """What both trainers share: the flat parameters, ``start_s`` and ``reset_state``."""
+
+    def __init__(self, core: torch.nn.Module, cfg: Config):
+        self.core = core
+        self.cfg = cfg
+        self.T = cfg.seq_length
+        self.lr = cfg.lr
+        self.norm_dw = 0.0
+        dtype = next(core.parameters()).dtype
+        self.paramx, self.paramdx = core.getParameters()
+        self.start_s = zero_state(cfg, dtype=dtype)
+
+    def reset_state(self, state: DataState) -> None:
+        state.pos = 0
+        for t in self.start_s:
+            t.zero_()
+
+    def _sgd(self) -> None:
+        """Clip by norm (shrink factor), then ``paramx:add(paramdx:mul(-lr))``."""
+        self.norm_dw = ng.clip_gradient_norm(self.paramdx, self.cfg.max_grad_norm)
+        self.paramx.add_(self.paramdx.mul_(-self.lr))
+
+    def set_batch_size(self, batch_size: int) -> None:
+        """Resize ``start_s`` (and any buffers) for another batch size (zeros)."""
+        dtype = self.start_s[0].dtype
+        self.start_s = zero_state(self.cfg, batch_size, dtype)
+
+    # the three things the driver asks for
+    def train_step(self, state: DataState) -> float:
+        raise NotImplementedError
+
+    def run_valid(self, state: DataState, limit: int | None = None) -> float:
+        raise NotImplementedError
+
+    def run_test(self, state: DataState, limit: int | None = None) -> float:
+        raise NotImplementedError
+
+
+class LuaTrainer(_Trainer):
+    """``main.lua``'s ``setup``/``fp``/``bp``/``run_valid``/``run_test``, clone by clone."""
+
+    def __init__(self, core: torch.nn.Module, cfg: Config):
+        super().__init__(core, cfg)
+        self._setup(cfg.batch_size)
+        self.rnns = ng.clone_many_times(core, self.T)
+
+    def _setup(self, batch_size: int) -> None:
+        dtype = self.paramx.dtype
+        self.s = [zero_state(self.cfg, batch_size, dtype) for _ in range(self.T + 1)]
+        self.ds = zero_state(self.cfg, batch_size, dtype)
+        self.err = torch.zeros(self.T, dtype=torch.float64)
+
+    def set_batch_size(self, batch_size: int) -> None:
+        super().set_batch_size(batch_size)
+        self._setup(batch_size)
+
+    def fp(self, state: DataState) -> float:
+        _replace_table(self.s[0], self.start_s)
+        if state.pos + self.T >= state.data.shape[0]:   # Lua: pos + T > size (pos 1-based)
+            self.reset_state(state)
+        for i in range(1, self.T + 1):
+            x = state.data[state.pos]
+            y = state.data[state.pos + 1]
+            err, self.s[i] = self.rnns[i - 1].forward([x, y, self.s[i - 1]])
+            self.err[i - 1] = float(err)
+            state.pos += 1
+        _replace_table(self.start_s, self.s[self.T])
+        return float(self.err.mean())
+
+    def bp(self, state: DataState) -> None:
+        self.paramdx.zero_()
+        for d in self.ds:
+            d.zero_()
+        derr = torch.ones(1, dtype=self.paramx.dtype)
+        for i in range(self.T, 0, -1):
+            state.pos -= 1
+            x = state.data[state.pos]
+            y = state.data[state.pos + 1]
+            tmp = self.rnns[i - 1].backward([x, y, self.s[i - 1]], [derr, self.ds])[2]
+            _replace_table(self.ds, tmp)
+        state.pos += self.T
+        self._sgd()
+
+    def train_step(self, state: DataState) -> float:
+        perp = self.fp(state)
+        self.bp(state)
+        return perp
+
+    def run_valid(self, state: DataState, limit: int | None = None) -> float:
+        self.reset_state(state)
+        ng.set_training(self.rnns, False)          # g_disable_dropout
+        n = (state.data.shape[0] - 1) // self.T
+        if limit is not None:
+            n = min(n, limit)
+        perp = 0.0
+        with torch.no_grad():
+            for _ in range(n):
+                perp += self.fp(state)
+        ng.set_training(self.rnns, True)
+        return math.exp(perp / n)
+
+    def run_test(self, state: DataState, limit: int | None = None) -> float:
+        self.reset_state(state)
+        ng.set_training(self.rnns, False)
+        n = state.data.shape[0] if limit is None else min(limit + 1, state.data.shape[0])
+        perp = 0.0
+        _replace_table(self.s[0], self.start_s)
+        with torch.no_grad():
+            for i in range(n - 1):
+                x = state.data[i]
+                y = state.data[i + 1]
+                err, self.s[1] = self.rnns[0].forward([x, y, self.s[0]])
+                perp += float(err)
+                _replace_table(self.s[0], self.s[1])
+        ng.set_training(self.rnns, True)
+        return math.exp(perp / (n - 1))
+
+
+class TorchTrainer(_Trainer):
+    """The PyTorch idiom: call the core network ``T`` times, ``loss.backward()``.
+
+    The loss is the *sum* over the ``T`` steps of the per-step mean error: what the
+    clones' ``backward`` with ``derr = 1`` at every step computes in ``main.lua``.
+    """
+
+    def _window(self, state: DataState) -> tuple[torch.Tensor, torch.Tensor]:
+        if state.pos + self.T >= state.data.shape[0]:
+            state.pos = 0       # reset_state after start_s was read: the carried state stays
+        x = state.data[state.pos:state.pos + self.T]
+        y = state.data[state.pos + 1:state.pos + self.T + 1]
+        state.pos += self.T
+        return x, y
+
+    def _unroll(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        core, s = self.core, self.start_s
+        errs = []
+        for t in range(x.shape[0]):
+            err, s = core(x[t], y[t], s)
+            errs.append(err)
+        self.start_s = [t.detach() for t in s]
+        return torch.cat(errs)
+
+    def train_step(self, state: DataState) -> float:
+        x, y = self._window(state)
+        errs = self._unroll(x, y)
+        loss = errs.sum()
+        self.paramdx.zero_()
+        loss.backward()
+        self._sgd()
+        return loss.item() / self.T
+
+    def run_valid(self, state: DataState, limit: int | None = None) -> float:
+        self.reset_state(state)
+        self.core.eval()
+        n = (state.data.shape[0] - 1) // self.T
+        if limit is not None:
+            n = min(n, limit)
+        perp = 0.0
+        with torch.no_grad():
+            for _ in range(n):
+                perp += float(self._unroll(*self._window(state)).mean())
+        self.core.train()
+        return math.exp(perp / n)
+
+    def run_test(self, state: DataState, limit: int | None = None) -> float:
+        self.reset_state(state)
+        self.core.eval()
+        n = state.data.shape[0] if limit is None else min(limit + 1, state.data.shape[0])
+        errs = []
+        s = self.start_s
+        with torch.no_grad():
+            for i in range(n - 1):
+                err, s = self.core(state.data[i], state.data[i + 1], s)
+                errs.append(err)
+        self.start_s = list(s)
+        self.core.train()
+        return math.exp(float(torch.cat(errs).double().sum()) / (n - 1))
+
+
+TRAINERS: dict[str, type[_Trainer]] = {"lua": LuaTrainer, "torch": TorchTrainer}
+
+
+# --------------------------------------------------------------------------- data
+
+def load_data(level: str, batch_size: int, data_dir: str | os.PathLike | None = None):
+    """``(vocab, {'train', 'valid', 'test'} matrices of 1-based ids)`` as ``main.lua`` builds them."""
+    from models.ptb import data as ptb
+    corpus = ptb.load_word_corpus(data_dir) if level == "word" else ptb.load_char_corpus(data_dir)
+    mats = ptb.tutorial_batches(corpus, batch_size)
+    return corpus.vocab, {k: (v + 1).contiguous() for k, v in mats.items()}   # Lua's ids
+
+
+# --------------------------------------------------------------------------- driver
+
+@dataclass
+class RunOptions:
+    """How a run is driven (not the model's hyper-parameters)."""
+
+    level: str = "word"
+    trainer: str = "torch"
+    dtype: str = "float32"
+    max_epochs: int | None = None          # overrides cfg.max_max_epoch
+    epoch_size_limit: int | None = None    # steps an epoch (smoke runs)
+    valid_limit: int | None = None         # validation windows
+    test_limit: int | None = None          # test tokens (None: all)
+    skip_test: bool = False
+    log_every: int | None = None           # steps; default: a tenth of an epoch
+    checkpoint_dir: str | None = None
+
+
+@dataclass
+class Progress:
+    """The schedule and data position: what ``--resume`` restores."""
+
+    step: int = 0
+    lr: float = 1.0
+    train_pos: int = 0
+    perps: list[float] | None = None
+    valid_perplexities: list[float] = field(default_factory=list)
+    train_seconds: float = 0.0
+
+
+def _bits(ppl: float) -> float:
+    return math.log2(ppl)
+
+
+class Session:
+    """``main()`` of ``main.lua``: the epoch loop, logging, validation, decay, checkpoints, test."""
+
+    def __init__(self, cfg: Config, vocab: Any, data: dict[str, torch.Tensor], opts: RunOptions,
+                 *, config_name: str = "custom", log: Callable[[str], None] | None = None,
+                 checkpoint: dict | None = None):
+        self.cfg, self.vocab, self.opts, self.config_name = cfg, vocab, opts, config_name
+        self.log = log or (lambda line: print(line, flush=True))
+        dtype = getattr(torch, opts.dtype)
+        self.core = create_network(cfg, len(vocab), dtype=dtype)
+        if checkpoint is not None:
+            self.core.getParameters()[0].copy_(checkpoint["params"])
+        self.trainer = TRAINERS[opts.trainer](self.core, cfg)
+        self.states = {k: DataState(v) for k, v in data.items()}
+        rows = data["train"].shape[0]
+        self.epoch_size = rows // cfg.seq_length
+        if opts.epoch_size_limit:
+            self.epoch_size = min(self.epoch_size, opts.epoch_size_limit)
+        self.max_epochs = opts.max_epochs or cfg.max_max_epoch
+        self.progress = Progress(lr=cfg.lr)
+        if checkpoint is not None:
+            self._restore(checkpoint)
+        self.trainer.lr = self.progress.lr
+
+    # ------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict:
+        return {
+            "format": FORMAT,
+            "config": asdict(self.cfg),
+            "config_name": self.config_name,
+            "level": self.opts.level,
+            "dtype": self.opts.dtype,
+            "vocab": list(self.vocab.itos),
+            "params": self.trainer.paramx.detach().clone(),
+            "start_s": [t.clone() for t in self.trainer.start_s],
+            "progress": asdict(self.progress),
+            "epoch_size": self.epoch_size,
+            "max_epochs": self.max_epochs,
+            "rng_state": torch.get_rng_state(),
+        }
+
+    def _restore(self, ck: dict) -> None:
+        self.progress = Progress(**ck["progress"])
+        if ck["epoch_size"] != self.epoch_size:
+            self.log(f"note: checkpoint epoch size {ck['epoch_size']} kept (this run asked for {self.epoch_size})")
+            self.epoch_size = ck["epoch_size"]
+        if self.opts.max_epochs is None:
+            self.max_epochs = ck["max_epochs"]
+        _replace_table(self.trainer.start_s, ck["start_s"])
+        self.states["train"].pos = self.progress.train_pos
+        torch.set_rng_state(ck["rng_state"])
+
+    def save(self) -> Path | None:
+        """Write ``<checkpoint_dir>/last.pt`` atomically (temporary file, then rename)."""
+        if not self.opts.checkpoint_dir:
+            return None
+        d = Path(self.opts.checkpoint_dir)
+        d.mkdir(parents=True, exist_ok=True)
+        target = d / CHECKPOINT_NAME
+        fd, tmp = tempfile.mkstemp(prefix=".last.", suffix=".tmp", dir=d)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                torch.save(self.state_dict(), f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    # ------------------------------------------------------------------- loop
+    def _unit(self) -> str:
+        return "char" if self.opts.level == "char" else "word"
+
+    def _ppl_text(self, ppl: float) -> str:
+        text = f"{ppl:.3f}"
+        if self.opts.level == "char":
+            text += f" ({_bits(ppl):.4f} bits per character)"
+        return text
+
+    def run(self) -> dict:
+        """Train to ``max_epochs`` (from where a checkpoint left off), then test."""
+        cfg, tr, pr = self.cfg, self.trainer, self.progress
+        state = self.states["train"]
+        words_per_step = cfg.seq_length * cfg.batch_size
+        log_every = self.opts.log_every or max(1, round(self.epoch_size / 10))
+        total_steps = self.epoch_size * self.max_epochs
+        perps = torch.tensor(pr.perps, dtype=torch.float64) if pr.perps else None
+        self.log(f"{self.config_name} config ({self.opts.level} level, {self.opts.trainer} trainer, "
+                 f"{self.opts.dtype}): {cfg}")
+        self.log(f"{sum(p.numel() for p in self.core.parameters())} parameters; vocabulary {len(self.vocab)}; "
+                 f"{self.epoch_size} steps an epoch of {words_per_step} {self._unit()}s; {self.max_epochs} epochs")
+        start = time.perf_counter()
+        start_step = pr.step
+        while pr.step < total_steps:
+            perp = tr.train_step(state)
+            if perps is None:
+                perps = torch.full((self.epoch_size,), perp, dtype=torch.float64)
+            perps[pr.step % self.epoch_size] = perp
+            pr.step += 1
+            if not math.isfinite(perp):
+                raise FloatingPointError(f"training diverged at step {pr.step} (mean error {perp})")
+            if pr.step % log_every == 0:
+                elapsed = time.perf_counter() - start
+                rate = (pr.step - start_step) / elapsed
+                eta = (total_steps - pr.step) / rate
+                self.log(f"epoch = {pr.step / self.epoch_size:.3f}, train perp. = "
+                         f"{math.exp(float(perps.mean())):.3f}, {self._unit()}s/s = "
+                         f"{rate * words_per_step:.0f}, dw:norm() = {tr.norm_dw:.3f}, lr = {tr.lr:.3f}, "
+                         f"elapsed = {(pr.train_seconds + elapsed) / 60:.1f} min, ETA = {eta / 60:.1f} min")
+            if pr.step % self.epoch_size == 0:
+                pr.train_seconds += time.perf_counter() - start
+                epoch = pr.step // self.epoch_size
+                ppl = tr.run_valid(self.states["valid"], self.opts.valid_limit)
+                pr.valid_perplexities.append(ppl)
+                self.log(f"Epoch {epoch}: validation set perplexity : {self._ppl_text(ppl)}")
+                if epoch > cfg.max_epoch:
+                    tr.lr = tr.lr / cfg.decay
+                pr.lr = tr.lr
+                pr.train_pos = state.pos
+                pr.perps = perps.tolist()
+                saved = self.save()
+                if saved:
+                    self.log(f"checkpoint written: {saved}")
+                start, start_step = time.perf_counter(), pr.step   # wps/ETA count training only
+        result = {"valid_perplexities": list(pr.valid_perplexities), "train_seconds": pr.train_seconds,
+                  "train_perplexity": math.exp(float(perps.mean())) if perps is not None else None,
+                  "steps": pr.step}
+        if not self.opts.skip_test:
+            t0 = time.perf_counter()
+            ppl = tr.run_test(self.states["test"], self.opts.test_limit)
+            result["test_perplexity"] = ppl
+            self.log(f"Test set perplexity : {self._ppl_text(ppl)} ({time.perf_counter() - t0:.0f} s)")
+        self.log("Training is over.")
+        return result
+
+
+# ----------------------------------------------------------------- checkpoints
+
+def load_checkpoint(path: str | os.PathLike) -> dict:
+    """Read a checkpoint file (or ``<dir>/last.pt``)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / CHECKPOINT_NAME
+    if not p.is_file():
+        raise FileNotFoundError(f"no checkpoint at {p}")
+    ck = torch.load(p, map_location="cpu", weights_only=False)
+    if not isinstance(ck, dict) or ck.get("format") != FORMAT:
+        raise ValueError(f"{p} is not a pygraphnn PTB checkpoint")
+    return ck
+
+
+def network_from_checkpoint(ck: dict) -> torch.nn.Module:
+    """The core network of a checkpoint, parameters loaded."""
+    cfg = Config(**ck["config"])
+    core = create_network(cfg, len(ck["vocab"]), dtype=getattr(torch, ck["dtype"]), init=False)
+    core.getParameters()[0].copy_(ck["params"])
+    return core
+
+
+def config_by_name(name: str) -> Config:
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise SystemExit(f"unknown config {name!r}; choose one of {', '.join(CONFIGS)}") from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: python -m models.ptb train ...")

@@ -1,0 +1,1334 @@
+"""Translate nngraph model-definition Lua into Python that uses pygraphnn.
+
+>>> result = port_source("require 'nngraph'\\nlocal x = nn.Identity()()\\n", "model.lua")
+>>> print(result.code)            # readable Python; result.issues lists what needs a person
+
+The Lua is parsed with luaparser (a real grammar: no regular expressions), then
+:mod:`pygraphnn.lua.port_scope` resolves every name and decides what each table
+is (list, SimpleNamespace or dict), and :class:`Emitter` writes one Python
+statement per Lua statement, keeping names, comments and layout. Whatever it
+cannot translate faithfully it marks ``# TODO(port): ...`` at that spot and
+reports as an :class:`Issue` (``model.lua:LINE: what``); it never guesses
+silently.
+"""
+from __future__ import annotations
+
+import ast as pyast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from luaparser import ast as lua_ast
+from luaparser import astnodes as A
+
+from .port_scope import COMPARISONS, Resolver, Var, assign_pynames, dotted, expr_kind, is_name, table_class
+
+# Python operator precedence, low to high
+TERNARY, OR, AND, NOT, CMP, ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 10, 11, 12, 13, 15, 16
+
+HELPERS = {
+    "truthy": '''def truthy(value):
+    """Lua truth: only nil and false are false (0, "" and empty tables are true)."""
+    return value is not None and value is not False''',
+    "lua_set": '''def lua_set(array, i, value):
+    """Lua's ``t[i] = v`` on an array held as a list (1-based; i == #t + 1 appends)."""
+    if i == len(array) + 1:
+        array.append(value)
+    elif value is None and i == len(array):
+        array.pop()
+    else:
+        array[i - 1] = value''',
+    "lua_values": '''def lua_values(result):
+    """All the values a call returned, as a list (Lua's ``{f()}``)."""
+    return list(result) if isinstance(result, tuple) else [result]''',
+}
+
+NNGRAPH_NAMES = {"annotateNodes": "annotate_nodes", "setDebug": "set_debug", "nest": "nest", "Node": "Node",
+                 "JustTable": "JustTable", "JustElement": "JustElement",
+                 "ModuleFromCriterion": "ModuleFromCriterion"}
+MATH_NAMES = {"floor": "math.floor", "ceil": "math.ceil", "sqrt": "math.sqrt", "exp": "math.exp",
+              "log": "math.log", "sin": "math.sin", "cos": "math.cos", "tan": "math.tan", "tanh": "math.tanh",
+              "fmod": "math.fmod", "pow": "math.pow", "pi": "math.pi", "huge": "math.inf", "abs": "abs",
+              "max": "max", "min": "min", "atan": "math.atan", "asin": "math.asin", "acos": "math.acos"}
+TORCH_SAME = {"Tensor", "zeros", "ones", "randn", "rand", "exp", "log", "tanh", "sigmoid", "abs", "sqrt",
+              "FloatTensor", "DoubleTensor", "LongTensor", "ByteTensor", "numel", "type"}
+TENSOR_INPLACE = {"zero": "zero_", "fill": "fill_", "uniform": "uniform_", "normal": "normal_", "copy": "copy_",
+                  "resize": "resize_", "resizeAs": "resize_as_", "nElement": "numel", "cmul": "mul_",
+                  "mul": "mul_", "div": "div_", "clamp": "clamp_"}
+TENSOR_DIMS = {"size": (1,), "narrow": (1, 2), "select": (1, 2), "transpose": (1, 2)}
+MODULE_RENAMES = {"parameters": "luaParameters", "training": "train"}
+KNOWN_REQUIRES = {"nn": "nn", "nngraph": "ng", "torch": "torch"}
+CUDA_REQUIRES = {"cunn", "cutorch", "cudnn", "cltorch", "clnn"}
+
+
+@dataclass
+class Issue:
+    """One thing the port could not translate faithfully."""
+
+    line: int
+    message: str
+
+    def format(self, filename: str) -> str:
+        return f"{filename}:{self.line}: {self.message}"
+
+
+@dataclass
+class PortResult:
+    """The Python source and what needs a person's attention (empty: a clean port)."""
+
+    code: str
+    issues: list[Issue] = field(default_factory=list)
+    filename: str = "model.lua"
+
+
+class PortSyntaxError(Exception):
+    """The Lua source does not parse; ``line`` is 1-based (None when luaparser gives none)."""
+
+    def __init__(self, filename: str, line: int | None, message: str):
+        self.filename, self.line, self.message = filename, line, message
+        where = f"{filename}:{line}" if line else filename
+        super().__init__(f"{where}: Lua syntax error: {message}")
+
+
+class Unsupported(Exception):
+    """Raised inside the emitter for a construct that gets a TODO instead of code."""
+
+
+# --------------------------------------------------------------------- parsing
+def _syntax_error(source: str, filename: str, exc: Exception) -> PortSyntaxError:
+    msg = str(exc).removeprefix("syntax errors: ").strip()
+    if msg.startswith("line "):
+        head, _, rest = msg[5:].partition(": ")
+        line = head.partition(":")[0]
+        if line.isdigit():
+            return PortSyntaxError(filename, int(line), rest or msg)
+    # the bail strategy lost the position: parse again with a listener that keeps it
+    from antlr4 import CommonTokenStream, InputStream
+    from antlr4.error.ErrorListener import ErrorListener
+    from luaparser.parser.LuaLexer import LuaLexer
+    from luaparser.parser.LuaParser import LuaParser
+
+    found: list[tuple[int, str]] = []
+
+    class Keep(ErrorListener):
+        def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):  # noqa: N802,N803
+            found.append((line, msg))
+
+    lexer = LuaLexer(InputStream(source))
+    lexer.removeErrorListeners()
+    parser = LuaParser(CommonTokenStream(lexer))
+    parser.removeErrorListeners()
+    parser.addErrorListener(Keep())
+    try:
+        parser.start_()
+    except Exception:  # noqa: BLE001 - only the position matters here
+        pass
+    if found:
+        return PortSyntaxError(filename, found[0][0], found[0][1])
+    return PortSyntaxError(filename, None, msg or "does not parse")
+
+
+def _comments(source: str) -> list[tuple[int, int, str]]:
+    """(first line, last line, text) of every comment, from luaparser's lexer."""
+    from luaparser.parser.LuaLexer import LuaLexer
+    stream = lua_ast.get_token_stream(source)
+    stream.fill()
+    out = []
+    for tok in stream.tokens:
+        if tok.type in (LuaLexer.COMMENT, LuaLexer.LINE_COMMENT):
+            text = tok.text
+            out.append((tok.line, tok.line + text.count("\n"), text))
+        elif tok.type == getattr(LuaLexer, "SHEBANG", -99):
+            continue
+    return out
+
+
+def _comment_lines(text: str) -> list[str]:
+    body = text[2:]
+    if body.startswith("["):  # --[[ ... ]] or --[==[ ... ]==]
+        level = body.index("[", 1) if "[" in body[1:] else 1
+        eq = body[1:level]
+        body = body[level + 1:]
+        body = body[: -(len(eq) + 2)] if body.endswith("]" + eq + "]") else body
+        lines = body.strip("\n").split("\n")
+        return ["#" + (" " + ln.rstrip() if ln.strip() else "") for ln in lines]
+    return ["#" + body.rstrip()] if body.startswith(" ") or not body else ["# " + body.rstrip()]
+
+
+def port_source(source: str, filename: str = "model.lua") -> PortResult:
+    """Translate Lua source text; raises :class:`PortSyntaxError` when it does not parse."""
+    try:
+        tree = lua_ast.parse(source)
+    except lua_ast.SyntaxException as e:
+        raise _syntax_error(source, filename, e) from None
+    except Exception as e:  # antlr lexer errors surface as other exceptions
+        raise _syntax_error(source, filename, e) from None
+    resolver = Resolver()
+    resolver.chunk(tree)
+    assign_pynames(resolver)
+    em = Emitter(filename, source, _comments(source), resolver)
+    return PortResult(em.run(tree), sorted(em.issues, key=lambda i: i.line), filename)
+
+
+def port_file(path: str | Path) -> PortResult:
+    """Translate a ``.lua`` file (see :func:`port_source`)."""
+    path = Path(path)
+    return port_source(path.read_text(encoding="utf-8", errors="replace"), path.name)
+
+
+# --------------------------------------------------------------- small helpers
+def py_str(s: str) -> str:
+    r = repr(s)
+    if r.startswith("'") and '"' not in s:
+        r = '"' + r[1:-1].replace("\\'", "'") + '"'
+    return r
+
+
+def lua_string(e: A.String) -> str:
+    return e.s.decode("utf-8", "replace") if isinstance(e.s, bytes) else str(e.s)
+
+
+def number_text(e: A.Number) -> str:
+    tok = getattr(e, "_first_token", None)
+    text = tok.text if tok is not None else None
+    if text:
+        try:
+            if pyast.literal_eval(text) == e.n:
+                return text
+        except (ValueError, SyntaxError):
+            pass
+    return repr(e.n)
+
+
+def line_of(node: Any, default: int) -> int:
+    tok = getattr(node, "_first_token", None)
+    return tok.line if tok is not None else default
+
+
+def last_line_of(node: Any, default: int) -> int:
+    tok = getattr(node, "_last_token", None)
+    return tok.line if tok is not None else default
+
+
+def is_pure(e: Any) -> bool:
+    """Evaluating it twice is harmless (names, fields, literals)."""
+    if isinstance(e, (A.Name, A.Number, A.String, A.Nil, A.TrueExpr, A.FalseExpr)):
+        return True
+    if isinstance(e, A.Index):
+        return is_pure(e.value) and (e.notation == A.IndexNotation.DOT or is_pure(e.idx))
+    return False
+
+
+def surely_truthy(e: Any) -> bool:
+    """A value that is neither nil nor false in Lua, whatever runs."""
+    if isinstance(e, (A.Number, A.String, A.Table, A.TrueExpr, A.AnonymousFunction, A.Concat)):
+        return True
+    return isinstance(e, (A.Call, A.Invoke)) and expr_kind(e) in ("module", "node", "string")
+
+
+class Emitter:
+    """Writes Python for one resolved chunk."""
+
+    def __init__(self, filename: str, source: str, comments: list, resolver: Resolver):
+        self.filename = filename
+        self.source_lines = source.split("\n")
+        self.comments = comments
+        self.ci = 0
+        self.resolver = resolver
+        self.lines: list[str] = []
+        self.level = 0
+        self.issues: list[Issue] = []
+        self.imports: set[str] = set()
+        self.helpers: list[str] = []
+        self.line = 1
+        self.counter = 0
+        self.func_stack: list[Any] = []     # FuncScopes of the defs being written
+        self.continue_labels: list[str | None] = []
+        self.flagged_globals: set[str] = set()
+        self.last_lua_line = 0
+
+    # ----------------------------------------------------------------- output
+    def emit(self, text: str) -> None:
+        self.lines.append("    " * self.level + text)
+
+    def todo(self, what: str, line: int | None = None) -> None:
+        line = line or self.line
+        self.issues.append(Issue(line, what))
+        self.emit(f"# TODO(port): {what}")
+
+    def need(self, helper: str) -> str:
+        if helper not in self.helpers:
+            self.helpers.append(helper)
+        return helper
+
+    def fresh(self, base: str) -> str:
+        self.counter += 1
+        return f"_{base}{self.counter}"
+
+    def flush_comments(self, before: int) -> None:
+        while self.ci < len(self.comments) and self.comments[self.ci][0] < before:
+            first, _, text = self.comments[self.ci]
+            self.blank_line_before(first)
+            for ln in _comment_lines(text):
+                self.emit(ln)
+            self.last_lua_line = self.comments[self.ci][1]
+            self.ci += 1
+
+    def trailing_comments(self, first: int, last: int) -> None:
+        """Comments inside a one-line statement's span go after its last Python line."""
+        while self.ci < len(self.comments) and self.comments[self.ci][0] <= last:
+            start, end, text = self.comments[self.ci]
+            lines = _comment_lines(text)
+            if start >= first and len(lines) == 1 and self.lines:
+                self.lines[-1] += "  " + lines[0]
+            else:
+                for ln in lines:
+                    self.emit(ln)
+            self.ci += 1
+
+    def blank_line_before(self, lua_line: int) -> None:
+        if self.last_lua_line and lua_line - 1 > self.last_lua_line and 0 < lua_line - 1 <= len(
+                self.source_lines) and not self.source_lines[lua_line - 2].strip():
+            if self.lines and self.lines[-1].strip() and not self.lines[-1].rstrip().endswith(":"):
+                self.lines.append("")
+
+    # -------------------------------------------------------------------- run
+    def run(self, chunk: A.Chunk) -> str:
+        self.func_stack.append(self.resolver.module)
+        self.block_body(chunk.body.body, top=True)
+        self.flush_comments(10 ** 9)
+        body = self.lines
+        head = [f"# Ported from {self.filename} by `pygraphnn port`: check every TODO(port) comment."
+                if self.issues else f"# Ported from {self.filename} by `pygraphnn port`."]
+        imports = []
+        if "math" in self.imports:
+            imports.append("import math")
+        if "gc" in self.imports:
+            imports.append("import gc")
+        if "SimpleNamespace" in self.imports:
+            imports.append("from types import SimpleNamespace")
+        if imports:
+            imports.append("")
+        if "torch" in self.imports:
+            imports.append("import torch")
+        if "ng" in self.imports:
+            imports.append("import pygraphnn as ng")
+        if "nn" in self.imports:
+            imports.append("from pygraphnn import nn")
+        text = head + ([""] + imports if imports else [])
+        for h in self.helpers:
+            text += ["", ""] + HELPERS[h].split("\n")
+        if self.helpers:
+            text += ["", ""]
+        else:
+            text += [""]
+        while body and not body[0].strip():
+            body = body[1:]
+        out = "\n".join(text + body).rstrip() + "\n"
+        # at most two blank lines in a row
+        while "\n\n\n\n" in out:
+            out = out.replace("\n\n\n\n", "\n\n\n")
+        return out
+
+    # ------------------------------------------------------------- statements
+    def block_body(self, stmts: list, top: bool = False, end_line: int | None = None) -> None:
+        start = len(self.lines)
+        for st in stmts:
+            self.statement(st, top)
+        if end_line is not None:
+            self.flush_comments(end_line)
+        if not any(ln.strip() and not ln.strip().startswith("#") for ln in self.lines[start:]) and not top:
+            self.emit("pass")
+
+    def statement(self, st: Any, top: bool = False) -> None:
+        line = getattr(st, "line", None) or line_of(st, self.line)
+        self.line = line
+        self.flush_comments(line)
+        is_def = isinstance(st, (A.Function, A.LocalFunction, A.Method)) or (
+            isinstance(st, (A.LocalAssign, A.Assign)) and len(st.values) == 1 and len(st.targets) == 1
+            and isinstance(st.values[0], A.AnonymousFunction))
+        if is_def and self.lines and self.lines[-1].strip():
+            self.lines += [""] * (2 if self.level == 0 else 1)
+        else:
+            self.blank_line_before(line)
+        compound = isinstance(st, (A.Function, A.LocalFunction, A.Method, A.Fornum, A.Forin, A.While, A.Repeat,
+                                   A.If, A.Do)) or is_def
+        try:
+            self._statement(st, top)
+        except Unsupported as e:
+            self.todo(str(e), line)
+            self.emit("raise NotImplementedError(" + py_str(f"{self.filename}:{line}: {e}") + ")")
+        last = last_line_of(st, line)
+        if not compound:
+            self.trailing_comments(line, last)
+        self.last_lua_line = max(self.last_lua_line, last)
+        if is_def and self.level == 0:
+            self.lines += ["", ""]
+
+    def _statement(self, st: Any, top: bool) -> None:
+        if isinstance(st, A.LocalAssign):
+            self.assignment(st.targets, st.values, local=True)
+        elif isinstance(st, A.Assign):
+            self.assignment(st.targets, st.values, local=False)
+        elif isinstance(st, A.LocalFunction):
+            self.funcdef(st.name._var.pyname, st.args, st.body, st)
+        elif isinstance(st, A.Function):
+            if isinstance(st.name, A.Name):
+                self.funcdef(st.name._var.pyname, st.args, st.body, st)
+            else:
+                self.field_function(st.name, st.args, st.body, st, method=False)
+        elif isinstance(st, A.Method):
+            self.field_function(A.Index(st.name, st.source), st.args, st.body, st, method=True)
+        elif isinstance(st, (A.Call, A.Invoke)):
+            self.call_statement(st)
+        elif isinstance(st, A.Return):
+            self.return_statement(st, top)
+        elif isinstance(st, A.Fornum):
+            self.fornum(st)
+        elif isinstance(st, A.Forin):
+            self.forin(st)
+        elif isinstance(st, A.While):
+            self.emit(f"while {self.cond(st.test)}:")
+            self.loop_body(st.body, st)
+        elif isinstance(st, A.Repeat):
+            self.emit("while True:")
+            self.level += 1
+            self.continue_labels.append(None)
+            self.block_body(st.body.body)
+            if self.lines[-1].strip() == "pass":
+                self.lines.pop()
+            self.emit(f"if {self.cond(st.test)}:")
+            self.emit("    break")
+            self.continue_labels.pop()
+            self.level -= 1
+        elif isinstance(st, A.If):
+            self.if_statement(st, "if")
+        elif isinstance(st, A.Do):
+            self.block_body(st.body.body, end_line=last_line_of(st, self.line))
+        elif isinstance(st, A.Break):
+            self.emit("break")
+        elif isinstance(st, A.Goto):
+            label = st.label.id
+            if self.continue_labels and self.continue_labels[-1] == label:
+                self.emit("continue")
+            else:
+                raise Unsupported(f"goto {label}: rewrite the jump as a loop, break or function return")
+        elif isinstance(st, A.Label):
+            if not (self.continue_labels and self.continue_labels[-1] == st.id.id):
+                raise Unsupported(f"label ::{st.id.id}:: (goto target)")
+        elif isinstance(st, A.SemiColon):
+            pass
+        else:
+            raise Unsupported(f"statement {type(st).__name__}")
+
+    def loop_body(self, body: A.Block, st: Any) -> None:
+        stmts = list(body.body)
+        label = stmts[-1].id.id if stmts and isinstance(stmts[-1], A.Label) else None
+        self.continue_labels.append(label)
+        self.level += 1
+        self.block_body(stmts, end_line=last_line_of(st, self.line))
+        self.level -= 1
+        self.continue_labels.pop()
+
+    def if_statement(self, st: Any, kw: str) -> None:
+        self.emit(f"{kw} {self.cond(st.test)}:")
+        self.line = line_of(st, self.line)
+        self.level += 1
+        orelse = st.orelse
+        stop = line_of(orelse, 0) if isinstance(orelse, (A.ElseIf, A.Block)) and orelse is not None else 0
+        self.block_body(st.body.body, end_line=stop or last_line_of(st, self.line))
+        self.level -= 1
+        if isinstance(orelse, A.ElseIf):
+            self.flush_comments(line_of(orelse, self.line))
+            self.if_statement(orelse, "elif")
+        elif isinstance(orelse, A.Block) and orelse.body:
+            self.emit("else:")
+            self.level += 1
+            self.block_body(orelse.body, end_line=last_line_of(st, self.line))
+            self.level -= 1
+
+    # ---------------------------------------------------------- assignments
+    def assignment(self, targets: list, values: list, local: bool) -> None:
+        if len(targets) == 1 and len(values) == 1:
+            t, v = targets[0], values[0]
+            if isinstance(t, A.Name) and local and t._var.require is not None:
+                return self.require(t._var.require, t._var)
+            if isinstance(v, A.AnonymousFunction):
+                if isinstance(t, A.Name):
+                    return self.funcdef(t._var.pyname, v.args, v.body, v)
+                return self.field_function(t, v.args, v.body, v, method=False)
+            if isinstance(t, A.Index):
+                special = self.index_store(t, v)
+                if special is not None:
+                    self.emit(special)
+                    return
+        if not values:
+            names = [self.store_target(t) for t in targets]
+            self.emit(" = ".join(names) + " = None")
+            return
+        wants = [t._var.kind() if isinstance(t, A.Name) else None for t in targets]
+        rhs = self.value_list(values, len(targets), wants)
+        stores = []
+        plain = True
+        for t in targets:
+            if isinstance(t, A.Index) and self.table_kind(t.value) == "list":
+                plain = False
+            stores.append(t)
+        if plain:
+            lhs = ", ".join(self.store_target(t) for t in targets)
+            self.emit(f"{lhs} = {rhs}")
+            return
+        temps = [self.fresh("v") for _ in targets]
+        self.emit(f"{', '.join(temps)} = {rhs}")
+        for t, tmp in zip(targets, temps):
+            special = self.index_store(t, None, tmp) if isinstance(t, A.Index) else None
+            self.emit(special if special is not None else f"{self.store_target(t)} = {tmp}")
+
+    def value_list(self, values: list, n: int, wants: list | None = None) -> str:
+        """Right-hand side for ``n`` targets, with Lua's adjustment of value counts."""
+        wants = wants or []
+        texts = [self.table(v, wants[i] if i < len(wants) else None) if isinstance(v, A.Table) else self.single(v)
+                 for i, v in enumerate(values[:-1])]
+        last = values[-1]
+        missing = n - len(values) + 1  # values the last expression must provide
+        if missing >= 2:
+            k = self.arity(last)
+            spread = self.spread(last)
+            if k == missing:
+                texts.append(spread if len(values) > 1 else spread.lstrip("*"))
+            elif k is not None and k > missing:
+                texts.append(f"*{self.postfix(last)}[:{missing}]" if len(values) > 1
+                             else f"{self.postfix(last)}[:{missing}]")
+            elif k is not None and k < missing:
+                texts.append(spread)
+                texts += ["None"] * (missing - k)
+            else:
+                if spread.startswith("*"):
+                    texts.append(spread if len(values) > 1 else spread[1:])
+                else:
+                    texts.append(spread)
+                if not (isinstance(last, A.Call) and dotted(last.func) in ("unpack", "table.unpack")) \
+                        and not isinstance(last, A.Varargs):
+                    self.todo(f"check that {self.describe(last)} returns exactly {missing} values "
+                              f"(Lua drops extra values and fills missing ones with nil)")
+        else:
+            i = len(values) - 1
+            texts.append(self.table(last, wants[i] if i < len(wants) else None) if isinstance(last, A.Table)
+                         else self.single(last))
+            if missing >= 1:
+                texts += ["None"] * (missing - 1)
+        if len(values) > n:
+            kept, dropped = texts[:n], values[n:]
+            for d in dropped:
+                if isinstance(d, (A.Call, A.Invoke)):
+                    self.emit(self.single(d))
+            texts = kept
+        return ", ".join(texts)
+
+    def describe(self, e: Any) -> str:
+        if isinstance(e, A.Call):
+            return (dotted(e.func) or self.x(e.func, POSTFIX)) + "()"
+        if isinstance(e, A.Invoke):
+            return f":{e.func.id}()"
+        return "the expression"
+
+    def store_target(self, t: Any) -> str:
+        if isinstance(t, A.Name):
+            return t._var.pyname
+        return self.index(t, store=True)
+
+    def index_store(self, t: A.Index, v: Any, value_text: str | None = None) -> str | None:
+        """``t[#t + 1] = v`` and ``t[i] = v`` on lists (1-based, may append)."""
+        if self.table_kind(t.value) != "list":
+            return None
+        base = self.x(t.value, POSTFIX)
+        val = value_text if value_text is not None else self.single(v)
+        idx = t.idx
+        if isinstance(idx, A.AddOp) and isinstance(idx.left, A.ULengthOP) and isinstance(idx.right, A.Number) \
+                and idx.right.n == 1 and isinstance(idx.left.operand, A.Name) and isinstance(t.value, A.Name) \
+                and idx.left.operand._var is t.value._var:
+            return f"{base}.append({val})"
+        return f"{self.need('lua_set')}({base}, {self.single(idx)}, {val})"
+
+    # ------------------------------------------------------------- functions
+    def params(self, args: list, scope: Any, method: bool) -> str:
+        out = ["self"] if method else []
+        default = False
+        for a in args:
+            if isinstance(a, A.Varargs):
+                out.append("*args")
+                continue
+            v = a._var
+            if "nilcheck" in v.evidence:
+                default = True
+            out.append(f"{v.pyname}=None" if default else v.pyname)
+        return ", ".join(out)
+
+    def funcdef(self, name: str, args: list, body: A.Block, node: Any, method: bool = False) -> None:
+        scope = node._scope
+        self.emit(f"def {name}({self.params(args, scope, method)}):")
+        self.line = line_of(node, self.line)
+        self.trailing_comments(self.line, self.line)
+        self.level += 1
+        outer_globals = [v.pyname for v in scope.assigns_outer if v.func is self.resolver.module]
+        outer_locals = [v.pyname for v in scope.assigns_outer if v.func is not self.resolver.module]
+        if outer_globals:
+            self.emit("global " + ", ".join(outer_globals))
+        if outer_locals:
+            self.emit("nonlocal " + ", ".join(outer_locals))
+        counts = set(scope.returns)
+        if len(counts - {0}) > 1:
+            self.todo(f"{name} returns {' or '.join(map(str, sorted(counts)))} values at different places; "
+                      f"Python callers see a tuple for some and a single value for others")
+        self.func_stack.append(scope)
+        saved = self.continue_labels
+        self.continue_labels = []
+        self.block_body(body.body, end_line=last_line_of(node, self.line))
+        self.continue_labels = saved
+        self.func_stack.pop()
+        self.level -= 1
+
+    def field_function(self, target: A.Index, args: list, body: A.Block, node: Any, method: bool) -> None:
+        key = target.idx.id if isinstance(target.idx, A.Name) else None
+        if key is None:
+            raise Unsupported("function stored under a computed key")
+        scope = self.func_stack[-1]
+        taken = {v.pyname for v in scope.vars} | {v.pyname for v in scope.free}
+        owner = self.x(target.value, POSTFIX) if not isinstance(target.value, A.Name) else target.value._var.pyname
+        name = key if key not in taken else f"{owner.replace('.', '_')}_{key}"
+        self.funcdef(name, args, body, node, method=method)
+        if self.level == 0:
+            self.lines += ["", ""]
+        self.emit(f"{self.index(target, store=True)} = {name}")
+
+    def anonymous(self, e: A.AnonymousFunction) -> str:
+        stmts = e.body.body
+        if len(stmts) == 1 and isinstance(stmts[0], A.Return) and len(stmts[0].values) <= 1 \
+                and not e._scope.assigns_outer:
+            params = self.params(e.args, e._scope, False)
+            self.func_stack.append(e._scope)
+            value = self.single(stmts[0].values[0]) if stmts[0].values else "None"
+            self.func_stack.pop()
+            return f"lambda {params}: {value}" if params else f"lambda: {value}"
+        name = self.fresh("fn")
+        saved_line = self.line
+        self.funcdef(name, e.args, e.body, e)
+        self.line = saved_line
+        return name
+
+    def return_statement(self, st: A.Return, top: bool) -> None:
+        if len(self.func_stack) == 1:
+            if len(st.values) == 1 and isinstance(st.values[0], A.Name):
+                self.emit(f"exports = {st.values[0]._var.pyname}  # the Lua chunk returned this: "
+                          f"`from <module> import exports`")
+                return
+            if not st.values:
+                return
+            self.emit(f"exports = {self.value_list(st.values, len(st.values))}  # the Lua chunk's return value")
+            return
+        if not st.values:
+            self.emit("return")
+            return
+        if len(st.values) == 1:
+            v = st.values[0]
+            if isinstance(v, A.Call) and dotted(v.func) in ("unpack", "table.unpack") and len(v.args) == 1:
+                self.emit(f"return tuple({self.single(v.args[0])})")
+                return
+            self.emit(f"return {self.single(v) if not self.is_multi(v) else self.spread(v).lstrip('*')}")
+            return
+        texts = [self.single(v) for v in st.values[:-1]] + [self.spread(st.values[-1])]
+        self.emit("return " + ", ".join(texts))
+
+    # ----------------------------------------------------------------- loops
+    def fornum(self, st: A.Fornum) -> None:
+        var = st.target._var.pyname
+        for e in (st.start, st.stop, st.step):
+            if isinstance(e, A.Number) and not isinstance(e.n, int):
+                raise Unsupported("numeric for with a fractional bound or step: rewrite with while")
+            if isinstance(e, A.FloatDivOp):
+                raise Unsupported("numeric for bound computed with /: Lua iterates up to a fraction; "
+                                  "use math.floor(...) in the Lua or // here")
+        start = self.single(st.start)
+        step = st.step if isinstance(st.step, A.Node) else A.Number(st.step)
+        if isinstance(step, A.Number) and step.n == 1:
+            stop = self.plus(st.stop, 1)
+            args = f"{stop}" if start == "0" else f"{start}, {stop}"
+        elif isinstance(step, A.Number) and step.n > 0:
+            args = f"{start}, {self.plus(st.stop, 1)}, {step.n}"
+        elif isinstance(step, A.Number):
+            args = f"{start}, {self.plus(st.stop, -1)}, {step.n}"
+        elif isinstance(step, A.UMinusOp) and isinstance(step.operand, A.Number):
+            args = f"{start}, {self.plus(st.stop, -1)}, -{number_text(step.operand)}"
+        else:
+            s = self.x(step, ADD + 1)
+            args = f"{start}, {self.x(st.stop, ADD)} + (1 if {s} > 0 else -1), {s}"
+        self.emit(f"for {var} in range({args}):")
+        self.loop_body(st.body, st)
+
+    def forin(self, st: A.Forin) -> None:
+        names = [t._var.pyname for t in st.targets]
+        it = st.iter[0] if len(st.iter) == 1 else None
+        head = None
+        if isinstance(it, A.Call) and len(it.args) == 1 and (is_name(it.func, "ipairs") or is_name(it.func, "pairs")):
+            t = it.args[0]
+            kind = self.table_kind(t)
+            base = self.x(t, POSTFIX)
+            if is_name(it.func, "ipairs") or kind == "list":
+                if kind not in ("list", None):
+                    raise Unsupported(f"ipairs over a table that is not an array ({kind})")
+                if len(names) == 1:
+                    head = f"for {names[0]} in range(1, len({base}) + 1):"
+                elif st.targets[0].id == "_":
+                    head = f"for {names[1]} in {base}:"
+                else:
+                    head = f"for {names[0]}, {names[1]} in enumerate({base}, 1):"
+            elif kind in ("dict", "record"):
+                src = base if kind == "dict" else f"vars({base})"
+                if len(names) == 1:
+                    head = f"for {names[0]} in {src}:"
+                else:
+                    head = f"for {names[0]}, {names[1]} in {src}.items():"
+            else:
+                self.todo(f"pairs() over {self.describe_expr(t)}, whose kind (array or table with keys) "
+                          f"is unknown: assumed a dict")
+                head = (f"for {names[0]} in {base}:" if len(names) == 1
+                        else f"for {names[0]}, {names[1]} in {base}.items():")
+            if len(names) > 2:
+                raise Unsupported("generic for with more than two variables over pairs/ipairs")
+        if head is None:
+            raise Unsupported("generic for over an iterator function (only ipairs and pairs are translated)")
+        self.emit(head)
+        self.loop_body(st.body, st)
+
+    def describe_expr(self, e: Any) -> str:
+        return e.id if isinstance(e, A.Name) else "a table"
+
+    # ----------------------------------------------------------------- calls
+    def call_statement(self, st: Any) -> None:
+        if isinstance(st, A.Call):
+            d = dotted(st.func)
+            if d == "require" and len(st.args) == 1 and isinstance(st.args[0], A.String):
+                return self.require(lua_string(st.args[0]), None)
+            if d == "error":
+                msg = self.single(st.args[0]) if st.args else '"error"'
+                self.emit(f"raise RuntimeError({msg})")
+                return
+            if d == "assert" and st.args:
+                msg = f", {self.single(st.args[1])}" if len(st.args) > 1 else ""
+                self.emit(f"assert {self.cond(st.args[0])}{msg}")
+                return
+            if d == "collectgarbage":
+                self.imports.add("gc")
+                self.emit("gc.collect()")
+                return
+        self.emit(self.single(st))
+
+    def require(self, name: str, var: Var | None) -> None:
+        if name in KNOWN_REQUIRES:
+            self.imports.add(KNOWN_REQUIRES[name])
+            if name == "nngraph":
+                self.imports.add("nn")
+            if var is not None and var.pyname != KNOWN_REQUIRES[name]:
+                self.emit(f"{var.pyname} = {KNOWN_REQUIRES[name]}")
+            return
+        if name in CUDA_REQUIRES:
+            self.emit(f"# require '{name}': not needed, torch has CUDA built in (move modules with .cuda())")
+            return
+        if name == "optim":
+            self.todo("require 'optim': use torch.optim (e.g. torch.optim.SGD([flat_params], lr=...)) "
+                      "or write the update by hand")
+            if var is not None:
+                self.emit(f"{var.pyname} = None")
+            return
+        module = name.replace("/", ".")
+        self.todo(f"require '{name}': port {name.replace('.', '/')}.lua too (pygraphnn port) so that "
+                  f"this import works")
+        if var is not None:
+            self.emit(f"from {module} import exports as {var.pyname}")
+        else:
+            self.emit(f"import {module}")
+
+    def args_text(self, args: list) -> str:
+        if not args:
+            return ""
+        texts = [self.single(a) for a in args[:-1]]
+        texts.append(self.spread(args[-1]))
+        return ", ".join(texts)
+
+    def call(self, e: A.Call) -> str:
+        d = dotted(e.func)
+        args = e.args
+        if d is not None:
+            special = self.library_call(d, args, e)
+            if special is not None:
+                return special
+        return f"{self.x(e.func, POSTFIX)}({self.args_text(args)})"
+
+    def library_call(self, d: str, args: list, e: Any) -> str | None:
+        a = [self.single(x) for x in args]
+        if d == "print":
+            return f"print({self.args_text(args)}{', sep=chr(9)' if len(args) > 1 else ''})".replace(
+                "sep=chr(9)", 'sep="\\t"')
+        if d == "tostring" and len(args) == 1:
+            return f"str({a[0]})"
+        if d == "tonumber" and len(args) == 1:
+            self.todo("tonumber(): float() here; Lua gives nil where Python raises ValueError")
+            return f"float({a[0]})"
+        if d in ("unpack", "table.unpack"):
+            if len(args) == 1:
+                return f"{self.x(args[0], POSTFIX)}[0]"  # one value wanted here
+            raise Unsupported("unpack(t, i, j)")
+        if d == "table.insert":
+            t = args[0]
+            kind = self.table_kind(t)
+            if kind not in ("list", None):
+                raise Unsupported(f"table.insert on a table that is not an array ({kind})")
+            base = self.x(t, POSTFIX)
+            if len(args) == 2:
+                return f"{base}.append({self.spread_one(args[1])})"
+            if len(args) == 3:
+                return f"{base}.insert({self.plus(args[1], -1)}, {a[2]})"
+        if d == "table.remove":
+            base = self.x(args[0], POSTFIX)
+            return f"{base}.pop()" if len(args) == 1 else f"{base}.pop({self.plus(args[1], -1)})"
+        if d == "table.concat":
+            sep = a[1] if len(args) > 1 else '""'
+            return f"{sep}.join(str(x) for x in {a[0]})"
+        if d == "string.format" and args:
+            return self.format_call(args[0], args[1:])
+        if d.startswith("string."):
+            return self.string_method(d[7:], args[0], args[1:]) if args else None
+        if d == "select" and args and isinstance(args[0], A.String) and lua_string(args[0]) == "#":
+            return "len(args)"
+        if d == "type":
+            raise Unsupported("type(x) outside a comparison with a type name")
+        if d in ("setmetatable", "getmetatable", "rawget", "rawset"):
+            raise Unsupported(f"{d}: metatables (classes) have no automatic translation; write a Python class")
+        if d.startswith("coroutine."):
+            raise Unsupported(f"{d}: coroutines (use a Python generator)")
+        if d in ("loadstring", "load", "dofile", "pcall", "next", "select"):
+            raise Unsupported(f"{d}()")
+        if d.startswith("math."):
+            name = d[5:]
+            if name in ("random", "randomseed"):
+                raise Unsupported(f"{d}: Lua's random numbers (use torch.rand/random with torch.manual_seed)")
+            if name not in MATH_NAMES:
+                raise Unsupported(f"{d}")
+            py = MATH_NAMES[name]
+            if py.startswith("math."):
+                self.imports.add("math")
+            return f"{py}({', '.join(a)})"
+        if d.startswith("torch."):
+            name = d[6:]
+            self.imports.add("torch")
+            if name == "manualSeed":
+                return f"torch.manual_seed({', '.join(a)})"
+            if name == "setdefaulttensortype" and args and isinstance(args[0], A.String):
+                dtype = {"torch.FloatTensor": "torch.float32", "torch.DoubleTensor": "torch.float64"}.get(
+                    lua_string(args[0]))
+                if dtype:
+                    return f"torch.set_default_dtype({dtype})"
+            if name in ("load", "save"):
+                raise Unsupported(f"{d}: read .t7 files with pygraphnn.lua.t7, save with torch.save")
+            if name not in TORCH_SAME:
+                raise Unsupported(f"{d}")
+            return None
+        if d.startswith("nngraph."):
+            return None  # the name itself maps in index()
+        if d.startswith("graph."):
+            raise Unsupported(f"{d}: draw graphs with `pygraphnn render` or pygraphnn.render")
+        if d == "model_utils.clone_many_times" or d == "g_cloneManyTimes" and not self.defined("g_cloneManyTimes"):
+            self.imports.add("ng")
+            return f"ng.clone_many_times({', '.join(a)})"
+        if d.startswith(("os.", "io.")):
+            if d == "io.write":
+                return f'print({", ".join(a)}, sep="", end="")'
+            raise Unsupported(f"{d}()")
+        return None
+
+    def defined(self, name: str) -> bool:
+        v = self.resolver.globals.get(name)
+        return v is not None and bool(v.values)
+
+    def format_call(self, fmt: Any, args: list) -> str:
+        if isinstance(fmt, A.String) and "%q" in lua_string(fmt):
+            raise Unsupported("string.format with %q")
+        f = self.x(fmt, MUL + 1)
+        if not args:
+            return f"{f} % ()"
+        vals = ", ".join([self.single(x) for x in args[:-1]] + [self.spread(args[-1])])
+        return f"{f} % ({vals},)" if len(args) == 1 else f"{f} % ({vals})"
+
+    def string_method(self, name: str, s: Any, args: list) -> str:
+        base = self.x(s, POSTFIX)
+        a = [self.single(x) for x in args]
+        if name in ("upper", "lower") and not args:
+            return f"{base}.{name}()"
+        if name == "len" and not args:
+            return f"len({self.single(s)})"
+        if name == "rep" and len(args) == 1:
+            return f"{self.x(s, MUL)} * {self.x(args[0], MUL + 1)}"
+        if name == "format":
+            return self.format_call(s, args)
+        if name == "sub" and args:
+            i = args[0]
+            j = args[1] if len(args) > 1 else None
+            if isinstance(i, A.Number) and i.n >= 1 or not isinstance(i, (A.Number, A.UMinusOp)):
+                lo = self.plus(i, -1)
+                lo = "" if lo == "0" else lo
+            elif isinstance(i, A.UMinusOp) and isinstance(i.operand, A.Number):
+                lo = f"-{number_text(i.operand)}"
+            else:
+                raise Unsupported("string.sub with a zero or negative start")
+            if j is None or isinstance(j, A.UMinusOp) and isinstance(j.operand, A.Number) and j.operand.n == 1:
+                hi = ""
+            elif isinstance(j, A.Number) and j.n >= 0 or not isinstance(j, (A.Number, A.UMinusOp)):
+                hi = self.single(j)
+            elif isinstance(j, A.UMinusOp) and isinstance(j.operand, A.Number):
+                hi = f"-{j.operand.n - 1}"
+            else:
+                raise Unsupported("string.sub bounds")
+            if not isinstance(i, A.Number) or (j is not None and not isinstance(j, (A.Number, A.UMinusOp))):
+                self.todo("string.sub with computed bounds: slice assumes they are positive")
+            return f"{base}[{lo}:{hi}]"
+        if name in ("find", "match", "gmatch", "gsub", "gfind"):
+            raise Unsupported(f"string.{name}: Lua string patterns are not regular expressions; rewrite "
+                              f"with str methods or re")
+        raise Unsupported(f"string.{name}")
+
+    def invoke(self, e: A.Invoke) -> str:
+        m = e.func.id
+        src_kind = self.table_kind(e.source) or expr_kind(e.source)
+        base = self.x(e.source, POSTFIX)
+        args = e.args
+        if src_kind == "record":
+            return f"{base}.{m}({base}{', ' if args else ''}{self.args_text(args)})"
+        if src_kind == "string" or isinstance(e.source, A.String):
+            return self.string_method(m, e.source, args)
+        if m == "annotate" and len(args) == 1 and isinstance(args[0], A.Table):
+            t = args[0]
+            if table_class(t) == "record":
+                kw = ", ".join(f"{f.key.id}={self.single(f.value)}" for f in t.fields)
+                return f"{base}.annotate({kw})"
+            return f"{base}.annotate({self.table(t, 'dict')})"
+        if m in MODULE_RENAMES:
+            return f"{base}.{MODULE_RENAMES[m]}({self.args_text(args)})"
+        if m == "add":
+            akind = expr_kind(args[0]) if args else None
+            if src_kind == "module" or akind == "module":
+                return f"{base}.add({self.args_text(args)})"
+            if src_kind == "tensor":
+                return f"{base}.add_({self.args_text(args)})"
+            raise Unsupported(":add() on something that is neither known to be a container (nn.Sequential) "
+                              "nor a tensor")
+        if m in TENSOR_INPLACE and src_kind not in ("module", "node"):
+            return f"{base}.{TENSOR_INPLACE[m]}({self.args_text(args)})"
+        if m in TENSOR_DIMS and src_kind not in ("module", "node"):
+            shifted = [self.plus(x, -1) if i + 1 in TENSOR_DIMS[m] else self.single(x) for i, x in enumerate(args)]
+            return f"{base}.{m}({', '.join(shifted)})"
+        if m in ("sum", "mean") and args:
+            return f"{base}.{m}({self.plus(args[0], -1)}, keepdim=True)"
+        if m in ("max", "min", "sort", "topk") and args:
+            raise Unsupported(f":{m}(dim): Lua returns 1-based indices")
+        if m in ("type", "share", "reset", "sub", "index", "indexCopy", "set", "storage"):
+            raise Unsupported(f":{m}() has no direct pygraphnn/PyTorch equivalent")
+        return f"{base}.{m}({self.args_text(args)})"
+
+    # ------------------------------------------------- multiple values (Lua)
+    def arity(self, e: Any) -> int | None:
+        """How many values a call in last position gives (None: not known)."""
+        if isinstance(e, A.Invoke):
+            if e.func.id == "split":
+                return e.args[0].n if len(e.args) == 1 and isinstance(e.args[0], A.Number) else None
+            if e.func.id in ("getParameters", "parameters"):
+                return 2
+            return 1 if expr_kind(e) in ("node", "module", "string") else None
+        if isinstance(e, A.Call):
+            d = dotted(e.func)
+            if d in ("unpack", "table.unpack"):
+                return None
+            if d and d.startswith(("nn.", "math.", "string.", "torch.", "nngraph.")) or d in ("tostring", "print"):
+                return 1
+            fv = e.func._var if isinstance(e.func, A.Name) else None
+            if fv is not None and fv.funcdef is not None:
+                counts = set(fv.funcdef._scope.returns) - {0}
+                return counts.pop() if len(counts) == 1 else (None if counts else 1)
+            if expr_kind(e.func) == "module":
+                return 1
+            return None
+        if isinstance(e, A.Varargs):
+            return None
+        return 1
+
+    def is_multi(self, e: Any) -> bool:
+        return isinstance(e, (A.Call, A.Invoke, A.Varargs)) and not e.wrapped and self.arity(e) != 1
+
+    def spread(self, e: Any) -> str:
+        """``e`` where Lua expands all its values (last argument, field, return value)."""
+        if not self.is_multi(e):
+            return self.single(e)
+        if isinstance(e, A.Varargs):
+            return "*args"
+        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1:
+            return f"*{self.x(e.args[0], POSTFIX)}"
+        k = self.arity(e)
+        text = self.call(e) if isinstance(e, A.Call) else self.invoke(e)
+        if k is not None and k > 1:
+            return f"*{text}"
+        if isinstance(e, A.Invoke) and e.func.id == "split":
+            return f"*{self.need('lua_values')}({text})"
+        return text  # unknown arity: taken as one value (flagged by callers that care)
+
+    def spread_one(self, e: Any) -> str:
+        return self.single(e)
+
+    def single(self, e: Any) -> str:
+        return self.x(e, 0)
+
+    def postfix(self, e: Any) -> str:
+        return self.x(e, POSTFIX)
+
+    # ----------------------------------------------------------- expressions
+    def x(self, e: Any, min_prec: int) -> str:
+        text, prec = self.expr(e)
+        return f"({text})" if prec < min_prec else text
+
+    def expr(self, e: Any) -> tuple[str, int]:
+        line = line_of(e, self.line)
+        if line != self.line and line > 0:
+            self.line = line
+        if isinstance(e, A.Nil):
+            return "None", ATOM
+        if isinstance(e, A.TrueExpr):
+            return "True", ATOM
+        if isinstance(e, A.FalseExpr):
+            return "False", ATOM
+        if isinstance(e, A.Number):
+            return number_text(e), ATOM
+        if isinstance(e, A.String):
+            return py_str(lua_string(e)), ATOM
+        if isinstance(e, A.Varargs):
+            if len(self.func_stack) == 1:
+                raise Unsupported("... at the top of the chunk (the script's command-line arguments)")
+            return "(args[0] if args else None)", ATOM
+        if isinstance(e, A.Name):
+            return self.name(e), ATOM
+        if isinstance(e, A.Index):
+            return self.index(e), POSTFIX
+        if isinstance(e, A.Call):
+            if self.is_multi(e) and not e.wrapped:
+                return self.first_value(e), POSTFIX
+            return self.call(e), POSTFIX
+        if isinstance(e, A.Invoke):
+            if self.is_multi(e) and not e.wrapped and (self.arity(e) or 0) > 1:
+                return self.first_value(e), POSTFIX
+            return self.invoke(e), POSTFIX
+        if isinstance(e, A.Table):
+            return self.table(e, None), ATOM
+        if isinstance(e, A.AnonymousFunction):
+            text = self.anonymous(e)
+            return text, (0 if text.startswith("lambda") else ATOM)
+        if isinstance(e, A.Concat):
+            return self.concat(e)
+        if isinstance(e, (A.AndLoOp, A.OrLoOp)):
+            return self.logical(e)
+        if isinstance(e, COMPARISONS):
+            return self.compare(e)
+        if isinstance(e, A.ULNotOp):
+            return f"not {self.cond_x(e.operand, NOT)}", NOT
+        if isinstance(e, A.UMinusOp):
+            return f"-{self.x(e.operand, UNARY)}", UNARY
+        if isinstance(e, A.ULengthOP):
+            return self.length(e.operand), POSTFIX
+        arith = {A.AddOp: ("+", ADD), A.SubOp: ("-", ADD), A.MultOp: ("*", MUL), A.FloatDivOp: ("/", MUL),
+                 A.FloorDivOp: ("//", MUL), A.ModOp: ("%", MUL)}
+        for cls, (op, prec) in arith.items():
+            if type(e) is cls:
+                return f"{self.x(e.left, prec)} {op} {self.x(e.right, prec + 1)}", prec
+        if isinstance(e, A.ExpoOp):
+            return f"{self.x(e.left, POW + 1)} ** {self.x(e.right, UNARY)}", POW
+        raise Unsupported(f"{type(e).__name__} (bitwise operators and other Lua 5.3 syntax)")
+
+    def first_value(self, e: Any) -> str:
+        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1:
+            return f"{self.x(e.args[0], POSTFIX)}[0]"
+        text = self.call(e) if isinstance(e, A.Call) else self.invoke(e)
+        k = self.arity(e)
+        if k is not None and k > 1:
+            return f"{text}[0]"
+        if isinstance(e, A.Invoke) and e.func.id == "split":
+            return f"{self.need('lua_values')}({text})[0]"
+        return text
+
+    def name(self, e: A.Name) -> str:
+        v: Var = e._var
+        if v.is_global and not v.values and v.funcdef is None and v.name not in (
+                "nn", "nngraph", "torch", "math", "g_cloneManyTimes") and v.name not in self.flagged_globals:
+            self.flagged_globals.add(v.name)
+            if v.name in ("string", "table", "os", "io", "_G", "arg"):
+                raise Unsupported(f"the global table {v.name} used as a value")
+            if v.name not in ("print", "ipairs", "pairs", "tostring", "type", "error", "assert", "unpack",
+                              "require", "model_utils", "graph", "select", "tonumber"):
+                self.todo(f"unknown global '{v.name}' (defined in another file? pass it in or import it)")
+        if v.name in ("nn", "nngraph", "torch", "math") and v.is_global or v.require in KNOWN_REQUIRES:
+            self.imports.add({"nngraph": "ng"}.get(v.require or v.name, v.require or v.name))
+        if v.name == "g_cloneManyTimes" and v.is_global and not v.values:
+            self.imports.add("ng")
+            return "ng.g_cloneManyTimes"
+        if v.name == "unpack" and v.is_global:
+            raise Unsupported("unpack used as a value")
+        return v.pyname
+
+    def table_kind(self, e: Any) -> str | None:
+        """'list', 'dict', 'record', 'tensor' or None for the table an expression holds."""
+        if isinstance(e, A.Name) and e._var is not None:
+            k = e._var.kind()
+            if e._var.conflict and e._var.name not in self.flagged_globals:
+                self.flagged_globals.add(e._var.name)
+                self.todo(f"table '{e._var.name}' is used both as an array and with keys: translated as a "
+                          f"dict (keys kept), check #, ipairs and table.insert on it")
+            return k if k in ("list", "dict", "record", "tensor") else None
+        if isinstance(e, A.Table):
+            c = table_class(e)
+            return {"empty": "dict", "list": "list", "record": "dict", "dict": "dict"}[c]
+        k = expr_kind(e)
+        return k if k in ("tensor",) else None
+
+    def index(self, e: A.Index, store: bool = False) -> str:
+        d = dotted(e)
+        if d is not None:
+            root, _, rest = d.partition(".")
+            if root == "nn" and "." not in rest:
+                from .. import nn as pynn
+                self.imports.add("nn")
+                if rest == "gModule" or hasattr(pynn, rest):
+                    return f"nn.{rest}"
+                self.todo(f"nn.{rest} is not in pygraphnn.nn (write it as a pygraphnn Module or use "
+                          f"ng.node(torch_module))")
+                return f"nn.{rest}"
+            if root == "nngraph" and "." not in rest:
+                self.imports.add("ng")
+                if rest == "gModule":
+                    self.imports.add("nn")
+                    return "nn.gModule"
+                if rest in NNGRAPH_NAMES:
+                    return f"ng.{NNGRAPH_NAMES[rest]}"
+                raise Unsupported(f"nngraph.{rest}")
+            if root == "math" and rest in MATH_NAMES:
+                py = MATH_NAMES[rest]
+                if py.startswith("math."):
+                    self.imports.add("math")
+                return py
+            if root == "torch" and "." not in rest:
+                self.imports.add("torch")
+                if rest in TORCH_SAME:
+                    return f"torch.{rest}"
+                if rest in ("manualSeed",):
+                    return "torch.manual_seed"
+                if rest in ("setdefaulttensortype", "load", "save"):
+                    return f"torch.{rest}"  # library_call decides
+                raise Unsupported(f"torch.{rest}")
+            if root in ("string", "table", "os", "io", "coroutine", "math", "graph", "model_utils"):
+                return d  # only meaningful as a called function, handled in library_call
+        base_kind = self.table_kind(e.value)
+        base = self.x(e.value, POSTFIX)
+        key = None
+        if e.notation == A.IndexNotation.DOT and isinstance(e.idx, A.Name):
+            key = e.idx.id
+        elif isinstance(e.idx, A.String) and lua_string(e.idx).isidentifier():
+            key = lua_string(e.idx)
+        if base_kind == "dict":
+            return f"{base}[{py_str(key) if key is not None else self.single(e.idx)}]"
+        if base_kind in ("list", "tensor"):
+            if key is not None:
+                raise Unsupported(f"field .{key} of an array")
+            if isinstance(e.idx, A.Number) and e.idx.n < 1:
+                raise Unsupported(f"index {e.idx.n} of an array (Lua arrays start at 1)")
+            kind = expr_kind(e.idx)
+            if kind not in ("number", None):
+                raise Unsupported(f"{kind} key into an array")
+            return f"{base}[{self.plus(e.idx, -1)}]"
+        if key is not None:
+            if base_kind == "record" and not store and isinstance(e.value, A.Name) \
+                    and key not in e.value._var.fields and "escape" in e.value._var.evidence:
+                return f"getattr({base}, {py_str(key)}, None)"
+            return f"{base}.{key}"
+        kind = expr_kind(e.idx)
+        if kind == "string":
+            raise Unsupported(f"computed string key into {self.describe_expr(e.value)}, whose kind is unknown")
+        self.todo(f"cannot tell whether {self.describe_expr(e.value)} is an array: indexed as a 0-based "
+                  f"Python list (t[i] -> t[i - 1])")
+        return f"{base}[{self.plus(e.idx, -1)}]"
+
+    def plus(self, e: Any, k: int) -> str:
+        """``e + k`` folded where e is a literal or ends in ``± literal``."""
+        if k == 0:
+            return self.single(e)
+        if isinstance(e, A.Number) and isinstance(e.n, int):
+            return str(e.n + k)
+        if isinstance(e, (A.AddOp, A.SubOp)) and isinstance(e.right, A.Number) and isinstance(e.right.n, int):
+            n = e.right.n if isinstance(e, A.AddOp) else -e.right.n
+            total = n + k
+            left = self.x(e.left, ADD)
+            if total == 0:
+                return left
+            return f"{left} + {total}" if total > 0 else f"{left} - {-total}"
+        left = self.x(e, ADD)
+        return f"{left} + {k}" if k > 0 else f"{left} - {-k}"
+
+    def length(self, e: Any) -> str:
+        kind = self.table_kind(e) or expr_kind(e)
+        if kind == "dict":
+            raise Unsupported("# of a table with keys (Lua's border of its array part)")
+        if kind == "tensor":
+            return f"{self.x(e, POSTFIX)}.size()"
+        return f"len({self.single(e)})"
+
+    def table(self, e: A.Table, want: str | None, var: Var | None = None) -> str:
+        """A table constructor as a list, dict or SimpleNamespace (``want``: the variable's kind)."""
+        c = table_class(e)
+        want = want or {"empty": "dict", "list": "list", "record": "dict", "dict": "dict"}[c]
+        if want == "list" and c in ("empty", "list"):
+            if not e.fields:
+                return "[]"
+            vals = [self.single(f.value) for f in e.fields[:-1]]
+            last = e.fields[-1].value
+            spread = self.spread(last)
+            if len(e.fields) == 1 and spread.startswith("*"):
+                inner = spread[1:]
+                return inner if inner.startswith("lua_values(") else f"list({inner})"
+            return "[" + ", ".join(vals + [spread]) + "]"
+        if want == "record" and c in ("empty", "record"):
+            self.imports.add("SimpleNamespace")
+            return "SimpleNamespace(" + ", ".join(f"{f.key.id}={self.single(f.value)}" for f in e.fields) + ")"
+        # a dict: positional fields get keys 1, 2, ...
+        items = []
+        pos = 0
+        for i, f in enumerate(e.fields):
+            if f.key is None:
+                pos += 1
+                if i == len(e.fields) - 1 and self.is_multi(f.value):
+                    raise Unsupported("a call's values spread into a table with keys")
+                items.append(f"{pos}: {self.single(f.value)}")
+            elif isinstance(f.key, A.Name) and not f.between_brackets:
+                items.append(f"{py_str(f.key.id)}: {self.single(f.value)}")
+            else:
+                items.append(f"{self.single(f.key)}: {self.single(f.value)}")
+        if want == "list":
+            raise Unsupported("table used as an array but built with keys")
+        return "{" + ", ".join(items) + "}"
+
+    def concat(self, e: A.Concat) -> tuple[str, int]:
+        parts: list[Any] = []
+
+        def flatten(n: Any) -> None:
+            if isinstance(n, A.Concat) and not n.wrapped:
+                flatten(n.left)
+                flatten(n.right)
+            else:
+                parts.append(n)
+        flatten(e)
+        texts = [None if isinstance(p, A.String) else self.single(p) for p in parts]
+        if any(isinstance(p, A.String) for p in parts):
+            for q in ('"', "'"):
+                if all(t is None or (q not in t and "\\" not in t) for t in texts):
+                    out = []
+                    for p, t in zip(parts, texts):
+                        if t is None:
+                            lit = py_str(lua_string(p))
+                            inner = lit[1:-1] if lit[0] == q else repr(lua_string(p))[1:-1]
+                            if lit[0] != q and q in lua_string(p):
+                                break
+                            out.append(inner.replace("{", "{{").replace("}", "}}"))
+                        else:
+                            out.append("{" + t + "}")
+                    else:
+                        return "f" + q + "".join(out) + q, ATOM
+        pieces = [self.x(p, ADD + 1) if (isinstance(p, A.String) or expr_kind(p) == "string")
+                  else f"str({self.single(p)})" for p in parts]
+        return " + ".join(pieces), ADD
+
+    def compare(self, e: Any) -> tuple[str, int]:
+        ops = {A.EqToOp: "==", A.NotEqToOp: "!=", A.LessThanOp: "<", A.GreaterThanOp: ">",
+               A.LessOrEqThanOp: "<=", A.GreaterOrEqThanOp: ">="}
+        op = ops[type(e)]
+        if op in ("==", "!="):
+            for a, b in ((e.left, e.right), (e.right, e.left)):
+                if isinstance(a, A.Call) and is_name(a.func, "type") and len(a.args) == 1 and isinstance(b, A.String):
+                    test = self.type_test(a.args[0], lua_string(b))
+                    return (test, CMP) if op == "==" else (f"not {test}", NOT)
+                if isinstance(b, (A.Nil, A.TrueExpr, A.FalseExpr)):
+                    ident = "is" if op == "==" else "is not"
+                    return f"{self.x(a, CMP + 1)} {ident} {self.single(b)}", CMP
+            kinds = {self.table_kind(e.left) or expr_kind(e.left), self.table_kind(e.right) or expr_kind(e.right)}
+            if kinds & {"list", "dict", "record", "node", "module", "function"} or any(
+                    k and k.startswith("table:") for k in kinds):
+                ident = "is" if op == "==" else "is not"
+                return f"{self.x(e.left, CMP + 1)} {ident} {self.x(e.right, CMP + 1)}", CMP
+        return f"{self.x(e.left, CMP + 1)} {op} {self.x(e.right, CMP + 1)}", CMP
+
+    def type_test(self, v: Any, name: str) -> str:
+        t = self.x(v, POSTFIX)
+        tests = {"nil": f"{self.x(v, CMP + 1)} is None",
+                 "number": f"isinstance({t}, (int, float))",
+                 "string": f"isinstance({t}, str)",
+                 "boolean": f"isinstance({t}, bool)",
+                 "function": f"callable({t})"}
+        if name == "table":
+            self.imports.add("SimpleNamespace")
+            return f"isinstance({t}, (list, dict, SimpleNamespace))"
+        if name not in tests:
+            raise Unsupported(f"type(x) == '{name}'")
+        return tests[name]
+
+    # -------------------------------------------------------- Lua truthiness
+    def cond(self, e: Any) -> str:
+        """A Python bool with Lua's truth (only nil and false are false)."""
+        return self.cond_x(e, 0)
+
+    def cond_x(self, e: Any, min_prec: int) -> str:
+        if isinstance(e, A.AndLoOp) and not e.wrapped or isinstance(e, A.AndLoOp):
+            text, prec = f"{self.cond_x(e.left, AND)} and {self.cond_x(e.right, AND + 1)}", AND
+        elif isinstance(e, A.OrLoOp):
+            text, prec = f"{self.cond_x(e.left, OR)} or {self.cond_x(e.right, OR + 1)}", OR
+        elif isinstance(e, A.ULNotOp):
+            text, prec = f"not {self.cond_x(e.operand, NOT)}", NOT
+        else:
+            kind = self.table_kind(e) or expr_kind(e)
+            if kind == "bool":
+                text, prec = self.expr(e)
+            elif surely_truthy(e):
+                text, prec = "True", ATOM
+            elif kind in ("number", "string", "list", "dict", "record", "node", "module", "function", "tensor") \
+                    or (kind or "").startswith("table:"):
+                text, prec = f"{self.x(e, CMP + 1)} is not None", CMP
+            elif kind == "nil":
+                text, prec = "False", ATOM
+            else:
+                text, prec = f"{self.need('truthy')}({self.single(e)})", POSTFIX
+        return f"({text})" if prec < min_prec else text
+
+    def logical(self, e: Any) -> tuple[str, int]:
+        is_and = isinstance(e, A.AndLoOp)
+        left, right = e.left, e.right
+        lkind = self.table_kind(left) or expr_kind(left)
+        # a and b or c, with b never nil/false: b if a else c
+        if not is_and and isinstance(left, A.AndLoOp) and not left.wrapped and surely_truthy(left.right):
+            return (f"{self.x(left.right, TERNARY + 1)} if {self.cond_x(left.left, TERNARY + 1)} "
+                    f"else {self.x(right, TERNARY)}", TERNARY)
+        if lkind == "bool":
+            op, prec = ("and", AND) if is_and else ("or", OR)
+            return f"{self.x(left, prec)} {op} {self.x(right, prec + 1)}", prec
+        if surely_truthy(left):
+            return (self.expr(right) if is_and else self.expr(left))
+        if is_pure(left):
+            test = self.cond_x(left, TERNARY + 1)
+            lt = self.x(left, TERNARY + 1)
+            if is_and:
+                return f"{self.x(right, TERNARY + 1)} if {test} else {lt}", TERNARY
+            return f"{lt} if {test} else {self.x(right, TERNARY)}", TERNARY
+        tmp = self.fresh("t")
+        test = f"{self.need('truthy')}({tmp} := {self.single(left)})"
+        if is_and:
+            return f"({self.x(right, TERNARY + 1)} if {test} else {tmp})", ATOM
+        return f"({tmp} if {test} else {self.x(right, TERNARY)})", ATOM

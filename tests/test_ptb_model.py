@@ -1,0 +1,166 @@
+"""The PTB language model: network, the two trainers, checkpoints, CLI, completion."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from models.ptb.complete import complete
+from models.ptb.model import CONFIGS, Config, create_network, create_predictor, num_parameters, zero_state
+from models.ptb.train import (DataState, LuaTrainer, RunOptions, Session, TorchTrainer, load_checkpoint,
+                              network_from_checkpoint)
+
+ROOT = Path(__file__).resolve().parent.parent
+V = 20
+TINY = Config(batch_size=3, seq_length=5, layers=2, rnn_size=8, dropout=0.0, init_weight=0.1, lr=1.0,
+              max_grad_norm=0.5, max_epoch=1, max_max_epoch=3, decay=2.0)
+
+
+def tiny_data(rows: int = 61, seed: int = 0) -> torch.Tensor:
+    """A learnable stream (a noisy cycle over the vocabulary), 1-based, rows x batch."""
+    g = torch.Generator().manual_seed(seed)
+    base = torch.arange(rows * TINY.batch_size) % (V - 2)
+    noise = (torch.rand(base.shape, generator=g) < 0.1).long() * torch.randint(0, V, base.shape, generator=g)
+    return ((base + noise) % V + 1).view(TINY.batch_size, rows).t().contiguous()
+
+
+class Vocab:
+    def __init__(self, itos):
+        self.itos = tuple(itos)
+
+    def __len__(self):
+        return len(self.itos)
+
+
+TINY_VOCAB = Vocab(["<unk>", "<eos>"] + [f"w{i}" for i in range(V - 2)])
+
+
+def test_shapes_and_parameter_count():
+    for name, cfg in CONFIGS.items():
+        assert num_parameters(cfg, 10000) > 0, name
+    assert num_parameters(CONFIGS["small"], 10000) == 4_653_200    # the tutorial's small model
+    core = create_network(TINY, V, dtype=torch.float64)
+    assert sum(p.numel() for p in core.parameters()) == num_parameters(TINY, V)
+    flat, _ = core.getParameters()
+    assert flat.abs().max() <= TINY.init_weight
+    x = torch.tensor([1, 5, 20])
+    err, next_s = core(x, x, zero_state(TINY, 3, torch.float64))
+    assert err.shape == (1,) and len(next_s) == 2 * TINY.layers
+    assert all(s.shape == (3, TINY.rnn_size) for s in next_s)
+    # same seed, same initial parameters
+    assert torch.equal(create_network(TINY, V, dtype=torch.float64).getParameters()[0], flat)
+    # the predictor shares the core's parameters and gives the same loss
+    log_probs, s2 = create_predictor(core)(x, zero_state(TINY, 3, torch.float64))
+    assert torch.allclose(-log_probs.gather(1, (x - 1)[:, None]).mean(), err[0])
+    assert all(torch.equal(a, b) for a, b in zip(s2, next_s))
+
+
+def _run(kind: str, cfg: Config, data: torch.Tensor, steps: int):
+    core = create_network(cfg, V, dtype=torch.float64)
+    tr = {"lua": LuaTrainer, "torch": TorchTrainer}[kind](core, cfg)
+    st = DataState(data)
+    torch.manual_seed(7)
+    errs = [tr.train_step(st) for _ in range(steps)]
+    valid = tr.run_valid(DataState(data))
+    test = tr.run_test(DataState(data[:20]))
+    return errs, tr.paramx.clone(), valid, test, st.pos, tr.norm_dw
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_lua_and_torch_trainers_agree(dropout):
+    cfg = TINY.with_(dropout=dropout)
+    data = tiny_data()
+    steps = 14      # 12 windows fit: the run wraps to the start of the data
+    a = _run("lua", cfg, data, steps)
+    b = _run("torch", cfg, data, steps)
+    assert max(abs(x - y) for x, y in zip(a[0], b[0])) < 1e-10
+    assert (a[1] - b[1]).abs().max() < 1e-10
+    assert abs(a[2] - b[2]) < 1e-10 and abs(a[3] - b[3]) < 1e-9
+    assert a[4] == b[4] == 10 and abs(a[5] - b[5]) < 1e-10
+
+
+def test_loss_falls_on_tiny_data():
+    cfg = TINY.with_(rnn_size=16, init_weight=0.3, max_grad_norm=5.0)
+    errs = _run("torch", cfg, tiny_data(), 80)[0]
+    assert sum(errs[-10:]) / 10 < 0.85 * sum(errs[:10]) / 10
+
+
+def _session(tmp_path, trainer="torch", max_epochs=None, ck=None, dropout=0.2, level="word"):
+    data = {"train": tiny_data(31), "valid": tiny_data(16, 1), "test": tiny_data(12, 2)[:, :1].expand(12, 3)}
+    opts = RunOptions(level=level, trainer=trainer, dtype="float64", max_epochs=max_epochs,
+                      epoch_size_limit=4, checkpoint_dir=str(tmp_path))
+    lines = []
+    s = Session(TINY.with_(dropout=dropout), TINY_VOCAB, data, opts, config_name="tiny", log=lines.append,
+                checkpoint=ck)
+    return s, lines
+
+
+def test_checkpoint_resume_is_exact(tmp_path):
+    full, _ = _session(tmp_path / "full")
+    r_full = full.run()
+    first, _ = _session(tmp_path / "part", max_epochs=1)
+    first.run()
+    torch.manual_seed(123)          # whatever happens in between must not matter
+    ck = load_checkpoint(tmp_path / "part")
+    assert sorted(p.name for p in (tmp_path / "part").iterdir()) == ["last.pt"]   # no temporary left
+    resumed, lines = _session(tmp_path / "part", ck=ck)
+    r_res = resumed.run()
+    assert torch.equal(resumed.trainer.paramx, full.trainer.paramx)
+    assert r_res["valid_perplexities"] == r_full["valid_perplexities"]
+    assert r_res["test_perplexity"] == r_full["test_perplexity"]
+    assert resumed.trainer.lr == full.trainer.lr == 0.25      # decayed after epochs 2 and 3
+    assert any("train perp." in line and "ETA" in line for line in lines)
+
+
+def test_char_level_reports_bits(tmp_path):
+    s, lines = _session(tmp_path, trainer="lua", max_epochs=1, level="char")
+    r = s.run()
+    assert any("bits per character" in line for line in lines)
+    assert r["test_perplexity"] > 1
+
+
+def test_complete_on_a_tiny_checkpoint(tmp_path):
+    s, _ = _session(tmp_path, max_epochs=1)
+    s.run()
+    ck = load_checkpoint(tmp_path)
+    notes = []
+    words = complete(ck, "w1 w2 nonsense", 6, greedy=True, warn=notes.append)
+    assert len(words) == 6 and all(w in TINY_VOCAB.itos for w in words)
+    assert notes and "nonsense" in notes[0] and "<unk>" in notes[0]
+    assert complete(ck, "w1 w2", 6, greedy=True) == complete(ck, "w1 w2", 6, greedy=True)
+    sampled = complete(ck, "w1", 5, temperature=0.7, seed=3)
+    assert sampled == complete(ck, "w1", 5, temperature=0.7, seed=3)
+    core = network_from_checkpoint(ck)
+    assert torch.equal(core.getParameters()[0], ck["params"])
+
+
+def _cli(*args, **kw):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "models.ptb", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120, **kw)
+
+
+def test_cli_help():
+    r = _cli("--help")
+    assert r.returncode == 0 and "train" in r.stdout and "complete" in r.stdout
+    r = _cli("train", "--help")
+    assert r.returncode == 0
+    for flag in ("--config", "--data", "--resume", "--checkpoint-dir", "--max-epochs", "--epoch-size-limit",
+                 "--threads", "--trainer", "--level"):
+        assert flag in r.stdout
+    r = _cli("complete", "--help")
+    assert r.returncode == 0 and "--temperature" in r.stdout and "--greedy" in r.stdout
+
+
+def test_cli_complete(tmp_path):
+    s, _ = _session(tmp_path, max_epochs=1)
+    s.run()
+    r = _cli("complete", "--checkpoint", str(tmp_path), "w1 w2 zzz", "--words", "4", "--greedy")
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.split()) == 4 and "<unk>" in r.stderr
+    r = _cli("train", "--data", str(tmp_path / "nowhere"), "--no-test")
+    assert r.returncode == 2 and "error" in r.stderr
