@@ -17,6 +17,7 @@ from typing import Sequence
 # module path of each subcommand (imported lazily: `pygraphnn --help` stays fast)
 SUBCOMMANDS: list[str] = [
     "pygraphnn.render.command",
+    "pygraphnn.lua.port_command",
 ]
 
 

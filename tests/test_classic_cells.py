@@ -144,7 +144,7 @@ def test_gru_matches_hand_written_charrnn_formula():
     g = cc.gru(NX, NH).double()
     W = linears(g)
     x, h = leaves((B, NX), (B, NH))
-    (next_h,) = g(x, h)
+    next_h = g(x, h)            # a single output is returned as a tensor, as in Lua
     assert_same([next_h], [charrnn_gru_by_hand(W, x, h)], [x, h, W["h2h_candidate_1"].weight])
     # models/cells.py's GRU is the same graph (annotated differently).
     ref = cells.gru(NX, NH).double()
@@ -163,12 +163,12 @@ def test_gru_vs_torch_grucell_where_they_coincide_and_where_not():
     W = linears(g)
     x, h = leaves((B, NX), (B, NH))
     # In general they differ: torch resets after the candidate's h2h, r * (W h + b), char-rnn before, W (r * h) + b.
-    (next_h,) = g(x, h)
+    next_h = g(x, h)            # a single output is returned as a tensor, as in Lua
     assert not torch.allclose(gru_to_torch(W, diagonal=False)(x, h), next_h)
     # With a diagonal candidate h2h they are one function (values and gradients).
     with torch.no_grad():
         W["h2h_candidate_1"].weight.copy_(torch.diag(torch.randn(NH, dtype=torch.float64)))
-    (next_h,) = g(x, h)
+    next_h = g(x, h)            # a single output is returned as a tensor, as in Lua
     ref = gru_to_torch(W, diagonal=True)
     assert_same([next_h], [ref(x, h)], [x, h])
 
@@ -202,8 +202,10 @@ def test_stack_is_the_composition_of_cells(kind):
     idx = torch.tensor([1, 5, 9])
     out = net(idx, *state)
     x = torch.nn.functional.one_hot(idx - 1, V).double()
-    s1 = layers[0](x, *state[:n_state])            # {next state..., next_h} (h last)
-    s2 = layers[1](s1[-1], *state[n_state:])
+    def as_list(out):
+        return out if isinstance(out, list) else [out]
+    s1 = as_list(layers[0](x, *state[:n_state]))            # {next state..., next_h} (h last)
+    s2 = as_list(layers[1](s1[-1], *state[n_state:]))
     logits = torch.nn.functional.linear(s2[-1], nl["decoder"].weight, nl["decoder"].bias)
     assert len(out) == 2 * n_state + 1
     for a, b in zip(out[:-1], list(s1[:n_state]) + list(s2[:n_state])):

@@ -8,8 +8,10 @@ forget-gate biases at 1; the state carried from one batch to the next; the gradi
 ``seq_length``) and is clipped **element-wise** to ``[-grad_clip, grad_clip]``
 (``grad_params:clamp``, not a norm); training stops if the loss explodes (> 3 x the first).
 Differences: validation is evaluated every ``eval_val_every`` iterations *and* at the end of
-every epoch (``--eval_val_every 0``: only at epoch ends), ``--max_minutes`` stops early, and
-checkpoints are ``torch.save`` files (``.pt``), not ``.t7``.
+every epoch (``--eval_val_every 0``: only at epoch ends), ``--max_minutes`` stops early,
+checkpoints are ``torch.save`` files (``.pt``), not ``.t7``, and they also hold the optimizer
+state, so ``--init_from CK --resume`` continues a run where it stopped (same learning rate,
+RMSProp statistics, iteration count and data position; the RNN state restarts from zeros).
 """
 from __future__ import annotations
 
@@ -51,6 +53,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint_dir", default="cv")
     p.add_argument("--savefile", default=None, help="checkpoint name stem (default: the model name)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--init_from", default="",
+                   help="start from this checkpoint's weights (its model options override these)")
+    p.add_argument("--resume", action="store_true",
+                   help="with --init_from: also restore the optimizer, learning rate, iteration count and history")
 
 
 @torch.no_grad()
@@ -74,21 +80,38 @@ def eval_split(net, cfg: Config, loader, split: int, max_batches: int | None = N
     return total / max(n, 1)
 
 
-def save_checkpoint(path: Path, net, cfg: Config, loader, opt: dict, history: dict) -> None:
+def save_checkpoint(path: Path, net, cfg: Config, loader, opt: dict, history: dict,
+                    optimizer=None, iteration: int = 0) -> None:
     torch.save({"state_dict": net.state_dict(), "config": cfg.asdict(), "vocab": loader.vocab_mapping,
-                "opt": opt, "history": history}, path)
+                "opt": opt, "history": history, "iteration": iteration,
+                "optimizer": optimizer.state_dict() if optimizer is not None else None}, path)
 
 
 def train(args: argparse.Namespace) -> dict:
     """Run a training; returns the history (losses, validation losses, timings, checkpoint paths)."""
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    checkpoint = torch.load(args.init_from, map_location="cpu", weights_only=True) if args.init_from else None
+    if checkpoint is not None and args.resume:     # the same batches as the run being continued
+        for key in ("batch_size", "seq_length", "train_frac", "val_frac"):
+            setattr(args, key, checkpoint["opt"][key])
     test_frac = max(0.0, 1 - (args.train_frac + args.val_frac))
     loader = chardata.CharSplitLMMinibatchLoader(args.data, args.batch_size, args.seq_length,
                                                  (args.train_frac, args.val_frac, test_frac), verbose=True)
-    cfg = Config(args.model, args.rnn_size, args.num_layers, args.dropout)
+    if checkpoint is not None:
+        if checkpoint["vocab"] != loader.vocab_mapping:
+            raise ValueError(f"the character vocabulary of {args.data} and the one in {args.init_from} differ")
+        c = checkpoint["config"]
+        print(f"loading a model from checkpoint {args.init_from}: rnn_size={c['rnn_size']}, "
+              f"num_layers={c['num_layers']}, model={c['model']}")
+        cfg = Config(c["model"], c["rnn_size"], c["num_layers"], args.dropout)
+    else:
+        cfg = Config(args.model, args.rnn_size, args.num_layers, args.dropout)
     net = build(cfg, loader.vocab_size)
-    charrnn_init(net, cfg)
+    if checkpoint is not None:
+        net.load_state_dict(checkpoint["state_dict"])
+    else:
+        charrnn_init(net, cfg)
     n_params = sum(p.numel() for p in net.parameters())
     print(f"creating an {cfg.model} with {cfg.num_layers} layers; number of parameters in the model: {n_params}")
     optimizer = torch.optim.RMSprop(net.parameters(), lr=args.learning_rate, alpha=args.decay_rate, eps=1e-8)
@@ -100,27 +123,43 @@ def train(args: argparse.Namespace) -> dict:
                "vocab_size": loader.vocab_size, "ntrain": loader.ntrain, "nval": loader.nval}
     opt = {k: v for k, v in vars(args).items() if k != "func"}
 
+    first = 1
+    if checkpoint is not None and args.resume:
+        history = checkpoint["history"]
+        done = checkpoint.get("iteration") or len(history["train_losses"])
+        if checkpoint.get("optimizer") is not None:
+            optimizer.load_state_dict(checkpoint["optimizer"])
+        else:   # an older checkpoint: the learning rate from the schedule, RMSProp statistics restart
+            epochs = done // loader.ntrain
+            decays = max(0, epochs - math.ceil(args.learning_rate_decay_after) + 1) if args.learning_rate_decay < 1 else 0
+            for group in optimizer.param_groups:
+                group["lr"] = args.learning_rate * args.learning_rate_decay ** decays
+            print("warning: the checkpoint has no optimizer state; RMSProp's statistics restart from zero")
+        first = done + 1
+        loader.batch_ix[chardata.TRAIN] = done % loader.ntrain
+        print(f"resuming at iteration {first}, learning rate {optimizer.param_groups[0]['lr']:g}")
+    prior_seconds = history.get("train_seconds", 0.0)
     iterations = int(args.max_epochs * loader.ntrain)
     state = init_state(cfg, args.batch_size)
     loss0 = None
     start = time.perf_counter()
     train_time = 0.0
     T = args.seq_length
-    i = 0
+    i = first - 1
 
     def evaluate_and_save(i: int, epoch: float) -> None:
         t0 = time.perf_counter()
         val = eval_split(net, cfg, loader, chardata.VAL)
         history["val_losses"].append({"iteration": i, "epoch": epoch, "val_loss": val,
-                                      "minutes": (time.perf_counter() - start) / 60})
+                                      "train_minutes": (prior_seconds + train_time) / 60})
         path = ckdir / f"lm_{stem}_epoch{epoch:.2f}_{val:.4f}.pt"
-        save_checkpoint(path, net, cfg, loader, opt, history)
-        save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history)
+        save_checkpoint(path, net, cfg, loader, opt, history, optimizer, i)
+        save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history, optimizer, i)
         history["checkpoints"].append(str(path))
         print(f"validation loss {val:.4f} at epoch {epoch:.2f} ({time.perf_counter() - t0:.1f}s); "
               f"saved {path}", flush=True)
 
-    for i in range(1, iterations + 1):
+    for i in range(first, iterations + 1):
         epoch = i / loader.ntrain
         t0 = time.perf_counter()
         x, y = loader.next_batch(chardata.TRAIN)
@@ -166,8 +205,9 @@ def train(args: argparse.Namespace) -> dict:
             print(f"stopping after {args.max_minutes} minutes (--max_minutes)")
             break
     history["iterations"] = i
-    history["train_seconds"] = train_time
-    history["chars_per_second"] = i * args.batch_size * T / train_time if train_time else None
+    history["train_seconds"] = prior_seconds + train_time
+    history["chars_per_second"] = (i - first + 1) * args.batch_size * T / train_time if train_time else None
     (ckdir / f"{stem}_history.json").write_text(json.dumps(history, indent=1))
-    print(f"{i} iterations, {train_time:.0f}s training: {history['chars_per_second']:,.0f} chars/s")
+    if train_time:
+        print(f"{i - first + 1} iterations in {train_time:.0f}s of training: {history['chars_per_second']:,.0f} chars/s")
     return history

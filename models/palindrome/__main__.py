@@ -22,6 +22,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=int, default=d.batch)
     p.add_argument("--steps", type=int, default=d.steps)
     p.add_argument("--clip", type=float, default=d.clip, help="gradient-norm clip")
+    p.add_argument("--forget_bias", type=float, default=d.forget_bias, help="initial forget-gate bias (lstm, peephole)")
     p.add_argument("--eval_every", type=int, default=d.eval_every)
     p.add_argument("--threads", type=int, default=d.threads)
 
@@ -29,6 +30,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _config(args: argparse.Namespace, **kw) -> Config:
     return Config(symbols=args.symbols, hidden=args.hidden, inputs=args.inputs, embedding=args.embedding,
                   optimizer=args.optimizer, lr=args.lr, batch=args.batch, steps=args.steps, clip=args.clip,
+                  forget_bias=args.forget_bias,
                   eval_every=args.eval_every, threads=args.threads, **kw)
 
 

@@ -23,7 +23,7 @@ import torch
 import pygraphnn as ng
 from pygraphnn import nn
 
-__all__ = ["Config", "CONFIGS", "create_network", "create_predictor", "lstm", "num_parameters",
+__all__ = ["Config", "CONFIGS", "create_network", "create_predictor", "create_body", "h2y", "lstm", "num_parameters",
            "zero_state"]
 
 
@@ -81,9 +81,10 @@ def lstm(x: ng.Node, prev_c: ng.Node, prev_h: ng.Node, rnn_size: int) -> tuple[n
     return next_c, next_h
 
 
-def _declare(cfg: Config, vocab_size: int, criterion: bool = True):
+def _declare(cfg: Config, vocab_size: int, criterion: bool = True, head: bool = True):
     """The nodes of ``create_network``: returns ``(x, y, prev_s, pred, err, next_s)``
-    (``y`` and ``err`` are None without the ``criterion``)."""
+    (``y`` and ``err`` are None without the ``criterion``; without the ``head``, ``pred``
+    is the dropped-out top hidden state that ``h2y`` would read)."""
     x = nn.Identity()()
     y = nn.Identity()() if criterion else None
     prev_s = nn.Identity()()
@@ -97,8 +98,10 @@ def _declare(cfg: Config, vocab_size: int, criterion: bool = True):
         next_c, next_h = lstm(dropped, prev_c, prev_h, cfg.rnn_size)
         next_s += [next_c, next_h]
         i[layer_idx] = next_h
-    h2y = nn.Linear(cfg.rnn_size, vocab_size)
     dropped = nn.Dropout(cfg.dropout)(i[cfg.layers])
+    if not head:
+        return x, None, prev_s, dropped, None, next_s
+    h2y = nn.Linear(cfg.rnn_size, vocab_size)
     pred = nn.LogSoftMax()(h2y(dropped))
     if not criterion:
         return x, None, prev_s, pred, None, next_s
@@ -126,14 +129,35 @@ def create_predictor(core: nn.gModule) -> nn.gModule:
     criterion (for sampling), declared again and given ``core``'s very Parameter objects."""
     x, _, prev_s, pred, _, next_s = _declare(core.ptb_config, core.vocab_size, criterion=False)
     predictor = nn.gModule([x, prev_s], [pred, nn.Identity()(ng.nest(next_s))], name="ptb_lstm_predictor")
+    _share(core, predictor)
+    return predictor
+
+
+def create_body(core: nn.gModule) -> nn.gModule:
+    """``{x, prev_s} -> {dropped_top_h, next_s}``: ``core`` up to (not including) ``h2y``,
+    sharing its parameters. With ``core.h2y()`` applied to the stacked outputs of ``T`` steps,
+    the output layer runs once a window instead of once a step (same numbers, same dropout
+    draws in the same order)."""
+    x, _, prev_s, top, _, next_s = _declare(core.ptb_config, core.vocab_size, criterion=False, head=False)
+    body = nn.gModule([x, prev_s], [top, nn.Identity()(ng.nest(next_s))], name="ptb_lstm_body")
+    _share(core, body)
+    return body
+
+
+def h2y(core: nn.gModule) -> torch.nn.Module:
+    """The output layer (``Linear(rnn_size -> vocab)``) of ``core``."""
+    return [m for m in core.modules() if isinstance(m, nn.Linear)][-1]
+
+
+def _share(core: nn.gModule, other: nn.gModule) -> None:
+    """Give ``other`` (declared like ``core``, maybe shorter) ``core``'s Parameter objects."""
     owners = [m for m in core.modules() if m._parameters]
-    targets = [m for m in predictor.modules() if m._parameters]
-    assert [type(m) for m in owners] == [type(m) for m in targets], "predictor and core differ"
+    targets = [m for m in other.modules() if m._parameters]
+    assert [type(m) for m in owners[:len(targets)]] == [type(m) for m in targets], "graphs differ"
     for src, dst in zip(owners, targets):
         for name, p in src._parameters.items():
             assert dst._parameters[name].shape == p.shape, name
             dst._parameters[name] = p
-    return predictor
 
 
 def num_parameters(cfg: Config, vocab_size: int) -> int:

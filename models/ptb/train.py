@@ -337,8 +337,6 @@ class Session:
         if ck["epoch_size"] != self.epoch_size:
             self.log(f"note: checkpoint epoch size {ck['epoch_size']} kept (this run asked for {self.epoch_size})")
             self.epoch_size = ck["epoch_size"]
-        if self.opts.max_epochs is None:
-            self.max_epochs = ck["max_epochs"]
         _replace_table(self.trainer.start_s, ck["start_s"])
         self.states["train"].pos = self.progress.train_pos
         torch.set_rng_state(ck["rng_state"])

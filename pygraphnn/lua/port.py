@@ -38,6 +38,9 @@ HELPERS = {
         array.pop()
     else:
         array[i - 1] = value''',
+    "lua_item": '''def lua_item(array, i):
+    """Lua's ``t[i]`` on an array held as a list: nil outside 1..#t."""
+    return array[i - 1] if 1 <= i <= len(array) else None''',
     "lua_values": '''def lua_values(result):
     """All the values a call returned, as a list (Lua's ``{f()}``)."""
     return list(result) if isinstance(result, tuple) else [result]''',
@@ -216,6 +219,8 @@ def is_pure(e: Any) -> bool:
         return True
     if isinstance(e, A.Index):
         return is_pure(e.value) and (e.notation == A.IndexNotation.DOT or is_pure(e.idx))
+    if isinstance(e, (A.AddOp, A.SubOp, A.MultOp)):
+        return is_pure(e.left) and is_pure(e.right)
     return False
 
 
@@ -224,6 +229,24 @@ def surely_truthy(e: Any) -> bool:
     if isinstance(e, (A.Number, A.String, A.Table, A.TrueExpr, A.AnonymousFunction, A.Concat)):
         return True
     return isinstance(e, (A.Call, A.Invoke)) and expr_kind(e) in ("module", "node", "string")
+
+
+class _Lazy:
+    """A list computed on first use."""
+
+    def __init__(self, make: Any):
+        self.make, self.items = make, None
+
+    def _get(self) -> list:
+        if self.items is None:
+            self.items = self.make()
+        return self.items
+
+    def __getitem__(self, i: int) -> str:
+        return self._get()[i]
+
+    def __iter__(self):
+        return iter(self._get())
 
 
 class Emitter:
@@ -318,10 +341,7 @@ class Emitter:
         text = head + ([""] + imports if imports else [])
         for h in self.helpers:
             text += ["", ""] + HELPERS[h].split("\n")
-        if self.helpers:
-            text += ["", ""]
-        else:
-            text += [""]
+        text += ["", ""]
         while body and not body[0].strip():
             body = body[1:]
         out = "\n".join(text + body).rstrip() + "\n"
@@ -343,13 +363,14 @@ class Emitter:
     def statement(self, st: Any, top: bool = False) -> None:
         line = getattr(st, "line", None) or line_of(st, self.line)
         self.line = line
-        self.flush_comments(line)
         is_def = isinstance(st, (A.Function, A.LocalFunction, A.Method)) or (
             isinstance(st, (A.LocalAssign, A.Assign)) and len(st.values) == 1 and len(st.targets) == 1
             and isinstance(st.values[0], A.AnonymousFunction))
-        if is_def and self.lines and self.lines[-1].strip():
+        if is_def and self.lines and self.lines[-1].strip() and not self.lines[-1].rstrip().endswith(":"):
             self.lines += [""] * (2 if self.level == 0 else 1)
-        else:
+            self.last_lua_line = 0  # the blank lines are there already
+        self.flush_comments(line)
+        if not is_def:
             self.blank_line_before(line)
         compound = isinstance(st, (A.Function, A.LocalFunction, A.Method, A.Fornum, A.Forin, A.While, A.Repeat,
                                    A.If, A.Do)) or is_def
@@ -468,13 +489,7 @@ class Emitter:
             return
         wants = [t._var.kind() if isinstance(t, A.Name) else None for t in targets]
         rhs = self.value_list(values, len(targets), wants)
-        stores = []
-        plain = True
-        for t in targets:
-            if isinstance(t, A.Index) and self.table_kind(t.value) == "list":
-                plain = False
-            stores.append(t)
-        if plain:
+        if not any(isinstance(t, A.Index) and self.table_kind(t.value) == "list" for t in targets):
             lhs = ", ".join(self.store_target(t) for t in targets)
             self.emit(f"{lhs} = {rhs}")
             return
@@ -508,7 +523,7 @@ class Emitter:
                 else:
                     texts.append(spread)
                 if not (isinstance(last, A.Call) and dotted(last.func) in ("unpack", "table.unpack")) \
-                        and not isinstance(last, A.Varargs):
+                        and not isinstance(last, (A.Varargs, A.Dots)):
                     self.todo(f"check that {self.describe(last)} returns exactly {missing} values "
                               f"(Lua drops extra values and fills missing ones with nil)")
         else:
@@ -765,7 +780,7 @@ class Emitter:
         return f"{self.x(e.func, POSTFIX)}({self.args_text(args)})"
 
     def library_call(self, d: str, args: list, e: Any) -> str | None:
-        a = [self.single(x) for x in args]
+        a = _Lazy(lambda: [self.single(x) for x in args])  # translated only where used: no double TODOs
         if d == "print":
             return f"print({self.args_text(args)}{', sep=chr(9)' if len(args) > 1 else ''})".replace(
                 "sep=chr(9)", 'sep="\\t"')
@@ -785,7 +800,7 @@ class Emitter:
                 raise Unsupported(f"table.insert on a table that is not an array ({kind})")
             base = self.x(t, POSTFIX)
             if len(args) == 2:
-                return f"{base}.append({self.spread_one(args[1])})"
+                return f"{base}.append({self.single(args[1])})"
             if len(args) == 3:
                 return f"{base}.insert({self.plus(args[1], -1)}, {a[2]})"
         if d == "table.remove":
@@ -956,18 +971,18 @@ class Emitter:
             if expr_kind(e.func) == "module":
                 return 1
             return None
-        if isinstance(e, A.Varargs):
+        if isinstance(e, (A.Varargs, A.Dots)):
             return None
         return 1
 
     def is_multi(self, e: Any) -> bool:
-        return isinstance(e, (A.Call, A.Invoke, A.Varargs)) and not e.wrapped and self.arity(e) != 1
+        return isinstance(e, (A.Call, A.Invoke, A.Varargs, A.Dots)) and not e.wrapped and self.arity(e) != 1
 
     def spread(self, e: Any) -> str:
         """``e`` where Lua expands all its values (last argument, field, return value)."""
         if not self.is_multi(e):
             return self.single(e)
-        if isinstance(e, A.Varargs):
+        if isinstance(e, (A.Varargs, A.Dots)):
             return "*args"
         if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1:
             return f"*{self.x(e.args[0], POSTFIX)}"
@@ -978,9 +993,6 @@ class Emitter:
         if isinstance(e, A.Invoke) and e.func.id == "split":
             return f"*{self.need('lua_values')}({text})"
         return text  # unknown arity: taken as one value (flagged by callers that care)
-
-    def spread_one(self, e: Any) -> str:
-        return self.single(e)
 
     def single(self, e: Any) -> str:
         return self.x(e, 0)
@@ -1007,7 +1019,7 @@ class Emitter:
             return number_text(e), ATOM
         if isinstance(e, A.String):
             return py_str(lua_string(e)), ATOM
-        if isinstance(e, A.Varargs):
+        if isinstance(e, (A.Varargs, A.Dots)):
             if len(self.func_stack) == 1:
                 raise Unsupported("... at the top of the chunk (the script's command-line arguments)")
             return "(args[0] if args else None)", ATOM
@@ -1024,6 +1036,8 @@ class Emitter:
                 return self.first_value(e), POSTFIX
             return self.invoke(e), POSTFIX
         if isinstance(e, A.Table):
+            if len(self.func_stack) == 1 and any(isinstance(f.value, (A.Varargs, A.Dots)) for f in e.fields):
+                raise Unsupported("... at the top of the chunk (the script's command-line arguments)")
             return self.table(e, None), ATOM
         if isinstance(e, A.AnonymousFunction):
             text = self.anonymous(e)
@@ -1129,6 +1143,8 @@ class Emitter:
                     return f"torch.{rest}"  # library_call decides
                 raise Unsupported(f"torch.{rest}")
             if root in ("string", "table", "os", "io", "coroutine", "math", "graph", "model_utils"):
+                if store:
+                    raise Unsupported(f"assignment to the library field {d}")
                 return d  # only meaningful as a called function, handled in library_call
         base_kind = self.table_kind(e.value)
         base = self.x(e.value, POSTFIX)
@@ -1259,7 +1275,8 @@ class Emitter:
                     return (test, CMP) if op == "==" else (f"not {test}", NOT)
                 if isinstance(b, (A.Nil, A.TrueExpr, A.FalseExpr)):
                     ident = "is" if op == "==" else "is not"
-                    return f"{self.x(a, CMP + 1)} {ident} {self.single(b)}", CMP
+                    text = self.nil_tested(a) if isinstance(b, A.Nil) else self.x(a, CMP + 1)
+                    return f"{text} {ident} {self.single(b)}", CMP
             kinds = {self.table_kind(e.left) or expr_kind(e.left), self.table_kind(e.right) or expr_kind(e.right)}
             if kinds & {"list", "dict", "record", "node", "module", "function"} or any(
                     k and k.startswith("table:") for k in kinds):
@@ -1286,8 +1303,15 @@ class Emitter:
         """A Python bool with Lua's truth (only nil and false are false)."""
         return self.cond_x(e, 0)
 
+    def nil_tested(self, e: Any) -> str:
+        """``e`` where Lua may read nil past the end of an array (``t[i] or default``)."""
+        if isinstance(e, A.Index) and self.table_kind(e.value) == "list" and not isinstance(e.idx, A.String) \
+                and not (e.notation == A.IndexNotation.DOT):
+            return f"{self.need('lua_item')}({self.x(e.value, POSTFIX)}, {self.single(e.idx)})"
+        return self.single(e)
+
     def cond_x(self, e: Any, min_prec: int) -> str:
-        if isinstance(e, A.AndLoOp) and not e.wrapped or isinstance(e, A.AndLoOp):
+        if isinstance(e, A.AndLoOp):
             text, prec = f"{self.cond_x(e.left, AND)} and {self.cond_x(e.right, AND + 1)}", AND
         elif isinstance(e, A.OrLoOp):
             text, prec = f"{self.cond_x(e.left, OR)} or {self.cond_x(e.right, OR + 1)}", OR
@@ -1302,6 +1326,8 @@ class Emitter:
             elif kind in ("number", "string", "list", "dict", "record", "node", "module", "function", "tensor") \
                     or (kind or "").startswith("table:"):
                 text, prec = f"{self.x(e, CMP + 1)} is not None", CMP
+            elif isinstance(e, A.Index) and self.table_kind(e.value) == "list":
+                text, prec = f"{self.need('truthy')}({self.nil_tested(e)})", POSTFIX
             elif kind == "nil":
                 text, prec = "False", ATOM
             else:
@@ -1323,7 +1349,7 @@ class Emitter:
             return (self.expr(right) if is_and else self.expr(left))
         if is_pure(left):
             test = self.cond_x(left, TERNARY + 1)
-            lt = self.x(left, TERNARY + 1)
+            lt = self.nil_tested(left)
             if is_and:
                 return f"{self.x(right, TERNARY + 1)} if {test} else {lt}", TERNARY
             return f"{lt} if {test} else {self.x(right, TERNARY)}", TERNARY

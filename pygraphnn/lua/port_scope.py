@@ -22,7 +22,7 @@ from luaparser import astnodes as A
 # names the translation itself uses: a Lua variable with one of them is renamed
 PY_RESERVED = set(keyword.kwlist) | {
     "abs", "bool", "callable", "dict", "enumerate", "float", "getattr", "int", "isinstance", "len", "list",
-    "max", "min", "print", "range", "str", "tuple", "vars", "AssertionError", "RuntimeError", "self",
+    "max", "min", "print", "range", "str", "tuple", "vars", "AssertionError", "RuntimeError",
     "nn", "ng", "torch", "math", "SimpleNamespace", "truthy", "lua_set", "lua_values", "exports", "args",
 }
 
@@ -134,9 +134,6 @@ def _param_sites(v: Var) -> list[list[Any]]:
 
 def _param_index(v: Var) -> int:
     return v.owner.params.index(v)
-
-
-NN_MODULE_KINDS = {"gModule"}
 
 
 def is_name(e: Any, name: str) -> bool:
@@ -439,6 +436,8 @@ class Resolver:
                 e.args[0]._var.evidence.add("array")
             elif fv is not None and fv.funcdef is not None:
                 fv.call_sites.append(list(e.args))
+            elif d in ("type", "tostring", "print", "ipairs", "pairs", "assert", "error"):
+                pass
             else:
                 self._escape(e.args)
         elif isinstance(e, A.Invoke):
@@ -481,7 +480,7 @@ class Resolver:
 def _value_at(values: list, i: int) -> Any:
     if i < len(values):
         return values[i]
-    if values and isinstance(values[-1], (A.Call, A.Invoke, A.Varargs)) and not values[-1].wrapped:
+    if values and isinstance(values[-1], (A.Call, A.Invoke, A.Varargs)) and not values[-1].wrapped or values and isinstance(values[-1], A.Dots):
         return None  # one of several values of a call: unknown
     return A.Nil()
 
@@ -537,4 +536,3 @@ def assign_pynames(resolver: Resolver) -> None:
                 name, i = f"{base}_{i}" if not base.endswith("_") else f"{base}{i}", i + 1
             v.pyname = name
             used.add(name)
-    # names of outer variables may have changed: nothing else to do, Python resolves them lexically

@@ -1,0 +1,156 @@
+"""karpathy/char-rnn checkpoints: its ``OneHot`` module and ``sample.lua``'s text generation.
+
+>>> ckpt = load_checkpoint('cv/lm_lstm_epoch30.00_1.3950.t7')        # doctest: +SKIP
+>>> text = b''.join(generate(ckpt, primetext='ROMEO:', length=300, sample=False))  # doctest: +SKIP
+
+:func:`generate` follows ``sample.lua`` step by step: the state starts as zeros of
+``1 x rnn_size`` per layer (``c`` and ``h`` for an LSTM, ``h`` alone otherwise); the
+primetext is echoed and fed one *byte* at a time (Lua strings are bytes; ``gmatch'.'``);
+an empty primetext starts from a uniform distribution over the vocabulary instead; then
+``length`` characters are generated, each from ``prediction``, the last output of the
+previous step (log-probabilities): greedy takes the arg-max (the first one on ties, as
+Torch7's ``max``), sampling draws from ``exp(prediction / temperature)`` normalised. A
+final newline ends the text, as ``io.write('\\n')`` does.
+
+Greedy output is exactly Lua's. Sampling is deterministic for a given ``seed`` (a
+private ``torch.Generator``), but it cannot reproduce Lua's text: Torch7's
+``multinomial`` consumes its random stream differently.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import torch
+import torch.nn.functional as F
+
+from ..module import Module
+
+__all__ = ["OneHot", "load_checkpoint", "generate", "CheckpointError"]
+
+
+class OneHot(Module):
+    """char-rnn's ``OneHot(outputSize)`` (torch class ``OneHot``): a vector of **1-based**
+    indices (integer or float tensor) -> ``n x outputSize`` one-hot rows. No gradient flows
+    to the indices. The output dtype is the module's (``float64`` unless converted with
+    ``.float()``/``.to()``), as Lua's follows the module's type.
+
+    >>> OneHot(4)(torch.tensor([2, 4]))
+    tensor([[0., 1., 0., 0.],
+            [0., 0., 0., 1.]], dtype=torch.float64)
+    """
+
+    def __init__(self, outputSize: int, dtype: torch.dtype = torch.float64):
+        super().__init__()
+        self.outputSize = int(outputSize)
+        # an empty buffer, only so that .float()/.double()/.to() set the output dtype
+        self.register_buffer("_dtype_probe", torch.empty(0, dtype=dtype), persistent=False)
+
+    def forward(self, input):
+        idx = input.reshape(-1).long() - 1
+        if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= self.outputSize):
+            raise IndexError(f"OneHot({self.outputSize}): indices must lie in 1..{self.outputSize}, "
+                             f"got {input.reshape(-1).tolist()[:8]}")
+        return F.one_hot(idx, self.outputSize).to(self._dtype_probe.dtype)
+
+    def lua_label(self) -> str:
+        return f"OneHot({self.outputSize})"
+
+    def extra_repr(self) -> str:
+        return str(self.outputSize)
+
+
+class CheckpointError(ValueError):
+    """The object is not a char-rnn checkpoint (or lacks what sampling needs)."""
+
+
+def load_checkpoint(path: Any) -> Any:
+    """``load_t7`` a char-rnn checkpoint and check it has ``protos.rnn`` (a gModule), ``opt``
+    (``rnn_size``, ``num_layers``, ``model``) and ``vocab`` (char -> index)."""
+    from .load import load_t7
+    ckpt = load_t7(path)
+    check_checkpoint(ckpt)
+    return ckpt
+
+
+def check_checkpoint(ckpt: Any) -> None:
+    from ..gmodule import gModule
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f"not a char-rnn checkpoint: the file holds a {type(ckpt).__name__}, not a table")
+    protos, opt, vocab = ckpt.get("protos"), ckpt.get("opt"), ckpt.get("vocab")
+    missing = [k for k, v in (("protos", protos), ("opt", opt), ("vocab", vocab)) if not isinstance(v, dict)]
+    if missing:
+        raise CheckpointError(f"not a char-rnn checkpoint: no table {', '.join(missing)} "
+                              f"(it has {', '.join(sorted(map(str, ckpt)))})")
+    if not isinstance(protos.get("rnn"), gModule):
+        raise CheckpointError(f"checkpoint protos.rnn should be an nn.gModule, got {type(protos.get('rnn')).__name__}")
+    for k in ("rnn_size", "num_layers"):
+        v = opt.get(k)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v) or v < 1:
+            raise CheckpointError(f"checkpoint opt.{k} should be a positive integer, got {v!r}")
+    if not vocab:
+        raise CheckpointError("checkpoint vocab is empty")
+    for c, i in vocab.items():
+        if not isinstance(c, str) or isinstance(i, bool) or not isinstance(i, (int, float)) or i != int(i):
+            raise CheckpointError(f"checkpoint vocab should map characters to indices, found {c!r} -> {i!r}")
+
+
+def _char_bytes(c: str) -> bytes:
+    return c.encode("utf-8", "surrogateescape")
+
+
+def generate(ckpt: Any, *, length: int = 2000, primetext: str | bytes = "", sample: bool = True,
+             temperature: float = 1.0, seed: int = 123) -> Iterator[bytes]:
+    """Yield what ``sample.lua`` writes with ``io.write``, one character (bytes) at a time:
+    the echoed primetext, ``length`` generated characters, then ``b'\\n'``.
+
+    Raises :class:`CheckpointError` for a primetext character missing from the vocabulary.
+    """
+    check_checkpoint(ckpt)
+    rnn = ckpt.protos.rnn
+    opt = ckpt.opt
+    rnn.eval()  # sample.lua: protos.rnn:evaluate()
+    vocab = {_char_bytes(c): int(i) for c, i in ckpt.vocab.items()}
+    ivocab = {i: c for c, i in vocab.items()}
+    n_vocab = len(ivocab)
+    params = [p for p in rnn.parameters()]
+    dtype = params[0].dtype if params else torch.float64
+    per_layer = 2 if opt.get("model", "lstm") == "lstm" else 1
+    state = [torch.zeros(1, int(opt.rnn_size), dtype=dtype)
+             for _ in range(int(opt.num_layers) * per_layer)]
+    state_size = len(state)
+    gen = torch.Generator().manual_seed(int(seed))
+    seed_bytes = primetext.encode("utf-8", "surrogateescape") if isinstance(primetext, str) else bytes(primetext)
+
+    def step(index: int) -> torch.Tensor:
+        nonlocal state
+        x = torch.tensor([float(index)], dtype=dtype)
+        out = rnn(x, *state)
+        if not isinstance(out, (list, tuple)) or len(out) != state_size + 1:
+            got = f"{len(out)} outputs" if isinstance(out, (list, tuple)) else "one output"
+            raise CheckpointError(f"protos.rnn should return {state_size} state tensors and the "
+                                  f"log-probabilities, it returned {got}")
+        state = list(out[:state_size])
+        return out[-1]
+
+    with torch.no_grad():
+        if seed_bytes:
+            for b in seed_bytes:
+                ch = bytes([b])
+                if ch not in vocab:
+                    raise CheckpointError(f"primetext character {ch!r} is not in the checkpoint's vocabulary")
+                yield ch
+                prediction = step(vocab[ch])
+        else:
+            prediction = torch.full((1, n_vocab), 1.0 / n_vocab, dtype=dtype)
+        for _ in range(int(length)):
+            if sample:
+                probs = torch.exp(prediction / temperature).reshape(-1)
+                probs = probs / probs.sum()
+                index = int(torch.multinomial(probs.float(), 1, generator=gen)[0]) + 1
+            else:
+                index = int(torch.argmax(prediction.reshape(1, -1), dim=1)[0]) + 1
+            prediction = step(index)
+            if index not in ivocab:
+                raise CheckpointError(f"the model predicted index {index}, which is not in the vocabulary")
+            yield ivocab[index]
+    yield b"\n"

@@ -1,0 +1,842 @@
+"""Load Lua Torch7 ``.t7`` files as pygraphnn modules: ``nn.*`` and ``nngraph`` objects
+become working modules *with their weights*; everything else stays plain data.
+
+>>> ckpt = load_t7('lm_lstm_epoch30.00_1.3950.t7')            # doctest: +SKIP
+>>> rnn = ckpt.protos.rnn                                      # a pygraphnn gModule
+>>> print(rnn.code)                                            # doctest: +SKIP
+
+What becomes what (on top of :func:`~pygraphnn.lua.t7.load_t7_raw`'s mapping):
+
+* ``nn.<Class>`` objects of the zoo (:mod:`pygraphnn.nn`), containers (``modules``),
+  criterions, nngraph's adapters and char-rnn's ``OneHot`` -> pygraphnn modules, built
+  from the Lua fields (``weight``, ``bias``, ``size``, ``dimension``, ``nInputDims``, ``p``,
+  ``v2``...). ``train == false`` (after Lua's ``evaluate()``) -> ``module.training`` False.
+* ``nn.gModule`` -> :class:`pygraphnn.gModule`, rebuilt from ``forwardnodes``: the dummy
+  input node (and its ``split``) and the dummy output node disappear; a module node with
+  one input reads it bare, one with several reads a list in ``mapindex`` order (nngraph
+  unwraps one-entry input tables); ``nSplitOutputs``/``selectindex`` nodes become
+  ``node.split(n)`` nodes; annotations (``name``, ``description``, ``graphAttributes``...)
+  are kept and ``_debugLabel`` (``[file]:line_function``) becomes the node's site, so
+  errors, ``g.code`` and diagrams name the Lua file and line. Nodes are created in
+  ``forwardnodes`` order, so modules register (and ``getParameters()`` flattens) in
+  Lua's ``self.modules`` order.
+* A bare ``nngraph.Node`` -> a :class:`pygraphnn.Node` (its module, inputs, annotations, site).
+* Tables stay :class:`~pygraphnn.lua.t7.LuaTable` (also when they are lists: Lua's keys
+  ``1..n`` are kept, ``t.to_list()`` gives a Python list), with their values converted.
+  Tensors, storages, numbers and strings are returned as ``load_t7_raw`` gives them.
+
+Parameters: each parameter is a fresh contiguous copy (``torch.nn.Parameter``) of the
+file's tensor, and ``.grad`` a copy of Lua's ``gradWeight``/``gradBias``. Two modules
+whose weights are the *same view* of one storage (tied weights) share one Parameter;
+other storage sharing (char-rnn's ``combine_all_parameters`` puts every weight in one
+flat storage) is not kept: use ``getParameters()`` for a flat view again.
+
+Every weight's shape is checked against the module's other fields before it is used.
+An unknown class, a Lua function stored in a module (an overridden method), or a field
+of the wrong type raises :class:`~pygraphnn.lua.t7.T7Error` naming the class and where it
+sits (``protos.rnn.forwardnodes[12].data.module``). Nothing from the file is executed,
+and loading does not touch torch's random number generator.
+"""
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any, Callable
+
+import torch
+
+from .. import nn
+from ..adapters import JustElement, JustTable, ModuleFromCriterion
+from ..gmodule import gModule
+from ..module import Criterion
+from ..node import Node
+from ..site import Site
+from . import t7
+from .t7 import LuaFunction, LuaKey, LuaTable, Storage, T7Error, TorchObject, load_t7_raw
+
+__all__ = ["load_t7", "from_lua", "parse_debug_label", "LOADERS", "register_loader", "supported_classes"]
+
+Loader = Callable[["_Loader", TorchObject, list], torch.nn.Module]
+
+#: Torch class name -> function ``(loader, obj, path) -> module``.
+LOADERS: dict[str, Loader] = {}
+
+# Fields that make a stored Lua function change what a module computes.
+_METHOD_NAMES = {"updateOutput", "updateGradInput", "accGradParameters", "forward", "backward",
+                 "__call__", "parameters", "type", "accUpdateGradParameters", "clearState"}
+
+
+def register_loader(*class_names: str) -> Callable[[Loader], Loader]:
+    """Decorator: ``@register_loader('nn.Foo')`` teaches :func:`load_t7` a Torch class."""
+    def deco(fn: Loader) -> Loader:
+        for c in class_names:
+            LOADERS[c] = fn
+        return fn
+    return deco
+
+
+def supported_classes() -> list[str]:
+    """The Torch class names :func:`load_t7` turns into modules."""
+    return sorted(LOADERS)
+
+
+def load_t7(path_or_fileobj: Any, *, strict: bool = True, mode: str | None = None,
+            long_size: int = 8) -> Any:
+    """Read a ``.t7`` file and turn its ``nn``/``nngraph`` objects into pygraphnn modules.
+
+    ``strict=False`` keeps objects of unknown classes as raw :class:`TorchObject` instead
+    of raising. ``mode``/``long_size`` as for :func:`~pygraphnn.lua.t7.load_t7_raw`.
+
+    >>> g = load_t7('gmodule.t7')                                # doctest: +SKIP
+    >>> g(torch.randn(3, 1), torch.randn(3, 2))                  # doctest: +SKIP
+    """
+    raw = load_t7_raw(path_or_fileobj, mode=mode, long_size=long_size)
+    return from_lua(raw, strict=strict)
+
+
+def from_lua(obj: Any, *, strict: bool = True) -> Any:
+    """Convert a :func:`~pygraphnn.lua.t7.load_t7_raw` result (see :func:`load_t7`)."""
+    with _untouched_rng():
+        return _Loader(strict).value(obj, [])
+
+
+# ----------------------------------------------------------------------------------------
+# debug labels
+# ----------------------------------------------------------------------------------------
+
+_LABEL = re.compile(r"\[(?P<file>.*)\]:(?P<line>-?\d+)_(?P<fn>.*)", re.DOTALL)
+
+
+def parse_debug_label(label: Any) -> Site:
+    """nngraph's ``[file]:line_function`` label -> :class:`~pygraphnn.site.Site`."""
+    if isinstance(label, str):
+        m = _LABEL.fullmatch(label)
+        if m:
+            return Site(m["file"], int(m["line"]), m["fn"] or "?")
+        return Site(label, 0, "?")
+    return Site("<lua>", 0, "?")
+
+
+def _node_sites(data: LuaTable) -> tuple[Site, Site | None]:
+    """(site, split_site) of a node from its ``_debugLabel`` (split/select labels carry both)."""
+    ann = data.get("annotations")
+    label = ann.get("_debugLabel") if isinstance(ann, dict) else None
+    if not isinstance(label, str):
+        return parse_debug_label(None), None
+    if "selectindex" in data:
+        suffix = f"-{_lua_int(data['selectindex'])}"
+        if label.endswith(suffix):
+            label = label[:-len(suffix)]
+    if " split at " in label:
+        head, _, tail = label.rpartition(" split at ")
+        if tail.endswith("-mnode"):
+            tail = tail[:-len("-mnode")]
+        m = re.fullmatch(r"\[(?P<file>.*)\]:(?P<line>-?\d+)", tail, re.DOTALL)
+        split = Site(m["file"], int(m["line"]), "?") if m else None
+        return parse_debug_label(head), split
+    return parse_debug_label(label), None
+
+
+def _plain(v: Any) -> Any:
+    """Annotation values as plain Python (tables -> dict, or list when 1..n)."""
+    if isinstance(v, LuaTable):
+        if v and v.is_list():
+            return [_plain(x) for x in v.to_list()]
+        return {(k.obj if isinstance(k, LuaKey) else k): _plain(x) for k, x in v.items()}
+    return v
+
+
+def _annotations(data: LuaTable) -> dict:
+    ann = data.get("annotations")
+    if not isinstance(ann, dict):
+        return {}
+    out = {}
+    for k, v in ann.items():
+        if k == "_debugLabel":
+            continue
+        v = _plain(v)
+        if k == "graphAttributes" and not isinstance(v, dict):
+            v = {}
+        out[k.obj if isinstance(k, LuaKey) else k] = v
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# the converter
+# ----------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _untouched_rng():
+    """Module constructors draw their Lua-style initialisation from torch's generator;
+    loading must leave it (and the pending Box-Muller half) exactly as it was."""
+    from ..nn import linear
+    state = torch.get_rng_state()
+    pending = linear._pending_normal
+    try:
+        yield
+    finally:
+        torch.set_rng_state(state)
+        linear._pending_normal = pending
+
+
+def _where(path: list) -> str:
+    return t7._format_path(path)
+
+
+def _fail(reason: str, path: list) -> T7Error:
+    return T7Error(reason, path=_where(path))
+
+
+def _lua_int(v: Any) -> int:
+    return int(v)
+
+
+class _Loader:
+    def __init__(self, strict: bool):
+        self.strict = strict
+        self.memo: dict[int, Any] = {}
+        self.keep: list = []          # raw objects stay alive, so ids stay unique
+        self.busy: set[int] = set()
+        self.params: dict[tuple, torch.nn.Parameter] = {}
+
+    # ---------------------------------------------------------------- generic values
+    def value(self, obj: Any, path: list) -> Any:
+        if isinstance(obj, TorchObject):
+            return self.torch_object(obj, path)
+        if isinstance(obj, LuaTable):
+            return self.table(obj, path)
+        return obj
+
+    def table(self, t: LuaTable, path: list) -> LuaTable:
+        hit = self.memo.get(id(t))
+        if hit is not None:
+            return hit
+        out = LuaTable()
+        self.memo[id(t)] = out
+        self.keep.append(t)
+        for k, v in t.items():
+            if isinstance(k, LuaKey) and isinstance(k.obj, (TorchObject, LuaTable)):
+                nk = LuaKey(self.value(k.obj, path + [k]))
+            else:
+                nk = k
+            dict.__setitem__(out, nk, self.value(v, path + [k]))
+        return out
+
+    def torch_object(self, obj: TorchObject, path: list) -> Any:
+        key = id(obj)
+        if key in self.memo:
+            return self.memo[key]
+        cls = obj.class_name
+        loader = LOADERS.get(cls)
+        if loader is None:
+            if not self.strict:
+                return obj
+            hint = (" (a graph.Graph/Edge is only read as part of an nn.gModule)"
+                    if cls.startswith("graph.") else "")
+            raise _fail(f"unsupported Torch class {cls!r}: pygraphnn has no module for it{hint}; "
+                        f"load_t7(..., strict=False) keeps such objects raw, load_t7_raw reads the "
+                        f"file without converting anything", path)
+        if not isinstance(obj.state, dict):
+            raise _fail(f"{cls} object has no field table (state is {t7._describe(obj.state)})", path)
+        for k, v in obj.state.items():
+            if isinstance(v, LuaFunction) and k in _METHOD_NAMES:
+                raise _fail(f"{cls} object overrides its method {k!r} with a Lua function, which "
+                            f"pygraphnn cannot run", path + [k])
+        if key in self.busy:
+            raise _fail(f"{cls} object contains itself", path)
+        self.busy.add(key)
+        self.keep.append(obj)
+        try:
+            m = loader(self, obj, path)
+        finally:
+            self.busy.discard(key)
+        if isinstance(m, torch.nn.Module):
+            m.training = bool(obj.get("train", True) is not False)
+        self.memo[key] = m
+        return m
+
+    # ------------------------------------------------------------------ field access
+    def field(self, obj: TorchObject, name: str, path: list, kind: Any, default: Any = ...,
+              ) -> Any:
+        """Field ``name`` of ``obj``, checked to be of ``kind`` ('int', 'num', 'bool',
+        'tensor', 'table', 'storage', 'module'); ``default`` when absent (required if not given)."""
+        v = obj.state.get(name)
+        where = path + [name]
+        if v is None:
+            if default is ...:
+                raise _fail(f"{obj.class_name} object lacks its field {name!r}", where)
+            return default
+        if kind == "int":
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
+                raise _fail(f"{obj.class_name}.{name} should be an integer, got {t7._describe(v)} {v!r:.40}", where)
+            return int(v)
+        if kind == "num":
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise _fail(f"{obj.class_name}.{name} should be a number, got {t7._describe(v)}", where)
+            return float(v)
+        if kind == "bool":
+            if not isinstance(v, bool):
+                raise _fail(f"{obj.class_name}.{name} should be a boolean, got {t7._describe(v)}", where)
+            return v
+        if kind == "tensor":
+            if not isinstance(v, torch.Tensor):
+                raise _fail(f"{obj.class_name}.{name} should be a tensor, got {t7._describe(v)}", where)
+            return v
+        if kind == "table":
+            if not isinstance(v, LuaTable):
+                raise _fail(f"{obj.class_name}.{name} should be a table, got {t7._describe(v)}", where)
+            return v
+        if kind == "sizes":  # a LongStorage, a LongTensor or a table of numbers
+            if isinstance(v, Storage):
+                vals = v.tolist()
+            elif isinstance(v, torch.Tensor):
+                vals = v.reshape(-1).tolist()
+            elif isinstance(v, LuaTable) and v.is_list():
+                vals = v.to_list()
+            else:
+                raise _fail(f"{obj.class_name}.{name} should be a list of sizes, got {t7._describe(v)}", where)
+            if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and x == int(x) for x in vals):
+                raise _fail(f"{obj.class_name}.{name} holds non-integer sizes {vals!r:.60}", where)
+            return [int(x) for x in vals]
+        if kind == "module":
+            m = self.value(v, where)
+            if not isinstance(m, torch.nn.Module):
+                raise _fail(f"{obj.class_name}.{name} should be a module, got {t7._describe(v)}", where)
+            return m
+        raise AssertionError(kind)
+
+    def param(self, obj: TorchObject, name: str, path: list, shape: tuple | None = None,
+              grad_name: str | None = None) -> torch.nn.Parameter:
+        """Field ``name`` as a Parameter (shape checked), its ``.grad`` from ``grad_name``."""
+        t = self.field(obj, name, path, "tensor")
+        if not t.is_floating_point():
+            raise _fail(f"{obj.class_name}.{name} should be a floating-point tensor, got {t.dtype}", path + [name])
+        if shape is not None and tuple(t.shape) != tuple(shape):
+            raise _fail(f"{obj.class_name}.{name} has shape {tuple(t.shape)}, expected {tuple(shape)} "
+                        f"from the module's other fields", path + [name])
+        key = None
+        if t.numel() > 0:
+            key = (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype)
+            if key in self.params:
+                return self.params[key]
+        p = torch.nn.Parameter(t.detach().clone(memory_format=torch.contiguous_format))
+        if grad_name is not None:
+            g = obj.state.get(grad_name)
+            if isinstance(g, torch.Tensor) and g.numel() > 0:
+                if tuple(g.shape) != tuple(t.shape) or g.dtype != t.dtype:
+                    raise _fail(f"{obj.class_name}.{grad_name} has shape {tuple(g.shape)} {g.dtype}, "
+                                f"expected {tuple(t.shape)} {t.dtype} like {name}", path + [grad_name])
+                p.grad = g.detach().clone(memory_format=torch.contiguous_format)
+        if key is not None:
+            self.params[key] = p
+        return p
+
+    def modules_list(self, obj: TorchObject, path: list) -> list[torch.nn.Module]:
+        mods = self.field(obj, "modules", path, "table", LuaTable())
+        if not mods.is_list():
+            raise _fail(f"{obj.class_name}.modules is not a list 1..n", path + ["modules"])
+        out = []
+        for i, m in enumerate(mods.to_list(), 1):
+            mod = self.value(m, path + ["modules", i])
+            if not isinstance(mod, torch.nn.Module):
+                raise _fail(f"{obj.class_name}.modules[{i}] should be a module, got {t7._describe(m)}",
+                            path + ["modules", i])
+            out.append(mod)
+        return out
+
+
+# ----------------------------------------------------------------------------------------
+# modules without parameters
+# ----------------------------------------------------------------------------------------
+
+
+def _simple(cls_name: str, make: Callable[[], torch.nn.Module]) -> None:
+    LOADERS[cls_name] = lambda L, obj, path: make()
+
+
+for _name in ("Identity", "Tanh", "Sigmoid", "Exp", "Log", "Square", "Abs", "SoftMax", "LogSoftMax",
+              "CAddTable", "CSubTable", "CMulTable", "CDivTable", "FlattenTable"):
+    _simple("nn." + _name, getattr(nn, _name))
+_simple("nngraph.JustTable", JustTable)
+_simple("nngraph.JustElement", JustElement)
+
+
+@register_loader("nn.ReLU")
+def _relu(L, obj, path):
+    th = L.field(obj, "threshold", path, "num", 0.0)
+    val = L.field(obj, "val", path, "num", 0.0)
+    if th != 0 or val != 0:
+        raise _fail(f"nn.ReLU with threshold {th} and value {val} is an nn.Threshold, which pygraphnn "
+                    f"does not have", path)
+    return nn.ReLU(L.field(obj, "inplace", path, "bool", False))
+
+
+@register_loader("nn.HardTanh")
+def _hardtanh(L, obj, path):
+    return nn.HardTanh(L.field(obj, "min_val", path, "num", -1.0), L.field(obj, "max_val", path, "num", 1.0),
+                       L.field(obj, "inplace", path, "bool", False))
+
+
+@register_loader("nn.Sqrt")
+def _sqrt(L, obj, path):
+    return nn.Sqrt(L.field(obj, "eps", path, "num", 0.0), L.field(obj, "inplace", path, "bool", False))
+
+
+@register_loader("nn.Power")
+def _power(L, obj, path):
+    return nn.Power(L.field(obj, "pow", path, "num"))
+
+
+@register_loader("nn.MulConstant", "nn.AddConstant")
+def _constant(L, obj, path):
+    cls = nn.MulConstant if obj.class_name == "nn.MulConstant" else nn.AddConstant
+    return cls(L.field(obj, "constant_scalar", path, "num"), L.field(obj, "inplace", path, "bool", False))
+
+
+@register_loader("nn.Dropout")
+def _dropout(L, obj, path):
+    m = nn.Dropout(L.field(obj, "p", path, "num", 0.5), not L.field(obj, "v2", path, "bool", True),
+                   L.field(obj, "inplace", path, "bool", False),
+                   L.field(obj, "stochastic_inference", path, "bool", False))
+    noise = obj.state.get("noise")
+    if isinstance(noise, torch.Tensor):
+        m.noise = noise.clone()
+    return m
+
+
+@register_loader("nn.Reshape")
+def _reshape(L, obj, path):
+    size = L.field(obj, "size", path, "sizes")
+    m = nn.Reshape(*size, batchMode=L.field(obj, "batchMode", path, "bool", None))
+    nel = L.field(obj, "nelement", path, "int", m.nelement)
+    if nel != m.nelement:
+        raise _fail(f"nn.Reshape.nelement is {nel} but its size {size} holds {m.nelement}", path + ["nelement"])
+    return m
+
+
+@register_loader("nn.View")
+def _view(L, obj, path):
+    m = nn.View(*L.field(obj, "size", path, "sizes"))
+    return m.setNumInputDims(L.field(obj, "numInputDims", path, "int", None))
+
+
+@register_loader("nn.Narrow")
+def _narrow(L, obj, path):
+    return nn.Narrow(L.field(obj, "dimension", path, "int"), L.field(obj, "index", path, "int"),
+                     L.field(obj, "length", path, "int", 1))
+
+
+@register_loader("nn.Select")
+def _select(L, obj, path):
+    return nn.Select(L.field(obj, "dimension", path, "int"), L.field(obj, "index", path, "int"))
+
+
+@register_loader("nn.Transpose")
+def _transpose(L, obj, path):
+    perms = L.field(obj, "permutations", path, "table")
+    if not perms.is_list():
+        raise _fail("nn.Transpose.permutations is not a list", path + ["permutations"])
+    pairs = []
+    for i, p in enumerate(perms.to_list(), 1):
+        if not isinstance(p, LuaTable) or not p.is_list() or len(p) != 2:
+            raise _fail("each nn.Transpose permutation should be a pair {d1, d2}", path + ["permutations", i])
+        pairs.append(tuple(int(d) for d in p.to_list()))
+    m = nn.Transpose(*pairs)
+    return m.setNumInputDims(L.field(obj, "numInputDims", path, "int", None))
+
+
+@register_loader("nn.Replicate")
+def _replicate(L, obj, path):
+    return nn.Replicate(L.field(obj, "nfeatures", path, "int"), L.field(obj, "dim", path, "int", 1),
+                        L.field(obj, "ndim", path, "int", None))
+
+
+@register_loader("nn.Squeeze")
+def _squeeze(L, obj, path):
+    return nn.Squeeze(L.field(obj, "dim", path, "int", None), L.field(obj, "numInputDims", path, "int", None))
+
+
+@register_loader("nn.Unsqueeze")
+def _unsqueeze(L, obj, path):
+    return nn.Unsqueeze(L.field(obj, "pos", path, "int"), L.field(obj, "numInputDims", path, "int", None))
+
+
+@register_loader("nn.Sum", "nn.Mean")
+def _sum(L, obj, path):
+    dim = L.field(obj, "dimension", path, "int", 1)
+    nid = L.field(obj, "nInputDims", path, "int", None)
+    if obj.class_name == "nn.Mean":
+        m = nn.Mean(dim, nid)
+    else:
+        m = nn.Sum(dim, nid)
+    m.sizeAverage = L.field(obj, "sizeAverage", path, "bool", obj.class_name == "nn.Mean")
+    m.squeeze = L.field(obj, "squeeze", path, "bool", True)
+    return m
+
+
+@register_loader("nn.Max", "nn.Min")
+def _max(L, obj, path):
+    cls = nn.Max if obj.class_name == "nn.Max" else nn.Min
+    return cls(L.field(obj, "dimension", path, "int", 1), L.field(obj, "nInputDims", path, "int", None))
+
+
+@register_loader("nn.MM")
+def _mm(L, obj, path):
+    return nn.MM(L.field(obj, "transA", path, "bool", False), L.field(obj, "transB", path, "bool", False))
+
+
+@register_loader("nn.SplitTable", "nn.JoinTable")
+def _split_join(L, obj, path):
+    cls = nn.SplitTable if obj.class_name == "nn.SplitTable" else nn.JoinTable
+    return cls(L.field(obj, "dimension", path, "int"), L.field(obj, "nInputDims", path, "int", None))
+
+
+@register_loader("nn.SelectTable")
+def _select_table(L, obj, path):
+    return nn.SelectTable(L.field(obj, "index", path, "int"))
+
+
+@register_loader("nn.NarrowTable")
+def _narrow_table(L, obj, path):
+    return nn.NarrowTable(L.field(obj, "offset", path, "int"), L.field(obj, "length", path, "int", 1))
+
+
+# ----------------------------------------------------------------------------------------
+# modules with parameters (built small, then given the file's weights: no RNG cost)
+# ----------------------------------------------------------------------------------------
+
+
+@register_loader("nn.Linear")
+def _linear(L, obj, path):
+    w = L.field(obj, "weight", path, "tensor")
+    if w.dim() != 2:
+        raise _fail(f"nn.Linear.weight should be 2-D (outputSize x inputSize), got shape {tuple(w.shape)}",
+                    path + ["weight"])
+    has_bias = obj.state.get("bias") is not None
+    m = nn.Linear(1, 1, has_bias)
+    m.weight = L.param(obj, "weight", path, tuple(w.shape), "gradWeight")
+    if has_bias:
+        m.bias = L.param(obj, "bias", path, (w.shape[0],), "gradBias")
+    return m
+
+
+@register_loader("nn.LookupTable")
+def _lookup(L, obj, path):
+    w = L.field(obj, "weight", path, "tensor")
+    if w.dim() != 2:
+        raise _fail(f"nn.LookupTable.weight should be 2-D (nIndex x nOutput), got shape {tuple(w.shape)}",
+                    path + ["weight"])
+    m = nn.LookupTable(1, 1, L.field(obj, "paddingValue", path, "int", 0),
+                       L.field(obj, "maxNorm", path, "num", None), L.field(obj, "normType", path, "num", None))
+    m.weight = L.param(obj, "weight", path, tuple(w.shape), "gradWeight")
+    m.shouldScaleGradByFreq = L.field(obj, "shouldScaleGradByFreq", path, "bool", False)
+    return m
+
+
+@register_loader("nn.CMul")
+def _cmul(L, obj, path):
+    w = L.field(obj, "weight", path, "tensor")
+    size = L.field(obj, "size", path, "sizes", list(w.shape))
+    m = nn.CMul(1)
+    m.size = torch.Size(size)
+    m.weight = L.param(obj, "weight", path, tuple(size), "gradWeight")
+    return m
+
+
+@register_loader("nn.Mul")
+def _mul(L, obj, path):
+    m = nn.Mul()
+    m.weight = L.param(obj, "weight", path, (1,), "gradWeight")
+    return m
+
+
+@register_loader("nn.Add")
+def _add(L, obj, path):
+    b = L.field(obj, "bias", path, "tensor")
+    scalar = L.field(obj, "scalar", path, "bool", False)
+    if b.dim() != 1 or (scalar and b.shape[0] != 1):
+        raise _fail(f"nn.Add.bias should be a vector{' of one element' if scalar else ''}, got shape "
+                    f"{tuple(b.shape)}", path + ["bias"])
+    m = nn.Add(1, scalar)
+    m.bias = L.param(obj, "bias", path, tuple(b.shape), "gradBias")
+    return m
+
+
+# ----------------------------------------------------------------------------------------
+# containers, criterions, adapters
+# ----------------------------------------------------------------------------------------
+
+
+@register_loader("nn.Sequential", "nn.ConcatTable", "nn.ParallelTable")
+def _container(L, obj, path):
+    cls = getattr(nn, obj.class_name[3:])
+    c = cls()
+    for m in L.modules_list(obj, path):
+        c.add(m)
+    return c
+
+
+@register_loader("nn.Concat")
+def _concat(L, obj, path):
+    c = nn.Concat(L.field(obj, "dimension", path, "int"))
+    for m in L.modules_list(obj, path):
+        c.add(m)
+    return c
+
+
+def _weights(L, obj, path):
+    w = obj.state.get("weights")
+    if w is None or (isinstance(w, torch.Tensor) and w.numel() == 0):
+        return None
+    w = L.field(obj, "weights", path, "tensor")
+    if w.dim() != 1:
+        raise _fail(f"{obj.class_name}.weights should be a vector, got shape {tuple(w.shape)}", path + ["weights"])
+    return w
+
+
+@register_loader("nn.ClassNLLCriterion")
+def _classnll(L, obj, path):
+    return nn.ClassNLLCriterion(_weights(L, obj, path), L.field(obj, "sizeAverage", path, "bool", True),
+                                L.field(obj, "ignoreIndex", path, "int", -100))
+
+
+@register_loader("nn.CrossEntropyCriterion")
+def _crossentropy(L, obj, path):
+    nll = obj.state.get("nll")
+    weights = _weights(L, nll, path + ["nll"]) if isinstance(nll, TorchObject) else None
+    size_average = obj.state.get("sizeAverage")
+    if size_average is None and isinstance(nll, TorchObject):
+        size_average = nll.state.get("sizeAverage")
+    return nn.CrossEntropyCriterion(weights, True if size_average is None else bool(size_average))
+
+
+@register_loader("nn.MSECriterion", "nn.AbsCriterion")
+def _mse(L, obj, path):
+    return getattr(nn, obj.class_name[3:])(L.field(obj, "sizeAverage", path, "bool", True))
+
+
+@register_loader("nn.BCECriterion")
+def _bce(L, obj, path):
+    return nn.BCECriterion(_weights(L, obj, path), L.field(obj, "sizeAverage", path, "bool", True))
+
+
+@register_loader("nn.ModuleFromCriterion")
+def _from_criterion(L, obj, path):
+    return ModuleFromCriterion(L.field(obj, "criterion", path, "module"))
+
+
+@register_loader("OneHot")
+def _onehot(L, obj, path):
+    from .charrnn import OneHot
+    dtype = _TYPE_DTYPES.get(obj.state.get("_type"), torch.float64)
+    return OneHot(L.field(obj, "outputSize", path, "int"), dtype=dtype)
+
+
+_TYPE_DTYPES = {"torch.DoubleTensor": torch.float64, "torch.FloatTensor": torch.float32,
+                "torch.CudaDoubleTensor": torch.float64, "torch.CudaTensor": torch.float32}
+
+
+# ----------------------------------------------------------------------------------------
+# nngraph
+# ----------------------------------------------------------------------------------------
+
+
+def _mapindex(data: LuaTable, path: list) -> list:
+    """The input data tables of a node, in order (``mapindex[1..n]``; reverse keys ignored)."""
+    mi = data.get("mapindex")
+    if mi is None:
+        return []
+    if not isinstance(mi, LuaTable):
+        raise _fail(f"mapindex should be a table, got {t7._describe(mi)}", path + ["mapindex"])
+    out = []
+    i = 1
+    while i in mi:
+        d = mi[i]
+        if not isinstance(d, LuaTable):
+            raise _fail(f"mapindex[{i}] should be a node's data table, got {t7._describe(d)}", path + ["mapindex", i])
+        out.append(d)
+        i += 1
+    return out
+
+
+def _node_list(obj: TorchObject, name: str, path: list) -> list[TorchObject]:
+    t = obj.state.get(name)
+    if not isinstance(t, LuaTable):
+        raise _fail(f"nn.gModule.{name} should be a table of nngraph.Node, got {t7._describe(t)}", path + [name])
+    out = []
+    i = 1
+    while i in t:
+        n = t[i]
+        if not isinstance(n, TorchObject) or n.class_name != "nngraph.Node" or not isinstance(n.get("data"), LuaTable):
+            raise _fail(f"{name}[{i}] should be an nngraph.Node with a data table, got {t7._describe(n)}",
+                        path + [name, i])
+        out.append(n)
+        i += 1
+    return out
+
+
+def _node_module(L: _Loader, data: LuaTable, path: list) -> torch.nn.Module | None:
+    raw = data.get("module")
+    if raw is None:
+        if data.get("criterion") is not None:
+            raise _fail("a criterion node of an old nngraph version is not supported", path + ["criterion"])
+        return None
+    m = L.value(raw, path + ["module"])
+    if not isinstance(m, torch.nn.Module):
+        raise _fail(f"a node's module should be an nn module, got {t7._describe(raw)}", path + ["module"])
+    if isinstance(m, Criterion):
+        m = ModuleFromCriterion(m)
+    return m
+
+
+def _new_node(module, inputs, *, data, site, split_site=None, table_input=False, n_split=None,
+              select_index=None) -> Node:
+    node = Node(module, tuple(inputs), table_input=table_input, n_split=n_split, select_index=select_index,
+                site=site, split_site=split_site)
+    node.annotations.update(_annotations(data))
+    return node
+
+
+@register_loader("nn.gModule")
+def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
+    fwd = _node_list(obj, "forwardnodes", path)
+    innode, outnode = obj.state.get("innode"), obj.state.get("outnode")
+    for name, n in (("innode", innode), ("outnode", outnode)):
+        if not isinstance(n, TorchObject) or not isinstance(n.get("data"), LuaTable):
+            raise _fail(f"nn.gModule.{name} should be an nngraph.Node, got {t7._describe(n)}", path + [name])
+    in_data, out_data = innode.data, outnode.data
+    if "data" in in_data:
+        raise _fail("this nn.gModule was written by an old nngraph (input node with a 'data' dispatch "
+                    "field); re-save it with a recent nngraph", path + ["innode", "data"])
+    where = {id(n.data): path + ["forwardnodes", i, "data"] for i, n in enumerate(fwd, 1)}
+    order = [n.data for n in fwd]
+    if not any(d is in_data for d in order) or not any(d is out_data for d in order):
+        raise _fail("nn.gModule.forwardnodes lacks the graph's input or output node", path + ["forwardnodes"])
+    consumers: dict[int, list] = {}
+    inputs_of: dict[int, list] = {}
+    for d in order:
+        ins = _mapindex(d, where[id(d)])
+        inputs_of[id(d)] = ins
+        for x in ins:
+            consumers.setdefault(id(x), []).append(d)
+
+    # Where the gModule's input values appear: the dummy input node itself (one input) or
+    # the select nodes of its split (several). source id -> 1-based input position.
+    n_in = obj.state.get("nInputs")
+    n_in = int(n_in) if isinstance(n_in, (int, float)) and not isinstance(n_in, bool) else None
+    sources: dict[int, int] = {}
+    plumbing = {id(in_data), id(out_data)}
+    in_children = consumers.get(id(in_data), [])
+    split = [d for d in in_children if "nSplitOutputs" in d and d.get("module") is None]
+    if n_in is None:
+        n_in = int(split[0]["nSplitOutputs"]) if split and len(in_children) == 1 else 1
+    if n_in == 1:
+        sources[id(in_data)] = 1
+    else:
+        if len(in_children) != 1 or not split or int(split[0]["nSplitOutputs"]) != n_in:
+            raise _fail(f"nn.gModule has {n_in} inputs but its input node is not split into {n_in}",
+                        path + ["innode"])
+        mnode = split[0]
+        plumbing.add(id(mnode))
+        for s in consumers.get(id(mnode), []):
+            k = s.get("selectindex")
+            if not isinstance(k, (int, float)) or not 1 <= k <= n_in:
+                raise _fail("a select node of the input split has a bad selectindex", where[id(s)])
+            sources[id(s)] = int(k)
+            plumbing.add(id(s))
+    src_data = {id(d): d for d in order}
+
+    input_nodes: list[Node | None] = [None] * n_in
+    nodes: dict[int, Node] = {}
+
+    def resolve(x: LuaTable, reader_path: list) -> Node:
+        if id(x) in nodes:
+            return nodes[id(x)]
+        k = sources.get(id(x))
+        if k is None:
+            raise _fail("a node reads a node that is not before it in forwardnodes", reader_path + ["mapindex"])
+        if input_nodes[k - 1] is None:  # the input value feeds several nodes: an explicit input node
+            site, _ = _node_sites(src_data.get(id(x), x))
+            input_nodes[k - 1] = Node(nn.Identity(), (), site=site)
+        return input_nodes[k - 1]
+
+    for d in order:
+        if id(d) in plumbing:
+            continue
+        dpath = where[id(d)]
+        ins = inputs_of[id(d)]
+        site, split_site = _node_sites(d)
+        module = _node_module(L, d, dpath)
+        if (module is not None and len(ins) == 1 and id(ins[0]) in sources
+                and len(consumers[id(ins[0])]) == 1 and input_nodes[sources[id(ins[0])] - 1] is None):
+            node = _new_node(module, (), data=d, site=site)
+            input_nodes[sources[id(ins[0])] - 1] = node
+        else:
+            args = [resolve(x, dpath) for x in ins]
+            if "selectindex" in d:
+                if module is not None or len(args) != 1 or args[0].n_split is None:
+                    raise _fail("a select node should read exactly one split node and have no module", dpath)
+                k = _lua_int(d["selectindex"])
+                if not 1 <= k <= args[0].n_split:
+                    raise _fail(f"selectindex {k} out of range for a split into {args[0].n_split}", dpath)
+                node = _new_node(None, args, data=d, site=args[0].site,
+                                 split_site=args[0].split_site or split_site, select_index=k)
+            elif "nSplitOutputs" in d and module is None:
+                if len(args) != 1:
+                    raise _fail(f"a split node should read one node, it reads {len(args)}", dpath)
+                node = _new_node(None, args, data=d, site=site, split_site=split_site or site,
+                                 n_split=_lua_int(d["nSplitOutputs"]))
+            elif not args:
+                what = module.lua_label() if hasattr(module, "lua_label") else type(module).__name__
+                raise _fail(f"a node with no inputs ({what}) that is not a gModule input (a parameter "
+                            f"node) is not supported", dpath)
+            else:
+                if module is None:  # nngraph: a node without a module passes its input through
+                    module = nn.Identity() if len(args) == 1 else JustTable()
+                if "nSplitOutputs" in d:
+                    raise _fail("a node with both a module and nSplitOutputs is not supported", dpath)
+                node = _new_node(module, args, data=d, site=site, table_input=len(args) > 1)
+        nodes[id(d)] = node
+
+    outs = [resolve(x, path + ["outnode", "data"]) for x in _mapindex(out_data, path + ["outnode", "data"])]
+    if not outs:
+        raise _fail("nn.gModule has no outputs", path + ["outnode"])
+    for k in range(n_in):
+        if input_nodes[k] is None:  # an input nothing reads (nngraph refuses these; be lenient)
+            input_nodes[k] = Node(nn.Identity(), (), site=parse_debug_label(None))
+    try:
+        return gModule(input_nodes, outs)
+    except Exception as e:  # a graph pygraphnn cannot represent: say where it came from
+        raise _fail(f"cannot rebuild this nn.gModule: {type(e).__name__}: {e}", path) from e
+
+
+@register_loader("nngraph.Node")
+def _bare_node(L: _Loader, obj: TorchObject, path: list) -> Node:
+    """A standalone node (not read through a gModule): module, inputs (its children, in
+    mapindex order), split/select fields, annotations and site."""
+    data = L.field(obj, "data", path, "table")
+    dpath = path + ["data"]
+    module = _node_module(L, data, dpath)
+    children = obj.state.get("children")
+    kids = []
+    if isinstance(children, LuaTable):
+        i = 1
+        while i in children:
+            kids.append((i, children[i]))
+            i += 1
+    pos = {id(d): k for k, d in enumerate(_mapindex(data, dpath))}
+    kids.sort(key=lambda ic: pos.get(id(ic[1].get("data")) if isinstance(ic[1], TorchObject) else None, 1 << 30))
+    inputs = []
+    for i, c in kids:
+        n = L.value(c, path + ["children", i])
+        if not isinstance(n, Node):
+            raise _fail(f"children[{i}] should be an nngraph.Node, got {t7._describe(c)}", path + ["children", i])
+        inputs.append(n)
+    site, split_site = _node_sites(data)
+    sel = data.get("selectindex")
+    nsp = data.get("nSplitOutputs")
+    return _new_node(module, inputs, data=data, site=site, split_site=split_site,
+                     table_input=module is not None and len(inputs) > 1,
+                     n_split=None if nsp is None else _lua_int(nsp),
+                     select_index=None if sel is None else _lua_int(sel))

@@ -1,0 +1,11 @@
+require 'nngraph'
+require 'optim'
+local Foo = {}
+setmetatable(Foo, {__index = nn.Module})
+local s = 'a,b'
+for w in string.gmatch(s, '[^,]+') do print(w) end
+local co = coroutine.create(function() end)
+goto skip
+::skip::
+local x = nn.LSTM(3, 4)
+print(opt.rnn_size)
