@@ -7,9 +7,12 @@ the same windows of the training data, so load from other processes hits them al
 
 * ``lua``   -- pygraphnn, Lua idiom: T clones, forward 1..T, backward T..1 (``LuaTrainer``)
 * ``torch`` -- pygraphnn, PyTorch idiom: the gModule called T times, autograd (``TorchTrainer``)
-* ``hand``  -- the same network hand-written in plain PyTorch (no pygraphnn): the same
-  per-step computation (one cell step, one softmax per time step), flat parameters
-* ``cudnn-style`` ``nnlstm`` -- ``torch.nn.Embedding`` + ``torch.nn.LSTM`` over the whole
+* ``torch_step`` -- as ``torch`` with ``batched_head=False``: the core gModule (softmax and
+  criterion included) called at every step
+* ``hand``  -- the same network hand-written in plain PyTorch (no pygraphnn), structured like
+  ``torch``: cell steps, then one output layer over the window; flat parameters
+* ``hand_step`` -- the same, structured like ``torch_step``/``lua`` (one softmax a step)
+* ``nnlstm`` -- ``torch.nn.Embedding`` + ``torch.nn.LSTM`` over the whole
   window + one ``Linear``/``cross_entropy`` over all T*B positions
 
 Every step is forward + backward + clip by norm + SGD. Reports the median words/s of
@@ -31,7 +34,8 @@ from models.ptb.train import DataState, LuaTrainer, TorchTrainer
 class HandWritten:
     """Zaremba's network in plain PyTorch, one time step at a time, flat parameters."""
 
-    def __init__(self, cfg: Config, V: int):
+    def __init__(self, cfg: Config, V: int, batched_head: bool = False):
+        self.batched_head = batched_head
         H, L = cfg.rnn_size, cfg.layers
         shapes = [(V, H)] + [(4 * H, H), (4 * H,), (4 * H, H), (4 * H,)] * L + [(V, H), (V,)]
         total = sum(torch.Size(s).numel() for s in shapes)
@@ -67,9 +71,16 @@ class HandWritten:
                 new_s += [next_c, next_h]
                 i = next_h
             i = F.dropout(i, cfg.dropout, True)
-            errs.append(F.nll_loss(torch.log_softmax(F.linear(i, h2y_w, h2y_b), 1), y[t] - 1))
+            if self.batched_head:
+                errs.append(i)
+            else:
+                errs.append(F.nll_loss(torch.log_softmax(F.linear(i, h2y_w, h2y_b), 1), y[t] - 1))
             s = new_s
-        loss = torch.stack(errs).sum()
+        if self.batched_head:
+            log_probs = torch.log_softmax(F.linear(torch.stack(errs), h2y_w, h2y_b), -1)
+            loss = F.nll_loss(log_probs.view(-1, log_probs.shape[-1]), (y - 1).reshape(-1)) * x.shape[0]
+        else:
+            loss = torch.stack(errs).sum()
         self.grad.zero_()
         loss.backward()
         norm = float(self.grad.norm())
@@ -130,7 +141,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=10, help="steps a variant a round")
-    ap.add_argument("--variants", default="lua,torch,hand,nnlstm")
+    ap.add_argument("--variants", default="lua,torch,torch_step,hand,hand_step,nnlstm")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     cfg = CONFIGS[args.config]
@@ -140,7 +151,9 @@ def main(argv=None) -> dict:
     makers = {
         "lua": lambda: LuaTrainer(create_network(cfg, V), cfg),
         "torch": lambda: TorchTrainer(create_network(cfg, V), cfg),
-        "hand": lambda: HandWritten(cfg, V),
+        "torch_step": lambda: TorchTrainer(create_network(cfg, V), cfg, batched_head=False),
+        "hand": lambda: HandWritten(cfg, V, batched_head=True),
+        "hand_step": lambda: HandWritten(cfg, V),
         "nnlstm": lambda: NNLSTM(cfg, V),
     }
     names = args.variants.split(",")
@@ -172,12 +185,11 @@ def main(argv=None) -> dict:
           f"{args.rounds} rounds x {args.steps} steps; median words/s:")
     for n in names:
         print(f"  {n:7s} {med[n]:8.0f} words/s   ({min(wps[n]):.0f} .. {max(wps[n]):.0f})")
-    if "hand" in med:
-        for n in ("torch", "lua"):
-            if n in med:
-                print(f"  hand-written / pygraphnn-{n}: {med['hand'] / med[n]:.3f}x")
+    for hand, ours in (("hand", "torch"), ("hand_step", "torch_step"), ("hand_step", "lua")):
+        if hand in med and ours in med:
+            print(f"  hand-written ({hand}) / pygraphnn ({ours}): {med[hand] / med[ours]:.3f}x")
     if "nnlstm" in med:
-        for n in ("torch", "lua", "hand"):
+        for n in ("torch", "torch_step", "lua", "hand"):
             if n in med:
                 print(f"  torch.nn.LSTM / {n}: {med['nnlstm'] / med[n]:.3f}x")
     return med

@@ -27,14 +27,17 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):
     # Rendering pulls in networkx/graphviz: load it on first use only.
+    import importlib
     if name in ("dot", "render"):
-        import importlib
         render = importlib.import_module(".render", __name__)
         return render.dot if name == "dot" else render
+    if name in ("load_t7", "save_t7", "lua"):
+        lua = importlib.import_module(".lua", __name__)
+        return lua if name == "lua" else getattr(lua, name)
     raise AttributeError(f"module 'pygraphnn' has no attribute {name!r}")
 
 __all__ = [
-    "Criterion", "Graph", "dot", "GraphError", "GraphRuntimeError", "JustElement", "JustTable",
+    "Criterion", "Graph", "dot", "load_t7", "save_t7", "GraphError", "GraphRuntimeError", "JustElement", "JustTable",
     "LuaIdiomError", "Module", "ModuleFromCriterion", "Node", "annotate_nodes", "build_graph",
     "flatten_parameters", "gModule", "interpret", "nest", "node", "set_debug",
     "Unroll", "clip_gradient_norm", "clone_many_times", "detach_state", "g_cloneManyTimes", "set_training",

@@ -18,6 +18,7 @@ from typing import Sequence
 SUBCOMMANDS: list[str] = [
     "pygraphnn.render.command",
     "pygraphnn.lua.port_command",
+    "pygraphnn.lua.sample_command",
 ]
 
 

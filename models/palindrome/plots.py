@@ -28,8 +28,13 @@ def curves(results: list[dict], path: str | Path, *, title: str | None = None) -
         for ax, key in ((ax_acc, "accuracy"), (ax_loss, "loss")):
             y = np.array([r[key] for r in runs])
             m, s = y.mean(0), y.std(0)
+            lo, hi = m - s, m + s
+            if key == "accuracy":
+                lo, hi = lo.clip(0, 1), hi.clip(0, 1)
+            else:
+                lo = lo.clip(0, None)
             line, = ax.plot(steps, m, label=label)
-            ax.fill_between(steps, m - s, m + s, color=line.get_color(), alpha=0.2)
+            ax.fill_between(steps, lo, hi, color=line.get_color(), alpha=0.2)
     symbols = results[0]["config"]["symbols"]
     ax_acc.axhline(1 / symbols, color="grey", ls=":", lw=1, label="chance")
     ax_acc.set(xlabel="training step", ylabel="accuracy on fresh samples", ylim=(0, 1.02))
@@ -50,7 +55,7 @@ def accuracy_vs_length(results: list[dict], path: str | Path) -> None:
         m = np.array([s[cell, T][0] for T in Ts])
         sd = np.array([s[cell, T][1] for T in Ts])
         line, = ax.plot(Ts, m, "o-", label=cell)
-        ax.fill_between(Ts, m - sd, m + sd, color=line.get_color(), alpha=0.2)
+        ax.fill_between(Ts, (m - sd).clip(0, 1), (m + sd).clip(0, 1), color=line.get_color(), alpha=0.2)
     symbols = results[0]["config"]["symbols"]
     ax.axhline(1 / symbols, color="grey", ls=":", lw=1, label="chance")
     ax.set(xlabel="sequence length T", ylabel="accuracy on fresh samples", ylim=(0, 1.02),

@@ -36,6 +36,22 @@ def summary(results: list[dict]) -> dict[tuple[str, int], tuple[float, float, in
     return {k: (statistics.fmean(v), statistics.pstdev(v) if len(v) > 1 else 0.0, len(v)) for k, v in groups.items()}
 
 
+def steps_to(result: dict, threshold: float = 0.95) -> int | None:
+    """The first curve step at which the fresh-sample accuracy reached ``threshold`` (None: never)."""
+    return next((s for s, a in zip(result["steps"], result["accuracy"]) if a >= threshold), None)
+
+
+def speed_table(results: list[dict], threshold: float = 0.95) -> str:
+    """A Markdown table of the steps each run took to reach ``threshold`` accuracy, per (cell, T)."""
+    groups: dict[tuple[str, int], list] = {}
+    for r in results:
+        groups.setdefault((r["config"]["cell"], r["config"]["length"]), []).append(steps_to(r, threshold))
+    lines = [f"| cell | T | steps to {100 * threshold:.0f}% (per seed; - = not reached) |", "|---|---|---|"]
+    for (cell, T), v in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        lines.append(f"| {cell} | {T} | " + ", ".join("-" if s is None else str(s) for s in v) + " |")
+    return "\n".join(lines)
+
+
 def table(results: list[dict]) -> str:
     """A Markdown table: one row per cell, one column per T, ``mean ± std``."""
     s = summary(results)

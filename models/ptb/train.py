@@ -39,7 +39,7 @@ from typing import Any, Callable
 import torch
 
 import pygraphnn as ng
-from models.ptb.model import CONFIGS, Config, create_network, zero_state
+from models.ptb.model import Config, create_body, create_network, h2y, zero_state
 
 __all__ = ["DataState", "LuaTrainer", "TorchTrainer", "TRAINERS", "Session", "RunOptions",
            "load_data", "load_checkpoint", "network_from_checkpoint", "CHECKPOINT_NAME"]
@@ -87,11 +87,6 @@ class _Trainer:
         self.norm_dw = ng.clip_gradient_norm(self.paramdx, self.cfg.max_grad_norm)
         self.paramx.add_(self.paramdx.mul_(-self.lr))
 
-    def set_batch_size(self, batch_size: int) -> None:
-        """Resize ``start_s`` (and any buffers) for another batch size (zeros)."""
-        dtype = self.start_s[0].dtype
-        self.start_s = zero_state(self.cfg, batch_size, dtype)
-
     # the three things the driver asks for
     def train_step(self, state: DataState) -> float:
         raise NotImplementedError
@@ -116,10 +111,6 @@ class LuaTrainer(_Trainer):
         self.s = [zero_state(self.cfg, batch_size, dtype) for _ in range(self.T + 1)]
         self.ds = zero_state(self.cfg, batch_size, dtype)
         self.err = torch.zeros(self.T, dtype=torch.float64)
-
-    def set_batch_size(self, batch_size: int) -> None:
-        super().set_batch_size(batch_size)
-        self._setup(batch_size)
 
     def fp(self, state: DataState) -> float:
         _replace_table(self.s[0], self.start_s)
@@ -184,11 +175,23 @@ class LuaTrainer(_Trainer):
 
 
 class TorchTrainer(_Trainer):
-    """The PyTorch idiom: call the core network ``T`` times, ``loss.backward()``.
+    """The PyTorch idiom: run the network ``T`` times, ``loss.backward()``.
 
     The loss is the *sum* over the ``T`` steps of the per-step mean error: what the
     clones' ``backward`` with ``derr = 1`` at every step computes in ``main.lua``.
+
+    With ``batched_head`` (the default) the steps run the network up to the output layer
+    (:func:`create_body`, the same modules) and ``h2y``/``LogSoftMax``/``ClassNLLCriterion``
+    run once over the ``T x batch`` stacked hidden states: the same numbers (the dropout
+    masks are drawn in the same order), one large matrix product instead of ``T`` small
+    ones. ``batched_head=False`` calls the core gModule ``{x, y, prev_s} -> {err, next_s}``
+    at every step, exactly as declared.
     """
+
+    def __init__(self, core: torch.nn.Module, cfg: Config, batched_head: bool = True):
+        super().__init__(core, cfg)
+        self.body = create_body(core) if batched_head else None
+        self.h2y = h2y(core)
 
     def _window(self, state: DataState) -> tuple[torch.Tensor, torch.Tensor]:
         if state.pos + self.T >= state.data.shape[0]:
@@ -199,18 +202,32 @@ class TorchTrainer(_Trainer):
         return x, y
 
     def _unroll(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        core, s = self.core, self.start_s
-        errs = []
-        for t in range(x.shape[0]):
-            err, s = core(x[t], y[t], s)
-            errs.append(err)
+        """Per-step mean errors (a ``T``-vector) of the window, state carried in ``start_s``."""
+        s = self.start_s
+        if self.body is None:
+            errs = []
+            for t in range(x.shape[0]):
+                err, s = self.core(x[t], y[t], s)
+                errs.append(err)
+            out = torch.cat(errs)
+        else:
+            body, tops = self.body, []
+            for t in range(x.shape[0]):
+                top, s = body(x[t], s)
+                tops.append(top)
+            log_probs = torch.log_softmax(self.h2y(torch.stack(tops)), -1)        # T x B x V
+            out = -log_probs.gather(2, (y - 1).unsqueeze(2)).squeeze(2).mean(1)   # 1-based targets
         self.start_s = [t.detach() for t in s]
-        return torch.cat(errs)
+        return out
+
+    def _train_mode(self, mode: bool) -> None:
+        self.core.train(mode)
+        if self.body is not None:
+            self.body.train(mode)
 
     def train_step(self, state: DataState) -> float:
         x, y = self._window(state)
-        errs = self._unroll(x, y)
-        loss = errs.sum()
+        loss = self._unroll(x, y).sum()
         self.paramdx.zero_()
         loss.backward()
         self._sgd()
@@ -218,7 +235,7 @@ class TorchTrainer(_Trainer):
 
     def run_valid(self, state: DataState, limit: int | None = None) -> float:
         self.reset_state(state)
-        self.core.eval()
+        self._train_mode(False)
         n = (state.data.shape[0] - 1) // self.T
         if limit is not None:
             n = min(n, limit)
@@ -226,25 +243,26 @@ class TorchTrainer(_Trainer):
         with torch.no_grad():
             for _ in range(n):
                 perp += float(self._unroll(*self._window(state)).mean())
-        self.core.train()
+        self._train_mode(True)
         return math.exp(perp / n)
 
     def run_test(self, state: DataState, limit: int | None = None) -> float:
         self.reset_state(state)
-        self.core.eval()
+        self._train_mode(False)
         n = state.data.shape[0] if limit is None else min(limit + 1, state.data.shape[0])
         errs = []
-        s = self.start_s
         with torch.no_grad():
             for i in range(n - 1):
-                err, s = self.core(state.data[i], state.data[i + 1], s)
-                errs.append(err)
-        self.start_s = list(s)
-        self.core.train()
+                errs.append(self._unroll(state.data[i:i + 1], state.data[i + 1:i + 2]))
+        self._train_mode(True)
         return math.exp(float(torch.cat(errs).double().sum()) / (n - 1))
 
 
-TRAINERS: dict[str, type[_Trainer]] = {"lua": LuaTrainer, "torch": TorchTrainer}
+TRAINERS: dict[str, Callable[[torch.nn.Module, Config], _Trainer]] = {
+    "lua": LuaTrainer,
+    "torch": TorchTrainer,
+    "torch-stepwise": lambda core, cfg: TorchTrainer(core, cfg, batched_head=False),
+}
 
 
 # --------------------------------------------------------------------------- data
@@ -448,13 +466,6 @@ def network_from_checkpoint(ck: dict) -> torch.nn.Module:
     core = create_network(cfg, len(ck["vocab"]), dtype=getattr(torch, ck["dtype"]), init=False)
     core.getParameters()[0].copy_(ck["params"])
     return core
-
-
-def config_by_name(name: str) -> Config:
-    try:
-        return CONFIGS[name]
-    except KeyError:
-        raise SystemExit(f"unknown config {name!r}; choose one of {', '.join(CONFIGS)}") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

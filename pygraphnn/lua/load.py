@@ -52,9 +52,10 @@ from ..module import Criterion
 from ..node import Node
 from ..site import Site
 from . import t7
+from .save import save_t7  # re-exported: ``pygraphnn.lua`` offers the load_t7/save_t7 pair from here
 from .t7 import LuaFunction, LuaKey, LuaTable, Storage, T7Error, TorchObject, load_t7_raw
 
-__all__ = ["load_t7", "from_lua", "parse_debug_label", "LOADERS", "register_loader", "supported_classes"]
+__all__ = ["load_t7", "save_t7", "from_lua", "parse_debug_label", "LOADERS", "register_loader", "supported_classes"]
 
 Loader = Callable[["_Loader", TorchObject, list], torch.nn.Module]
 

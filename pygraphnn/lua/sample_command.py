@@ -1,0 +1,118 @@
+"""``pygraphnn sample CHECKPOINT.t7``: char-rnn's ``sample.lua`` on a Lua checkpoint.
+
+Options are ``sample.lua``'s, with one or two dashes (``-length 300`` or ``--length 300``):
+``-length`` (2000), ``-temperature`` (1), ``-primetext`` (""), ``-sample`` 0|1 (1),
+``-seed`` (123), ``-verbose`` 0|1 (1: the diagnostic lines sample.lua prints before the
+text), ``-gpuid`` and ``-opencl`` (accepted; this runs on the CPU). Greedy output
+(``-sample 0``) is byte for byte what sample.lua prints; sampled text is deterministic
+for a seed but not Lua's (see :mod:`pygraphnn.lua.charrnn`).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, Sequence
+
+from .t7 import T7Error
+
+HELP = "generate text from a char-rnn checkpoint, as char-rnn's sample.lua"
+
+
+class CommandError(Exception):
+    """A user mistake: printed as ``pygraphnn sample: error: ...`` (exit status 2)."""
+
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", metavar="CHECKPOINT", help="char-rnn checkpoint (.t7) written by train.lua")
+    p.add_argument("-seed", "--seed", type=int, default=123, help="seed of the sampling generator (default 123)")
+    p.add_argument("-sample", "--sample", type=int, default=1, choices=(0, 1),
+                   help="0: take the most likely character (argmax); 1: sample (default 1)")
+    p.add_argument("-primetext", "--primetext", default="",
+                   help='text fed to the network before generating (echoed); default "" starts from a '
+                        "uniform distribution")
+    p.add_argument("-length", "--length", type=int, default=2000, help="characters to generate (default 2000)")
+    p.add_argument("-temperature", "--temperature", type=float, default=1.0,
+                   help="sampling temperature (default 1)")
+    p.add_argument("-gpuid", "--gpuid", type=int, default=-1,
+                   help="accepted for compatibility and ignored: pygraphnn samples on the CPU")
+    p.add_argument("-opencl", "--opencl", type=int, default=0, help="accepted for compatibility and ignored")
+    p.add_argument("-verbose", "--verbose", type=int, default=1, choices=(0, 1),
+                   help="1: print sample.lua's diagnostic lines before the text; 0: only the text (default 1)")
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``sample`` subcommand to the ``pygraphnn`` command."""
+    p = subparsers.add_parser("sample", help=HELP, description=__doc__.split("\n\n")[1],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_arguments(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace, stdout: Any = None, stderr: Any = None) -> int:
+    """Handler of ``pygraphnn sample``: writes the text to ``stdout`` (bytes, as io.write)."""
+    from .charrnn import CheckpointError, generate, load_checkpoint
+
+    out = stdout if stdout is not None else getattr(sys.stdout, "buffer", sys.stdout)
+    err = stderr if stderr is not None else sys.stderr
+    if args.length < 0:
+        raise CommandError(f"-length must be >= 0, got {args.length}")
+    if args.sample == 1 and not args.temperature > 0:
+        raise CommandError(f"-temperature must be > 0, got {args.temperature}")
+    if args.gpuid >= 0 or args.opencl:
+        print(f"pygraphnn sample: note: -gpuid {args.gpuid}{' -opencl' if args.opencl else ''} ignored; "
+              f"sampling on the CPU", file=err)
+    if not os.path.exists(args.model):
+        raise CommandError(f"file {args.model} does not exist")
+    try:
+        ckpt = load_checkpoint(args.model)
+    except (T7Error, CheckpointError) as e:
+        raise CommandError(f"cannot use {args.model}: {e}") from e
+    except OSError as e:
+        raise CommandError(f"cannot read {args.model}: {e}") from e
+
+    def say(line: str) -> None:  # sample.lua's gprint: stdout, only when verbose
+        if args.verbose == 1:
+            _write(out, (line + "\n").encode("utf-8", "surrogateescape"))
+
+    say(f"creating an {ckpt.opt.get('model', 'lstm')}...")
+    if args.primetext:
+        say(f"seeding with {args.primetext}")
+    else:
+        say("missing seed text, using uniform probability over first character")
+    say("--------------------------")
+    try:
+        for chunk in generate(ckpt, length=args.length, primetext=args.primetext, sample=args.sample == 1,
+                              temperature=args.temperature, seed=args.seed):
+            _write(out, chunk)
+    except CheckpointError as e:
+        raise CommandError(str(e)) from e
+    finally:
+        if hasattr(out, "flush"):
+            out.flush()
+    return 0
+
+
+def _write(out: Any, b: bytes) -> None:
+    """Bytes to a binary stream; decoded (surrogateescape) for a text stream."""
+    try:
+        out.write(b)
+    except TypeError:
+        out.write(b.decode("utf-8", "surrogateescape"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``sample`` alone (``python -m pygraphnn.lua.sample_command CKPT ...``)."""
+    p = argparse.ArgumentParser(prog="pygraphnn sample", description=HELP)
+    _add_arguments(p)
+    args = p.parse_args(argv)
+    try:
+        return run(args)
+    except CommandError as e:
+        print(f"pygraphnn sample: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
