@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import pygraphnn as ng  # noqa: E402
-from models import cells  # noqa: E402
+from models import cells, nngraph_readme  # noqa: E402
 from pygraphnn import nn, render  # noqa: E402
 from pygraphnn.render.engine import run_dot  # noqa: E402
 
@@ -27,41 +27,19 @@ PNG_DPI = 72
 
 # ------------------------------------------------------------ the nngraph README graphs
 def mlp():
-    h1 = nn.Linear(20, 10)()
-    h2 = nn.Linear(10, 1)(nn.Tanh()(nn.Linear(10, 10)(nn.Tanh()(h1))))
-    return nn.gModule([h1], [h2], name="mlp"), torch.rand(20), torch.rand(1)
+    return nngraph_readme.mlp(), torch.rand(20), torch.rand(1)
 
 
 def two_in_two_out():
-    h1 = nn.Linear(20, 20)()
-    h2 = nn.Linear(10, 10)()
-    hh1 = nn.Linear(20, 1)(nn.Tanh()(h1))
-    hh2 = nn.Linear(10, 1)(nn.Tanh()(h2))
-    madd = nn.CAddTable()([hh1, hh2])
-    g = nn.gModule([h1, h2], [nn.Sigmoid()(madd), nn.Tanh()(madd)], name="two_in_two_out")
-    return g, [torch.rand(20), torch.rand(10)], [torch.rand(1), torch.rand(1)]
+    return nngraph_readme.two_in_two_out(), [torch.rand(20), torch.rand(10)], [torch.rand(1), torch.rand(1)]
 
 
 def containers():
-    m = nn.Sequential()
-    m.add(nn.SplitTable(1))
-    m.add(nn.ParallelTable().add(nn.Linear(10, 20)).add(nn.Linear(10, 30)))
-    x = nn.Identity()()
-    in1, in2 = m(x).split(2)
-    g = nn.gModule([x], [nn.JoinTable(1)([in1, in2])], name="containers")
-    return g, torch.rand(2, 10), torch.rand(50)
+    return nngraph_readme.containers(), torch.rand(2, 10), torch.rand(50)
 
 
 def more_fun_annotated():
-    x = nn.Identity()()
-    l1 = nn.Tanh()(nn.Linear(10, 20)(x)).annotate(
-        name="L1", description="Level 1 Node", graphAttributes={"color": "red"})
-    l2 = nn.Tanh()(nn.Linear(30, 60)(nn.JoinTable(1)([x, l1]))).annotate(
-        name="L2", description="Level 2 Node", graphAttributes={"color": "blue", "fontcolor": "green"})
-    l3 = nn.Tanh()(nn.Linear(80, 160)(nn.JoinTable(1)([l1, l2]))).annotate(
-        name="L3", description="Level 3 Node",
-        graphAttributes={"color": "green", "style": "filled", "fillcolor": "yellow"})
-    return nn.gModule([x], [l3], name="more_fun_annotated"), torch.rand(10), torch.rand(160)
+    return nngraph_readme.more_fun_annotated(), torch.rand(10), torch.rand(160)
 
 
 def broken():

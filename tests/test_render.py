@@ -20,37 +20,15 @@ if str(REPO_ROOT) not in sys.path:
 import pygraphnn as ng  # noqa: E402
 from pygraphnn import nn, render  # noqa: E402
 from pygraphnn.cli import main  # noqa: E402
-from models import cells  # noqa: E402
+from models import cells, nngraph_readme  # noqa: E402
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` program not installed")
 
 
 # ---------------------------------------------------------------- nngraph README graphs
-def readme_mlp():
-    h1 = nn.Linear(20, 10)()
-    h2 = nn.Linear(10, 1)(nn.Tanh()(nn.Linear(10, 10)(nn.Tanh()(h1))))
-    return nn.gModule([h1], [h2])
-
-
-def readme_two_in_two_out():
-    h1 = nn.Linear(20, 20)()
-    h2 = nn.Linear(10, 10)()
-    hh1 = nn.Linear(20, 1)(nn.Tanh()(h1))
-    hh2 = nn.Linear(10, 1)(nn.Tanh()(h2))
-    madd = nn.CAddTable()([hh1, hh2])
-    return nn.gModule([h1, h2], [nn.Sigmoid()(madd), nn.Tanh()(madd)])
-
-
-def readme_more_fun_annotated():
-    x = nn.Identity()()
-    l1 = nn.Tanh()(nn.Linear(10, 20)(x)).annotate(
-        name="L1", description="Level 1 Node", graphAttributes={"color": "red"})
-    l2 = nn.Tanh()(nn.Linear(30, 60)(nn.JoinTable(1)([x, l1]))).annotate(
-        name="L2", description="Level 2 Node", graphAttributes={"color": "blue", "fontcolor": "green"})
-    l3 = nn.Tanh()(nn.Linear(80, 160)(nn.JoinTable(1)([l1, l2]))).annotate(
-        name="L3", description="Level 3 Node",
-        graphAttributes={"color": "green", "style": "filled", "fillcolor": "yellow"})
-    return nn.gModule([x], [l3])
+readme_mlp = nngraph_readme.mlp
+readme_two_in_two_out = nngraph_readme.two_in_two_out
+readme_more_fun_annotated = nngraph_readme.more_fun_annotated
 
 
 README = {"mlp": readme_mlp, "two_in_two_out": readme_two_in_two_out,
@@ -144,8 +122,9 @@ def test_annotations_graph_attributes_and_site_tooltips():
     l3 = re.search(r'"n1" \[(.*)\];', text).group(1)
     assert 'label="L3 (1)\\ndesc = Level 3 Node\\nreverseMap = {}\\lmodule = nn.Tanh' in l3
     assert 'fillcolor="yellow"' in l3 and 'style="filled"' in l3 and 'color="green"' in l3
-    line = readme_more_fun_annotated.__code__.co_firstlineno + 6      # the line declaring L3
-    assert f'tooltip="[test_render.py]:{line}_"' in l3
+    source = Path(nngraph_readme.__file__).read_text().splitlines()
+    line = next(i for i, text in enumerate(source, 1) if text.strip().startswith("l3 = "))  # declares L3
+    assert f'tooltip="[nngraph_readme.py]:{line}_"' in l3
     assert text.count('tooltip="[[C]]:-1_"') == 2                     # nngraph's dummy input and output
 
 
