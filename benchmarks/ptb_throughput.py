@@ -184,7 +184,7 @@ def main(argv=None) -> dict:
     print(f"\n{args.config} config, {args.threads} threads, batch {cfg.batch_size} x seq {T}, "
           f"{args.rounds} rounds x {args.steps} steps; median words/s:")
     for n in names:
-        print(f"  {n:7s} {med[n]:8.0f} words/s   ({min(wps[n]):.0f} .. {max(wps[n]):.0f})")
+        print(f"  {n:10s} {med[n]:8.0f} words/s   ({min(wps[n]):.0f} .. {max(wps[n]):.0f})")
     for hand, ours in (("hand", "torch"), ("hand_step", "torch_step"), ("hand_step", "lua")):
         if hand in med and ours in med:
             print(f"  hand-written ({hand}) / pygraphnn ({ours}): {med[hand] / med[ours]:.3f}x")

@@ -72,11 +72,11 @@ class OneHot(ng.Module):
 
 
 # --------------------------------------------------------------- one layer
-def _sum(x, h, input_size: int, rnn_size: int, name: str, h_size: int | None = None, *, group: str | None = None):
+def _sum(x, h, input_size: int, rnn_size: int, name: str, *, h_name: str = "h", group: str | None = None):
     """``W_x x + W_h h + b``: one bias (on the x side), as in the equations."""
     ann = {"group": group} if group else {}
     wx = nn.Linear(input_size, rnn_size)(x).annotate(name=f"{name}_x", **ann)
-    wh = nn.Linear(h_size or rnn_size, rnn_size, False)(h).annotate(name=f"{name}_h", **ann)
+    wh = nn.Linear(rnn_size, rnn_size, False)(h).annotate(name=f"{name}_{h_name}", **ann)
     return nn.CAddTable()([wx, wh]).annotate(name=f"{name}_sum", **ann)
 
 
@@ -117,9 +117,9 @@ def charrnn_lstm_layer(x, prev_c, prev_h, input_size: int, rnn_size: int, L: int
 
 def peephole_layer(x, prev_c, input_size: int, rnn_size: int, L: int = 1):
     """The peephole LSTM of the exercise; returns ``(next_c, next_h)``."""
-    f = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"f_{L}", group="gates")).annotate(name=f"forget_gate_{L}", group="gates")
-    i = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"i_{L}", group="gates")).annotate(name=f"in_gate_{L}", group="gates")
-    o = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"o_{L}", group="gates")).annotate(name=f"out_gate_{L}", group="gates")
+    f = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"f_{L}", h_name="c", group="gates")).annotate(name=f"forget_gate_{L}", group="gates")
+    i = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"i_{L}", h_name="c", group="gates")).annotate(name=f"in_gate_{L}", group="gates")
+    o = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"o_{L}", h_name="c", group="gates")).annotate(name=f"out_gate_{L}", group="gates")
     write = nn.Sigmoid()(nn.Linear(input_size, rnn_size)(x).annotate(name=f"c_x_{L}")).annotate(name=f"in_transform_{L}")
     next_c = nn.CAddTable()([nn.CMulTable()([write, i]), nn.CMulTable()([prev_c, f])]).annotate(name=f"next_c_{L}")
     next_h = nn.CMulTable()([nn.Tanh()(next_c), o]).annotate(name=f"next_h_{L}")
@@ -177,7 +177,7 @@ def _cell(kind: str, input_size: int, rnn_size: int, output_size: int | None, na
 
 
 # ------------------------------------------------------------------- cells
-def rnn(input_size: int, rnn_size: int, output_size: int | None = None) -> nn.gModule:
+def rnn(input_size: int = 10, rnn_size: int = 20, output_size: int | None = None) -> nn.gModule:
     """Elman RNN: ``{x, prev_h} -> {next_h[, p]}``.
 
     >>> cell = rnn(10, 64, 10); next_h, p = cell(x, h)
@@ -185,7 +185,7 @@ def rnn(input_size: int, rnn_size: int, output_size: int | None = None) -> nn.gM
     return _cell("rnn", input_size, rnn_size, output_size, "rnn")
 
 
-def lstm(input_size: int, rnn_size: int, output_size: int | None = None) -> nn.gModule:
+def lstm(input_size: int = 10, rnn_size: int = 20, output_size: int | None = None) -> nn.gModule:
     """LSTM with one equation per gate: ``{x, prev_c, prev_h} -> {next_c, next_h[, p]}``.
 
     >>> cell = lstm(10, 64, 10); next_c, next_h, p = cell(x, c, h)
@@ -193,12 +193,12 @@ def lstm(input_size: int, rnn_size: int, output_size: int | None = None) -> nn.g
     return _cell("lstm_gates", input_size, rnn_size, output_size, "lstm")
 
 
-def charrnn_lstm(input_size: int, rnn_size: int, output_size: int | None = None) -> nn.gModule:
+def charrnn_lstm(input_size: int = 10, rnn_size: int = 20, output_size: int | None = None) -> nn.gModule:
     """char-rnn's fused LSTM (gates i, f, o, g): ``{x, prev_c, prev_h} -> {next_c, next_h[, p]}``."""
     return _cell("lstm", input_size, rnn_size, output_size, "charrnn_lstm")
 
 
-def peephole_lstm(input_size: int, rnn_size: int, output_size: int | None = None) -> nn.gModule:
+def peephole_lstm(input_size: int = 10, rnn_size: int = 20, output_size: int | None = None) -> nn.gModule:
     """Peephole LSTM: ``{x, prev_c} -> {next_c, next_h[, p]}``.
 
     >>> cell = peephole_lstm(10, 64, 10); next_c, next_h, p = cell(x, c)
@@ -206,7 +206,7 @@ def peephole_lstm(input_size: int, rnn_size: int, output_size: int | None = None
     return _cell("peephole", input_size, rnn_size, output_size, "peephole_lstm")
 
 
-def gru(input_size: int, rnn_size: int, output_size: int | None = None) -> nn.gModule:
+def gru(input_size: int = 10, rnn_size: int = 20, output_size: int | None = None) -> nn.gModule:
     """char-rnn's GRU: ``{x, prev_h} -> {next_h[, p]}``."""
     return _cell("gru", input_size, rnn_size, output_size, "gru")
 

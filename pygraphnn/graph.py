@@ -126,11 +126,17 @@ def build_graph(inputs: Any, outputs: Any, site: Site) -> Graph:
                 state[id(n)] = 2
                 needed[id(n)] = n
 
-    # Anything that reads a needed node but is not needed itself is dangling.
+    # Anything that reads a needed node but is not needed itself is dangling,
+    # unless it belongs to a gModule built earlier from the same nodes (a sub-graph
+    # or a super-graph of that one).
     for n in [*needed.values(), *ins]:
         for c in n.children:
-            if id(c) not in needed:
+            if id(c) not in needed and not c.in_graph:
                 raise _dangling(c, outs)
+    for n in needed.values():
+        n.in_graph = True
+    for n in ins:
+        n.in_graph = True
 
     order = sorted(needed.values(), key=lambda n: n.id)  # creation order is topological
     for n in ins:  # unused inputs still take their argument position

@@ -151,7 +151,12 @@ class Module(torch.nn.Module):
                 f"m.forward(input) first (with gradients enabled; not under torch.no_grad()).")
         return rec
 
-    def _lua_grads(self, gradOutput: Any, want_input: bool, want_params: bool):
+    def _lua_grads(self, gradOutput: Any, want_input: bool, want_params: bool, scale: float = 1.0) -> Any:
+        """Backpropagate ``gradOutput`` through the recorded forward.
+
+        Returns gradInput (when ``want_input``) and, when ``want_params``, adds
+        ``scale`` times the parameter gradients to ``.grad`` (in place, so flat
+        views from ``getParameters()`` see them)."""
         rec = self._record()
         rec.grad_output = gradOutput
         outs = flatten(rec.output)
@@ -166,34 +171,40 @@ class Module(torch.nn.Module):
                                     f"output of shape {tuple(o.shape)}")
         leaves = [t for t in iter_tensors(rec.leaves) if t.requires_grad] if want_input else []
         params = [p for p in self.parameters() if p.requires_grad] if want_params else []
-        targets = leaves + params
-        if pairs and targets:
-            grads = torch.autograd.grad([o for o, _ in pairs], targets, [g for _, g in pairs],
-                                        retain_graph=True, allow_unused=True)
+        if pairs and (leaves or params):
+            outputs, grads = [o for o, _ in pairs], [g for _, g in pairs]
+            if scale == 1:
+                # autograd accumulates straight into .grad (the common case, and the fastest)
+                for t in leaves:
+                    t.grad = None
+                torch.autograd.backward(outputs, grads, retain_graph=True, inputs=leaves + params)
+                leaf_grads = [t.grad for t in leaves]
+            else:
+                found = torch.autograd.grad(outputs, leaves + params, grads, retain_graph=True,
+                                            allow_unused=True)
+                leaf_grads = found[:len(leaves)]
+                _accumulate(zip(params, found[len(leaves):]), scale)
         else:
-            grads = [None] * len(targets)
-        gi = None
-        if want_input:
-            it = iter(grads[:len(leaves)])
-            gi = map_structure(lambda t: (next(it) if t.requires_grad else None), rec.leaves)
-            gi = _fill_zeros(gi, rec.leaves)
-        return gi, list(zip(params, grads[len(leaves):]))
+            leaf_grads = [None] * len(leaves)
+        if not want_input:
+            return None
+        it = iter(leaf_grads)
+        gi = map_structure(lambda t: (next(it) if t.requires_grad else None), rec.leaves)
+        return _fill_zeros(gi, rec.leaves)
 
     def updateGradInput(self, input: Any, gradOutput: Any) -> Any:  # noqa: N802
         """Lua's ``updateGradInput``: gradient w.r.t. the input of the last forward."""
-        gi, _ = self._lua_grads(gradOutput, True, False)
+        gi = self._lua_grads(gradOutput, True, False)
         self.gradInput = gi
         return gi
 
     def accGradParameters(self, input: Any, gradOutput: Any, scale: float = 1.0) -> None:  # noqa: N802
         """Lua's ``accGradParameters``: add ``scale`` times the parameter gradients to ``.grad``."""
-        _, pg = self._lua_grads(gradOutput, False, True)
-        _accumulate(pg, scale)
+        self._lua_grads(gradOutput, False, True, scale)
 
     def backward(self, input: Any, gradOutput: Any, scale: float = 1.0) -> Any:
         """Lua's ``backward``: returns gradInput and accumulates parameter gradients."""
-        gi, pg = self._lua_grads(gradOutput, True, True)
-        _accumulate(pg, scale)
+        gi = self._lua_grads(gradOutput, True, True, scale)
         self.gradInput = gi
         return gi
 
@@ -329,7 +340,7 @@ class Criterion(Module):
     def backward(self, input: Any, target: Any = None) -> Any:
         """Lua's ``crit:backward(input, target)``: the gradient of the loss w.r.t. ``input``."""
         rec = self._record()
-        gi, _ = self._lua_grads(torch.ones_like(rec.output), True, False)
+        gi = self._lua_grads(torch.ones_like(rec.output), True, False)
         self.gradInput = gi
         return gi
 

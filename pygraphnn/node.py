@@ -32,7 +32,7 @@ class Node:
 
     __slots__ = (
         "id", "module", "inputs", "table_input", "n_split", "select_index",
-        "site", "split_site", "annotations", "children", "__weakref__",
+        "site", "split_site", "annotations", "children", "in_graph", "__weakref__",
     )
 
     def __init__(self, module: torch.nn.Module | None, inputs: tuple["Node", ...] = (),
@@ -49,6 +49,7 @@ class Node:
         self.split_site = split_site
         self.annotations: dict[str, Any] = {}
         self.children: list[Node] = []
+        self.in_graph = False   # set once a gModule was built through this node
         for parent in inputs:
             if not parent.children or parent.children[-1] is not self:
                 parent.children.append(self)

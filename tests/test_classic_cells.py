@@ -110,12 +110,12 @@ def test_peephole_lstm_matches_its_equations():
     next_c, next_h, p = g(x, c)
 
     def gate(k):
-        return torch.sigmoid(x @ W[f"{k}_1_x"].weight.T + W[f"{k}_1_x"].bias + c @ W[f"{k}_1_h"].weight.T)
+        return torch.sigmoid(x @ W[f"{k}_1_x"].weight.T + W[f"{k}_1_x"].bias + c @ W[f"{k}_1_c"].weight.T)
     f, i, o = gate("f"), gate("i"), gate("o")
     ref_c = torch.sigmoid(x @ W["c_x_1"].weight.T + W["c_x_1"].bias) * i + c * f
     ref_h = torch.tanh(ref_c) * o
     ref_p = ref_h @ W["prediction"].weight.T + W["prediction"].bias
-    assert_same([next_c, next_h, p], [ref_c, ref_h, ref_p], [x, c, W["f_1_h"].weight])
+    assert_same([next_c, next_h, p], [ref_c, ref_h, ref_p], [x, c, W["f_1_c"].weight])
 
 
 def charrnn_gru_by_hand(W, x, h):

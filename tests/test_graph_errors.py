@@ -124,3 +124,17 @@ def test_traceback_shows_the_generated_line():
     except ng.GraphRuntimeError as e:
         text = "".join(traceback.format_exception(e.__cause__))
     assert "F.linear(input, self.linear.weight, self.linear.bias)" in text
+
+
+def test_nodes_of_an_earlier_gmodule_are_not_dangling_for_a_later_one():
+    x = nn.Identity()()
+    h = nn.Tanh()(x)
+    y = nn.Sigmoid()(h)
+    full = nn.gModule([x], [y])
+    head = nn.gModule([x], [h])          # a sub-graph of `full`: y is not dangling here
+    t = torch.randn(3)
+    torch.testing.assert_close(head(t), torch.tanh(t))
+    torch.testing.assert_close(full(t), torch.sigmoid(torch.tanh(t)))
+    stray = nn.Exp()(h)  # noqa: F841 - new, in no gModule: dangling
+    with pytest.raises(ng.GraphError, match=r"nn\.Exp\) declared at .*dangling"):
+        nn.gModule([x], [h])

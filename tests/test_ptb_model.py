@@ -67,6 +67,7 @@ def _run(kind: str, cfg: Config, data: torch.Tensor, steps: int):
     errs = [tr.train_step(st) for _ in range(steps)]
     valid = tr.run_valid(DataState(data))
     test = tr.run_test(DataState(data[:20]))
+    test += tr.run_test(DataState(data[:20, :1].expand(20, cfg.batch_size)))   # main.lua's test matrix
     return errs, tr.paramx.clone(), valid, test, st.pos, tr.norm_dw
 
 

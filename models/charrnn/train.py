@@ -152,6 +152,7 @@ def train(args: argparse.Namespace) -> dict:
         val = eval_split(net, cfg, loader, chardata.VAL)
         history["val_losses"].append({"iteration": i, "epoch": epoch, "val_loss": val,
                                       "train_minutes": (prior_seconds + train_time) / 60})
+        history["train_seconds"] = prior_seconds + train_time
         path = ckdir / f"lm_{stem}_epoch{epoch:.2f}_{val:.4f}.pt"
         save_checkpoint(path, net, cfg, loader, opt, history, optimizer, i)
         save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history, optimizer, i)

@@ -73,4 +73,5 @@ def detokenize(tokens: list[str], level: str) -> str:
     """Tokens as text: ``<eos>`` becomes a newline; char level joins and maps ``_`` to a blank."""
     if level == "char":
         return "".join(" " if t == "_" else "\n" if t == "<eos>" else t for t in tokens)
-    return " ".join(tokens).replace(" <eos> ", "\n").replace("<eos>", "\n")
+    text = " ".join("\n" if t == "<eos>" else t for t in tokens)
+    return text.replace(" \n ", "\n").replace("\n ", "\n").replace(" \n", "\n")

@@ -11,8 +11,9 @@ tables ``{c_1, h_1, ..., c_L, h_L}``, ``x``/``y`` are 1-based word ids (batch) a
     err, next_s = core.forward([x, y, prev_s])          # Lua idiom (then core.backward)
 
 :func:`create_predictor` declares the same graph without the criterion
-(``{x, prev_s} -> {log_probs, next_s}``), sharing every module of a core network:
-that is what sampling (``complete``) needs.
+(``{x, prev_s} -> {log_probs, next_s}``), and :func:`create_body` without the output layer
+(``{x, prev_s} -> {dropped_top_h, next_s}``), both given the very Parameter objects of a core
+network: sampling needs the first, the fast trainer the second.
 """
 from __future__ import annotations
 
