@@ -27,7 +27,6 @@ def _rss_mib() -> float:
 def measure(T: int, config: str) -> dict:
     import torch
 
-    import pygraphnn as ng
     from models.ptb.model import CONFIGS, create_network
     from models.ptb.train import DataState, LuaTrainer
 

@@ -29,7 +29,7 @@ import torch
 from .errors import GraphError, LuaIdiomError
 from .node import Node, declare, is_node_call
 from .site import caller_site
-from .tables import flatten, iter_tensors, map_structure, unflatten
+from .tables import flatten, iter_tensors, map_structure
 
 
 def _torch_callers() -> frozenset:

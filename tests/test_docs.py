@@ -3,7 +3,6 @@
 Blocks fenced as ```python run in order, in one namespace per file, in a
 temporary working directory; other fences (```text, ```bash, ```lua) do not run.
 """
-import os
 import re
 from pathlib import Path
 

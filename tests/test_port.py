@@ -7,7 +7,6 @@ import pytest
 
 pytest.importorskip("luaparser")
 
-import pygraphnn as ng  # noqa: E402
 from pygraphnn import nn  # noqa: E402
 from pygraphnn.cli import main  # noqa: E402
 from pygraphnn.lua.port import PortSyntaxError, port_file, port_source  # noqa: E402

@@ -11,7 +11,6 @@ import struct
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 

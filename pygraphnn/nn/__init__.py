@@ -4,8 +4,8 @@
 Lua's default initialisation. Every module is callable on tensors (PyTorch
 idiom), on nodes (graph declaration) and through ``forward``/``backward`` (Lua idiom).
 """
-from ..adapters import JustElement, JustTable, ModuleFromCriterion
-from ..gmodule import gModule
+from ..adapters import JustElement, JustTable, ModuleFromCriterion  # noqa: F401 - nngraph puts them in nn
+from ..gmodule import gModule  # noqa: F401 - nn.gModule, as in Lua
 from .containers import *  # noqa: F401,F403
 from .criterion import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
