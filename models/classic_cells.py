@@ -2,7 +2,7 @@
 
 Every cell is a ``gModule`` whose inputs are ``{x, *prev_state}`` and whose outputs are
 ``{*next_state[, prediction]}`` (char-rnn's convention: the state first, the prediction
-last). The equations, with ``⊙`` the element-wise product:
+last); the peephole cell, whose state is ``{c}`` alone, also returns ``next_h`` before the prediction. The equations, with ``⊙`` the element-wise product:
 
 * :func:`rnn` (Elman): ``h_t = tanh(W_hx x + W_hh h + b_h)``, ``p_t = W_ph h_t + b_p``.
 * :func:`lstm` (four gates, one equation each, in the order of the classic write-up):
@@ -41,8 +41,8 @@ from __future__ import annotations
 
 import torch
 
-import pygraphnn as ng
 from pygraphnn import nn
+from pygraphnn.nn import OneHot
 
 __all__ = [
     "OneHot", "rnn", "lstm", "charrnn_lstm", "peephole_lstm", "gru", "stack", "STATE",
@@ -53,22 +53,6 @@ __all__ = [
 STATE: dict[str, tuple[str, ...]] = {
     "rnn": ("h",), "gru": ("h",), "lstm": ("c", "h"), "lstm_gates": ("c", "h"), "peephole": ("c",),
 }
-
-
-class OneHot(ng.Module):
-    """char-rnn's ``util/OneHot.lua``: 1-based indices (a vector of n) -> ``n x size`` one-hot rows,
-    picked from an identity matrix (a buffer, so ``.double()`` converts it as Lua's ``_eye``)."""
-
-    def __init__(self, size: int):
-        super().__init__()
-        self.size = size
-        self.register_buffer("eye", torch.eye(size), persistent=False)
-
-    def forward(self, input):
-        return self.eye[input.long() - 1]
-
-    def extra_repr(self) -> str:
-        return str(self.size)
 
 
 # --------------------------------------------------------------- one layer

@@ -21,42 +21,10 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 import torch
-import torch.nn.functional as F
 
-from ..module import Module
+from ..nn.onehot import OneHot
 
 __all__ = ["OneHot", "load_checkpoint", "generate", "CheckpointError"]
-
-
-class OneHot(Module):
-    """char-rnn's ``OneHot(outputSize)`` (torch class ``OneHot``): a vector of **1-based**
-    indices (integer or float tensor) -> ``n x outputSize`` one-hot rows. No gradient flows
-    to the indices. The output dtype is the module's (``float64`` unless converted with
-    ``.float()``/``.to()``), as Lua's follows the module's type.
-
-    >>> OneHot(4)(torch.tensor([2, 4]))
-    tensor([[0., 1., 0., 0.],
-            [0., 0., 0., 1.]], dtype=torch.float64)
-    """
-
-    def __init__(self, outputSize: int, dtype: torch.dtype = torch.float64):
-        super().__init__()
-        self.outputSize = int(outputSize)
-        # an empty buffer, only so that .float()/.double()/.to() set the output dtype
-        self.register_buffer("_dtype_probe", torch.empty(0, dtype=dtype), persistent=False)
-
-    def forward(self, input):
-        idx = input.reshape(-1).long() - 1
-        if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= self.outputSize):
-            raise IndexError(f"OneHot({self.outputSize}): indices must lie in 1..{self.outputSize}, "
-                             f"got {input.reshape(-1).tolist()[:8]}")
-        return F.one_hot(idx, self.outputSize).to(self._dtype_probe.dtype)
-
-    def lua_label(self) -> str:
-        return f"OneHot({self.outputSize})"
-
-    def extra_repr(self) -> str:
-        return str(self.outputSize)
 
 
 class CheckpointError(ValueError):

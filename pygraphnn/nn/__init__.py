@@ -10,6 +10,7 @@ from .containers import *  # noqa: F401,F403
 from .criterion import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
+from .onehot import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .simple import *  # noqa: F401,F403
