@@ -33,7 +33,8 @@ class JustElement(Module):
 
 class ModuleFromCriterion(Module):
     """A criterion as a graph module: input ``[prediction, target]``, output the loss as a
-    1-element tensor (as nngraph does, so ``backward`` takes ``torch.ones(1)``)."""
+    1-element tensor (as nngraph does, so ``backward`` takes ``torch.ones(1)``). As in
+    nngraph, no gradient flows to the target."""
 
     def __init__(self, criterion: torch.nn.Module):
         super().__init__()
@@ -42,7 +43,8 @@ class ModuleFromCriterion(Module):
     def forward(self, input: list) -> torch.Tensor:
         if not isinstance(input, (list, tuple)) or len(input) != 2:
             raise GraphError("ModuleFromCriterion expects a table {prediction, target}")
-        return self.criterion(input[0], input[1]).reshape(1)
+        target = input[1].detach() if isinstance(input[1], torch.Tensor) else input[1]
+        return self.criterion(input[0], target).reshape(1)
 
     def lua_label(self) -> str:
         inner = getattr(self.criterion, "lua_label", None)
