@@ -17,7 +17,7 @@ import torch
 
 from .graph import GNode, Graph
 
-_RESERVED = set(keyword.kwlist) | {"self", "torch", "F", "inputs", "error", "_fail", "_check_inputs",
+_RESERVED = set(keyword.kwlist) | {"self", "m", "torch", "F", "inputs", "error", "_fail", "_check_inputs",
                                     "_check_split", "len", "isinstance", "list", "tuple", "Exception"}
 
 _BUILTINS = set(dir(builtins)) - {"input"}
@@ -151,7 +151,10 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
     outs = [var[o] for o in graph.outputs]
     ret = outs[0] if len(outs) == 1 else f"[{', '.join(outs)}]"
 
-    src_lines = header + ["    try:"]
+    # Submodules are reached through the ``_modules`` dict (``m['i2h']``): the same
+    # objects as ``self.i2h``, without nn.Module.__getattr__'s cost on every use.
+    uses_modules = any("m[" in stmt for stmt, _ in lines)
+    src_lines = header + (["    m = self._modules"] if uses_modules else []) + ["    try:"]
     line_nodes: dict[int, int] = {}
     for stmt, idx in lines:
         src_lines.append(f"        {stmt}")
@@ -165,7 +168,7 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
 
 
 def _call_expr(n: GNode, args: list[str], module_attrs: list[str | None], inline: bool) -> str:
-    ref = f"self.{module_attrs[n.index]}"
+    ref = f"m[{module_attrs[n.index]!r}]"
     if inline and not _has_hooks(n.module):
         emit = getattr(n.module, "_inline", None)
         if emit is not None:

@@ -63,8 +63,9 @@ def test_generated_code_text_is_pinned():
     assert g.code == (
         "def forward(self, *inputs):\n"
         "    x, = inputs if len(inputs) == 1 else _check_inputs(inputs, 1)\n"
+        "    m = self._modules\n"
         "    try:\n"
-        "        h = F.linear(x, self.h.weight, self.h.bias)\n"
+        "        h = F.linear(x, m['h'].weight, m['h'].bias)\n"
         "        justtable = [h, x]; del h, x\n"
         "        justtable_1, justtable_2, = _check_split(justtable, 2); del justtable\n"
         "        tanh = torch.tanh(justtable_1)\n"

@@ -34,8 +34,7 @@ def test_call_idioms_and_output_shapes():
 def test_generated_code_is_straight_line_with_readable_names():
     g = two_in_two_out()
     lines = [l.strip() for l in g.code.splitlines()]
-    assert "sum = F.linear(input1, self.linear.weight, self.linear.bias) + " \
-           "F.linear(input2, self.linear_2.weight, self.linear_2.bias)" not in lines  # one statement per node
+    assert not any("+" in l and "F.linear" in l for l in lines)  # one statement per node
     assert any(l.startswith("linear = F.linear(input1") for l in lines)
     assert any(l.startswith("sum_ = linear + linear_2") for l in lines)  # builtins get a _
     assert any(l.startswith("act = torch.tanh(sum_)") for l in lines)
@@ -130,7 +129,7 @@ def test_hooks_on_submodules_fire_after_recompile():
     seen = []
     g.tanh.register_forward_hook(lambda m, i, o: seen.append(o))
     g.recompile()
-    assert "self.tanh(" in g.code
+    assert "m['tanh'](" in g.code
     g(torch.zeros(2))
     assert len(seen) == 1
 

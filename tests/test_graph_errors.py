@@ -123,7 +123,7 @@ def test_traceback_shows_the_generated_line():
         g(torch.randn(2, 5))
     except ng.GraphRuntimeError as e:
         text = "".join(traceback.format_exception(e.__cause__))
-    assert "F.linear(input, self.linear.weight, self.linear.bias)" in text
+    assert "F.linear(input, m['linear'].weight, m['linear'].bias)" in text
 
 
 def test_nodes_of_an_earlier_gmodule_are_not_dangling_for_a_later_one():

@@ -76,7 +76,11 @@ class Reshape(Module):
             return f"{args[0]}.reshape({args[0]}.shape[0], {', '.join(map(str, self.size))})"
         if self.batchMode is False:
             return f"{args[0]}.reshape({', '.join(map(str, self.size))})"
-        return f"{ref}._compute({args[0]})"
+        # The common case inline (a batch of flat rows: Lua's rule always keeps the
+        # batch then); anything else goes through the full rule.
+        x, dims = args[0], ", ".join(map(str, self.size))
+        return (f"({x}.reshape({x}.shape[0], {dims}) if {x}.dim() == 2 and {x}.shape[1] == {self.nelement} "
+                f"else {ref}._compute({x}))")
 
     def extra_repr(self) -> str:
         return "x".join(map(str, self.size))
