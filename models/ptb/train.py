@@ -92,9 +92,28 @@ class _Trainer:
         raise NotImplementedError
 
     def run_valid(self, state: DataState, limit: int | None = None) -> float:
-        raise NotImplementedError
+        """``run_valid``: every full window of the validation data from a zero state,
+        dropout off; the perplexity of the mean per-step loss."""
+        self.reset_state(state)
+        self._train_mode(False)                    # g_disable_dropout
+        n = (state.data.shape[0] - 1) // self.T
+        if limit is not None:
+            n = min(n, limit)
+        perp = 0.0
+        with torch.no_grad():
+            for _ in range(n):
+                perp += self._valid_window(state)
+        self._train_mode(True)
+        return math.exp(perp / n)
 
     def run_test(self, state: DataState, limit: int | None = None) -> float:
+        raise NotImplementedError
+
+    def _train_mode(self, mode: bool) -> None:
+        raise NotImplementedError
+
+    def _valid_window(self, state: DataState) -> float:
+        """Mean per-step loss of the next window (no gradients)."""
         raise NotImplementedError
 
 
@@ -144,18 +163,11 @@ class LuaTrainer(_Trainer):
         self.bp(state)
         return perp
 
-    def run_valid(self, state: DataState, limit: int | None = None) -> float:
-        self.reset_state(state)
-        ng.set_training(self.rnns, False)          # g_disable_dropout
-        n = (state.data.shape[0] - 1) // self.T
-        if limit is not None:
-            n = min(n, limit)
-        perp = 0.0
-        with torch.no_grad():
-            for _ in range(n):
-                perp += self.fp(state)
-        ng.set_training(self.rnns, True)
-        return math.exp(perp / n)
+    def _train_mode(self, mode: bool) -> None:
+        ng.set_training(self.rnns, mode)
+
+    def _valid_window(self, state: DataState) -> float:
+        return self.fp(state)
 
     def run_test(self, state: DataState, limit: int | None = None) -> float:
         self.reset_state(state)
@@ -233,18 +245,8 @@ class TorchTrainer(_Trainer):
         self._sgd()
         return loss.item() / self.T
 
-    def run_valid(self, state: DataState, limit: int | None = None) -> float:
-        self.reset_state(state)
-        self._train_mode(False)
-        n = (state.data.shape[0] - 1) // self.T
-        if limit is not None:
-            n = min(n, limit)
-        perp = 0.0
-        with torch.no_grad():
-            for _ in range(n):
-                perp += float(self._unroll(*self._window(state)).mean())
-        self._train_mode(True)
-        return math.exp(perp / n)
+    def _valid_window(self, state: DataState) -> float:
+        return float(self._unroll(*self._window(state)).mean())
 
     def run_test(self, state: DataState, limit: int | None = None) -> float:
         """``run_test``: one token at a time over the whole stream from a zero state. The
