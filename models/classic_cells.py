@@ -31,7 +31,9 @@ last); the peephole cell, whose state is ``{c}`` alone, also returns ``next_h`` 
   gate *before* the candidate's h2h, ``W_h (r ⊙ h)``; torch (like cuDNN) applies it after,
   ``r ⊙ (W_hn h + b_hn)``. These differ unless ``W_h`` is diagonal and its bias is moved to
   ``b_in`` (or ``r`` is all ones), so the GRU is tested against a hand-written formula in
-  general and against ``GRUCell`` in the cases where they coincide.
+  general and against ``GRUCell`` in the cases where they coincide. ``gru(..., reset="after")``
+  declares torch's variant (``CMulTable({r, h2h(h)})``), which equals ``GRUCell`` for any weights
+  once the update gate's weights and biases are negated.
 
 Stacks (:func:`stack`) follow char-rnn: optional ``OneHot`` input, dropout on the input of
 every layer above the first and on the top ``h`` before the decoder, a ``decoder`` Linear and
@@ -110,8 +112,15 @@ def peephole_layer(x, prev_c, input_size: int, rnn_size: int, L: int = 1):
     return next_c, next_h
 
 
-def gru_layer(x, prev_h, input_size: int, rnn_size: int, L: int = 1):
-    """char-rnn's GRU layer; returns ``next_h``."""
+def gru_layer(x, prev_h, input_size: int, rnn_size: int, L: int = 1, reset: str = "before"):
+    """char-rnn's GRU layer; returns ``next_h``.
+
+    ``reset="before"`` (char-rnn, Cho et al.): the candidate's h2h sees ``r ⊙ h``.
+    ``reset="after"`` (torch / cuDNN): the reset gate scales the h2h output, ``r ⊙ (W_h h + b_h)``;
+    this form equals ``torch.nn.GRUCell`` exactly once the update gate's weights are negated.
+    """
+    if reset not in ("before", "after"):
+        raise ValueError(f"gru: reset must be 'before' (char-rnn) or 'after' (torch.nn.GRUCell), got {reset!r}")
     def new_input_sum(name):
         i2h = nn.Linear(input_size, rnn_size)(x).annotate(name=f"i2h_{name}_{L}")
         h2h = nn.Linear(rnn_size, rnn_size)(prev_h).annotate(name=f"h2h_{name}_{L}")
@@ -119,8 +128,12 @@ def gru_layer(x, prev_h, input_size: int, rnn_size: int, L: int = 1):
 
     update_gate = nn.Sigmoid()(new_input_sum("update")).annotate(name=f"update_gate_{L}")
     reset_gate = nn.Sigmoid()(new_input_sum("reset")).annotate(name=f"reset_gate_{L}")
-    gated_hidden = nn.CMulTable()([reset_gate, prev_h]).annotate(name=f"gated_hidden_{L}")
-    p2 = nn.Linear(rnn_size, rnn_size)(gated_hidden).annotate(name=f"h2h_candidate_{L}")
+    if reset == "before":
+        gated_hidden = nn.CMulTable()([reset_gate, prev_h]).annotate(name=f"gated_hidden_{L}")
+        p2 = nn.Linear(rnn_size, rnn_size)(gated_hidden).annotate(name=f"h2h_candidate_{L}")
+    else:
+        h2h = nn.Linear(rnn_size, rnn_size)(prev_h).annotate(name=f"h2h_candidate_{L}")
+        p2 = nn.CMulTable()([reset_gate, h2h]).annotate(name=f"gated_hidden_{L}")
     p1 = nn.Linear(input_size, rnn_size)(x).annotate(name=f"i2h_candidate_{L}")
     hidden_candidate = nn.Tanh()(nn.CAddTable()([p1, p2])).annotate(name=f"hidden_candidate_{L}")
     zh = nn.CMulTable()([update_gate, hidden_candidate])
@@ -128,13 +141,13 @@ def gru_layer(x, prev_h, input_size: int, rnn_size: int, L: int = 1):
     return nn.CAddTable()([zh, zhm1]).annotate(name=f"next_h_{L}")
 
 
-def _layer(kind: str, x, state: list, input_size: int, rnn_size: int, L: int) -> tuple[list, object]:
+def _layer(kind: str, x, state: list, input_size: int, rnn_size: int, L: int, **opts) -> tuple[list, object]:
     """One layer of ``kind``: returns ``(next_state, output_h)``."""
     if kind == "rnn":
         h = rnn_layer(x, state[0], input_size, rnn_size, L)
         return [h], h
     if kind == "gru":
-        h = gru_layer(x, state[0], input_size, rnn_size, L)
+        h = gru_layer(x, state[0], input_size, rnn_size, L, **opts)
         return [h], h
     if kind == "lstm":
         c, h = charrnn_lstm_layer(x, state[0], state[1], input_size, rnn_size, L)
@@ -148,10 +161,10 @@ def _layer(kind: str, x, state: list, input_size: int, rnn_size: int, L: int) ->
     raise ValueError(f"unknown cell kind {kind!r}; expected one of {sorted(STATE)}")
 
 
-def _cell(kind: str, input_size: int, rnn_size: int, output_size: int | None, name: str) -> nn.gModule:
+def _cell(kind: str, input_size: int, rnn_size: int, output_size: int | None, name: str, **opts) -> nn.gModule:
     x = nn.Identity()().annotate(name="x")
     state = [nn.Identity()().annotate(name=f"prev_{s}") for s in STATE[kind]]
-    next_state, h = _layer(kind, x, state, input_size, rnn_size, 1)
+    next_state, h = _layer(kind, x, state, input_size, rnn_size, 1, **opts)
     outputs = list(next_state)
     if kind == "peephole":       # h is not part of its state, but it is the cell's output
         outputs.append(h)
@@ -190,9 +203,15 @@ def peephole_lstm(input_size: int = 10, rnn_size: int = 20, output_size: int | N
     return _cell("peephole", input_size, rnn_size, output_size, "peephole_lstm")
 
 
-def gru(input_size: int = 10, rnn_size: int = 20, output_size: int | None = None) -> nn.gModule:
-    """char-rnn's GRU: ``{x, prev_h} -> {next_h[, p]}``."""
-    return _cell("gru", input_size, rnn_size, output_size, "gru")
+def gru(input_size: int = 10, rnn_size: int = 20, output_size: int | None = None, *,
+        reset: str = "before") -> nn.gModule:
+    """char-rnn's GRU: ``{x, prev_h} -> {next_h[, p]}``.
+
+    ``reset="after"`` builds the variant of ``torch.nn.GRUCell`` (reset gate applied to the
+    h2h product; same parameters, same graph shape otherwise).
+    """
+    return _cell("gru", input_size, rnn_size, output_size, "gru" if reset == "before" else "gru_reset_after",
+                 reset=reset)
 
 
 # ------------------------------------------------------------------ stacks

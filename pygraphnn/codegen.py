@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 
 from .graph import GNode, Graph
+from .module import _GLOBAL_HOOKS
 
 _RESERVED = set(keyword.kwlist) | {"self", "m", "torch", "F", "inputs", "error", "_fail", "_check_inputs",
                                     "_check_split", "len", "isinstance", "list", "tuple", "Exception"}
@@ -73,7 +74,7 @@ def base_name(node: GNode) -> str:
 
 def _has_hooks(m: torch.nn.Module) -> bool:
     return bool(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
-                or getattr(m, "_backward_pre_hooks", None))
+                or getattr(m, "_backward_pre_hooks", None) or any(_GLOBAL_HOOKS))
 
 
 def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = True) -> Code:

@@ -21,6 +21,7 @@ import torch
 from .codegen import Code, Namer, base_name, generate
 from .errors import GraphError, GraphRuntimeError
 from .graph import Graph, build_graph
+from . import module as _module
 from .module import Module
 from .site import caller_site
 from .tables import describe
@@ -71,8 +72,16 @@ class gModule(Module):  # noqa: N801 - nngraph's name
 
     # ----------------------------------------------------------- compilation
     def recompile(self) -> None:
-        """Generate and compile the forward again (after adding hooks to submodules, say)."""
+        """Generate and compile the forward again.
+
+        Calls do this by themselves when a hook has been registered on one of the graph's
+        modules (or a global module hook) since the last compilation, so that modules with
+        hooks are called rather than inlined and their hooks run.
+        """
+        self.__dict__["_hooks_at"] = _module.hook_state()
         code = generate(self.graph, self.module_attrs, inline=self.inline)
+        if code.src == getattr(self.__dict__.get("_code"), "src", None):
+            return
         filename = f"<pygraphnn gModule {self._label()} #{next(_counter)}>"
         linecache.cache[filename] = (len(code.src), None, code.src.splitlines(True), filename)
         env = {"torch": torch, "F": torch.nn.functional, "_fail": _fail,
@@ -94,6 +103,8 @@ class gModule(Module):  # noqa: N801 - nngraph's name
         return "_".join(n for n in names if n) or "graph"
 
     def forward(self, *inputs: Any) -> Any:
+        if self.__dict__["_hooks_at"] != _module._hooks_version * 2 + any(_module._GLOBAL_HOOKS):
+            self.recompile()
         return self._fwd(self, *inputs)
 
     def extra_repr(self) -> str:
@@ -126,7 +137,7 @@ class gModule(Module):  # noqa: N801 - nngraph's name
     # -------------------------------------------------------------- copying
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for key in ("_code", "_filename", "_fwd", "_lua_record"):
+        for key in ("_code", "_filename", "_fwd", "_lua_record", "_hooks_at"):
             state.pop(key, None)
         return state
 

@@ -96,8 +96,41 @@ class _Record:
         self.grad_output = None
 
 
+# Bumped whenever a hook is registered on a pygraphnn module: a compiled gModule that
+# inlined that module's computation notices on its next call and recompiles (a module
+# with hooks is always called, never inlined, so that its hooks run).
+_hooks_version = 0
+_GLOBAL_HOOKS = tuple(getattr(torch.nn.modules.module, name) for name in (
+    "_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks", "_global_backward_pre_hooks")
+    if hasattr(torch.nn.modules.module, name))
+
+
+def hook_state() -> int:
+    """A number that changes when hooks may have been added (per module or global)."""
+    return _hooks_version * 2 + any(_GLOBAL_HOOKS)
+
+
+def _counting(name: str):
+    register = getattr(torch.nn.Module, name)
+
+    def method(self, *args: Any, **kwargs: Any):
+        global _hooks_version
+        handle = register(self, *args, **kwargs)
+        _hooks_version += 1
+        return handle
+    method.__name__ = name
+    method.__doc__ = register.__doc__
+    return method
+
+
 class Module(torch.nn.Module):
     """Base class of pygraphnn modules (see the module docstring for the two idioms)."""
+
+    register_forward_hook = _counting("register_forward_hook")
+    register_forward_pre_hook = _counting("register_forward_pre_hook")
+    register_full_backward_hook = _counting("register_full_backward_hook")
+    register_full_backward_pre_hook = _counting("register_full_backward_pre_hook")
+    register_backward_hook = _counting("register_backward_hook")
 
     # Lua's state fields; instances overwrite them on a Lua-style forward/backward.
     output: Any = None

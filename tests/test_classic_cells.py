@@ -173,6 +173,29 @@ def test_gru_vs_torch_grucell_where_they_coincide_and_where_not():
     assert_same([next_h], [ref(x, h)], [x, h])
 
 
+def test_gru_reset_after_equals_torch_grucell_for_any_weights():
+    """torch's variant, declared node by node: r scales the candidate's h2h output. Mapped onto
+    GRUCell (gates r, z, n) by negating the update gate (z' = 1 - z = sigmoid(-a)); no other change."""
+    g = cc.gru(NX, NH, reset="after").double()
+    W = linears(g)
+    x, h = leaves((B, NX), (B, NH))
+    ref = torch.nn.GRUCell(NX, NH).double()
+    with torch.no_grad():
+        ref.weight_ih.copy_(torch.cat([W["i2h_reset_1"].weight, -W["i2h_update_1"].weight, W["i2h_candidate_1"].weight]))
+        ref.weight_hh.copy_(torch.cat([W["h2h_reset_1"].weight, -W["h2h_update_1"].weight, W["h2h_candidate_1"].weight]))
+        ref.bias_ih.copy_(torch.cat([W["i2h_reset_1"].bias, -W["i2h_update_1"].bias, W["i2h_candidate_1"].bias]))
+        ref.bias_hh.copy_(torch.cat([W["h2h_reset_1"].bias, -W["h2h_update_1"].bias, W["h2h_candidate_1"].bias]))
+    assert_same([g(x, h)], [ref(x, h)], [x, h])
+    # Same parameter count as char-rnn's GRU: only where r is applied differs.
+    assert cc.count_parameters(g) == cc.count_parameters(cc.gru(NX, NH)) == sum(p.numel() for p in ref.parameters())
+    # ... and it is a different function from char-rnn's (a general W_h).
+    charrnn = cc.gru(NX, NH).double()
+    charrnn.load_state_dict(g.state_dict())
+    assert not torch.allclose(charrnn(x, h), g(x, h))
+    with pytest.raises(ValueError, match="reset must be"):
+        cc.gru(NX, NH, reset="middle")
+
+
 def test_lstm_parameter_count_formula(capsys):
     for n_in, n_h, n_out in [(10, 64, 10), (65, 128, 65), (3, 5, 2)]:
         count = cc.count_parameters(cc.lstm(n_in, n_h, n_out))

@@ -123,15 +123,40 @@ def test_split_of_wrong_arity_at_run_time_is_named():
         g([torch.zeros(1)] * 3)
 
 
-def test_hooks_on_submodules_fire_after_recompile():
+def test_hooks_registered_after_compilation_fire_without_recompile():
+    """An inlined module (tanh -> torch.tanh) gets a hook: the next call recompiles so it runs."""
     x = nn.Identity()()
     g = nn.gModule([x], [nn.Tanh()(x)])
-    seen = []
-    g.tanh.register_forward_hook(lambda m, i, o: seen.append(o))
-    g.recompile()
+    assert "torch.tanh(" in g.code
+    inp = torch.randn(3)
+    seen, pre = [], []
+    handle = g.tanh.register_forward_hook(lambda m, i, o: seen.append(o))
+    g.tanh.register_forward_pre_hook(lambda m, i: pre.append(i[0]))
+    out = g(inp)
     assert "m['tanh'](" in g.code
-    g(torch.zeros(2))
-    assert len(seen) == 1
+    assert len(seen) == len(pre) == 1 and torch.equal(seen[0], out) and torch.equal(pre[0], inp)
+    handle.remove()
+    g(inp)
+    assert len(seen) == 1 and len(pre) == 2
+    # An explicit recompile with no hook change keeps the same compiled function.
+    fwd = g._fwd
+    g.recompile()
+    assert g._fwd is fwd
+
+
+def test_global_module_hooks_see_every_graph_module():
+    x = nn.Identity()()
+    g = nn.gModule([x], [nn.Sigmoid()(nn.Tanh()(x))])
+    seen = []
+    handle = torch.nn.modules.module.register_module_forward_hook(
+        lambda m, i, o: seen.append(type(m).__name__))
+    try:
+        g(torch.zeros(2))
+    finally:
+        handle.remove()
+    assert seen == ["Identity", "Tanh", "Sigmoid", "gModule"]
+    g(torch.zeros(2))       # hooks gone: inlined again on the next compilation
+    assert len(seen) == 4 and "torch.tanh(" in g.code
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

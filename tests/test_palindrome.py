@@ -52,6 +52,21 @@ def test_embedding_inputs_run():
     assert net(x).shape == (3, 10)
 
 
+def test_scalar_inputs_feed_the_digit_value():
+    """--inputs scalar: one input unit carrying the digit's value (the UvA assignment's input_dim = 1)."""
+    net = PalindromeNet(Config(cell="lstm", length=6, hidden=8, inputs="scalar"))
+    first = next(n.module for n in net.cell.graph.nodes if n.name == "g_1_x")
+    assert first.weight.shape == (8, 1)
+    seen = []
+    hook = first.register_forward_hook(lambda m, args, out: seen.append(args[0].clone()))
+    x, _ = task(3, 6, 10, gen(0))
+    assert net(x).shape == (3, 10)
+    hook.remove()
+    assert torch.equal(torch.stack(seen, 1), x.unsqueeze(-1).float())
+    with pytest.raises(ValueError, match="unknown inputs"):
+        PalindromeNet(Config(inputs="bits"))
+
+
 def test_tiny_lstm_solves_length_5():
     cfg = Config(cell="lstm", length=5, hidden=24, lr=1e-2, batch=64, steps=250, eval_every=250,
                  eval_samples=200, final_samples=1000)

@@ -7,7 +7,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from .train import CELLS, Config, run
+from .train import CELLS, INPUTS, Config, run
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -15,7 +15,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--symbols", type=int, default=d.symbols, help="alphabet size: 10 digits, 2 for binary")
     p.add_argument("--hidden", type=int, default=d.hidden)
-    p.add_argument("--inputs", choices=("onehot", "embedding"), default=d.inputs)
+    p.add_argument("--inputs", choices=INPUTS, default=d.inputs,
+                   help="onehot vectors, a learned embedding, or the digit's value as one number (scalar)")
     p.add_argument("--embedding", type=int, default=d.embedding, help="embedding size with --inputs embedding")
     p.add_argument("--optimizer", choices=("adam", "rmsprop"), default=d.optimizer)
     p.add_argument("--lr", type=float, default=d.lr)

@@ -24,6 +24,7 @@ CELLS = {
     "gru": classic_cells.gru,
     "charrnn_lstm": classic_cells.charrnn_lstm,
 }
+INPUTS = ("onehot", "embedding", "scalar")
 STATE_KIND = {"rnn": "rnn", "lstm": "lstm_gates", "peephole": "peephole", "gru": "gru", "charrnn_lstm": "lstm"}
 
 
@@ -33,7 +34,7 @@ class Config:
     length: int = 20
     symbols: int = 10
     hidden: int = 64
-    inputs: str = "onehot"        # or "embedding" (a LookupTable of size `embedding`)
+    inputs: str = "onehot"        # "embedding" (a LookupTable of size `embedding`) or "scalar" (the digit's value)
     embedding: int = 16
     optimizer: str = "adam"       # or "rmsprop"
     lr: float = 3e-3
@@ -57,9 +58,11 @@ class PalindromeNet(torch.nn.Module):
         super().__init__()
         if cfg.cell not in CELLS:
             raise ValueError(f"unknown cell {cfg.cell!r}; expected one of {sorted(CELLS)}")
+        if cfg.inputs not in INPUTS:
+            raise ValueError(f"unknown inputs {cfg.inputs!r}; expected one of {INPUTS}")
         self.cfg = cfg
         self.lookup = nn.LookupTable(cfg.symbols, cfg.embedding) if cfg.inputs == "embedding" else None
-        n_in = cfg.embedding if self.lookup is not None else cfg.symbols
+        n_in = {"onehot": cfg.symbols, "embedding": cfg.embedding, "scalar": 1}[cfg.inputs]
         self.cell = CELLS[cfg.cell](n_in, cfg.hidden, cfg.symbols)
         self.n_state = len(classic_cells.STATE[STATE_KIND[cfg.cell]])
         self._init_forget_bias(cfg.forget_bias)
@@ -79,6 +82,8 @@ class PalindromeNet(torch.nn.Module):
         B = seq.shape[0]
         if self.lookup is not None:
             xs = self.lookup(seq + 1)                          # B x (T-1) x embedding (1-based ids)
+        elif self.cfg.inputs == "scalar":                      # the UvA assignment's input_dim = 1
+            xs = seq.unsqueeze(-1).float()                     # B x (T-1) x 1: the digit's value
         else:
             xs = torch.nn.functional.one_hot(seq, self.cfg.symbols).float()
         state = [xs.new_zeros(B, self.cfg.hidden) for _ in range(self.n_state)]
