@@ -27,6 +27,8 @@ from .site import caller_site
 from .tables import describe
 
 _counter = itertools.count(1)
+# torch's global module hooks (register_module_forward_hook & co.), checked on every call.
+_gh0, _gh1, _gh2, _gh3 = (_module._GLOBAL_HOOKS + ({},) * 4)[:4]
 
 
 def _check_inputs(inputs: Any, n: int) -> Any:
@@ -103,9 +105,13 @@ class gModule(Module):  # noqa: N801 - nngraph's name
         return "_".join(n for n in names if n) or "graph"
 
     def forward(self, *inputs: Any) -> Any:
-        if self.__dict__["_hooks_at"] != _module._hooks_version * 2 + any(_module._GLOBAL_HOOKS):
-            self.recompile()
+        if self.__dict__["_hooks_at"] != _module._hooks_version * 2 or _gh0 or _gh1 or _gh2 or _gh3:
+            self._check_hooks()
         return self._fwd(self, *inputs)
+
+    def _check_hooks(self) -> None:
+        if self.__dict__["_hooks_at"] != _module.hook_state():
+            self.recompile()
 
     def extra_repr(self) -> str:
         return f"{len(self.graph.inputs)} inputs -> {len(self.graph.outputs)} outputs, {len(self.graph.nodes)} nodes"
