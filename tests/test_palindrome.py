@@ -1,6 +1,7 @@
 """models/palindrome: the data, a quick training, the plots and the CLI."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from models.palindrome import __main__ as cli  # noqa: E402
 from models.palindrome.data import palindromes, task  # noqa: E402
+from models.palindrome import compare  # noqa: E402
 from models.palindrome.train import Config, PalindromeNet, run  # noqa: E402
 
 
@@ -96,9 +98,48 @@ def test_cli_sweep_writes_plots(tmp_path, capsys):
         assert (tmp_path / name).stat().st_size > 100
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["sweep", "--help"]])
-def test_cli_help(argv, capsys):
+@pytest.mark.parametrize("argv, option", [(["--help"], "--seeds"), (["sweep", "--help"], "--seeds"),
+                                          (["compare", "--help"], "--threshold")])
+def test_cli_help(argv, option, capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(argv)
     assert e.value.code == 0
-    assert "--seeds" in capsys.readouterr().out
+    assert option in capsys.readouterr().out
+
+
+def fake_run(cell: str, seed: int, accuracy: list[float], length: int = 20, **cfg) -> dict:
+    config = {**Config(cell=cell, length=length, **cfg).asdict()}
+    return {"config": config, "seed": seed, "steps": [100 * (i + 1) for i in range(len(accuracy))],
+            "loss": [0.0] * len(accuracy), "accuracy": accuracy, "final_accuracy": accuracy[-1]}
+
+
+def test_compare_names_the_cell_that_reaches_the_threshold_first():
+    slow_lstm = [fake_run("lstm", s, [0.1, 0.5, 0.95]) for s in range(3)] \
+        + [fake_run("peephole", 0, [0.9, 1.0, 1.0]), fake_run("peephole", 1, [0.2, 0.91, 1.0]),
+           fake_run("peephole", 2, [0.1, 0.1, 0.1])] \
+        + [fake_run("lstm", 0, [0.1, 0.1, 0.1], length=30)]           # other T: ignored
+    fast_lstm = [fake_run(c, s, acc, optimizer="rmsprop", lr=1e-3)
+                 for c, acc in [("lstm", [0.95, 1, 1]), ("peephole", [0.1, 0.95, 1])] for s in range(2)]
+    never = [fake_run(c, 0, [0.1, 0.2, 0.3]) for c in ("lstm", "peephole")]
+    rows = compare.rows([slow_lstm, fast_lstm, never], ["lstm", "peephole"], 20, threshold=0.9)
+    assert [r["first"] for r in rows] == ["peephole", "lstm", "none"]
+    # medians over seeds, a seed that never gets there counting as infinitely slow
+    assert rows[0]["cells"]["lstm"]["steps"] == [300, 300, 300] and rows[0]["cells"]["peephole"]["median"] == 200
+    assert rows[0]["cells"]["peephole"]["steps"] == [100, 200, None]
+    assert rows[1]["config"].startswith("rmsprop 0.001, hidden 64")
+    text = compare.table(rows, ["lstm", "peephole"], 0.9)
+    assert "| 70.0 ± 42.4 / 100, 200, – |" in text and text.count("\n") == 4
+
+
+def test_cli_compare(tmp_path, capsys):
+    d = tmp_path / "sweep"
+    d.mkdir()
+    (d / "palindrome_sweep.json").write_text(json.dumps(
+        [fake_run("lstm", 0, [0.2, 0.95]), fake_run("peephole", 0, [0.95, 1.0])]))
+    cli.main(["compare", str(d), "--plot", str(tmp_path / "map.png")])
+    assert "| peephole |" in capsys.readouterr().out
+    assert (tmp_path / "map.png").stat().st_size > 10_000
+    with pytest.raises(SystemExit, match="no sweep results at"):
+        cli.main(["compare", str(tmp_path / "missing")])
+    with pytest.raises(SystemExit, match="no sweep has runs of all of"):
+        cli.main(["compare", str(d), "--length", "30"])

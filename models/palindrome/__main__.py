@@ -38,7 +38,8 @@ def _config(args: argparse.Namespace, **kw) -> Config:
 def run_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m models.palindrome",
                                 description="Palindrome memory task: predict the last symbol from the first T-1. "
-                                            "Use `python -m models.palindrome sweep --help` for the sweep.",
+                                            "Use `python -m models.palindrome sweep --help` for the sweep and "
+                                            "`python -m models.palindrome compare --help` to compare finished sweeps.",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--cell", choices=sorted(CELLS), default="lstm")
     p.add_argument("--length", type=int, default=20, help="sequence length T")
@@ -60,8 +61,35 @@ def sweep_parser() -> argparse.ArgumentParser:
     return p
 
 
+def compare_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m models.palindrome compare",
+                                description="Compare cells across finished sweeps (one configuration each): "
+                                            "final accuracy, steps to a threshold accuracy, which cell got there first.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("sweeps", nargs="+", help="sweep output folders (or their palindrome_sweep.json)")
+    p.add_argument("--length", type=int, default=20, help="the sequence length T to compare at")
+    p.add_argument("--cells", nargs="+", choices=sorted(CELLS), default=["lstm", "peephole"])
+    p.add_argument("--threshold", type=float, default=0.9, help="accuracy that counts as 'learned'")
+    p.add_argument("--plot", default=None, help="write the curves (one panel per configuration) to this PNG")
+    return p
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "compare":
+        from . import compare
+        args = compare_parser().parse_args(argv[1:])
+        try:
+            sources = [compare.load(s) for s in args.sweeps]
+        except FileNotFoundError as e:
+            sys.exit(f"error: {e}")
+        rows = compare.rows(sources, args.cells, args.length, args.threshold)
+        if not rows:
+            sys.exit(f"error: no sweep has runs of all of {args.cells} at T = {args.length}")
+        print(compare.table(rows, args.cells, args.threshold))
+        if args.plot:
+            compare.plot(sources, args.cells, args.length, args.plot)
+        return
     if argv and argv[0] == "sweep":
         args = sweep_parser().parse_args(argv[1:])
         from . import plots
