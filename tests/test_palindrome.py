@@ -121,14 +121,16 @@ def test_compare_names_the_cell_that_reaches_the_threshold_first():
     fast_lstm = [fake_run(c, s, acc, optimizer="rmsprop", lr=1e-3)
                  for c, acc in [("lstm", [0.95, 1, 1]), ("peephole", [0.1, 0.95, 1])] for s in range(2)]
     never = [fake_run(c, 0, [0.1, 0.2, 0.3]) for c in ("lstm", "peephole")]
-    rows = compare.rows([slow_lstm, fast_lstm, never], ["lstm", "peephole"], 20, threshold=0.9)
-    assert [r["first"] for r in rows] == ["peephole", "lstm", "none"]
+    one_of_three = [fake_run("lstm", s, [0.1, 0.1, 0.1]) for s in range(3)] \
+        + [fake_run("peephole", s, acc) for s, acc in enumerate([[0.1, 0.2, 0.3], [0.1, 0.5, 0.95], [0.1, 0.1, 0.5]])]
+    rows = compare.rows([slow_lstm, fast_lstm, never, one_of_three], ["lstm", "peephole"], 20, threshold=0.9)
+    assert [r["first"] for r in rows] == ["peephole", "lstm", "none", "peephole (only 1 of 3 seeds)"]
     # medians over seeds, a seed that never gets there counting as infinitely slow
     assert rows[0]["cells"]["lstm"]["steps"] == [300, 300, 300] and rows[0]["cells"]["peephole"]["median"] == 200
     assert rows[0]["cells"]["peephole"]["steps"] == [100, 200, None]
     assert rows[1]["config"].startswith("rmsprop 0.001, hidden 64")
     text = compare.table(rows, ["lstm", "peephole"], 0.9)
-    assert "| 70.0 ± 42.4 / 100, 200, – |" in text and text.count("\n") == 4
+    assert "| 70.0 ± 42.4 / 100, 200, – |" in text and text.count("\n") == 5
 
 
 def test_cli_compare(tmp_path, capsys):

@@ -4,7 +4,8 @@
 the ``palindrome_sweep.json`` of several sweeps (one configuration each), and prints one row per
 configuration: its hyper-parameters, each cell's final accuracy (mean ± std over seeds) and the
 steps each seed took to reach the threshold accuracy, and which cell got there first (by the
-median over seeds; a seed that never got there counts as infinitely slow). ``--plot`` draws the
+median over seeds, a seed that never got there counting as infinitely slow; where no median
+is finite, the cell with more seeds that got there). ``--plot`` draws the
 mean accuracy curves, one panel per configuration.
 """
 from __future__ import annotations
@@ -57,10 +58,18 @@ def rows(sources: list[list[dict]], cells: list[str], length: int, threshold: fl
                 "mean": statistics.fmean(accs), "std": statistics.pstdev(accs) if len(accs) > 1 else 0.0,
                 "steps": [steps_to(r, threshold) for r in rs], "median": _median_steps(rs, threshold),
             }
-        medians = {c: v["median"] for c, v in row["cells"].items()}
-        best = min(medians.values())
-        winners = [c for c, m in medians.items() if m == best]
-        row["first"] = "none" if best == math.inf else (winners[0] if len(winners) == 1 else "tie")
+        # Rank by the median; where no median is finite, by how many seeds got there at all.
+        key = {c: (v["median"], -sum(s is not None for s in v["steps"])) for c, v in row["cells"].items()}
+        best = min(key.values())
+        winners = [c for c, k in key.items() if k == best]
+        if best[1] == 0:
+            row["first"] = "none"
+        elif len(winners) > 1:
+            row["first"] = "tie"
+        elif best[0] == math.inf:
+            row["first"] = f"{winners[0]} (only {-best[1]} of {len(row['cells'][winners[0]]['steps'])} seeds)"
+        else:
+            row["first"] = winners[0]
         out.append(row)
     return out
 
