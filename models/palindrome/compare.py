@@ -116,6 +116,6 @@ def plot(sources: list[list[dict]], cells: list[str], length: int, path: str | P
     for ax in list(axes.flat)[len(sources):]:
         ax.axis("off")
     fig.suptitle(f"Palindrome task, T = {length}: which cell learns first (mean ± std over seeds)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))       # room for the title
+    fig.savefig(path, dpi=100 if nrows <= 3 else 75)
     plt.close(fig)
