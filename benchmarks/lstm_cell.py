@@ -15,6 +15,11 @@ import time
 
 import torch
 
+if __package__ in (None, ""):        # run as a script (python benchmarks/x.py): make the repo importable
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from models.cells import lstm
 
 

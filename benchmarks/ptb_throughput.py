@@ -27,6 +27,11 @@ import time
 import torch
 import torch.nn.functional as F
 
+if __package__ in (None, ""):        # run as a script (python benchmarks/x.py): make the repo importable
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from models.ptb.model import CONFIGS, Config, create_network
 from models.ptb.train import DataState, LuaTrainer, TorchTrainer
 
