@@ -35,12 +35,15 @@ def _config(args: argparse.Namespace, **kw) -> Config:
                   eval_every=args.eval_every, threads=args.threads, **kw)
 
 
+def _parser(command: str, description: str) -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(prog=" ".join(["python -m models.palindrome", command]).strip(),
+                                   description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+
+
 def run_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m models.palindrome",
-                                description="Palindrome memory task: predict the last symbol from the first T-1. "
-                                            "Use `python -m models.palindrome sweep --help` for the sweep and "
-                                            "`python -m models.palindrome compare --help` to compare finished sweeps.",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = _parser("", "Palindrome memory task: predict the last symbol from the first T-1. "
+                    "Use `python -m models.palindrome sweep --help` for the sweep and "
+                    "`python -m models.palindrome compare --help` to compare finished sweeps.")
     p.add_argument("--cell", choices=sorted(CELLS), default="lstm")
     p.add_argument("--length", type=int, default=20, help="sequence length T")
     _common(p)
@@ -50,10 +53,8 @@ def run_parser() -> argparse.ArgumentParser:
 
 
 def sweep_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m models.palindrome sweep",
-                                description="Accuracy vs T for several cells, mean ± std over seeds; "
-                                            "writes palindrome_sweep.json, accuracy_vs_length.png and curves_T*.png.",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = _parser("sweep", "Accuracy vs T for several cells, mean ± std over seeds; "
+                         "writes palindrome_sweep.json, accuracy_vs_length.png and curves_T*.png.")
     p.add_argument("--cells", nargs="+", choices=sorted(CELLS), default=["rnn", "lstm", "peephole"])
     p.add_argument("--lengths", type=int, nargs="+", default=[5, 10, 20])
     _common(p)
@@ -62,10 +63,8 @@ def sweep_parser() -> argparse.ArgumentParser:
 
 
 def compare_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m models.palindrome compare",
-                                description="Compare cells across finished sweeps (one configuration each): "
-                                            "final accuracy, steps to a threshold accuracy, which cell got there first.",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = _parser("compare", "Compare cells across finished sweeps (one configuration each): final accuracy, "
+                           "steps to a threshold accuracy, which cell got there first.")
     p.add_argument("sweeps", nargs="+", help="sweep output folders (or their palindrome_sweep.json)")
     p.add_argument("--length", type=int, default=20, help="the sequence length T to compare at")
     p.add_argument("--cells", nargs="+", choices=sorted(CELLS), default=["lstm", "peephole"])
