@@ -28,7 +28,7 @@ from .tables import describe
 
 _counter = itertools.count(1)
 # torch's global module hooks (register_module_forward_hook & co.), checked on every call.
-_gh0, _gh1, _gh2, _gh3 = (_module._GLOBAL_HOOKS + ({},) * 4)[:4]
+_gh0, _gh1, _gh2, _gh3 = _module._GLOBAL_HOOKS
 
 
 def _check_inputs(inputs: Any, n: int) -> Any:

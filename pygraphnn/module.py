@@ -100,9 +100,8 @@ class _Record:
 # inlined that module's computation notices on its next call and recompiles (a module
 # with hooks is always called, never inlined, so that its hooks run).
 _hooks_version = 0
-_GLOBAL_HOOKS = tuple(getattr(torch.nn.modules.module, name) for name in (
-    "_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks", "_global_backward_pre_hooks")
-    if hasattr(torch.nn.modules.module, name))
+_GLOBAL_HOOKS = tuple(getattr(torch.nn.modules.module, name) for name in (   # torch >= 2.0 has all four
+    "_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks", "_global_backward_pre_hooks"))
 
 
 def hook_state() -> int:

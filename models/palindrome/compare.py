@@ -38,10 +38,6 @@ def label(config: dict) -> str:
             f"{config['steps']} steps")
 
 
-def _median_steps(runs: list[dict], threshold: float) -> float:
-    return statistics.median(s if s is not None else math.inf for s in (steps_to(r, threshold) for r in runs))
-
-
 def rows(sources: list[list[dict]], cells: list[str], length: int, threshold: float = 0.9) -> list[dict]:
     """One row per source (a sweep's runs): its configuration and, per cell, the final accuracies,
     the steps to ``threshold`` per seed and their median; ``first`` names the faster cell."""
@@ -54,9 +50,10 @@ def rows(sources: list[list[dict]], cells: list[str], length: int, threshold: fl
         row = {"config": label(per_cell[cells[0]][0]["config"]), "cells": {}}
         for c, rs in per_cell.items():
             accs = [r["final_accuracy"] for r in rs]
+            steps = [steps_to(r, threshold) for r in rs]
             row["cells"][c] = {
                 "mean": statistics.fmean(accs), "std": statistics.pstdev(accs) if len(accs) > 1 else 0.0,
-                "steps": [steps_to(r, threshold) for r in rs], "median": _median_steps(rs, threshold),
+                "steps": steps, "median": statistics.median(math.inf if s is None else s for s in steps),
             }
         # Rank by the median; where no median is finite, by how many seeds got there at all.
         key = {c: (v["median"], -sum(s is not None for s in v["steps"])) for c, v in row["cells"].items()}
