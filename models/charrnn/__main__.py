@@ -6,9 +6,11 @@ import sys
 
 from . import sample, train
 
+PROG = "python -m models.charrnn"
+
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m models.charrnn",
+    p = argparse.ArgumentParser(prog=PROG,
                                 description="char-rnn on pygraphnn: train a character-level LSTM/GRU/RNN, or sample one.")
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train a model on a text file",
@@ -22,10 +24,17 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
+    from pygraphnn.checkpoint import CheckpointError
+
     args = parser().parse_args(argv)
-    args.func(args)
+    try:
+        args.func(args)
+    except (CheckpointError, FileNotFoundError) as e:     # a bad file, not a bug: no traceback
+        print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

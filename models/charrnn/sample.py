@@ -12,6 +12,7 @@ import sys
 
 import torch
 
+from pygraphnn.checkpoint import load_checkpoint_file
 from .model import Config, build, init_state
 
 
@@ -27,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def load(path: str):
     """``(net, cfg, vocab)`` from a checkpoint, the net in evaluation mode."""
-    ck = torch.load(path, map_location="cpu", weights_only=True)
+    ck = load_checkpoint_file(path)      # plain data only: nothing in the file is executed
     cfg = Config(**ck["config"])
     net = build(cfg, len(ck["vocab"]))
     net.load_state_dict(ck["state_dict"])

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from pygraphnn import nn
+from pygraphnn.checkpoint import load_checkpoint_file
 from . import data as chardata
 from .model import MODELS, Config, build, charrnn_init, init_state
 
@@ -91,7 +92,7 @@ def train(args: argparse.Namespace) -> dict:
     """Run a training; returns the history (losses, validation losses, timings, checkpoint paths)."""
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    checkpoint = torch.load(args.init_from, map_location="cpu", weights_only=True) if args.init_from else None
+    checkpoint = load_checkpoint_file(args.init_from) if args.init_from else None
     if checkpoint is not None and args.resume:     # the same batches as the run being continued
         for key in ("batch_size", "seq_length", "train_frac", "val_frac"):
             setattr(args, key, checkpoint["opt"][key])

@@ -141,11 +141,13 @@ def cmd_complete(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pygraphnn.checkpoint import CheckpointError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (FileNotFoundError, ValueError) as e:
-        if args.command == "train" and not isinstance(e, FileNotFoundError):
+        if args.command == "train" and not isinstance(e, (FileNotFoundError, CheckpointError)):
             raise
         print(f"python -m models.ptb {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -39,6 +39,7 @@ from typing import Any, Callable
 import torch
 
 import pygraphnn as ng
+from pygraphnn.checkpoint import load_checkpoint_file
 from models.ptb.model import Config, create_body, create_network, h2y, zero_state
 
 __all__ = ["DataState", "LuaTrainer", "TorchTrainer", "TRAINERS", "Session", "RunOptions",
@@ -463,9 +464,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     p = Path(path)
     if p.is_dir():
         p = p / CHECKPOINT_NAME
-    if not p.is_file():
-        raise FileNotFoundError(f"no checkpoint at {p}")
-    ck = torch.load(p, map_location="cpu", weights_only=False)
+    ck = load_checkpoint_file(p)        # plain data only: nothing in the file is executed
     if not isinstance(ck, dict) or ck.get("format") != FORMAT:
         raise ValueError(f"{p} is not a pygraphnn PTB checkpoint")
     return ck
