@@ -21,7 +21,8 @@ from typing import Any
 from luaparser import ast as lua_ast
 from luaparser import astnodes as A
 
-from .port_scope import COMPARISONS, Resolver, Var, assign_pynames, dotted, expr_kind, is_name, table_class
+from .port_scope import (COMPARISONS, Resolver, Var, assign_pynames, dotted, expr_kind, is_name, safe_ident,
+                         table_class)
 
 # Python operator precedence, low to high
 TERNARY, OR, AND, NOT, CMP, ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 10, 11, 12, 13, 15, 16
@@ -64,6 +65,30 @@ KNOWN_REQUIRES = {"nn": "nn", "nngraph": "ng", "torch": "torch"}
 CUDA_REQUIRES = {"cunn", "cutorch", "cudnn", "cltorch", "clnn"}
 
 
+# calls that run a shell or load code: emitted as explicit runtime calls and listed on stderr
+RISKY = {"os.execute": "runs a shell command", "io.popen": "runs a shell command",
+         "loadstring": "compiles Lua source at run time", "load": "compiles Lua source at run time",
+         "dofile": "runs another Lua file", "require": "loads a module whose name is computed at run time"}
+
+# characters that end a line for some reader of the output (Python's tokenizer: \r and \n; str.splitlines:
+# the rest) or are invisible/direction controls: never written raw into a comment
+_LINE_BREAKING = set("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def safe_comment(text: str) -> str:
+    """Comment text with every control, line-breaking or format character written as an escape."""
+    import unicodedata
+    out = []
+    for c in text:
+        if c == "\t":
+            out.append(c)
+        elif c in _LINE_BREAKING or unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            out.append(c.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
 @dataclass
 class Issue:
     """One thing the port could not translate faithfully."""
@@ -72,7 +97,7 @@ class Issue:
     message: str
 
     def format(self, filename: str) -> str:
-        return f"{filename}:{self.line}: {self.message}"
+        return safe_comment(f"{filename}:{self.line}: {self.message}")
 
 
 @dataclass
@@ -82,6 +107,7 @@ class PortResult:
     code: str
     issues: list[Issue] = field(default_factory=list)
     filename: str = "model.lua"
+    risky: list[Issue] = field(default_factory=list)   # calls that run a shell or load code (listed on stderr)
 
 
 class PortSyntaxError(Exception):
@@ -154,8 +180,9 @@ def _comment_lines(text: str) -> list[str]:
         body = body[level + 1:]
         body = body[: -(len(eq) + 2)] if body.endswith("]" + eq + "]") else body
         lines = body.strip("\n").split("\n")
-        return ["#" + (" " + ln.rstrip() if ln.strip() else "") for ln in lines]
-    return ["#" + body.rstrip()] if body.startswith(" ") or not body else ["# " + body.rstrip()]
+        return ["#" + (" " + safe_comment(ln.rstrip()) if ln.strip() else "") for ln in lines]
+    body = safe_comment(body.rstrip())
+    return ["#" + body] if body.startswith(" ") or not body else ["# " + body]
 
 
 def port_source(source: str, filename: str = "model.lua") -> PortResult:
@@ -170,7 +197,8 @@ def port_source(source: str, filename: str = "model.lua") -> PortResult:
     resolver.chunk(tree)
     assign_pynames(resolver)
     em = Emitter(filename, source, _comments(source), resolver)
-    return PortResult(em.run(tree), sorted(em.issues, key=lambda i: i.line), filename)
+    return PortResult(em.run(tree), sorted(em.issues, key=lambda i: i.line), filename,
+                      sorted(em.risky, key=lambda i: i.line))
 
 
 def port_file(path: str | Path) -> PortResult:
@@ -261,6 +289,7 @@ class Emitter:
         self.lines: list[str] = []
         self.level = 0
         self.issues: list[Issue] = []
+        self.risky: list[Issue] = []
         self.imports: set[str] = set()
         self.helpers: list[str] = []
         self.line = 1
@@ -277,7 +306,13 @@ class Emitter:
     def todo(self, what: str, line: int | None = None) -> None:
         line = line or self.line
         self.issues.append(Issue(line, what))
-        self.emit(f"# TODO(port): {what}")
+        self.emit(f"# TODO(port): {safe_comment(what)}")
+
+    def risk(self, name: str) -> str:
+        """A call that runs a shell or loads code: listed, and spelled as the explicit runtime call."""
+        self.risky.append(Issue(self.line, f"{name}() {RISKY[name]}: check what it is given"))
+        self.imports.add("lua")
+        return f"lua.{name}"
 
     def need(self, helper: str) -> str:
         if helper not in self.helpers:
@@ -321,8 +356,9 @@ class Emitter:
         self.block_body(chunk.body.body, top=True)
         self.flush_comments(10 ** 9)
         body = self.lines
-        head = [f"# Ported from {self.filename} by `pygraphnn port`: check every TODO(port) comment."
-                if self.issues else f"# Ported from {self.filename} by `pygraphnn port`."]
+        fname = safe_comment(self.filename)
+        head = [f"# Ported from {fname} by `pygraphnn port`: check every TODO(port) comment."
+                if self.issues else f"# Ported from {fname} by `pygraphnn port`."]
         imports = []
         if "math" in self.imports:
             imports.append("import math")
@@ -338,6 +374,8 @@ class Emitter:
             imports.append("import pygraphnn as ng")
         if "nn" in self.imports:
             imports.append("from pygraphnn import nn")
+        if "lua" in self.imports:
+            imports.append("from pygraphnn.lua import runtime as lua")
         text = head + ([""] + imports if imports else [])
         for h in self.helpers:
             text += ["", ""] + HELPERS[h].split("\n")
@@ -610,7 +648,9 @@ class Emitter:
         scope = self.func_stack[-1]
         taken = {v.pyname for v in scope.vars} | {v.pyname for v in scope.free}
         owner = self.x(target.value, POSTFIX) if not isinstance(target.value, A.Name) else target.value._var.pyname
-        name = key if key not in taken else f"{owner.replace('.', '_')}_{key}"
+        name = key if key not in taken and safe_ident(key) else f"{owner.replace('.', '_')}_{key}"
+        if not safe_ident(name):
+            name = "lua_" + name.lstrip("_")
         self.funcdef(name, args, body, node, method=method)
         if self.level == 0:
             self.lines += ["", ""]
@@ -756,6 +796,12 @@ class Emitter:
                 self.emit(f"{var.pyname} = None")
             return
         module = name.replace("/", ".")
+        if not all(safe_ident(part) for part in module.split(".")):
+            self.todo(f"require of {name!r}, which is not a module name")
+            call = f"lua.require({py_str(name)})"
+            self.imports.add("lua")
+            self.emit(f"{var.pyname} = {call}" if var is not None else call)
+            return
         self.todo(f"require '{name}': port {name.replace('.', '/')}.lua too (pygraphnn port) so that "
                   f"this import works")
         if var is not None:
@@ -773,6 +819,12 @@ class Emitter:
     def call(self, e: A.Call) -> str:
         d = dotted(e.func)
         args = e.args
+        if isinstance(e.func, A.Name) and not e.func._var.is_global:
+            aliased = [dotted(v) if isinstance(v, A.Index) else (v.id if isinstance(v, A.Name) else None)
+                       for v in e.func._var.values if v is not None]
+            for a in aliased:
+                if a in RISKY:  # `local ex = os.execute; ex(cmd)`: listed at the call too
+                    self.risky.append(Issue(self.line, f"{e.func.id}() is {a}, which {RISKY[a]}"))
         if d is not None:
             special = self.library_call(d, args, e)
             if special is not None:
@@ -821,7 +873,14 @@ class Emitter:
             raise Unsupported(f"{d}: metatables (classes) have no automatic translation; write a Python class")
         if d.startswith("coroutine."):
             raise Unsupported(f"{d}: coroutines (use a Python generator)")
-        if d in ("loadstring", "load", "dofile", "pcall", "next", "select"):
+        if d in RISKY and d != "require":
+            return f"{self.risk(d)}({self.args_text(args)})"
+        if d == "require":
+            if len(args) == 1 and isinstance(args[0], A.String):
+                self.imports.add("lua")
+                return f"lua.require({py_str(lua_string(args[0]))})"
+            return f"{self.risk(d)}({self.args_text(args)})"
+        if d in ("pcall", "next", "select"):
             raise Unsupported(f"{d}()")
         if d.startswith("math."):
             name = d[5:]
@@ -856,6 +915,8 @@ class Emitter:
             self.imports.add("ng")
             return f"ng.clone_many_times({', '.join(a)})"
         if d.startswith(("os.", "io.")):
+            if d in RISKY:
+                return f"{self.risk(d)}({self.args_text(args)})"
             if d == "io.write":
                 return f'print({", ".join(a)}, sep="", end="")'
             raise Unsupported(f"{d}()")
@@ -913,6 +974,10 @@ class Emitter:
 
     def invoke(self, e: A.Invoke) -> str:
         m = e.func.id
+        if not safe_ident(m):  # obj:class(), obj:__init(): only through the runtime, by name
+            self.imports.add("lua")
+            rest = f", {self.args_text(e.args)}" if e.args else ""
+            return f"lua.invoke({self.x(e.source, POSTFIX)}, {py_str(m)}{rest})"
         src_kind = self.table_kind(e.source) or expr_kind(e.source)
         base = self.x(e.source, POSTFIX)
         args = e.args
@@ -1076,6 +1141,8 @@ class Emitter:
 
     def name(self, e: A.Name) -> str:
         v: Var = e._var
+        if v.is_global and v.name in RISKY and not v.values and v.funcdef is None:
+            return self.risk(v.name)  # loadstring, require ... used as a value
         if v.is_global and not v.values and v.funcdef is None and v.name not in (
                 "nn", "nngraph", "torch", "math", "g_cloneManyTimes") and v.name not in self.flagged_globals:
             self.flagged_globals.add(v.name)
@@ -1142,19 +1209,28 @@ class Emitter:
                 if rest in ("setdefaulttensortype", "load", "save"):
                     return f"torch.{rest}"  # library_call decides
                 raise Unsupported(f"torch.{rest}")
+            if d in RISKY and not store:
+                return self.risk(d)  # an alias such as `local ex = os.execute`
             if root in ("string", "table", "os", "io", "coroutine", "math", "graph", "model_utils"):
                 if store:
                     raise Unsupported(f"assignment to the library field {d}")
                 return d  # only meaningful as a called function, handled in library_call
         base_kind = self.table_kind(e.value)
         base = self.x(e.value, POSTFIX)
-        key = None
+        name_key = None  # the key's text when it is a name or a string literal
         if e.notation == A.IndexNotation.DOT and isinstance(e.idx, A.Name):
-            key = e.idx.id
-        elif isinstance(e.idx, A.String) and lua_string(e.idx).isidentifier():
-            key = lua_string(e.idx)
+            name_key = e.idx.id
+        elif isinstance(e.idx, A.String):
+            name_key = lua_string(e.idx)
+        key = name_key if name_key is not None and safe_ident(name_key) else None
         if base_kind == "dict":
-            return f"{base}[{py_str(key) if key is not None else self.single(e.idx)}]"
+            return f"{base}[{py_str(name_key) if name_key is not None else self.single(e.idx)}]"
+        if name_key is not None and key is None and base_kind not in ("list", "tensor"):
+            # t.class, t["a b"], t.__index on a table of unknown kind: never Python attribute text
+            self.imports.add("lua")
+            if store:
+                raise Unsupported(f"assignment to field {name_key!r} of a table whose kind is unknown")
+            return f"lua.index({base}, {py_str(name_key)})"
         if base_kind in ("list", "tensor"):
             if key is not None:
                 raise Unsupported(f"field .{key} of an array")

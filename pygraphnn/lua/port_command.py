@@ -18,7 +18,9 @@ Translate a Lua file that declares nngraph models into Python using pygraphnn.
   pygraphnn port create_network.lua            (Python on stdout)
 
 What cannot be translated faithfully is marked `# TODO(port): ...` in the output
-and listed on stderr as FILE:LINE: what. Exit status: 0 clean, 1 something
+and listed on stderr as FILE:LINE: what. Calls that run a shell or load code
+(os.execute, io.popen, loadstring, dofile, load, require of a computed name)
+become explicit runtime calls and are listed as FILE:LINE: warning: ... Exit status: 0 clean, 1 something
 flagged (the output is still written), 2 the Lua does not parse.
 """
 
@@ -57,4 +59,6 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(result.code)
     for issue in result.issues:
         print(issue.format(path.name), file=sys.stderr)
+    for call in result.risky:  # shell and code loading: always said out loud
+        print(call.format(path.name).replace(": ", ": warning: ", 1), file=sys.stderr)
     return 1 if result.issues else 0

@@ -13,6 +13,7 @@ values, decided per variable from that evidence:
 """
 from __future__ import annotations
 
+import builtins
 import keyword
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +24,18 @@ from luaparser import astnodes as A
 PY_RESERVED = set(keyword.kwlist) | {
     "abs", "bool", "callable", "dict", "enumerate", "float", "getattr", "int", "isinstance", "len", "list",
     "max", "min", "print", "range", "str", "tuple", "vars", "AssertionError", "RuntimeError",
-    "nn", "ng", "torch", "math", "SimpleNamespace", "truthy", "lua_set", "lua_values", "exports", "args",
+    "nn", "ng", "torch", "math", "SimpleNamespace", "truthy", "lua_set", "lua_values", "exports", "args", "lua",
 }
+
+# Python's builtins (eval, exec, open, __import__, ...): a Lua global of that name that the program
+# reads is renamed, so that Lua text can never reach them
+PY_BUILTINS = set(dir(builtins))
+
+
+def safe_ident(s: str) -> bool:
+    """A name Lua text may become in Python: ASCII identifier, no keyword, no ``__dunder``."""
+    return s.isascii() and s.isidentifier() and not keyword.iskeyword(s) and not s.startswith("__")
+
 
 # Lua globals the translation knows how to write (the rest are flagged when read)
 KNOWN_GLOBALS = {
@@ -89,7 +100,8 @@ def table_class(t: A.Table) -> str:
     keyed = [f for f in t.fields if f.key is not None]
     if not keyed:
         return "list"
-    if len(keyed) == len(t.fields) and all(isinstance(f.key, A.Name) and not f.between_brackets for f in keyed):
+    if len(keyed) == len(t.fields) and all(isinstance(f.key, A.Name) and not f.between_brackets
+                                           and safe_ident(f.key.id) for f in keyed):
         return "record"
     return "dict"
 
@@ -146,7 +158,10 @@ def dotted(e: Any) -> str | None:
     parts = []
     while isinstance(e, A.Index) and isinstance(e.idx, (A.Name, A.String)) and (
             e.notation == A.IndexNotation.DOT or isinstance(e.idx, A.String)):
-        parts.append(e.idx.id if isinstance(e.idx, A.Name) else e.idx.s.decode("utf-8", "replace"))
+        part = e.idx.id if isinstance(e.idx, A.Name) else e.idx.s.decode("utf-8", "replace")
+        if not safe_ident(part):
+            return None  # t["a b"], t.__class__: never spelled as Python attribute text
+        parts.append(part)
         e = e.value
     if isinstance(e, A.Name) and getattr(e, "_var", None) is not None and (e._var.is_global or e._var.require):
         root = e._var.require if e._var.require else e.id
@@ -494,10 +509,10 @@ def _require_name(e: Any) -> str | None:
 
 def _static_field(e: A.Index) -> str | None:
     if e.notation == A.IndexNotation.DOT and isinstance(e.idx, A.Name):
-        return e.idx.id
+        return e.idx.id if safe_ident(e.idx.id) else None
     if isinstance(e.idx, A.String):
         s = e.idx.s.decode("utf-8", "replace")
-        return s if s.isidentifier() else None
+        return s if safe_ident(s) else None
     return None
 
 
@@ -530,7 +545,10 @@ def assign_pynames(resolver: Resolver) -> None:
             if v.is_global and v.name in KNOWN_GLOBALS:
                 v.pyname = {"nngraph": "ng"}.get(v.name, v.name)
                 continue
-            base = v.name + "_" if v.name in PY_RESERVED or (v.is_global and v.name == "exports") else v.name
+            base = v.name + "_" if v.name in PY_RESERVED or (v.is_global and v.name in PY_BUILTINS) or (
+                v.is_global and v.name == "exports") else v.name
+            if base.startswith("__"):
+                base = "lua" + base  # __builtins__, __import__: Python's machinery, not the Lua program's
             name, i = base, 2
             while name in used or (name in taken and not v.is_global) or name in PY_RESERVED:
                 name, i = f"{base}_{i}" if not base.endswith("_") else f"{base}{i}", i + 1

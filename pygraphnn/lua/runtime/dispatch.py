@@ -1,0 +1,235 @@
+"""Operations whose meaning depends on a type the translator could not prove.
+
+``obj:name(...)`` is :func:`invoke`, ``t[k]`` :func:`index`, ``t[k] = v``
+:func:`setindex`, ``#t`` :func:`length`; ``a .. b`` :func:`concat` and ``a == b``
+:func:`eq` (identity for tables, tensors and objects, as in Lua). Each decides
+at run time, by the value it gets, what Lua would do: a method of a ported
+class, the string library, a Torch tensor method (``TENSOR_METHODS`` from
+:mod:`.tensor_methods`, with Lua's 1-based arguments and in-place results) or
+a Python object's method.
+
+>>> from pygraphnn.lua.runtime.table import LuaTable
+>>> invoke("hello", "upper"), invoke("a,b", "gsub", ",", ";")
+('HELLO', ('a;b', 1))
+>>> index(["a", "b"], 2), length(LuaTable.of(1, 2, 3))
+('b', 3)
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .strings import string, tostring
+from .table import LuaTable
+from .table import length as _table_length
+
+# Lua method names whose Python spelling differs on pygraphnn/PyTorch modules
+MODULE_RENAMES = {"parameters": "luaParameters", "training": "train"}
+
+_tensor_methods: dict | None = None
+
+
+def _tensor_table() -> dict:
+    """rt-torch's TENSOR_METHODS, imported on first use (absent: an empty table)."""
+    global _tensor_methods
+    if _tensor_methods is None:
+        try:
+            from .tensor_methods import TENSOR_METHODS  # type: ignore[import-not-found]
+        except ImportError:
+            TENSOR_METHODS = {}
+        _tensor_methods = TENSOR_METHODS
+    return _tensor_methods
+
+
+def _is_tensor(obj: Any) -> bool:
+    mod = type(obj).__module__ or ""
+    return mod.startswith("torch") and hasattr(obj, "dim")
+
+
+def invoke(obj: Any, name: str, *args: Any) -> Any:
+    """``obj:name(...)``: find ``name`` the way Lua would for this value and call it."""
+    if isinstance(obj, LuaTable):
+        method = obj[name]
+        if method is None:
+            raise AttributeError(f"attempt to call method '{name}' (a nil value)")
+        return method(obj, *args)
+    if isinstance(obj, str) or isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        method = getattr(string, name, None)
+        if method is None:
+            raise AttributeError(f"attempt to call method '{name}' (a nil value)")
+        return method(obj, *args)
+    if _is_tensor(obj):
+        fn = _tensor_table().get(name)
+        if fn is not None:
+            return fn(obj, *args)
+        raise AttributeError(f"tensor method '{name}' is not available in pygraphnn.lua.runtime")
+    method = getattr(obj, MODULE_RENAMES.get(name, name), None)
+    if method is None:
+        method = getattr(obj, name, None)
+    if method is None or not callable(method):
+        raise AttributeError(f"attempt to call method '{name}' of a {type(obj).__name__} (a nil value)")
+    result = method(*args)
+    return result
+
+
+def index(obj: Any, key: Any) -> Any:
+    """``obj[key]`` with Lua's meaning for whatever ``obj`` turns out to be (nil when absent)."""
+    if isinstance(obj, LuaTable):
+        return obj[key]
+    if isinstance(obj, list):
+        if isinstance(key, float) and key.is_integer():
+            key = int(key)
+        return obj[key - 1] if isinstance(key, int) and not isinstance(key, bool) and 1 <= key <= len(obj) else None
+    if isinstance(obj, dict):
+        return obj.get(key)
+    if isinstance(obj, str):
+        return getattr(string, key, None) if isinstance(key, str) else None
+    if _is_tensor(obj) and isinstance(key, (int, float)) and not isinstance(key, bool):
+        v = obj[int(key) - 1]
+        return v.item() if v.dim() == 0 else v
+    if isinstance(key, str):
+        return getattr(obj, key, None)
+    raise TypeError(f"attempt to index a {type(obj).__name__} value with {tostring(key)}")
+
+
+def setindex(obj: Any, key: Any, value: Any) -> None:
+    """``obj[key] = value`` with Lua's meaning (lists grow at #t + 1; nil removes)."""
+    if isinstance(obj, LuaTable):
+        obj[key] = value
+    elif isinstance(obj, list):
+        if isinstance(key, float) and key.is_integer():
+            key = int(key)
+        if key == len(obj) + 1 and value is not None:
+            obj.append(value)
+        elif value is None and key == len(obj):
+            obj.pop()
+        elif isinstance(key, int) and 1 <= key <= len(obj):
+            obj[key - 1] = value
+        else:
+            raise IndexError(f"index {key} outside the array 1..{len(obj)} (held as a Python list)")
+    elif isinstance(obj, dict):
+        if value is None:
+            obj.pop(key, None)
+        else:
+            obj[key] = value
+    elif _is_tensor(obj) and isinstance(key, (int, float)):
+        obj[int(key) - 1] = value
+    elif isinstance(key, str):
+        setattr(obj, key, value)
+    else:
+        raise TypeError(f"attempt to index a {type(obj).__name__} value")
+
+
+def length(obj: Any) -> Any:
+    """``#obj``: a table's border, a string's length, a tensor's size (as Torch gives it)."""
+    if _is_tensor(obj):
+        return obj.size()
+    return _table_length(obj)
+
+
+def concat(*parts: Any) -> str:
+    """``a .. b .. c``: strings and numbers (written as Lua writes them) joined."""
+    out = []
+    for p in parts:
+        if isinstance(p, str):
+            out.append(p)
+        elif isinstance(p, (int, float)) and not isinstance(p, bool):
+            out.append(tostring(p))
+        else:
+            raise TypeError(f"attempt to concatenate a {_kind(p)} value")
+    return "".join(out)
+
+
+def _kind(v: Any) -> str:
+    from .system import type as lua_type
+    return lua_type(v)
+
+
+def eq(a: Any, b: Any) -> bool:
+    """``a == b``: values for numbers, strings and booleans; identity for everything else."""
+    if isinstance(a, (int, float, str)) and isinstance(b, (int, float, str)):
+        if isinstance(a, bool) or isinstance(b, bool):
+            return a is b
+        return a == b
+    if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None:
+        return a is b
+    if isinstance(a, LuaTable) and isinstance(b, LuaTable) and a is not b:
+        handler = a._meta.rawget("__eq") if a._meta is not None else None
+        return bool(handler(a, b)) if handler is not None else False
+    return a is b
+
+
+def _arith(a: Any, b: Any, event: str) -> Any:
+    for x in (a, b):
+        if isinstance(x, LuaTable) and x._meta is not None and x._meta.rawget(event) is not None:
+            return x._meta.rawget(event)(a, b)
+    raise TypeError(f"attempt to perform arithmetic on a {_kind(a if not _number(a) else b)} value")
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) or _is_tensor(x)
+
+
+def _coerce(x: Any) -> Any:
+    if isinstance(x, str):
+        from .strings import tonumber
+        n = tonumber(x)
+        return x if n is None else n
+    return x
+
+
+def _binary(a: Any, b: Any, event: str, op: Any) -> Any:
+    a, b = _coerce(a), _coerce(b)
+    if _number(a) and _number(b):
+        return op(a, b)
+    return _arith(a, b, event)
+
+
+def add(a: Any, b: Any) -> Any:
+    """``a + b`` (strings that read as numbers are numbers; ``__add`` of a metatable)."""
+    return _binary(a, b, "__add", lambda x, y: x + y)
+
+
+def sub(a: Any, b: Any) -> Any:
+    """``a - b``."""
+    return _binary(a, b, "__sub", lambda x, y: x - y)
+
+
+def mul(a: Any, b: Any) -> Any:
+    """``a * b``."""
+    return _binary(a, b, "__mul", lambda x, y: x * y)
+
+
+def div(a: Any, b: Any) -> Any:
+    """``a / b``: always a float division; x/0 is inf or nan as in Lua."""
+    def divide(x: Any, y: Any) -> Any:
+        if isinstance(y, (int, float)) and y == 0 and isinstance(x, (int, float)):
+            if x == 0 or x != x:
+                return math.nan
+            return math.copysign(math.inf, x) * math.copysign(1.0, y)
+        return x / y
+    return _binary(a, b, "__div", divide)
+
+
+def mod(a: Any, b: Any) -> Any:
+    """``a % b``: ``a - floor(a / b) * b`` (the sign of b, as Python's ``%``); x % 0 is nan."""
+    def modulo(x: Any, y: Any) -> Any:
+        if isinstance(y, (int, float)) and y == 0:
+            return math.nan
+        return x % y
+    return _binary(a, b, "__mod", modulo)
+
+
+def pow(a: Any, b: Any) -> Any:  # noqa: A001 - Lua's operator name
+    """``a ^ b``: a float power."""
+    return _binary(a, b, "__pow", lambda x, y: float(x) ** y if not _is_tensor(x) else x ** y)
+
+
+def neg(a: Any) -> Any:
+    """``-a``."""
+    a = _coerce(a)
+    if _number(a):
+        return -a
+    if isinstance(a, LuaTable) and a._meta is not None and a._meta.rawget("__unm") is not None:
+        return a._meta.rawget("__unm")(a)
+    raise TypeError(f"attempt to perform arithmetic on a {_kind(a)} value")
