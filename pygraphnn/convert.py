@@ -10,14 +10,14 @@ Sequential(
   (1): ReLU()
 )
 
-What becomes what: convolutions -> ``Conv1d/2d/3d`` / ``ConvTranspose2d/3d``, poolings
--> ``MaxPool*`` / ``AvgPool*`` / ``Adaptive*Pool2d``, paddings -> ``ZeroPad2d`` /
+What becomes what: convolutions -> ``Conv2d/3d`` / ``ConvTranspose2d/3d``, poolings ->
+``MaxPool2d/3d`` / ``AvgPool2d/3d`` / ``Adaptive*Pool2d``, paddings -> ``ZeroPad2d`` /
 ``ReflectionPad2d`` / ``ReplicationPad2d``, ``SpatialUpSamplingNearest`` -> ``Upsample``,
 (Spatial)BatchNormalization -> ``BatchNorm1d/2d`` (running statistics copied), Linear,
-LookupTable (-> ``Embedding`` after a ``- 1`` on the indices is *not* plain: kept),
-the pointwise activations, SoftMax/LogSoftMax (dim 1), Dropout, View/Reshape
-(-> ``Flatten``/``Unflatten``), ``Sequential`` -> ``torch.nn.Sequential``, and a
-``gModule`` -> a :class:`GraphModule` whose forward is the same generated code.
+SpatialCrossMapLRN -> ``LocalResponseNorm``, Identity/Tanh/Sigmoid/ReLU/HardTanh,
+SoftMax/LogSoftMax (dim 1), Dropout, View/Reshape (-> ``Flatten``/``Unflatten``),
+``Sequential`` -> ``torch.nn.Sequential``, and a ``gModule`` -> a :class:`GraphModule`
+whose forward is the gModule's generated code calling the converted modules.
 
 The plain modules follow PyTorch's conventions: inputs are **batches** (Lua's modules
 also take a single sample and decide by its number of dimensions). Modules with no
@@ -233,6 +233,12 @@ def _batch_norm(m, c):
     return _copy_params(bn, weight=m.weight, bias=m.bias, running_mean=m.running_mean, running_var=m.running_var)
 
 
+@_register(nn.SpatialCrossMapLRN)
+def _lrn(m, c):
+    # same formula for odd sizes (the only ones SpatialCrossMapLRN takes): x / (k + alpha/size sum x^2)^beta
+    return torch.nn.LocalResponseNorm(m.size, m.alpha, m.beta, m.k)
+
+
 @_register(nn.Dropout)
 def _dropout(m, c):
     if not m.v2 or m.stochastic_inference:
@@ -267,24 +273,21 @@ def _softmax(m, c):
     return torch.nn.Softmax(dim=1)    # also SpatialSoftMax: dim 1 of a batch
 
 
+def _batch_view(size: list[int]) -> torch.nn.Module:
+    """Each sample of a batch flattened, then given ``size``."""
+    if len(size) == 1:
+        return torch.nn.Flatten(1)
+    return torch.nn.Sequential(torch.nn.Flatten(1), torch.nn.Unflatten(1, size))
+
+
 @_register(nn.View)
 def _view(m, c):
-    # a batch of samples: flatten each sample, then give it the view's shape
-    size = list(m.size)
-    if m.numInputDims is None and -1 not in size and len(size) == 1:
-        return torch.nn.Flatten(1)
-    if m.numInputDims is None and -1 not in size:
-        return torch.nn.Sequential(torch.nn.Flatten(1), torch.nn.Unflatten(1, size))
-    return None
+    return _batch_view(list(m.size))
 
 
 @_register(nn.Reshape)
 def _reshape(m, c):
-    if m.batchMode is False:
-        return None
-    size = list(m.size)
-    return torch.nn.Flatten(1) if len(size) == 1 else torch.nn.Sequential(torch.nn.Flatten(1),
-                                                                           torch.nn.Unflatten(1, size))
+    return None if m.batchMode is False else _batch_view(list(m.size))
 
 
 @_register(nn.Sequential)

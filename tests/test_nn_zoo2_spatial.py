@@ -140,10 +140,27 @@ def test_extra_cases(extra):
             _check(case, _roundtrip(m), what + " (saved and reloaded)")
 
 
+#: init.t7's Lua constructors, written in Python (nothing read from a file is executed)
+INIT = {
+    "nn.SpatialConvolution(3, 4, 3, 3)": lambda: nn.SpatialConvolution(3, 4, 3, 3),
+    "nn.SpatialConvolutionMM(2, 3, 2, 2)": lambda: nn.SpatialConvolutionMM(2, 3, 2, 2),
+    "nn.SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 2, 2, 2, 2)":
+        lambda: nn.SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 2, 2, 2, 2),
+    "nn.SpatialFullConvolution(3, 2, 3, 3)": lambda: nn.SpatialFullConvolution(3, 2, 3, 3),
+    "nn.TemporalConvolution(4, 3, 2)": lambda: nn.TemporalConvolution(4, 3, 2),
+    "nn.VolumetricConvolution(2, 3, 2, 2, 2)": lambda: nn.VolumetricConvolution(2, 3, 2, 2, 2),
+    "nn.VolumetricFullConvolution(2, 3, 2, 2, 2)": lambda: nn.VolumetricFullConvolution(2, 3, 2, 2, 2),
+    "nn.BatchNormalization(5)": lambda: nn.BatchNormalization(5),
+    "nn.SpatialBatchNormalization(3)": lambda: nn.SpatialBatchNormalization(3),
+}
+
+
 def test_lua_default_initialisation():
-    for rec in load_t7_raw(FIXTURES / "init.t7").to_list():
+    records = load_t7_raw(FIXTURES / "init.t7").to_list()
+    assert [r.ctor for r in records] == list(INIT)
+    for rec in records:
         torch.manual_seed(123)
-        m = eval(rec.ctor, {"nn": nn})    # our own fixture's constructor strings, e.g. nn.SpatialConvolution(3, 4, 3, 3)
+        m = INIT[rec.ctor]()
         assert torch.equal(m.weight.detach().double(), rec.weight.to(m.weight.dtype).double()), rec.ctor
         assert torch.equal(m.bias.detach().double(), rec.bias.to(m.bias.dtype).double()), rec.ctor
 
