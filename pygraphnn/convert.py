@@ -139,10 +139,11 @@ def _conv_transpose2d(m, c):
     return _copy_params(conv, weight=m.weight, bias=m.bias)
 
 
-@_register(nn.VolumetricConvolution)
+@_register(nn.VolumetricConvolution)     # and VolumetricDilatedConvolution
 def _conv3d(m, c):
+    dilation = tuple(getattr(m, f"dilation{a}", 1) for a in "THW")
     conv = torch.nn.Conv3d(m.nInputPlane, m.nOutputPlane, (m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW),
-                           (m.padT, m.padH, m.padW), bias=m.bias is not None)
+                           (m.padT, m.padH, m.padW), dilation, bias=m.bias is not None)
     return _copy_params(conv, weight=m.weight, bias=m.bias)
 
 
@@ -166,7 +167,8 @@ def _linear(m, c):
 def _max_pool2d(m, c):
     if m._keep_indices:   # a SpatialMaxUnpooling reads its indices
         return None
-    return torch.nn.MaxPool2d((m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW), ceil_mode=m.ceil_mode)
+    dilation = (getattr(m, "dilationH", 1), getattr(m, "dilationW", 1))   # SpatialDilatedMaxPooling
+    return torch.nn.MaxPool2d((m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW), dilation, ceil_mode=m.ceil_mode)
 
 
 @_register(nn.SpatialAveragePooling)
@@ -189,7 +191,8 @@ def _adaptive_avg(m, c):
 
 @_register(nn.VolumetricMaxPooling)
 def _max_pool3d(m, c):
-    return torch.nn.MaxPool3d((m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW), (m.padT, m.padH, m.padW),
+    dilation = tuple(getattr(m, f"dilation{a}", 1) for a in "THW")   # VolumetricDilatedMaxPooling
+    return torch.nn.MaxPool3d((m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW), (m.padT, m.padH, m.padW), dilation,
                               ceil_mode=m.ceil_mode)
 
 

@@ -38,7 +38,9 @@ SPATIAL = {
 }
 #: classes recorded in tests/fixtures/lua_spatial/extra_cases.t7 only
 EXTRA = {"VolumetricAveragePooling", "VolumetricFullConvolution", "SpatialUpSamplingBilinear",
-         "SpatialAdaptiveAveragePooling", "SpatialMaxUnpooling", "DepthConcat", "SpatialDivisiveNormalization"}
+         "SpatialAdaptiveAveragePooling", "SpatialMaxUnpooling", "DepthConcat", "SpatialDivisiveNormalization",
+         "SpatialConvolutionMap", "SpatialSubSampling", "TemporalSubSampling", "SpatialLPPooling",
+         "SpatialDilatedMaxPooling", "VolumetricDilatedMaxPooling", "VolumetricDilatedConvolution"}
 #: for test_lua_load's check that every zoo class has Lua cases somewhere
 COVERED_ELSEWHERE = {"nn." + n for n in SPATIAL | EXTRA}
 #: whose Lua objects hold sub-networks pygraphnn does not write
@@ -123,7 +125,7 @@ def test_zoo2_covers_every_spatial_class(zoo2):
 
 def test_extra_cases(extra):
     raw, loaded = extra
-    assert len(raw) == 16
+    assert len(raw) == 26
     classes = set()
     for case in raw:
         stack = [case.module]
@@ -152,6 +154,10 @@ INIT = {
     "nn.VolumetricFullConvolution(2, 3, 2, 2, 2)": lambda: nn.VolumetricFullConvolution(2, 3, 2, 2, 2),
     "nn.BatchNormalization(5)": lambda: nn.BatchNormalization(5),
     "nn.SpatialBatchNormalization(3)": lambda: nn.SpatialBatchNormalization(3),
+    "nn.SpatialConvolutionMap(torch.Tensor({{1, 1}, {2, 1}, {3, 2}, {1, 3}, {3, 3}}), 3, 3)":
+        lambda: nn.SpatialConvolutionMap(torch.tensor([[1, 1], [2, 1], [3, 2], [1, 3], [3, 3]]), 3, 3),
+    "nn.SpatialSubSampling(3, 2, 2)": lambda: nn.SpatialSubSampling(3, 2, 2),
+    "nn.TemporalSubSampling(4, 3)": lambda: nn.TemporalSubSampling(4, 3),
 }
 
 

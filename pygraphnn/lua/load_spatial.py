@@ -97,6 +97,48 @@ def _volumetric_conv(L, obj, path):
                         accept_2d=True)
 
 
+@register_loader("nn.VolumetricDilatedConvolution")
+def _volumetric_dilated_conv(L, obj, path):
+    m = nn.VolumetricDilatedConvolution(1, 1, 1, 1, 1)
+    _volumetric_sizes(L, obj, path, m)
+    m.dilationT, m.dilationW, m.dilationH = (_int(L, obj, path, n, 1) for n in ("dilationT", "dilationW", "dilationH"))
+    return _conv_params(L, obj, path, m, (m.nOutputPlane, m.nInputPlane, m.kT, m.kH, m.kW), m.nOutputPlane)
+
+
+@register_loader("nn.SpatialConvolutionMap")
+def _conv_map(L, obj, path):
+    table = L.field(obj, "connTable", path, "tensor")
+    if table.dim() != 2 or table.shape[1] != 2 or table.numel() == 0:
+        raise _fail(f"nn.SpatialConvolutionMap.connTable should be an nConnections x 2 tensor, got shape "
+                    f"{tuple(table.shape)}", path + ["connTable"])
+    kW, kH = _int(L, obj, path, "kW"), _int(L, obj, path, "kH")
+    m = nn.SpatialConvolutionMap(torch.ones(1, 2), 1, 1, _int(L, obj, path, "dW", 1), _int(L, obj, path, "dH", 1))
+    m.connTable = table.detach().double().clone()
+    m.kW, m.kH = kW, kH
+    m.nInputPlane, m.nOutputPlane = int(table[:, 0].max()), int(table[:, 1].max())
+    m.weight = L.param(obj, "weight", path, (table.shape[0], kH, kW), "gradWeight")
+    m.bias = L.param(obj, "bias", path, (m.nOutputPlane,), "gradBias")
+    return m
+
+
+@register_loader("nn.SpatialSubSampling")
+def _subsampling(L, obj, path):
+    n = _int(L, obj, path, "nInputPlane")
+    m = nn.SpatialSubSampling(1, 1, 1)
+    m.nInputPlane = n
+    m.kW, m.kH = _int(L, obj, path, "kW"), _int(L, obj, path, "kH")
+    m.dW, m.dH = _int(L, obj, path, "dW", 1), _int(L, obj, path, "dH", 1)
+    return _conv_params(L, obj, path, m, (n,), n)
+
+
+@register_loader("nn.TemporalSubSampling")
+def _temporal_subsampling(L, obj, path):
+    n = _int(L, obj, path, "inputFrameSize")
+    m = nn.TemporalSubSampling(1, 1)
+    m.inputFrameSize, m.kW, m.dW = n, _int(L, obj, path, "kW"), _int(L, obj, path, "dW", 1)
+    return _conv_params(L, obj, path, m, (n,), n)
+
+
 @register_loader("nn.VolumetricFullConvolution")
 def _volumetric_full_conv(L, obj, path):
     m = nn.VolumetricFullConvolution(1, 1, 1, 1, 1)
@@ -133,6 +175,23 @@ def _max_pool(L, obj, path):
     return _ceil(L, obj, path, m)
 
 
+@register_loader("nn.SpatialDilatedMaxPooling")
+def _dilated_max_pool(L, obj, path):
+    m = _max_pool(L, obj, path)
+    d = nn.SpatialDilatedMaxPooling(m.kW, m.kH, m.dW, m.dH, m.padW, m.padH, _int(L, obj, path, "dilationW", 1),
+                                    _int(L, obj, path, "dilationH", 1))
+    d.ceil_mode = m.ceil_mode
+    return d
+
+
+@register_loader("nn.SpatialLPPooling")
+def _lp_pooling(L, obj, path):
+    kW, kH = _int(L, obj, path, "kW"), _int(L, obj, path, "kH")
+    m = nn.SpatialLPPooling(1, 2, kW, kH, _int(L, obj, path, "dW", kW), _int(L, obj, path, "dH", kH))
+    m._reset_children(L.modules_list(obj, path))   # Lua's own Square/Power, pooling, ... as stored
+    return m
+
+
 @register_loader("nn.SpatialAveragePooling")
 def _avg_pool(L, obj, path):
     old = obj.state.get("ceil_mode") is None   # Lua resets padding for files from before ceil_mode
@@ -164,7 +223,7 @@ def _temporal_pool(L, obj, path):
     return nn.TemporalMaxPooling(kW, _int(L, obj, path, "dW", kW))
 
 
-@register_loader("nn.VolumetricMaxPooling", "nn.VolumetricAveragePooling")
+@register_loader("nn.VolumetricMaxPooling", "nn.VolumetricAveragePooling", "nn.VolumetricDilatedMaxPooling")
 def _volumetric_pool(L, obj, path):
     kT, kW, kH = _int(L, obj, path, "kT"), _int(L, obj, path, "kW"), _int(L, obj, path, "kH")
     m = getattr(nn, obj.class_name[3:])(kT, kW, kH, _int(L, obj, path, "dT", kT), _int(L, obj, path, "dW", kW),
@@ -173,6 +232,9 @@ def _volumetric_pool(L, obj, path):
     _ceil(L, obj, path, m)
     if isinstance(m, nn.VolumetricAveragePooling):
         m.count_include_pad = L.field(obj, "count_include_pad", path, "bool", True)
+    if isinstance(m, nn.VolumetricDilatedMaxPooling):
+        m.dilationT, m.dilationW, m.dilationH = (_int(L, obj, path, n, 1)
+                                                 for n in ("dilationT", "dilationW", "dilationH"))
     return m
 
 

@@ -46,7 +46,35 @@ def _temporal_conv(S, m):
     return S.base(m, "nn.TemporalConvolution", f)
 
 
-@register_saver(nn.VolumetricConvolution, nn.VolumetricFullConvolution)
+@register_saver(nn.SpatialConvolutionMap)
+def _conv_map(S, m):
+    f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
+    f.update(connTable=m.connTable.detach().cpu().to(S.dtype_of(m)), kW=_f(m.kW), kH=_f(m.kH), dW=_f(m.dW),
+             dH=_f(m.dH), nInputPlane=_f(m.nInputPlane), nOutputPlane=_f(m.nOutputPlane))
+    return S.base(m, "nn.SpatialConvolutionMap", f)
+
+
+@register_saver(nn.SpatialSubSampling)
+def _subsampling(S, m):
+    f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
+    f.update(nInputPlane=_f(m.nInputPlane), kW=_f(m.kW), kH=_f(m.kH), dW=_f(m.dW), dH=_f(m.dH))
+    return S.base(m, "nn.SpatialSubSampling", f)
+
+
+@register_saver(nn.TemporalSubSampling)
+def _temporal_subsampling(S, m):
+    f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
+    f.update(inputFrameSize=_f(m.inputFrameSize), kW=_f(m.kW), dW=_f(m.dW))
+    return S.base(m, "nn.TemporalSubSampling", f)
+
+
+@register_saver(nn.SpatialLPPooling)
+def _lp_pooling(S, m):
+    return S.base(m, "nn.SpatialLPPooling", {"modules": [S.module(c) for c in m], "kW": _f(m.kW), "kH": _f(m.kH),
+                                             "dW": _f(m.dW), "dH": _f(m.dH)})
+
+
+@register_saver(nn.VolumetricConvolution, nn.VolumetricFullConvolution)   # and VolumetricDilatedConvolution
 def _volumetric_conv(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
     f.update(nInputPlane=_f(m.nInputPlane), nOutputPlane=_f(m.nOutputPlane), kT=_f(m.kT), kW=_f(m.kW),
@@ -55,14 +83,18 @@ def _volumetric_conv(S, m):
     f.update(finput=torch.empty(0, dtype=dt), fgradInput=torch.empty(0, dtype=dt))
     if isinstance(m, nn.VolumetricFullConvolution):
         f.update(adjT=_f(m.adjT), adjW=_f(m.adjW), adjH=_f(m.adjH), ones=torch.empty(0, dtype=dt))
+    if isinstance(m, nn.VolumetricDilatedConvolution):
+        f.update(dilationT=_f(m.dilationT), dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
     return S.base(m, "nn." + type(m).__name__, f)
 
 
-@register_saver(nn.SpatialMaxPooling)
+@register_saver(nn.SpatialMaxPooling)   # and SpatialDilatedMaxPooling
 def _max_pool(S, m):
-    return S.base(m, "nn.SpatialMaxPooling", dict(kW=_f(m.kW), kH=_f(m.kH), dW=_f(m.dW), dH=_f(m.dH),
-                                                  padW=_f(m.padW), padH=_f(m.padH), ceil_mode=bool(m.ceil_mode),
-                                                  indices=torch.empty(0, dtype=torch.int64)))
+    f = dict(kW=_f(m.kW), kH=_f(m.kH), dW=_f(m.dW), dH=_f(m.dH), padW=_f(m.padW), padH=_f(m.padH),
+             ceil_mode=bool(m.ceil_mode), indices=torch.empty(0, dtype=torch.int64))
+    if isinstance(m, nn.SpatialDilatedMaxPooling):
+        f.update(dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
+    return S.base(m, "nn." + type(m).__name__, f)
 
 
 @register_saver(nn.SpatialAveragePooling)
@@ -90,12 +122,14 @@ def _temporal_pool(S, m):
     return S.base(m, "nn.TemporalMaxPooling", {"kW": _f(m.kW), "dW": _f(m.dW)})
 
 
-@register_saver(nn.VolumetricMaxPooling, nn.VolumetricAveragePooling)
+@register_saver(nn.VolumetricMaxPooling, nn.VolumetricAveragePooling)   # and VolumetricDilatedMaxPooling
 def _volumetric_pool(S, m):
     f = dict(kT=_f(m.kT), kW=_f(m.kW), kH=_f(m.kH), dT=_f(m.dT), dW=_f(m.dW), dH=_f(m.dH), padT=_f(m.padT),
              padW=_f(m.padW), padH=_f(m.padH), ceil_mode=bool(m.ceil_mode))
     if isinstance(m, nn.VolumetricMaxPooling):
         f["indices"] = torch.empty(0, dtype=torch.int64)
+    if isinstance(m, nn.VolumetricDilatedMaxPooling):
+        f.update(dilationT=_f(m.dilationT), dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
     else:
         f["count_include_pad"] = bool(m.count_include_pad)
     return S.base(m, "nn." + type(m).__name__, f)

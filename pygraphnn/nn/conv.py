@@ -18,7 +18,8 @@ from ..module import Module
 from .linear import _lua_stdv, lua_uniform_
 
 __all__ = ["SpatialConvolution", "SpatialConvolutionMM", "SpatialDilatedConvolution", "SpatialFullConvolution",
-           "TemporalConvolution", "VolumetricConvolution", "VolumetricFullConvolution", "as_batch"]
+           "TemporalConvolution", "VolumetricConvolution", "VolumetricFullConvolution", "VolumetricDilatedConvolution",
+           "SpatialConvolutionMap", "SpatialSubSampling", "TemporalSubSampling", "as_batch"]
 
 
 def as_batch(module: Module, input: torch.Tensor, sample_dims: int, what: str) -> tuple[torch.Tensor, bool]:
@@ -297,3 +298,137 @@ class VolumetricFullConvolution(_Convolution):
     def lua_label(self) -> str:
         return (f"nn.VolumetricFullConvolution({self.nInputPlane} -> {self.nOutputPlane}, "
                 f"{self.kT}x{self.kW}x{self.kH})" + self._bias_note())
+
+
+class VolumetricDilatedConvolution(VolumetricConvolution):
+    """``nn.VolumetricDilatedConvolution(nIn, nOut, kT, kW, kH[, dT, dW, dH, padT, padW, padH,
+    dilationT, dilationW, dilationH])``: a VolumetricConvolution with spaced kernel taps.
+
+    >>> VolumetricDilatedConvolution(2, 3, 2, 2, 2, 1, 1, 1, 0, 0, 0, 2, 2, 2)(torch.randn(2, 5, 5, 5)).shape
+    torch.Size([3, 3, 3, 3])
+    """
+
+    def __init__(self, nInputPlane: int, nOutputPlane: int, kT: int, kW: int, kH: int, dT: int = 1,
+                 dW: int = 1, dH: int = 1, padT: int = 0, padW: int | None = None, padH: int | None = None,
+                 dilationT: int = 1, dilationW: int = 1, dilationH: int = 1):
+        super().__init__(nInputPlane, nOutputPlane, kT, kW, kH, dT, dW, dH, padT, padW, padH)
+        self.dilationT, self.dilationW, self.dilationH = int(dilationT), int(dilationW), int(dilationH)
+
+    def forward(self, input):
+        x, batched = as_batch(self, input, 4, "nInputPlane x T x H x W")
+        _check_planes(self, x, self.nInputPlane)
+        y = F.conv3d(x, self.weight, self.bias, (self.dT, self.dH, self.dW), (self.padT, self.padH, self.padW),
+                     (self.dilationT, self.dilationH, self.dilationW))
+        return _unbatch(y, batched)
+
+
+class SpatialConvolutionMap(Module):
+    """``nn.SpatialConvolutionMap(connTable, kW, kH[, dW, dH])``: a convolution whose
+    connections between input and output planes are listed: ``connTable`` is a
+    ``nConnections x 2`` tensor of 1-based ``(input plane, output plane)`` pairs (Lua's
+    ``nn.tables.full/oneToOne/random``); connection ``k`` has its own ``kH x kW`` kernel
+    ``weight[k]``, each output plane a bias. Lua's init: kernels and biases uniform in
+    ±1/sqrt(kW*kH*fan-in of the output plane).
+
+    >>> SpatialConvolutionMap(torch.tensor([[1., 1.], [2., 1.], [2., 2.]]), 3, 3)(torch.randn(2, 5, 5)).shape
+    torch.Size([2, 3, 3])
+    """
+
+    def __init__(self, connTable, kW: int, kH: int, dW: int = 1, dH: int = 1):
+        super().__init__()
+        table = torch.as_tensor(connTable).reshape(-1, 2).to(torch.int64)
+        if table.numel() == 0 or table.min() < 1:
+            raise ValueError("nn.SpatialConvolutionMap: connTable must list 1-based (input, output) plane pairs")
+        self.register_buffer("connTable", table.double(), persistent=True)
+        self.kW, self.kH, self.dW, self.dH = int(kW), int(kH), int(dW), int(dH)
+        self.nInputPlane = int(table[:, 0].max())
+        self.nOutputPlane = int(table[:, 1].max())
+        self.weight = torch.nn.Parameter(torch.empty(table.shape[0], self.kH, self.kW))
+        self.bias = torch.nn.Parameter(torch.empty(self.nOutputPlane))
+        self.reset()
+
+    def reset(self, stdv: float | None = None) -> "SpatialConvolutionMap":
+        """Lua's ``reset([stdv])``: each kernel, then each bias, uniform in ±1/sqrt(kW*kH*fan-in)
+        of its output plane (±stdv*sqrt(3) when given)."""
+        if stdv is not None:
+            bound = stdv * math.sqrt(3)
+            lua_uniform_(self.weight, -bound, bound)
+            lua_uniform_(self.bias, -bound, bound)
+            return self
+        dst = self.connTable[:, 1].long() - 1
+        fan_in = torch.bincount(dst, minlength=self.nOutputPlane).tolist()
+        with torch.no_grad():
+            for k, d in enumerate(dst.tolist()):   # one draw sequence per kernel, as Lua
+                bound = 1.0 / math.sqrt(self.kW * self.kH * fan_in[d])
+                lua_uniform_(self.weight[k], -bound, bound)
+            for j in range(self.nOutputPlane):
+                bound = 1.0 / math.sqrt(self.kW * self.kH * fan_in[j])
+                lua_uniform_(self.bias[j:j + 1], -bound, bound)
+        return self
+
+    def forward(self, input):
+        x, batched = as_batch(self, input, 3, "nInputPlane x H x W")
+        if x.shape[1] < self.nInputPlane:
+            raise ValueError(f"{self.lua_label()}: expects at least {self.nInputPlane} input planes, got {x.shape[1]}")
+        src = self.connTable[:, 0].long() - 1
+        dst = self.connTable[:, 1].long() - 1
+        per_connection = F.conv2d(x.index_select(1, src), self.weight.unsqueeze(1), None, (self.dH, self.dW),
+                                  groups=src.numel())
+        out = per_connection.new_zeros((x.shape[0], self.nOutputPlane) + per_connection.shape[2:])
+        out = out.index_add(1, dst, per_connection) + self.bias.view(1, -1, 1, 1)
+        return _unbatch(out, batched)
+
+    def extra_repr(self) -> str:
+        return f"{self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}, {self.dW},{self.dH}"
+
+
+class SpatialSubSampling(_Convolution):
+    """``nn.SpatialSubSampling(nInputPlane, kW, kH[, dW, dH])``: per plane, the sum of each
+    ``kH x kW`` window times a learnable scalar plus a learnable bias (LeNet-style
+    subsampling). Lua's init: uniform in ±1/sqrt(kW*kH).
+
+    >>> SpatialSubSampling(3, 2, 2, 2, 2)(torch.randn(3, 6, 6)).shape
+    torch.Size([3, 3, 3])
+    """
+
+    def __init__(self, nInputPlane: int, kW: int, kH: int, dW: int = 1, dH: int = 1):
+        super().__init__()
+        self.nInputPlane = int(nInputPlane)
+        self.kW, self.kH, self.dW, self.dH = int(kW), int(kH), int(dW), int(dH)
+        self._init_params((self.nInputPlane,), self.nInputPlane, self.kW * self.kH)
+
+    def forward(self, input):
+        x, batched = as_batch(self, input, 3, "nInputPlane x H x W")
+        _check_planes(self, x, self.nInputPlane)
+        kernel = self.weight.view(-1, 1, 1, 1).expand(-1, 1, self.kH, self.kW)
+        y = F.conv2d(x, kernel, self.bias, (self.dH, self.dW), groups=self.nInputPlane)
+        return _unbatch(y, batched)
+
+    def lua_label(self) -> str:
+        return f"nn.SpatialSubSampling({self.nInputPlane}, {self.kW}x{self.kH}, {self.dW},{self.dH})"
+
+
+class TemporalSubSampling(_Convolution):
+    """``nn.TemporalSubSampling(inputFrameSize, kW[, dW])``: per feature, the sum over
+    windows of ``kW`` frames times a learnable scalar plus a learnable bias, on
+    ``nFrames x inputFrameSize`` (or a batch). Lua's init: uniform in ±1/sqrt(kW).
+
+    >>> TemporalSubSampling(4, 2, 2)(torch.randn(8, 4)).shape
+    torch.Size([4, 4])
+    """
+
+    def __init__(self, inputFrameSize: int, kW: int, dW: int = 1):
+        super().__init__()
+        self.inputFrameSize, self.kW, self.dW = int(inputFrameSize), int(kW), int(dW)
+        self._init_params((self.inputFrameSize,), self.inputFrameSize, self.kW)
+
+    def forward(self, input):
+        x, batched = as_batch(self, input, 2, "nFrames x inputFrameSize")
+        if x.shape[2] != self.inputFrameSize:
+            raise ValueError(f"{self.lua_label()}: expects frames of size {self.inputFrameSize}, got {x.shape[2]}")
+        kernel = self.weight.view(-1, 1, 1).expand(-1, 1, self.kW)
+        y = F.conv1d(x.transpose(1, 2), kernel, self.bias, self.dW, groups=self.inputFrameSize)
+        return _unbatch(y.transpose(1, 2), batched)
+
+    def lua_label(self) -> str:
+        return f"nn.TemporalSubSampling({self.inputFrameSize}, {self.kW}, {self.dW})"

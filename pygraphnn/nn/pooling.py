@@ -1,6 +1,6 @@
 """Pooling with Lua nn's arguments: Spatial (2-D), Temporal (over frames) and
-Volumetric (3-D) max and average pooling, adaptive max/average pooling, and max
-unpooling.
+Volumetric (3-D) max and average pooling, dilated max pooling, adaptive max/average
+pooling, max unpooling and LP pooling.
 
 Sizes are written width first as in Lua (``kW, kH, dW, dH, padW, padH``); ``:ceil()``
 / ``:floor()`` choose how the output size is rounded, ``:setCountIncludePad()`` /
@@ -13,11 +13,14 @@ import torch
 import torch.nn.functional as F
 
 from ..module import Module
+from .containers import Sequential
 from .conv import as_batch
+from .simple import MulConstant, Power, Sqrt, Square
 
 __all__ = ["SpatialMaxPooling", "SpatialAveragePooling", "SpatialAdaptiveMaxPooling",
            "SpatialAdaptiveAveragePooling", "SpatialMaxUnpooling", "TemporalMaxPooling",
-           "VolumetricMaxPooling", "VolumetricAveragePooling"]
+           "VolumetricMaxPooling", "VolumetricAveragePooling", "SpatialDilatedMaxPooling",
+           "VolumetricDilatedMaxPooling", "SpatialLPPooling"]
 
 _IMAGE = "nInputPlane x H x W"
 _VOLUME = "nInputPlane x T x H x W"
@@ -277,3 +280,70 @@ class VolumetricAveragePooling(_CeilMode, Module):
 
     def extra_repr(self) -> str:
         return f"{self.kT}x{self.kW}x{self.kH}, {self.dT},{self.dW},{self.dH}"
+
+
+class SpatialDilatedMaxPooling(SpatialMaxPooling):
+    """``nn.SpatialDilatedMaxPooling(kW, kH[, dW, dH, padW, padH, dilationW, dilationH])``:
+    max pooling over windows whose taps are ``dilation`` pixels apart.
+
+    >>> SpatialDilatedMaxPooling(2, 2, 1, 1, 0, 0, 2, 2)(torch.randn(1, 5, 5)).shape
+    torch.Size([1, 3, 3])
+    """
+
+    def __init__(self, kW: int, kH: int, dW: int | None = None, dH: int | None = None, padW: int = 0,
+                 padH: int = 0, dilationW: int = 1, dilationH: int = 1):
+        super().__init__(kW, kH, dW, dH, padW, padH)
+        self.dilationW, self.dilationH = int(dilationW), int(dilationH)
+
+    def forward(self, input):
+        x, batched = as_batch(self, input, 3, _IMAGE)
+        y = F.max_pool2d(x, (self.kH, self.kW), (self.dH, self.dW), (self.padH, self.padW),
+                         (self.dilationH, self.dilationW), ceil_mode=self.ceil_mode)
+        return y if batched else y.squeeze(0)
+
+
+class VolumetricDilatedMaxPooling(VolumetricMaxPooling):
+    """``nn.VolumetricDilatedMaxPooling(kT, kW, kH[, dT, dW, dH, padT, padW, padH, dilationT,
+    dilationW, dilationH])``: 3-D max pooling with spaced window taps.
+
+    >>> VolumetricDilatedMaxPooling(2, 2, 2, 1, 1, 1, 0, 0, 0, 2, 2, 2)(torch.randn(1, 4, 4, 4)).shape
+    torch.Size([1, 2, 2, 2])
+    """
+
+    def __init__(self, kT: int, kW: int, kH: int, dT: int | None = None, dW: int | None = None,
+                 dH: int | None = None, padT: int = 0, padW: int = 0, padH: int = 0, dilationT: int = 1,
+                 dilationW: int = 1, dilationH: int = 1):
+        super().__init__(kT, kW, kH, dT, dW, dH, padT, padW, padH)
+        self.dilationT, self.dilationW, self.dilationH = int(dilationT), int(dilationW), int(dilationH)
+
+    def forward(self, input):
+        x, batched = as_batch(self, input, 4, _VOLUME)
+        y = F.max_pool3d(x, (self.kT, self.kH, self.kW), (self.dT, self.dH, self.dW),
+                         (self.padT, self.padH, self.padW), (self.dilationT, self.dilationH, self.dilationW),
+                         ceil_mode=self.ceil_mode)
+        return y if batched else y.squeeze(0)
+
+
+class SpatialLPPooling(Sequential):
+    """``nn.SpatialLPPooling(nInputPlane, pnorm, kW, kH[, dW, dH])``: the p-norm of each
+    window, ``(sum x^p)^(1/p)`` (strides default to the window). As in Lua it is a
+    Sequential: ``Square`` (or ``Power(p)``), ``SpatialAveragePooling``,
+    ``MulConstant(kW*kH)``, ``Sqrt`` (or ``Power(1/p)``).
+
+    >>> SpatialLPPooling(1, 2, 2, 2)(torch.full((1, 2, 2), 3.0)).item()
+    6.0
+    """
+
+    def __init__(self, nInputPlane: int, pnorm: float, kW: int, kH: int, dW: int | None = None,
+                 dH: int | None = None):
+        super().__init__()
+        self.kW, self.kH = int(kW), int(kH)
+        self.dW = self.kW if dW is None else int(dW)
+        self.dH = self.kH if dH is None else int(dH)
+        self.add(Square() if pnorm == 2 else Power(pnorm))
+        self.add(SpatialAveragePooling(self.kW, self.kH, self.dW, self.dH))
+        self.add(MulConstant(self.kW * self.kH))
+        self.add(Sqrt() if pnorm == 2 else Power(1.0 / pnorm))
+
+    def lua_label(self) -> str:
+        return "nn.SpatialLPPooling" + super().lua_label()[len("nn.Sequential"):]
