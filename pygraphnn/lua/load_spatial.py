@@ -154,7 +154,8 @@ def _volumetric_full_conv(L, obj, path):
             raise _fail(f"nn.VolumetricFullConvolution.weight has shape {tuple(w.shape)}, expected {swapped} "
                         f"(an old file without adjW)", path + ["weight"])
         m.weight = torch.nn.Parameter(w.detach().transpose(0, 1).contiguous())
-        m.bias = L.param(obj, "bias", path, (m.nOutputPlane,), "gradBias") if obj.state.get("bias") is not None else None
+        has_bias = obj.state.get("bias") is not None
+        m.bias = L.param(obj, "bias", path, (m.nOutputPlane,), "gradBias") if has_bias else None
         return m
     return _conv_params(L, obj, path, m, shape, m.nOutputPlane)
 
@@ -278,7 +279,8 @@ def _batchnorm(L, obj, path):
         std = L.field(obj, "running_std", path, "tensor")
         var = std.detach().pow(-2).add(-eps)
     if tuple(var.shape) != (n,):
-        raise _fail(f"{obj.class_name}.running_var has shape {tuple(var.shape)}, expected ({n},)", path + ["running_var"])
+        raise _fail(f"{obj.class_name}.running_var has shape {tuple(var.shape)}, expected ({n},)",
+                    path + ["running_var"])
     has_weight = obj.state.get("weight") is not None
     affine = L.field(obj, "affine", path, "bool", has_weight)
     m = getattr(nn, obj.class_name[3:])(1, eps, L.field(obj, "momentum", path, "num", 0.1), False)
@@ -308,8 +310,8 @@ def _lrn(L, obj, path):
     if size % 2 == 0:
         raise _fail(f"nn.SpatialCrossMapLRN with an even size ({size}) is not supported (Lua's CPU code "
                     f"computes it with fractional channel offsets)", path + ["size"])
-    return nn.SpatialCrossMapLRN(size, L.field(obj, "alpha", path, "num", 1e-4), L.field(obj, "beta", path, "num", 0.75),
-                                 L.field(obj, "k", path, "num", 1.0))
+    return nn.SpatialCrossMapLRN(size, L.field(obj, "alpha", path, "num", 1e-4),
+                                 L.field(obj, "beta", path, "num", 0.75), L.field(obj, "k", path, "num", 1.0))
 
 
 @register_loader("nn.SpatialSoftMax")

@@ -128,10 +128,10 @@ def _volumetric_pool(S, m):
              padW=_f(m.padW), padH=_f(m.padH), ceil_mode=bool(m.ceil_mode))
     if isinstance(m, nn.VolumetricMaxPooling):
         f["indices"] = torch.empty(0, dtype=torch.int64)
-    if isinstance(m, nn.VolumetricDilatedMaxPooling):
-        f.update(dilationT=_f(m.dilationT), dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
     else:
         f["count_include_pad"] = bool(m.count_include_pad)
+    if isinstance(m, nn.VolumetricDilatedMaxPooling):
+        f.update(dilationT=_f(m.dilationT), dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
     return S.base(m, "nn." + type(m).__name__, f)
 
 
