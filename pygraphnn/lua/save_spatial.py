@@ -3,15 +3,17 @@ Lua nn's class name and the fields Lua's code reads (sizes, strides, padding, mo
 weights and their gradients, running statistics), so Lua's ``torch.load`` gives a module
 that computes the same. Imported by :mod:`pygraphnn.lua.save`.
 
-Not written (``SaveError``): the Spatial{Subtractive,Divisive,Contrastive}Normalization
-modules, whose Lua objects hold whole sub-networks.
+Spatial{Subtractive,Divisive,Contrastive}Normalization are written with the
+sub-networks Lua's constructors build (estimators of padding, convolutions and
+Replicate), holding the module's kernels.
 """
 from __future__ import annotations
 
 import torch
 
 from .. import nn
-from .save import SaveError, register_saver
+from .t7 import LuaTable, TorchObject
+from .save import _TYPE_NAMES, _long_storage, register_saver
 
 
 def _f(v) -> float:
@@ -143,14 +145,20 @@ def _padding(S, m):
 
 @register_saver(nn.SpatialUpSamplingNearest)
 def _upsampling_nearest(S, m):
-    return S.base(m, "nn.SpatialUpSamplingNearest", {"scale_factor": _f(m.scale_factor)})
+    return S.base(m, "nn.SpatialUpSamplingNearest", {"scale_factor": _f(m.scale_factor), **_size_buffers()})
+
+
+def _size_buffers() -> dict:
+    """The LongStorage(4) fields Lua's up-sampling constructors allocate and forward fills."""
+    return {"inputSize": _long_storage([0] * 4), "outputSize": _long_storage([0] * 4)}
 
 
 @register_saver(nn.SpatialUpSamplingBilinear)
 def _upsampling_bilinear(S, m):
     if m.scale_factor is not None:
-        return S.base(m, "nn.SpatialUpSamplingBilinear", {"scale_factor": _f(m.scale_factor)})
-    return S.base(m, "nn.SpatialUpSamplingBilinear", {"oheight": _f(m.oheight), "owidth": _f(m.owidth)})
+        return S.base(m, "nn.SpatialUpSamplingBilinear", {"scale_factor": _f(m.scale_factor), **_size_buffers()})
+    return S.base(m, "nn.SpatialUpSamplingBilinear", {"oheight": _f(m.oheight), "owidth": _f(m.owidth),
+                                                      **_size_buffers()})
 
 
 @register_saver(nn.BatchNormalization)   # and SpatialBatchNormalization
@@ -188,8 +196,68 @@ def _depth_concat(S, m):
     return S.base(m, "nn.DepthConcat", {"modules": [S.module(c) for c in m], "dimension": _f(m.dimension)})
 
 
-@register_saver(nn.SpatialSubtractiveNormalization, nn.SpatialDivisiveNormalization,
-                nn.SpatialContrastiveNormalization)
-def _local_normalization(S, m):
-    raise SaveError(f"cannot save nn.{type(m).__name__}: its Lua object holds whole sub-networks "
-                    f"(SpatialConvolutionMap, Replicate...) that pygraphnn does not write")
+def _estimator(S, m, prefix: str, square: bool) -> TorchObject:
+    """Lua's mean/std estimator: an nn.Sequential of [Square,] SpatialZeroPadding, the
+    convolution(s) holding ``m``'s weights, Replicate over the planes[, Sqrt]."""
+    n = m.nInputPlane
+    w1, w2 = getattr(m, f"{prefix}1"), getattr(m, f"{prefix}2")
+    seq = nn.Sequential()
+    if square:
+        seq.add(nn.Square())
+    seq.add(nn.SpatialZeroPadding(*m._pads()))
+    with torch.no_grad():
+        if w2 is None:          # one 2-D kernel
+            conv = nn.SpatialConvolution(n, 1, w1.shape[3], w1.shape[2]).to(w1.dtype)
+            conv.weight.copy_(w1)
+            conv.bias.zero_()
+            seq.add(conv)
+        else:                   # rows per plane (oneToOne map), then columns over the planes
+            k = w1.shape[3]
+            rows = nn.SpatialConvolutionMap(torch.arange(1, n + 1).repeat_interleave(2).view(n, 2), k, 1)
+            rows = rows.to(w1.dtype)
+            rows.weight.copy_(w1.view(n, 1, k))
+            rows.bias.zero_()
+            cols = nn.SpatialConvolution(n, 1, 1, w2.shape[2]).to(w2.dtype)
+            cols.weight.copy_(w2)
+            cols.bias.zero_()
+            seq.add(rows).add(cols)
+    seq.add(nn.Replicate(n, 1, 3))
+    if square:
+        seq.add(nn.Sqrt())
+    return S.module(seq)
+
+
+def _kernel(m, prefix: str) -> torch.Tensor:
+    w1, w2 = getattr(m, f"{prefix}1"), getattr(m, f"{prefix}2")
+    return (w1[0, 0] if w2 is None else w1[0, 0, 0]).detach().cpu().clone()
+
+
+@register_saver(nn.SpatialSubtractiveNormalization)
+def _subtractive(S, m):
+    dt = S.dtype_of(m)
+    return S.base(m, "nn.SpatialSubtractiveNormalization", {
+        "nInputPlane": _f(m.nInputPlane), "kernel": _kernel(m, "mean").to(dt),
+        "meanestimator": _estimator(S, m, "mean", False), "subtractor": S.module(nn.CSubTable()),
+        "divider": S.module(nn.CDivTable()), "coef": torch.zeros(1, 1, 1, dtype=dt)})
+
+
+@register_saver(nn.SpatialDivisiveNormalization)
+def _divisive(S, m):
+    dt = S.dtype_of(m)
+    # nn.Threshold is written directly: it is not part of this module's zoo
+    thresholder = TorchObject("nn.Threshold", LuaTable(
+        threshold=m.threshold, val=m.thresval, inplace=False, output=torch.empty(0, dtype=dt),
+        gradInput=torch.empty(0, dtype=dt), train=bool(m.training), _type=_TYPE_NAMES.get(dt, "torch.DoubleTensor")))
+    return S.base(m, "nn.SpatialDivisiveNormalization", {
+        "nInputPlane": _f(m.nInputPlane), "kernel": _kernel(m, "std").to(dt), "threshold": m.threshold,
+        "thresval": m.thresval, "meanestimator": _estimator(S, m, "mean", False),
+        "stdestimator": _estimator(S, m, "std", True), "normalizer": S.module(nn.CDivTable()),
+        "divider": S.module(nn.CDivTable()), "thresholder": thresholder, "coef": torch.zeros(1, 1, 1, dtype=dt)})
+
+
+@register_saver(nn.SpatialContrastiveNormalization)
+def _contrastive(S, m):
+    sub = m.normalizer[0]
+    return S.base(m, "nn.SpatialContrastiveNormalization", {
+        "nInputPlane": _f(m.nInputPlane), "kernel": _kernel(sub, "mean").to(S.dtype_of(m)),
+        "threshold": m.threshold, "thresval": m.thresval, "normalizer": S.module(m.normalizer)})
