@@ -21,6 +21,7 @@ from .module import Criterion, Module, flatten_parameters
 from .naming import annotate_nodes
 from .node import Node, nest, node
 from .unroll import Unroll, clip_gradient_norm, clone_many_times, detach_state, g_cloneManyTimes, set_training
+from .convert import to_torch  # noqa: E402 - out to plain PyTorch
 
 __version__ = "0.1.0"
 
@@ -42,3 +43,4 @@ __all__ = [
     "flatten_parameters", "gModule", "interpret", "nest", "node", "set_debug",
     "Unroll", "clip_gradient_norm", "clone_many_times", "detach_state", "g_cloneManyTimes", "set_training",
 ]
+__all__ += ["to_torch"]

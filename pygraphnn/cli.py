@@ -19,6 +19,7 @@ SUBCOMMANDS: list[str] = [
     "pygraphnn.render.command",
     "pygraphnn.lua.port_command",
     "pygraphnn.lua.sample_command",
+    "pygraphnn.lua.convert_command",
 ]
 
 

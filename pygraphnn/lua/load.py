@@ -841,3 +841,7 @@ def _bare_node(L: _Loader, obj: TorchObject, path: list) -> Node:
                      table_input=module is not None and len(inputs) > 1,
                      n_split=None if nsp is None else _lua_int(nsp),
                      select_index=None if sel is None else _lua_int(sel))
+
+
+# the convolutional half of the zoo registers its loaders from its own file
+from . import load_spatial  # noqa: E402,F401

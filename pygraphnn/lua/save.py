@@ -612,3 +612,7 @@ def _lua_annotations(ann: dict) -> dict:
             v = LuaTable({str(a): b for a, b in v.items()})
         out[k] = v
     return out
+
+
+# the convolutional half of the zoo registers its savers from its own file
+from . import save_spatial  # noqa: E402,F401

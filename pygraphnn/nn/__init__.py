@@ -15,3 +15,9 @@ from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .simple import *  # noqa: F401,F403
 from .table import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
+from .upsampling import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .local_normalization import *  # noqa: F401,F403

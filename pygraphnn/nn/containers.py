@@ -1,4 +1,4 @@
-"""Containers: Sequential, Concat, ConcatTable, ParallelTable.
+"""Containers: Sequential, Concat, DepthConcat, ConcatTable, ParallelTable.
 
 Built the Lua way (``nn.Sequential().add(a).add(b)``); ``get(i)`` is 1-based as in
 Lua, while Python indexing ``c[i]`` and iteration follow Python (0-based), as
@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Iterator
 
 import torch
+import torch.nn.functional as F
 
 from ..module import Module
 
-__all__ = ["Container", "Sequential", "Concat", "ConcatTable", "ParallelTable"]
+__all__ = ["Container", "Sequential", "Concat", "DepthConcat", "ConcatTable", "ParallelTable"]
 
 
 def _child_label(m: torch.nn.Module) -> str:
@@ -140,6 +141,34 @@ class Concat(Container):
 
     def lua_label(self) -> str:
         return _branch_label("nn.Concat", self._children_list(), True)
+
+
+class DepthConcat(Concat):
+    """``nn.DepthConcat(dimension)``: like :class:`Concat`, but outputs may differ in
+    their other dimensions: each is centred in a zero tensor of the largest size
+    (offset ``floor((max - size) / 2)``), as Inception blocks need.
+
+    >>> m = DepthConcat(1).add(SpatialConvolution(3, 2, 1, 1)).add(SpatialConvolution(3, 4, 3, 3))
+    >>> m(torch.randn(3, 5, 5)).shape
+    torch.Size([6, 5, 5])
+    """
+
+    def forward(self, input):
+        outs = [m(input) for m in self._modules.values()]
+        d = self.dimension
+        d = d + outs[0].dim() if d < 0 else d - 1
+        target = [max(o.shape[k] for o in outs) for k in range(outs[0].dim())]
+        padded = []
+        for o in outs:
+            pads: list[int] = []
+            for k in reversed(range(o.dim())):
+                extra = 0 if k == d else target[k] - o.shape[k]
+                pads += [extra // 2, extra - extra // 2]
+            padded.append(F.pad(o, pads) if any(pads) else o)
+        return torch.cat(padded, d)
+
+    def lua_label(self) -> str:
+        return _branch_label("nn.DepthConcat", self._children_list(), True)
 
 
 class ConcatTable(Container):

@@ -1,0 +1,367 @@
+"""Out to plain PyTorch: replace pygraphnn's Lua-semantics modules by ordinary
+``torch.nn`` modules with the same weights and the same output.
+
+>>> import pygraphnn as ng
+>>> from pygraphnn import nn
+>>> net = nn.Sequential().add(nn.SpatialConvolution(3, 8, 3, 3, 1, 1, 1, 1)).add(nn.ReLU())
+>>> ng.to_torch(net)
+Sequential(
+  (0): Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+  (1): ReLU()
+)
+
+What becomes what: convolutions -> ``Conv2d/3d`` / ``ConvTranspose2d/3d``, poolings ->
+``MaxPool2d/3d`` / ``AvgPool2d/3d`` / ``Adaptive*Pool2d``, paddings -> ``ZeroPad2d`` /
+``ReflectionPad2d`` / ``ReplicationPad2d``, ``SpatialUpSamplingNearest`` -> ``Upsample``,
+(Spatial)BatchNormalization -> ``BatchNorm1d/2d`` (running statistics copied), Linear,
+SpatialCrossMapLRN -> ``LocalResponseNorm``, Identity/Tanh/Sigmoid/ReLU/HardTanh,
+SoftMax/LogSoftMax (dim 1), Dropout, View/Reshape (-> ``Flatten``/``Unflatten``),
+``Sequential`` -> ``torch.nn.Sequential``, and a ``gModule`` -> a :class:`GraphModule`
+whose forward is the gModule's generated code calling the converted modules.
+
+The plain modules follow PyTorch's conventions: inputs are **batches** (Lua's modules
+also take a single sample and decide by its number of dimensions). Modules with no
+exact plain counterpart (TemporalConvolution, SpatialDropout's evaluate scaling, the
+table modules, Lua's bilinear up-sampling arithmetic...) are kept as pygraphnn modules
+(their children converted) and named in a warning; :func:`convert` returns the list.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import linecache
+import warnings
+from typing import Any, Callable
+
+import torch
+
+from . import nn
+from .codegen import generate
+from .gmodule import _check_inputs, _check_split, gModule
+
+__all__ = ["to_torch", "convert", "GraphModule", "CONVERTERS"]
+
+Converter = Callable[[torch.nn.Module, "_Converter"], "torch.nn.Module | None"]
+#: pygraphnn class -> function ``(module, converter) -> plain module`` (None: keep ours)
+CONVERTERS: dict[type, Converter] = {}
+
+
+def _register(*classes: type):
+    def deco(fn: Converter) -> Converter:
+        for c in classes:
+            CONVERTERS[c] = fn
+        return fn
+    return deco
+
+
+def to_torch(model: torch.nn.Module, *, warn: bool = True) -> torch.nn.Module:
+    """``model`` with every pygraphnn module replaced by its plain ``torch.nn``
+    counterpart (a copy: ``model`` is untouched). Modules without an exact counterpart
+    are kept (copies) and, when ``warn``, listed in one warning.
+
+    >>> plain = to_torch(load_t7('legacy_convnet.t7').model)     # doctest: +SKIP
+    """
+    plain, kept = convert(model)
+    if warn and kept:
+        warnings.warn(f"to_torch kept {len(kept)} pygraphnn module(s) with no exact plain PyTorch "
+                      f"equivalent: {', '.join(kept)}", stacklevel=2)
+    return plain
+
+
+def convert(model: torch.nn.Module) -> tuple[torch.nn.Module, list[str]]:
+    """``(plain module, labels of the modules kept as pygraphnn modules)``."""
+    c = _Converter()
+    return c.module(model), c.kept
+
+
+class _Converter:
+    def __init__(self):
+        self.memo: dict[int, torch.nn.Module] = {}
+        self.kept: list[str] = []
+
+    def module(self, m: torch.nn.Module) -> torch.nn.Module:
+        hit = self.memo.get(id(m))
+        if hit is not None:
+            return hit
+        fn = None
+        for cls in type(m).__mro__:
+            fn = CONVERTERS.get(cls)
+            if fn is not None:
+                break
+        out = fn(m, self) if fn is not None else None
+        if out is None:
+            out = self.keep(m)
+        else:
+            out.train(m.training)
+        self.memo[id(m)] = out
+        return out
+
+    def keep(self, m: torch.nn.Module) -> torch.nn.Module:
+        """A copy of ``m`` whose children are converted; noted as kept when it is ours."""
+        twin = copy.copy(m)
+        twin._parameters = {k: (None if p is None else _param(p)) for k, p in m._parameters.items()}
+        twin._buffers = {k: (None if b is None else b.detach().clone()) for k, b in m._buffers.items()}
+        twin._modules = {k: (None if c is None else self.module(c)) for k, c in m._modules.items()}
+        if type(m).__module__.startswith("pygraphnn"):
+            label = getattr(m, "lua_label", None)
+            self.kept.append((label() if callable(label) else type(m).__name__).split("\n")[0])
+        return twin
+
+
+def _param(p: torch.Tensor) -> torch.nn.Parameter:
+    return torch.nn.Parameter(p.detach().clone(), requires_grad=p.requires_grad)
+
+
+def _copy_params(dst: torch.nn.Module, **tensors: torch.Tensor | None) -> torch.nn.Module:
+    dst = dst.to(dtype=next((t.dtype for t in tensors.values() if t is not None), torch.float32))
+    with torch.no_grad():
+        for name, t in tensors.items():
+            if t is None:
+                continue
+            getattr(dst, name).copy_(t.detach().reshape(getattr(dst, name).shape))
+    return dst
+
+
+# ------------------------------------------------------------------------ convolutions
+
+
+@_register(nn.SpatialConvolution)     # and MM, Dilated
+def _conv2d(m, c):
+    conv = torch.nn.Conv2d(m.nInputPlane, m.nOutputPlane, (m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW),
+                           (m.dilationH, m.dilationW), bias=m.bias is not None)
+    return _copy_params(conv, weight=m.weight, bias=m.bias)
+
+
+@_register(nn.SpatialFullConvolution)
+def _conv_transpose2d(m, c):
+    conv = torch.nn.ConvTranspose2d(m.nInputPlane, m.nOutputPlane, (m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW),
+                                    (m.adjH, m.adjW), bias=m.bias is not None)
+    return _copy_params(conv, weight=m.weight, bias=m.bias)
+
+
+@_register(nn.VolumetricConvolution)     # and VolumetricDilatedConvolution
+def _conv3d(m, c):
+    dilation = tuple(getattr(m, f"dilation{a}", 1) for a in "THW")
+    conv = torch.nn.Conv3d(m.nInputPlane, m.nOutputPlane, (m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW),
+                           (m.padT, m.padH, m.padW), dilation, bias=m.bias is not None)
+    return _copy_params(conv, weight=m.weight, bias=m.bias)
+
+
+@_register(nn.VolumetricFullConvolution)
+def _conv_transpose3d(m, c):
+    conv = torch.nn.ConvTranspose3d(m.nInputPlane, m.nOutputPlane, (m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW),
+                                    (m.padT, m.padH, m.padW), (m.adjT, m.adjH, m.adjW), bias=m.bias is not None)
+    return _copy_params(conv, weight=m.weight, bias=m.bias)
+
+
+@_register(nn.Linear)
+def _linear(m, c):
+    lin = torch.nn.Linear(m.weight.shape[1], m.weight.shape[0], bias=m.bias is not None)
+    return _copy_params(lin, weight=m.weight, bias=m.bias)
+
+
+# ----------------------------------------------------------------------------- pooling
+
+
+@_register(nn.SpatialMaxPooling)
+def _max_pool2d(m, c):
+    if m._keep_indices:   # a SpatialMaxUnpooling reads its indices
+        return None
+    dilation = (getattr(m, "dilationH", 1), getattr(m, "dilationW", 1))   # SpatialDilatedMaxPooling
+    return torch.nn.MaxPool2d((m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW), dilation, ceil_mode=m.ceil_mode)
+
+
+@_register(nn.SpatialAveragePooling)
+def _avg_pool2d(m, c):
+    if not m.divide:
+        return None
+    return torch.nn.AvgPool2d((m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW), ceil_mode=m.ceil_mode,
+                              count_include_pad=m.count_include_pad)
+
+
+@_register(nn.SpatialAdaptiveMaxPooling)
+def _adaptive_max(m, c):
+    return torch.nn.AdaptiveMaxPool2d((m.H, m.W))
+
+
+@_register(nn.SpatialAdaptiveAveragePooling)
+def _adaptive_avg(m, c):
+    return torch.nn.AdaptiveAvgPool2d((m.H, m.W))
+
+
+@_register(nn.VolumetricMaxPooling)
+def _max_pool3d(m, c):
+    dilation = tuple(getattr(m, f"dilation{a}", 1) for a in "THW")   # VolumetricDilatedMaxPooling
+    return torch.nn.MaxPool3d((m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW), (m.padT, m.padH, m.padW), dilation,
+                              ceil_mode=m.ceil_mode)
+
+
+@_register(nn.VolumetricAveragePooling)
+def _avg_pool3d(m, c):
+    return torch.nn.AvgPool3d((m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW), (m.padT, m.padH, m.padW),
+                              ceil_mode=m.ceil_mode, count_include_pad=m.count_include_pad)
+
+
+# ------------------------------------------------------------- padding, up-sampling
+
+
+@_register(nn.SpatialZeroPadding)
+def _zero_pad(m, c):
+    return torch.nn.ZeroPad2d(m.pads())
+
+
+@_register(nn.SpatialReflectionPadding)
+def _reflection_pad(m, c):
+    return torch.nn.ReflectionPad2d(m.pads())
+
+
+@_register(nn.SpatialReplicationPadding)
+def _replication_pad(m, c):
+    return torch.nn.ReplicationPad2d(m.pads())
+
+
+@_register(nn.SpatialUpSamplingNearest)
+def _upsample_nearest(m, c):
+    return torch.nn.Upsample(scale_factor=m.scale_factor, mode="nearest")
+
+
+# ------------------------------------------------------------------------ normalisation
+
+
+@_register(nn.BatchNormalization)    # and SpatialBatchNormalization
+def _batch_norm(m, c):
+    cls = torch.nn.BatchNorm2d if isinstance(m, nn.SpatialBatchNormalization) else torch.nn.BatchNorm1d
+    n = m.running_mean.numel()
+    bn = cls(n, eps=m.eps, momentum=m.momentum, affine=m.affine)
+    return _copy_params(bn, weight=m.weight, bias=m.bias, running_mean=m.running_mean, running_var=m.running_var)
+
+
+@_register(nn.SpatialCrossMapLRN)
+def _lrn(m, c):
+    # same formula for odd sizes (the only ones SpatialCrossMapLRN takes): x / (k + alpha/size sum x^2)^beta
+    return torch.nn.LocalResponseNorm(m.size, m.alpha, m.beta, m.k)
+
+
+@_register(nn.Dropout)
+def _dropout(m, c):
+    if not m.v2 or m.stochastic_inference:
+        return None
+    return torch.nn.Dropout(m.p)
+
+
+# ------------------------------------------------------------------ pointwise, shapes
+
+_SAME = {nn.Identity: torch.nn.Identity, nn.Tanh: torch.nn.Tanh, nn.Sigmoid: torch.nn.Sigmoid}
+
+
+@_register(*_SAME)
+def _same(m, c):
+    return _SAME[type(m)]()
+
+
+@_register(nn.ReLU)
+def _relu(m, c):
+    return torch.nn.ReLU()
+
+
+@_register(nn.HardTanh)
+def _hardtanh(m, c):
+    return torch.nn.Hardtanh(m.min_val, m.max_val)
+
+
+@_register(nn.SoftMax, nn.LogSoftMax)
+def _softmax(m, c):
+    if isinstance(m, nn.LogSoftMax):
+        return torch.nn.LogSoftmax(dim=1)
+    return torch.nn.Softmax(dim=1)    # also SpatialSoftMax: dim 1 of a batch
+
+
+def _batch_view(size: list[int]) -> torch.nn.Module:
+    """Each sample of a batch flattened, then given ``size``."""
+    if len(size) == 1:
+        return torch.nn.Flatten(1)
+    return torch.nn.Sequential(torch.nn.Flatten(1), torch.nn.Unflatten(1, size))
+
+
+@_register(nn.View)
+def _view(m, c):
+    return _batch_view(list(m.size))
+
+
+@_register(nn.Reshape)
+def _reshape(m, c):
+    return None if m.batchMode is False else _batch_view(list(m.size))
+
+
+@_register(nn.Sequential)
+def _sequential(m, c):
+    return torch.nn.Sequential(*[c.module(child) for child in m])
+
+
+# ------------------------------------------------------------------------------ gModule
+
+
+class GraphModule(torch.nn.Module):
+    """A plain module running a gModule's generated forward over plain submodules.
+
+    ``code`` is the forward's source (the gModule's, with plain-PyTorch expressions
+    inlined and the converted modules called by name); it is compiled again after
+    unpickling, so ``torch.save(module)`` / ``torch.load`` work (pygraphnn must be
+    importable to unpickle).
+    """
+
+    def __init__(self, code: str, modules: dict[str, torch.nn.Module], name: str = "graph"):
+        super().__init__()
+        for k, v in modules.items():
+            self.add_module(k, v)
+        self.code = code
+        self.name = name
+        self._compile()
+
+    def _compile(self) -> None:
+        filename = f"<pygraphnn plain GraphModule {self.name} {id(self):x}>"
+        linecache.cache[filename] = (len(self.code), None, self.code.splitlines(True), filename)
+        env = {"torch": torch, "F": torch.nn.functional, "_check_inputs": _check_inputs,
+               "_check_split": _check_split, "_fail": _no_annotation}
+        exec(compile(self.code, filename, "exec"), env)  # noqa: S102 - source generated from the graph
+        self.__dict__["_fwd"] = env["forward"]
+
+    def forward(self, *inputs: Any) -> Any:
+        return self._fwd(self, *inputs)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_fwd", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._compile()
+
+
+def _no_annotation(self: Any, error: BaseException) -> None:
+    """The generated code's error hook: a plain module re-raises unchanged."""
+
+
+def _pure_inline(n) -> bool:
+    """Whether node ``n``'s module is emitted as a plain torch expression that does not
+    read the module (``torch.tanh(x)``, ``a + b``): then no module is needed at all."""
+    emit = getattr(n.module, "_inline", None)
+    if emit is None:
+        return False
+    ref = "__pygraphnn_module__"
+    expr = emit(ref, [f"__arg{i}" for i in range(max(1, len(n.args)))], n.table_input)
+    return expr is not None and ref not in expr
+
+
+@_register(gModule)
+def _gmodule(g, c):
+    # the same graph with each module replaced by its plain counterpart (which is then
+    # called by name), except modules inlined as plain torch expressions
+    nodes = [n if n.module is None or _pure_inline(n) else dataclasses.replace(n, module=c.module(n.module))
+             for n in g.graph.nodes]
+    graph = dataclasses.replace(g.graph, nodes=nodes)
+    src = generate(graph, g.module_attrs, inline=True).src
+    modules = {attr: n.module for n, attr in zip(nodes, g.module_attrs)
+               if attr is not None and f"m[{attr!r}]" in src}
+    return GraphModule(src, modules, g._label())
