@@ -841,3 +841,9 @@ def _bare_node(L: _Loader, obj: TorchObject, path: list) -> Node:
                      table_input=module is not None and len(inputs) > 1,
                      n_split=None if nsp is None else _lua_int(nsp),
                      select_index=None if sel is None else _lua_int(sel))
+
+
+# ----------------------------------------------------------------------------------------
+# more of the zoo (activations, distances, table combiners, margin criterions...)
+# ----------------------------------------------------------------------------------------
+from . import load_misc  # noqa: E402,F401 - registers its loaders

@@ -612,3 +612,7 @@ def _lua_annotations(ann: dict) -> dict:
             v = LuaTable({str(a): b for a, b in v.items()})
         out[k] = v
     return out
+
+
+# more of the zoo (activations, distances, table combiners, margin criterions...)
+from . import save_misc  # noqa: E402,F401 - registers its savers

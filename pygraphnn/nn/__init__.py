@@ -15,3 +15,12 @@ from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .simple import *  # noqa: F401,F403
 from .table import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .bottle import *  # noqa: F401,F403
+from .criterion_combine import *  # noqa: F401,F403
+from .criterion_margin import *  # noqa: F401,F403
+from .criterion_regression import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .padding_dim import *  # noqa: F401,F403
+from .passthrough import *  # noqa: F401,F403
+from .table_combine import *  # noqa: F401,F403
