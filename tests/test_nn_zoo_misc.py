@@ -54,6 +54,11 @@ MODULES = [
     (lambda: nn.Padding(2, -1, None, 3.5), lambda x, m: torch.cat([torch.full((x.shape[0], 1), 3.5, dtype=x.dtype), x], 1)),
     (lambda: nn.Padding(1, 2, 1, 0, 2), lambda x, m: torch.cat([x[:, :4], torch.zeros(x.shape[0], 2, dtype=x.dtype), x[:, 4:]], 1)),
     (lambda: nn.Bottle(nn.Linear(5, 2)), lambda x, m: x @ m.module.weight.t() + m.module.bias),
+    (lambda: nn.SoftMin(), lambda x, m: torch.exp(-x) / torch.exp(-x).sum(1, keepdim=True)),
+    (lambda: nn.GatedLinearUnit(1), lambda x, m: x[:2] * torch.sigmoid(x[2:])),
+    (lambda: nn.Parallel(1, 1).add(nn.Linear(5, 2)).add(nn.Tanh()).add(nn.Identity()).add(nn.Linear(5, 1)),
+     lambda x, m: torch.cat([x[0] @ m.get(1).weight.t() + m.get(1).bias, torch.tanh(x[1]), x[2],
+                             x[3] @ m.get(4).weight.t() + m.get(4).bias])),
     (lambda: nn.Cosine(5, 3), lambda x, m: (x @ m.weight.t()) / (x.norm(dim=1, keepdim=True) + 1e-12)
      / (m.weight.norm(dim=1) + 1e-12)),
 ]
@@ -87,6 +92,8 @@ def test_bottle_over_time_and_reduce():
     check_module(nn.Bottle(nn.Linear(4, 3)), _r(6, 2, 4),
                  lambda x, m: (x.reshape(12, 4) @ m.module.weight.t() + m.module.bias).reshape(6, 2, 3))
     check_module(nn.Bottle(nn.Sum(2), 2, 1), _r(3, 5, 4), lambda x, m: x.sum(2))
+    check_module(nn.Collapse(2), _r(3, 5, 4), lambda x, m: torch.stack([t.flatten() for t in x]))
+    check_module(nn.Collapse(3), _r(3, 5, 4), lambda x, m: torch.cat([t.flatten() for t in x]))
 
 
 # Lua divides by (distance + eps) in its backward (see pygraphnn/nn/distance.py), so the exact
@@ -121,6 +128,11 @@ def test_pair_modules_contract():
     check_module(nn.PairwiseDistance(3), a_b, lambda x, m: ((x[0] - x[1]).abs() ** 3).sum(1) ** (1 / 3), atol=1e-5)
     check_module(nn.CMaxTable(), [*a_b, _r(4, 5, seed=3)], lambda x, m: torch.stack(x).amax(0))
     check_module(nn.CMinTable(), a_b, lambda x, m: torch.stack(x).amin(0))
+    torch.manual_seed(0)
+    check_module(nn.MapTable(nn.Linear(5, 2)), a_b, lambda x, m: [t @ m.module.weight.t() + m.module.bias for t in x])
+    check_module(nn.CAddTensorTable(), [a_b[0], [a_b[1], 2 * a_b[1]]], lambda x, m: [x[0] + x[1][0], x[0] + x[1][1]])
+    check_module(nn.ZipTable(), [a_b, [a_b[1], a_b[0]]], lambda x, m: [[x[0][0], x[1][0]], [x[0][1], x[1][1]]])
+    check_module(nn.ZipTableOneToMany(), [a_b[0], a_b], lambda x, m: [[x[0], x[1][0]], [x[0], x[1][1]]])
     torch.manual_seed(0)
     check_module(nn.Bilinear(5, 5, 3), a_b,
                  lambda x, m: torch.einsum("bi,kij,bj->bk", x[0], m.weight, x[1]) + m.bias)
@@ -236,6 +248,11 @@ def test_l1penalty_and_gradient_reversal():
         assert m.loss == pytest.approx(scale * float(x.abs().sum()), abs=1e-12)
         gi = m.backward(x, g)
         torch.testing.assert_close(gi, (g if provide else 0) + scale * torch.sign(x), atol=1e-15, rtol=0)
+    zg = nn.ZeroGrad()
+    assert torch.equal(zg.forward(x), x) and torch.equal(zg.backward(x, g), torch.zeros_like(x))
+    c = nn.Constant(torch.tensor([1.0, 2.0]), 1)
+    assert torch.equal(c.forward(x), torch.tensor([[1.0, 2.0]] * 3, dtype=torch.float64))
+    assert torch.equal(c.backward(x, torch.ones(3, 2, dtype=torch.float64)), torch.zeros_like(x))
     m = nn.GradientReversal(0.3)
     assert torch.equal(m.forward(x), x)
     torch.testing.assert_close(m.backward(x, g), -0.3 * g, atol=0, rtol=0)

@@ -165,3 +165,29 @@ def _combined(L, obj, path):
     for c, w in zip(crits, _weight_list(L, obj, path, len(crits))):
         m.add(c, w)
     return m
+
+
+@register_loader("nn.Constant")
+def _constant(L, obj, path):
+    value = L.field(obj, "value", path, "tensor")
+    return nn.Constant(value, L.field(obj, "nInputDim", path, "int", None))
+
+
+@register_loader("nn.MapTable")
+def _map_table(L, obj, path):
+    mods = L.modules_list(obj, path)
+    shared = L.field(obj, "shared", path, "bool", True)
+    if not mods:
+        raise _fail("nn.MapTable holds no module", path + ["modules"])
+    if not shared and len(mods) > 1:
+        raise _fail(f"nn.MapTable with shared = false holds {len(mods)} clones with weights of their own; "
+                    f"pygraphnn's MapTable applies one module to every entry", path + ["modules"])
+    return nn.MapTable(mods[0], shared)      # the other modules are clones sharing its weights
+
+
+@register_loader("nn.Parallel")
+def _parallel(L, obj, path):
+    m = nn.Parallel(L.field(obj, "inputDimension", path, "int"), L.field(obj, "outputDimension", path, "int"))
+    for child in L.modules_list(obj, path):
+        m.add(child)
+    return m

@@ -53,4 +53,11 @@ SCALAR_CLASSES: dict[type, tuple[list[Field], list[Field]]] = {
     nn.CosineEmbeddingCriterion: ([("margin", "num", 0.0, "margin")], [_SIZE_AVERAGE]),
     nn.MarginRankingCriterion: ([("margin", "num", 1.0, "margin")], [_SIZE_AVERAGE]),
     nn.ClassSimplexCriterion: ([("nClasses", "int", ..., "nClasses")], [_SIZE_AVERAGE]),
+    nn.SoftMin: ([], []),
+    nn.GatedLinearUnit: ([("dim", "int", None, "dim")], []),
+    nn.ZeroGrad: ([], []),
+    nn.Collapse: ([("nInputDim", "int", ..., "nInputDim")], []),
+    nn.CAddTensorTable: ([], []),
+    nn.ZipTable: ([], []),
+    nn.ZipTableOneToMany: ([], []),
 }

@@ -14,11 +14,14 @@ from .t7 import Storage, TorchObject
 # Classes whose Lua gradInput is a table (their input is one) and criterions (output is a number)
 _TABLE_INPUT = (nn.MaskedSelect, nn.Index, nn.CosineDistance, nn.PairwiseDistance, nn.DotProduct, nn.MV,
                 nn.CMaxTable, nn.CMinTable, nn.MixtureTable, nn.Bilinear, nn.CosineEmbeddingCriterion,
-                nn.MarginRankingCriterion, nn.L1HingeEmbeddingCriterion, nn.ParallelCriterion)
+                nn.MarginRankingCriterion, nn.L1HingeEmbeddingCriterion, nn.ParallelCriterion, nn.CAddTensorTable,
+                nn.ZipTable, nn.ZipTableOneToMany, nn.MapTable)
+_TABLE_OUTPUT = (nn.CAddTensorTable, nn.ZipTable, nn.ZipTableOneToMany, nn.MapTable)
 
 
 def _base(S: _Saver, m: torch.nn.Module, fields: dict) -> TorchObject:
-    o = S.base(m, "nn." + type(m).__name__, fields, table_grad=isinstance(m, _TABLE_INPUT))
+    o = S.base(m, "nn." + type(m).__name__, fields, table_grad=isinstance(m, _TABLE_INPUT),
+               table_output=isinstance(m, _TABLE_OUTPUT))
     if isinstance(m, Criterion):
         o.state["output"] = 0.0
     return o
@@ -100,3 +103,21 @@ def _combined(S, m):
     else:
         f["weights"] = Storage(torch.tensor(m.weights, dtype=torch.float64))
     return _base(S, m, f)
+
+
+@register_saver(nn.Constant)
+def _constant(S, m):
+    return _base(S, m, {"value": S.tensor(m.value), "nInputDim": m.nInputDim})
+
+
+@register_saver(nn.MapTable)
+def _map_table(S, m):
+    inner = S.module(m.module)
+    return _base(S, m, {"module": inner, "modules": [inner], "shared": m.shared,
+                        "sharedparams": ["weight", "bias", "gradWeight", "gradBias"]})
+
+
+@register_saver(nn.Parallel)
+def _parallel(S, m):
+    return _base(S, m, {"modules": [S.module(c) for c in m], "inputDimension": float(m.inputDimension),
+                        "outputDimension": float(m.outputDimension)})

@@ -24,3 +24,4 @@ from .distance import *  # noqa: F401,F403
 from .padding_dim import *  # noqa: F401,F403
 from .passthrough import *  # noqa: F401,F403
 from .table_combine import *  # noqa: F401,F403
+from .containers_apply import *  # noqa: F401,F403

@@ -1,5 +1,6 @@
 """Element-wise activations beyond the classic four: leaky/parametric/randomised ReLUs,
-ELU, SoftPlus, SoftSign, the shrinks, Threshold, Clamp, LogSigmoid, ReLU6, TanhShrink.
+ELU, SoftPlus, SoftSign, the shrinks, Threshold, Clamp, LogSigmoid, ReLU6, TanhShrink,
+SoftMin, GatedLinearUnit.
 
 Each follows THNN's forward and gradient, including where the kink belongs (LeakyReLU
 and PReLU use the negative slope at 0; Threshold passes only ``x > threshold``). As in
@@ -18,10 +19,10 @@ import torch.nn.functional as F
 
 from ..module import Module
 from .linear import _lua_uniform01
-from .simple import HardTanh, _check_ip
+from .simple import HardTanh, _check_ip, _softmax_dim
 
 __all__ = ["LeakyReLU", "ELU", "PReLU", "RReLU", "SoftPlus", "SoftSign", "SoftShrink", "HardShrink",
-           "Threshold", "Clamp", "LogSigmoid", "ReLU6", "TanhShrink"]
+           "Threshold", "Clamp", "LogSigmoid", "ReLU6", "TanhShrink", "SoftMin", "GatedLinearUnit"]
 
 
 class LeakyReLU(Module):
@@ -210,3 +211,25 @@ class TanhShrink(Module):
 
     def forward(self, input):
         return input - torch.tanh(input)
+
+
+class SoftMin(Module):
+    """``nn.SoftMin()``: ``SoftMax(-x)``, over the dimension :class:`SoftMax` uses."""
+
+    def forward(self, input):
+        return torch.softmax(-input, _softmax_dim(input.dim(), self))
+
+
+class GatedLinearUnit(Module):
+    """``nn.GatedLinearUnit([dim])``: split the input in two halves ``a, b`` along the 1-based
+    ``dim`` (default: the last) and return ``a * sigmoid(b)``."""
+
+    def __init__(self, dim: int | None = None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        d = (self.dim if self.dim is not None else input.dim()) - 1
+        if input.shape[d] % 2:
+            raise ValueError(f"nn.GatedLinearUnit: dimension {d + 1} has odd size {input.shape[d]}; it must split in halves")
+        return F.glu(input, d)

@@ -1,6 +1,6 @@
-"""Modules whose output is their input (up to layout or type) but whose role lies
-elsewhere: Contiguous, Copy (type conversion), L1Penalty and GradientReversal (they
-change only the gradient).
+"""Modules whose output is their input (up to layout, shape or type) but whose role lies
+elsewhere: Contiguous, Collapse, Copy (type conversion), L1Penalty, GradientReversal and
+ZeroGrad (they change only the gradient); and Constant, which ignores its input.
 
 >>> GradientReversal(0.5)(torch.ones(2))
 tensor([1., 1.])
@@ -11,7 +11,7 @@ import torch
 
 from ..module import Module
 
-__all__ = ["Contiguous", "Copy", "L1Penalty", "GradientReversal"]
+__all__ = ["Contiguous", "Collapse", "Copy", "L1Penalty", "GradientReversal", "ZeroGrad", "Constant"]
 
 #: Lua tensor type names -> torch dtypes (CUDA types load on the CPU).
 TENSOR_TYPES = {"torch.DoubleTensor": torch.float64, "torch.FloatTensor": torch.float32,
@@ -118,3 +118,42 @@ class GradientReversal(Module):
 
     def forward(self, input):
         return _ScaleGradient.apply(input, -self.lambda_)
+
+
+class ZeroGrad(Module):
+    """``nn.ZeroGrad()``: identity forward, zero gradient (blocks backpropagation)."""
+
+    def forward(self, input):
+        return input.detach()
+
+
+class Constant(Module):
+    """``nn.Constant(value[, nInputDim])``: outputs ``value`` (a number or a tensor) whatever
+    the input; with ``nInputDim``, an input of more dimensions is a batch and the value
+    is repeated along its first dimension. The input gets a zero gradient."""
+
+    def __init__(self, value, nInputDim: int | None = None):
+        super().__init__()
+        value = torch.tensor([float(value)]) if isinstance(value, (int, float)) else torch.as_tensor(value)
+        self.register_buffer("value", value.clone())
+        self.nInputDim = nInputDim
+
+    def forward(self, input):
+        value = self.value.to(input.dtype) if input.is_floating_point() else self.value
+        if self.nInputDim is not None and input.dim() > self.nInputDim:
+            return value.unsqueeze(0).expand(input.shape[0], *value.shape).clone()
+        return value.clone()
+
+
+class Collapse(Module):
+    """``nn.Collapse(nInputDim)``: flatten the input to a vector, or to batch x features when
+    it has more than ``nInputDim`` dimensions."""
+
+    def __init__(self, nInputDim: int):
+        super().__init__()
+        self.nInputDim = int(nInputDim)
+
+    def forward(self, input):
+        if input.dim() > self.nInputDim:
+            return input.reshape(input.shape[0], -1)
+        return input.reshape(-1)

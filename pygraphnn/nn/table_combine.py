@@ -1,5 +1,5 @@
 """Table modules that combine their entries: CMaxTable, CMinTable, MixtureTable, MV,
-MaskedSelect, Index.
+MaskedSelect, Index, CAddTensorTable, ZipTable, ZipTableOneToMany.
 
 Indices are 1-based as in Lua. Non-differentiable entries (a mask, an index) get a zero
 gradient of their own shape and type, as Lua returns.
@@ -14,7 +14,8 @@ import torch
 from ..module import Module
 from .table import _as_table
 
-__all__ = ["CMaxTable", "CMinTable", "MixtureTable", "MV", "MaskedSelect", "Index"]
+__all__ = ["CMaxTable", "CMinTable", "MixtureTable", "MV", "MaskedSelect", "Index", "CAddTensorTable", "ZipTable",
+           "ZipTableOneToMany"]
 
 
 class CMaxTable(Module):
@@ -122,3 +123,28 @@ class Index(Module):
         if gi is not None:      # Lua's gradient for the index: zeros of the input's type
             gi[1] = torch.zeros(gi[1].shape, dtype=gi[0].dtype, device=gi[0].device)
         return gi
+
+
+class CAddTensorTable(Module):
+    """``nn.CAddTensorTable()``: ``{x, {y_1, ..., y_n}}`` -> ``{x + y_1, ..., x + y_n}``."""
+
+    def forward(self, input):
+        x, ys = _as_table(input, "nn.CAddTensorTable")
+        return [x + y for y in _as_table(ys, "nn.CAddTensorTable (second entry)")]
+
+
+class ZipTable(Module):
+    """``nn.ZipTable()``: ``{{a1, a2, ...}, {b1, b2, ...}}`` -> ``{{a1, b1}, {a2, b2}, ...}``."""
+
+    def forward(self, input):
+        tables = [_as_table(t, "nn.ZipTable (entry)") for t in _as_table(input, "nn.ZipTable")]
+        n = max((len(t) for t in tables), default=0)
+        return [[t[j] for t in tables if j < len(t)] for j in range(n)]
+
+
+class ZipTableOneToMany(Module):
+    """``nn.ZipTableOneToMany()``: ``{e, {a, b, ...}}`` -> ``{{e, a}, {e, b}, ...}``."""
+
+    def forward(self, input):
+        e, table = _as_table(input, "nn.ZipTableOneToMany")
+        return [[e, v] for v in _as_table(table, "nn.ZipTableOneToMany (second entry)")]
