@@ -41,6 +41,8 @@ def _python_class(lua_name: str) -> str:
     short = lua_name.split(".")[-1]
     if lua_name == "OneHot":
         return "`pygraphnn.lua.charrnn.OneHot`"
+    if lua_name in ("cudnn.SoftMax", "cudnn.LogSoftMax"):
+        return "`pygraphnn.lua.cudnn.InstanceSoftMax`"
     if hasattr(nn, short) and isinstance(getattr(nn, short), type):
         return f"`nn.{short}`"
     if hasattr(charrnn, short):
@@ -50,8 +52,14 @@ def _python_class(lua_name: str) -> str:
 
 def _saves_as_itself(lua_name: str) -> bool:
     from pygraphnn import nn
+    from pygraphnn.lua.charrnn import OneHot
+    from pygraphnn.lua.cudnn import InstanceSoftMax
+    outside_nn = {"OneHot": lambda: OneHot(3), "cudnn.SoftMax": InstanceSoftMax,
+                  "cudnn.LogSoftMax": lambda: InstanceSoftMax(True)}
     cls = getattr(nn, lua_name.split(".")[-1], None)
-    if not isinstance(cls, type) or lua_name.startswith("nngraph.Node"):
+    if lua_name in outside_nn:
+        cls = outside_nn[lua_name]
+    elif not isinstance(cls, type) or lua_name.startswith("nngraph.Node"):
         return False
     try:
         module = _example(cls)
@@ -65,6 +73,8 @@ def _saves_as_itself(lua_name: str) -> bool:
 
 
 def _example(cls):
+    if not isinstance(cls, type):
+        return cls()
     try:
         return cls()
     except TypeError:

@@ -12,6 +12,7 @@ import torch
 
 from pygraphnn import nn
 from pygraphnn.lua.aliases import ALIASES, as_target
+from pygraphnn.lua.cudnn import InstanceSoftMax
 from pygraphnn.lua.load import LOADERS, load_t7
 from pygraphnn.lua.save import to_lua
 from pygraphnn.lua.t7 import LuaTable, Storage, T7Error, TorchObject, load_t7_raw
@@ -51,8 +52,7 @@ def test_cudnn_names_load_as_nn_modules():
     torch.manual_seed(0)
     seq = nn.Sequential().add(nn.Linear(4, 5)).add(nn.Tanh()).add(nn.LeakyReLU(0.2)).add(nn.Linear(5, 3)) \
         .add(nn.ReLU()).add(nn.Sigmoid()).add(nn.LogSoftMax()).double()
-    raw = _renamed(to_lua(seq), {"nn.Tanh": "cudnn.Tanh", "nn.ReLU": "cudnn.ReLU", "nn.Sigmoid": "cudnn.Sigmoid",
-                                 "nn.LogSoftMax": "cudnn.LogSoftMax"})
+    raw = _renamed(to_lua(seq), {"nn.Tanh": "cudnn.Tanh", "nn.ReLU": "cudnn.ReLU", "nn.Sigmoid": "cudnn.Sigmoid"})
     assert [m.class_name for m in raw.modules][1:3] == ["cudnn.Tanh", "nn.LeakyReLU"]
     back = _load(raw)
     assert [type(m).__name__ for m in back] == ["Linear", "Tanh", "LeakyReLU", "Linear", "ReLU", "Sigmoid",
@@ -113,3 +113,20 @@ def test_legacy_convnet_saved_with_cudnn_names():
     ckpt = load_t7_raw(p)
     model = _load(_renamed(ckpt.model, CUDNN))
     torch.testing.assert_close(model(ckpt.input), ckpt.output, atol=1e-10, rtol=0)
+
+
+def test_cudnn_softmax_normalises_each_sample():
+    for name, op in (("cudnn.SoftMax", torch.softmax), ("cudnn.LogSoftMax", torch.log_softmax)):
+        m = _load(TorchObject(name, LuaTable(mode="CUDNN_SOFTMAX_MODE_INSTANCE", iSize=Storage(torch.zeros(4,
+                                                                                                     dtype=torch.int64)))))
+        assert isinstance(m, InstanceSoftMax)
+        x = torch.randn(2, 3, 4, 5, dtype=torch.float64)
+        torch.testing.assert_close(m(x), op(x.reshape(2, 60), 1).reshape(2, 3, 4, 5), atol=1e-15, rtol=0)
+        torch.testing.assert_close(m(x[0]), op(x[0].reshape(60), 0).reshape(3, 4, 5), atol=1e-15, rtol=0)
+        torch.testing.assert_close(m(x[0, 0]), op(x[0, 0], 1), atol=1e-15, rtol=0)      # 2-D: like nn
+        torch.testing.assert_close(m(x[0, 0, 0]), op(x[0, 0, 0], 0), atol=1e-15, rtol=0)
+        buf = io.BytesIO()
+        save_raw(to_lua(m), buf)
+        assert load_t7_raw(io.BytesIO(buf.getvalue())).class_name == name
+    with pytest.raises(T7Error, match="only CUDNN_SOFTMAX_MODE_INSTANCE"):
+        _load(TorchObject("cudnn.SoftMax", LuaTable(mode="CUDNN_SOFTMAX_MODE_CHANNEL")))

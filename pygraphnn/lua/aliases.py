@@ -5,7 +5,9 @@ A model saved from a GPU holds ``cudnn.SpatialConvolution``, ``cudnn.ReLU``,
 of the plain ``nn`` class (cudnn.torch declares most of its layers as subclasses of the
 ``nn`` ones, and ``cudnn.convert(net, nn)`` turns them into ``nn`` modules by copying
 their fields), plus backend state (``iSize``, ``workspace``, algorithm choices,
-descriptors) that the ``nn`` loader never reads. :func:`resolve` gives the ``nn`` object
+descriptors) that the ``nn`` loader never reads. (``cudnn.SoftMax``/``cudnn.LogSoftMax``
+are not aliases: they normalise 3-D/4-D inputs differently from ``nn.SoftMax`` and load
+as :class:`pygraphnn.lua.cudnn.InstanceSoftMax`.) :func:`resolve` gives the ``nn`` object
 the loader of the target class reads: same fields, the target's class name, with the few
 fields an alias fixes or renames.
 
@@ -51,9 +53,6 @@ ALIASES: dict[str, Alias] = {
                       "SpatialAveragePooling", "VolumetricMaxPooling", "VolumetricAveragePooling",
                       "BatchNormalization", "SpatialBatchNormalization", "VolumetricBatchNormalization",
                       "SpatialCrossMapLRN", "SpatialSoftMax", "SpatialLogSoftMax", "ReLU", "Tanh", "Sigmoid"]),
-    **_same("cudnn", ["SoftMax", "LogSoftMax"],
-            note="cudnn normalises 3-D/4-D inputs over all non-batch elements (INSTANCE mode); as with "
-                 "cudnn.convert, the nn module normalises over channels: equal for 1-D and 2-D inputs"),
     "cudnn.ClippedReLU": Alias("nn.HardTanh", fixed={"min_val": 0.0}, renamed={"max_val": "ceiling"},
                                note="min(max(x, 0), ceiling)"),
     # nn's own older / backend-specific spellings

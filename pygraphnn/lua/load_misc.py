@@ -10,6 +10,7 @@ import torch
 
 from .. import nn
 from .load import LOADERS, _fail, _Loader, _weights, register_loader
+from .cudnn import InstanceSoftMax
 from .misc_fields import SCALAR_CLASSES
 from .t7 import LuaTable, Storage, TorchObject
 
@@ -191,3 +192,13 @@ def _parallel(L, obj, path):
     for child in L.modules_list(obj, path):
         m.add(child)
     return m
+
+
+@register_loader("cudnn.SoftMax", "cudnn.LogSoftMax")
+def _cudnn_softmax(L, obj, path):
+    # cudnn.torch sets mode INSTANCE in both constructors (the CHANNEL-mode classes are
+    # cudnn.SpatialSoftMax / SpatialLogSoftMax, aliases of the nn ones)
+    mode = obj.state.get("mode", "CUDNN_SOFTMAX_MODE_INSTANCE")
+    if mode != "CUDNN_SOFTMAX_MODE_INSTANCE":
+        raise _fail(f"{obj.class_name} with mode {mode!r}: only CUDNN_SOFTMAX_MODE_INSTANCE is supported", path + ["mode"])
+    return InstanceSoftMax(log=obj.class_name == "cudnn.LogSoftMax")

@@ -7,6 +7,7 @@ import torch
 from .. import nn
 from ..module import Criterion
 from ..nn.passthrough import TENSOR_TYPES
+from .cudnn import InstanceSoftMax
 from .misc_fields import SCALAR_CLASSES
 from .save import SAVERS, _Saver, register_saver
 from .t7 import Storage, TorchObject
@@ -121,3 +122,10 @@ def _map_table(S, m):
 def _parallel(S, m):
     return _base(S, m, {"modules": [S.module(c) for c in m], "inputDimension": float(m.inputDimension),
                         "outputDimension": float(m.outputDimension)})
+
+
+@register_saver(InstanceSoftMax)
+def _instance_softmax(S, m):
+    # only Lua with cudnn.torch reads this back (as nn.SoftMax it would normalise 3-D/4-D differently)
+    return S.base(m, m.lua_label(), {"mode": "CUDNN_SOFTMAX_MODE_INSTANCE",
+                                     "algorithm": "CUDNN_SOFTMAX_LOG" if m.log else "CUDNN_SOFTMAX_ACCURATE"})

@@ -233,3 +233,4 @@ class GatedLinearUnit(Module):
         if input.shape[d] % 2:
             raise ValueError(f"nn.GatedLinearUnit: dimension {d + 1} has odd size {input.shape[d]}; it must split in halves")
         return F.glu(input, d)
+
