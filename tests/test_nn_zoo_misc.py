@@ -54,6 +54,7 @@ MODULES = [
     (lambda: nn.Padding(2, -1, None, 3.5), lambda x, m: torch.cat([torch.full((x.shape[0], 1), 3.5, dtype=x.dtype), x], 1)),
     (lambda: nn.Padding(1, 2, 1, 0, 2), lambda x, m: torch.cat([x[:, :4], torch.zeros(x.shape[0], 2, dtype=x.dtype), x[:, 4:]], 1)),
     (lambda: nn.Bottle(nn.Linear(5, 2)), lambda x, m: x @ m.module.weight.t() + m.module.bias),
+    (lambda: nn.CReLU(1), lambda x, m: torch.cat([torch.relu(x), torch.relu(-x)], 1)),
     (lambda: nn.SoftMin(), lambda x, m: torch.exp(-x) / torch.exp(-x).sum(1, keepdim=True)),
     (lambda: nn.GatedLinearUnit(1), lambda x, m: x[:2] * torch.sigmoid(x[2:])),
     (lambda: nn.Parallel(1, 1).add(nn.Linear(5, 2)).add(nn.Tanh()).add(nn.Identity()).add(nn.Linear(5, 1)),
@@ -195,6 +196,9 @@ CRITERIONS = [
     (lambda: nn.HingeEmbeddingCriterion(0.7), _r(4).abs(), Y,
      lambda x, t: torch.where(t > 0, x, torch.clamp(0.7 - x, min=0)).mean()),
     (lambda: nn.ClassSimplexCriterion(5), _r(4, 5), K, None),
+    (lambda: nn.WeightedMSECriterion(torch.tensor([1, 2, 0.5, 0, 3.0])), _r(4, 5), _r(4, 5, seed=4),
+     lambda x, t: ((x - t * torch.tensor([1, 2, 0.5, 0, 3.0], dtype=torch.float64)) ** 2).mean()),
+    (lambda: nn.L1Cost(), _r(4, 5), None, lambda x, t: x.abs().sum()),
     (lambda: nn.SpatialClassNLLCriterion(torch.tensor([1, 2, 0.5, 1.0])),
      torch.log_softmax(_r(2, 4, 3, 3), 1), torch.randint(1, 5, (2, 3, 3), generator=torch.Generator().manual_seed(0)),
      lambda x, t: F.nll_loss(x, t - 1, weight=torch.tensor([1, 2, 0.5, 1], dtype=torch.float64))),
@@ -271,7 +275,10 @@ def test_extra_cases(extra):
     for i, case in enumerate(extra.cases.to_list(), 1):
         what = f"extra case {i} {case.ctor}"
         m = load_t7(io.BytesIO(_roundtrip_raw(case.module)))
-        assert type(m).__name__ == case.module.class_name[3:], what
+        # wrappers load as what they wrap; Sequential subclasses that only build children as a Sequential
+        loads_as = {"nn.Maxout": "Sequential", "nn.Decorator": "Linear", "nn.NaN": "Tanh",
+                    "nn.PrintSize": "Identity"}
+        assert type(m).__name__ == loads_as.get(case.module.class_name, case.module.class_name[3:]), what
         if case.get("noise") is None:
             run_and_check(case, m, what)
             continue

@@ -202,3 +202,33 @@ def _cudnn_softmax(L, obj, path):
     if mode != "CUDNN_SOFTMAX_MODE_INSTANCE":
         raise _fail(f"{obj.class_name} with mode {mode!r}: only CUDNN_SOFTMAX_MODE_INSTANCE is supported", path + ["mode"])
     return InstanceSoftMax(log=obj.class_name == "cudnn.LogSoftMax")
+
+
+@register_loader("nn.Maxout")
+def _sequential_subclass(L, obj, path):
+    # an nn.Sequential subclass that only builds its children: its forward is Sequential's
+    seq = nn.Sequential()
+    for child in L.modules_list(obj, path):
+        seq.add(child)
+    return seq
+
+
+@register_loader("nn.Decorator", "nn.NaN")
+def _decorator(L, obj, path):
+    # these decorators run their one module unchanged (NaN also checks for NaNs)
+    mods = L.modules_list(obj, path)
+    if len(mods) != 1:
+        raise _fail(f"{obj.class_name} should decorate one module, it holds {len(mods)}", path + ["modules"])
+    return mods[0]
+
+
+@register_loader("nn.PrintSize")
+def _print_size(L, obj, path):
+    return nn.Identity()
+
+
+@register_loader("nn.WeightedMSECriterion")
+def _weighted_mse(L, obj, path):
+    m = nn.WeightedMSECriterion(L.field(obj, "weight", path, "tensor"))
+    m.sizeAverage = L.field(obj, "sizeAverage", path, "bool", True)
+    return m

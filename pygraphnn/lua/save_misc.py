@@ -129,3 +129,8 @@ def _instance_softmax(S, m):
     # only Lua with cudnn.torch reads this back (as nn.SoftMax it would normalise 3-D/4-D differently)
     return S.base(m, m.lua_label(), {"mode": "CUDNN_SOFTMAX_MODE_INSTANCE",
                                      "algorithm": "CUDNN_SOFTMAX_LOG" if m.log else "CUDNN_SOFTMAX_ACCURATE"})
+
+
+@register_saver(nn.WeightedMSECriterion)
+def _weighted_mse(S, m):
+    return _base(S, m, {"weight": S.tensor(m.weight), "sizeAverage": bool(m.sizeAverage)})

@@ -1,6 +1,6 @@
 """Element-wise activations beyond the classic four: leaky/parametric/randomised ReLUs,
 ELU, SoftPlus, SoftSign, the shrinks, Threshold, Clamp, LogSigmoid, ReLU6, TanhShrink,
-SoftMin, GatedLinearUnit.
+SoftMin, GatedLinearUnit, CReLU.
 
 Each follows THNN's forward and gradient, including where the kink belongs (LeakyReLU
 and PReLU use the negative slope at 0; Threshold passes only ``x > threshold``). As in
@@ -22,7 +22,7 @@ from .linear import _lua_uniform01
 from .simple import HardTanh, _check_ip, _softmax_dim
 
 __all__ = ["LeakyReLU", "ELU", "PReLU", "RReLU", "SoftPlus", "SoftSign", "SoftShrink", "HardShrink",
-           "Threshold", "Clamp", "LogSigmoid", "ReLU6", "TanhShrink", "SoftMin", "GatedLinearUnit"]
+           "Threshold", "Clamp", "LogSigmoid", "ReLU6", "TanhShrink", "SoftMin", "GatedLinearUnit", "CReLU"]
 
 
 class LeakyReLU(Module):
@@ -234,3 +234,18 @@ class GatedLinearUnit(Module):
             raise ValueError(f"nn.GatedLinearUnit: dimension {d + 1} has odd size {input.shape[d]}; it must split in halves")
         return F.glu(input, d)
 
+
+
+class CReLU(Module):
+    """``nn.CReLU(nInputDims[, inplace])``: concatenated ReLU, ``[relu(x), relu(-x)]`` along
+    the first non-batch dimension (an input of ``nInputDims + 1`` dimensions is a batch),
+    which doubles that dimension."""
+
+    def __init__(self, nInputDims: int, inplace: bool = False):
+        super().__init__()
+        self.nInputDims = int(nInputDims)
+        self.inplace = _check_ip(inplace, "nn.CReLU")
+
+    def forward(self, input):
+        d = 1 if input.dim() == self.nInputDims + 1 else 0
+        return torch.relu(torch.cat([input, -input], d))

@@ -1,5 +1,5 @@
-"""Criterions on values and distributions: SmoothL1, DistKLDiv, ClassSimplex, and
-SpatialClassNLL (ClassNLL per pixel).
+"""Criterions on values and distributions: SmoothL1, DistKLDiv, ClassSimplex,
+SpatialClassNLL (ClassNLL per pixel), WeightedMSE and L1Cost.
 
 >>> SmoothL1Criterion()(torch.tensor([0.5, 3.0]), torch.tensor([0.0, 0.0]))
 tensor(1.3125)
@@ -15,7 +15,8 @@ import torch.nn.functional as F
 from ..module import Criterion
 from .criterion import _nll, _WeightedCriterion
 
-__all__ = ["SmoothL1Criterion", "DistKLDivCriterion", "ClassSimplexCriterion", "SpatialClassNLLCriterion"]
+__all__ = ["SmoothL1Criterion", "DistKLDivCriterion", "ClassSimplexCriterion", "SpatialClassNLLCriterion",
+           "WeightedMSECriterion", "L1Cost"]
 
 
 class SmoothL1Criterion(Criterion):
@@ -112,3 +113,30 @@ class SpatialClassNLLCriterion(_WeightedCriterion):
                              f"of shape {tuple(input.shape)} (expected B x H x W)")
         flat = input.permute(0, 2, 3, 1).reshape(-1, input.shape[1])
         return _nll(flat, t.reshape(-1), self.weights, self.sizeAverage, -100)
+
+
+class WeightedMSECriterion(Criterion):
+    """``nn.WeightedMSECriterion(w)``: MSECriterion against ``target * w`` (``w`` shaped like
+    one sample; applied to every sample of a batch)."""
+
+    def __init__(self, w: Any):
+        super().__init__()
+        self.register_buffer("weight", torch.as_tensor(w).clone())
+        self.sizeAverage = True
+
+    def forward(self, input, target):
+        goal = target.reshape(input.shape).to(input.dtype) * self.weight.to(input.dtype)
+        d = input - goal
+        loss = (d * d).sum()
+        return loss / input.numel() if self.sizeAverage else loss
+
+
+class L1Cost(Criterion):
+    """``nn.L1Cost()``: ``sum |x|`` of the input alone (no target; ``forward(input)``)."""
+
+    def forward(self, input, target=None):
+        sign = torch.sign(input).detach()       # THNN's gradient: sign(x), 0 at 0
+        return (input * sign).sum()
+
+    def _lua_forward(self, input, target=None):
+        return super()._lua_forward(input, 0 if target is None else target)
