@@ -51,7 +51,7 @@ from ..gmodule import gModule
 from ..module import Criterion
 from ..node import Node
 from ..site import Site
-from . import t7
+from . import aliases, t7
 from .save import save_t7  # re-exported: ``pygraphnn.lua`` offers the load_t7/save_t7 pair from here
 from .t7 import LuaFunction, LuaKey, LuaTable, Storage, T7Error, TorchObject, load_t7_raw
 
@@ -230,6 +230,9 @@ class _Loader:
             return self.memo[key]
         cls = obj.class_name
         loader = LOADERS.get(cls)
+        alias = aliases.resolve(cls, LOADERS) if loader is None else None
+        if alias is not None:  # cudnn.*, nn.SpatialConvolutionMM...: the nn class's loader reads it
+            obj, loader = aliases.as_target(obj, alias), LOADERS[alias.target]
         if loader is None:
             if not self.strict:
                 return obj
@@ -845,3 +848,8 @@ def _bare_node(L: _Loader, obj: TorchObject, path: list) -> Node:
 
 # the convolutional half of the zoo registers its loaders from its own file
 from . import load_spatial  # noqa: E402,F401
+
+# ----------------------------------------------------------------------------------------
+# more of the zoo (activations, distances, table combiners, margin criterions...)
+# ----------------------------------------------------------------------------------------
+from . import load_misc  # noqa: E402,F401 - registers its loaders

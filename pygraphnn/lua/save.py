@@ -616,3 +616,6 @@ def _lua_annotations(ann: dict) -> dict:
 
 # the convolutional half of the zoo registers its savers from its own file
 from . import save_spatial  # noqa: E402,F401
+
+# more of the zoo (activations, distances, table combiners, margin criterions...)
+from . import save_misc  # noqa: E402,F401 - registers its savers

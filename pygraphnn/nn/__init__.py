@@ -21,3 +21,13 @@ from .padding import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .local_normalization import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .bottle import *  # noqa: F401,F403
+from .criterion_combine import *  # noqa: F401,F403
+from .criterion_margin import *  # noqa: F401,F403
+from .criterion_regression import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .padding_dim import *  # noqa: F401,F403
+from .passthrough import *  # noqa: F401,F403
+from .table_combine import *  # noqa: F401,F403
+from .containers_apply import *  # noqa: F401,F403

@@ -1,0 +1,136 @@
+"""Savers for the classes :mod:`.load_misc` loads (the same fields, from
+:data:`~pygraphnn.lua.misc_fields.SCALAR_CLASSES` where they are plain scalars)."""
+from __future__ import annotations
+
+import torch
+
+from .. import nn
+from ..module import Criterion
+from ..nn.passthrough import TENSOR_TYPES
+from .cudnn import InstanceSoftMax
+from .misc_fields import SCALAR_CLASSES
+from .save import SAVERS, _Saver, register_saver
+from .t7 import Storage, TorchObject
+
+# Classes whose Lua gradInput is a table (their input is one) and criterions (output is a number)
+_TABLE_INPUT = (nn.MaskedSelect, nn.Index, nn.CosineDistance, nn.PairwiseDistance, nn.DotProduct, nn.MV,
+                nn.CMaxTable, nn.CMinTable, nn.MixtureTable, nn.Bilinear, nn.CosineEmbeddingCriterion,
+                nn.MarginRankingCriterion, nn.L1HingeEmbeddingCriterion, nn.ParallelCriterion, nn.CAddTensorTable,
+                nn.ZipTable, nn.ZipTableOneToMany, nn.MapTable)
+_TABLE_OUTPUT = (nn.CAddTensorTable, nn.ZipTable, nn.ZipTableOneToMany, nn.MapTable)
+
+
+def _base(S: _Saver, m: torch.nn.Module, fields: dict) -> TorchObject:
+    o = S.base(m, "nn." + type(m).__name__, fields, table_grad=isinstance(m, _TABLE_INPUT),
+               table_output=isinstance(m, _TABLE_OUTPUT))
+    if isinstance(m, Criterion):
+        o.state["output"] = 0.0
+    return o
+
+
+def _lua_value(v):
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+def _scalar_saver(S: _Saver, m: torch.nn.Module) -> TorchObject:
+    ctor, extra = SCALAR_CLASSES[type(m)]
+    return _base(S, m, {name: _lua_value(getattr(m, attr)) for name, _, _, attr in ctor + extra})
+
+
+def _register_scalars() -> None:
+    for cls in SCALAR_CLASSES:
+        SAVERS[cls] = _scalar_saver
+
+
+_register_scalars()
+
+
+@register_saver(nn.PReLU)
+def _prelu(S, m):
+    f = S.param_fields(m, {"weight": "gradWeight"})
+    f["nOutputPlane"] = float(m.nOutputPlane)
+    return _base(S, m, f)
+
+
+@register_saver(nn.Euclidean, nn.WeightedEuclidean, nn.Cosine)
+def _templates(S, m):
+    names = {"weight": "gradWeight"}
+    if isinstance(m, nn.WeightedEuclidean):
+        names["diagCov"] = "gradDiagCov"
+    return _base(S, m, S.param_fields(m, names))
+
+
+@register_saver(nn.Bilinear)
+def _bilinear(S, m):
+    return _base(S, m, S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"}))
+
+
+@register_saver(nn.Bottle)
+def _bottle(S, m):
+    return _base(S, m, {"modules": [S.module(m.module)], "nInputDim": float(m.nInputDim),
+                        "nOutputDim": float(m.nOutputDim), "dimDelta": float(m.nInputDim - m.nOutputDim)})
+
+
+@register_saver(nn.Copy)
+def _copy(S, m):
+    o = _base(S, m, {"dontCast": bool(m.dontCast)})
+    o.state["gradInput"] = torch.empty(0, dtype=TENSOR_TYPES[m.intype])
+    o.state["output"] = torch.empty(0, dtype=TENSOR_TYPES[m.outtype])
+    return o
+
+
+@register_saver(nn.MultiMarginCriterion)
+def _multimargin(S, m):
+    f = {"p": float(m.p), "margin": m.margin, "sizeAverage": bool(m.sizeAverage)}
+    if m.weights is not None:
+        f["weights"] = S.tensor(m.weights)
+    return _base(S, m, f)
+
+
+@register_saver(nn.MultiLabelSoftMarginCriterion, nn.SpatialClassNLLCriterion)
+def _weighted(S, m):
+    f = {"sizeAverage": bool(m.sizeAverage)}
+    if m.weights is not None:
+        f["weights"] = S.tensor(m.weights)
+    return _base(S, m, f)
+
+
+@register_saver(nn.ParallelCriterion, nn.MultiCriterion)
+def _combined(S, m):
+    f = {"criterions": [S.module(c) for c in m.criterions]}
+    if isinstance(m, nn.ParallelCriterion):
+        f["weights"] = list(m.weights)
+        f["repeatTarget"] = m.repeatTarget or None
+    else:
+        f["weights"] = Storage(torch.tensor(m.weights, dtype=torch.float64))
+    return _base(S, m, f)
+
+
+@register_saver(nn.Constant)
+def _constant(S, m):
+    return _base(S, m, {"value": S.tensor(m.value), "nInputDim": m.nInputDim})
+
+
+@register_saver(nn.MapTable)
+def _map_table(S, m):
+    inner = S.module(m.module)
+    return _base(S, m, {"module": inner, "modules": [inner], "shared": m.shared,
+                        "sharedparams": ["weight", "bias", "gradWeight", "gradBias"]})
+
+
+@register_saver(nn.Parallel)
+def _parallel(S, m):
+    return _base(S, m, {"modules": [S.module(c) for c in m], "inputDimension": float(m.inputDimension),
+                        "outputDimension": float(m.outputDimension)})
+
+
+@register_saver(InstanceSoftMax)
+def _instance_softmax(S, m):
+    # only Lua with cudnn.torch reads this back (as nn.SoftMax it would normalise 3-D/4-D differently)
+    return S.base(m, m.lua_label(), {"mode": "CUDNN_SOFTMAX_MODE_INSTANCE",
+                                     "algorithm": "CUDNN_SOFTMAX_LOG" if m.log else "CUDNN_SOFTMAX_ACCURATE"})
+
+
+@register_saver(nn.WeightedMSECriterion)
+def _weighted_mse(S, m):
+    return _base(S, m, {"weight": S.tensor(m.weight), "sizeAverage": bool(m.sizeAverage)})
