@@ -37,7 +37,7 @@ of the wrong type raises :class:`~pygraphnn.lua.t7.T7Error` naming the class and
 sits (``protos.rnn.forwardnodes[12].data.module``). :class:`~pygraphnn.lua.t7.T7Error` is the
 only exception a corrupt or hostile file can cause: whatever else a class loader trips
 over (a NaN size, a field of a surprising type) is reported as one, with the object's
-place. Tables nest as deep as the file does (they are converted without recursion);
+place. Tables are converted without recursion and may nest :data:`MAX_TABLE_DEPTH` deep;
 torch objects inside torch objects may nest :data:`MAX_OBJECT_DEPTH` deep. Nothing from
 the file is executed, and loading does not touch torch's random number generator.
 
@@ -75,6 +75,9 @@ LOADERS: dict[str, Loader] = {}
 #: nngraph.Node's inputs): class loaders recurse, so this keeps them far from Python's
 #: recursion limit. Real models nest a handful of levels.
 MAX_OBJECT_DEPTH = 100
+#: How deep tables may nest here (``load_t7_raw`` reads deeper files): each value's place
+#: is kept for error messages, which costs time in proportion to its depth.
+MAX_TABLE_DEPTH = 5_000
 # Annotation values (plain tables) are copied recursively: a cap that no label reaches.
 _MAX_ANNOTATION_DEPTH = 50
 
@@ -341,6 +344,9 @@ class _Loader:
 
     def _shell(self, t: LuaTable | TdsVec, path: list, pending: list) -> LuaTable | TdsVec:
         """An empty converted container for ``t``, queued to be filled."""
+        if len(path) > MAX_TABLE_DEPTH:
+            raise _fail(f"tables nested more than {MAX_TABLE_DEPTH} deep (load_t7_raw reads such a file "
+                        f"without converting it)", path)
         out = type(t)() if isinstance(t, (LuaTable, TdsVec)) else LuaTable()
         self.memo[id(t)] = out
         self.keep.append(t)
