@@ -214,3 +214,14 @@ def test_device_moves_everything():
 def test_dtype_must_be_floating_point(bad):
     with pytest.raises(ValueError, match="floating-point"):
         load_t7(SMALL / "tds_containers.t7", dtype=bad)
+
+
+def test_ascii_storages_longer_than_one_parse_chunk():
+    # ASCII numbers are parsed in chunks of 65536 into one tensor; the values, and what
+    # follows the storage, must come out as from one read
+    x = torch.randn(3 * 65536 + 5, dtype=torch.float64)
+    n = torch.arange(65536 + 1, dtype=torch.int32) - 7
+    obj = LuaTable({1: x, 2: n, 3: x[:4].float(), 4: "after"})
+    back = load_t7_raw(io.BytesIO(t7bytes(obj, "ascii")), mode="ascii")
+    assert torch.equal(back[1], x) and torch.equal(back[2], n) and back[4] == "after"
+    assert torch.equal(back[3], x[:4].float())

@@ -636,6 +636,7 @@ _FLOAT_TOKEN = re.compile(
     rb"[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
     rb"|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN](?:\([0-9A-Za-z_]*\))?)"
 )
+_ASCII_CHUNK = 1 << 16  # numbers parsed at a time in ASCII files
 _INT_RANGES = {
     "Short": (-(2**15), 2**15 - 1),
     "Int": (-(2**31), 2**31 - 1),
@@ -661,7 +662,9 @@ class _AsciiSource:
         if self.pos < self.n and self.data[self.pos] == 10:
             self.pos += 1
 
-    def _tokens(self, count, what):
+    def _tokens(self, count, what, last=True):
+        """The next ``count`` tokens; ``last=False`` for a chunk of a longer read (the
+        optional newline is only swallowed after the whole read call)."""
         if count > self.n - self.pos:
             raise T7Error(
                 f"{what}: {count} numbers cannot fit in the {self.n - self.pos} bytes left",
@@ -676,7 +679,7 @@ class _AsciiSource:
             out.append(m.group(1))
             pos = m.end()
         self.pos = pos
-        if count:
+        if count and last:
             self._eat_newline()
         return out
 
@@ -728,13 +731,24 @@ class _AsciiSource:
             if not raw:
                 return torch.empty(0, dtype=etype.dtype)
             return torch.frombuffer(bytearray(raw), dtype=etype.dtype)
-        toks = self._tokens(count, what)
-        if etype.dtype.is_floating_point:  # out of float32 range -> inf, like fscanf("%g")
-            vals = [self._float(t, what) for t in toks]
-            return torch.tensor(vals, dtype=torch.float64).to(etype.dtype)
-        lo, hi = _INT_RANGES[etype.name]
-        vals = [self._int(t, lo, hi, what) for t in toks]
-        return torch.tensor(vals, dtype=torch.int64).to(etype.dtype)
+        if count > self.n - self.pos:  # before allocating: each number takes 2 bytes or more
+            raise T7Error(
+                f"{what}: {count} numbers cannot fit in the {self.n - self.pos} bytes left",
+                offset=self.pos,
+            )
+        # Parsed in chunks into one tensor: Python lists of a whole storage's tokens would
+        # take tens of times the file's size.
+        out = torch.empty(count, dtype=etype.dtype)
+        lo, hi = _INT_RANGES.get(etype.name, (0, 0))
+        for start in range(0, count, _ASCII_CHUNK):
+            n = min(_ASCII_CHUNK, count - start)
+            toks = self._tokens(n, what, last=start + n == count)
+            if etype.dtype.is_floating_point:  # out of float32 range -> inf, like fscanf("%g")
+                chunk = torch.tensor([self._float(t, what) for t in toks], dtype=torch.float64)
+            else:
+                chunk = torch.tensor([self._int(t, lo, hi, what) for t in toks], dtype=torch.int64)
+            out[start : start + n] = chunk
+        return out
 
 
 class _Pending:
