@@ -333,13 +333,13 @@ class _Loader:
             src, dst, p = pending.pop()
             if isinstance(src, TdsVec):
                 for i, v in enumerate(src, 1):
-                    dst.append(self._child(v, p + [i], pending))
+                    dst.append(self._child(v, p, i, pending))
                 continue
             for k, v in src.items():
                 nk = k
                 if isinstance(k, LuaKey) and isinstance(k.obj, (TorchObject, LuaTable, TdsVec)):
-                    nk = LuaKey(self._child(k.obj, p + [k], pending))
-                dict.__setitem__(dst, nk, self._child(v, p + [k], pending))
+                    nk = LuaKey(self._child(k.obj, p, k, pending))
+                dict.__setitem__(dst, nk, self._child(v, p, k, pending))
         return out
 
     def _shell(self, t: LuaTable | TdsVec, path: list, pending: list) -> LuaTable | TdsVec:
@@ -347,18 +347,19 @@ class _Loader:
         if len(path) > MAX_TABLE_DEPTH:
             raise _fail(f"tables nested more than {MAX_TABLE_DEPTH} deep (load_t7_raw reads such a file "
                         f"without converting it)", path)
-        out = type(t)() if isinstance(t, (LuaTable, TdsVec)) else LuaTable()
+        out = type(t)()  # LuaTable, TdsHash or TdsVec, as in the file
         self.memo[id(t)] = out
         self.keep.append(t)
         pending.append((t, out, path))
         return out
 
-    def _child(self, v: Any, path: list, pending: list) -> Any:
+    def _child(self, v: Any, path: list, key: Any, pending: list) -> Any:
+        """The converted value ``v`` found at ``path + [key]`` (a table is queued)."""
         if isinstance(v, (LuaTable, TdsVec)):
             hit = self.memo.get(id(v))
-            return hit if hit is not None else self._shell(v, path, pending)
+            return hit if hit is not None else self._shell(v, path + [key], pending)
         if isinstance(v, TorchObject):
-            return self.torch_object(v, path)
+            return self.torch_object(v, path + [key])
         return v
 
     def copy(self, t: torch.Tensor) -> torch.Tensor:
