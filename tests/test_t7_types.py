@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from pygraphnn.gmodule import gModule
+from pygraphnn.lua.charrnn import generate
 from pygraphnn.lua.load import load_t7
 from pygraphnn.lua.t7 import (
     STORAGE_CLASSES,
@@ -225,3 +226,20 @@ def test_ascii_storages_longer_than_one_parse_chunk():
     back = load_t7_raw(io.BytesIO(t7bytes(obj, "ascii")), mode="ascii")
     assert torch.equal(back[1], x) and torch.equal(back[2], n) and back[4] == "after"
     assert torch.equal(back[3], x[:4].float())
+
+
+def test_checkpoint_saved_from_gpu_samples_on_cpu():
+    # char-rnn checkpoints trained with -gpuid 0 hold CudaTensors: they sample here as float32
+    raw = load_t7_raw(SMALL / "small_charrnn.t7")
+    ckpt = load_t7(io.BytesIO(as_cuda_file(_doubles_to_floats(raw))))
+    assert all(p.dtype == torch.float32 for p in ckpt.protos.rnn.parameters())
+    text = b"".join(generate(ckpt, length=40, primetext="ab", sample=False))
+    # Lua's greedy text from the double checkpoint: the float copy makes the same choices
+    assert text == (SMALL / "small_charrnn_greedy.txt").read_bytes()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_device_cuda():
+    f = load_t7(SMALL / "small_gmodule.t7", device="cuda", dtype=torch.float32)
+    out = f.module(*f.input.to_list())
+    assert out[0].is_cuda and all(p.is_cuda for p in f.module.parameters())
