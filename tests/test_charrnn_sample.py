@@ -139,3 +139,13 @@ def test_standalone_main(capsysbinary):
                                   "-length", "300", "-verbose", "0"])
     assert status == 0
     assert capsysbinary.readouterr().out == fixture("charrnn_lstm_greedy.txt").read_bytes()
+
+
+def test_small_two_layer_checkpoint_matches_sample_lua():
+    # a real char-rnn file from the repo (tests/fixtures/t7/small/make_small.lua): 2 layers,
+    # rnn_size 5, vocabulary of 4; sample.lua's greedy text recorded beside it
+    small = Path(__file__).resolve().parent / "fixtures" / "t7" / "small"
+    status, out, err = run_cli([str(small / "small_charrnn.t7"), "-sample", "0", "-primetext", "ab",
+                                "-length", "40", "-verbose", "0"])
+    assert status == 0, err
+    assert out == (small / "small_charrnn_greedy.txt").read_bytes()

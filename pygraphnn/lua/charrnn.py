@@ -18,6 +18,7 @@ private ``torch.Generator``), but it cannot reproduce Lua's text: Torch7's
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterator
 
 import torch
@@ -28,16 +29,25 @@ __all__ = ["OneHot", "load_checkpoint", "generate", "CheckpointError"]
 
 
 class CheckpointError(ValueError):
-    """The object is not a char-rnn checkpoint (or lacks what sampling needs)."""
+    """The object is not a char-rnn checkpoint (or lacks what sampling needs, or its model
+    fails to run)."""
 
 
 def load_checkpoint(path: Any) -> Any:
     """``load_t7`` a char-rnn checkpoint and check it has ``protos.rnn`` (a gModule), ``opt``
-    (``rnn_size``, ``num_layers``, ``model``) and ``vocab`` (char -> index)."""
+    (``rnn_size``, ``num_layers``, ``model``) and ``vocab`` (char -> index), consistent
+    with each other. Raises :class:`~pygraphnn.lua.t7.T7Error` for a corrupt file and
+    :class:`CheckpointError` for a file that is not a usable checkpoint."""
     from .load import load_t7
     ckpt = load_t7(path)
     check_checkpoint(ckpt)
     return ckpt
+
+
+def _is_index(v: Any) -> bool:
+    """A Lua number holding an integer (finite, no fraction)."""
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)
+            and (type(v) is int or (math.isfinite(v) and v.is_integer())))
 
 
 def check_checkpoint(ckpt: Any) -> None:
@@ -47,19 +57,38 @@ def check_checkpoint(ckpt: Any) -> None:
     protos, opt, vocab = ckpt.get("protos"), ckpt.get("opt"), ckpt.get("vocab")
     missing = [k for k, v in (("protos", protos), ("opt", opt), ("vocab", vocab)) if not isinstance(v, dict)]
     if missing:
-        raise CheckpointError(f"not a char-rnn checkpoint: no table {', '.join(missing)} "
-                              f"(it has {', '.join(sorted(map(str, ckpt)))})")
+        keys = sorted(map(str, ckpt))
+        shown = ", ".join(k[:40] for k in keys[:12]) + (", ..." if len(keys) > 12 else "")
+        raise CheckpointError(f"not a char-rnn checkpoint: no table {', '.join(missing)} (it has {shown})")
     if not isinstance(protos.get("rnn"), gModule):
         raise CheckpointError(f"checkpoint protos.rnn should be an nn.gModule, got {type(protos.get('rnn')).__name__}")
     for k in ("rnn_size", "num_layers"):
         v = opt.get(k)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v) or v < 1:
-            raise CheckpointError(f"checkpoint opt.{k} should be a positive integer, got {v!r}")
+        if not _is_index(v) or v < 1:
+            shown = repr(v) if isinstance(v, (int, float, str)) or v is None else type(v).__name__
+            raise CheckpointError(f"checkpoint opt.{k} should be a positive integer, got {shown:.60}")
+    if not isinstance(opt.get("model", "lstm"), str):
+        raise CheckpointError(f"checkpoint opt.model should be a string ('lstm', 'gru' or 'rnn'), got "
+                              f"{type(opt.get('model')).__name__}")
     if not vocab:
         raise CheckpointError("checkpoint vocab is empty")
     for c, i in vocab.items():
-        if not isinstance(c, str) or isinstance(i, bool) or not isinstance(i, (int, float)) or i != int(i):
-            raise CheckpointError(f"checkpoint vocab should map characters to indices, found {c!r} -> {i!r}")
+        if not isinstance(c, str) or not _is_index(i):
+            raise CheckpointError(f"checkpoint vocab should map characters to indices, found "
+                                  f"{str(c)[:40]!r} -> {i!r:.40}")
+    # The state sampling allocates comes from opt: it must match the model in the file,
+    # not just be a number (opt.rnn_size = 1e9 would allocate gigabytes).
+    rnn = protos.rnn
+    per_layer = 2 if opt.get("model", "lstm") == "lstm" else 1
+    n_state = len(rnn.graph.inputs) - 1
+    if int(opt.num_layers) * per_layer != n_state:
+        raise CheckpointError(f"checkpoint opt.num_layers = {int(opt.num_layers)} ({opt.get('model', 'lstm')}) "
+                              f"means {int(opt.num_layers) * per_layer} state inputs, but protos.rnn takes "
+                              f"{n_state} besides the character")
+    n_params = sum(p.numel() for p in rnn.parameters())
+    if int(opt.rnn_size) > n_params:
+        raise CheckpointError(f"checkpoint opt.rnn_size = {int(opt.rnn_size)} is larger than protos.rnn "
+                              f"({n_params} parameters in all) can use")
 
 
 def _char_bytes(c: str) -> bytes:
@@ -92,7 +121,10 @@ def generate(ckpt: Any, *, length: int = 2000, primetext: str | bytes = "", samp
     def step(index: int) -> torch.Tensor:
         nonlocal state
         x = torch.tensor([float(index)], dtype=dtype)
-        out = rnn(x, *state)
+        try:
+            out = rnn(x, *state)
+        except Exception as e:  # noqa: BLE001 - a model read from a file that cannot run is the file's fault
+            raise CheckpointError(f"protos.rnn fails to run ({type(e).__name__}): {str(e)[:300]}") from e
         if not isinstance(out, (list, tuple)) or len(out) != state_size + 1:
             got = f"{len(out)} outputs" if isinstance(out, (list, tuple)) else "one output"
             raise CheckpointError(f"protos.rnn should return {state_size} state tensors and the "
@@ -114,6 +146,9 @@ def generate(ckpt: Any, *, length: int = 2000, primetext: str | bytes = "", samp
             if sample:
                 probs = torch.exp(prediction / temperature).reshape(-1)
                 probs = probs / probs.sum()
+                if not bool(torch.isfinite(probs).all()):  # NaN/inf weights in the file
+                    raise CheckpointError("protos.rnn's prediction is not a probability distribution "
+                                          "(it holds NaN or infinite values)")
                 index = int(torch.multinomial(probs.float(), 1, generator=gen)[0]) + 1
             else:
                 index = int(torch.argmax(prediction.reshape(1, -1), dim=1)[0]) + 1

@@ -34,12 +34,21 @@ flat storage) is not kept: use ``getParameters()`` for a flat view again.
 Every weight's shape is checked against the module's other fields before it is used.
 An unknown class, a Lua function stored in a module (an overridden method), or a field
 of the wrong type raises :class:`~pygraphnn.lua.t7.T7Error` naming the class and where it
-sits (``protos.rnn.forwardnodes[12].data.module``). Nothing from the file is executed,
-and loading does not touch torch's random number generator.
+sits (``protos.rnn.forwardnodes[12].data.module``). :class:`~pygraphnn.lua.t7.T7Error` is the
+only exception a corrupt or hostile file can cause: whatever else a class loader trips
+over (a NaN size, a field of a surprising type) is reported as one, with the object's
+place. Tables are converted without recursion and may nest :data:`MAX_TABLE_DEPTH` deep;
+torch objects inside torch objects may nest :data:`MAX_OBJECT_DEPTH` deep. Nothing from
+the file is executed, and loading does not touch torch's random number generator.
+
+Types: tensors and parameters keep the file's type (a ``DoubleTensor`` stays float64, a
+``CudaTensor`` becomes a CPU float32) unless ``load_t7(..., dtype=, device=)`` asks for
+another floating-point dtype or a device.
 """
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from typing import Any, Callable
 
@@ -53,7 +62,7 @@ from ..node import Node
 from ..site import Site
 from . import aliases, t7
 from .save import save_t7  # re-exported: ``pygraphnn.lua`` offers the load_t7/save_t7 pair from here
-from .t7 import LuaFunction, LuaKey, LuaTable, Storage, T7Error, TorchObject, load_t7_raw
+from .t7 import LuaFunction, LuaKey, LuaTable, Storage, T7Error, TdsVec, TorchObject, load_t7_raw
 
 __all__ = ["load_t7", "save_t7", "from_lua", "parse_debug_label", "LOADERS", "register_loader", "supported_classes"]
 
@@ -61,6 +70,16 @@ Loader = Callable[["_Loader", TorchObject, list], torch.nn.Module]
 
 #: Torch class name -> function ``(loader, obj, path) -> module``.
 LOADERS: dict[str, Loader] = {}
+
+#: How deep torch objects may nest inside torch objects (modules in containers, a bare
+#: nngraph.Node's inputs): class loaders recurse, so this keeps them far from Python's
+#: recursion limit. Real models nest a handful of levels.
+MAX_OBJECT_DEPTH = 100
+#: How deep tables may nest here (``load_t7_raw`` reads deeper files): each value's place
+#: is kept for error messages, which costs time in proportion to its depth.
+MAX_TABLE_DEPTH = 5_000
+# Annotation values (plain tables) are copied recursively: a cap that no label reaches.
+_MAX_ANNOTATION_DEPTH = 50
 
 # Fields that make a stored Lua function change what a module computes.
 _METHOD_NAMES = {"updateOutput", "updateGradInput", "accGradParameters", "forward", "backward",
@@ -82,17 +101,34 @@ def supported_classes() -> list[str]:
 
 
 def load_t7(path_or_fileobj: Any, *, strict: bool = True, mode: str | None = None,
-            long_size: int = 8) -> Any:
+            long_size: int = 8, dtype: torch.dtype | None = None,
+            device: torch.device | str | None = None, max_tensor_bytes: int | None = None) -> Any:
     """Read a ``.t7`` file and turn its ``nn``/``nngraph`` objects into pygraphnn modules.
 
     ``strict=False`` keeps objects of unknown classes as raw :class:`TorchObject` instead
-    of raising. ``mode``/``long_size`` as for :func:`~pygraphnn.lua.t7.load_t7_raw`.
+    of raising. ``mode``/``long_size``/``max_tensor_bytes`` as for
+    :func:`~pygraphnn.lua.t7.load_t7_raw`.
+
+    Tensors keep the type they have in the file (``torch.DoubleTensor`` -> float64,
+    ``torch.CudaTensor`` -> float32 on the CPU). ``dtype`` (a floating-point dtype) converts
+    every floating-point tensor and module (integer tensors such as indices stay as they
+    are), ``device`` moves everything, as ``module.to(device, dtype)`` does; tensors and
+    modules shared in the file stay shared.
+
+    Raises :class:`~pygraphnn.lua.t7.T7Error` (and nothing else) for a corrupt, truncated or
+    hostile file.
 
     >>> g = load_t7('gmodule.t7')                                # doctest: +SKIP
     >>> g(torch.randn(3, 1), torch.randn(3, 2))                  # doctest: +SKIP
+    >>> g32 = load_t7('gmodule.t7', dtype=torch.float32)         # doctest: +SKIP
     """
-    raw = load_t7_raw(path_or_fileobj, mode=mode, long_size=long_size)
-    return from_lua(raw, strict=strict)
+    if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise ValueError(f"dtype= should be a floating-point torch.dtype, got {dtype!r}")
+    raw = load_t7_raw(path_or_fileobj, mode=mode, long_size=long_size, max_tensor_bytes=max_tensor_bytes)
+    obj = from_lua(raw, strict=strict)
+    if dtype is not None or device is not None:
+        obj = _cast(obj, dtype, device)
+    return obj
 
 
 def from_lua(obj: Any, *, strict: bool = True) -> Any:
@@ -101,11 +137,62 @@ def from_lua(obj: Any, *, strict: bool = True) -> Any:
         return _Loader(strict).value(obj, [])
 
 
+def _cast(root: Any, dtype: torch.dtype | None, device: Any) -> Any:
+    """``load_t7``'s ``dtype=``/``device=``: convert every tensor and module reachable from
+    ``root`` (tables are updated in place; each object is converted once, so sharing
+    survives). Floating-point tensors take ``dtype``; all take ``device``."""
+    done: dict[int, Any] = {}
+
+    def tensor(t: torch.Tensor) -> torch.Tensor:
+        to_dtype = dtype if dtype is not None and t.is_floating_point() else t.dtype
+        return t.to(device=device if device is not None else t.device, dtype=to_dtype)
+
+    def convert(v: Any) -> Any:
+        """The converted ``v``; containers are queued and filled in place."""
+        hit = done.get(id(v))
+        if hit is not None:
+            return hit
+        if isinstance(v, torch.nn.Module):
+            out = v.to(device=device, dtype=dtype)
+        elif isinstance(v, torch.Tensor):
+            out = tensor(v)
+        elif isinstance(v, Storage):
+            out = Storage(tensor(v.tensor))
+        elif isinstance(v, (LuaTable, TdsVec, TorchObject)):
+            out = v
+            todo.append(v)
+        else:
+            return v
+        done[id(v)] = out
+        keep.append(v)
+        return out
+
+    keep: list = []
+    todo: list = []
+    root = convert(root)
+    while todo:
+        c = todo.pop()
+        if isinstance(c, TdsVec):
+            c[:] = [convert(x) for x in c]
+            continue
+        d = c.state if isinstance(c, TorchObject) else c
+        if isinstance(c, TorchObject) and not isinstance(d, dict):
+            object.__setattr__(c, "state", convert(d))
+            continue
+        items = [(k, convert(k.obj) if isinstance(k, LuaKey) else k, convert(x)) for k, x in dict.items(d)]
+        for k, nk, x in items:
+            if isinstance(k, LuaKey) and nk is not k.obj:
+                dict.__delitem__(d, k)
+                k = LuaKey(nk)
+            dict.__setitem__(d, k, x)
+    return root
+
+
 # ----------------------------------------------------------------------------------------
 # debug labels
 # ----------------------------------------------------------------------------------------
 
-_LABEL = re.compile(r"\[(?P<file>.*)\]:(?P<line>-?\d+)_(?P<fn>.*)", re.DOTALL)
+_LABEL = re.compile(r"\[(?P<file>.*)\]:(?P<line>-?\d{1,18})_(?P<fn>.*)", re.DOTALL)
 
 
 def parse_debug_label(label: Any) -> Site:
@@ -125,25 +212,28 @@ def _node_sites(data: LuaTable) -> tuple[Site, Site | None]:
     if not isinstance(label, str):
         return parse_debug_label(None), None
     if "selectindex" in data:
-        suffix = f"-{_lua_int(data['selectindex'])}"
+        suffix = f"-{_lua_int(data['selectindex'], 'selectindex')}"
         if label.endswith(suffix):
             label = label[:-len(suffix)]
     if " split at " in label:
         head, _, tail = label.rpartition(" split at ")
         if tail.endswith("-mnode"):
             tail = tail[:-len("-mnode")]
-        m = re.fullmatch(r"\[(?P<file>.*)\]:(?P<line>-?\d+)", tail, re.DOTALL)
+        m = re.fullmatch(r"\[(?P<file>.*)\]:(?P<line>-?\d{1,18})", tail, re.DOTALL)
         split = Site(m["file"], int(m["line"]), "?") if m else None
         return parse_debug_label(head), split
     return parse_debug_label(label), None
 
 
-def _plain(v: Any) -> Any:
+def _plain(v: Any, depth: int = 0) -> Any:
     """Annotation values as plain Python (tables -> dict, or list when 1..n)."""
     if isinstance(v, LuaTable):
+        if depth >= _MAX_ANNOTATION_DEPTH:
+            raise T7Error(f"an annotation value nests tables more than {_MAX_ANNOTATION_DEPTH} deep "
+                          f"(or contains itself)")
         if v and v.is_list():
-            return [_plain(x) for x in v.to_list()]
-        return {(k.obj if isinstance(k, LuaKey) else k): _plain(x) for k, x in v.items()}
+            return [_plain(x, depth + 1) for x in v.to_list()]
+        return {(k.obj if isinstance(k, LuaKey) else k): _plain(x, depth + 1) for k, x in v.items()}
     return v
 
 
@@ -189,8 +279,27 @@ def _fail(reason: str, path: list) -> T7Error:
     return T7Error(reason, path=_where(path))
 
 
-def _lua_int(v: Any) -> int:
+def _is_lua_int(v: Any) -> bool:
+    """True for a Lua number holding an integer (finite, no fraction); False for anything else."""
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)
+            and (type(v) is int or (math.isfinite(v) and v.is_integer())))
+
+
+def _lua_int(v: Any, what: str = "a field", path: list | None = None) -> int:
+    """``v`` as an int; :class:`T7Error` if it is not an integral Lua number."""
+    if not _is_lua_int(v):
+        got = repr(v) if isinstance(v, (int, float)) else t7._describe(v)
+        raise T7Error(f"{what} should be an integer, got {got}", path=None if path is None else _where(path))
     return int(v)
+
+
+def _show(v: Any) -> str:
+    """A short description of a field value for a message (never a huge or deep repr)."""
+    if isinstance(v, (int, float, bool)) or v is None:
+        return repr(v)
+    if isinstance(v, str):
+        return repr(v[:40] + ("..." if len(v) > 40 else ""))
+    return t7._describe(v)
 
 
 class _Loader:
@@ -200,29 +309,69 @@ class _Loader:
         self.keep: list = []          # raw objects stay alive, so ids stay unique
         self.busy: set[int] = set()
         self.params: dict[tuple, torch.nn.Parameter] = {}
+        self.copies: dict[int, torch.Tensor] = {}
+        self.depth = 0                # torch objects being converted, one inside the other
 
     # ---------------------------------------------------------------- generic values
     def value(self, obj: Any, path: list) -> Any:
         if isinstance(obj, TorchObject):
             return self.torch_object(obj, path)
-        if isinstance(obj, LuaTable):
+        if isinstance(obj, (LuaTable, TdsVec)):
             return self.table(obj, path)
         return obj
 
-    def table(self, t: LuaTable, path: list) -> LuaTable:
+    def table(self, t: LuaTable | TdsVec, path: list) -> LuaTable | TdsVec:
+        """A table (or tds container) with its values converted. Nested tables are walked
+        with an explicit stack, so a file's table nesting never meets the recursion limit;
+        only torch objects recurse, through their loaders."""
         hit = self.memo.get(id(t))
         if hit is not None:
             return hit
-        out = LuaTable()
+        pending: list = []
+        out = self._shell(t, path, pending)
+        while pending:
+            src, dst, p = pending.pop()
+            if isinstance(src, TdsVec):
+                for i, v in enumerate(src, 1):
+                    dst.append(self._child(v, p, i, pending))
+                continue
+            for k, v in src.items():
+                nk = k
+                if isinstance(k, LuaKey) and isinstance(k.obj, (TorchObject, LuaTable, TdsVec)):
+                    nk = LuaKey(self._child(k.obj, p, k, pending))
+                dict.__setitem__(dst, nk, self._child(v, p, k, pending))
+        return out
+
+    def _shell(self, t: LuaTable | TdsVec, path: list, pending: list) -> LuaTable | TdsVec:
+        """An empty converted container for ``t``, queued to be filled."""
+        if len(path) > MAX_TABLE_DEPTH:
+            raise _fail(f"tables nested more than {MAX_TABLE_DEPTH} deep (load_t7_raw reads such a file "
+                        f"without converting it)", path)
+        out = type(t)()  # LuaTable, TdsHash or TdsVec, as in the file
         self.memo[id(t)] = out
         self.keep.append(t)
-        for k, v in t.items():
-            if isinstance(k, LuaKey) and isinstance(k.obj, (TorchObject, LuaTable)):
-                nk = LuaKey(self.value(k.obj, path + [k]))
-            else:
-                nk = k
-            dict.__setitem__(out, nk, self.value(v, path + [k]))
+        pending.append((t, out, path))
         return out
+
+    def _child(self, v: Any, path: list, key: Any, pending: list) -> Any:
+        """The converted value ``v`` found at ``path + [key]`` (a table is queued)."""
+        if isinstance(v, (LuaTable, TdsVec)):
+            hit = self.memo.get(id(v))
+            return hit if hit is not None else self._shell(v, path + [key], pending)
+        if isinstance(v, TorchObject):
+            return self.torch_object(v, path + [key])
+        return v
+
+    def copy(self, t: torch.Tensor) -> torch.Tensor:
+        """A contiguous copy of a tensor from the file, made once per tensor object (a
+        tensor referenced from many places is materialized once, as the reader's
+        ``max_tensor_bytes`` budget assumes)."""
+        c = self.copies.get(id(t))
+        if c is None:
+            c = t.detach().clone(memory_format=torch.contiguous_format)
+            self.copies[id(t)] = c
+            self.keep.append(t)
+        return c
 
     def torch_object(self, obj: TorchObject, path: list) -> Any:
         key = id(obj)
@@ -249,12 +398,26 @@ class _Loader:
                             f"pygraphnn cannot run", path + [k])
         if key in self.busy:
             raise _fail(f"{cls} object contains itself", path)
+        if self.depth >= MAX_OBJECT_DEPTH:
+            raise _fail(f"torch objects nested more than {MAX_OBJECT_DEPTH} deep (modules inside "
+                        f"modules, or a chain of bare nngraph.Node); a real model nests a few levels", path)
         self.busy.add(key)
         self.keep.append(obj)
+        self.depth += 1
         try:
             m = loader(self, obj, path)
+        except T7Error as e:
+            if e.path is None:  # raised by a helper that did not know where: this object
+                raise T7Error(e.reason, offset=e.offset, path=_where(path)) from None
+            raise
+        except Exception as e:  # noqa: BLE001 - the contract: a bad file raises T7Error only
+            # A class loader tripped over a value it did not expect (a NaN or huge size, a
+            # field of a surprising type, too little memory for what the fields ask):
+            # report it as the file's fault, at this object, keeping the cause for debugging.
+            raise _fail(f"cannot load this {cls}: {type(e).__name__}: {e}", path) from e
         finally:
             self.busy.discard(key)
+            self.depth -= 1
         if isinstance(m, torch.nn.Module):
             m.training = bool(obj.get("train", True) is not False)
         self.memo[key] = m
@@ -272,8 +435,8 @@ class _Loader:
                 raise _fail(f"{obj.class_name} object lacks its field {name!r}", where)
             return default
         if kind == "int":
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
-                raise _fail(f"{obj.class_name}.{name} should be an integer, got {t7._describe(v)} {v!r:.40}", where)
+            if not _is_lua_int(v):
+                raise _fail(f"{obj.class_name}.{name} should be an integer, got {_show(v)}", where)
             return int(v)
         if kind == "num":
             if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -292,6 +455,9 @@ class _Loader:
                 raise _fail(f"{obj.class_name}.{name} should be a table, got {t7._describe(v)}", where)
             return v
         if kind == "sizes":  # a LongStorage, a LongTensor or a table of numbers
+            n = v.numel() if isinstance(v, torch.Tensor) else len(v) if isinstance(v, (Storage, LuaTable)) else 0
+            if n > t7.MAX_DIMS:
+                raise _fail(f"{obj.class_name}.{name} should be a list of sizes, got {n} of them", where)
             if isinstance(v, Storage):
                 vals = v.tolist()
             elif isinstance(v, torch.Tensor):
@@ -300,8 +466,9 @@ class _Loader:
                 vals = v.to_list()
             else:
                 raise _fail(f"{obj.class_name}.{name} should be a list of sizes, got {t7._describe(v)}", where)
-            if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and x == int(x) for x in vals):
-                raise _fail(f"{obj.class_name}.{name} holds non-integer sizes {vals!r:.60}", where)
+            if not all(_is_lua_int(x) for x in vals):
+                raise _fail(f"{obj.class_name}.{name} holds non-integer sizes {[_show(x) for x in vals[:8]]}",
+                            where)
             return [int(x) for x in vals]
         if kind == "module":
             m = self.value(v, where)
@@ -324,7 +491,7 @@ class _Loader:
             key = (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype)
             if key in self.params:
                 return self.params[key]
-        p = torch.nn.Parameter(t.detach().clone(memory_format=torch.contiguous_format))
+        p = torch.nn.Parameter(self.copy(t))
         if grad_name is not None:
             g = obj.state.get(grad_name)
             if isinstance(g, torch.Tensor) and g.numel() > 0:
@@ -405,7 +572,7 @@ def _dropout(L, obj, path):
                    L.field(obj, "stochastic_inference", path, "bool", False))
     noise = obj.state.get("noise")
     if isinstance(noise, torch.Tensor):
-        m.noise = noise.clone()
+        m.noise = L.copy(noise)
     return m
 
 
@@ -633,7 +800,8 @@ def _from_criterion(L, obj, path):
 @register_loader("OneHot")
 def _onehot(L, obj, path):
     from .charrnn import OneHot
-    dtype = _TYPE_DTYPES.get(obj.state.get("_type"), torch.float64)
+    type_name = obj.state.get("_type")
+    dtype = _TYPE_DTYPES.get(type_name, torch.float64) if isinstance(type_name, str) else torch.float64
     return OneHot(L.field(obj, "outputSize", path, "int"), dtype=dtype)
 
 
@@ -728,31 +896,42 @@ def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
     # Where the gModule's input values appear: the dummy input node itself (one input) or
     # the select nodes of its split (several). source id -> 1-based input position.
     n_in = obj.state.get("nInputs")
-    n_in = int(n_in) if isinstance(n_in, (int, float)) and not isinstance(n_in, bool) else None
+    if isinstance(n_in, (int, float)) and not isinstance(n_in, bool):
+        n_in = _lua_int(n_in, "nn.gModule.nInputs", path + ["nInputs"])
+    else:
+        n_in = None
     sources: dict[int, int] = {}
     plumbing = {id(in_data), id(out_data)}
     in_children = consumers.get(id(in_data), [])
     split = [d for d in in_children if "nSplitOutputs" in d and d.get("module") is None]
+    n_split_in = (_lua_int(split[0]["nSplitOutputs"], "nSplitOutputs", where[id(split[0])])
+                  if split and len(in_children) == 1 else None)
     if n_in is None:
-        n_in = int(split[0]["nSplitOutputs"]) if split and len(in_children) == 1 else 1
+        n_in = n_split_in if n_split_in is not None else 1
+    # every input but a lone one is a select node in forwardnodes: more cannot be genuine
+    # (and would size lists below from a number in the file)
+    if not 1 <= n_in <= max(1, len(fwd)):
+        raise _fail(f"nn.gModule.nInputs is {n_in}, expected 1..{len(fwd)} for a graph of {len(fwd)} "
+                    f"nodes", path + ["nInputs"])
     if n_in == 1:
         sources[id(in_data)] = 1
     else:
-        if len(in_children) != 1 or not split or int(split[0]["nSplitOutputs"]) != n_in:
+        if len(in_children) != 1 or not split or n_split_in != n_in:
             raise _fail(f"nn.gModule has {n_in} inputs but its input node is not split into {n_in}",
                         path + ["innode"])
         mnode = split[0]
         plumbing.add(id(mnode))
         for s in consumers.get(id(mnode), []):
             k = s.get("selectindex")
-            if not isinstance(k, (int, float)) or not 1 <= k <= n_in:
-                raise _fail("a select node of the input split has a bad selectindex", where[id(s)])
+            if not _is_lua_int(k) or not 1 <= k <= n_in:
+                raise _fail(f"a select node of the input split has a bad selectindex {_show(k)}", where[id(s)])
             sources[id(s)] = int(k)
             plumbing.add(id(s))
     src_data = {id(d): d for d in order}
 
     input_nodes: list[Node | None] = [None] * n_in
     nodes: dict[int, Node] = {}
+    split_outputs = 0
 
     def resolve(x: LuaTable, reader_path: list) -> Node:
         if id(x) in nodes:
@@ -781,7 +960,7 @@ def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
             if "selectindex" in d:
                 if module is not None or len(args) != 1 or args[0].n_split is None:
                     raise _fail("a select node should read exactly one split node and have no module", dpath)
-                k = _lua_int(d["selectindex"])
+                k = _lua_int(d["selectindex"], "selectindex", dpath)
                 if not 1 <= k <= args[0].n_split:
                     raise _fail(f"selectindex {k} out of range for a split into {args[0].n_split}", dpath)
                 node = _new_node(None, args, data=d, site=args[0].site,
@@ -789,8 +968,15 @@ def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
             elif "nSplitOutputs" in d and module is None:
                 if len(args) != 1:
                     raise _fail(f"a split node should read one node, it reads {len(args)}", dpath)
+                n_split = _lua_int(d["nSplitOutputs"], "nSplitOutputs", dpath)
+                # Each used output is a select node in forwardnodes; the generated code names
+                # every output, so a few unused ones are fine but not millions.
+                split_outputs += n_split
+                if n_split < 1 or split_outputs > 2 * len(fwd) + 256:
+                    raise _fail(f"nSplitOutputs {n_split} is out of proportion to a graph of {len(fwd)} "
+                                f"nodes", dpath)
                 node = _new_node(None, args, data=d, site=site, split_site=split_site or site,
-                                 n_split=_lua_int(d["nSplitOutputs"]))
+                                 n_split=n_split)
             elif not args:
                 what = module.lua_label() if hasattr(module, "lua_label") else type(module).__name__
                 raise _fail(f"a node with no inputs ({what}) that is not a gModule input (a parameter "
@@ -842,8 +1028,8 @@ def _bare_node(L: _Loader, obj: TorchObject, path: list) -> Node:
     nsp = data.get("nSplitOutputs")
     return _new_node(module, inputs, data=data, site=site, split_site=split_site,
                      table_input=module is not None and len(inputs) > 1,
-                     n_split=None if nsp is None else _lua_int(nsp),
-                     select_index=None if sel is None else _lua_int(sel))
+                     n_split=None if nsp is None else _lua_int(nsp, "nSplitOutputs", dpath),
+                     select_index=None if sel is None else _lua_int(sel, "selectindex", dpath))
 
 
 # the convolutional half of the zoo registers its loaders from its own file

@@ -67,8 +67,8 @@ def run(args: argparse.Namespace, stdout: Any = None, stderr: Any = None) -> int
         raise CommandError(f"file {args.model} does not exist")
     try:
         ckpt = load_checkpoint(args.model)
-    except (T7Error, CheckpointError) as e:
-        raise CommandError(f"cannot use {args.model}: {e}") from e
+    except (T7Error, CheckpointError) as e:  # the only errors a bad file may cause
+        raise CommandError(f"cannot use {args.model}: {_one_line(e)}") from e
     except OSError as e:
         raise CommandError(f"cannot read {args.model}: {e}") from e
 
@@ -87,11 +87,17 @@ def run(args: argparse.Namespace, stdout: Any = None, stderr: Any = None) -> int
                               temperature=args.temperature, seed=args.seed):
             _write(out, chunk)
     except CheckpointError as e:
-        raise CommandError(str(e)) from e
+        raise CommandError(_one_line(e)) from e
     finally:
         if hasattr(out, "flush"):
             out.flush()
     return 0
+
+
+def _one_line(e: Exception, limit: int = 400) -> str:
+    """An error about a file as one short line (its text may quote strings from the file)."""
+    msg = " ".join(str(e).split())
+    return msg if len(msg) <= limit else msg[: limit - 3] + "..."
 
 
 def _write(out: Any, b: bytes) -> None:

@@ -26,14 +26,19 @@ torch.<T>Tensor      -> ``torch.Tensor`` of the matching dtype, a ``torch.as_str
                         its storage (tensors that share a storage in the file share memory);
                         a tensor with ``nDimension == 0`` is ``torch.empty(0)``
 torch.<T>Storage     -> :class:`Storage` (holds a 1-D tensor over the whole storage)
-torch.Cuda*          -> loaded like the CPU class (cutorch writes the CPU layout), except
-                        ``torch.CudaHalf*`` which is refused
+torch.Cuda*          -> loaded like the CPU class of the same element type, on the CPU
+                        (cutorch writes the CPU layout): ``CudaTensor`` float32,
+                        ``CudaDoubleTensor`` float64, ``CudaHalfTensor`` float16, ...
+tds.Hash / tds.Vec   -> :class:`TdsHash` (a :class:`LuaTable`) / :class:`TdsVec` (a ``list``)
 other torch classes  -> :class:`TorchObject` (``class_name``, ``version``, ``state``)
 function             -> :class:`LuaFunction` (the dumped bytecode and upvalues; inert)
 
 Shared and cyclic references resolve to the same Python object. ``save_t7`` does the
-reverse (see its docstring). Corrupt or truncated input raises :class:`T7Error`, whose
-message names the byte offset and the place in the object (``protos.rnn.forwardnodes[3]``).
+reverse (see its docstring). Corrupt, truncated or hostile input raises :class:`T7Error`
+and nothing else; its message names the byte offset and the place in the object
+(``protos.rnn.forwardnodes[3]``). Memory stays bounded by the file: every count is
+checked against the bytes left before anything is allocated, and tensor views that
+address more than the file holds (zero strides) are limited by ``max_tensor_bytes``.
 """
 from __future__ import annotations
 
@@ -60,6 +65,8 @@ __all__ = [
     "TorchObject",
     "Storage",
     "LuaFunction",
+    "TdsHash",
+    "TdsVec",
     "load_t7_raw",
     "save_t7",
     "TENSOR_CLASSES",
@@ -78,6 +85,11 @@ TYPE_RECUR_FUNCTION = 8  # what torch7 writes today: upvalues are {name=, value=
 
 MAX_DIMS = 64
 DEFAULT_MAX_DEPTH = 200_000
+# Default budget for the tensors of one file (see load_t7_raw's max_tensor_bytes): genuine
+# files hold at most about their own size in tensors (views share their storage), so a
+# few times the file plus a fixed allowance for expanded (zero-stride) views.
+TENSOR_BYTES_PER_FILE_BYTE = 4
+TENSOR_BYTES_ALLOWANCE = 64 << 20
 
 
 class T7Error(ValueError):
@@ -369,9 +381,9 @@ STORAGE_CLASSES: dict[str, torch.dtype] = {}
 _CLASS_INFO: dict[str, tuple[bool, _ElemType]] = {}  # name -> (is_tensor, element type)
 for _e in _ELEM_TYPES:
     _cuda = "Cuda" if _e.name == "Float" else "Cuda" + _e.name
+    # cutorch's CStorage.c writes a Cuda storage through the generic Storage.c with the
+    # host type's THFile_write<Real>Raw (Half through THHalf): the CPU layout, byte for byte.
     for _prefix in ("torch." + _e.name, "torch." + _cuda):
-        if _prefix == "torch.CudaHalf":
-            continue  # cutorch's half layout is not documented here: refuse it
         _CLASS_INFO[_prefix + "Tensor"] = (True, _e)
         _CLASS_INFO[_prefix + "Storage"] = (False, _e)
         TENSOR_CLASSES[_prefix + "Tensor"] = _e.dtype
@@ -380,11 +392,7 @@ for _e in _ELEM_TYPES:
 # Classes whose write() emits a private binary layout rather than one serialized object.
 _UNSUPPORTED_CLASSES = {
     "torch.Generator": "it is written as a raw C struct",
-    "torch.CudaHalfTensor": "CUDA half tensors are not supported",
-    "torch.CudaHalfStorage": "CUDA half storages are not supported",
-    "tds.Hash": "tds containers use their own layout",
-    "tds.Vec": "tds containers use their own layout",
-    "tds.AtomicCounter": "tds containers use their own layout",
+    "tds.AtomicCounter": "a tds counter is shared process state, not data",
 }
 
 
@@ -440,6 +448,43 @@ class LuaFunction:
         return f"LuaFunction({len(self.bytecode)} bytes of bytecode)"
 
 
+class TdsHash(LuaTable):
+    """A ``tds.Hash`` (torch/tds's C-backed hash table): a :class:`LuaTable` that
+    :func:`save_t7` writes back as a ``tds.Hash``.
+
+    On disk (tds's ``hash:__write``): a torch object of class ``tds.Hash``, version 0,
+    whose body is the entry count (a C ``long``) and then each key and value as an object.
+
+    >>> h = TdsHash({'a': 1.0}); h.a
+    1.0
+    """
+
+    __slots__ = ()
+
+    def copy(self):
+        return TdsHash(self)
+
+    def __repr__(self):
+        return f"TdsHash({dict.__repr__(self)})"
+
+
+class TdsVec(list):
+    """A ``tds.Vec`` (torch/tds's C-backed array): a Python ``list`` (Lua's element ``i``
+    is ``vec[i - 1]``) that :func:`save_t7` writes back as a ``tds.Vec``.
+
+    On disk (tds's ``vec:__write``): a torch object of class ``tds.Vec``, version 0, whose
+    body is the element count (a C ``long``) and then each element as an object.
+
+    >>> TdsVec([1.0, 'x'])[1]
+    'x'
+    """
+
+    __slots__ = ("__weakref__",)
+
+    def __repr__(self):
+        return f"TdsVec({list.__repr__(self)})"
+
+
 def _describe(obj):
     """A short name for an object, for messages and paths."""
     if obj is None:
@@ -448,6 +493,10 @@ def _describe(obj):
         return "true" if obj else "false"
     if isinstance(obj, TorchObject):
         return f"<{obj.class_name}>"
+    if isinstance(obj, TdsHash):
+        return "<tds.Hash>"
+    if isinstance(obj, TdsVec):
+        return "<tds.Vec>"
     if isinstance(obj, LuaTable):
         return "<table>"
     if isinstance(obj, torch.Tensor):
@@ -587,6 +636,7 @@ _FLOAT_TOKEN = re.compile(
     rb"[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
     rb"|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN](?:\([0-9A-Za-z_]*\))?)"
 )
+_ASCII_CHUNK = 1 << 16  # numbers parsed at a time in ASCII files
 _INT_RANGES = {
     "Short": (-(2**15), 2**15 - 1),
     "Int": (-(2**31), 2**31 - 1),
@@ -612,7 +662,9 @@ class _AsciiSource:
         if self.pos < self.n and self.data[self.pos] == 10:
             self.pos += 1
 
-    def _tokens(self, count, what):
+    def _tokens(self, count, what, last=True):
+        """The next ``count`` tokens; ``last=False`` for a chunk of a longer read (the
+        optional newline is only swallowed after the whole read call)."""
         if count > self.n - self.pos:
             raise T7Error(
                 f"{what}: {count} numbers cannot fit in the {self.n - self.pos} bytes left",
@@ -627,7 +679,7 @@ class _AsciiSource:
             out.append(m.group(1))
             pos = m.end()
         self.pos = pos
-        if count:
+        if count and last:
             self._eat_newline()
         return out
 
@@ -679,13 +731,24 @@ class _AsciiSource:
             if not raw:
                 return torch.empty(0, dtype=etype.dtype)
             return torch.frombuffer(bytearray(raw), dtype=etype.dtype)
-        toks = self._tokens(count, what)
-        if etype.dtype.is_floating_point:  # out of float32 range -> inf, like fscanf("%g")
-            vals = [self._float(t, what) for t in toks]
-            return torch.tensor(vals, dtype=torch.float64).to(etype.dtype)
-        lo, hi = _INT_RANGES[etype.name]
-        vals = [self._int(t, lo, hi, what) for t in toks]
-        return torch.tensor(vals, dtype=torch.int64).to(etype.dtype)
+        if count > self.n - self.pos:  # before allocating: each number takes 2 bytes or more
+            raise T7Error(
+                f"{what}: {count} numbers cannot fit in the {self.n - self.pos} bytes left",
+                offset=self.pos,
+            )
+        # Parsed in chunks into one tensor: Python lists of a whole storage's tokens would
+        # take tens of times the file's size.
+        out = torch.empty(count, dtype=etype.dtype)
+        lo, hi = _INT_RANGES.get(etype.name, (0, 0))
+        for start in range(0, count, _ASCII_CHUNK):
+            n = min(_ASCII_CHUNK, count - start)
+            toks = self._tokens(n, what, last=start + n == count)
+            if etype.dtype.is_floating_point:  # out of float32 range -> inf, like fscanf("%g")
+                chunk = torch.tensor([self._float(t, what) for t in toks], dtype=torch.float64)
+            else:
+                chunk = torch.tensor([self._int(t, lo, hi, what) for t in toks], dtype=torch.int64)
+            out[start : start + n] = chunk
+        return out
 
 
 class _Pending:
@@ -693,6 +756,7 @@ class _Pending:
 
 
 _PENDING = _Pending()
+_TDS_CLASSES = {"tds.Hash": "_tds_hash", "tds.Vec": "_tds_vec"}  # class -> _Reader method
 _VERSION_RE = re.compile(rb"V [ \t\n\r\v\f]*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)[ \t\n\r\v\f]*")
 
 
@@ -701,11 +765,13 @@ class _Reader:
     they need a child object, driven by an explicit stack (deep graphs never hit Python's
     recursion limit)."""
 
-    def __init__(self, src, max_depth):
+    def __init__(self, src, max_depth, max_tensor_bytes):
         self.src = src
         self.objects = {}
         self.path = []
         self.max_depth = max_depth
+        self.max_tensor_bytes = max_tensor_bytes
+        self.tensor_bytes = 0  # what every tensor read so far would take if copied
 
     def read_root(self):
         try:
@@ -841,6 +907,8 @@ class _Reader:
             t = yield from self._tensor(cls, etype, off)
             self.objects[index] = t
             return t
+        if cls in _TDS_CLASSES:
+            return (yield from getattr(self, _TDS_CLASSES[cls])(index, cls, off))
         if cls in _UNSUPPORTED_CLASSES:
             raise T7Error(
                 f"cannot read torch class {cls!r}: {_UNSUPPORTED_CLASSES[cls]}", offset=off
@@ -852,6 +920,41 @@ class _Reader:
         state = yield
         object.__setattr__(obj, "state", state)
         return obj
+
+    def _tds_count(self, cls, off):
+        src = self.src
+        n = src.read_long(f"the size of a {cls}")
+        if n < 0:
+            raise T7Error(f"negative size {n} for a {cls}", offset=off)
+        per_item = 2 if cls == "tds.Hash" else 1
+        if n * per_item * src.min_object_bytes > src.remaining():
+            raise T7Error(f"{cls} of {n} entries cannot fit in the {src.remaining()} bytes left", offset=off)
+        return n
+
+    def _tds_hash(self, index, cls, off):
+        n = self._tds_count(cls, off)
+        h = TdsHash()
+        self.objects[index] = h
+        path = self.path
+        for i in range(1, n + 1):
+            path.append(("<key>", i))
+            k = self._key((yield))
+            path[-1] = k
+            v = yield
+            path.pop()
+            dict.__setitem__(h, k, v)
+        return h
+
+    def _tds_vec(self, index, cls, off):
+        n = self._tds_count(cls, off)
+        vec = TdsVec()
+        self.objects[index] = vec
+        path = self.path
+        for i in range(1, n + 1):
+            path.append(i)  # Lua's 1-based position, as in the file
+            vec.append((yield))
+            path.pop()
+        return vec
 
     def _storage(self, cls, etype):
         src = self.src
@@ -891,6 +994,15 @@ class _Reader:
             raise bad(f"of size {sizes} has too many elements")
         if 0 in sizes:
             return torch.empty(sizes, dtype=etype.dtype)
+        # A view allocates nothing, but whoever copies it does: count every tensor at its
+        # full size, so that a few bytes of zero strides cannot stand for gigabytes.
+        self.tensor_bytes += math.prod(sizes) * etype.dtype.itemsize
+        if self.tensor_bytes > self.max_tensor_bytes:
+            raise bad(
+                f"of size {sizes}, stride {strides} brings the file's tensors to "
+                f"{self.tensor_bytes} bytes, more than the {self.max_tensor_bytes} allowed "
+                f"(max_tensor_bytes; zero strides can make a small file address huge tensors)"
+            )
         if any(s < 0 for s in strides):
             raise bad(f"has a negative stride {strides} (not supported)")
         if storage is None:
@@ -940,13 +1052,18 @@ def _detect_mode(data):
     return "binary"
 
 
-def load_t7_raw(path_or_fileobj, *, mode=None, long_size=8, max_depth=DEFAULT_MAX_DEPTH):
+def load_t7_raw(path_or_fileobj, *, mode=None, long_size=8, max_depth=DEFAULT_MAX_DEPTH,
+                max_tensor_bytes=None):
     """Read one object written by Torch7's ``torch.save`` / ``File:writeObject``.
 
     ``path_or_fileobj``: a path or a binary file object (read to its end).
     ``mode``: ``'binary'``, ``'ascii'`` or ``None`` to detect it from the first bytes.
     ``long_size``: bytes per C ``long`` in binary files (8; 4 for files written on Windows).
     ``max_depth``: the deepest nesting accepted before the file is declared corrupt.
+    ``max_tensor_bytes``: the most bytes all the file's tensors may take when copied (a
+    tensor counts ``numel * element_size`` even if it is a view that shares its storage);
+    ``None`` allows 4 times the file's size plus 64 MiB. Genuine files stay near their own
+    size; a file over the limit raises :class:`T7Error` saying so, before any copy is made.
 
     Returns plain Python objects (see the module docstring for the type mapping).
     Raises :class:`T7Error` if the file is truncated, corrupt or uses an unsupported layout.
@@ -959,8 +1076,10 @@ def load_t7_raw(path_or_fileobj, *, mode=None, long_size=8, max_depth=DEFAULT_MA
     data = _read_all(path_or_fileobj)
     if mode is None:
         mode = _detect_mode(data)
+    if max_tensor_bytes is None:
+        max_tensor_bytes = TENSOR_BYTES_ALLOWANCE + TENSOR_BYTES_PER_FILE_BYTE * len(data)
     src = _BinarySource(data, long_size) if mode == "binary" else _AsciiSource(bytes(data))
-    return _Reader(src, max_depth).read_root()
+    return _Reader(src, max_depth, max_tensor_bytes).read_root()
 
 
 # ----------------------------------------------------------------------------------------
@@ -1136,6 +1255,8 @@ class _Writer:
             return None
         if isinstance(obj, TorchObject):
             return self._torch_object(obj)
+        if isinstance(obj, (TdsHash, TdsVec)):
+            return self._tds(obj)
         if isinstance(obj, dict):
             if self._new_ref(obj, TYPE_TABLE):
                 return None
@@ -1176,6 +1297,25 @@ class _Writer:
         self._string(b"V " + _lua_number_string(obj.version).encode())
         self._string(obj.class_name.encode("utf-8", "surrogateescape"))
         return iter((obj.state,))
+
+    def _tds(self, obj):
+        """tds's ``__write``: class name, version 0, a long count, then the entries."""
+        if self._new_ref(obj, TYPE_TORCH):
+            return None
+        is_hash = isinstance(obj, TdsHash)
+        self._string(b"V 0")
+        self._string(b"tds.Hash" if is_hash else b"tds.Vec")
+        self.out.long(len(obj))
+        if is_hash:
+            return self._pairs(list(obj.items()))
+        return self._elements(list(obj))
+
+    def _elements(self, values):
+        path = self.path
+        for i, v in enumerate(values, 1):
+            path.append(i)
+            yield v
+            path.pop()
 
     def _function(self, fn):
         if fn.type_tag == TYPE_FUNCTION:
@@ -1296,7 +1436,8 @@ def save_t7(obj, path_or_fileobj, *, mode="binary"):
     storage share it in the file; an empty tensor is written with ``nDimension 0`` and a
     0-dim tensor as a 1-element vector), :class:`Storage`, :class:`TorchObject` and
     :class:`LuaFunction`. An object reached twice is written once and referenced after, so
-    sharing and cycles survive. ``mode`` is ``'binary'`` or ``'ascii'``.
+    sharing and cycles survive. :class:`TdsHash` / :class:`TdsVec` are written as
+    ``tds.Hash`` / ``tds.Vec`` (tds's own layout). ``mode`` is ``'binary'`` or ``'ascii'``.
 
     >>> save_t7({'weight': torch.zeros(3)}, '/tmp/x.t7')     # doctest: +SKIP
     """
