@@ -200,6 +200,10 @@ def random_(t: torch.Tensor, a: int | None = None, b: int | None = None) -> torc
         if not b >= a:
             raise ValueError(f"random: upper bound must be larger than lower bound, got [{a}, {b}]")
         vals = torch.remainder(r, b + 1 - a) + a
+        if a < 0 and t.is_floating_point():
+            # Torch7 adds a negative bound in unsigned long arithmetic before storing into
+            # a floating tensor: draws below -a wrap around to about 1.8e19
+            vals = torch.where(vals < 0, vals.double() + 18446744073709551616.0, vals.double())
     with torch.no_grad():
         t.copy_(vals.view(t.shape))
     return t
@@ -314,10 +318,17 @@ def multinomial(prob: torch.Tensor, n: int, replacement: bool = False) -> torch.
             if not replacement:
                 diff = cum[lo] - (cum[lo - 1] if lo else 0.0)
                 rest = 1.0 - diff
-                cum = [((c - diff) if k >= lo else c) / rest for k, c in enumerate(cum)]
+                cum = [_ieee_div((c - diff) if k >= lo else c, rest) for k, c in enumerate(cum)]
         out.append(samples)
     res = torch.tensor(out, dtype=torch.int64)
     return res[0] if prob.dim() == 1 else res
+
+
+def _ieee_div(a: float, b: float) -> float:
+    """C's double division (x/0 is inf or nan, as when the last category is drawn)."""
+    if b == 0:
+        return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
 
 
 def randperm(n: int, dtype: torch.dtype | None = None) -> torch.Tensor:

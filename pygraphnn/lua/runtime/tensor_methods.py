@@ -159,7 +159,7 @@ def size(t: torch.Tensor, d=None):
 def stride(t: torch.Tensor, d=None):
     """``t:stride()`` -> tuple; ``t:stride(d)`` -> int."""
     if d is None:
-        return () if t.numel() == 0 else t.stride()
+        return torch.Size([]) if t.numel() == 0 else torch.Size(t.stride())
     return t.stride(_dim(t, d, "stride"))
 
 
@@ -447,11 +447,11 @@ def unfold(t: torch.Tensor, d, size_, step) -> torch.Tensor:
 
 @_method("squeeze")
 def squeeze(t: torch.Tensor, d=None):
-    """``t:squeeze()`` (all singleton dims; a 1-element tensor stays 1-D, as Lua) or
-    ``t:squeeze(d)`` (1-based)."""
+    """``t:squeeze()`` (all singleton dims; a tensor of one element gives that number,
+    as Torch7) or ``t:squeeze(d)`` (1-based; a 1-D tensor stays as it is)."""
     if d is None:
         out = t.squeeze()
-        return out.reshape(1) if out.dim() == 0 else out
+        return out.item() if out.dim() == 0 else out
     dd = _dim(t, d, "squeeze")
     if t.dim() == 1:
         return t
@@ -665,9 +665,9 @@ TENSOR_METHODS["__newindex"] = tensor_newindex
 
 
 @_method("__len")
-def length(t: torch.Tensor) -> int:
-    """Lua's ``#t``: the size of the first dimension (0 for an empty tensor)."""
-    return 0 if t.numel() == 0 else t.shape[0]
+def length(t: torch.Tensor) -> torch.Size:
+    """Lua's ``#t``: Torch7 answers the sizes (as ``t:size()``), not a number."""
+    return size(t)
 
 
 # ------------------------------------------------------------------ arithmetic
@@ -825,12 +825,19 @@ def clamp(t: torch.Tensor, *args) -> torch.Tensor:
 
 
 def _unary(name: str, fn):
+    def apply(x: torch.Tensor) -> torch.Tensor:
+        # Torch7 evaluates float math through C's double functions; torch's float32
+        # kernels can round differently
+        if x.dtype in (torch.float32, torch.float16):
+            return fn(x.double()).to(x.dtype)
+        return fn(x)
+
     def method(t: torch.Tensor, src=None) -> torch.Tensor:
         if src is None:
-            return _store(t, fn(t))
+            return _store(t, apply(t))
         if not _is_t(src):
             raise _fail(name, "[tensor]", [src])
-        return _store(t, fn(src))
+        return _store(t, apply(src))
     method.__doc__ = f"``x:{name}()`` in place, or ``x:{name}(y)``: x = {name}(y). Returns ``x``."
     return method
 
@@ -852,80 +859,99 @@ for _name, _fn in _UNARY.items():
 
 
 # ------------------------------------------------------------------ matrix products
-def _blas(name: str, t: torch.Tensor, args, n_tensors: int, product):
-    """Torch7's ``[res:]name([v1,] [M,] [v2,] a, b)``: res = v1*M + v2*(a op b), where
-    M defaults to ``res`` itself. A single number before the last two tensors is v2."""
+def _blas(name: str, t: torch.Tensor, args, dims: tuple[int, int, int], product, method: bool = True):
+    """Torch7's ``res = v1*M + v2*(a op b)``.
+
+    Method form ``x:name([M,] [v2,] a, b)`` or ``x:name(v1, [M,] v2, a, b)``: M defaults
+    to ``x``, and ``x`` must already have M's number of dimensions. Function form
+    ``torch.name([res,] [v1,] M, [v2,] a, b)``."""
     args = list(args)
-    tensors = [a for a in args if _is_t(a)]
-    nums = [a for a in args if _is_num(a)]
-    if len(tensors) not in (n_tensors, n_tensors + 1) or len(nums) + len(tensors) != len(args) or len(nums) > 2:
-        raise _fail(name, "[v1,] [M,] [v2,] " + ", ".join(["tensor"] * n_tensors), args)
-    v1, v2 = 1, 1
-    if len(tensors) == n_tensors + 1:
-        m = tensors[0]
-        pos_m = next(i for i, a in enumerate(args) if a is m)
-        before_m = [a for a in args[:pos_m] if _is_num(a)]
-        after_m = [a for a in args[pos_m + 1:] if _is_num(a)]
-        if before_m:
-            v1 = before_m[0]
-        if after_m:
-            v2 = after_m[0]
-        ops = tensors[1:]
-    else:
-        m = t
-        if len(nums) == 2:
-            v1, v2 = nums
-        elif len(nums) == 1:
-            v2 = nums[0]
-        ops = tensors
-    prod = product(*ops)
+    expected = "[v1,] [M,] [v2,] tensor, tensor"
+    if len(args) < 2 or not (_is_t(args[-1]) and _is_t(args[-2])):
+        raise _fail(name, expected, args)
+    a, b = args[-2], args[-1]
+    head = args[:-2]
+    nums = [x for x in head if _is_num(x)]
+    tens = [x for x in head if _is_t(x)]
+    if len(nums) + len(tens) != len(head) or len(tens) > 1 or len(nums) > 2:
+        raise _fail(name, expected, args)
+    m = tens[0] if tens else t
+    pos_m = next((i for i, x in enumerate(head) if x is m), 0)
+    before_m = [x for x in head[:pos_m] if _is_num(x)] if tens else []
+    if method:
+        # a single number is v2; two are v1 and v2 (v1 never alone)
+        if len(nums) == 1 and before_m:
+            raise _fail(name, "[M,] [v2,] a, b | v1, [M,] v2, a, b", args)
+        if t.dim() != dims[0]:
+            raise LuaTensorError(f"Tensor:{name}: the result must be a {dims[0]}-D tensor, got {_describe(t)}")
+    v1, v2 = (nums if len(nums) == 2 else [1, nums[0]] if nums and not before_m else
+              [nums[0], 1] if nums else [1, 1])
+    if m.dim() != dims[0] or a.dim() != dims[1] or b.dim() != dims[2]:
+        raise LuaTensorError(f"Tensor:{name}: expected {dims[0]}-D, {dims[1]}-D and {dims[2]}-D tensors, "
+                             f"got {_describe(m)}, {_describe(a)}, {_describe(b)}")
+    prod = product(a, b)
     if v2 != 1:
         prod = prod * _scalar(t, v2)
-    base = m if v1 == 1 else m * _scalar(t, v1)
-    if v1 == 0:
-        base = torch.zeros_like(m)
+    base = torch.zeros_like(m) if v1 == 0 else m if v1 == 1 else m * _scalar(t, v1)
     return _store(t, base + prod)
+
+
+#: the ``v1*M + v2*(a op b)`` family: name -> (dimensions of M, a, b), product
+BLAS = {"addmm": ((2, 2, 2), torch.mm), "addmv": ((1, 2, 1), torch.mv), "addr": ((2, 1, 1), torch.outer),
+        "addbmm": ((2, 3, 3), lambda a, b: torch.bmm(a, b).sum(0)), "baddbmm": ((3, 3, 3), torch.bmm)}
+
+
+def blas(name: str, res: torch.Tensor, args, method: bool) -> torch.Tensor:
+    """``res:name(args)`` (``method``) or ``torch.name(res, args)`` for a :data:`BLAS` op."""
+    dims, product = BLAS[name]
+    with torch.no_grad():
+        return _blas(name, res, args, dims, product, method)
 
 
 @_method("addmm", mutates=True)
 def addmm(t, *args):
     """``x:addmm([v1,] [M,] [v2,] A, B)``: x = v1*M + v2*A@B (M defaults to x). Returns x."""
-    return _blas("addmm", t, args, 2, torch.mm)
+    return _blas("addmm", t, args, (2, 2, 2), torch.mm)
 
 
 @_method("addmv", mutates=True)
 def addmv(t, *args):
     """``x:addmv([v1,] [v,] [v2,] A, w)``: x = v1*v + v2*A@w. Returns x."""
-    return _blas("addmv", t, args, 2, torch.mv)
+    return _blas("addmv", t, args, (1, 2, 1), torch.mv)
 
 
 @_method("addr", mutates=True)
 def addr(t, *args):
     """``x:addr([v1,] [M,] [v2,] a, b)``: x = v1*M + v2*outer(a, b). Returns x."""
-    return _blas("addr", t, args, 2, torch.outer)
+    return _blas("addr", t, args, (2, 1, 1), torch.outer)
 
 
 @_method("addbmm", mutates=True)
 def addbmm(t, *args):
     """``x:addbmm([v1,] [M,] [v2,] A, B)``: x = v1*M + v2*sum_i A_i@B_i. Returns x."""
-    return _blas("addbmm", t, args, 2, lambda a, b: torch.bmm(a, b).sum(0))
+    return _blas("addbmm", t, args, (2, 3, 3), lambda a, b: torch.bmm(a, b).sum(0))
 
 
 @_method("baddbmm", mutates=True)
 def baddbmm(t, *args):
     """``x:baddbmm([v1,] [M,] [v2,] A, B)``: x_i = v1*M_i + v2*A_i@B_i. Returns x."""
-    return _blas("baddbmm", t, args, 2, torch.bmm)
+    return _blas("baddbmm", t, args, (3, 3, 3), torch.bmm)
 
 
-def _product_into(name, op):
+def _product_into(name, op, res_dim):
     def method(t, a, b):
-        return _store(t, op(a, b))
-    method.__doc__ = f"``x:{name}(a, b)``: x = {name}(a, b). Returns x."
+        out = op(a, b)
+        if t.shape != out.shape:
+            # Torch7 computes 0*x + a op b with x itself as the added matrix
+            raise LuaTensorError(f"Tensor:{name}: the result tensor must already have the product's size "
+                                 f"{tuple(out.shape)}, got {_describe(t)}")
+        return _store(t, out)
+    method.__doc__ = f"``x:{name}(a, b)``: x = {name}(a, b) (``x`` must already have that size). Returns x."
     return method
 
 
-for _name, _op in {"mm": torch.mm, "mv": torch.mv, "bmm": torch.bmm, "ger": torch.outer}.items():
-    TENSOR_METHODS[_name] = _method(mutates=True)(_product_into(_name, _op))
+for _name, _op, _rd in [("mm", torch.mm, 2), ("mv", torch.mv, 1), ("bmm", torch.bmm, 3), ("ger", torch.outer, 2)]:
+    TENSOR_METHODS[_name] = _method(mutates=True)(_product_into(_name, _op, _rd))
 
 
 @_method("dot")
@@ -1049,18 +1075,83 @@ def sort(t: torch.Tensor, d=None, descending=False):
     if isinstance(d, bool):
         d, descending = None, d
     dd = t.dim() - 1 if d is None else _dim(t, d, "sort")
-    values, idx = torch.sort(t, dd, descending=bool(descending), stable=True)
+    values, idx = torch.sort(t, dim=dd, descending=bool(descending), stable=True)
     return values, idx + 1
+
+
+def _quickselect(vals: list, idx: list, k: int) -> None:
+    """Torch7's quickselect (median-of-three pivot) on ``vals``/``idx`` in place: the
+    ``k``-th smallest (0-based) ends at ``k``, smaller ones before it, in Torch7's order."""
+    def swap(i, j):
+        vals[i], vals[j] = vals[j], vals[i]
+        idx[i], idx[j] = idx[j], idx[i]
+    lo, hi = 0, len(vals) - 1
+    while True:
+        if hi <= lo:
+            return
+        if hi == lo + 1:
+            if vals[lo] > vals[hi]:
+                swap(lo, hi)
+            return
+        mid = (lo + hi) >> 1
+        swap(mid, lo + 1)
+        if vals[lo + 1] > vals[hi]:
+            swap(lo + 1, hi)
+        if vals[lo] > vals[hi]:
+            swap(lo, hi)
+        if vals[lo + 1] > vals[lo]:
+            swap(lo + 1, lo)
+        i, j = lo + 1, hi
+        piv = vals[lo]
+        while True:
+            i += 1
+            while vals[i] < piv:
+                i += 1
+            j -= 1
+            while vals[j] > piv:
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
 
 
 @_method("topk")
 def topk(t: torch.Tensor, k, d=None, largest=False, sorted_=False):
     """``t:topk(k, [d], [dir], [sort])``: the ``k`` **smallest** (``dir`` true: largest)
-    along ``d`` (default last), as Torch7; returns (values, 1-based indices), in order."""
+    along ``d`` (default last), as Torch7; returns (values, 1-based indices). Unsorted
+    results come in the order Torch7's quickselect leaves them."""
     dd = t.dim() - 1 if d is None else _dim(t, d, "topk")
-    values, idx = torch.sort(t, dd, descending=bool(largest), stable=True)
+    n = t.shape[dd]
     k = int(k)
-    return values.narrow(dd, 0, k), idx.narrow(dd, 0, k) + 1
+    if not 0 < k <= n:
+        raise LuaTensorError(f"Tensor:topk: k = {k} not in range [1, {n}] for dimension {dd + 1}")
+    moved = t.movedim(dd, -1)
+    rows = moved.reshape(-1, n).tolist()
+    out_v, out_i = [], []
+    for row in rows:
+        idx = list(range(n))
+        if largest:
+            if n - k > 0:
+                _quickselect(row, idx, n - k - 1)
+            pairs = list(zip(row[n - k:], idx[n - k:]))
+            if sorted_:
+                pairs.sort(key=lambda p: -p[0])
+        else:
+            _quickselect(row, idx, k - 1)
+            pairs = list(zip(row[:k], idx[:k]))
+            if sorted_:
+                pairs.sort(key=lambda p: p[0])
+        out_v.append([p[0] for p in pairs])
+        out_i.append([p[1] + 1 for p in pairs])
+    shape = moved.shape[:-1] + (k,)
+    values = torch.tensor(out_v, dtype=t.dtype).reshape(shape).movedim(-1, dd).contiguous()
+    indices = torch.tensor(out_i, dtype=torch.int64).reshape(shape).movedim(-1, dd).contiguous()
+    return values, indices
 
 
 @_method("trace")

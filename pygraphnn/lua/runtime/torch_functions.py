@@ -28,7 +28,7 @@ import torch
 from . import random as lrandom
 from . import tensor_types
 from .storage import LongStorage, Storage, _lua_list, as_sizes
-from .tensor_methods import TENSOR_METHODS, LuaTensorError
+from .tensor_methods import BLAS, TENSOR_METHODS, LuaTensorError, blas
 
 __all__ = ["TORCH_FUNCTIONS", "make_tensor", "Timer"]
 
@@ -151,10 +151,8 @@ def range_(a, b, step=1) -> torch.Tensor:
 def linspace(a, b, n=100) -> torch.Tensor:
     """``torch.linspace(a, b, [n=100])``: Torch7's ``a + i*(b-a)/(n-1)``."""
     n = int(n)
-    if n < 1:
-        raise LuaTensorError(f"torch.linspace: the number of points must be positive, got {n}")
-    if n == 1:
-        return torch.tensor([float(a)], dtype=tensor_types.default_dtype())
+    if n < 2:
+        raise LuaTensorError(f"torch.linspace: the number of points must be larger than one, got {n}")
     step = (b - a) / (n - 1)
     return (torch.arange(n, dtype=torch.float64) * step + a).to(tensor_types.default_dtype())
 
@@ -206,12 +204,26 @@ def _into(name: str):
 
     def fn(*args):
         tensors = [a for a in args if isinstance(a, torch.Tensor)]
-        if len(tensors) > limit and isinstance(args[0], torch.Tensor):
+        res_given = len(tensors) > limit and isinstance(args[0], torch.Tensor)
+        if name in BLAS:
+            res = args[0] if res_given else torch.empty(0, dtype=tensors[0].dtype if tensors else torch.float64)
+            return blas(name, res, args[1:] if res_given else args, method=False)
+        if name in _PRODUCTS:
+            if not res_given:
+                return _PRODUCTS[name](*args)
+            out = _PRODUCTS[name](*args[1:])
+            with torch.no_grad():
+                args[0].resize_(out.shape).copy_(out)
+            return args[0]
+        if res_given:
             return method(args[0], *args[1:])
         template = tensors[0] if tensors else torch.empty(0, dtype=tensor_types.default_dtype())
         return method(torch.empty(0, dtype=template.dtype, device=template.device), *args)
     fn.__doc__ = f"``torch.{name}(...)``: a new result (or into a leading result tensor)."
     return fn
+
+
+_PRODUCTS = {"mm": torch.mm, "mv": torch.mv, "bmm": torch.bmm, "ger": torch.outer}
 
 
 for _name in _INTO_MAX_TENSORS:
@@ -220,27 +232,11 @@ for _name in _INTO_MAX_TENSORS:
 # functions that read their tensor and return something new: torch.f(x, ...) = x:f(...)
 for _name in ["sum", "prod", "mean", "std", "var", "norm", "dist", "max", "min", "median", "kthvalue", "cumsum",
               "cumprod", "sort", "topk", "trace", "diag", "tril", "triu", "all", "any", "eq", "ne", "lt", "le",
-              "gt", "ge", "dot", "cross", "nonzero", "squeeze", "unsqueeze", "view", "viewAs", "expand",
-              "expandAs", "transpose", "t", "narrow", "select", "sub", "split", "chunk", "index", "gather",
-              "maskedSelect", "repeatTensor", "reshape", "permute", "clone", "numel", "nElement"]:
+              "gt", "ge", "dot", "cross", "nonzero", "squeeze", "view", "viewAs", "expand", "expandAs", "split",
+              "chunk", "gather", "repeatTensor", "reshape", "permute", "numel"]:
+    # (Torch7 has no torch.transpose, torch.t, torch.narrow, torch.select, torch.sub,
+    # torch.index, torch.clone...: those are methods only)
     TORCH_FUNCTIONS[_name] = TENSOR_METHODS[_name]
-
-
-@_fn("max")
-def max_(*args):
-    """``torch.max(x)`` -> number; ``torch.max(x, d)`` -> (values, 1-based indices);
-    ``torch.max(x, y)`` -> the element-wise maximum (cmax)."""
-    if len(args) == 2 and isinstance(args[1], torch.Tensor):
-        return TORCH_FUNCTIONS["cmax"](*args)
-    return TENSOR_METHODS["max"](*args)
-
-
-@_fn("min")
-def min_(*args):
-    """``torch.min(x)`` -> number; ``torch.min(x, d)`` -> (values, 1-based indices)."""
-    if len(args) == 2 and isinstance(args[1], torch.Tensor):
-        return TORCH_FUNCTIONS["cmin"](*args)
-    return TENSOR_METHODS["min"](*args)
 
 
 # ------------------------------------------------------------------ random
