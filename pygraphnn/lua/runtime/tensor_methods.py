@@ -671,47 +671,51 @@ def length(t: torch.Tensor) -> torch.Size:
 
 
 # ------------------------------------------------------------------ arithmetic
+def _axpy(t: torch.Tensor, value, src: torch.Tensor, name: str) -> None:
+    """``t += value * src`` as Torch7's ``cadd`` does it in place: through BLAS ``axpy``
+    (one fused multiply-add per element) when both are contiguous, else multiply then add."""
+    src = _elementwise(t, src, name)
+    value = _scalar(t, value)
+    if t.is_contiguous() and src.is_contiguous() and t.is_floating_point():
+        t.add_(src, alpha=value)       # torch's CPU kernel fuses this as axpy does
+    else:
+        t.add_(src * value)
+
+
+def _cadd(name: str, t: torch.Tensor, args, sign: int) -> torch.Tensor:
+    """The overloads of ``add`` (sign 1) and ``csub`` (sign -1)."""
+    n = len(args)
+    if n == 1 and _is_num(args[0]):
+        t.add_(sign * _scalar(t, args[0]))
+    elif n == 1 and _is_t(args[0]):
+        _axpy(t, sign, args[0], name)
+    elif n == 2 and _is_num(args[0]) and _is_t(args[1]):
+        _axpy(t, sign * args[0], args[1], name)
+    elif n == 2 and _is_t(args[0]) and _is_num(args[1]):
+        _store(t, args[0] + sign * _scalar(t, args[1]))
+    elif n in (2, 3) and _is_t(args[0]) and _is_t(args[-1]) and (n == 2 or _is_num(args[1])):
+        value = sign * (args[1] if n == 3 else 1)
+        if args[0] is t:
+            _axpy(t, value, args[-1], name)
+        else:
+            # x = y + s*z: Torch7's vector loop multiplies then adds (no fused step)
+            _store(t, args[0] + _elementwise(args[0], args[-1], name) * _scalar(t, value))
+    else:
+        raise _fail(name, "[tensor,] number | [tensor,] [number,] tensor", args)
+    return t
+
+
 @_method("add", mutates=True)
 def add(t: torch.Tensor, *args) -> torch.Tensor:
     """``x:add(s)``, ``x:add(y)``, ``x:add(s, y)`` (x += s*y), ``x:add(y, z)`` (x = y + z),
     ``x:add(y, s, z)`` (x = y + s*z). Returns ``x``."""
-    n = len(args)
-    if n == 1 and _is_num(args[0]):
-        t.add_(_scalar(t, args[0]))
-    elif n == 1 and _is_t(args[0]):
-        t.add_(_elementwise(t, args[0], "add"))
-    elif n == 2 and _is_num(args[0]) and _is_t(args[1]):
-        t.add_(_elementwise(t, args[1], "add") * _scalar(t, args[0]))
-    elif n == 2 and _is_t(args[0]) and _is_t(args[1]):
-        _store(t, args[0] + _elementwise(args[0], args[1], "add"))
-    elif n == 2 and _is_t(args[0]) and _is_num(args[1]):
-        _store(t, args[0] + _scalar(t, args[1]))
-    elif n == 3 and _is_t(args[0]) and _is_num(args[1]) and _is_t(args[2]):
-        _store(t, args[0] + _elementwise(args[0], args[2], "add") * _scalar(t, args[1]))
-    else:
-        raise _fail("add", "[tensor,] number | [tensor,] [number,] tensor", args)
-    return t
+    return _cadd("add", t, args, 1)
 
 
 @_method("csub", mutates=True)
 def csub(t: torch.Tensor, *args) -> torch.Tensor:
     """``x:csub(s)``, ``x:csub(y)``, ``x:csub(s, y)`` (x -= s*y), ``x:csub(y, s, z)``."""
-    n = len(args)
-    if n == 1 and _is_num(args[0]):
-        t.sub_(_scalar(t, args[0]))
-    elif n == 1 and _is_t(args[0]):
-        t.sub_(_elementwise(t, args[0], "csub"))
-    elif n == 2 and _is_num(args[0]) and _is_t(args[1]):
-        t.sub_(_elementwise(t, args[1], "csub") * _scalar(t, args[0]))
-    elif n == 2 and _is_t(args[0]) and _is_t(args[1]):
-        _store(t, args[0] - _elementwise(args[0], args[1], "csub"))
-    elif n == 2 and _is_t(args[0]) and _is_num(args[1]):
-        _store(t, args[0] - _scalar(t, args[1]))
-    elif n == 3 and _is_t(args[0]) and _is_num(args[1]) and _is_t(args[2]):
-        _store(t, args[0] - _elementwise(args[0], args[2], "csub") * _scalar(t, args[1]))
-    else:
-        raise _fail("csub", "[tensor,] number | [tensor,] [number,] tensor", args)
-    return t
+    return _cadd("csub", t, args, -1)
 
 
 def _scalar_op(name: str, op):
@@ -956,8 +960,18 @@ for _name, _op, _rd in [("mm", torch.mm, 2), ("mv", torch.mv, 1), ("bmm", torch.
 
 @_method("dot")
 def dot(t: torch.Tensor, other: torch.Tensor) -> float:
-    """The sum of element-wise products (any shapes with as many elements)."""
-    return float(torch.dot(t.reshape(-1), _elementwise(t, other, "dot").reshape(-1).to(t.dtype)))
+    """The sum of element-wise products (any shapes with as many elements).
+
+    Torch7 calls BLAS ``dot``; OpenBLAS sums vectors of fewer than 16 doubles one fused
+    multiply-add at a time, which is reproduced here exactly (longer ones use torch's dot)."""
+    a = t.reshape(-1)
+    b = _elementwise(t, other, "dot").reshape(-1).to(t.dtype)
+    if a.dtype == torch.float64 and a.numel() < 16:
+        acc = torch.zeros(1, dtype=torch.float64)
+        for i, ai in enumerate(a.tolist()):
+            acc.add_(b[i:i + 1], alpha=ai)    # fused, as torch's CPU kernel does
+        return float(acc)
+    return float(torch.dot(a, b))
 
 
 @_method("cross", mutates=False)
@@ -971,12 +985,23 @@ def _number(v: torch.Tensor):
     return v.item()
 
 
+def _sequential_sum(t: torch.Tensor, dd: int | None):
+    """Torch7's sums: one running total per slice in element order, in double for
+    floating types (a cumulative sum's last element is exactly that)."""
+    if not t.is_floating_point():
+        return t.sum() if dd is None else t.sum(dd, keepdim=True)
+    if dd is None:
+        return t.reshape(-1).double().cumsum(0)[-1] if t.numel() else torch.zeros((), dtype=torch.float64)
+    n = t.shape[dd]
+    return t.double().cumsum(dd).narrow(dd, n - 1, 1).to(t.dtype)
+
+
 @_method("sum")
 def sum_(t: torch.Tensor, d=None):
     """``t:sum()`` -> number; ``t:sum(d)`` -> tensor with ``d`` kept (size 1)."""
     if d is None:
-        return _number(t.sum())
-    return t.sum(_dim(t, d, "sum"), keepdim=True)
+        return _number(_sequential_sum(t, None))
+    return _sequential_sum(t, _dim(t, d, "sum"))
 
 
 @_method("prod")
@@ -988,9 +1013,11 @@ def prod(t: torch.Tensor, d=None):
 
 @_method("mean")
 def mean(t: torch.Tensor, d=None):
+    """``t:mean()`` -> number; ``t:mean(d)`` -> tensor with ``d`` kept (sum / count, as Torch7)."""
     if d is None:
-        return _number(t.double().mean()) if not t.is_floating_point() else _number(t.mean())
-    return t.mean(_dim(t, d, "mean"), keepdim=True)
+        return _number(_sequential_sum(t, None)) / t.numel()
+    dd = _dim(t, d, "mean")
+    return _sequential_sum(t, dd) / t.shape[dd]
 
 
 @_method("std")
