@@ -179,3 +179,86 @@ def test_runtime_matches_lua(case):
 def test_every_case_was_recorded():
     assert set(RECORDED) == {c["id"] for c in CASES}
     assert sum(len(c["steps"]) for c in CASES) >= 700
+
+
+# ------------------------------------------------------------------ nn and the runtime share Lua's stream
+def test_nn_init_and_runtime_draws_interleave_as_in_lua():
+    """nn.LookupTable leaves half a Box-Muller pair pending; Lua keeps it across the
+    uniform draws of nn.Linear and hands it to the next normal() (nn_rng_interleave.lua)."""
+    from pygraphnn import nn
+
+    want = {}
+    for line in (FIXTURES / "nn_rng_interleave.txt").read_text().splitlines():
+        name, values = line.split()
+        want[name] = [float(v) for v in values.split(",")]
+    before = torch.get_default_dtype()
+    TORCH_FUNCTIONS["setdefaulttensortype"]("torch.DoubleTensor")    # Lua's modules are double
+    try:
+        lrandom.manualSeed(1)
+        lt = nn.LookupTable(3, 3)
+        lin = nn.Linear(2, 2)
+        got = {"lookup": lt.weight, "linear_w": lin.weight, "linear_b": lin.bias,
+               "normal3": TENSOR_METHODS["normal"](TORCH_FUNCTIONS["Tensor"](3)),
+               "uniform2": TENSOR_METHODS["uniform"](TORCH_FUNCTIONS["Tensor"](2), -0.08, 0.08),
+               "lookup2": nn.LookupTable(1, 1).weight, "randn1": TORCH_FUNCTIONS["randn"](1)}
+    finally:
+        torch.set_default_dtype(before)
+    for name, values in want.items():
+        assert got[name].detach().double().reshape(-1).tolist() == values, name
+
+
+# ------------------------------------------------------------------ errors say what was wrong
+@pytest.mark.parametrize("call, message", [
+    (lambda x: TENSOR_METHODS["narrow"](x, 3, 1, 1), r"Tensor:narrow: dimension 3 out of range for a 2-D tensor"),
+    (lambda x: TENSOR_METHODS["sub"](x, 1, 3), r"Tensor:sub: range \[1, 3\] out of bounds for dimension 1 of size 2"),
+    (lambda x: TENSOR_METHODS["select"](x, 1, 0), r"Tensor:select: index 0 out of range \[1, 2\]"),
+    (lambda x: TENSOR_METHODS["index"](x, 1, torch.tensor([3])), r"Tensor:index: index out of range"),
+    (lambda x: TENSOR_METHODS["index"](x, 1, torch.tensor([1.0])), r"the index must be a torch.LongTensor, "
+                                                                     r"got torch.FloatTensor"),
+    (lambda x: TENSOR_METHODS["add"](x, "a"), r"Tensor:add: expected \(.*\), got \(str 'a'\)"),
+    (lambda x: TENSOR_METHODS["add"](x, torch.ones(4, dtype=torch.float64)),
+     r"inconsistent tensor size: torch.DoubleTensor of size 2x3 and torch.DoubleTensor of size 4"),
+    (lambda x: TENSOR_METHODS["addmm"](x, torch.ones(3), torch.ones(3)), r"Tensor:addmm: expected 2-D, 2-D and 2-D"),
+    (lambda x: TENSOR_METHODS["type"](x, "torch.Foo"), r"unknown Torch tensor type 'torch.Foo'"),
+    (lambda x: TENSOR_METHODS["maskedFill"](x, torch.ones(2, 3), 1), r"the mask must be a torch.ByteTensor"),
+    (lambda x: TENSOR_METHODS["__index"](x, [1, 1, 1]), r"3 dimensions given for a 2-D tensor"),
+])
+def test_bad_arguments_are_named(call, message):
+    x = torch.zeros(2, 3, dtype=torch.float64)
+    with pytest.raises((ValueError, TypeError), match=message):
+        call(x)
+
+
+def test_random_argument_errors_are_named():
+    with pytest.raises(ValueError, match="normal: standard deviation must be strictly positive, got 0"):
+        lrandom.normal_(torch.zeros(2, dtype=torch.float64), 0, 0)
+    with pytest.raises(ValueError, match="multinomial: cannot sample 3 > .* = 2 samples without replacement"):
+        lrandom.multinomial(torch.tensor([1.0, 1.0]), 3)
+
+
+def test_default_tensor_type_is_double_until_changed():
+    assert TORCH_FUNCTIONS["getdefaulttensortype"]() == "torch.DoubleTensor"
+    assert TORCH_FUNCTIONS["Tensor"](2).dtype == torch.float64
+    before = torch.get_default_dtype()
+    try:
+        TORCH_FUNCTIONS["setdefaulttensortype"]("torch.FloatTensor")
+        assert TORCH_FUNCTIONS["zeros"](2).dtype == torch.float32
+        assert torch.get_default_dtype() == torch.float32      # nn modules follow, as in Lua
+    finally:
+        TORCH_FUNCTIONS["setdefaulttensortype"]("torch.DoubleTensor")
+        torch.set_default_dtype(before)
+
+
+def test_save_load_round_trip_through_t7(tmp_path):
+    x = TORCH_FUNCTIONS["Tensor"]([[1, 2], [3, 4]])
+    path = tmp_path / "x.t7"
+    TORCH_FUNCTIONS["save"](str(path), {"x": x, "n": 3})
+    back = TORCH_FUNCTIONS["load"](str(path))
+    assert torch.equal(back["x"], x) and back["n"] == 3
+
+
+def test_in_place_methods_work_on_parameters():
+    """Lua has no autograd: params:uniform() / :zero() must work on leaf parameters."""
+    p = torch.nn.Parameter(torch.zeros(3, dtype=torch.float64))
+    assert TENSOR_METHODS["uniform"](p, -0.1, 0.1) is p
+    assert TENSOR_METHODS["add"](p, 1) is p and p.requires_grad
