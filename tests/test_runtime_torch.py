@@ -262,3 +262,17 @@ def test_in_place_methods_work_on_parameters():
     p = torch.nn.Parameter(torch.zeros(3, dtype=torch.float64))
     assert TENSOR_METHODS["uniform"](p, -0.1, 0.1) is p
     assert TENSOR_METHODS["add"](p, 1) is p and p.requires_grad
+
+
+def test_storage_is_a_window_on_the_tensor():
+    x = TORCH_FUNCTIONS["Tensor"]([[1, 2], [3, 4]])
+    s = TENSOR_METHODS["storage"](x)
+    s[4] = 9                                              # Lua: x:storage()[4] = 9
+    assert x[1, 1].item() == 9 and s.size() == 4 and s.totable() == [1.0, 2.0, 3.0, 9.0]
+    row = TENSOR_METHODS["select"](x, 1, 2)
+    assert TENSOR_METHODS["storage"](row) == s            # the same storage, as isSetTo would say
+    sizes = TORCH_FUNCTIONS["LongStorage"]([4, 1])
+    assert TENSOR_METHODS["view"](x, sizes).shape == (4, 1)
+    assert TORCH_FUNCTIONS["LongTensor"](sizes).tolist() == [4, 1]    # a LongTensor over that storage
+    with pytest.raises(IndexError, match=r"storage index 5 out of range \[1, 4\]"):
+        s[5]
