@@ -103,6 +103,8 @@ def _arg(a, variables):
         return None
     if "ls" in a:
         return LongStorage(a["ls"])
+    if "sizeof" in a:
+        return TENSOR_METHODS["size"](variables[a["sizeof"]])
     if "fn" in a:
         return LUA_FUNCTIONS[a["fn"]]
     if "tbl" in a:

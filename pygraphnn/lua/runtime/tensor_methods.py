@@ -266,11 +266,6 @@ def totable(t: torch.Tensor) -> list:
     return [] if t.numel() == 0 else t.tolist()
 
 
-@_method("tolist")
-def tolist(t: torch.Tensor) -> list:
-    return totable(t)
-
-
 # ------------------------------------------------------------------ construction & copying
 @_method("new")
 def new(t: torch.Tensor, *args) -> torch.Tensor:
@@ -456,14 +451,6 @@ def squeeze(t: torch.Tensor, d=None):
     if t.dim() == 1:
         return t
     return t.squeeze(dd)
-
-
-@_method("unsqueeze")
-def unsqueeze(t: torch.Tensor, d) -> torch.Tensor:
-    d = int(d)
-    if not 1 <= d <= t.dim() + 1:
-        raise LuaTensorError(f"Tensor:unsqueeze: dimension {d} out of range [1, {t.dim() + 1}]")
-    return t.unsqueeze(d - 1)
 
 
 @_method("split")
@@ -755,10 +742,11 @@ def _lua_remainder(a, b):
     return torch.remainder(a, b)
 
 
-for _name, _op in {"mul": torch.mul, "div": torch.div, "fmod": _c_fmod, "remainder": _lua_remainder}.items():
+for _name, _op in {"mul": torch.mul, "div": torch.div, "fmod": _c_fmod, "mod": _c_fmod,
+                   "remainder": _lua_remainder}.items():
     TENSOR_METHODS[_name] = _method(mutates=True)(_scalar_op(_name, _op))
 for _name, _op in {"cmul": torch.mul, "cdiv": torch.div, "cpow": torch.pow,
-                   "cfmod": _c_fmod, "cremainder": _lua_remainder}.items():
+                   "cfmod": _c_fmod, "cmod": _c_fmod, "cremainder": _lua_remainder, "atan2": torch.atan2}.items():
     TENSOR_METHODS[_name] = _method(mutates=True)(_tensor_op(_name, _op))
 
 
@@ -1281,3 +1269,82 @@ TENSOR_METHODS["cauchy"] = _method(mutates=True)(lrandom.cauchy_)
 TENSOR_METHODS["logNormal"] = _method(mutates=True)(lrandom.logNormal_)
 TENSOR_METHODS["geometric"] = _method(mutates=True)(lrandom.geometric_)
 
+
+@_method("lerp", mutates=True)
+def lerp(t: torch.Tensor, *args) -> torch.Tensor:
+    """``x:lerp(y, w)``: x = x + w*(y - x) in place; ``x:lerp(a, b, w)`` into ``x``."""
+    if len(args) == 2 and _is_t(args[0]) and _is_num(args[1]):
+        a, b, w = t, args[0], args[1]
+    elif len(args) == 3 and _is_t(args[0]) and _is_t(args[1]) and _is_num(args[2]):
+        a, b, w = args
+    else:
+        raise _fail("lerp", "[tensor,] tensor, number", args)
+    return _store(t, a + (_elementwise(a, b, "lerp") - a) * _scalar(t, w))
+
+
+@_method("equal")
+def equal(t: torch.Tensor, other) -> bool:
+    """``x:equal(y)``: same size and every element equal."""
+    return _is_t(other) and is_same_size_as(t, other) and bool(torch.equal(t, other.to(t.dtype)))
+
+
+@_method("histc")
+def histc(t: torch.Tensor, nbins=100, lo=0, hi=0) -> torch.Tensor:
+    """``x:histc([nbins=100], [min], [max])``: a new histogram of ``nbins`` bins over
+    [min, max] (both 0: the data's range), counted as Torch7 bins them."""
+    nbins = int(nbins)
+    lo, hi = _scalar(t, lo), _scalar(t, hi)
+    if lo == hi and t.numel():
+        lo, hi = t.min().item(), t.max().item()
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    hist = [0] * nbins
+    for v in t.reshape(-1).tolist():
+        if lo <= v <= hi:
+            hist[min(int((v - lo) / (hi - lo) * nbins), nbins - 1)] += 1
+    return torch.tensor(hist, dtype=t.dtype)
+
+
+@_method("renorm", mutates=True)
+def renorm(t: torch.Tensor, *args) -> torch.Tensor:
+    """``x:renorm(p, dim, maxnorm)`` in place (or ``x:renorm(src, p, dim, maxnorm)``): each
+    slice along ``dim`` whose p-norm exceeds ``maxnorm`` is scaled to ``maxnorm``."""
+    src = args[0] if len(args) == 4 else t
+    p, d, maxnorm = args[-3:]
+    dd = _dim(src, d, "renorm")
+    if not p > 0:
+        raise LuaTensorError(f"Tensor:renorm: non-positive norm {p} not supported")
+    if src.dim() < 2:
+        raise LuaTensorError(f"Tensor:renorm: need at least 2 dimensions, got {_describe(src)}")
+    out = src.clone()
+    for i in range(src.shape[dd]):
+        row = src.select(dd, i).reshape(-1).tolist()
+        norm = 0.0
+        for v in row:
+            norm += abs(v) if p == 1 else v * v if p == 2 else abs(v) ** p
+        norm = norm ** (1 / p)
+        if norm > maxnorm:
+            out.select(dd, i).mul_(maxnorm / (norm + 1e-7))
+    return _store(t, out)
+
+
+# ------------------------------------------------------------------ constructors as methods: x:zeros(2, 3)...
+def _fill_like_function(name: str):
+    def method(t: torch.Tensor, *args) -> torch.Tensor:
+        from .torch_functions import TORCH_FUNCTIONS
+        if name in ("zeros", "ones", "rand", "randn"):
+            t.resize_(as_sizes(args))
+            if name == "rand":
+                return lrandom.uniform_(t)
+            if name == "randn":
+                return lrandom.normal_(t)
+            return t.fill_(0 if name == "zeros" else 1)
+        if name == "randperm":
+            return _store(t, lrandom.randperm(*args, dtype=t.dtype))
+        return _store(t, TORCH_FUNCTIONS[name](*args).to(t.dtype))
+    method.__doc__ = f"``x:{name}(...)``: ``torch.{name}(...)`` written into ``x`` (resized). Returns x."
+    return method
+
+
+for _name in ["zeros", "ones", "rand", "randn", "eye", "range", "linspace", "logspace", "cat", "randperm"]:
+    TENSOR_METHODS[_name] = _method(mutates=True)(_fill_like_function(_name))

@@ -73,7 +73,7 @@ def make_tensor(dtype: torch.dtype, *args) -> torch.Tensor:
     if isinstance(first, Storage) and (len(args) > 1 or first.tensor().dtype == dtype) \
             and not (first.type() == "torch.LongStorage" and dtype != torch.int64 and len(args) == 1):
         return TENSOR_METHODS["set"](torch.empty(0, dtype=dtype), first, *args[1:])
-    if isinstance(first, (list, tuple, Mapping)) and len(args) == 1:
+    if isinstance(first, (list, tuple, Mapping)) and not isinstance(first, torch.Size) and len(args) == 1:
         values = _nested(first)
         if values == []:
             return torch.empty(0, dtype=dtype)
