@@ -266,6 +266,31 @@ def test_in_place_methods_work_on_parameters():
     assert TENSOR_METHODS["add"](p, 1) is p and p.requires_grad
 
 
+def test_cuda_calls_run_on_cpu_only_machines():
+    from pygraphnn.lua.runtime import cuda
+    if cuda.available():
+        pytest.skip("a CUDA device is present")
+    x = TORCH_FUNCTIONS["Tensor"]([1, 2])
+    y = TENSOR_METHODS["cuda"](x)                     # x:cuda(): CudaTensor is float
+    assert y.dtype == torch.float32 and y.device.type == "cpu" and y.tolist() == [1.0, 2.0]
+    assert TENSOR_METHODS["cuda"](y) is y
+    assert TORCH_FUNCTIONS["CudaTensor"](2, 2).dtype == torch.float32
+    assert cuda.CUTORCH["getDeviceCount"]() == 0 and cuda.CUTORCH["getDevice"]() == 1
+    cuda.CUTORCH["setDevice"](1)
+    cuda.CUTORCH["synchronize"]()
+    cuda.CUTORCH["manualSeed"](3)
+    with pytest.raises(ValueError, match=r"cutorch.setDevice: device 2 out of range \[1, 1\]"):
+        cuda.CUTORCH["setDevice"](2)
+
+
+def test_timer_reports_lua_fields():
+    timer = TORCH_FUNCTIONS["Timer"]()
+    t = timer.stop().time()
+    assert set(t) == {"real", "user", "sys"} and all(v >= 0 for v in t.values())
+    assert timer.time() == t                          # stopped: no time passes
+    assert timer.resume() is timer and timer.reset() is timer
+
+
 def test_storage_is_a_window_on_the_tensor():
     x = TORCH_FUNCTIONS["Tensor"]([[1, 2], [3, 4]])
     s = TENSOR_METHODS["storage"](x)

@@ -216,22 +216,13 @@ def uniform_(t: torch.Tensor, a: float = 0.0, b: float = 1.0) -> torch.Tensor:
     return _fill(t, lua_random._lua_uniform01(t.numel()) * (b - a) + a)
 
 
-def normal_(t: torch.Tensor, mean=0.0, stdv=1.0) -> torch.Tensor:
-    """``t:normal([mean], [stdv])``; ``mean`` and/or ``stdv`` may be tensors (then ``t``
-    takes their size, and each element is ``normal(0, s) + m`` or ``normal(0, 1) * s + m``
-    as Lua's ``normal_means``/``normal_stddevs`` compute it)."""
+def normal_(t: torch.Tensor, mean: float = 0.0, stdv: float = 1.0) -> torch.Tensor:
+    """``t:normal([mean], [stdv])``."""
     _check_tensor(t, "normal")
-    m_t, s_t = isinstance(mean, torch.Tensor), isinstance(stdv, torch.Tensor)
-    if not (m_t or s_t):
-        return _fill(t, lua_random.normal_values(t.numel(), _real(t, mean), _real(t, stdv)))
-    shape = (mean if m_t else stdv).shape
-    t.resize_(shape)
-    if m_t and not s_t:
-        _fill(t, lua_random.normal_values(t.numel(), 0.0, _real(t, stdv)))
-        return t.add_(mean.to(t.dtype))
-    _fill(t, lua_random.normal_values(t.numel(), 0.0, 1.0))
-    t.mul_(stdv.to(t.dtype))
-    return t.add_(mean.to(t.dtype)) if m_t else t.add_(_real(t, mean))
+    for v in (mean, stdv):
+        if isinstance(v, torch.Tensor) or isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"normal: mean and stdv must be numbers, got {type(v).__name__}")
+    return _fill(t, lua_random.normal_values(t.numel(), _real(t, mean), _real(t, stdv)))
 
 
 def exponential_(t: torch.Tensor, lam: float = 1.0) -> torch.Tensor:

@@ -240,10 +240,25 @@ for _name in ["sum", "prod", "mean", "std", "var", "norm", "dist", "max", "min",
 
 
 # ------------------------------------------------------------------ random
-for _name in ["manualSeed", "seed", "initialSeed", "getRNGState", "setRNGState", "random", "uniform", "normal",
-              "exponential", "cauchy", "logNormal", "geometric", "bernoulli", "multinomial", "randperm", "rand",
+for _name in ["manualSeed", "seed", "initialSeed", "getRNGState", "setRNGState", "multinomial", "randperm", "rand",
               "randn"]:
     TORCH_FUNCTIONS[_name] = getattr(lrandom, _name)
+
+
+def _random_function(name: str):
+    scalar, fill = getattr(lrandom, name), TENSOR_METHODS[name]
+
+    def fn(*args):
+        # torch.normal(x, ...) with a tensor first fills x (Lua's result-first form)
+        if args and isinstance(args[0], torch.Tensor):
+            return fill(*args)
+        return scalar(*args)
+    fn.__doc__ = f"``torch.{name}(...)``: a number, or ``torch.{name}(x, ...)`` fills ``x``."
+    return fn
+
+
+for _name in ["random", "uniform", "normal", "exponential", "cauchy", "logNormal", "geometric", "bernoulli"]:
+    TORCH_FUNCTIONS[_name] = _random_function(_name)
 
 
 # ------------------------------------------------------------------ types
