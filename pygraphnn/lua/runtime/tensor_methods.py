@@ -95,10 +95,6 @@ def _ndim(t: torch.Tensor) -> int:
     return 0 if t.numel() == 0 else t.dim()
 
 
-def _last_dim(t: torch.Tensor) -> int:
-    return max(t.dim(), 1)
-
-
 def _index(i, size: int, name: str, what: str = "index", allow_negative: bool = True) -> int:
     """1-based index ``i`` (negative counts from the end when allowed) as 0-based."""
     i = int(i)
