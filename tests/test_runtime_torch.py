@@ -303,3 +303,24 @@ def test_storage_is_a_window_on_the_tensor():
     assert TORCH_FUNCTIONS["LongTensor"](sizes).tolist() == [4, 1]    # a LongTensor over that storage
     with pytest.raises(IndexError, match=r"storage index 5 out of range \[1, 4\]"):
         s[5]
+
+
+# Torch7 tensor methods the runtime leaves out, and why
+NOT_PROVIDED = {
+    "cdata": "a C pointer", "data": "a C pointer (FFI)", "free": "memory management", "retain": "memory management",
+    "read": "serialisation internals (use torch.load)", "write": "serialisation internals (use torch.save)",
+    "real": "internal", "match": "internal",
+    "conv2": "2-D convolution helper, not used by ported programs", "conv3": "as conv2",
+    "xcorr2": "as conv2", "xcorr3": "as conv2", "bhistc": "batched histc",
+    "multinomial": "the method form needs a LongTensor result and a float distribution at once (use torch.multinomial)",
+    "multinomialAliasSetup_": "alias-method internals", "multinomialAlias_": "alias-method internals",
+}
+
+
+def test_every_torch7_tensor_method_is_provided_or_listed():
+    """tensor_method_names.txt lists what real Lua's tensor classes have."""
+    missing = set()
+    for line in (FIXTURES / "tensor_method_names.txt").read_text().splitlines():
+        _, *methods = line.split()
+        missing |= {name for name in methods if name not in TENSOR_METHODS}
+    assert missing == set(NOT_PROVIDED), sorted(missing ^ set(NOT_PROVIDED))

@@ -1059,6 +1059,31 @@ def median(t: torch.Tensor, d=None):
     return values, idx + 1
 
 
+@_method("mode")
+def mode(t: torch.Tensor, d=None):
+    """``t:mode([d])``: (most frequent values, 1-based indices) along ``d`` (default last),
+    ``d`` kept; among equally frequent values the smallest wins, as Torch7. The index is
+    one of that value's positions (Torch7's unstable sort may report another)."""
+    dd = t.dim() - 1 if d is None else _dim(t, d, "mode")
+    n = t.shape[dd]
+    moved = t.movedim(dd, -1)
+    values, indices = [], []
+    for row in moved.reshape(-1, n).tolist():
+        order = sorted(range(n), key=lambda i: row[i])
+        best, best_i, best_freq, freq = 0, 0, 0, 0
+        for k, i in enumerate(order):
+            freq += 1
+            if k == n - 1 or row[i] != row[order[k + 1]]:
+                if freq > best_freq:
+                    best, best_i, best_freq = row[i], i, freq
+                freq = 0
+        values.append(best)
+        indices.append(best_i + 1)
+    shape = moved.shape[:-1] + (1,)
+    return (torch.tensor(values, dtype=t.dtype).reshape(shape).movedim(-1, dd).contiguous(),
+            torch.tensor(indices, dtype=torch.int64).reshape(shape).movedim(-1, dd).contiguous())
+
+
 @_method("kthvalue")
 def kthvalue(t: torch.Tensor, k, d=None):
     dd = t.dim() - 1 if d is None else _dim(t, d, "kthvalue")
@@ -1344,3 +1369,23 @@ def _fill_like_function(name: str):
 
 for _name in ["zeros", "ones", "rand", "randn", "eye", "range", "linspace", "logspace", "cat", "randperm"]:
     TENSOR_METHODS[_name] = _method(mutates=True)(_fill_like_function(_name))
+
+
+# ------------------------------------------------------------------ bit operations (integer tensors)
+def _bitwise(name: str, op, tensor_arg: bool):
+    def method(t: torch.Tensor, *args) -> torch.Tensor:
+        if t.is_floating_point():
+            raise LuaTensorError(f"Tensor:{name}: only integer tensors support bit operations, got {_describe(t)}")
+        base, other = (t, args[0]) if len(args) == 1 else args if len(args) == 2 else (None, None)
+        if base is None or (tensor_arg and not _is_t(other)) or (not tensor_arg and not _is_num(other)):
+            raise _fail(name, "[tensor,] " + ("tensor" if tensor_arg else "number"), args)
+        o = _elementwise(base, other, name).to(t.dtype) if tensor_arg else int(other)
+        return _store(t, op(base, o))
+    method.__doc__ = f"``x:{name}(...)`` in place (or ``x:{name}(y, ...)`` into ``x``); integer tensors only."
+    return method
+
+
+for _name, _op in {"bitand": torch.bitwise_and, "bitor": torch.bitwise_or, "bitxor": torch.bitwise_xor,
+                   "lshift": torch.bitwise_left_shift, "rshift": torch.bitwise_right_shift}.items():
+    TENSOR_METHODS[_name] = _method(mutates=True)(_bitwise(_name, _op, False))
+    TENSOR_METHODS["c" + _name] = _method(mutates=True)(_bitwise("c" + _name, _op, True))
