@@ -261,14 +261,12 @@ def _annotations(data: LuaTable) -> dict:
 def _untouched_rng():
     """Module constructors draw their Lua-style initialisation from torch's generator;
     loading must leave it (and the pending Box-Muller half) exactly as it was."""
-    from ..nn import linear
-    state = torch.get_rng_state()
-    pending = linear._pending_normal
+    from .. import lua_random
+    state = lua_random.get_state()
     try:
         yield
     finally:
-        torch.set_rng_state(state)
-        linear._pending_normal = pending
+        lua_random.set_state(state)
 
 
 def _where(path: list) -> str:

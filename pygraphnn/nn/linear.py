@@ -16,102 +16,11 @@ import torch
 import torch.nn.functional as F
 
 from ..module import Module
+# Lua's random stream lives in a neutral module shared with the Lua runtime; the names
+# stay importable from here.
+from ..lua_random import _lua_draws, _lua_uniform01, lua_normal_, lua_random32, lua_uniform_  # noqa: F401
 
 __all__ = ["Linear", "LookupTable", "CMul", "Mul", "Add", "MM", "lua_uniform_", "lua_normal_"]
-
-
-# ----------------------------------------------------------------- Lua's RNG
-_TWO31 = float(1 << 31)
-_F32_MOD = float((1 << 24) + 1)         # torch's float32 random_() returns draw % (2**24 + 1)
-_INV_TWO32 = 1.0 / 4294967296.0   # Torch7: uniform = random() * (1 / 2**32)
-_EXACT_NORMAL_MAX = 1 << 17       # above this many values, normal() uses vectorised libm
-
-
-def _lua_draws(n: int) -> torch.Tensor:
-    """The next ``n`` raw 32-bit MT19937 outputs of torch's default CPU generator, as
-    float64 (exact integers).
-
-    torch exposes no 32-bit draw directly: ``int32.random_()`` gives ``draw % 2**31`` and
-    ``float32.random_()`` gives ``draw % (2**24 + 1)``, each consuming one draw per element.
-    Drawing both from the same state recovers the missing top bit exactly (2**31 is not
-    a multiple of 2**24 + 1); the generator ends where one pass leaves it. All the
-    arithmetic below is exact in float64.
-    """
-    gen = torch.default_generator
-    state = gen.get_state()
-    low = torch.empty(n, dtype=torch.int32, device="cpu").random_(generator=gen).double()
-    gen.set_state(state)
-    alt = torch.empty(n, dtype=torch.float32, device="cpu").random_(generator=gen).double()
-    high = torch.remainder(low + _TWO31, _F32_MOD) == alt
-    return low.add_(high.double().mul_(_TWO31))
-
-
-def lua_random32(n: int) -> torch.Tensor:
-    """The next ``n`` raw 32-bit outputs of torch's default CPU generator (Torch7's
-    ``THRandom_random``), as int64."""
-    return _lua_draws(n).long()
-
-
-def _lua_uniform01(n: int) -> torch.Tensor:
-    return _lua_draws(n).mul_(_INV_TWO32)
-
-
-@torch.no_grad()
-def lua_uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0) -> torch.Tensor:
-    """Torch7's ``tensor:uniform(a, b)``: ``u * (b - a) + a`` for each element in order,
-    ``u`` = next 32-bit draw / 2**32, computed in double. Returns ``tensor``."""
-    vals = _lua_uniform01(tensor.numel()) * (float(b) - float(a)) + float(a)
-    tensor.copy_(vals.view(tensor.shape))
-    return tensor
-
-
-# Torch7's normal() makes values in Box-Muller pairs and keeps the second of a pair for
-# the next call. The pending half is kept here with the generator state it belongs to:
-# it is used only if the generator has not moved since (a reseed or any other draw
-# discards it; Lua would keep it across other uniform draws, until the next reseed).
-_pending_normal: tuple[torch.Tensor, float, float] | None = None
-
-
-@torch.no_grad()
-def lua_normal_(tensor: torch.Tensor, mean: float = 0.0, stdv: float = 1.0) -> torch.Tensor:
-    """Torch7's ``tensor:normal(mean, stdv)``: Box-Muller on pairs of uniforms (x, y),
-    ``rho = sqrt(-2 log(1 - y))``, values ``rho cos(2 pi x)`` then ``rho sin(2 pi x)``,
-    each ``* stdv + mean``. Bit-exact for tensors up to 2**17 elements (Python's libm,
-    as Lua's); larger ones use torch's vectorised log/cos/sin (within an ulp or two)."""
-    global _pending_normal
-    if not stdv > 0:
-        raise ValueError("normal: standard deviation must be strictly positive")
-    n = tensor.numel()
-    mean, stdv = float(mean), float(stdv)
-    head: list[float] = []
-    pend = _pending_normal
-    _pending_normal = None
-    if n and pend is not None and torch.equal(pend[0], torch.default_generator.get_state()):
-        head = [pend[1] * math.sin(2. * math.pi * pend[2]) * stdv + mean]
-    m = n - len(head)
-    pairs = (m + 1) // 2
-    u = _lua_uniform01(2 * pairs)
-    if m <= _EXACT_NORMAL_MAX:
-        vals = head
-        ul = u.tolist()
-        for i in range(0, 2 * pairs, 2):
-            x, y = ul[i], ul[i + 1]
-            rho = math.sqrt(-2. * math.log(1.0 - y))
-            vals.append(rho * math.cos(2. * math.pi * x) * stdv + mean)
-            vals.append(rho * math.sin(2. * math.pi * x) * stdv + mean)
-        out = torch.tensor(vals, dtype=torch.float64, device="cpu")
-        if m % 2:
-            _pending_normal = (torch.default_generator.get_state(), rho, x)
-    else:
-        x, y = u[0::2], u[1::2]
-        rho = torch.sqrt(-2. * torch.log(1.0 - y))
-        ang = 2. * math.pi * x
-        pair = torch.stack([rho * torch.cos(ang) * stdv + mean, rho * torch.sin(ang) * stdv + mean], 1)
-        out = torch.cat([torch.tensor(head, dtype=torch.float64, device="cpu"), pair.reshape(-1)])
-        if m % 2:
-            _pending_normal = (torch.default_generator.get_state(), float(rho[-1]), float(x[-1]))
-    tensor.copy_(out[:n].view(tensor.shape))
-    return tensor
 
 
 def _lua_stdv(stdv: float | None, default: float) -> float:
