@@ -42,3 +42,6 @@ __all__ = [
     "flatten_parameters", "gModule", "interpret", "nest", "node", "set_debug",
     "Unroll", "clip_gradient_norm", "clone_many_times", "detach_state", "g_cloneManyTimes", "set_training",
 ]
+
+from .window import Window, compile_window  # noqa: E402 - compile across time (issue 14)
+__all__ += ["Window", "compile_window"]
