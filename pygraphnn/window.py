@@ -276,6 +276,49 @@ def _criterion_per_step(module: torch.nn.Module, table: list, T: int) -> torch.T
     return loss
 
 
+class _LogSoftMaxNLL(torch.autograd.Function):
+    """LogSoftMax then ClassNLLCriterion, one loss a step, as one function: its backward
+    writes the logits' gradient ``k (softmax - onehot)`` in one pass over the
+    ``T*B x classes`` matrix (autograd would fill a zero gradient for the gather, then run
+    LogSoftMax's backward over it)."""
+
+    @staticmethod
+    def forward(ctx, logits: torch.Tensor, idx: torch.Tensor, coef: torch.Tensor, T: int):
+        log_probs = torch.log_softmax(logits, 1)
+        picked = log_probs.gather(1, idx.unsqueeze(1)).squeeze(1)
+        ctx.save_for_backward(log_probs, idx, coef)
+        ctx.T = T
+        return -(picked * coef).unflatten(0, (T, -1)).sum(1)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_loss):
+        log_probs, idx, coef = ctx.saved_tensors
+        k = (grad_loss.repeat_interleave(log_probs.shape[0] // ctx.T) * coef).unsqueeze(1)
+        grad = log_probs.exp().mul_(k)
+        grad.scatter_add_(1, idx.unsqueeze(1), -k)
+        return grad, None, None, None
+
+
+def _log_softmax_nll(module: torch.nn.Module, logits: torch.Tensor, target: Any, T: int) -> torch.Tensor:
+    """``ModuleFromCriterion(ClassNLLCriterion)`` of ``LogSoftMax(logits)``, folded: the ``T``
+    per-step losses."""
+    from .nn.criterion import _class_targets
+    crit = module.criterion
+    if logits.dim() != 2:
+        return _criterion_per_step(module, [torch.log_softmax(logits, -1), target], T)
+    t = _class_targets(logits, target.detach() if isinstance(target, torch.Tensor) else target)
+    keep = t != crit.ignoreIndex
+    idx = torch.where(keep, t - 1, torch.zeros_like(t))
+    w = keep.to(logits.dtype)
+    if crit.weights is not None:
+        w = w * crit.weights.to(dtype=logits.dtype, device=logits.device)[idx]
+    if crit.sizeAverage:
+        total = w.unflatten(0, (T, -1)).sum(1, keepdim=True)
+        w = (w.unflatten(0, (T, -1)) / torch.where(total != 0, total, torch.ones_like(total))).flatten()
+    return _LogSoftMaxNLL.apply(logits, idx, w, T)
+
+
 # ----------------------------------------------------------------- the analysis
 @dataclass
 class _Slot:
@@ -413,16 +456,21 @@ def plan(graph: Graph, pairs: list[tuple[int, int]]) -> Plan:
         succ[s.gives].append(s.reads)
     comps = _components([i for i in range(n_nodes) if i not in plumbing], succ)
 
+    in_loop = {v for c in comps if len(c) > 1 or c[0] in succ[c[0]] for v in c}
+    fused = {p for p in (_fused_log_softmax(graph, n) for n in graph.nodes if n.index not in in_loop)
+             if p is not None and p not in in_loop}
     stages: list[tuple[str, list[int]]] = []
     for comp in _in_declaration_order(comps, succ):
-        cyclic = len(comp) > 1 or comp[0] in succ[comp[0]]
-        if cyclic:
+        if comp[0] in in_loop:
             stages.append(("loop", sorted(comp)))
             continue
         i = comp[0]
         n = graph.nodes[i]
-        if n.select_index is not None:
-            continue          # produced with its split
+        if n.select_index is not None or i in fused:
+            continue          # produced with its split / by the criterion it feeds
+        if n.args and n.args[0] in fused:
+            stages.append(("log_softmax_nll", [i]))
+            continue
         if n.is_input and i not in {s.reads for s in slots}:
             stages.append(("input", [i]))
         elif i in {s.reads for s in slots}:
@@ -434,6 +482,21 @@ def plan(graph: Graph, pairs: list[tuple[int, int]]) -> Plan:
         else:
             stages.append(("steps", [i]))
     return Plan(stages, slots, plans, plumbing)
+
+
+def _fused_log_softmax(graph: Graph, n: GNode) -> int | None:
+    """The LogSoftMax node that only feeds the ClassNLLCriterion node ``n`` (so the two
+    can run as one), or None."""
+    from .adapters import ModuleFromCriterion
+    from .nn import ClassNLLCriterion, LogSoftMax
+    if not (isinstance(n.module, ModuleFromCriterion) and type(n.module.criterion) is ClassNLLCriterion
+            and n.table_input and len(n.args) == 2 and not _has_hooks(n.module)):
+        return None
+    p = graph.nodes[n.args[0]]
+    if type(p.module) is not LogSoftMax or p.table_input or _has_hooks(p.module) or \
+            graph.consumers[p.index] != [n.index] or p.index in graph.outputs or p.index == n.args[1]:
+        return None
+    return p.index
 
 
 def _has_hooks(m: torch.nn.Module) -> bool:
@@ -696,6 +759,14 @@ class _Generator:
         self.emit(f"{self.all_(n.index)} = _criterion_per_step(m[{self.attrs[n.index]!r}], {table}, T)", n.index)
         self.avail[n.index] = {"all"}
 
+    def _stage_log_softmax_nll(self, nodes: list[int]) -> None:
+        n = self.g.nodes[nodes[0]]
+        lsm = self.g.nodes[n.args[0]]
+        logits, target = self.need_all(lsm.args[0]), self.need_all(n.args[1])
+        self.emit(f"{self.all_(n.index)} = _log_softmax_nll(m[{self.attrs[n.index]!r}], {logits}, {target}, T)",
+                  n.index)
+        self.avail[n.index] = {"all"}
+
     def _stage_steps(self, nodes: list[int]) -> None:
         n = self.g.nodes[nodes[0]]
         if self.alias[n.index] is not None:
@@ -847,7 +918,8 @@ class Window(Module):
         env = {"torch": torch, "F": F, "_fail": _fail, "_check_split": _check_split, "_fold": _fold,
                "_unfold": _unfold, "_stacked": _stacked, "_stack_steps": _stack_steps,
                "_window_input": _window_input, "_window_params": _window_params, "_step_linear": _step_linear,
-               "_criterion_per_step": _criterion_per_step}
+               "_criterion_per_step": _criterion_per_step,
+               "_log_softmax_nll": _log_softmax_nll}
         exec(compile(src, filename, "exec"), env)  # noqa: S102 - our own generated source
         self.__dict__["_src"] = src
         self.__dict__["_filename"] = filename

@@ -121,7 +121,7 @@ def test_ptb_network_table_state_and_criterion():
     s0 = [randn(3, 6) for _ in range(4)]
     win = assert_window_equals_chained(core, [x, y], [s0], pairs=[(2, 1)])
     assert win.code.count("for t in range(T):") == 2
-    assert "_criterion_per_step(" in win.code.split("for t in range(T):")[-1]
+    assert "_log_softmax_nll(" in win.code.split("for t in range(T):")[-1]
 
 
 def test_without_batched_weight_gradients_and_without_grad():

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", metavar="DIR", help="directory with the PTB files [$PYGRAPHNN_DATA]")
     t.add_argument("--level", choices=("word", "char"), default="word",
                    help="word-level PTB, or the character-level corpus (reports bits per character) [word]")
-    t.add_argument("--trainer", choices=("lua", "torch", "torch-stepwise"), default="torch",
+    t.add_argument("--trainer", choices=("lua", "torch", "torch-stepwise", "window"), default="torch",
                    help="lua: T clones, fp/bp as main.lua; torch: autograd over the unrolled "
                         "network, output layer batched over the window (fastest; same numbers); "
                         "torch-stepwise: autograd, the core network called at every step [torch]")
