@@ -588,6 +588,7 @@ class _Loop:
         self.body: list[tuple[str, int | None]] = []
         self.update = ""
         self.collect: list[int] = []
+        self.finals: dict[int, str] = {}
 
 
 class _Generator:
@@ -817,6 +818,8 @@ class _Generator:
             self.producer[i] = loop
         for i in reads:
             self.producer[i] = loop
+        for i in reads:     # the carried value after the loop: the next state (other loops may rebind the name)
+            loop.finals[i] = self.namer(f"{self.v(i)}_final")
         targets = [self.v(s.reads) for s in reads.values()]
         sources = [self.v(self.canon(s.gives)) for s in reads.values()]
         if targets != sources:
@@ -845,6 +848,10 @@ class _Generator:
             out.append((f"{self.steps(i)}.append({self.v(i)})", None, 3))
         if loop.update:
             out.append((loop.update, None, 3))
+        if out[-1][0] == "for t in range(T):":
+            out.append(("pass", None, 3))       # a state that passes through unchanged
+        if loop.finals:
+            out.append((f"{', '.join(loop.finals.values())} = {', '.join(self.v(i) for i in loop.finals)}", None, 2))
         return out
 
     # outputs ------------------------------------------------------------------
@@ -857,7 +864,7 @@ class _Generator:
     def _final(self, slot: _Slot) -> str:
         loop = self.producer.get(slot.reads)
         if loop is not None and self.producer.get(self.canon(slot.gives)) is loop:
-            return self.v(slot.reads)       # carried: after the loop it holds the last step's value
+            return loop.finals[slot.reads]       # carried: after the loop it holds the last step's value
         i = self.canon(slot.gives)
         if "all" in self.avail.get(i, set()) and "steps" not in self.avail[i]:
             return f"_unfold({self.all_(i)}, T)[-1]"

@@ -52,14 +52,17 @@ def assert_window_equals_chained(cell, step_inputs, state0, *, pairs=None, tol=1
 
     ref_vals, ref_grads = run(lambda ins, s0: chained(cell, pairs, ins, s0))
     got_vals, got_grads = run(lambda ins, s0: win(ins if len(ins) > 1 else ins[0], s0))
-    assert len(ref_vals) == len(got_vals)
-    for a, b in zip(got_vals, ref_vals):
-        torch.testing.assert_close(a, b, rtol=tol, atol=tol)
-    for a, b in zip(got_grads, ref_grads):
-        if b is None:
-            assert a is None or float(a.abs().max()) == 0
-        else:
+    try:
+        assert len(ref_vals) == len(got_vals)
+        for a, b in zip(got_vals, ref_vals):
             torch.testing.assert_close(a, b, rtol=tol, atol=tol)
+        for a, b in zip(got_grads, ref_grads):
+            if b is None:
+                assert a is None or float(a.abs().max()) == 0
+            else:
+                torch.testing.assert_close(a, b, rtol=tol, atol=tol)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\ncell:\n{cell.code}\nwindow:\n{win.code}") from None
     return win
 
 
@@ -134,3 +137,134 @@ def test_without_batched_weight_gradients_and_without_grad():
     with torch.no_grad():
         a, _ = win(randn(4, 2, 4), [torch.zeros(2, 4, dtype=torch.float64)] * 2)
     assert a[1].shape == (4, 2, 4)
+
+
+@st.composite
+def random_cells(draw):
+    """A random cell: step inputs and state inputs (all B x 4), random nodes, state outputs
+    picked among them, every other sink a step output (some of them a loss)."""
+    n_step = draw(st.integers(1, 2))
+    n_state = draw(st.integers(1, 3))
+    inputs = [nn.Identity()() for _ in range(n_step + n_state)]
+    nodes = list(inputs)
+    losses = []
+    shared = nn.Linear(4, 4)
+    for _ in range(draw(st.integers(1, 14))):
+        kind = draw(st.sampled_from(["linear", "shared", "tanh", "sigmoid", "add", "mul", "split", "identity",
+                                     "torch", "loss"]))
+        pick = lambda: nodes[draw(st.integers(0, len(nodes) - 1))]  # noqa: E731
+        if kind == "linear":
+            nodes.append(nn.Linear(4, 4)(pick()))
+        elif kind == "shared":
+            nodes.append(shared(pick()))
+        elif kind == "tanh":
+            nodes.append(nn.Tanh()(pick()))
+        elif kind == "sigmoid":
+            nodes.append(nn.Sigmoid()(pick()))
+        elif kind == "identity":
+            nodes.append(nn.Identity()(pick()))
+        elif kind == "torch":       # not known to be row-wise: runs once a step
+            nodes.append(ng.node(torch.nn.Softsign())(pick()))
+        elif kind in ("add", "mul"):
+            k = draw(st.integers(2, 3))
+            nodes.append((nn.CAddTable() if kind == "add" else nn.CMulTable())([pick() for _ in range(k)]))
+        elif kind == "loss":
+            losses.append(nn.MSECriterion()([pick(), inputs[0]]))
+        else:
+            k = draw(st.integers(2, 3))
+            nodes.extend(nn.JustTable()([pick() for _ in range(k)]).split(k))
+    candidates = nodes[n_step:]          # a next state may be any value but a step input
+    state_out = [candidates[draw(st.integers(0, len(candidates) - 1))] for _ in range(n_state)]
+    sinks = [n for n in nodes if not n.children and n not in inputs and n not in state_out]
+    # distinct output nodes: an Identity in front of a repeated one
+    outs = []
+    for n in state_out + sinks + losses:
+        outs.append(nn.Identity()(n) if n in outs else n)
+    cell = nn.gModule(inputs, outs)
+    return cell, n_step, n_state
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_cells(), st.integers(0, 2**16))
+def test_random_cells_equal_chained(case, seed):
+    cell, n_step, n_state = case
+    cell = cell.double()
+    torch.manual_seed(seed)
+    T, B = 3, 2
+    xs = [randn(T, B, 4) for _ in range(n_step)]
+    s0 = [randn(B, 4) for _ in range(n_state)]
+    assert_window_equals_chained(cell, xs, s0, pairs=[(n_step + k, k) for k in range(n_state)])
+
+
+def test_lua_idiom_forward_backward_over_the_window_equals_clones():
+    """main.lua's fp/bp with T clones vs one window's forward/backward: the same flat
+    gradient (getParameters) and the same gradient of the initial state (model.ds)."""
+    cfg = Config(rnn_size=5, layers=2, batch_size=3, seq_length=4)
+    core = create_network(cfg, 9, dtype=torch.float64)
+    params, grads = core.getParameters()
+    x, y = torch.randint(1, 10, (4, 3)), torch.randint(1, 10, (4, 3))
+    s0 = [randn(3, 5) for _ in range(4)]
+
+    clones = ng.clone_many_times(core, 4)
+    s, errs = [s0], []
+    grads.zero_()
+    for t in range(4):
+        err, nxt = clones[t].forward([x[t], y[t], s[t]])
+        errs.append(float(err))
+        s.append(nxt)
+    ds = zero_state(cfg, 3, torch.float64)
+    for t in reversed(range(4)):
+        ds = clones[t].backward([x[t], y[t], s[t]], [torch.ones(1, dtype=torch.float64), ds])[2]
+    clone_grad = grads.clone()
+
+    win = ng.compile_window(core, 4, state=[(2, 1)])
+    assert all(a is b for a, b in zip(win.parameters(), core.parameters()))   # shared, as clones
+    grads.zero_()
+    err, (final,) = win.forward([[x, y], [s0]])
+    gi = win.backward([[x, y], [s0]], [torch.ones(4, 1, dtype=torch.float64), [torch.zeros(3, 5, dtype=torch.float64)] * 4])
+    torch.testing.assert_close(err.reshape(-1), torch.tensor(errs, dtype=torch.float64), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(grads, clone_grad, rtol=1e-12, atol=1e-12)
+    for a, b in zip(gi[1][0], ds):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    for a, b in zip(final, s[-1]):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_dropout_masks_backward_is_consistent():
+    """With dropout the masks are drawn in another order than the clones draw them; the
+    window's gradients are those of its own forward (gradcheck with a fixed seed)."""
+    cfg = Config(rnn_size=3, layers=2, batch_size=2, seq_length=3, dropout=0.5)
+    core = create_network(cfg, 5, dtype=torch.float64)
+    win = ng.compile_window(core, 3, state=[(2, 1)])
+    x, y = torch.randint(1, 6, (3, 2)), torch.randint(1, 6, (3, 2))
+
+    def f(c1, h1, c2, h2):
+        torch.manual_seed(7)
+        err, (s,) = win([x, y], [[c1, h1, c2, h2]])
+        return err, *s
+    state = [randn(2, 3, dtype=torch.float64).requires_grad_() for _ in range(4)]
+    assert torch.autograd.gradcheck(f, state)
+    torch.manual_seed(7)
+    a = win([x, y], [state])[0]
+    b = win([x, y], [state])[0]
+    assert not torch.equal(a, b)          # dropout is on: fresh masks at every call
+    core.eval()
+    ref, _ = chained(core, [(2, 1)], [x, y], [state])
+    torch.testing.assert_close(win([x, y], [state])[0], ref, rtol=1e-12, atol=1e-12)
+
+
+def test_errors_name_what_was_wrong():
+    cell = cells.lstm(3, 4)
+    with pytest.raises(ng.GraphError, match="needs a gModule"):
+        ng.compile_window(torch.nn.LSTM(3, 4), 5)
+    with pytest.raises(ng.GraphError, match="positive number of steps"):
+        ng.compile_window(cell, 0)
+    with pytest.raises(ng.GraphError, match="must pair distinct"):
+        ng.compile_window(cell, 5, state=[(1, 0), (1, 1)])
+    win = ng.compile_window(cell, 5)
+    with pytest.raises(ng.GraphError, match="has 4 steps, the window has T=5"):
+        win(torch.randn(4, 2, 3), [torch.zeros(2, 4)] * 2)
+    with pytest.raises(ng.GraphError, match="list of 2 initial state values"):
+        win(torch.randn(5, 2, 3), torch.zeros(2, 4))
+    with pytest.raises(ng.GraphRuntimeError, match=r"node 'i2h' \(nn.Linear\(3 -> 16\)\) declared at .*cells.py"):
+        win(torch.randn(5, 2, 7), [torch.zeros(2, 4)] * 2)
