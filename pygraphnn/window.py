@@ -399,7 +399,7 @@ def _match_input(graph: Graph, i: int, structure: Any, plumbing: set[int]) -> An
     return [_match_input(graph, selects[k + 1], s, plumbing) for k, s in enumerate(structure)]
 
 
-def plan(graph: Graph, pairs: list[tuple[int, int]]) -> Plan:
+def plan(graph: Graph, pairs: list[tuple[int, int]], fuse_loss: bool = True) -> Plan:
     """Schedule ``graph`` over a window (see the module docstring)."""
     from .nn import Identity
     slots: list[_Slot] = []
@@ -458,7 +458,7 @@ def plan(graph: Graph, pairs: list[tuple[int, int]]) -> Plan:
 
     in_loop = {v for c in comps if len(c) > 1 or c[0] in succ[c[0]] for v in c}
     fused = {p for p in (_fused_log_softmax(graph, n) for n in graph.nodes if n.index not in in_loop)
-             if p is not None and p not in in_loop}
+             if p is not None and p not in in_loop} if fuse_loss else set()
     stages: list[tuple[str, list[int]]] = []
     for comp in _in_declaration_order(comps, succ):
         if comp[0] in in_loop:
@@ -906,14 +906,14 @@ class Window(Module):
     """
 
     def __init__(self, cell: torch.nn.Module, T: int | None, pairs: list[tuple[int, int]], n_step_inputs: int,
-                 batch_weight_grads: bool = True):
+                 batch_weight_grads: bool = True, fuse_loss: bool = True):
         super().__init__()
         self.cell = cell
         self.T = T
         self.pairs = pairs
         self.n_step_inputs = n_step_inputs
         self.batch_weight_grads = batch_weight_grads
-        self.plan = plan(cell.graph, pairs)
+        self.plan = plan(cell.graph, pairs, fuse_loss)
         src, line_nodes = _Generator(cell.graph, cell.module_attrs, self.plan, n_step_inputs, T,
                                      batch_weight_grads).generate()
         self.__dict__["_line_nodes"] = line_nodes
@@ -986,7 +986,8 @@ def _fail(win: Window, error: BaseException) -> None:
 
 
 def compile_window(cell: torch.nn.Module, T: int | None = None, *, n_state: int | None = None,
-                   state: Sequence[tuple[int, int]] | None = None, batch_weight_grads: bool = True) -> Window:
+                   state: Sequence[tuple[int, int]] | None = None, batch_weight_grads: bool = True,
+                   fuse_loss: bool = True) -> Window:
     """One generated function for ``T`` steps of ``cell`` (a gModule); see the module docstring.
 
     Which inputs are recurrent state: by default (as :class:`~pygraphnn.Unroll`) the
@@ -996,6 +997,11 @@ def compile_window(cell: torch.nn.Module, T: int | None = None, *, n_state: int 
     ``{x, y, prev_s} -> {err, next_s}``. A state may be a table (``prev_s.split(n)``
     in, ``ng.nest([...])`` out): each entry then recurs on its own, so the layers of a
     stacked cell get a loop each. ``T=None`` takes ``T`` from the inputs at each call.
+
+    ``batch_weight_grads`` (weight gradients of the Linears inside loops as one product)
+    and ``fuse_loss`` (LogSoftMax + ClassNLLCriterion as one function) use custom
+    autograd functions; turn them off to give the window to ``torch.compile``, which
+    does its own fusion.
 
     >>> win = ng.compile_window(models.cells.gru(10, 20), 35)
     >>> hs, [h] = win(torch.randn(35, 4, 10), [torch.zeros(4, 20)])
@@ -1030,4 +1036,4 @@ def compile_window(cell: torch.nn.Module, T: int | None = None, *, n_state: int 
         if k not in {a for a, _ in pairs} and _alias_of(node) is None and node.module is not None:
             raise GraphError(f"compile_window: step input {node.describe()} applies a module to its value; "
                              f"declare inputs with nn.Identity()()")
-    return Window(cell, T, pairs, n_step, batch_weight_grads)
+    return Window(cell, T, pairs, n_step, batch_weight_grads, fuse_loss)

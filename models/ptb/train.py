@@ -275,13 +275,15 @@ class WindowTrainer(TorchTrainer):
     for all ``T`` steps; a loop a layer). Same numbers as :class:`TorchTrainer` within
     float rounding (dropout masks drawn in another order)."""
 
-    def __init__(self, core: torch.nn.Module, cfg: Config):
+    def __init__(self, core: torch.nn.Module, cfg: Config, compile: bool = False):
         _Trainer.__init__(self, core, cfg)
         self.body = None
-        self.window = ng.compile_window(core, state=[(2, 1)])     # {x, y, prev_s} -> {err, next_s}
+        # {x, y, prev_s} -> {err, next_s}; under torch.compile, plain autograd (it fuses by itself)
+        self.window = ng.compile_window(core, state=[(2, 1)], batch_weight_grads=not compile, fuse_loss=not compile)
+        self.run_window = torch.compile(self.window, dynamic=False) if compile else self.window
 
     def _unroll(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        errs, (s,) = self.window([x, y], [self.start_s])
+        errs, (s,) = self.run_window([x, y], [self.start_s])
         self.start_s = [t.detach() for t in s]
         return errs.reshape(-1)
 
@@ -291,6 +293,7 @@ TRAINERS: dict[str, Callable[[torch.nn.Module, Config], _Trainer]] = {
     "torch": TorchTrainer,
     "torch-stepwise": lambda core, cfg: TorchTrainer(core, cfg, batched_head=False),
     "window": WindowTrainer,
+    "window-compile": lambda core, cfg: WindowTrainer(core, cfg, compile=True),
 }
 
 
