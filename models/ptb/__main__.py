@@ -124,6 +124,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                       epoch_size_limit=args.epoch_size_limit, valid_limit=args.valid_limit,
                       test_limit=args.test_limit, skip_test=args.no_test, log_every=args.log_every,
                       checkpoint_dir=ckdir)
+    from models.ptb.distributed import DistributedSession, is_distributed
+    if is_distributed():        # torchrun --nproc_per_node=N -m models.ptb train ...
+        Session = DistributedSession  # noqa: N806
     print(f"threads: {torch.get_num_threads()}", flush=True)
     Session(cfg, vocab, data, opts, config_name=name, checkpoint=ck).run()
     return 0
