@@ -1,9 +1,13 @@
-"""Training throughput (words/s) of the PTB language model, four ways, same batches.
+"""Training throughput (words/s) of the PTB language model, several ways, same batches.
 
-    python -m benchmarks.ptb_throughput [--config small] [--threads 2] [--rounds 5] [--steps 10]
+    python -m benchmarks.ptb_throughput [--config small] [--threads 1,2] [--rounds 7] [--steps 5]
 
-One process; the variants run interleaved (round 1: a, b, c, d; round 2: ...), each on
-the same windows of the training data, so load from other processes hits them alike:
+One process; the variants run interleaved, in a new random order every round (seeded,
+printed), each on the same windows of the training data, so load from other processes
+hits them alike. Per variant: the median and the best round (words/s), the ratio to
+``torch.nn.LSTM`` (medians) and the share of the FLOP limit: the step's matrix-product
+FLOPs (3x the forward's: forward, input gradients, weight gradients) at the sgemm rate
+measured in the same rounds on the decoder's product (the best of the rounds).
 
 * ``lua``   -- pygraphnn, Lua idiom: T clones, forward 1..T, backward T..1 (``LuaTrainer``)
 * ``torch`` -- pygraphnn, PyTorch idiom: the gModule called T times, autograd (``TorchTrainer``)
@@ -14,13 +18,17 @@ the same windows of the training data, so load from other processes hits them al
 * ``hand_step`` -- the same, structured like ``torch_step``/``lua`` (one softmax a step)
 * ``nnlstm`` -- ``torch.nn.Embedding`` + ``torch.nn.LSTM`` over the whole
   window + one ``Linear``/``cross_entropy`` over all T*B positions
+* ``window`` -- pygraphnn, ``ng.compile_window`` of the core network (``--trainer window``)
+* ``window_compile`` -- the same under ``torch.compile`` (``--trainer window-compile``; its
+  first step compiles, which the warm-up absorbs; not in the default list)
 
-Every step is forward + backward + clip by norm + SGD. Reports the median words/s of
-each variant over the rounds and the ratios (hand / torch: the pygraphnn overhead).
+Every step is forward + backward + clip by norm + SGD.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import random
 import statistics
 import time
 
@@ -33,7 +41,7 @@ if __package__ in (None, ""):        # run as a script (python benchmarks/x.py):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.ptb.model import CONFIGS, Config, create_network
-from models.ptb.train import DataState, LuaTrainer, TorchTrainer
+from models.ptb.train import DataState, LuaTrainer, TorchTrainer, WindowTrainer
 
 
 class HandWritten:
@@ -140,35 +148,47 @@ def train_matrix(cfg: Config, V: int, rows: int) -> torch.Tensor:
     return torch.randint(1, V + 1, (rows, cfg.batch_size), generator=g)
 
 
-def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--config", default="small", choices=sorted(CONFIGS))
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--steps", type=int, default=10, help="steps a variant a round")
-    ap.add_argument("--variants", default="lua,torch,torch_step,hand,hand_step,nnlstm")
-    args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    cfg = CONFIGS[args.config]
-    V, T = 10000, cfg.seq_length
-    data = train_matrix(cfg, V, (args.rounds * args.steps + 2) * T + 1)
+def step_flops(cfg: Config, V: int) -> float:
+    """Matrix-product FLOPs of one training step: forward (i2h and h2h of every layer, the
+    decoder) and twice that again in the backward (input and weight gradients)."""
+    H, rows = cfg.rnn_size, cfg.seq_length * cfg.batch_size
+    forward = rows * (cfg.layers * 2 * (2 * H * 4 * H) + 2 * H * V)
+    return 3.0 * forward
+
+
+def sgemm_rate(cfg: Config, V: int, repeats: int = 5) -> float:
+    """FLOP/s of the decoder's product (T*B x H times H x V) at the current thread count."""
+    a = torch.randn(cfg.seq_length * cfg.batch_size, cfg.rnn_size)
+    b = torch.randn(cfg.rnn_size, V)
+    torch.mm(a, b)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        torch.mm(a, b)
+    return repeats * 2.0 * a.shape[0] * a.shape[1] * b.shape[1] / (time.perf_counter() - t0)
+
+
+def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, steps: int, seed: int) -> dict:
+    torch.set_num_threads(threads)
+    T = cfg.seq_length
+    data = train_matrix(cfg, V, (rounds * steps + 4) * T + 1)
     torch.manual_seed(cfg.seed)
     makers = {
         "lua": lambda: LuaTrainer(create_network(cfg, V), cfg),
         "torch": lambda: TorchTrainer(create_network(cfg, V), cfg),
         "torch_step": lambda: TorchTrainer(create_network(cfg, V), cfg, batched_head=False),
+        "window": lambda: WindowTrainer(create_network(cfg, V), cfg),
+        "window_compile": lambda: WindowTrainer(create_network(cfg, V), cfg, compile=True),
         "hand": lambda: HandWritten(cfg, V, batched_head=True),
         "hand_step": lambda: HandWritten(cfg, V),
         "nnlstm": lambda: NNLSTM(cfg, V),
     }
-    names = args.variants.split(",")
     runners = {n: makers[n]() for n in names}
     states = {n: DataState(data) for n in names}
 
-    def run(name: str, steps: int) -> float:
+    def run(name: str, n_steps: int) -> float:
         r, st = runners[name], states[name]
         t0 = time.perf_counter()
-        for _ in range(steps):
+        for _ in range(n_steps):
             if isinstance(r, (LuaTrainer, TorchTrainer)):
                 r.train_step(st)
             else:
@@ -176,28 +196,64 @@ def main(argv=None) -> dict:
                     st.pos = 0
                 r.step(st.data[st.pos:st.pos + T], st.data[st.pos + 1:st.pos + T + 1])
                 st.pos += T
-        return steps * T * cfg.batch_size / (time.perf_counter() - t0)
+        return n_steps * T * cfg.batch_size / (time.perf_counter() - t0)
 
-    for n in names:          # warm-up
+    for n in names:          # warm-up (and torch.compile's first compilation)
         run(n, 2)
+    order_rng = random.Random(seed)
     wps: dict[str, list[float]] = {n: [] for n in names}
-    for r in range(args.rounds):
-        for n in names:
-            wps[n].append(run(n, args.steps))
-        print(f"round {r + 1}: " + ", ".join(f"{n} {wps[n][-1]:.0f}" for n in names), flush=True)
+    rates: list[float] = []
+    for r in range(rounds):
+        order = names + ["sgemm"]
+        order_rng.shuffle(order)
+        for n in order:
+            if n == "sgemm":
+                rates.append(sgemm_rate(cfg, V))
+            else:
+                wps[n].append(run(n, steps))
+        print(f"  round {r + 1} ({' '.join(order)}): " + ", ".join(f"{n} {wps[n][-1]:.0f}" for n in names)
+              + f", sgemm {rates[-1] / 1e9:.1f} GFLOP/s", flush=True)
+    limit = max(rates) / step_flops(cfg, V) * T * cfg.batch_size
+    return {"wps": wps, "sgemm": rates, "limit": limit}
+
+
+def report(cfg: Config, V: int, threads: int, res: dict) -> list[str]:
+    wps, limit = res["wps"], res["limit"]
     med = {n: statistics.median(v) for n, v in wps.items()}
-    print(f"\n{args.config} config, {args.threads} threads, batch {cfg.batch_size} x seq {T}, "
-          f"{args.rounds} rounds x {args.steps} steps; median words/s:")
-    for n in names:
-        print(f"  {n:10s} {med[n]:8.0f} words/s   ({min(wps[n]):.0f} .. {max(wps[n]):.0f})")
-    for hand, ours in (("hand", "torch"), ("hand_step", "torch_step"), ("hand_step", "lua")):
-        if hand in med and ours in med:
-            print(f"  hand-written ({hand}) / pygraphnn ({ours}): {med[hand] / med[ours]:.3f}x")
-    if "nnlstm" in med:
-        for n in ("torch", "torch_step", "lua", "hand"):
-            if n in med:
-                print(f"  torch.nn.LSTM / {n}: {med['nnlstm'] / med[n]:.3f}x")
-    return med
+    lines = [f"| variant ({threads} thread{'s' if threads > 1 else ''}) | words/s median | best | "
+             f"/ nn.LSTM | % of FLOP limit |", "|---|---|---|---|---|"]
+    for n in sorted(med, key=med.get, reverse=True):
+        ratio = f"{med[n] / med['nnlstm']:.2f}x" if "nnlstm" in med else "-"
+        lines.append(f"| {n} | {med[n]:,.0f} | {max(wps[n]):,.0f} | {ratio} | {100 * med[n] / limit:.0f}% |")
+    lines.append(f"| FLOP limit ({step_flops(cfg, V) / 1e9:.2f} GFLOP a step at {max(res['sgemm']) / 1e9:.1f} "
+                 f"GFLOP/s) | {limit:,.0f} | | | 100% |")
+    return lines
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--config", default="small", choices=sorted(CONFIGS))
+    ap.add_argument("--threads", default="1,2", help="thread counts, comma-separated [1,2]")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--steps", type=int, default=5, help="steps a variant a round")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the order of the variants in each round")
+    ap.add_argument("--variants", default="lua,torch,torch_step,window,hand,hand_step,nnlstm",
+                    help="comma-separated; add window_compile for torch.compile of the window")
+    args = ap.parse_args(argv)
+    cfg = CONFIGS[args.config]
+    V = 10000
+    names = args.variants.split(",")
+    print(f"{args.config} config, batch {cfg.batch_size} x seq {cfg.seq_length}, vocabulary {V}, "
+          f"{args.rounds} rounds x {args.steps} steps; load average {os.getloadavg()[0]:.2f} on "
+          f"{os.cpu_count()} CPUs", flush=True)
+    results = {}
+    for threads in [int(t) for t in args.threads.split(",")]:
+        print(f"{threads} thread(s):", flush=True)
+        res = measure(cfg, V, names, threads, args.rounds, args.steps, args.seed)
+        results[threads] = res
+        print("\n".join(report(cfg, V, threads, res)), flush=True)
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return results
 
 
 if __name__ == "__main__":

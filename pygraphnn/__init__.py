@@ -44,3 +44,6 @@ __all__ = [
     "Unroll", "clip_gradient_norm", "clone_many_times", "detach_state", "g_cloneManyTimes", "set_training",
 ]
 __all__ += ["to_torch"]
+
+from .window import Window, compile_window  # noqa: E402 - compile across time (issue 14)
+__all__ += ["Window", "compile_window"]

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", metavar="DIR", help="directory with the PTB files [$PYGRAPHNN_DATA]")
     t.add_argument("--level", choices=("word", "char"), default="word",
                    help="word-level PTB, or the character-level corpus (reports bits per character) [word]")
-    t.add_argument("--trainer", choices=("lua", "torch", "torch-stepwise"), default="torch",
+    t.add_argument("--trainer", choices=("lua", "torch", "torch-stepwise", "window"), default="torch",
                    help="lua: T clones, fp/bp as main.lua; torch: autograd over the unrolled "
                         "network, output layer batched over the window (fastest; same numbers); "
                         "torch-stepwise: autograd, the core network called at every step [torch]")
@@ -124,6 +124,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                       epoch_size_limit=args.epoch_size_limit, valid_limit=args.valid_limit,
                       test_limit=args.test_limit, skip_test=args.no_test, log_every=args.log_every,
                       checkpoint_dir=ckdir)
+    from models.ptb.distributed import DistributedSession, is_distributed
+    if is_distributed():        # torchrun --nproc_per_node=N -m models.ptb train ...
+        Session = DistributedSession  # noqa: N806
     print(f"threads: {torch.get_num_threads()}", flush=True)
     Session(cfg, vocab, data, opts, config_name=name, checkpoint=ck).run()
     return 0

@@ -112,16 +112,20 @@ def _declare(cfg: Config, vocab_size: int, criterion: bool = True, head: bool = 
 
 def create_network(cfg: Config, vocab_size: int, *, dtype: torch.dtype = torch.float32,
                    init: bool = True) -> nn.gModule:
-    """The core network ``{x, y, prev_s} -> {err, next_s}``; with ``init`` (the tutorial's
-    ``module:getParameters():uniform(-init_weight, init_weight)`` after seeding) the
-    parameters are re-homed in one flat tensor, which ``getParameters()`` returns again."""
+    """The core network ``{x, y, prev_s} -> {err, next_s}``; with ``init``, as ``main.lua``:
+    seed first (``g_make_deterministic``), build (the modules' own initialisation draws
+    from the seeded stream, as Lua's do), then ``paramx:uniform(-init_weight, init_weight)``
+    with Lua's uniform on Lua's random stream (:func:`pygraphnn.nn.lua_uniform_`), so the
+    run starts from the weights Lua's would. The parameters are re-homed in one flat
+    tensor, which ``getParameters()`` returns again."""
+    if init:
+        torch.manual_seed(cfg.seed)
     x, y, prev_s, pred, err, next_s = _declare(cfg, vocab_size)
     module = nn.gModule([x, y, prev_s], [err, nn.Identity()(ng.nest(next_s))], name="ptb_lstm")
     module.to(dtype)
     module.ptb_config, module.vocab_size = cfg, vocab_size
     if init:
-        torch.manual_seed(cfg.seed)
-        module.getParameters()[0].uniform_(-cfg.init_weight, cfg.init_weight)
+        nn.lua_uniform_(module.getParameters()[0], -cfg.init_weight, cfg.init_weight)
     return module
 
 

@@ -42,7 +42,7 @@ import pygraphnn as ng
 from pygraphnn.checkpoint import load_checkpoint_file
 from models.ptb.model import Config, create_body, create_network, h2y, zero_state
 
-__all__ = ["DataState", "LuaTrainer", "TorchTrainer", "TRAINERS", "Session", "RunOptions",
+__all__ = ["DataState", "LuaTrainer", "TorchTrainer", "WindowTrainer", "TRAINERS", "Session", "RunOptions",
            "load_data", "load_checkpoint", "network_from_checkpoint", "CHECKPOINT_NAME"]
 
 CHECKPOINT_NAME = "last.pt"
@@ -270,10 +270,31 @@ class TorchTrainer(_Trainer):
         return math.exp(float(torch.cat(errs).double().sum()) / (n - 1))
 
 
+class WindowTrainer(TorchTrainer):
+    """The PyTorch idiom on :func:`pygraphnn.compile_window` of the core network: one
+    generated function a window (embedding, input-side products, decoder and loss once
+    for all ``T`` steps; a loop a layer). Same numbers as :class:`TorchTrainer` within
+    float rounding (dropout masks drawn in another order)."""
+
+    def __init__(self, core: torch.nn.Module, cfg: Config, compile: bool = False):
+        _Trainer.__init__(self, core, cfg)
+        self.body = None
+        # {x, y, prev_s} -> {err, next_s}; under torch.compile, plain autograd (it fuses by itself)
+        self.window = ng.compile_window(core, state=[(2, 1)], batch_weight_grads=not compile, fuse_loss=not compile)
+        self.run_window = torch.compile(self.window, dynamic=False) if compile else self.window
+
+    def _unroll(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        errs, (s,) = self.run_window([x, y], [self.start_s])
+        self.start_s = [t.detach() for t in s]
+        return errs.reshape(-1)
+
+
 TRAINERS: dict[str, Callable[[torch.nn.Module, Config], _Trainer]] = {
     "lua": LuaTrainer,
     "torch": TorchTrainer,
     "torch-stepwise": lambda core, cfg: TorchTrainer(core, cfg, batched_head=False),
+    "window": WindowTrainer,
+    "window-compile": lambda core, cfg: WindowTrainer(core, cfg, compile=True),
 }
 
 

@@ -1,0 +1,270 @@
+"""ng.compile_window: one generated function for a BPTT window, equal to T chained cells."""
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pygraphnn as ng
+from models import cells, classic_cells
+from models.ptb.model import Config, create_network, zero_state
+from pygraphnn import nn
+from pygraphnn.tables import flatten, map_structure
+
+
+def chained(cell, pairs, step_inputs, state0):
+    """The reference: the cell called T times, each step's state fed to the next."""
+    n_in, n_out = len(cell.graph.inputs), len(cell.graph.outputs)
+    state_in, state_out = [a for a, _ in pairs], [b for _, b in pairs]
+    T = len(step_inputs[0])
+    state, outs = list(state0), []
+    for t in range(T):
+        it = iter(x[t] for x in step_inputs)
+        args = [state[state_in.index(k)] if k in state_in else next(it) for k in range(n_in)]
+        out = cell(*args)
+        out = out if n_out > 1 else [out]
+        state = [out[b] for b in state_out]
+        rest = [out[k] for k in range(n_out) if k not in state_out]
+        outs.append(rest if rest else state)
+    cols = list(zip(*outs))
+    stack = lambda vals: torch.stack(vals) if isinstance(vals[0], torch.Tensor) else \
+        [stack([v[k] for v in vals]) for k in range(len(vals[0]))]   # noqa: E731
+    stacked = [stack(list(c)) for c in cols]
+    return (stacked[0] if len(stacked) == 1 else stacked), state
+
+
+def assert_window_equals_chained(cell, step_inputs, state0, *, pairs=None, tol=1e-12, seed=0, **kw):
+    """Forward values and the gradients of every parameter, step input and initial state."""
+    win = ng.compile_window(cell, len(step_inputs[0]), state=pairs, **kw)
+    pairs = win.pairs
+    gen = torch.Generator().manual_seed(seed)
+
+    def run(fn):
+        ins = [x.detach().requires_grad_(x.is_floating_point()) for x in step_inputs]
+        s0 = map_structure(lambda t: t.detach().requires_grad_(True), state0)
+        out, final = fn(ins, s0)
+        values = flatten(out) + flatten(final)
+        gen.manual_seed(seed)
+        loss = sum((v * torch.randn(v.shape, generator=gen, dtype=v.dtype)).sum() for v in values)
+        wrt = [p for p in cell.parameters()] + [x for x in ins if x.requires_grad] + flatten(s0)
+        return values, torch.autograd.grad(loss, wrt, allow_unused=True)
+
+    ref_vals, ref_grads = run(lambda ins, s0: chained(cell, pairs, ins, s0))
+    got_vals, got_grads = run(lambda ins, s0: win(ins if len(ins) > 1 else ins[0], s0))
+    try:
+        assert len(ref_vals) == len(got_vals)
+        for a, b in zip(got_vals, ref_vals):
+            torch.testing.assert_close(a, b, rtol=tol, atol=tol)
+        for a, b in zip(got_grads, ref_grads):
+            if b is None:
+                assert a is None or float(a.abs().max()) == 0
+            else:
+                torch.testing.assert_close(a, b, rtol=tol, atol=tol)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\ncell:\n{cell.code}\nwindow:\n{win.code}") from None
+    return win
+
+
+def randn(*shape, dtype=torch.float64):
+    return torch.randn(*shape, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-12), (torch.float32, 1e-6)])
+def test_zaremba_lstm_cell(dtype, tol):
+    torch.manual_seed(1)
+    cell = cells.lstm(6, 5).to(dtype)
+    win = assert_window_equals_chained(cell, [randn(7, 3, 6, dtype=dtype)],
+                                       [randn(3, 5, dtype=dtype), randn(3, 5, dtype=dtype)], tol=tol)
+    code = win.code
+    # the input-side Linear runs once over the window, before the loop; h2h stays inside
+    assert code.index("i2h_all = F.linear(x_all") < code.index("for t in range(T):") < code.index("h2h = ")
+    assert code.count("for t in range(T):") == 1
+
+
+def test_gru_cell():
+    torch.manual_seed(2)
+    cell = cells.gru(4, 6).double()
+    win = assert_window_equals_chained(cell, [randn(5, 2, 4)], [randn(2, 6)])
+    # the three input-side products are hoisted out of the loop
+    before_loop = win.code.split("for t in range(T):")[0]
+    assert sum(f"i2h_{g}_all = F.linear(x_all" in before_loop for g in ("update", "reset", "candidate")) == 3
+
+
+def test_peephole_lstm_and_classic_cells_with_outputs():
+    torch.manual_seed(3)
+    for build, n_state in ((classic_cells.peephole_lstm, 1), (classic_cells.lstm, 2), (classic_cells.rnn, 1),
+                           (classic_cells.gru, 1)):
+        cell = build(4, 5, 3).double()
+        state0 = [randn(2, 5) for _ in range(n_state)]
+        win = assert_window_equals_chained(cell, [randn(6, 2, 4)], state0, pairs=[(1 + k, k) for k in range(n_state)])
+        # the prediction layer is computed once, after the loop
+        assert "prediction_all = F.linear(" in win.code.split("for t in range(T):")[-1]
+
+
+def test_charrnn_two_layer_lstm_gets_a_loop_per_layer():
+    torch.manual_seed(4)
+    net = classic_cells.stack("lstm", 7, 5, 2, 0.0, 7, one_hot=True, log_softmax=True).double()
+    x = torch.randint(1, 8, (6, 3))
+    state0 = [randn(3, 5) for _ in range(4)]
+    win = assert_window_equals_chained(net, [x], state0, pairs=[(k + 1, k) for k in range(4)])
+    code = win.code
+    assert code.count("for t in range(T):") == 2
+    first, second = code.split("for t in range(T):")[1:]
+    # layer 2's input product runs over the whole output of layer 1, between the loops
+    assert "i2h_2_all = F.linear(" in first and "decoder_all = F.linear(" in second
+
+
+def test_ptb_network_table_state_and_criterion():
+    """{x, y, prev_s} -> {err, next_s}: the state is one table; the loss once a window."""
+    cfg = Config(rnn_size=6, layers=2, batch_size=3, seq_length=5)
+    core = create_network(cfg, 11, dtype=torch.float64)
+    x = torch.randint(1, 12, (5, 3))
+    y = torch.randint(1, 12, (5, 3))
+    s0 = [randn(3, 6) for _ in range(4)]
+    win = assert_window_equals_chained(core, [x, y], [s0], pairs=[(2, 1)])
+    assert win.code.count("for t in range(T):") == 2
+    assert "_log_softmax_nll(" in win.code.split("for t in range(T):")[-1]
+
+
+def test_without_batched_weight_gradients_and_without_grad():
+    torch.manual_seed(5)
+    cell = cells.lstm(4, 4).double()
+    win = assert_window_equals_chained(cell, [randn(4, 2, 4)], [randn(2, 4), randn(2, 4)],
+                                       batch_weight_grads=False)
+    assert "_step_linear" not in win.code
+    win = ng.compile_window(cell, 4)
+    with torch.no_grad():
+        a, _ = win(randn(4, 2, 4), [torch.zeros(2, 4, dtype=torch.float64)] * 2)
+    assert a[1].shape == (4, 2, 4)
+
+
+@st.composite
+def random_cells(draw):
+    """A random cell: step inputs and state inputs (all B x 4), random nodes, state outputs
+    picked among them, every other sink a step output (some of them a loss)."""
+    n_step = draw(st.integers(1, 2))
+    n_state = draw(st.integers(1, 3))
+    inputs = [nn.Identity()() for _ in range(n_step + n_state)]
+    nodes = list(inputs)
+    losses = []
+    shared = nn.Linear(4, 4)
+    for _ in range(draw(st.integers(1, 14))):
+        kind = draw(st.sampled_from(["linear", "shared", "tanh", "sigmoid", "add", "mul", "split", "identity",
+                                     "torch", "loss"]))
+        pick = lambda: nodes[draw(st.integers(0, len(nodes) - 1))]  # noqa: E731
+        if kind == "linear":
+            nodes.append(nn.Linear(4, 4)(pick()))
+        elif kind == "shared":
+            nodes.append(shared(pick()))
+        elif kind == "tanh":
+            nodes.append(nn.Tanh()(pick()))
+        elif kind == "sigmoid":
+            nodes.append(nn.Sigmoid()(pick()))
+        elif kind == "identity":
+            nodes.append(nn.Identity()(pick()))
+        elif kind == "torch":       # not known to be row-wise: runs once a step
+            nodes.append(ng.node(torch.nn.Softsign())(pick()))
+        elif kind in ("add", "mul"):
+            k = draw(st.integers(2, 3))
+            nodes.append((nn.CAddTable() if kind == "add" else nn.CMulTable())([pick() for _ in range(k)]))
+        elif kind == "loss":
+            losses.append(nn.MSECriterion()([pick(), inputs[0]]))
+        else:
+            k = draw(st.integers(2, 3))
+            nodes.extend(nn.JustTable()([pick() for _ in range(k)]).split(k))
+    candidates = nodes[n_step:]          # a next state may be any value but a step input
+    state_out = [candidates[draw(st.integers(0, len(candidates) - 1))] for _ in range(n_state)]
+    sinks = [n for n in nodes if not n.children and n not in inputs and n not in state_out]
+    # distinct output nodes: an Identity in front of a repeated one
+    outs = []
+    for n in state_out + sinks + losses:
+        outs.append(nn.Identity()(n) if n in outs else n)
+    cell = nn.gModule(inputs, outs)
+    return cell, n_step, n_state
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_cells(), st.integers(0, 2**16))
+def test_random_cells_equal_chained(case, seed):
+    cell, n_step, n_state = case
+    cell = cell.double()
+    torch.manual_seed(seed)
+    T, B = 3, 2
+    xs = [randn(T, B, 4) for _ in range(n_step)]
+    s0 = [randn(B, 4) for _ in range(n_state)]
+    assert_window_equals_chained(cell, xs, s0, pairs=[(n_step + k, k) for k in range(n_state)])
+
+
+def test_lua_idiom_forward_backward_over_the_window_equals_clones():
+    """main.lua's fp/bp with T clones vs one window's forward/backward: the same flat
+    gradient (getParameters) and the same gradient of the initial state (model.ds)."""
+    cfg = Config(rnn_size=5, layers=2, batch_size=3, seq_length=4)
+    core = create_network(cfg, 9, dtype=torch.float64)
+    params, grads = core.getParameters()
+    x, y = torch.randint(1, 10, (4, 3)), torch.randint(1, 10, (4, 3))
+    s0 = [randn(3, 5) for _ in range(4)]
+
+    clones = ng.clone_many_times(core, 4)
+    s, errs = [s0], []
+    grads.zero_()
+    for t in range(4):
+        err, nxt = clones[t].forward([x[t], y[t], s[t]])
+        errs.append(float(err))
+        s.append(nxt)
+    ds = zero_state(cfg, 3, torch.float64)
+    for t in reversed(range(4)):
+        ds = clones[t].backward([x[t], y[t], s[t]], [torch.ones(1, dtype=torch.float64), ds])[2]
+    clone_grad = grads.clone()
+
+    win = ng.compile_window(core, 4, state=[(2, 1)])
+    assert all(a is b for a, b in zip(win.parameters(), core.parameters()))   # shared, as clones
+    grads.zero_()
+    err, (final,) = win.forward([[x, y], [s0]])
+    gi = win.backward([[x, y], [s0]], [torch.ones(4, 1, dtype=torch.float64), [torch.zeros(3, 5, dtype=torch.float64)] * 4])
+    torch.testing.assert_close(err.reshape(-1), torch.tensor(errs, dtype=torch.float64), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(grads, clone_grad, rtol=1e-12, atol=1e-12)
+    for a, b in zip(gi[1][0], ds):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    for a, b in zip(final, s[-1]):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_dropout_masks_backward_is_consistent():
+    """With dropout the masks are drawn in another order than the clones draw them; the
+    window's gradients are those of its own forward (gradcheck with a fixed seed)."""
+    cfg = Config(rnn_size=3, layers=2, batch_size=2, seq_length=3, dropout=0.5)
+    core = create_network(cfg, 5, dtype=torch.float64)
+    win = ng.compile_window(core, 3, state=[(2, 1)])
+    x, y = torch.randint(1, 6, (3, 2)), torch.randint(1, 6, (3, 2))
+
+    def f(c1, h1, c2, h2):
+        torch.manual_seed(7)
+        err, (s,) = win([x, y], [[c1, h1, c2, h2]])
+        return err, *s
+    state = [randn(2, 3, dtype=torch.float64).requires_grad_() for _ in range(4)]
+    assert torch.autograd.gradcheck(f, state)
+    torch.manual_seed(7)
+    a = win([x, y], [state])[0]
+    b = win([x, y], [state])[0]
+    assert not torch.equal(a, b)          # dropout is on: fresh masks at every call
+    core.eval()
+    ref, _ = chained(core, [(2, 1)], [x, y], [state])
+    torch.testing.assert_close(win([x, y], [state])[0], ref, rtol=1e-12, atol=1e-12)
+
+
+def test_errors_name_what_was_wrong():
+    cell = cells.lstm(3, 4)
+    with pytest.raises(ng.GraphError, match="needs a gModule"):
+        ng.compile_window(torch.nn.LSTM(3, 4), 5)
+    with pytest.raises(ng.GraphError, match="positive number of steps"):
+        ng.compile_window(cell, 0)
+    with pytest.raises(ng.GraphError, match="must pair distinct"):
+        ng.compile_window(cell, 5, state=[(1, 0), (1, 1)])
+    win = ng.compile_window(cell, 5)
+    with pytest.raises(ng.GraphError, match="has 4 steps, the window has T=5"):
+        win(torch.randn(4, 2, 3), [torch.zeros(2, 4)] * 2)
+    with pytest.raises(ng.GraphError, match="list of 2 initial state values"):
+        win(torch.randn(5, 2, 3), torch.zeros(2, 4))
+    with pytest.raises(ng.GraphRuntimeError, match=r"node 'i2h' \(nn.Linear\(3 -> 16\)\) declared at .*cells.py"):
+        win(torch.randn(5, 2, 7), [torch.zeros(2, 4)] * 2)
