@@ -38,10 +38,12 @@ WRAPPER = """\
 -- written by pygraphnn scripts/lua_reference/run_reference.py: one thread, then the program itself
 require 'torch'
 torch.setnumthreads(1)
-local script = table.remove(arg, 1)
+{seed}local script = table.remove(arg, 1)
 arg[0] = script
 dofile(script)
 """
+# For programs that never seed Torch's generator (th seeds it from the clock): a fixed seed first.
+SEED_LINE = "torch.manualSeed({})  -- the program does not seed Torch's RNG itself\n"
 
 
 @dataclasses.dataclass
@@ -74,6 +76,8 @@ class Run:
     patches: list[Patch] = dataclasses.field(default_factory=list)
     artefacts: dict[str, str] = dataclasses.field(default_factory=dict)  # glob in scratch -> fixture name
     note: str = ""
+    seed: int | None = None        # the wrapper seeds Torch's RNG (programs that never do)
+    ckpt: str = "cv/*.t7"          # what @CKPT in a step's flags stands for (one file)
     max_bytes: int = 1_000_000
 
 
@@ -140,6 +144,59 @@ RUNS: list[Run] = [
     _charrnn("charrnn_lstm_dropout", ["-dropout", "0.5"]),
     _charrnn("charrnn_gru", ["-dropout", "0"], model="gru"),
     _charrnn("charrnn_rnn", ["-dropout", "0"], model="rnn"),
+    Run(name="practical6", repo="oxford-cs-ml-2015+practical6",
+        links={"input.txt": "tinyshakespeare/input.txt"},
+        steps=[Step("data_preparation/prepare_data.lua", ["-txt", "input.txt", "-vocab", "vocab.t7", "-data",
+                                                          "train.t7"], stdout_name="prepare.txt"),
+               Step("train.lua", ["-vocabfile", "vocab.t7", "-datafile", "train.t7", "-rnn_size", "64",
+                                  "-batch_size", "16", "-seq_length", "16", "-max_epochs", "0.0689",
+                                  "-print_every", "1", "-save_every", "300", "-seed", "123"]),
+               Step("sample.lua", ["-vocabfile", "vocab.t7", "-model", "@CKPT", "-primetext", "The ",
+                                   "-length", "200", "-seed", "123"], stdout_name="sample.txt")],
+        ckpt="model_autosave*.t7",
+        artefacts={"model_autosave*.t7": "model_autosave.t7", "vocab.t7": "vocab.t7"},
+        note="the practical's own data preparation run on tinyshakespeare (its data tarball is not public any "
+             "more), then train.lua: -max_epochs 0.0689 of 4357 batches = 300 iterations, every loss printed "
+             "(%6.8f), the protos saved at i = 300; then sample.lua's greedy text (its -sample default is false)."),
+    Run(name="learning_to_execute", repo="wojciechz+learning_to_execute",
+        patches=[Patch(f, 'require "env"\n', "", "the torch 'env' package is not part of Torch7 any more; it "
+                       "only set up the REPL environment") for f in ("main.lua", "data.lua", "utils/utils.lua")]
+        + [Patch("main.lua", "  params = {batch_size=100,", "  params = {batch_size=20,",
+                 "smaller batch (100 -> 20)"),
+           Patch("main.lua", "            rnn_size=400,", "            rnn_size=64,",
+                 "smaller LSTM (400 -> 64 units)"),
+           Patch("main.lua", "  while true do\n", "  while step < 220 do\n",
+                 "short run: 220 steps (results are printed at steps 10, 110 and 210)")],
+        steps=[Step("main.lua", ["-gpuidx", "0"])],
+        note="-gpuidx 0 is the program's own CPU mode; seed 1 from its make_deterministic; curriculum 'blend'; "
+             "prints train/validation/test accuracies at steps 10, 110, 210 and example predictions; "
+             "'characters per sec.' is a timing."),
+    Run(name="lstm_char_cnn", repo="yoonkim+lstm-char-cnn",
+        links={"data/ptb/train.txt": "ptb/ptb.train.txt", "data/ptb/valid.txt": "ptb/ptb.valid.txt",
+               "data/ptb/test.txt": "ptb/ptb.test.txt"},
+        steps=[Step("main.lua", ["-gpuid", "-1", "-rnn_size", "50", "-word_vec_size", "50", "-char_vec_size", "15",
+                                 "-feature_maps", "{10,20,30}", "-kernels", "{1,2,3}", "-highway_layers", "1",
+                                 "-num_layers", "2", "-dropout", "0.5", "-seq_length", "20", "-batch_size", "20",
+                                 "-max_epochs", "0.0431", "-print_every", "1", "-seed", "3435"])],
+        note="character-aware LM (char CNN + highway + LSTM) on PTB, small sizes: 100 iterations, every training "
+             "loss printed (%6.4f), then the program's own final test-set perplexity (batch 1 over the whole "
+             "test set). Its data preprocessing writes vocab.t7/data.t7/data_char.t7 next to the text files."),
+    Run(name="torch_ntm_copy", repo="kaishengtai+torch-ntm", seed=1,
+        patches=[Patch("tasks/copy.lua", "local num_iters = 10000\n", "local num_iters = 100\n",
+                       "short run: 100 iterations (printed every 25)")],
+        steps=[Step("tasks/copy.lua", [])],
+        note="Neural Turing Machine, copy task (th's relative require('../') loads the package from the "
+             "snapshot); random sequences from Torch's RNG, so the wrapper seeds it (torch.manualSeed(1)); "
+             "its own rmsprop; prints loss and read/write head positions every 25 iterations."),
+    Run(name="linear_regression", repo="torch+demos", seed=1,
+        patches=[Patch("linear-regression/example-linear-regression.lua", "   logger:plot()  \n", "",
+                       "no plot window (gnuplot); the logger still writes loss_log.txt"),
+                 Patch("linear-regression/example-linear-regression.lua", "for i = 1,1e4 do\n",
+                       "for i = 1,1e3 do\n", "short run: 1000 epochs of SGD instead of 10000")],
+        steps=[Step("linear-regression/example-linear-regression.lua", [])],
+        note="torch/demos linear regression (nn.Linear + MSECriterion + optim.sgd with weight decay and "
+             "momentum settings), Lua-printed losses (%.14g via tostring) each epoch and the final predictions; "
+             "nn.Linear's default init draws from the RNG the wrapper seeds."),
 ]
 
 
@@ -207,21 +264,24 @@ def run_one(run: Run, args: argparse.Namespace) -> None:
         if (scratch / dest).exists() or (scratch / dest).is_symlink():
             (scratch / dest).unlink()
         (scratch / dest).symlink_to(target)
-    (scratch / "_ref_wrapper.lua").write_text(WRAPPER)
+    (scratch / "_ref_wrapper.lua").write_text(
+        WRAPPER.format(seed=SEED_LINE.format(run.seed) if run.seed is not None else ""))
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     out.mkdir(parents=True, exist_ok=True)
     cmd_lines = [f"program: {run.repo.replace('+', '/')} at commit {commit}",
                  f"recorded with: {args.th} (LuaJIT + torch7/nn/nngraph/optim, see /work/luatorch/VERSIONS), "
                  f"torch.setnumthreads(1), OMP_NUM_THREADS=1",
                  f"data links: " + (", ".join(f"{d} -> <data>/{s}" for d, s in run.links.items()) or "none"),
-                 f"wrapper _ref_wrapper.lua: torch.setnumthreads(1) then dofile(<script>) with th's arg",
+                 f"wrapper _ref_wrapper.lua: torch.setnumthreads(1)"
+                 + (f", torch.manualSeed({run.seed}) (the program never seeds Torch's RNG)" if run.seed is not None
+                    else "") + ", then dofile(<script>) with th's arg",
                  ""]
     for step in run.steps:
         flags = list(step.flags)
         if "@CKPT" in flags:
-            ckpts = sorted((scratch / "cv").glob("*.t7"))
+            ckpts = sorted(scratch.glob(run.ckpt))
             if len(ckpts) != 1:
-                raise SystemExit(f"{run.name}: expected one checkpoint in cv/, found {ckpts}")
+                raise SystemExit(f"{run.name}: expected one checkpoint {run.ckpt}, found {ckpts}")
             flags = [str(ckpts[0].relative_to(scratch)) if f == "@CKPT" else f for f in flags]
         argv = [str(args.th), "_ref_wrapper.lua", step.script, *flags]
         t0 = time.time()
