@@ -50,6 +50,36 @@ FAMILIES: list[tuple[str, str]] = [
                             r"\b_G\b|\bio\.write\b|\bprint\b)"),
 ]
 
+# What the recorded runs showed beyond the API counts: behaviour a port must reproduce to print the
+# same bytes (checked by reading the recordings in fixtures/lua_programs).
+FINDINGS = [
+    "th's `print` (trepl) writes a tab after every argument: `print('x')` prints `x\\t\\n`, `print(a, b)` "
+    "prints `a\\tb\\t\\n`; `io.write` adds nothing. Every stdout.txt line from `print` ends in a tab.",
+    "`print(table)` pretty-prints with trepl's format (`{`, `  key : value`, `}`) in the table's `pairs` "
+    "order, which for string keys is LuaJIT's hash order, not insertion order (zaremba_lstm and "
+    "learning_to_execute `print(params)`; practical6's `for name, proto in pairs(protos)` prints "
+    "`cloning lstm/softmax/embed/criterion`).",
+    "`print(tensor)` uses Torch's tensor format (column scaling line like `0.01 *`, `[torch.DoubleTensor of "
+    "size 1x10]`): torch_ntm_copy.",
+    "Numbers concatenated or `tostring`ed print with `%.14g` (`current loss = 14.453702383679`); integers "
+    "without a decimal point (`iter = 25`).",
+    "`torch.CmdLine:string(prefix, opt, exclude)` prints `-- ignore option <name>` for each excluded option "
+    "and `<name>\\t<value>\\t<default>` for each changed one, in `pairs` order (practical6).",
+    "th's `require` resolves names starting with `.` relative to the calling file (`require('../')`, "
+    "`require('./util')` in torch-ntm), and falls back to `require('./'..name)`; torch's global `include` "
+    "runs a file relative to the caller (learning_to_execute).",
+    "Programs that never call `torch.manualSeed` (torch-ntm, torch/demos) get a clock seed from th; the "
+    "recordings seed Torch's RNG in the wrapper (command.txt says so), so a port needs the same seed set.",
+    "Data loaders cache preprocessed `.t7` files next to the text (char-rnn `vocab.t7`/`data.t7`, "
+    "lstm-char-cnn `vocab.t7`/`data.t7`/`data_char.t7`) and compare modification times with "
+    "`lfs.attributes(...).modification`; the first run prints the preprocessing lines.",
+    "learning_to_execute generates its data with `torch.random` (Torch's RNG, via `random = torch.random`) "
+    "and formats programs with `string.format`/`gsub`; it reads a gModule's internals "
+    "(`forwardnodes[#fnodes].data.mapindex[1].input[1]`).",
+    "Timings (`time/batch`, `wps`, `since beginning`, `characters per sec.`, `t = 25.1s`, practical6's "
+    "`timer:`) differ between runs; everything else in the recordings is deterministic.",
+]
+
 _LONG_COMMENT = re.compile(r"--\[(=*)\[.*?\]\1\]", re.S)
 _LINE_COMMENT = re.compile(r"--[^\n]*")
 
@@ -105,6 +135,10 @@ def main() -> None:
           "level: comments skipped, counts are occurrences, files in parentheses). It lists what a translator and "
           "its runtime must cover to port each program whole; the runs themselves are described in each "
           "fixture folder's `command.txt`.\n")
+    print("## Behaviour seen in the recordings\n")
+    for f in FINDINGS:
+        print(f"* {f}")
+    print()
     seen = set()
     for run in RUNS:
         if run.repo in seen:

@@ -68,6 +68,16 @@ class Step:
 
 
 @dataclasses.dataclass
+class NativeDep:
+    """A Lua C module the program requires that the Torch build lacks: compiled from its snapshot
+    (``repo``, C ``sources``) into ``<scratch>/_native/<module>.so``, found through ``LUA_CPATH``."""
+
+    repo: str
+    sources: list[str]
+    module: str
+
+
+@dataclasses.dataclass
 class Run:
     name: str                      # fixture folder
     repo: str                      # mirror folder, owner+name
@@ -78,6 +88,7 @@ class Run:
     note: str = ""
     seed: int | None = None        # the wrapper seeds Torch's RNG (programs that never do)
     ckpt: str = "cv/*.t7"          # what @CKPT in a step's flags stands for (one file)
+    native: list[NativeDep] = dataclasses.field(default_factory=list)
     max_bytes: int = 1_000_000
 
 
@@ -172,6 +183,7 @@ RUNS: list[Run] = [
              "prints train/validation/test accuracies at steps 10, 110, 210 and example predictions; "
              "'characters per sec.' is a timing."),
     Run(name="lstm_char_cnn", repo="yoonkim+lstm-char-cnn",
+        native=[NativeDep("starwing+luautf8", ["lutf8lib.c"], "lua-utf8")],
         links={"data/ptb/train.txt": "ptb/ptb.train.txt", "data/ptb/valid.txt": "ptb/ptb.valid.txt",
                "data/ptb/test.txt": "ptb/ptb.test.txt"},
         steps=[Step("main.lua", ["-gpuid", "-1", "-rnn_size", "50", "-word_vec_size", "50", "-char_vec_size", "15",
@@ -230,6 +242,18 @@ def extract(gd: Path, dest: Path) -> str:
     return commit
 
 
+def build_native(args: argparse.Namespace, dep: NativeDep, scratch: Path) -> str:
+    src = scratch / "_native" / "src"
+    src.mkdir(parents=True)
+    commit = extract(git_dir(args.mirror, dep.repo), src)
+    include = args.lua_include
+    so = scratch / "_native" / f"{dep.module}.so"
+    cmd = ["gcc", "-O2", "-shared", "-fPIC", f"-I{include}", *dep.sources, "-o", str(so)]
+    subprocess.run(cmd, cwd=src, check=True)
+    return (f"native module {dep.module}: {dep.repo.replace('+', '/')} at commit {commit}, built with "
+            f"`{' '.join(cmd[:-1])} -o {dep.module}.so`, found through LUA_CPATH")
+
+
 def apply_patches(scratch: Path, patches: list[Patch]) -> None:
     for p in patches:
         f = scratch / p.file
@@ -267,6 +291,11 @@ def run_one(run: Run, args: argparse.Namespace) -> None:
     (scratch / "_ref_wrapper.lua").write_text(
         WRAPPER.format(seed=SEED_LINE.format(run.seed) if run.seed is not None else ""))
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    native_lines = []
+    for dep in run.native:
+        native_lines.append(build_native(args, dep, scratch))
+    if run.native:
+        env["LUA_CPATH"] = f"{scratch / '_native'}/?.so;" + env.get("LUA_CPATH", ";")
     out.mkdir(parents=True, exist_ok=True)
     cmd_lines = [f"program: {run.repo.replace('+', '/')} at commit {commit}",
                  f"recorded with: {args.th} (LuaJIT + torch7/nn/nngraph/optim, see /work/luatorch/VERSIONS), "
@@ -275,6 +304,7 @@ def run_one(run: Run, args: argparse.Namespace) -> None:
                  f"wrapper _ref_wrapper.lua: torch.setnumthreads(1)"
                  + (f", torch.manualSeed({run.seed}) (the program never seeds Torch's RNG)" if run.seed is not None
                     else "") + ", then dofile(<script>) with th's arg",
+                 *native_lines,
                  ""]
     for step in run.steps:
         flags = list(step.flags)
@@ -330,6 +360,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="the shared data folder (default: $PYGRAPHNN_DATA or <repo>/../shared/data)")
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures" / "lua_programs")
     ap.add_argument("--keep-scratch", action="store_true")
+    ap.add_argument("--lua-include", default="/usr/include/luajit-2.1",
+                    help="Lua headers for native modules some programs need (default /usr/include/luajit-2.1)")
     ap.add_argument("names", nargs="*", help="runs to record (default: all): " + ", ".join(r.name for r in RUNS))
     args = ap.parse_args(argv)
     wanted = set(args.names) or {r.name for r in RUNS}
