@@ -7,8 +7,10 @@
 
 The forward is generated Python source, one statement per node (see
 :mod:`pygraphnn.codegen`); ``g.code`` shows it and tracebacks show its lines. The
-modules of the graph are registered as submodules in order of first use, so
-``parameters()``, ``state_dict()`` and ``getParameters()`` follow the declaration.
+modules of the graph are registered as submodules in the order Lua nngraph keeps them
+(its ``forwardnodes`` order, see :meth:`Graph.lua_order`), so ``parameters()``,
+``state_dict()`` and ``getParameters()`` lay out exactly as Lua's ``getParameters()``
+does for the same declaration; the attribute names follow the declaration.
 """
 from __future__ import annotations
 
@@ -62,14 +64,19 @@ class gModule(Module):  # noqa: N801 - nngraph's name
         self.inline = inline
         # One attribute per distinct module (a shared module is registered once),
         # recorded per node so that copies of the gModule stay consistent.
+        # Names are given in declaration order (stable state_dict keys); registration follows
+        # nngraph's forwardnodes order, so parameters()/getParameters() lay out as in Lua.
         namer = Namer(set(dir(self)) | {"graph", "site", "name", "inline"})
         attr_of_module: dict[int, str] = {}
         self.module_attrs: list[str | None] = []
         for n in self.graph.nodes:
             if n.module is not None and id(n.module) not in attr_of_module:
                 attr_of_module[id(n.module)] = namer(base_name(n))
-                self.add_module(attr_of_module[id(n.module)], n.module)
             self.module_attrs.append(attr_of_module.get(id(n.module)) if n.module is not None else None)
+        for i in self.graph.lua_order():
+            attr = self.module_attrs[i]
+            if attr is not None and attr not in self._modules:
+                self.add_module(attr, self.graph.nodes[i].module)
         self.recompile()
 
     # ----------------------------------------------------------- compilation

@@ -59,12 +59,51 @@ class Graph:
     consumers: list[list[int]] = field(default_factory=list)
 
     def modules(self) -> list[torch.nn.Module]:
-        """Distinct modules in order of first use."""
+        """Distinct modules in nngraph's order (:meth:`lua_order`), each at its first node."""
         seen: dict[int, torch.nn.Module] = {}
-        for n in self.nodes:
+        for i in self.lua_order():
+            n = self.nodes[i]
             if n.module is not None and id(n.module) not in seen:
                 seen[id(n.module)] = n.module
         return list(seen.values())
+
+    def lua_order(self) -> list[int]:
+        """Node indices in the order of Lua nngraph's ``forwardnodes`` (``fg:topsort()``).
+
+        nngraph sorts by a depth-first walk from its dummy output node, visiting each node's
+        inputs in argument order and listing a node once all its inputs are listed (graph's
+        ``Node:dfs`` on the reversed forward graph); the outputs are visited in the order
+        given to ``gModule``. A gModule adds its modules to ``self.modules`` in this order, so
+        ``parameters()`` and ``getParameters()`` follow it, not the order of declaration:
+
+        >>> x, h = nn.Identity()(), nn.Identity()()
+        >>> gate = nn.Sigmoid()(nn.Linear(4, 3)(h))       # declared first ...
+        >>> value = nn.Tanh()(nn.Linear(4, 3)(x))         # ... but reached first from the output
+        >>> g = nn.gModule([x, h], [nn.CMulTable()([value, gate])])
+        >>> [type(g.graph.nodes[i].module).__name__ for i in g.graph.lua_order()]
+        ['Identity', 'Linear', 'Tanh', 'Identity', 'Linear', 'Sigmoid', 'CMulTable']
+
+        Nodes the walk does not reach (inputs nothing reads) follow, in declaration order.
+        """
+        order: list[int] = []
+        seen: set[int] = set()
+        for root in self.outputs:
+            if root in seen:
+                continue
+            seen.add(root)
+            stack = [(root, iter(self.nodes[root].args))]
+            while stack:
+                node, pending = stack[-1]
+                for a in pending:
+                    if a not in seen:
+                        seen.add(a)
+                        stack.append((a, iter(self.nodes[a].args)))
+                        break
+                else:
+                    stack.pop()
+                    order.append(node)
+        order.extend(n.index for n in self.nodes if n.index not in seen)
+        return order
 
 
 def _as_node_list(value: Any, what: str, site: Site) -> list[Node]:

@@ -495,7 +495,7 @@ def _gmodule(S: _Saver, g: gModule) -> TorchObject:
     # data tables, created in pygraphnn's node order
     in_data = _data(_C_LABEL, input=LuaTable())
     out_data = _data(_C_LABEL, input=LuaTable())
-    datas: list[LuaTable] = []
+    datas: dict[int, LuaTable] = {}        # gnode index -> its data table
     sources: dict[int, LuaTable] = {}      # gnode index of a graph input -> data it reads
     order: list[LuaTable] = [in_data]      # future forwardnodes order (as data tables)
     inputs_of: dict[int, list[LuaTable]] = {id(in_data): []}
@@ -511,7 +511,7 @@ def _gmodule(S: _Saver, g: gModule) -> TorchObject:
             inputs_of[id(sel)] = [mnode]
             sources[gi] = sel
     select_done: set[int] = set()
-    for gn in gnodes:
+    for gn in (gnodes[i] for i in graph.lua_order()):  # nngraph's forwardnodes (and modules) order
         ann = _lua_annotations(gn.annotations)
         if gn.select_index is not None:
             d = _data(f"{debug_label(gn.site)}-{gn.select_index}", ann, selectindex=float(gn.select_index),
@@ -522,7 +522,7 @@ def _gmodule(S: _Saver, g: gModule) -> TorchObject:
                       nSplitOutputs=float(gn.n_split))
         else:
             d = _data(debug_label(gn.site), ann, module=S.module(gn.module))
-        datas.append(d)
+        datas[gn.index] = d
         if gn.is_input or (gn.module is not None and not gn.args):
             src = sources.get(gn.index)
             if src is None:
