@@ -71,6 +71,7 @@ class Var:
     params: list["Var"] = field(default_factory=list)     # for local functions
     funcdef: Any = None                                   # the function it names, when it does
     require: str | None = None                            # local x = require 'name'
+    index_keys: list[Any] = field(default_factory=list)   # the k of every t[k] with a computed k
     pyname: str = ""
     _kind: Any = "?"
     _busy: bool = False
@@ -118,16 +119,18 @@ def _var_kind(v: Var) -> str | None:
     tables = {k[6:] for k in kinds if k and k.startswith("table:")}
     others = {k for k in kinds if k and not k.startswith("table:") and k != "nil"}
     ev = v.evidence
-    tableish = bool(tables) or (not others and ev & {"array", "hashint"})
+    tableish = bool(tables) or (not others and ev & {"array", "hashint", "meta"})
     if tables and not others or tableish and not others:
+        # used more than one way (array and keys, a metatable): Lua's own table type decides at run time
+        if "meta" in ev:
+            return "luatable"
         if "dict" in tables or "hashint" in ev:
-            if "array" in ev:
-                ev.add("conflict")
-            return "dict"
+            return "luatable" if "array" in ev or "list" in tables else "dict"
         if "array" in ev or "list" in tables:
             if "field" in ev or "record" in tables:
-                ev.add("conflict")
-                return "dict"
+                return "luatable"
+            if any(expr_kind(k) != "number" for k in v.index_keys):
+                return "luatable"  # t[k] with a k that may not be a number
             return "list"
         if "record" in tables or "field" in ev:
             if ev & {"escape", "pairs", "index"} or not tables:
@@ -361,6 +364,10 @@ class Resolver:
             self.blocks.append({})
             v = self.declare(st.target, line)
             v.values.append(A.Number(1))
+            step = st.step if isinstance(st.step, A.Node) else A.Number(st.step)
+            if _int_literal(st.start) and (_int_literal(step) or isinstance(step, A.UMinusOp)
+                                           and _int_literal(step.operand)):
+                v.evidence.add("int")  # counts in integers: prints as Lua prints it
             self.block(st.body, new_scope=False)
             self.blocks.pop()
         elif isinstance(st, A.Forin):
@@ -372,8 +379,13 @@ class Resolver:
                     elif is_name(e.func, "pairs"):
                         e.args[0]._var.evidence.add("pairs")
             self.blocks.append({})
-            for t in st.targets:
-                self.declare(t, line).values.append(None)
+            counted = len(st.iter) == 1 and isinstance(st.iter[0], A.Call) and is_name(st.iter[0].func, "ipairs")
+            for i, t in enumerate(st.targets):
+                # ipairs counts 1, 2, ...: its first variable is a number
+                d = self.declare(t, line)
+                d.values.append(A.Number(1) if counted and i == 0 else None)
+                if counted and i == 0:
+                    d.evidence.add("int")
             self.block(st.body, new_scope=False)
             self.blocks.pop()
         elif isinstance(st, A.While):
@@ -430,16 +442,23 @@ class Resolver:
             base = e.value._var if isinstance(e.value, A.Name) else None
             if base is not None:
                 key = _static_field(e)
+                text = _key_text(e)
                 if key is not None:
                     base.evidence.add("field")
                     if store:
                         base.fields.add(key)
+                elif text is not None and text.startswith("__"):
+                    base.evidence.add("meta")      # __index, __call ...: a metatable
+                elif text is not None:
+                    base.evidence.add("index")
+                    base.index_keys.append(e.idx)
                 elif isinstance(e.idx, A.Number) and e.idx.n < 1:
                     base.evidence.add("hashint")
                 elif _is_len_plus_one(e.idx, base):
                     base.evidence.add("array")
                 else:
                     base.evidence.add("index")
+                    base.index_keys.append(e.idx)
         elif isinstance(e, A.Call):
             self.expr(e.func)
             for a in e.args:
@@ -451,6 +470,10 @@ class Resolver:
                 e.args[0]._var.evidence.add("array")
             elif fv is not None and fv.funcdef is not None:
                 fv.call_sites.append(list(e.args))
+            elif d in ("setmetatable", "getmetatable", "rawget", "rawset"):
+                for a in e.args[:2]:
+                    if isinstance(a, A.Name) and a._var is not None:
+                        a._var.evidence.add("meta")
             elif d in ("type", "tostring", "print", "ipairs", "pairs", "assert", "error"):
                 pass
             else:
@@ -513,6 +536,19 @@ def _static_field(e: A.Index) -> str | None:
     if isinstance(e.idx, A.String):
         s = e.idx.s.decode("utf-8", "replace")
         return s if safe_ident(s) else None
+    return None
+
+
+def _int_literal(e: Any) -> bool:
+    return isinstance(e, A.Number) and isinstance(e.n, int) or isinstance(e, A.ULengthOP)
+
+
+def _key_text(e: A.Index) -> str | None:
+    """The text of a key written as a name or a string literal (None for a computed key)."""
+    if e.notation == A.IndexNotation.DOT and isinstance(e.idx, A.Name):
+        return e.idx.id
+    if isinstance(e.idx, A.String):
+        return e.idx.s.decode("utf-8", "replace")
     return None
 
 

@@ -36,9 +36,32 @@ def _tensor_table() -> dict:
         try:
             from .tensor_methods import TENSOR_METHODS  # type: ignore[import-not-found]
         except ImportError:
-            TENSOR_METHODS = {}
+            TENSOR_METHODS = _PYTORCH_FALLBACK
         _tensor_methods = TENSOR_METHODS
     return _tensor_methods
+
+
+def _size(t: Any, dim: Any = None) -> Any:
+    return t.size() if dim is None else t.size(int(dim) - 1)
+
+
+def _add(t: Any, *args: Any) -> Any:
+    if len(args) == 1:
+        return t.add_(args[0])
+    if len(args) == 2 and isinstance(args[0], (int, float)):
+        return t.add_(args[1], alpha=args[0])
+    raise TypeError("tensor:add with these arguments needs pygraphnn.lua.runtime.tensor_methods")
+
+
+# Used only while rt-torch's tensor_methods module is absent: the methods whose PyTorch in-place
+# spelling has Torch's arguments (random draws then come from PyTorch's generator, not Torch's).
+_PYTORCH_FALLBACK: dict = {
+    "uniform": lambda t, a=0, b=1: t.uniform_(a, b), "normal": lambda t, m=0, s=1: t.normal_(m, s),
+    "zero": lambda t: t.zero_(), "fill": lambda t, v: t.fill_(v), "copy": lambda t, s: t.copy_(s),
+    "mul": lambda t, v: t.mul_(v), "div": lambda t, v: t.div_(v), "cmul": lambda t, v: t.mul_(v),
+    "add": _add, "size": _size, "dim": lambda t: t.dim(), "nElement": lambda t: t.numel(),
+    "clone": lambda t: t.clone(),
+}
 
 
 def _is_tensor(obj: Any) -> bool:
