@@ -56,6 +56,19 @@ MATH_NAMES = {"floor": "math.floor", "ceil": "math.ceil", "sqrt": "math.sqrt", "
               "max": "max", "min": "min", "atan": "math.atan", "asin": "math.asin", "acos": "math.acos"}
 TORCH_SAME = {"Tensor", "zeros", "ones", "randn", "rand", "exp", "log", "tanh", "sigmoid", "abs", "sqrt",
               "FloatTensor", "DoubleTensor", "LongTensor", "ByteTensor", "numel", "type"}
+# Lua's global functions, when a program passes them around as values (pcall(error, msg), t.f = print)
+LUA_FUNCTION_VALUES = {n: n for n in ("error", "print", "tostring", "tonumber", "type", "pairs", "ipairs", "select",
+                                      "next", "unpack", "pcall", "setmetatable", "getmetatable", "rawget", "rawset",
+                                      "rawequal")}
+LUA_FUNCTION_VALUES["assert"] = "assert_"
+
+# library calls and methods that give several values (or a number known only at run time)
+MULTI_CALLS = {"string.find", "string.match", "string.gsub", "string.byte", "pcall", "select", "next",
+               "io.open", "os.remove", "os.rename", "loadstring", "load", "torch.max", "torch.min", "torch.sort",
+               "torch.topk", "torch.kthvalue", "torch.median", "torch.mode", "torch.class"}
+MULTI_METHODS = {"find", "match", "gsub", "byte", "max", "min", "sort", "topk", "kthvalue", "median", "mode",
+                 "read"}
+
 # tensor methods whose PyTorch spelling does exactly what Torch's does (same arguments, returns self)
 TENSOR_SAME_METHODS = {"zero": "zero_", "fill": "fill_", "copy": "copy_", "nElement": "numel", "dim": "dim",
                        "size": "size", "cmul": "mul_", "clone": "clone", "contiguous": "contiguous"}
@@ -219,7 +232,10 @@ def py_str(s: str) -> str:
 
 
 def lua_string(e: A.String) -> str:
-    return e.s.decode("utf-8", "replace") if isinstance(e.s, bytes) else str(e.s)
+    text = e.s.decode("utf-8", "replace") if isinstance(e.s, bytes) else str(e.s)
+    if getattr(e, "delimiter", None) == A.StringDelimiter.DOUBLE_SQUARE and text[:1] in ("\n", "\r"):
+        text = text[2:] if text[:2] in ("\r\n", "\n\r") else text[1:]  # [[ followed by a newline skips it
+    return text
 
 
 def number_text(e: A.Number) -> str:
@@ -232,6 +248,19 @@ def number_text(e: A.Number) -> str:
         except (ValueError, SyntaxError):
             pass
     return repr(e.n)
+
+
+def _captures(pattern: str) -> int:
+    """How many values each match of a Lua pattern gives (its captures, or the whole match)."""
+    n, i = 0, 0
+    while i < len(pattern):
+        if pattern[i] == "%":
+            i += 2
+            continue
+        if pattern[i] == "(":
+            n += 1
+        i += 1
+    return max(n, 1)
 
 
 def number_to_lua(n: int | float) -> str:
@@ -583,10 +612,10 @@ class Emitter:
                     texts.append(spread if len(values) > 1 else spread[1:])
                 else:
                     texts.append(spread)
-                if not (isinstance(last, A.Call) and dotted(last.func) in ("unpack", "table.unpack")) \
-                        and not isinstance(last, (A.Varargs, A.Dots)):
-                    self.todo(f"check that {self.describe(last)} returns exactly {missing} values "
-                              f"(Lua drops extra values and fills missing ones with nil)")
+                if not isinstance(last, (A.Varargs, A.Dots)):
+                    # Lua drops extra values and fills missing ones with nil: so does lua.adjust
+                    adjusted = f"{self.rt('adjust')}({spread.lstrip('*')}, {missing})"
+                    texts[-1] = f"*{adjusted}" if len(values) > 1 else adjusted
         else:
             i = len(values) - 1
             texts.append(self.table(last, wants[i] if i < len(wants) else None) if isinstance(last, A.Table)
@@ -618,7 +647,8 @@ class Emitter:
         if not isinstance(t, A.Index):
             return False
         kind = self.table_kind(t.value)
-        return kind == "list" or kind is None and self.computed_key(t) and dotted(t) is None
+        return kind == "list" or kind is None and self.computed_key(t) and dotted(t) is None or (
+            kind == "tensor" and isinstance(t.idx, A.Table))
 
     def computed_key(self, t: A.Index) -> bool:
         return not (t.notation == A.IndexNotation.DOT and isinstance(t.idx, A.Name)) and not (
@@ -629,7 +659,8 @@ class Emitter:
         kind = self.table_kind(t.value)
         if kind in ("dict",) and (isinstance(v, A.Nil) or value_text is None and v is None):
             return f"{self.x(t.value, POSTFIX)}.pop({self.single(t.idx)}, None)"  # t[k] = nil removes k
-        if kind is None and self.computed_key(t) and dotted(t) is None:
+        if kind is None and self.computed_key(t) and dotted(t) is None or kind == "tensor" and isinstance(
+                t.idx, A.Table):
             val = value_text if value_text is not None else self.single(v)
             key = self.table(t.idx, "list") if isinstance(t.idx, A.Table) else self.single(t.idx)
             return f"{self.rt('setindex')}({self.x(t.value, POSTFIX)}, {key}, {val})"
@@ -670,10 +701,8 @@ class Emitter:
             self.emit("global " + ", ".join(outer_globals))
         if outer_locals:
             self.emit("nonlocal " + ", ".join(outer_locals))
-        counts = set(scope.returns)
-        if len(counts - {0}) > 1:
-            self.todo(f"{name} returns {' or '.join(map(str, sorted(counts)))} values at different places; "
-                      f"Python callers see a tuple for some and a single value for others")
+        # returning different numbers of values at different places is fine: callers of such a
+        # function count its values at run time (lua.values / lua.first / lua.adjust)
         self.func_stack.append(scope)
         saved = self.continue_labels
         self.continue_labels = []
@@ -702,6 +731,8 @@ class Emitter:
         if len(stmts) == 1 and isinstance(stmts[0], A.Return) and len(stmts[0].values) <= 1 \
                 and not e._scope.assigns_outer:
             params = self.params(e.args, e._scope, False)
+            if not any(isinstance(a, A.Varargs) for a in e.args):
+                params += ", *_" if params else "*_"  # called back with more arguments than it names
             self.func_stack.append(e._scope)
             value = self.single(stmts[0].values[0]) if stmts[0].values else "None"
             self.func_stack.pop()
@@ -727,8 +758,15 @@ class Emitter:
             return
         if len(st.values) == 1:
             v = st.values[0]
-            if isinstance(v, A.Call) and dotted(v.func) in ("unpack", "table.unpack") and len(v.args) == 1:
+            if isinstance(v, A.Call) and dotted(v.func) in ("unpack", "table.unpack") and len(v.args) == 1 \
+                    and self.table_kind(v.args[0]) == "list":
                 self.emit(f"return tuple({self.single(v.args[0])})")
+                return
+            if isinstance(v, (A.Varargs, A.Dots)):
+                self.emit("return args")  # all of them, as a tuple (callers count them at run time)
+                return
+            if self.known_multi(v) and not v.wrapped:
+                self.emit(f"return {self.rt('values')}({self.spread(v).lstrip('*')})")
                 return
             self.emit(f"return {self.single(v) if not self.is_multi(v) else self.spread(v).lstrip('*')}")
             return
@@ -739,11 +777,15 @@ class Emitter:
     def fornum(self, st: A.Fornum) -> None:
         var = st.target._var.pyname
         for e in (st.start, st.stop, st.step):
-            if isinstance(e, A.Number) and not isinstance(e.n, int):
-                raise Unsupported("numeric for with a fractional bound or step: rewrite with while")
-            if isinstance(e, A.FloatDivOp):
-                raise Unsupported("numeric for bound computed with /: Lua iterates up to a fraction; "
-                                  "use math.floor(...) in the Lua or // here")
+            if isinstance(e, A.Number) and not isinstance(e.n, int) or isinstance(e, (A.FloatDivOp, A.ExpoOp)) \
+                    or isinstance(e, A.UMinusOp) and isinstance(e.operand, A.Number) and not isinstance(
+                        e.operand.n, int):
+                # fractional bounds or step: Lua counts in floats up to the bound
+                step = f", {self.single(st.step)}" if isinstance(st.step, A.Node) else (
+                    f", {st.step}" if st.step not in (1, None) else "")
+                self.emit(f"for {var} in {self.rt('range')}({self.single(st.start)}, {self.single(st.stop)}{step}):")
+                self.loop_body(st.body, st)
+                return
         start = self.single(st.start)
         step = st.step if isinstance(st.step, A.Node) else A.Number(st.step)
         if isinstance(step, A.Number) and step.n == 1:
@@ -793,13 +835,26 @@ class Emitter:
                 else:
                     head = f"for {target} in {self.rt(fn)}({base}):"
         elif isinstance(it, (A.Call, A.Invoke)) and self.runtime_iterator(it):
-            # string.gmatch, io.lines, f:lines(), paths.files ...: Python iterators in the runtime
-            head = f"for {target} in {self.single(it)}:"
+            # string.gmatch, io.lines, f:lines(), paths.files ...: Python iterators in the runtime; a step
+            # that gives another number of values than there are variables is adjusted as Lua does
+            text = self.single(it)
+            pattern = (it.args[1] if isinstance(it, A.Call) and len(it.args) > 1 else
+                       it.args[0] if isinstance(it, A.Invoke) and it.args else None)
+            captures = _captures(lua_string(pattern)) if isinstance(pattern, A.String) else None
+            if len(names) == 1 and (captures is None and not self.is_gmatch(it) or captures is not None
+                                    and captures <= 1):
+                head = f"for {target} in {text}:"
+            else:
+                head = f"for {target}{',' if len(names) == 1 else ''} in {self.rt('each')}({text}, {len(names)}):"
         if head is None:
             raise Unsupported("generic for over an iterator function (only ipairs, pairs, gmatch and "
                               "io/paths iterators are translated)")
         self.emit(head)
         self.loop_body(st.body, st)
+
+    def is_gmatch(self, it: Any) -> bool:
+        return dotted(it.func) in ("string.gmatch", "string.gfind") if isinstance(it, A.Call) else it.func.id in (
+            "gmatch", "gfind")
 
     def runtime_iterator(self, it: Any) -> bool:
         if isinstance(it, A.Call):
@@ -820,8 +875,9 @@ class Emitter:
                 self.emit(self.lua_error(st.args))
                 return
             if d == "assert" and st.args:
-                msg = f", {self.single(st.args[1])}" if len(st.args) > 1 else ""
-                self.emit(f"assert {self.cond(st.args[0])}{msg}")
+                # Lua's assert raises an error pcall can catch, with Lua's message (and is never optimized away)
+                where = py_str(f"{self.filename}:{self.line}")
+                self.emit(f"{self.rt('assert_')}({self.args_text(st.args)}, where={where})")
                 return
             if d == "collectgarbage":
                 self.imports.add("gc")
@@ -918,8 +974,6 @@ class Emitter:
                 if len(args) == 2:
                     return f"{base}.append({self.single(args[1])})"
                 return f"{base}.insert({self.plus(args[1], -1)}, {a[2]})"
-            if d == "table.remove" and kind == "list":
-                return f"{base}.pop()" if len(args) == 1 else f"{base}.pop({self.plus(args[1], -1)})"
             if d[6:] in ("insert", "remove", "concat", "sort", "getn", "maxn"):
                 return f"{self.rt('table')}.{d[6:]}({self.args_text(args)})"
             raise Unsupported(f"{d}")
@@ -959,21 +1013,10 @@ class Emitter:
             if py.startswith("math."):
                 self.imports.add("math")
             return f"{py}({', '.join(a)})"
-        if d.startswith("torch."):
-            name = d[6:]
-            self.imports.add("torch")
-            if name == "manualSeed":
-                return f"torch.manual_seed({', '.join(a)})"
-            if name == "setdefaulttensortype" and args and isinstance(args[0], A.String):
-                dtype = {"torch.FloatTensor": "torch.float32", "torch.DoubleTensor": "torch.float64"}.get(
-                    lua_string(args[0]))
-                if dtype:
-                    return f"torch.set_default_dtype({dtype})"
-            if name in ("load", "save"):
-                raise Unsupported(f"{d}: read .t7 files with pygraphnn.lua.t7, save with torch.save")
-            if name not in TORCH_SAME:
-                raise Unsupported(f"{d}")
-            return None
+        if d.startswith("torch.") and d.count(".") == 1:
+            # Torch's functions with Lua's conventions (double default type, Torch's random stream,
+            # .t7 files Lua can read): the runtime's torch namespace
+            return f"{self.rt(d)}({self.args_text(args)})"
         if d.startswith("nngraph."):
             return None  # the name itself maps in index()
         if d.startswith("graph."):
@@ -999,7 +1042,8 @@ class Emitter:
         convs = re.findall(r"%[-+ #0]*\d*(?:\.\d*)?([a-zA-Z%])", lua_string(fmt)) if isinstance(fmt, A.String) else None
         used = [c for c in convs or () if c != "%"]
         plain = convs is not None and len(used) == len(args) and not (args and self.is_multi(args[-1])) and all(
-            c in "dfeEgG" or c == "s" and expr_kind(x) == "string" for c, x in zip(used, args))
+            c == "d" and is_int(x) or c == "s" and expr_kind(x) == "string" for c, x in zip(used, args))
+        # (float conversions go to the runtime: LuaJIT rounds a decimal tie away from zero, Python to even)
         if not plain:
             return f"{self.rt('string')}.format({self.single(fmt)}{', ' if args else ''}{self.args_text(args)})"
         f = self.x(fmt, MUL + 1)
@@ -1032,7 +1076,7 @@ class Emitter:
             elif isinstance(i, A.UMinusOp) and isinstance(i.operand, A.Number):
                 lo = f"-{number_text(i.operand)}"
             else:
-                raise Unsupported("string.sub with a zero or negative start")
+                return f"{self.rt('string')}.sub({self.single(s)}, {', '.join(a)})"
             if j is None or isinstance(j, A.UMinusOp) and isinstance(j.operand, A.Number) and j.operand.n == 1:
                 hi = ""
             elif isinstance(j, A.Number) and j.n >= 0 or not isinstance(j, (A.Number, A.UMinusOp)):
@@ -1040,7 +1084,7 @@ class Emitter:
             elif isinstance(j, A.UMinusOp) and isinstance(j.operand, A.Number):
                 hi = f"-{j.operand.n - 1}"
             else:
-                raise Unsupported("string.sub bounds")
+                return f"{self.rt('string')}.sub({self.single(s)}, {', '.join(a)})"
             return f"{base}[{lo}:{hi}]"
         if name in ("find", "match", "gmatch", "gsub", "gfind", "byte", "char", "reverse", "sub", "rep", "len",
                     "upper", "lower"):
@@ -1092,16 +1136,19 @@ class Emitter:
                 return e.args[0].n if len(e.args) == 1 and isinstance(e.args[0], A.Number) else None
             if e.func.id in ("getParameters", "parameters"):
                 return 2
-            return 1 if expr_kind(e) in ("node", "module", "string") else None
+            return 1 if expr_kind(e) in ("node", "module", "string") or (
+                e.func.id not in MULTI_METHODS and expr_kind(e.source) == "string") else None
         if isinstance(e, A.Call):
             d = dotted(e.func)
-            if d in ("unpack", "table.unpack"):
+            if d in ("unpack", "table.unpack") or d in MULTI_CALLS:
                 return None
             if d and d.startswith(("nn.", "math.", "string.", "torch.", "nngraph.")) or d in ("tostring", "print"):
                 return 1
             fv = e.func._var if isinstance(e.func, A.Name) else None
             if fv is not None and fv.funcdef is not None:
                 counts = set(fv.funcdef._scope.returns) - {0}
+                if -1 in counts:
+                    return None
                 return counts.pop() if len(counts) == 1 else (None if counts else 1)
             if expr_kind(e.func) == "module":
                 return 1
@@ -1119,15 +1166,38 @@ class Emitter:
             return self.single(e)
         if isinstance(e, (A.Varargs, A.Dots)):
             return "*args"
-        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1:
+        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1 \
+                and self.table_kind(e.args[0]) == "list":
             return f"*{self.x(e.args[0], POSTFIX)}"
         k = self.arity(e)
         text = self.call(e) if isinstance(e, A.Call) else self.invoke(e)
         if k is not None and k > 1:
             return f"*{text}"
-        if isinstance(e, A.Invoke) and e.func.id == "split":
+        if isinstance(e, A.Invoke) and e.func.id == "split" and expr_kind(e.source) == "node":
             return f"*{self.need('lua_values')}({text})"
+        if self.known_multi(e) or isinstance(e, A.Invoke) and "invoke(" in text:
+            return f"*{self.rt('values')}({text})"  # however many values it gives, all of them
         return text  # unknown arity: taken as one value (flagged by callers that care)
+
+    def known_multi(self, e: Any) -> bool:
+        """A call that may give several values: string.find, pcall, :max(d), a function returning ``...``."""
+        if isinstance(e, A.Call):
+            d = dotted(e.func)
+            if d == "select" and e.args and isinstance(e.args[0], A.String) and lua_string(e.args[0]) == "#":
+                return False
+            if d in MULTI_CALLS or d in ("unpack", "table.unpack"):
+                return True
+            fv = e.func._var if isinstance(e.func, A.Name) else None
+            if fv is not None and fv.funcdef is not None:
+                counts = set(fv.funcdef._scope.returns) - {0}
+                return -1 in counts or len(counts) > 1  # returns ..., a call's values, or varying counts
+            return False
+        return isinstance(e, A.Invoke) and e.func.id in MULTI_METHODS and expr_kind(e.source) not in (
+            "module", "node")
+
+    def maybe_multi(self, e: Any) -> bool:
+        """A call in a one-value place whose values are only counted at run time: ``lua.first``."""
+        return self.known_multi(e) and (e.wrapped or self.arity(e) is None)
 
     def single(self, e: Any) -> str:
         return self.x(e, 0)
@@ -1163,11 +1233,11 @@ class Emitter:
         if isinstance(e, A.Index):
             return self.index(e), POSTFIX
         if isinstance(e, A.Call):
-            if self.is_multi(e) and not e.wrapped:
+            if self.is_multi(e) and not e.wrapped or self.maybe_multi(e):
                 return self.first_value(e), POSTFIX
             return self.call(e), POSTFIX
         if isinstance(e, A.Invoke):
-            if self.is_multi(e) and not e.wrapped and (self.arity(e) or 0) > 1:
+            if self.is_multi(e) and not e.wrapped and (self.arity(e) or 0) > 1 or self.maybe_multi(e):
                 return self.first_value(e), POSTFIX
             return self.invoke(e), POSTFIX
         if isinstance(e, A.Table):
@@ -1189,6 +1259,12 @@ class Emitter:
             return f"-{self.x(e.operand, UNARY)}", UNARY
         if isinstance(e, A.ULengthOP):
             return self.length(e.operand), POSTFIX
+        if isinstance(e, (A.AddOp, A.SubOp, A.MultOp, A.FloatDivOp, A.ModOp, A.ExpoOp)) and "string" in (
+                expr_kind(e.left), expr_kind(e.right)):
+            # '10' + 1 is 11 in Lua: strings that read as numbers are numbers in arithmetic
+            fn = {A.AddOp: "add", A.SubOp: "sub", A.MultOp: "mul", A.FloatDivOp: "div", A.ModOp: "mod",
+                  A.ExpoOp: "pow"}[type(e)]
+            return f"{self.rt(fn)}({self.single(e.left)}, {self.single(e.right)})", POSTFIX
         arith = {A.AddOp: ("+", ADD), A.SubOp: ("-", ADD), A.MultOp: ("*", MUL), A.FloatDivOp: ("/", MUL),
                  A.FloorDivOp: ("//", MUL), A.ModOp: ("%", MUL)}
         for cls, (op, prec) in arith.items():
@@ -1199,9 +1275,12 @@ class Emitter:
         raise Unsupported(f"{type(e).__name__} (bitwise operators and other Lua 5.3 syntax)")
 
     def first_value(self, e: Any) -> str:
-        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1:
+        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1 \
+                and self.table_kind(e.args[0]) == "list":
             return f"{self.x(e.args[0], POSTFIX)}[0]"
         text = self.call(e) if isinstance(e, A.Call) else self.invoke(e)
+        if self.known_multi(e):
+            return f"{self.rt('first')}({text})"
         k = self.arity(e)
         if k is not None and k > 1:
             return f"{text}[0]"
@@ -1213,6 +1292,10 @@ class Emitter:
         v: Var = e._var
         if v.is_global and v.name in RISKY and not v.values and v.funcdef is None:
             return self.risk(v.name)  # loadstring, require ... used as a value
+        if v.is_global and not v.values and v.funcdef is None and v.name in LUA_FUNCTION_VALUES:
+            return self.rt(LUA_FUNCTION_VALUES[v.name])  # print, error, pairs ... passed as values
+        if v.is_global and not v.values and v.funcdef is None and v.name in self.resolver.classes:
+            return f"{self.rt('constructor')}({py_str(v.name)})"  # the global torch.class('Name') makes
         if v.is_global and not v.values and v.funcdef is None and v.name not in (
                 "nn", "nngraph", "torch", "math", "g_cloneManyTimes") and v.name not in self.flagged_globals:
             self.flagged_globals.add(v.name)
@@ -1243,6 +1326,12 @@ class Emitter:
 
     def index(self, e: A.Index, store: bool = False) -> str:
         d = dotted(e)
+        if d is not None and not all(safe_ident(part) for part in d.split(".")):
+            # torch.class, string.len used as values: a keyword is never Python attribute text
+            root, _, rest = d.rpartition(".")
+            if store or root not in ("torch", "string", "table", "os", "io", "paths", "lfs", "math"):
+                raise Unsupported(f"{d} (a Python keyword) used outside a call")
+            return f"{self.rt('index')}({self.rt(root)}, {py_str(rest)})"
         if d is not None:
             root, _, rest = d.partition(".")
             if root == "nn" and "." not in rest:
@@ -1267,14 +1356,9 @@ class Emitter:
                     self.imports.add("math")
                 return py
             if root == "torch" and "." not in rest:
-                self.imports.add("torch")
-                if rest in TORCH_SAME:
-                    return f"torch.{rest}"
-                if rest in ("manualSeed",):
-                    return "torch.manual_seed"
-                if rest in ("setdefaulttensortype", "load", "save"):
-                    return f"torch.{rest}"  # library_call decides
-                raise Unsupported(f"torch.{rest}")
+                if store:
+                    raise Unsupported(f"assignment to the library field {d}")
+                return self.rt(d)
             if d in RISKY and not store:
                 return self.risk(d)  # an alias such as `local ex = os.execute`
             if root in ("string", "table", "os", "io", "paths", "lfs") and "." not in rest:

@@ -100,7 +100,8 @@ def table_class(t: A.Table) -> str:
         return "empty"
     keyed = [f for f in t.fields if f.key is not None]
     if not keyed:
-        return "list"
+        # {1, nil, 3} has a hole: # and ipairs stop at it, a Python list would not
+        return "dict" if any(isinstance(f.value, A.Nil) for f in t.fields) else "list"
     if len(keyed) == len(t.fields) and all(isinstance(f.key, A.Name) and not f.between_brackets
                                            and safe_ident(f.key.id) for f in keyed):
         return "record"
@@ -162,7 +163,7 @@ def dotted(e: Any) -> str | None:
     while isinstance(e, A.Index) and isinstance(e.idx, (A.Name, A.String)) and (
             e.notation == A.IndexNotation.DOT or isinstance(e.idx, A.String)):
         part = e.idx.id if isinstance(e.idx, A.Name) else e.idx.s.decode("utf-8", "replace")
-        if not safe_ident(part):
+        if not (part.isascii() and part.isidentifier() and not part.startswith("__")):
             return None  # t["a b"], t.__class__: never spelled as Python attribute text
         parts.append(part)
         e = e.value
@@ -272,6 +273,7 @@ class Resolver:
         self.blocks: list[dict[str, Var]] = [{}]
         self.func = self.module
         self.all_vars: list[Var] = []
+        self.classes: set[str] = set()   # names torch.class('Name') makes global constructors of
 
     # ---------------------------------------------------------------- scopes
     def declare(self, name: A.Name, line: int | None, *, param: bool = False) -> Var:
@@ -408,7 +410,12 @@ class Resolver:
         elif isinstance(st, A.Return):
             for e in st.values:
                 self.expr(e)
-            self.func.returns.append(len(st.values))
+            last = st.values[-1] if st.values else None
+            spreads = isinstance(last, (A.Varargs, A.Dots)) or isinstance(last, A.Call) and not last.wrapped and (
+                dotted(last.func) in ("unpack", "table.unpack", "pcall", "select", "string.find", "string.match")
+                or isinstance(last.func, A.Name) and last.func._var is not None and last.func._var.funcdef is not None
+                and -1 in last.func._var.funcdef._scope.returns)
+            self.func.returns.append(-1 if spreads else len(st.values))  # -1: counted at run time
         elif isinstance(st, (A.Call, A.Invoke)):
             self.expr(st)
         # Break, Goto, Label, SemiColon: nothing to resolve
@@ -470,6 +477,10 @@ class Resolver:
                 e.args[0]._var.evidence.add("array")
             elif fv is not None and fv.funcdef is not None:
                 fv.call_sites.append(list(e.args))
+            elif d == "torch.class" and e.args and isinstance(e.args[0], A.String):
+                name = e.args[0].s.decode("utf-8", "replace")
+                if safe_ident(name):
+                    self.classes.add(name)
             elif d in ("setmetatable", "getmetatable", "rawget", "rawset"):
                 for a in e.args[:2]:
                     if isinstance(a, A.Name) and a._var is not None:
