@@ -3,7 +3,8 @@
 >>> result = port_source("require 'nngraph'\\nlocal x = nn.Identity()()\\n", "model.lua")
 >>> print(result.code)            # readable Python; result.issues lists what needs a person
 
-The Lua is parsed with luaparser (a real grammar: no regular expressions), then
+The Lua is parsed by :mod:`pygraphnn.lua.port_parse` (a real grammar, no regular
+expressions, into luaparser's syntax tree), then
 :mod:`pygraphnn.lua.port_scope` resolves every name and decides what each table
 is (list, SimpleNamespace or dict), and :class:`Emitter` writes one Python
 statement per Lua statement, keeping names, comments and layout. Whatever it
@@ -14,13 +15,15 @@ silently.
 from __future__ import annotations
 
 import ast as pyast
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from luaparser import ast as lua_ast
 from luaparser import astnodes as A
 
+from .port_parse import LuaSyntaxError
+from .port_parse import parse as parse_lua
 from .port_scope import (COMPARISONS, Resolver, Var, assign_pynames, dotted, expr_kind, is_name, safe_ident,
                          table_class)
 
@@ -129,10 +132,38 @@ class PortResult:
 class PortSyntaxError(Exception):
     """The Lua source does not parse; ``line`` is 1-based (None when luaparser gives none)."""
 
-    def __init__(self, filename: str, line: int | None, message: str):
+    def __init__(self, filename: str, line: int | None, message: str, what: str = "Lua syntax error"):
         self.filename, self.line, self.message = filename, line, message
         where = f"{filename}:{line}" if line else filename
-        super().__init__(f"{where}: Lua syntax error: {message}")
+        super().__init__(safe_comment(f"{where}: {what}: {message}"))
+
+
+class TooDeep(Exception):
+    """Blocks nested deeper than Python can compile (100 levels), even after merging."""
+
+    def __init__(self, line: int):
+        self.line = line
+        super().__init__(line)
+
+
+# Python refuses more than 100 nested blocks: past DEEP levels, nested ifs are merged
+DEEP, MAX_LEVEL = 40, 99
+
+
+def _no_else(st: Any) -> bool:
+    return st.orelse is None or isinstance(st.orelse, A.Block) and not st.orelse.body
+
+
+def _merged(outer: Any, inner: Any) -> Any:
+    node = A.If(A.AndLoOp(outer.test, inner.test), inner.body, inner.orelse)
+    node._first_token, node._last_token = getattr(outer, "_first_token", None), getattr(outer, "_last_token", None)
+    return node
+
+
+def _as_elseif(st: Any) -> Any:
+    node = A.ElseIf(st.test, st.body, st.orelse)
+    node._first_token, node._last_token = getattr(st, "_first_token", None), getattr(st, "_last_token", None)
+    return node
 
 
 class Unsupported(Exception):
@@ -140,54 +171,6 @@ class Unsupported(Exception):
 
 
 # --------------------------------------------------------------------- parsing
-def _syntax_error(source: str, filename: str, exc: Exception) -> PortSyntaxError:
-    msg = str(exc).removeprefix("syntax errors: ").strip()
-    if msg.startswith("line "):
-        head, _, rest = msg[5:].partition(": ")
-        line = head.partition(":")[0]
-        if line.isdigit():
-            return PortSyntaxError(filename, int(line), rest or msg)
-    # the bail strategy lost the position: parse again with a listener that keeps it
-    from antlr4 import CommonTokenStream, InputStream
-    from antlr4.error.ErrorListener import ErrorListener
-    from luaparser.parser.LuaLexer import LuaLexer
-    from luaparser.parser.LuaParser import LuaParser
-
-    found: list[tuple[int, str]] = []
-
-    class Keep(ErrorListener):
-        def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):  # noqa: N802,N803
-            found.append((line, msg))
-
-    lexer = LuaLexer(InputStream(source))
-    lexer.removeErrorListeners()
-    parser = LuaParser(CommonTokenStream(lexer))
-    parser.removeErrorListeners()
-    parser.addErrorListener(Keep())
-    try:
-        parser.start_()
-    except Exception:  # noqa: BLE001 - only the position matters here
-        pass
-    if found:
-        return PortSyntaxError(filename, found[0][0], found[0][1])
-    return PortSyntaxError(filename, None, msg or "does not parse")
-
-
-def _comments(source: str) -> list[tuple[int, int, str]]:
-    """(first line, last line, text) of every comment, from luaparser's lexer."""
-    from luaparser.parser.LuaLexer import LuaLexer
-    stream = lua_ast.get_token_stream(source)
-    stream.fill()
-    out = []
-    for tok in stream.tokens:
-        if tok.type in (LuaLexer.COMMENT, LuaLexer.LINE_COMMENT):
-            text = tok.text
-            out.append((tok.line, tok.line + text.count("\n"), text))
-        elif tok.type == getattr(LuaLexer, "SHEBANG", -99):
-            continue
-    return out
-
-
 def _comment_lines(text: str) -> list[str]:
     body = text[2:]
     if body.startswith("["):  # --[[ ... ]] or --[==[ ... ]==]
@@ -204,17 +187,26 @@ def _comment_lines(text: str) -> list[str]:
 def port_source(source: str, filename: str = "model.lua") -> PortResult:
     """Translate Lua source text; raises :class:`PortSyntaxError` when it does not parse."""
     try:
-        tree = lua_ast.parse(source)
-    except lua_ast.SyntaxException as e:
-        raise _syntax_error(source, filename, e) from None
-    except Exception as e:  # antlr lexer errors surface as other exceptions
-        raise _syntax_error(source, filename, e) from None
-    resolver = Resolver()
-    resolver.chunk(tree)
-    assign_pynames(resolver)
-    em = Emitter(filename, source, _comments(source), resolver)
-    return PortResult(em.run(tree), sorted(em.issues, key=lambda i: i.line), filename,
-                      sorted(em.risky, key=lambda i: i.line))
+        tree, comments = parse_lua(source)
+    except LuaSyntaxError as e:
+        raise PortSyntaxError(filename, e.line, e.message) from None
+    # the tree is walked recursively: nesting as deep as real code has (and deeper) is fine
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 20000))
+    try:
+        resolver = Resolver()
+        resolver.chunk(tree)
+        assign_pynames(resolver)
+        em = Emitter(filename, source, comments, resolver)
+        code = em.run(tree)
+    except RecursionError:
+        raise PortSyntaxError(filename, None, "nested too deeply to translate", "cannot translate") from None
+    except TooDeep as e:
+        raise PortSyntaxError(filename, e.line, f"blocks nested more than {MAX_LEVEL} deep: Python cannot "
+                              f"compile that; move the innermost part into a function", "cannot translate") from None
+    finally:
+        sys.setrecursionlimit(old_limit)
+    return PortResult(code, sorted(em.issues, key=lambda i: i.line), filename, sorted(em.risky, key=lambda i: i.line))
 
 
 def port_file(path: str | Path) -> PortResult:
@@ -353,6 +345,8 @@ class Emitter:
 
     # ----------------------------------------------------------------- output
     def emit(self, text: str) -> None:
+        if self.level >= MAX_LEVEL:
+            raise TooDeep(self.line)
         self.lines.append("    " * self.level + text)
 
     def todo(self, what: str, line: int | None = None) -> None:
@@ -542,7 +536,18 @@ class Emitter:
         self.continue_labels.pop()
 
     def if_statement(self, st: Any, kw: str) -> None:
-        self.emit(f"{kw} {self.cond(st.test)}:")
+        test = self.cond(st.test)
+        if self.level >= DEEP:
+            # Python compiles at most 100 nested blocks: deep in, `if a then if b then` (neither with an
+            # else) becomes `if a and b:` and `else if` becomes `elif`
+            while _no_else(st) and len(st.body.body) == 1 and isinstance(st.body.body[0], A.If) \
+                    and _no_else(st.body.body[0]):
+                inner = st.body.body[0]
+                test = f"{self.cond_x(st.test, AND)} and {self.cond_x(inner.test, AND + 1)}"
+                st = _merged(st, inner)
+            if isinstance(st.orelse, A.Block) and len(st.orelse.body) == 1 and isinstance(st.orelse.body[0], A.If):
+                st.orelse = _as_elseif(st.orelse.body[0])
+        self.emit(f"{kw} {test}:")
         self.line = line_of(st, self.line)
         self.level += 1
         orelse = st.orelse
