@@ -137,8 +137,9 @@ def test_payload_inside_a_token_changes_only_strings(template, how):
     assert benign is not None
     want = shape(ast.parse(benign.code))
     tested = 0
-    for payload in payloads(60, seed=hash(template) % 1000):
-        source = fill(template, how, payload)
+    for payload in payloads(60, seed=sum(map(ord, template))):
+        # "- " first: never a name or __key, which rightly change how a table is translated
+        source = fill(template, how, "- " + payload)
         if source is None:
             continue
         result = translate(source)

@@ -3,7 +3,8 @@
 >>> result = port_source("require 'nngraph'\\nlocal x = nn.Identity()()\\n", "model.lua")
 >>> print(result.code)            # readable Python; result.issues lists what needs a person
 
-The Lua is parsed with luaparser (a real grammar: no regular expressions), then
+The Lua is parsed by :mod:`pygraphnn.lua.port_parse` (a real grammar, no regular
+expressions, into luaparser's syntax tree), then
 :mod:`pygraphnn.lua.port_scope` resolves every name and decides what each table
 is (list, SimpleNamespace or dict), and :class:`Emitter` writes one Python
 statement per Lua statement, keeping names, comments and layout. Whatever it
@@ -14,13 +15,15 @@ silently.
 from __future__ import annotations
 
 import ast as pyast
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from luaparser import ast as lua_ast
 from luaparser import astnodes as A
 
+from .port_parse import LuaSyntaxError
+from .port_parse import parse as parse_lua
 from .port_scope import (COMPARISONS, Resolver, Var, assign_pynames, dotted, expr_kind, is_name, safe_ident,
                          table_class)
 
@@ -56,6 +59,22 @@ MATH_NAMES = {"floor": "math.floor", "ceil": "math.ceil", "sqrt": "math.sqrt", "
               "max": "max", "min": "min", "atan": "math.atan", "asin": "math.asin", "acos": "math.acos"}
 TORCH_SAME = {"Tensor", "zeros", "ones", "randn", "rand", "exp", "log", "tanh", "sigmoid", "abs", "sqrt",
               "FloatTensor", "DoubleTensor", "LongTensor", "ByteTensor", "numel", "type"}
+# Lua's global functions, when a program passes them around as values (pcall(error, msg), t.f = print)
+LUA_FUNCTION_VALUES = {n: n for n in ("error", "print", "tostring", "tonumber", "type", "pairs", "ipairs", "select",
+                                      "next", "unpack", "pcall", "setmetatable", "getmetatable", "rawget", "rawset",
+                                      "rawequal")}
+LUA_FUNCTION_VALUES["assert"] = "assert_"
+
+# library calls and methods that give several values (or a number known only at run time)
+MULTI_CALLS = {"string.find", "string.match", "string.gsub", "string.byte", "pcall", "select", "next",
+               "io.open", "os.remove", "os.rename", "loadstring", "load", "torch.max", "torch.min", "torch.sort",
+               "torch.topk", "torch.kthvalue", "torch.median", "torch.mode", "torch.class"}
+MULTI_METHODS = {"find", "match", "gsub", "byte", "max", "min", "sort", "topk", "kthvalue", "median", "mode",
+                 "read"}
+
+# tensor methods whose PyTorch spelling does exactly what Torch's does (same arguments, returns self)
+TENSOR_SAME_METHODS = {"zero": "zero_", "fill": "fill_", "copy": "copy_", "nElement": "numel", "dim": "dim",
+                       "size": "size", "cmul": "mul_", "clone": "clone", "contiguous": "contiguous"}
 TENSOR_INPLACE = {"zero": "zero_", "fill": "fill_", "uniform": "uniform_", "normal": "normal_", "copy": "copy_",
                   "resize": "resize_", "resizeAs": "resize_as_", "nElement": "numel", "cmul": "mul_",
                   "mul": "mul_", "div": "div_", "clamp": "clamp_"}
@@ -113,10 +132,38 @@ class PortResult:
 class PortSyntaxError(Exception):
     """The Lua source does not parse; ``line`` is 1-based (None when luaparser gives none)."""
 
-    def __init__(self, filename: str, line: int | None, message: str):
+    def __init__(self, filename: str, line: int | None, message: str, what: str = "Lua syntax error"):
         self.filename, self.line, self.message = filename, line, message
         where = f"{filename}:{line}" if line else filename
-        super().__init__(f"{where}: Lua syntax error: {message}")
+        super().__init__(safe_comment(f"{where}: {what}: {message}"))
+
+
+class TooDeep(Exception):
+    """Blocks nested deeper than Python can compile (100 levels), even after merging."""
+
+    def __init__(self, line: int):
+        self.line = line
+        super().__init__(line)
+
+
+# Python refuses more than 100 nested blocks: past DEEP levels, nested ifs are merged
+DEEP, MAX_LEVEL = 40, 99
+
+
+def _no_else(st: Any) -> bool:
+    return st.orelse is None or isinstance(st.orelse, A.Block) and not st.orelse.body
+
+
+def _merged(outer: Any, inner: Any) -> Any:
+    node = A.If(A.AndLoOp(outer.test, inner.test), inner.body, inner.orelse)
+    node._first_token, node._last_token = getattr(outer, "_first_token", None), getattr(outer, "_last_token", None)
+    return node
+
+
+def _as_elseif(st: Any) -> Any:
+    node = A.ElseIf(st.test, st.body, st.orelse)
+    node._first_token, node._last_token = getattr(st, "_first_token", None), getattr(st, "_last_token", None)
+    return node
 
 
 class Unsupported(Exception):
@@ -124,54 +171,6 @@ class Unsupported(Exception):
 
 
 # --------------------------------------------------------------------- parsing
-def _syntax_error(source: str, filename: str, exc: Exception) -> PortSyntaxError:
-    msg = str(exc).removeprefix("syntax errors: ").strip()
-    if msg.startswith("line "):
-        head, _, rest = msg[5:].partition(": ")
-        line = head.partition(":")[0]
-        if line.isdigit():
-            return PortSyntaxError(filename, int(line), rest or msg)
-    # the bail strategy lost the position: parse again with a listener that keeps it
-    from antlr4 import CommonTokenStream, InputStream
-    from antlr4.error.ErrorListener import ErrorListener
-    from luaparser.parser.LuaLexer import LuaLexer
-    from luaparser.parser.LuaParser import LuaParser
-
-    found: list[tuple[int, str]] = []
-
-    class Keep(ErrorListener):
-        def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):  # noqa: N802,N803
-            found.append((line, msg))
-
-    lexer = LuaLexer(InputStream(source))
-    lexer.removeErrorListeners()
-    parser = LuaParser(CommonTokenStream(lexer))
-    parser.removeErrorListeners()
-    parser.addErrorListener(Keep())
-    try:
-        parser.start_()
-    except Exception:  # noqa: BLE001 - only the position matters here
-        pass
-    if found:
-        return PortSyntaxError(filename, found[0][0], found[0][1])
-    return PortSyntaxError(filename, None, msg or "does not parse")
-
-
-def _comments(source: str) -> list[tuple[int, int, str]]:
-    """(first line, last line, text) of every comment, from luaparser's lexer."""
-    from luaparser.parser.LuaLexer import LuaLexer
-    stream = lua_ast.get_token_stream(source)
-    stream.fill()
-    out = []
-    for tok in stream.tokens:
-        if tok.type in (LuaLexer.COMMENT, LuaLexer.LINE_COMMENT):
-            text = tok.text
-            out.append((tok.line, tok.line + text.count("\n"), text))
-        elif tok.type == getattr(LuaLexer, "SHEBANG", -99):
-            continue
-    return out
-
-
 def _comment_lines(text: str) -> list[str]:
     body = text[2:]
     if body.startswith("["):  # --[[ ... ]] or --[==[ ... ]==]
@@ -188,17 +187,26 @@ def _comment_lines(text: str) -> list[str]:
 def port_source(source: str, filename: str = "model.lua") -> PortResult:
     """Translate Lua source text; raises :class:`PortSyntaxError` when it does not parse."""
     try:
-        tree = lua_ast.parse(source)
-    except lua_ast.SyntaxException as e:
-        raise _syntax_error(source, filename, e) from None
-    except Exception as e:  # antlr lexer errors surface as other exceptions
-        raise _syntax_error(source, filename, e) from None
-    resolver = Resolver()
-    resolver.chunk(tree)
-    assign_pynames(resolver)
-    em = Emitter(filename, source, _comments(source), resolver)
-    return PortResult(em.run(tree), sorted(em.issues, key=lambda i: i.line), filename,
-                      sorted(em.risky, key=lambda i: i.line))
+        tree, comments = parse_lua(source)
+    except LuaSyntaxError as e:
+        raise PortSyntaxError(filename, e.line, e.message) from None
+    # the tree is walked recursively: nesting as deep as real code has (and deeper) is fine
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 20000))
+    try:
+        resolver = Resolver()
+        resolver.chunk(tree)
+        assign_pynames(resolver)
+        em = Emitter(filename, source, comments, resolver)
+        code = em.run(tree)
+    except RecursionError:
+        raise PortSyntaxError(filename, None, "nested too deeply to translate", "cannot translate") from None
+    except TooDeep as e:
+        raise PortSyntaxError(filename, e.line, f"blocks nested more than {MAX_LEVEL} deep: Python cannot "
+                              f"compile that; move the innermost part into a function", "cannot translate") from None
+    finally:
+        sys.setrecursionlimit(old_limit)
+    return PortResult(code, sorted(em.issues, key=lambda i: i.line), filename, sorted(em.risky, key=lambda i: i.line))
 
 
 def port_file(path: str | Path) -> PortResult:
@@ -216,7 +224,10 @@ def py_str(s: str) -> str:
 
 
 def lua_string(e: A.String) -> str:
-    return e.s.decode("utf-8", "replace") if isinstance(e.s, bytes) else str(e.s)
+    text = e.s.decode("utf-8", "replace") if isinstance(e.s, bytes) else str(e.s)
+    if getattr(e, "delimiter", None) == A.StringDelimiter.DOUBLE_SQUARE and text[:1] in ("\n", "\r"):
+        text = text[2:] if text[:2] in ("\r\n", "\n\r") else text[1:]  # [[ followed by a newline skips it
+    return text
 
 
 def number_text(e: A.Number) -> str:
@@ -229,6 +240,39 @@ def number_text(e: A.Number) -> str:
         except (ValueError, SyntaxError):
             pass
     return repr(e.n)
+
+
+def _captures(pattern: str) -> int:
+    """How many values each match of a Lua pattern gives (its captures, or the whole match)."""
+    n, i = 0, 0
+    while i < len(pattern):
+        if pattern[i] == "%":
+            i += 2
+            continue
+        if pattern[i] == "(":
+            n += 1
+        i += 1
+    return max(n, 1)
+
+
+def number_to_lua(n: int | float) -> str:
+    """A number literal as Lua writes it (%.14g)."""
+    from .runtime.strings import number_to_string
+    return number_to_string(n)
+
+
+def is_int(e: Any) -> bool:
+    """An integer whatever runs (Python's int prints as Lua's number would)."""
+    if isinstance(e, A.Number):
+        return isinstance(e.n, int)
+    if isinstance(e, A.ULengthOP):
+        return True
+    if isinstance(e, A.Name):
+        v = getattr(e, "_var", None)
+        return v is not None and "int" in v.evidence
+    if isinstance(e, (A.AddOp, A.SubOp, A.MultOp)):
+        return is_int(e.left) and is_int(e.right)
+    return False
 
 
 def line_of(node: Any, default: int) -> int:
@@ -301,6 +345,8 @@ class Emitter:
 
     # ----------------------------------------------------------------- output
     def emit(self, text: str) -> None:
+        if self.level >= MAX_LEVEL:
+            raise TooDeep(self.line)
         self.lines.append("    " * self.level + text)
 
     def todo(self, what: str, line: int | None = None) -> None:
@@ -490,7 +536,18 @@ class Emitter:
         self.continue_labels.pop()
 
     def if_statement(self, st: Any, kw: str) -> None:
-        self.emit(f"{kw} {self.cond(st.test)}:")
+        test = self.cond(st.test)
+        if self.level >= DEEP:
+            # Python compiles at most 100 nested blocks: deep in, `if a then if b then` (neither with an
+            # else) becomes `if a and b:` and `else if` becomes `elif`
+            while _no_else(st) and len(st.body.body) == 1 and isinstance(st.body.body[0], A.If) \
+                    and _no_else(st.body.body[0]):
+                inner = st.body.body[0]
+                test = f"{self.cond_x(st.test, AND)} and {self.cond_x(inner.test, AND + 1)}"
+                st = _merged(st, inner)
+            if isinstance(st.orelse, A.Block) and len(st.orelse.body) == 1 and isinstance(st.orelse.body[0], A.If):
+                st.orelse = _as_elseif(st.orelse.body[0])
+        self.emit(f"{kw} {test}:")
         self.line = line_of(st, self.line)
         self.level += 1
         orelse = st.orelse
@@ -527,7 +584,7 @@ class Emitter:
             return
         wants = [t._var.kind() if isinstance(t, A.Name) else None for t in targets]
         rhs = self.value_list(values, len(targets), wants)
-        if not any(isinstance(t, A.Index) and self.table_kind(t.value) == "list" for t in targets):
+        if not any(self.needs_store_call(t) for t in targets):
             lhs = ", ".join(self.store_target(t) for t in targets)
             self.emit(f"{lhs} = {rhs}")
             return
@@ -560,10 +617,10 @@ class Emitter:
                     texts.append(spread if len(values) > 1 else spread[1:])
                 else:
                     texts.append(spread)
-                if not (isinstance(last, A.Call) and dotted(last.func) in ("unpack", "table.unpack")) \
-                        and not isinstance(last, (A.Varargs, A.Dots)):
-                    self.todo(f"check that {self.describe(last)} returns exactly {missing} values "
-                              f"(Lua drops extra values and fills missing ones with nil)")
+                if not isinstance(last, (A.Varargs, A.Dots)):
+                    # Lua drops extra values and fills missing ones with nil: so does lua.adjust
+                    adjusted = f"{self.rt('adjust')}({spread.lstrip('*')}, {missing})"
+                    texts[-1] = f"*{adjusted}" if len(values) > 1 else adjusted
         else:
             i = len(values) - 1
             texts.append(self.table(last, wants[i] if i < len(wants) else None) if isinstance(last, A.Table)
@@ -590,9 +647,29 @@ class Emitter:
             return t._var.pyname
         return self.index(t, store=True)
 
+    def needs_store_call(self, t: Any) -> bool:
+        """An assignment to ``t`` is a statement of its own (a list's 1-based store, a run-time store)."""
+        if not isinstance(t, A.Index):
+            return False
+        kind = self.table_kind(t.value)
+        return kind == "list" or kind is None and self.computed_key(t) and dotted(t) is None or (
+            kind == "tensor" and isinstance(t.idx, A.Table))
+
+    def computed_key(self, t: A.Index) -> bool:
+        return not (t.notation == A.IndexNotation.DOT and isinstance(t.idx, A.Name)) and not (
+            isinstance(t.idx, A.String) and safe_ident(lua_string(t.idx)))
+
     def index_store(self, t: A.Index, v: Any, value_text: str | None = None) -> str | None:
-        """``t[#t + 1] = v`` and ``t[i] = v`` on lists (1-based, may append)."""
-        if self.table_kind(t.value) != "list":
+        """``t[#t + 1] = v`` and ``t[i] = v`` on lists (1-based, may append); run-time stores."""
+        kind = self.table_kind(t.value)
+        if kind in ("dict",) and (isinstance(v, A.Nil) or value_text is None and v is None):
+            return f"{self.x(t.value, POSTFIX)}.pop({self.single(t.idx)}, None)"  # t[k] = nil removes k
+        if kind is None and self.computed_key(t) and dotted(t) is None or kind == "tensor" and isinstance(
+                t.idx, A.Table):
+            val = value_text if value_text is not None else self.single(v)
+            key = self.table(t.idx, "list") if isinstance(t.idx, A.Table) else self.single(t.idx)
+            return f"{self.rt('setindex')}({self.x(t.value, POSTFIX)}, {key}, {val})"
+        if kind != "list":
             return None
         base = self.x(t.value, POSTFIX)
         val = value_text if value_text is not None else self.single(v)
@@ -629,10 +706,8 @@ class Emitter:
             self.emit("global " + ", ".join(outer_globals))
         if outer_locals:
             self.emit("nonlocal " + ", ".join(outer_locals))
-        counts = set(scope.returns)
-        if len(counts - {0}) > 1:
-            self.todo(f"{name} returns {' or '.join(map(str, sorted(counts)))} values at different places; "
-                      f"Python callers see a tuple for some and a single value for others")
+        # returning different numbers of values at different places is fine: callers of such a
+        # function count its values at run time (lua.values / lua.first / lua.adjust)
         self.func_stack.append(scope)
         saved = self.continue_labels
         self.continue_labels = []
@@ -661,6 +736,8 @@ class Emitter:
         if len(stmts) == 1 and isinstance(stmts[0], A.Return) and len(stmts[0].values) <= 1 \
                 and not e._scope.assigns_outer:
             params = self.params(e.args, e._scope, False)
+            if not any(isinstance(a, A.Varargs) for a in e.args):
+                params += ", *_" if params else "*_"  # called back with more arguments than it names
             self.func_stack.append(e._scope)
             value = self.single(stmts[0].values[0]) if stmts[0].values else "None"
             self.func_stack.pop()
@@ -686,8 +763,15 @@ class Emitter:
             return
         if len(st.values) == 1:
             v = st.values[0]
-            if isinstance(v, A.Call) and dotted(v.func) in ("unpack", "table.unpack") and len(v.args) == 1:
+            if isinstance(v, A.Call) and dotted(v.func) in ("unpack", "table.unpack") and len(v.args) == 1 \
+                    and self.table_kind(v.args[0]) == "list":
                 self.emit(f"return tuple({self.single(v.args[0])})")
+                return
+            if isinstance(v, (A.Varargs, A.Dots)):
+                self.emit("return args")  # all of them, as a tuple (callers count them at run time)
+                return
+            if self.known_multi(v) and not v.wrapped:
+                self.emit(f"return {self.rt('values')}({self.spread(v).lstrip('*')})")
                 return
             self.emit(f"return {self.single(v) if not self.is_multi(v) else self.spread(v).lstrip('*')}")
             return
@@ -698,11 +782,15 @@ class Emitter:
     def fornum(self, st: A.Fornum) -> None:
         var = st.target._var.pyname
         for e in (st.start, st.stop, st.step):
-            if isinstance(e, A.Number) and not isinstance(e.n, int):
-                raise Unsupported("numeric for with a fractional bound or step: rewrite with while")
-            if isinstance(e, A.FloatDivOp):
-                raise Unsupported("numeric for bound computed with /: Lua iterates up to a fraction; "
-                                  "use math.floor(...) in the Lua or // here")
+            if isinstance(e, A.Number) and not isinstance(e.n, int) or isinstance(e, (A.FloatDivOp, A.ExpoOp)) \
+                    or isinstance(e, A.UMinusOp) and isinstance(e.operand, A.Number) and not isinstance(
+                        e.operand.n, int):
+                # fractional bounds or step: Lua counts in floats up to the bound
+                step = f", {self.single(st.step)}" if isinstance(st.step, A.Node) else (
+                    f", {st.step}" if st.step not in (1, None) else "")
+                self.emit(f"for {var} in {self.rt('range')}({self.single(st.start)}, {self.single(st.stop)}{step}):")
+                self.loop_body(st.body, st)
+                return
         start = self.single(st.start)
         step = st.step if isinstance(st.step, A.Node) else A.Number(st.step)
         if isinstance(step, A.Number) and step.n == 1:
@@ -724,36 +812,60 @@ class Emitter:
         names = [t._var.pyname for t in st.targets]
         it = st.iter[0] if len(st.iter) == 1 else None
         head = None
+        target = names[0] if len(names) == 1 else ", ".join(names)
         if isinstance(it, A.Call) and len(it.args) == 1 and (is_name(it.func, "ipairs") or is_name(it.func, "pairs")):
             t = it.args[0]
             kind = self.table_kind(t)
             base = self.x(t, POSTFIX)
-            if is_name(it.func, "ipairs") or kind == "list":
-                if kind not in ("list", None):
-                    raise Unsupported(f"ipairs over a table that is not an array ({kind})")
+            if len(names) > 2:
+                raise Unsupported("generic for with more than two variables over pairs/ipairs")
+            if kind == "list":
                 if len(names) == 1:
                     head = f"for {names[0]} in range(1, len({base}) + 1):"
                 elif st.targets[0].id == "_":
                     head = f"for {names[1]} in {base}:"
                 else:
                     head = f"for {names[0]}, {names[1]} in enumerate({base}, 1):"
-            elif kind in ("dict", "record"):
+            elif is_name(it.func, "pairs") and kind in ("dict", "record"):
                 src = base if kind == "dict" else f"vars({base})"
                 if len(names) == 1:
                     head = f"for {names[0]} in {src}:"
                 else:
                     head = f"for {names[0]}, {names[1]} in {src}.items():"
             else:
-                self.todo(f"pairs() over {self.describe_expr(t)}, whose kind (array or table with keys) "
-                          f"is unknown: assumed a dict")
-                head = (f"for {names[0]} in {base}:" if len(names) == 1
-                        else f"for {names[0]}, {names[1]} in {base}.items():")
-            if len(names) > 2:
-                raise Unsupported("generic for with more than two variables over pairs/ipairs")
+                # a LuaTable or a table whose kind is not known here: Lua's order, decided at run time
+                fn = "ipairs" if is_name(it.func, "ipairs") else "pairs"
+                if len(names) == 1:
+                    head = f"for {names[0]}, _ in {self.rt(fn)}({base}):"
+                else:
+                    head = f"for {target} in {self.rt(fn)}({base}):"
+        elif isinstance(it, (A.Call, A.Invoke)) and self.runtime_iterator(it):
+            # string.gmatch, io.lines, f:lines(), paths.files ...: Python iterators in the runtime; a step
+            # that gives another number of values than there are variables is adjusted as Lua does
+            text = self.single(it)
+            pattern = (it.args[1] if isinstance(it, A.Call) and len(it.args) > 1 else
+                       it.args[0] if isinstance(it, A.Invoke) and it.args else None)
+            captures = _captures(lua_string(pattern)) if isinstance(pattern, A.String) else None
+            if len(names) == 1 and (captures is None and not self.is_gmatch(it) or captures is not None
+                                    and captures <= 1):
+                head = f"for {target} in {text}:"
+            else:
+                head = f"for {target}{',' if len(names) == 1 else ''} in {self.rt('each')}({text}, {len(names)}):"
         if head is None:
-            raise Unsupported("generic for over an iterator function (only ipairs and pairs are translated)")
+            raise Unsupported("generic for over an iterator function (only ipairs, pairs, gmatch and "
+                              "io/paths iterators are translated)")
         self.emit(head)
         self.loop_body(st.body, st)
+
+    def is_gmatch(self, it: Any) -> bool:
+        return dotted(it.func) in ("string.gmatch", "string.gfind") if isinstance(it, A.Call) else it.func.id in (
+            "gmatch", "gfind")
+
+    def runtime_iterator(self, it: Any) -> bool:
+        if isinstance(it, A.Call):
+            return dotted(it.func) in ("string.gmatch", "string.gfind", "io.lines", "paths.files", "paths.iterfiles",
+                                       "paths.iterdirs", "lfs.dir")
+        return it.func.id in ("gmatch", "gfind", "lines")
 
     def describe_expr(self, e: Any) -> str:
         return e.id if isinstance(e, A.Name) else "a table"
@@ -765,18 +877,33 @@ class Emitter:
             if d == "require" and len(st.args) == 1 and isinstance(st.args[0], A.String):
                 return self.require(lua_string(st.args[0]), None)
             if d == "error":
-                msg = self.single(st.args[0]) if st.args else '"error"'
-                self.emit(f"raise RuntimeError({msg})")
+                self.emit(self.lua_error(st.args))
                 return
             if d == "assert" and st.args:
-                msg = f", {self.single(st.args[1])}" if len(st.args) > 1 else ""
-                self.emit(f"assert {self.cond(st.args[0])}{msg}")
+                # Lua's assert raises an error pcall can catch, with Lua's message (and is never optimized away)
+                where = py_str(f"{self.filename}:{self.line}")
+                self.emit(f"{self.rt('assert_')}({self.args_text(st.args)}, where={where})")
                 return
             if d == "collectgarbage":
                 self.imports.add("gc")
                 self.emit("gc.collect()")
                 return
         self.emit(self.single(st))
+
+    def lua_error(self, args: list) -> str:
+        """``error(msg[, level])``: Lua prefixes a string message with ``file:line:`` (level 1)."""
+        self.imports.add("lua")
+        where = py_str(f"{self.filename}:{self.line}")
+        if not args:
+            return "lua.error(None)"
+        if len(args) == 1:
+            return f"lua.error({self.single(args[0])}, where={where})"
+        return f"lua.error({self.single(args[0])}, {self.single(args[1])}, where={where})"
+
+    def rt(self, name: str) -> str:
+        """A runtime helper's spelling in the output (``lua.name``)."""
+        self.imports.add("lua")
+        return f"lua.{name}"
 
     def require(self, name: str, var: Var | None) -> None:
         if name in KNOWN_REQUIRES:
@@ -834,43 +961,44 @@ class Emitter:
     def library_call(self, d: str, args: list, e: Any) -> str | None:
         a = _Lazy(lambda: [self.single(x) for x in args])  # translated only where used: no double TODOs
         if d == "print":
-            return f"print({self.args_text(args)}{', sep=chr(9)' if len(args) > 1 else ''})".replace(
-                "sep=chr(9)", 'sep="\\t"')
+            return f"{self.rt('print')}({self.args_text(args)})"  # numbers and nil as Lua writes them
         if d == "tostring" and len(args) == 1:
-            return f"str({a[0]})"
-        if d == "tonumber" and len(args) == 1:
-            self.todo("tonumber(): float() here; Lua gives nil where Python raises ValueError")
-            return f"float({a[0]})"
+            return a[0] if expr_kind(args[0]) == "string" else f"{self.rt('tostring')}({a[0]})"
+        if d == "tonumber":
+            return f"{self.rt('tonumber')}({self.args_text(args)})"
+        if d == "error":
+            return self.lua_error(args)
         if d in ("unpack", "table.unpack"):
-            if len(args) == 1:
+            if len(args) == 1 and self.table_kind(args[0]) == "list":
                 return f"{self.x(args[0], POSTFIX)}[0]"  # one value wanted here
-            raise Unsupported("unpack(t, i, j)")
-        if d == "table.insert":
-            t = args[0]
-            kind = self.table_kind(t)
-            if kind not in ("list", None):
-                raise Unsupported(f"table.insert on a table that is not an array ({kind})")
-            base = self.x(t, POSTFIX)
-            if len(args) == 2:
-                return f"{base}.append({self.single(args[1])})"
-            if len(args) == 3:
-                return f"{base}.insert({self.plus(args[1], -1)}, {a[2]})"
-        if d == "table.remove":
+            return f"{self.rt('unpack')}({self.args_text(args)})"
+        if d.startswith("table.") and args:
+            kind = self.table_kind(args[0])
             base = self.x(args[0], POSTFIX)
-            return f"{base}.pop()" if len(args) == 1 else f"{base}.pop({self.plus(args[1], -1)})"
-        if d == "table.concat":
-            sep = a[1] if len(args) > 1 else '""'
-            return f"{sep}.join(str(x) for x in {a[0]})"
+            if d == "table.insert" and kind == "list" and len(args) in (2, 3):
+                if len(args) == 2:
+                    return f"{base}.append({self.single(args[1])})"
+                return f"{base}.insert({self.plus(args[1], -1)}, {a[2]})"
+            if d[6:] in ("insert", "remove", "concat", "sort", "getn", "maxn"):
+                return f"{self.rt('table')}.{d[6:]}({self.args_text(args)})"
+            raise Unsupported(f"{d}")
         if d == "string.format" and args:
             return self.format_call(args[0], args[1:])
         if d.startswith("string."):
             return self.string_method(d[7:], args[0], args[1:]) if args else None
-        if d == "select" and args and isinstance(args[0], A.String) and lua_string(args[0]) == "#":
+        if d == "select" and args and isinstance(args[0], A.String) and lua_string(args[0]) == "#" \
+                and len(args) == 2 and isinstance(args[1], (A.Varargs, A.Dots)):
             return "len(args)"
-        if d == "type":
-            raise Unsupported("type(x) outside a comparison with a type name")
-        if d in ("setmetatable", "getmetatable", "rawget", "rawset"):
-            raise Unsupported(f"{d}: metatables (classes) have no automatic translation; write a Python class")
+        if d in ("type", "select", "next", "pcall", "setmetatable", "getmetatable", "ipairs", "pairs"):
+            return f"{self.rt(d)}({self.args_text(args)})"
+        if d in ("rawget", "rawset", "rawequal"):
+            return f"{self.rt(d)}({self.args_text(args)})"
+        if d.startswith(("paths.", "lfs.")) and d.count(".") == 1:
+            return f"{self.rt(d)}({self.args_text(args)})"
+        if d == "torch.CmdLine":
+            return f"{self.rt('CmdLine')}({self.args_text(args)})"
+        if d == "torch.class" and args:
+            return f"{self.rt('class_')}({self.args_text(args)})"
         if d.startswith("coroutine."):
             raise Unsupported(f"{d}: coroutines (use a Python generator)")
         if d in RISKY and d != "require":
@@ -880,8 +1008,6 @@ class Emitter:
                 self.imports.add("lua")
                 return f"lua.require({py_str(lua_string(args[0]))})"
             return f"{self.risk(d)}({self.args_text(args)})"
-        if d in ("pcall", "next", "select"):
-            raise Unsupported(f"{d}()")
         if d.startswith("math."):
             name = d[5:]
             if name in ("random", "randomseed"):
@@ -892,21 +1018,10 @@ class Emitter:
             if py.startswith("math."):
                 self.imports.add("math")
             return f"{py}({', '.join(a)})"
-        if d.startswith("torch."):
-            name = d[6:]
-            self.imports.add("torch")
-            if name == "manualSeed":
-                return f"torch.manual_seed({', '.join(a)})"
-            if name == "setdefaulttensortype" and args and isinstance(args[0], A.String):
-                dtype = {"torch.FloatTensor": "torch.float32", "torch.DoubleTensor": "torch.float64"}.get(
-                    lua_string(args[0]))
-                if dtype:
-                    return f"torch.set_default_dtype({dtype})"
-            if name in ("load", "save"):
-                raise Unsupported(f"{d}: read .t7 files with pygraphnn.lua.t7, save with torch.save")
-            if name not in TORCH_SAME:
-                raise Unsupported(f"{d}")
-            return None
+        if d.startswith("torch.") and d.count(".") == 1:
+            # Torch's functions with Lua's conventions (double default type, Torch's random stream,
+            # .t7 files Lua can read): the runtime's torch namespace
+            return f"{self.rt(d)}({self.args_text(args)})"
         if d.startswith("nngraph."):
             return None  # the name itself maps in index()
         if d.startswith("graph."):
@@ -917,8 +1032,8 @@ class Emitter:
         if d.startswith(("os.", "io.")):
             if d in RISKY:
                 return f"{self.risk(d)}({self.args_text(args)})"
-            if d == "io.write":
-                return f'print({", ".join(a)}, sep="", end="")'
+            if d.count(".") == 1:
+                return f"{self.rt(d)}({self.args_text(args)})"
             raise Unsupported(f"{d}()")
         return None
 
@@ -927,8 +1042,15 @@ class Emitter:
         return v is not None and bool(v.values)
 
     def format_call(self, fmt: Any, args: list) -> str:
-        if isinstance(fmt, A.String) and "%q" in lua_string(fmt):
-            raise Unsupported("string.format with %q")
+        """Python's ``%`` where it writes what Lua writes (%s of strings, numeric conversions), else the runtime."""
+        import re
+        convs = re.findall(r"%[-+ #0]*\d*(?:\.\d*)?([a-zA-Z%])", lua_string(fmt)) if isinstance(fmt, A.String) else None
+        used = [c for c in convs or () if c != "%"]
+        plain = convs is not None and len(used) == len(args) and not (args and self.is_multi(args[-1])) and all(
+            c == "d" and is_int(x) or c == "s" and expr_kind(x) == "string" for c, x in zip(used, args))
+        # (float conversions go to the runtime: LuaJIT rounds a decimal tie away from zero, Python to even)
+        if not plain:
+            return f"{self.rt('string')}.format({self.single(fmt)}{', ' if args else ''}{self.args_text(args)})"
         f = self.x(fmt, MUL + 1)
         if not args:
             return f"{f} % ()"
@@ -949,13 +1071,17 @@ class Emitter:
         if name == "sub" and args:
             i = args[0]
             j = args[1] if len(args) > 1 else None
+            if not (isinstance(i, A.Number) and (j is None or isinstance(j, A.Number) or isinstance(j, A.UMinusOp)
+                                                 and isinstance(j.operand, A.Number))):
+                # computed bounds may be zero or negative: Lua's rules, in the runtime
+                return f"{self.rt('string')}.sub({self.single(s)}, {', '.join(a)})"
             if isinstance(i, A.Number) and i.n >= 1 or not isinstance(i, (A.Number, A.UMinusOp)):
                 lo = self.plus(i, -1)
                 lo = "" if lo == "0" else lo
             elif isinstance(i, A.UMinusOp) and isinstance(i.operand, A.Number):
                 lo = f"-{number_text(i.operand)}"
             else:
-                raise Unsupported("string.sub with a zero or negative start")
+                return f"{self.rt('string')}.sub({self.single(s)}, {', '.join(a)})"
             if j is None or isinstance(j, A.UMinusOp) and isinstance(j.operand, A.Number) and j.operand.n == 1:
                 hi = ""
             elif isinstance(j, A.Number) and j.n >= 0 or not isinstance(j, (A.Number, A.UMinusOp)):
@@ -963,13 +1089,13 @@ class Emitter:
             elif isinstance(j, A.UMinusOp) and isinstance(j.operand, A.Number):
                 hi = f"-{j.operand.n - 1}"
             else:
-                raise Unsupported("string.sub bounds")
-            if not isinstance(i, A.Number) or (j is not None and not isinstance(j, (A.Number, A.UMinusOp))):
-                self.todo("string.sub with computed bounds: slice assumes they are positive")
+                return f"{self.rt('string')}.sub({self.single(s)}, {', '.join(a)})"
             return f"{base}[{lo}:{hi}]"
-        if name in ("find", "match", "gmatch", "gsub", "gfind"):
-            raise Unsupported(f"string.{name}: Lua string patterns are not regular expressions; rewrite "
-                              f"with str methods or re")
+        if name in ("find", "match", "gmatch", "gsub", "gfind", "byte", "char", "reverse", "sub", "rep", "len",
+                    "upper", "lower"):
+            # Lua patterns are not regular expressions: Lua's own matcher, in the runtime
+            rest = f", {self.args_text(args)}" if args else ""
+            return f"{self.rt('string')}.{name}({self.single(s)}{rest})"
         raise Unsupported(f"string.{name}")
 
     def invoke(self, e: A.Invoke) -> str:
@@ -988,31 +1114,24 @@ class Emitter:
         if m == "annotate" and len(args) == 1 and isinstance(args[0], A.Table):
             t = args[0]
             if table_class(t) == "record":
-                kw = ", ".join(f"{f.key.id}={self.single(f.value)}" for f in t.fields)
+                kw = ", ".join(f"{f.key.id}={self.annotation(f.value)}" for f in t.fields)
                 return f"{base}.annotate({kw})"
             return f"{base}.annotate({self.table(t, 'dict')})"
-        if m in MODULE_RENAMES:
-            return f"{base}.{MODULE_RENAMES[m]}({self.args_text(args)})"
-        if m == "add":
-            akind = expr_kind(args[0]) if args else None
-            if src_kind == "module" or akind == "module":
-                return f"{base}.add({self.args_text(args)})"
-            if src_kind == "tensor":
-                return f"{base}.add_({self.args_text(args)})"
-            raise Unsupported(":add() on something that is neither known to be a container (nn.Sequential) "
-                              "nor a tensor")
-        if m in TENSOR_INPLACE and src_kind not in ("module", "node"):
-            return f"{base}.{TENSOR_INPLACE[m]}({self.args_text(args)})"
-        if m in TENSOR_DIMS and src_kind not in ("module", "node"):
-            shifted = [self.plus(x, -1) if i + 1 in TENSOR_DIMS[m] else self.single(x) for i, x in enumerate(args)]
-            return f"{base}.{m}({', '.join(shifted)})"
-        if m in ("sum", "mean") and args:
-            return f"{base}.{m}({self.plus(args[0], -1)}, keepdim=True)"
-        if m in ("max", "min", "sort", "topk") and args:
-            raise Unsupported(f":{m}(dim): Lua returns 1-based indices")
-        if m in ("type", "share", "reset", "sub", "index", "indexCopy", "set", "storage"):
-            raise Unsupported(f":{m}() has no direct pygraphnn/PyTorch equivalent")
-        return f"{base}.{m}({self.args_text(args)})"
+        if src_kind in ("module", "node"):
+            return f"{base}.{MODULE_RENAMES.get(m, m)}({self.args_text(args)})"
+        if src_kind == "object":  # runtime objects (torch.CmdLine ...) have Lua's method names
+            return f"{base}.{m}({self.args_text(args)})"
+        if m == "add" and args and expr_kind(args[0]) == "module":
+            return f"{base}.add({self.args_text(args)})"  # a container: only they add modules
+        if src_kind == "tensor" and m in TENSOR_SAME_METHODS and (m != "size" or len(args) <= 1):
+            py = TENSOR_SAME_METHODS[m]
+            if m == "size" and args:
+                return f"{base}.size({self.plus(args[0], -1)})"
+            return f"{base}.{py}({self.args_text(args)})"
+        # the receiver's type is not known here, or Torch's method differs from PyTorch's (1-based
+        # arguments, in place, Torch's random stream): Lua's meaning, chosen at run time
+        rest = f", {self.args_text(args)}" if args else ""
+        return f"{self.rt('invoke')}({base}, {py_str(m)}{rest})"
 
     # ------------------------------------------------- multiple values (Lua)
     def arity(self, e: Any) -> int | None:
@@ -1022,16 +1141,19 @@ class Emitter:
                 return e.args[0].n if len(e.args) == 1 and isinstance(e.args[0], A.Number) else None
             if e.func.id in ("getParameters", "parameters"):
                 return 2
-            return 1 if expr_kind(e) in ("node", "module", "string") else None
+            return 1 if expr_kind(e) in ("node", "module", "string") or (
+                e.func.id not in MULTI_METHODS and expr_kind(e.source) == "string") else None
         if isinstance(e, A.Call):
             d = dotted(e.func)
-            if d in ("unpack", "table.unpack"):
+            if d in ("unpack", "table.unpack") or d in MULTI_CALLS:
                 return None
             if d and d.startswith(("nn.", "math.", "string.", "torch.", "nngraph.")) or d in ("tostring", "print"):
                 return 1
             fv = e.func._var if isinstance(e.func, A.Name) else None
             if fv is not None and fv.funcdef is not None:
                 counts = set(fv.funcdef._scope.returns) - {0}
+                if -1 in counts:
+                    return None
                 return counts.pop() if len(counts) == 1 else (None if counts else 1)
             if expr_kind(e.func) == "module":
                 return 1
@@ -1049,15 +1171,38 @@ class Emitter:
             return self.single(e)
         if isinstance(e, (A.Varargs, A.Dots)):
             return "*args"
-        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1:
+        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1 \
+                and self.table_kind(e.args[0]) == "list":
             return f"*{self.x(e.args[0], POSTFIX)}"
         k = self.arity(e)
         text = self.call(e) if isinstance(e, A.Call) else self.invoke(e)
         if k is not None and k > 1:
             return f"*{text}"
-        if isinstance(e, A.Invoke) and e.func.id == "split":
+        if isinstance(e, A.Invoke) and e.func.id == "split" and expr_kind(e.source) == "node":
             return f"*{self.need('lua_values')}({text})"
+        if self.known_multi(e) or isinstance(e, A.Invoke) and "invoke(" in text:
+            return f"*{self.rt('values')}({text})"  # however many values it gives, all of them
         return text  # unknown arity: taken as one value (flagged by callers that care)
+
+    def known_multi(self, e: Any) -> bool:
+        """A call that may give several values: string.find, pcall, :max(d), a function returning ``...``."""
+        if isinstance(e, A.Call):
+            d = dotted(e.func)
+            if d == "select" and e.args and isinstance(e.args[0], A.String) and lua_string(e.args[0]) == "#":
+                return False
+            if d in MULTI_CALLS or d in ("unpack", "table.unpack"):
+                return True
+            fv = e.func._var if isinstance(e.func, A.Name) else None
+            if fv is not None and fv.funcdef is not None:
+                counts = set(fv.funcdef._scope.returns) - {0}
+                return -1 in counts or len(counts) > 1  # returns ..., a call's values, or varying counts
+            return False
+        return isinstance(e, A.Invoke) and e.func.id in MULTI_METHODS and expr_kind(e.source) not in (
+            "module", "node")
+
+    def maybe_multi(self, e: Any) -> bool:
+        """A call in a one-value place whose values are only counted at run time: ``lua.first``."""
+        return self.known_multi(e) and (e.wrapped or self.arity(e) is None)
 
     def single(self, e: Any) -> str:
         return self.x(e, 0)
@@ -1093,11 +1238,11 @@ class Emitter:
         if isinstance(e, A.Index):
             return self.index(e), POSTFIX
         if isinstance(e, A.Call):
-            if self.is_multi(e) and not e.wrapped:
+            if self.is_multi(e) and not e.wrapped or self.maybe_multi(e):
                 return self.first_value(e), POSTFIX
             return self.call(e), POSTFIX
         if isinstance(e, A.Invoke):
-            if self.is_multi(e) and not e.wrapped and (self.arity(e) or 0) > 1:
+            if self.is_multi(e) and not e.wrapped and (self.arity(e) or 0) > 1 or self.maybe_multi(e):
                 return self.first_value(e), POSTFIX
             return self.invoke(e), POSTFIX
         if isinstance(e, A.Table):
@@ -1119,6 +1264,12 @@ class Emitter:
             return f"-{self.x(e.operand, UNARY)}", UNARY
         if isinstance(e, A.ULengthOP):
             return self.length(e.operand), POSTFIX
+        if isinstance(e, (A.AddOp, A.SubOp, A.MultOp, A.FloatDivOp, A.ModOp, A.ExpoOp)) and "string" in (
+                expr_kind(e.left), expr_kind(e.right)):
+            # '10' + 1 is 11 in Lua: strings that read as numbers are numbers in arithmetic
+            fn = {A.AddOp: "add", A.SubOp: "sub", A.MultOp: "mul", A.FloatDivOp: "div", A.ModOp: "mod",
+                  A.ExpoOp: "pow"}[type(e)]
+            return f"{self.rt(fn)}({self.single(e.left)}, {self.single(e.right)})", POSTFIX
         arith = {A.AddOp: ("+", ADD), A.SubOp: ("-", ADD), A.MultOp: ("*", MUL), A.FloatDivOp: ("/", MUL),
                  A.FloorDivOp: ("//", MUL), A.ModOp: ("%", MUL)}
         for cls, (op, prec) in arith.items():
@@ -1129,9 +1280,12 @@ class Emitter:
         raise Unsupported(f"{type(e).__name__} (bitwise operators and other Lua 5.3 syntax)")
 
     def first_value(self, e: Any) -> str:
-        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1:
+        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1 \
+                and self.table_kind(e.args[0]) == "list":
             return f"{self.x(e.args[0], POSTFIX)}[0]"
         text = self.call(e) if isinstance(e, A.Call) else self.invoke(e)
+        if self.known_multi(e):
+            return f"{self.rt('first')}({text})"
         k = self.arity(e)
         if k is not None and k > 1:
             return f"{text}[0]"
@@ -1143,6 +1297,10 @@ class Emitter:
         v: Var = e._var
         if v.is_global and v.name in RISKY and not v.values and v.funcdef is None:
             return self.risk(v.name)  # loadstring, require ... used as a value
+        if v.is_global and not v.values and v.funcdef is None and v.name in LUA_FUNCTION_VALUES:
+            return self.rt(LUA_FUNCTION_VALUES[v.name])  # print, error, pairs ... passed as values
+        if v.is_global and not v.values and v.funcdef is None and v.name in self.resolver.classes:
+            return f"{self.rt('constructor')}({py_str(v.name)})"  # the global torch.class('Name') makes
         if v.is_global and not v.values and v.funcdef is None and v.name not in (
                 "nn", "nngraph", "torch", "math", "g_cloneManyTimes") and v.name not in self.flagged_globals:
             self.flagged_globals.add(v.name)
@@ -1164,11 +1322,7 @@ class Emitter:
         """'list', 'dict', 'record', 'tensor' or None for the table an expression holds."""
         if isinstance(e, A.Name) and e._var is not None:
             k = e._var.kind()
-            if e._var.conflict and e._var.name not in self.flagged_globals:
-                self.flagged_globals.add(e._var.name)
-                self.todo(f"table '{e._var.name}' is used both as an array and with keys: translated as a "
-                          f"dict (keys kept), check #, ipairs and table.insert on it")
-            return k if k in ("list", "dict", "record", "tensor") else None
+            return k if k in ("list", "dict", "record", "tensor", "luatable") else None
         if isinstance(e, A.Table):
             c = table_class(e)
             return {"empty": "dict", "list": "list", "record": "dict", "dict": "dict"}[c]
@@ -1177,6 +1331,12 @@ class Emitter:
 
     def index(self, e: A.Index, store: bool = False) -> str:
         d = dotted(e)
+        if d is not None and not all(safe_ident(part) for part in d.split(".")):
+            # torch.class, string.len used as values: a keyword is never Python attribute text
+            root, _, rest = d.rpartition(".")
+            if store or root not in ("torch", "string", "table", "os", "io", "paths", "lfs", "math"):
+                raise Unsupported(f"{d} (a Python keyword) used outside a call")
+            return f"{self.rt('index')}({self.rt(root)}, {py_str(rest)})"
         if d is not None:
             root, _, rest = d.partition(".")
             if root == "nn" and "." not in rest:
@@ -1201,17 +1361,16 @@ class Emitter:
                     self.imports.add("math")
                 return py
             if root == "torch" and "." not in rest:
-                self.imports.add("torch")
-                if rest in TORCH_SAME:
-                    return f"torch.{rest}"
-                if rest in ("manualSeed",):
-                    return "torch.manual_seed"
-                if rest in ("setdefaulttensortype", "load", "save"):
-                    return f"torch.{rest}"  # library_call decides
-                raise Unsupported(f"torch.{rest}")
+                if store:
+                    raise Unsupported(f"assignment to the library field {d}")
+                return self.rt(d)
             if d in RISKY and not store:
                 return self.risk(d)  # an alias such as `local ex = os.execute`
-            if root in ("string", "table", "os", "io", "coroutine", "math", "graph", "model_utils"):
+            if root in ("string", "table", "os", "io", "paths", "lfs") and "." not in rest:
+                if store:
+                    raise Unsupported(f"assignment to the library field {d}")
+                return self.rt(d)  # e.g. io.stdout, or string.format used as a value
+            if root in ("coroutine", "math", "graph", "model_utils"):
                 if store:
                     raise Unsupported(f"assignment to the library field {d}")
                 return d  # only meaningful as a called function, handled in library_call
@@ -1223,8 +1382,16 @@ class Emitter:
         elif isinstance(e.idx, A.String):
             name_key = lua_string(e.idx)
         key = name_key if name_key is not None and safe_ident(name_key) else None
-        if base_kind == "dict":
-            return f"{base}[{py_str(name_key) if name_key is not None else self.single(e.idx)}]"
+        if isinstance(e.idx, A.Table) and base_kind not in ("dict", "luatable"):
+            # x[{{a, b}, 2}]: Torch's indexing of a tensor by ranges, in the runtime
+            if store:
+                raise Unsupported("assignment through a table of ranges (use lua.setindex)")
+            return f"{self.rt('index')}({base}, {self.table(e.idx, 'list')})"
+        if base_kind in ("dict", "luatable"):
+            key = py_str(name_key) if name_key is not None else self.single(e.idx)
+            if base_kind == "dict" and not store:
+                return f"{base}.get({key})"  # nil, not KeyError, for a missing key
+            return f"{base}[{key}]"
         if name_key is not None and key is None and base_kind not in ("list", "tensor"):
             # t.class, t["a b"], t.__index on a table of unknown kind: never Python attribute text
             self.imports.add("lua")
@@ -1245,12 +1412,10 @@ class Emitter:
                     and key not in e.value._var.fields and "escape" in e.value._var.evidence:
                 return f"getattr({base}, {py_str(key)}, None)"
             return f"{base}.{key}"
-        kind = expr_kind(e.idx)
-        if kind == "string":
-            raise Unsupported(f"computed string key into {self.describe_expr(e.value)}, whose kind is unknown")
-        self.todo(f"cannot tell whether {self.describe_expr(e.value)} is an array: indexed as a 0-based "
-                  f"Python list (t[i] -> t[i - 1])")
-        return f"{base}[{self.plus(e.idx, -1)}]"
+        # neither the table's kind nor the key's type is known here: Lua's t[k], decided at run time
+        if store:
+            raise Unsupported(f"assignment into {self.describe_expr(e.value)}, whose kind is unknown")
+        return f"{self.rt('index')}({base}, {self.single(e.idx)})"
 
     def plus(self, e: Any, k: int) -> str:
         """``e + k`` folded where e is a literal or ends in ``± literal``."""
@@ -1270,16 +1435,23 @@ class Emitter:
 
     def length(self, e: Any) -> str:
         kind = self.table_kind(e) or expr_kind(e)
-        if kind == "dict":
-            raise Unsupported("# of a table with keys (Lua's border of its array part)")
+        if kind in ("list", "string"):
+            return f"len({self.single(e)})"
         if kind == "tensor":
             return f"{self.x(e, POSTFIX)}.size()"
-        return f"len({self.single(e)})"
+        return f"{self.rt('length')}({self.single(e)})"  # Lua's border of a table, whatever holds it
 
     def table(self, e: A.Table, want: str | None, var: Var | None = None) -> str:
-        """A table constructor as a list, dict or SimpleNamespace (``want``: the variable's kind)."""
+        """A table constructor as a list, dict, SimpleNamespace or LuaTable (``want``: the variable's kind).
+
+        Without a decided kind (a field, an argument, a return value), an array constructor stays a
+        list (every run-time operation accepts one) and anything else is a LuaTable, which behaves as
+        Lua's table whatever the program later does with it.
+        """
         c = table_class(e)
-        want = want or {"empty": "dict", "list": "list", "record": "dict", "dict": "dict"}[c]
+        want = want or {"empty": "luatable", "list": "list", "record": "luatable", "dict": "luatable"}[c]
+        if want == "luatable":
+            return self.lua_table(e)
         if want == "list" and c in ("empty", "list"):
             if not e.fields:
                 return "[]"
@@ -1310,17 +1482,48 @@ class Emitter:
             raise Unsupported("table used as an array but built with keys")
         return "{" + ", ".join(items) + "}"
 
+    def annotation(self, v: Any) -> str:
+        """A value in ``:annotate{...}``: nested tables are the dicts nngraph's attributes are."""
+        if isinstance(v, A.Table) and table_class(v) in ("record", "dict", "empty"):
+            return self.table(v, "dict")
+        return self.single(v)
+
+    def lua_table(self, e: A.Table) -> str:
+        """``lua.LuaTable.of(a, b)`` for an array constructor, ``lua.LuaTable({k: v, 1: a})`` otherwise."""
+        name = self.rt("LuaTable")
+        if all(f.key is None for f in e.fields):
+            if not e.fields:
+                return f"{name}()"
+            vals = [self.single(f.value) for f in e.fields[:-1]] + [self.spread(e.fields[-1].value)]
+            return f"{name}.of({', '.join(vals)})"
+        items = []
+        pos = 0
+        for i, f in enumerate(e.fields):
+            if f.key is None:
+                pos += 1
+                if i == len(e.fields) - 1 and self.is_multi(f.value):
+                    raise Unsupported("a call's values spread into a table with keys")
+                items.append(f"{pos}: {self.single(f.value)}")
+            elif isinstance(f.key, A.Name) and not f.between_brackets:
+                items.append(f"{py_str(f.key.id)}: {self.single(f.value)}")
+            else:
+                items.append(f"{self.single(f.key)}: {self.single(f.value)}")
+        return f"{name}({{{', '.join(items)}}})"
+
     def concat(self, e: A.Concat) -> tuple[str, int]:
         parts: list[Any] = []
 
-        def flatten(n: Any) -> None:
-            if isinstance(n, A.Concat) and not n.wrapped:
-                flatten(n.left)
-                flatten(n.right)
+        # '..' is associative: ('a' .. b) .. c is one run of pieces (walked without recursion)
+        stack = [e]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, A.Concat):
+                stack += [n.right, n.left]
+            elif isinstance(n, A.Number):
+                parts.append(A.String(number_to_lua(n.n).encode(), number_to_lua(n.n)))  # 1 .. '' is '1'
             else:
                 parts.append(n)
-        flatten(e)
-        texts = [None if isinstance(p, A.String) else self.single(p) for p in parts]
+        texts = [None if isinstance(p, A.String) else self.piece(p) for p in parts]
         if any(isinstance(p, A.String) for p in parts):
             for q in ('"', "'"):
                 if all(t is None or (q not in t and "\\" not in t) for t in texts):
@@ -1335,10 +1538,17 @@ class Emitter:
                         else:
                             out.append("{" + t + "}")
                     else:
+                        if all(t is None for t in texts):  # only literals: one plain string
+                            return py_str("".join(lua_string(p) for p in parts)), ATOM
                         return "f" + q + "".join(out) + q, ATOM
-        pieces = [self.x(p, ADD + 1) if (isinstance(p, A.String) or expr_kind(p) == "string")
-                  else f"str({self.single(p)})" for p in parts]
+        pieces = [self.x(p, ADD + 1) if isinstance(p, A.String) else t for p, t in zip(parts, texts)]
         return " + ".join(pieces), ADD
+
+    def piece(self, p: Any) -> str:
+        """One non-literal piece of a concatenation, as the text Lua would put there."""
+        if expr_kind(p) == "string" or is_int(p):
+            return self.single(p)
+        return f"{self.rt('tostring')}({self.single(p)})"  # 2.0 .. '' is '2', 0.1 + 0.2 is '0.3' 
 
     def compare(self, e: Any) -> tuple[str, int]:
         ops = {A.EqToOp: "==", A.NotEqToOp: "!=", A.LessThanOp: "<", A.GreaterThanOp: ">",
@@ -1354,25 +1564,26 @@ class Emitter:
                     text = self.nil_tested(a) if isinstance(b, A.Nil) else self.x(a, CMP + 1)
                     return f"{text} {ident} {self.single(b)}", CMP
             kinds = {self.table_kind(e.left) or expr_kind(e.left), self.table_kind(e.right) or expr_kind(e.right)}
-            if kinds & {"list", "dict", "record", "node", "module", "function"} or any(
+            if kinds & {"list", "dict", "record", "node", "module", "function", "tensor", "luatable"} or any(
                     k and k.startswith("table:") for k in kinds):
-                ident = "is" if op == "==" else "is not"
+                ident = "is" if op == "==" else "is not"  # tables, tensors, objects: the same object
                 return f"{self.x(e.left, CMP + 1)} {ident} {self.x(e.right, CMP + 1)}", CMP
+            if not kinds <= {"number", "string", "bool"}:
+                # either side may be a tensor or a table, whose == in Lua is identity
+                test = f"{self.rt('eq')}({self.single(e.left)}, {self.single(e.right)})"
+                return (test, POSTFIX) if op == "==" else (f"not {test}", NOT)
         return f"{self.x(e.left, CMP + 1)} {op} {self.x(e.right, CMP + 1)}", CMP
 
     def type_test(self, v: Any, name: str) -> str:
         t = self.x(v, POSTFIX)
-        tests = {"nil": f"{self.x(v, CMP + 1)} is None",
-                 "number": f"isinstance({t}, (int, float))",
-                 "string": f"isinstance({t}, str)",
-                 "boolean": f"isinstance({t}, bool)",
-                 "function": f"callable({t})"}
-        if name == "table":
-            self.imports.add("SimpleNamespace")
-            return f"isinstance({t}, (list, dict, SimpleNamespace))"
-        if name not in tests:
-            raise Unsupported(f"type(x) == '{name}'")
-        return tests[name]
+        if name == "nil":
+            return f"{self.x(v, CMP + 1)} is None"
+        if name == "string":
+            return f"isinstance({t}, str)"
+        if name == "boolean":
+            return f"isinstance({t}, bool)"
+        # number (True is an int in Python), table (lists, dicts, LuaTables, objects), function, userdata
+        return f"{self.rt('type')}({self.single(v)}) == {py_str(name)}"
 
     # -------------------------------------------------------- Lua truthiness
     def cond(self, e: Any) -> str:

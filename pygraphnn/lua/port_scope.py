@@ -71,6 +71,7 @@ class Var:
     params: list["Var"] = field(default_factory=list)     # for local functions
     funcdef: Any = None                                   # the function it names, when it does
     require: str | None = None                            # local x = require 'name'
+    index_keys: list[Any] = field(default_factory=list)   # the k of every t[k] with a computed k
     pyname: str = ""
     _kind: Any = "?"
     _busy: bool = False
@@ -99,7 +100,8 @@ def table_class(t: A.Table) -> str:
         return "empty"
     keyed = [f for f in t.fields if f.key is not None]
     if not keyed:
-        return "list"
+        # {1, nil, 3} has a hole: # and ipairs stop at it, a Python list would not
+        return "dict" if any(isinstance(f.value, A.Nil) for f in t.fields) else "list"
     if len(keyed) == len(t.fields) and all(isinstance(f.key, A.Name) and not f.between_brackets
                                            and safe_ident(f.key.id) for f in keyed):
         return "record"
@@ -118,16 +120,18 @@ def _var_kind(v: Var) -> str | None:
     tables = {k[6:] for k in kinds if k and k.startswith("table:")}
     others = {k for k in kinds if k and not k.startswith("table:") and k != "nil"}
     ev = v.evidence
-    tableish = bool(tables) or (not others and ev & {"array", "hashint"})
+    tableish = bool(tables) or (not others and ev & {"array", "hashint", "meta"})
     if tables and not others or tableish and not others:
+        # used more than one way (array and keys, a metatable): Lua's own table type decides at run time
+        if "meta" in ev:
+            return "luatable"
         if "dict" in tables or "hashint" in ev:
-            if "array" in ev:
-                ev.add("conflict")
-            return "dict"
+            return "luatable" if "array" in ev or "list" in tables else "dict"
         if "array" in ev or "list" in tables:
             if "field" in ev or "record" in tables:
-                ev.add("conflict")
-                return "dict"
+                return "luatable"
+            if any(expr_kind(k) != "number" for k in v.index_keys):
+                return "luatable"  # t[k] with a k that may not be a number
             return "list"
         if "record" in tables or "field" in ev:
             if ev & {"escape", "pairs", "index"} or not tables:
@@ -159,7 +163,7 @@ def dotted(e: Any) -> str | None:
     while isinstance(e, A.Index) and isinstance(e.idx, (A.Name, A.String)) and (
             e.notation == A.IndexNotation.DOT or isinstance(e.idx, A.String)):
         part = e.idx.id if isinstance(e.idx, A.Name) else e.idx.s.decode("utf-8", "replace")
-        if not safe_ident(part):
+        if not (part.isascii() and part.isidentifier() and not part.startswith("__")):
             return None  # t["a b"], t.__class__: never spelled as Python attribute text
         parts.append(part)
         e = e.value
@@ -269,6 +273,7 @@ class Resolver:
         self.blocks: list[dict[str, Var]] = [{}]
         self.func = self.module
         self.all_vars: list[Var] = []
+        self.classes: set[str] = set()   # names torch.class('Name') makes global constructors of
 
     # ---------------------------------------------------------------- scopes
     def declare(self, name: A.Name, line: int | None, *, param: bool = False) -> Var:
@@ -361,6 +366,10 @@ class Resolver:
             self.blocks.append({})
             v = self.declare(st.target, line)
             v.values.append(A.Number(1))
+            step = st.step if isinstance(st.step, A.Node) else A.Number(st.step)
+            if _int_literal(st.start) and (_int_literal(step) or isinstance(step, A.UMinusOp)
+                                           and _int_literal(step.operand)):
+                v.evidence.add("int")  # counts in integers: prints as Lua prints it
             self.block(st.body, new_scope=False)
             self.blocks.pop()
         elif isinstance(st, A.Forin):
@@ -372,8 +381,13 @@ class Resolver:
                     elif is_name(e.func, "pairs"):
                         e.args[0]._var.evidence.add("pairs")
             self.blocks.append({})
-            for t in st.targets:
-                self.declare(t, line).values.append(None)
+            counted = len(st.iter) == 1 and isinstance(st.iter[0], A.Call) and is_name(st.iter[0].func, "ipairs")
+            for i, t in enumerate(st.targets):
+                # ipairs counts 1, 2, ...: its first variable is a number
+                d = self.declare(t, line)
+                d.values.append(A.Number(1) if counted and i == 0 else None)
+                if counted and i == 0:
+                    d.evidence.add("int")
             self.block(st.body, new_scope=False)
             self.blocks.pop()
         elif isinstance(st, A.While):
@@ -396,7 +410,12 @@ class Resolver:
         elif isinstance(st, A.Return):
             for e in st.values:
                 self.expr(e)
-            self.func.returns.append(len(st.values))
+            last = st.values[-1] if st.values else None
+            spreads = isinstance(last, (A.Varargs, A.Dots)) or isinstance(last, A.Call) and not last.wrapped and (
+                dotted(last.func) in ("unpack", "table.unpack", "pcall", "select", "string.find", "string.match")
+                or isinstance(last.func, A.Name) and last.func._var is not None and last.func._var.funcdef is not None
+                and -1 in last.func._var.funcdef._scope.returns)
+            self.func.returns.append(-1 if spreads else len(st.values))  # -1: counted at run time
         elif isinstance(st, (A.Call, A.Invoke)):
             self.expr(st)
         # Break, Goto, Label, SemiColon: nothing to resolve
@@ -430,16 +449,23 @@ class Resolver:
             base = e.value._var if isinstance(e.value, A.Name) else None
             if base is not None:
                 key = _static_field(e)
+                text = _key_text(e)
                 if key is not None:
                     base.evidence.add("field")
                     if store:
                         base.fields.add(key)
+                elif text is not None and text.startswith("__"):
+                    base.evidence.add("meta")      # __index, __call ...: a metatable
+                elif text is not None:
+                    base.evidence.add("index")
+                    base.index_keys.append(e.idx)
                 elif isinstance(e.idx, A.Number) and e.idx.n < 1:
                     base.evidence.add("hashint")
                 elif _is_len_plus_one(e.idx, base):
                     base.evidence.add("array")
                 else:
                     base.evidence.add("index")
+                    base.index_keys.append(e.idx)
         elif isinstance(e, A.Call):
             self.expr(e.func)
             for a in e.args:
@@ -451,6 +477,14 @@ class Resolver:
                 e.args[0]._var.evidence.add("array")
             elif fv is not None and fv.funcdef is not None:
                 fv.call_sites.append(list(e.args))
+            elif d == "torch.class" and e.args and isinstance(e.args[0], A.String):
+                name = e.args[0].s.decode("utf-8", "replace")
+                if safe_ident(name):
+                    self.classes.add(name)
+            elif d in ("setmetatable", "getmetatable", "rawget", "rawset"):
+                for a in e.args[:2]:
+                    if isinstance(a, A.Name) and a._var is not None:
+                        a._var.evidence.add("meta")
             elif d in ("type", "tostring", "print", "ipairs", "pairs", "assert", "error"):
                 pass
             else:
@@ -513,6 +547,19 @@ def _static_field(e: A.Index) -> str | None:
     if isinstance(e.idx, A.String):
         s = e.idx.s.decode("utf-8", "replace")
         return s if safe_ident(s) else None
+    return None
+
+
+def _int_literal(e: Any) -> bool:
+    return isinstance(e, A.Number) and isinstance(e.n, int) or isinstance(e, A.ULengthOP)
+
+
+def _key_text(e: A.Index) -> str | None:
+    """The text of a key written as a name or a string literal (None for a computed key)."""
+    if e.notation == A.IndexNotation.DOT and isinstance(e.idx, A.Name):
+        return e.idx.id
+    if isinstance(e.idx, A.String):
+        return e.idx.s.decode("utf-8", "replace")
     return None
 
 

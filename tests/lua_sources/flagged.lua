@@ -1,7 +1,7 @@
 require 'nngraph'
 require 'optim'
 local Foo = {}
-setmetatable(Foo, {__index = nn.Module})
+local y = math.random()
 local s = 'a,b'
 for w in string.gmatch(s, '[^,]+') do print(w) end
 local co = coroutine.create(function() end)

@@ -22,7 +22,11 @@ numerics (tensor methods, ``torch.*``, ``optim``) live in sibling modules that
 from .dispatch import add, concat, div, eq, index, invoke, length, mod, mul, neg, pow, setindex, sub  # noqa: F401
 from .objects import class_, getmetatable, new, setmetatable  # noqa: F401
 from .strings import string, tonumber, tostring  # noqa: F401
-from .system import (LuaError, dofile, error, io, load, loadstring, lfs, os, paths, pcall, print,  # noqa: F401
+from .system import (LuaError, assert_, dofile, error, io, load, loadstring, lfs, os, paths, pcall, print,  # noqa: F401
                      require, truthy, type)
 from .table import LuaTable, ipairs, next, pairs, select, table, unpack  # noqa: F401
 from .cmdline import CmdLine  # noqa: F401
+from .libraries import optim, rawequal, rawget, rawset, torch  # noqa: F401
+from .table import adjust, as_table, each, first, values  # noqa: F401
+from .table import numeric_for as range  # noqa: F401
+from .objects import constructor  # noqa: F401

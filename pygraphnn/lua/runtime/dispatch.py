@@ -36,9 +36,32 @@ def _tensor_table() -> dict:
         try:
             from .tensor_methods import TENSOR_METHODS  # type: ignore[import-not-found]
         except ImportError:
-            TENSOR_METHODS = {}
+            TENSOR_METHODS = _PYTORCH_FALLBACK
         _tensor_methods = TENSOR_METHODS
     return _tensor_methods
+
+
+def _size(t: Any, dim: Any = None) -> Any:
+    return t.size() if dim is None else t.size(int(dim) - 1)
+
+
+def _add(t: Any, *args: Any) -> Any:
+    if len(args) == 1:
+        return t.add_(args[0])
+    if len(args) == 2 and isinstance(args[0], (int, float)):
+        return t.add_(args[1], alpha=args[0])
+    raise TypeError("tensor:add with these arguments needs pygraphnn.lua.runtime.tensor_methods")
+
+
+# Used only while rt-torch's tensor_methods module is absent: the methods whose PyTorch in-place
+# spelling has Torch's arguments (random draws then come from PyTorch's generator, not Torch's).
+_PYTORCH_FALLBACK: dict = {
+    "uniform": lambda t, a=0, b=1: t.uniform_(a, b), "normal": lambda t, m=0, s=1: t.normal_(m, s),
+    "zero": lambda t: t.zero_(), "fill": lambda t, v: t.fill_(v), "copy": lambda t, s: t.copy_(s),
+    "mul": lambda t, v: t.mul_(v), "div": lambda t, v: t.div_(v), "cmul": lambda t, v: t.mul_(v),
+    "add": _add, "size": _size, "dim": lambda t: t.dim(), "nElement": lambda t: t.numel(),
+    "clone": lambda t: t.clone(),
+}
 
 
 def _is_tensor(obj: Any) -> bool:
@@ -72,10 +95,41 @@ def invoke(obj: Any, name: str, *args: Any) -> Any:
     return result
 
 
+def _ranges(t: Any, key: Any) -> tuple:
+    """Torch's ``t[{i, {a, b}, {}}]`` as a PyTorch index: numbers select, {a, b} narrow (1-based, inclusive,
+    negative from the end), {} keeps a whole dimension."""
+    parts = key.to_list() if isinstance(key, LuaTable) else list(key)
+    out: list[Any] = []
+    for dim, part in enumerate(parts):
+        size = t.size(dim)
+        if isinstance(part, (int, float)) and not isinstance(part, bool):
+            i = int(part)
+            out.append(i - 1 if i > 0 else size + i)
+            continue
+        bounds = part.to_list() if isinstance(part, LuaTable) else list(part)
+        if not bounds:
+            out.append(slice(None))
+            continue
+        lo = int(bounds[0])
+        hi = int(bounds[1]) if len(bounds) > 1 else lo
+        lo = lo if lo > 0 else size + lo + 1
+        hi = hi if hi > 0 else size + hi + 1
+        out.append(slice(lo - 1, hi))
+    return tuple(out)
+
+
 def index(obj: Any, key: Any) -> Any:
-    """``obj[key]`` with Lua's meaning for whatever ``obj`` turns out to be (nil when absent)."""
+    """``obj[key]`` with Lua's meaning for whatever ``obj`` turns out to be (nil when absent).
+
+    A tensor indexed by a table (``x[{{1, 3}, 2}]``) gives Torch's sub-tensor (a view).
+    """
     if isinstance(obj, LuaTable):
         return obj[key]
+    if _is_tensor(obj) and isinstance(key, (list, tuple, LuaTable)):
+        v = obj[_ranges(obj, key)]
+        return v.item() if v.dim() == 0 else v
+    if isinstance(obj, tuple):  # torch.Size, a LongStorage in Lua: 1-based
+        return obj[int(key) - 1] if isinstance(key, (int, float)) and 1 <= key <= len(obj) else None
     if isinstance(obj, list):
         if isinstance(key, float) and key.is_integer():
             key = int(key)
@@ -96,6 +150,8 @@ def setindex(obj: Any, key: Any, value: Any) -> None:
     """``obj[key] = value`` with Lua's meaning (lists grow at #t + 1; nil removes)."""
     if isinstance(obj, LuaTable):
         obj[key] = value
+    elif _is_tensor(obj) and isinstance(key, (list, tuple, LuaTable)):
+        obj[_ranges(obj, key)] = value  # a number fills, a tensor is copied in
     elif isinstance(obj, list):
         if isinstance(key, float) and key.is_integer():
             key = int(key)

@@ -5,12 +5,13 @@ and a class's metatable leads to its parent. Ported programs keep that model:
 classes and objects are :class:`~.table.LuaTable` s, ``obj:method(x)`` is
 ``lua.invoke(obj, "method", x)`` and finds the method through the chain.
 
->>> Animal = class_("Animal")
+>>> Animal, _ = class_("Animal")
 >>> Animal["__init"] = lambda self, name: self.rawset("name", name)
 >>> Animal["speak"] = lambda self: "I am " + self["name"]
->>> Dog = class_("Dog", "Animal")
->>> new("Dog", "rex")["speak"](new("Dog", "rex"))
-'I am rex'
+>>> Dog, parent = class_("Dog", "Animal")
+>>> rex = new("Dog", "rex")
+>>> rex["speak"](rex), parent is Animal
+('I am rex', True)
 """
 from __future__ import annotations
 
@@ -41,12 +42,12 @@ def getmetatable(t: Any) -> Any:
     return None
 
 
-def class_(name: str, parent: str | LuaTable | None = None) -> LuaTable:
+def class_(name: str, parent: str | LuaTable | None = None) -> tuple:
     """``torch.class(name[, parent])``: a new class (its metatable), inheriting ``parent``'s methods.
 
-    Returns the class table; ``lua.new(name, ...)`` (or calling the constructor
-    ``lua.constructor(name)``) makes an object and runs its ``__init``. Lua
-    returns the parent class as a second value: :func:`parent_of` gives it.
+    Returns (class table, parent class table or None), as Lua does;
+    ``lua.new(name, ...)`` (or calling the constructor ``lua.constructor(name)``)
+    makes an object and runs its ``__init``.
     """
     if name in _CLASSES:
         raise ValueError(f"class {name} has been already assigned")
@@ -60,7 +61,7 @@ def class_(name: str, parent: str | LuaTable | None = None) -> LuaTable:
         cls._meta = LuaTable({"__index": pcls})
         cls.rawset("__parent", pcls)
     _CLASSES[name] = cls
-    return cls
+    return cls, cls.rawget("__parent")
 
 
 def parent_of(cls: LuaTable) -> Any:

@@ -17,6 +17,7 @@ matcher does.
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterator
 
 
@@ -25,14 +26,66 @@ class LuaPatternError(Exception):
 
 
 # ------------------------------------------------------------------ numbers
+# LuaJIT formats numbers itself (not with C's printf): a decimal tie is rounded away from zero
+# (string.format('%.0f', 2.5) is '3', print(123456789012345) is '1.2345678901235e+14').
+def _sign(x: float) -> str:
+    return "-" if math.copysign(1.0, x) < 0 else ""
+
+
+def _digits_e(x: float, prec: int) -> tuple[str, int]:
+    """Mantissa text (no sign, ``prec`` decimals) and exponent of |x| in scientific notation."""
+    d = abs(Decimal(x))
+    if d == 0:
+        return ("0." + "0" * prec if prec else "0"), 0
+    exp = d.adjusted()
+    q = d.scaleb(-exp).quantize(Decimal(1).scaleb(-prec), rounding=ROUND_HALF_UP)
+    if q >= 10:
+        exp += 1
+        q = d.scaleb(-exp).quantize(Decimal(1).scaleb(-prec), rounding=ROUND_HALF_UP)
+    return f"{q:f}", exp
+
+
+def _format_e(x: float, prec: int, upper: bool = False, alt: bool = False) -> str:
+    mant, exp = _digits_e(x, prec)
+    if alt and "." not in mant:
+        mant += "."
+    text = f"{mant}{'E' if upper else 'e'}{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    return _sign(x) + text
+
+
+def _format_f(x: float, prec: int, alt: bool = False) -> str:
+    q = abs(Decimal(x)).quantize(Decimal(1).scaleb(-prec), rounding=ROUND_HALF_UP)
+    text = f"{q:f}"
+    if alt and "." not in text:
+        text += "."
+    return _sign(x) + text
+
+
+def _format_g(x: float, prec: int, upper: bool = False, alt: bool = False) -> str:
+    p = prec if prec > 0 else 1
+    _, exp = _digits_e(x, p - 1)
+    if -4 <= exp < p:
+        text = _format_f(x, p - 1 - exp, alt)
+    else:
+        text = _format_e(x, p - 1, upper, alt)
+    if not alt:
+        mant, e, rest = text.partition("e" if not upper else "E")
+        if "." in mant:
+            mant = mant.rstrip("0").rstrip(".")
+        text = mant + e + rest
+    return text
+
+
 def number_to_string(x: int | float) -> str:
-    """A number as Lua 5.1 writes it (``%.14g``; ``inf``, ``-inf``, ``nan``)."""
+    """A number as Lua writes it (``%.14g``; ``inf``, ``-inf``, ``nan``)."""
     if isinstance(x, float):
         if math.isinf(x):
             return "inf" if x > 0 else "-inf"
         if x != x:
             return "nan" if math.copysign(1.0, x) > 0 else "-nan"
-    return "%.14g" % x
+    elif -10 ** 14 < x < 10 ** 14:
+        return str(x)
+    return _format_g(float(x), 14)
 
 
 def tostring(v: Any) -> str:
@@ -477,7 +530,8 @@ def _add_value(m: _Matcher, s: int, e: int, repl: Any) -> str:
         v = repl(*m.captures(s, e))
         v = v[0] if isinstance(v, tuple) else v
     else:
-        v = repl[first]
+        from .dispatch import index
+        v = index(repl, first)
     if v is None or v is False:
         return whole
     if isinstance(v, (str, int, float)) and not isinstance(v, bool):
@@ -585,15 +639,38 @@ def format(fmt: str, *args: Any) -> str:  # noqa: A001 - Lua's name
 
 
 def _float_format(spec: str, conv: str, x: float) -> str:
+    """One %e/%f/%g conversion with its flags, width and precision (LuaJIT's rounding)."""
+    body = spec[1:]
+    flags = ""
+    while body and body[0] in "-+ #0":
+        flags += body[0]
+        body = body[1:]
+    width_text, _, prec_text = body.partition(".")
+    width = int(width_text) if width_text else 0
+    prec = int(prec_text) if prec_text else (0 if "." in body else 6)
+    x = float(x)
+    alt = "#" in flags
     if math.isinf(x) or x != x:
-        text = number_to_string(x)
-        if conv in "EG":
-            text = text.upper()
-        width = "".join(ch for ch in spec[1:].split(".")[0] if ch.isdigit())
-        if "+" in spec and x > 0:
-            text = "+" + text
-        return text.rjust(int(width)) if width and "-" not in spec else text.ljust(int(width or 0))
-    return (spec + conv) % x
+        text = ("-" if x < 0 else "") + ("inf" if math.isinf(x) else "nan")
+        text = text.upper() if conv in "EG" else text
+        flags = flags.replace("0", "")
+    elif conv in "eE":
+        text = _format_e(x, prec, conv == "E", alt)
+    elif conv == "f":
+        text = _format_f(x, prec, alt)
+    else:
+        text = _format_g(x, prec, conv == "G", alt)
+    if not text.startswith("-"):
+        text = ("+" if "+" in flags else " " if " " in flags else "") + text
+    if len(text) < width:
+        if "-" in flags:
+            text = text.ljust(width)
+        elif "0" in flags:
+            sign = text[0] if text[0] in "+- " else ""
+            text = sign + text[len(sign):].rjust(width - len(sign), "0")
+        else:
+            text = text.rjust(width)
+    return text
 
 
 def _number(a: Any, argi: int) -> float:

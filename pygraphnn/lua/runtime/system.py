@@ -52,6 +52,13 @@ def error(message: Any = None, level: int = 1, where: str | None = None) -> None
     raise LuaError(message)
 
 
+def assert_(value: Any = None, message: Any = "assertion failed!", *rest: Any, where: str | None = None) -> Any:
+    """Lua's ``assert(v, msg)``: ``v`` (and the rest) when true, else the error ``msg``."""
+    if value is None or value is False:
+        error(message, 1, where)
+    return (value, message, *rest) if rest or message != "assertion failed!" else value
+
+
 def pcall(f: Any, *args: Any) -> tuple:
     """``pcall(f, ...)``: ``(True, results...)`` or ``(False, error value)``; never raises."""
     try:
@@ -473,5 +480,5 @@ def _library(name: str) -> Any:
     return None  # cutorch, cunn, ...: nothing to load on this side
 
 
-__all__ = ["LuaError", "LuaFile", "dofile", "error", "io", "lfs", "load", "loadstring", "os", "paths", "pcall",
+__all__ = ["LuaError", "LuaFile", "assert_", "dofile", "error", "io", "lfs", "load", "loadstring", "os", "paths", "pcall",
            "print", "require", "truthy", "type"]

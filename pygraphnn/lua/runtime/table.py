@@ -195,10 +195,16 @@ class LuaTable(MutableMapping):
         return handler(self, *args)
 
     def __getattr__(self, name: str) -> Any:
-        # fields read as attributes (``opt.rnn_size`` in hand-written code)
+        # fields read as attributes (``opt.rnn_size``): nil when absent, as in Lua
         if name.startswith("__"):
             raise AttributeError(name)
         return self[name]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in LuaTable.__slots__:
+            object.__setattr__(self, name, value)
+        else:
+            self[name] = value
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k!r}: {v!r}" if not isinstance(v, LuaTable) else f"{k!r}: <table>"
@@ -288,6 +294,40 @@ def unpack(t: Any, i: int = 1, j: int | None = None) -> tuple:
     """``unpack(t, i, j)``: t[i], ..., t[j] as a tuple (j defaults to #t)."""
     j = length(t) if j is None else int(j)
     return tuple(_get(t, k) for k in range(int(i), j + 1))
+
+
+def numeric_for(start: Any, stop: Any, step: Any = 1) -> Iterator[Any]:
+    """``for i = start, stop, step``: Lua's numeric loop, also with fractional bounds or step."""
+    if step == 0:
+        raise ValueError("'for' step is zero")
+    i = start
+    while (i <= stop) if step > 0 else (i >= stop):
+        yield i
+        i = i + step
+
+
+def each(iterable: Any, n: int) -> Iterator[tuple]:
+    """``for a, b in iterator``: each step's values adjusted to the ``n`` loop variables."""
+    for item in iterable:
+        yield adjust(item, n)
+
+
+def values(result: Any) -> tuple:
+    """All the values a call gave, for ``f(g())``/``{g()}``/``return g()`` (a tuple is several values)."""
+    return result if type(result) is tuple else (result,)
+
+
+def first(result: Any) -> Any:
+    """The first value a call gave (Lua keeps one where one is wanted); nil for none."""
+    if type(result) is tuple:
+        return result[0] if result else None
+    return result
+
+
+def adjust(result: Any, n: int) -> tuple:
+    """Exactly ``n`` values: extra ones dropped, missing ones nil (Lua's ``local a, b = f()``)."""
+    vals = values(result)
+    return tuple(vals[:n]) + (None,) * (n - len(vals))
 
 
 class _TableLibrary:
@@ -381,5 +421,5 @@ def _truthy(v: Any) -> bool:
 
 table = _TableLibrary()
 
-__all__ = ["LuaTable", "LuaTableError", "as_table", "ipairs", "length", "next", "pairs", "select", "table",
+__all__ = ["LuaTable", "LuaTableError", "adjust", "numeric_for", "each", "as_table", "first", "values", "ipairs", "length", "next", "pairs", "select", "table",
            "unpack"]
