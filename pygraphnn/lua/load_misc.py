@@ -232,3 +232,9 @@ def _weighted_mse(L, obj, path):
     m = nn.WeightedMSECriterion(L.field(obj, "weight", path, "tensor"))
     m.sizeAverage = L.field(obj, "sizeAverage", path, "bool", True)
     return m
+
+
+@register_loader("nn.CReLU")
+def _crelu(L, obj, path):
+    # the children Lua builds (ConcatTable(Identity, MulConstant(-1)), JoinTable, ReLU) are what CReLU computes
+    return nn.CReLU(L.field(obj, "nInputDims", path, "int"), L.field(obj, "inplace", path, "bool", False))
