@@ -179,9 +179,27 @@ def _multimargin_ref(x, t, p=1, margin=1.0, w=None):
     return z.sum() / x.shape[1] / x.shape[0]
 
 
+def _multilabel_margin_ref(x, t):
+    """Per sample, written as loops: targets up to the first 0, hinge against every non-target."""
+    total = x.new_zeros(())
+    for xi, ti in zip(x, t):
+        labels = []
+        for v in ti.tolist():
+            if v == 0:
+                break
+            labels.append(v - 1)
+        others = [c for c in range(x.shape[1]) if c not in labels]
+        for j in labels:
+            for i in others:
+                total = total + torch.clamp(1 - (xi[j] - xi[i]), min=0)
+    return total / x.shape[1] / x.shape[0]
+
+
 CRITERIONS = [
     (lambda: nn.MarginCriterion(0.5), _r(4, 3), Y.reshape(4, 1).expand(4, 3).contiguous(),
      lambda x, t: torch.clamp(0.5 - x * t, min=0).mean()),
+    (lambda: nn.MultiLabelMarginCriterion(), _r(3, 5), torch.tensor([[3, 1, 0, 2, 0], [5, 4, 3, 2, 1], [0, 2, 3, 0, 0]]),
+     _multilabel_margin_ref),
     (lambda: nn.SoftMarginCriterion(), _r(4, 3), Y.reshape(4, 1).expand(4, 3).contiguous(),
      lambda x, t: torch.log(1 + torch.exp(-x * t)).mean()),
     (lambda: nn.MultiMarginCriterion(), _r(4, 5), K, lambda x, t: _multimargin_ref(x, t)),
@@ -392,3 +410,13 @@ def test_saved_modules_have_the_fields_luas_constructors_make():
         assert saved.version == case.module.version, case.ctor
         checked += 1
     assert checked >= 25
+
+
+@pytest.mark.parametrize("name", ["activation", "distance", "table_combine", "passthrough", "padding_dim", "bottle",
+                                  "criterion_margin", "criterion_regression", "criterion_combine", "containers_apply"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+    module = importlib.import_module(f"pygraphnn.nn.{name}")
+    result = doctest.testmod(module)
+    assert result.attempted and not result.failed
