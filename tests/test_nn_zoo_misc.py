@@ -18,7 +18,7 @@ from contract import check_module
 from pygraphnn import nn
 from pygraphnn.lua.load import load_t7
 from pygraphnn.lua.save import save_t7
-from pygraphnn.lua.t7 import load_t7_raw
+from pygraphnn.lua.t7 import Storage, load_t7_raw
 from test_nn_zoo2_misc import assert_close, run_and_check
 
 EXTRA = Path(__file__).resolve().parent / "fixtures" / "lua" / "zoo_misc_extra.t7"
@@ -420,3 +420,38 @@ def test_docstring_examples(name):
     module = importlib.import_module(f"pygraphnn.nn.{name}")
     result = doctest.testmod(module)
     assert result.attempted and not result.failed
+
+
+def test_loader_errors_name_the_field_and_place():
+    from pygraphnn.lua.t7 import LuaTable, T7Error, TorchObject
+    from pygraphnn.lua.t7 import save_t7 as save_raw
+
+    def load(obj):
+        buf = io.BytesIO()
+        save_raw({"model": obj}, buf)
+        buf.seek(0)
+        return load_t7(buf)
+
+    d = torch.float64
+    bad = [
+        (TorchObject("nn.PReLU", LuaTable(nOutputPlane=3.0, weight=torch.zeros(4, dtype=d))),
+         r"nn.PReLU.weight has shape \(4,\), expected \(3,\)", "model.weight"),
+        (TorchObject("nn.Bilinear", LuaTable(weight=torch.zeros(2, 3, dtype=d))), "should be 3-D", "model.weight"),
+        (TorchObject("nn.WeightedEuclidean", LuaTable(weight=torch.zeros(5, 3, dtype=d), diagCov=torch.ones(3, 5, dtype=d))),
+         r"diagCov has shape \(3, 5\), expected \(5, 3\)", "model.diagCov"),
+        (TorchObject("nn.Padding", LuaTable(dim=1.0)), "lacks its field 'pad'", "model.pad"),
+        (TorchObject("nn.Bottle", LuaTable(modules=[TorchObject("nn.Tanh", LuaTable())] * 2)),
+         "should hold one module, it holds 2", "model.modules"),
+        (TorchObject("nn.MapTable", LuaTable(shared=False, modules=[TorchObject("nn.Linear", LuaTable(
+            weight=torch.zeros(2, 3, dtype=d), bias=torch.zeros(2, dtype=d))), TorchObject("nn.Linear", LuaTable(
+                weight=torch.ones(2, 3, dtype=d), bias=torch.zeros(2, dtype=d)))])),
+         "shared = false holds 2 clones", "model.modules"),
+        (TorchObject("nn.MultiCriterion", LuaTable(criterions=[TorchObject("nn.MSECriterion", LuaTable())],
+                                                    weights=Storage(torch.ones(2, dtype=d)))),
+         "should hold 1 numbers", "model.weights"),
+        (TorchObject("nn.Threshold", LuaTable(threshold=0.1, val=0.5, inplace=True)), "in-place processing", "model"),
+    ]
+    for obj, message, where in bad:
+        with pytest.raises(T7Error, match=message) as e:
+            load(obj)
+        assert e.value.path == where, (message, e.value.path)

@@ -18,9 +18,10 @@ def _scalar_loader(cls: type):
     ctor, extra = SCALAR_CLASSES[cls]
 
     def load(L: _Loader, obj: TorchObject, path: list) -> torch.nn.Module:
+        args = [L.field(obj, name, path, kind, default) for name, kind, default, _ in ctor]
         try:
-            m = cls(*[L.field(obj, name, path, kind, default) for name, kind, default, _ in ctor])
-        except (TypeError, ValueError) as e:
+            m = cls(*args)
+        except (TypeError, ValueError) as e:      # the constructor's own checks (Threshold's in-place rule...)
             raise _fail(f"{obj.class_name}: {e}", path) from e
         for name, kind, default, attr in extra:
             setattr(m, attr, L.field(obj, name, path, kind, default))
