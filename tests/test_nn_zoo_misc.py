@@ -455,3 +455,13 @@ def test_loader_errors_name_the_field_and_place():
         with pytest.raises(T7Error, match=message) as e:
             load(obj)
         assert e.value.path == where, (message, e.value.path)
+
+
+def test_relu_with_other_threshold_loads_as_threshold():
+    from pygraphnn.lua.t7 import LuaTable, TorchObject
+    from pygraphnn.lua.t7 import save_t7 as save_raw
+    buf = io.BytesIO()
+    save_raw(TorchObject("nn.ReLU", LuaTable(threshold=0.5, val=-1.0, inplace=False)), buf)
+    m = load_t7(io.BytesIO(buf.getvalue()))
+    assert isinstance(m, nn.Threshold) and (m.threshold, m.val) == (0.5, -1.0)
+    assert torch.equal(m(torch.tensor([0.2, 0.7])), torch.tensor([-1.0, 0.7]))
