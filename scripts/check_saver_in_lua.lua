@@ -1,6 +1,7 @@
 -- Run by scripts/check_saver_in_lua.py: load the cases (modules as pygraphnn's save_t7
 -- wrote them), run each in Lua and compare with the values recorded from Lua originally.
 require 'nn'
+require 'nngraph'
 torch.setnumthreads(1)
 local cases = torch.load(arg[1])
 

@@ -2,7 +2,8 @@
 (``nn_zoo2.t7`` cases of the classes pygraphnn has, and tests/fixtures/lua/zoo_misc_extra.t7),
 load the Lua module with ``load_t7``, write it back with ``save_t7``, and have Lua
 (``th scripts/check_saver_in_lua.lua``) load that file, run forward/backward on the case's
-input and compare with the values Lua recorded originally.
+input and compare with the values Lua recorded originally. A gModule made of several of
+these classes is checked too, against pygraphnn's own forward/backward.
 
     .venv/bin/python scripts/check_saver_in_lua.py [--th /work/luatorch/bin/th]
 
@@ -38,6 +39,31 @@ def _classes(obj, seen):
     return seen
 
 
+def _graph_case() -> dict:
+    """A gModule built here from several of these classes, with pygraphnn's forward/backward
+    values: Lua (nngraph) must load it and compute the same."""
+    import torch
+
+    from pygraphnn import nn
+    torch.manual_seed(0)
+    x, y = nn.Identity()(), nn.Identity()()
+    h = nn.PReLU(4)(nn.Linear(3, 4)(x))
+    d = nn.CosineDistance()([h, nn.Linear(5, 4)(y)])
+    e = nn.Bottle(nn.Linear(4, 2))(nn.LeakyReLU(0.1)(h))
+    m = nn.CMaxTable()([nn.SoftPlus()(h), nn.ELU()(h), nn.Euclidean(4, 4)(h)])
+    g = nn.gModule([x, y], [d, e, m]).double()
+    inputs = [torch.randn(6, 3, dtype=torch.float64), torch.randn(6, 5, dtype=torch.float64)]
+    params, grads = g.getParameters()
+    g.zeroGradParameters()
+    module = to_lua(g)                         # before forward, as the recorded cases
+    out = [t.clone() for t in g.forward(inputs)]
+    grad_out = [torch.randn_like(t) for t in out]
+    grad_in = [t.clone() for t in g.backward(inputs, grad_out)]
+    return {"kind": "module", "ctor": "gModule of PReLU, CosineDistance, Bottle, LeakyReLU, CMaxTable, Euclidean...",
+            "module": module, "input": inputs, "output": out, "gradOutput": grad_out, "gradInput": grad_in,
+            "params": params.clone(), "gradParams": grads.clone()}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--th", default="/work/luatorch/bin/th")
@@ -53,6 +79,7 @@ def main() -> int:
                 continue                       # classes of another part of the zoo
             c.module = to_lua(from_lua(c.module))   # what pygraphnn writes for this module
             cases.append(c)
+    cases.append(_graph_case())
     with tempfile.TemporaryDirectory() as tmp:
         f = Path(tmp) / "saved_cases.t7"
         save_t7(cases, str(f))
