@@ -51,8 +51,10 @@ MODULES = [
     (lambda: nn.Contiguous(), lambda x, m: x * 1),
     (lambda: nn.Copy("torch.DoubleTensor", "torch.DoubleTensor", True), lambda x, m: x * 1),
     (lambda: nn.Padding(2, 2), lambda x, m: torch.cat([x, torch.zeros(x.shape[0], 2, dtype=x.dtype)], 1)),
-    (lambda: nn.Padding(2, -1, None, 3.5), lambda x, m: torch.cat([torch.full((x.shape[0], 1), 3.5, dtype=x.dtype), x], 1)),
-    (lambda: nn.Padding(1, 2, 1, 0, 2), lambda x, m: torch.cat([x[:, :4], torch.zeros(x.shape[0], 2, dtype=x.dtype), x[:, 4:]], 1)),
+    (lambda: nn.Padding(2, -1, None, 3.5),
+     lambda x, m: torch.cat([torch.full((x.shape[0], 1), 3.5, dtype=x.dtype), x], 1)),
+    (lambda: nn.Padding(1, 2, 1, 0, 2),
+     lambda x, m: torch.cat([x[:, :4], torch.zeros(x.shape[0], 2, dtype=x.dtype), x[:, 4:]], 1)),
     (lambda: nn.Bottle(nn.Linear(5, 2)), lambda x, m: x @ m.module.weight.t() + m.module.bias),
     (lambda: nn.CReLU(1), lambda x, m: torch.cat([torch.relu(x), torch.relu(-x)], 1)),
     (lambda: nn.SoftMin(), lambda x, m: torch.exp(-x) / torch.exp(-x).sum(1, keepdim=True)),
@@ -198,7 +200,8 @@ def _multilabel_margin_ref(x, t):
 CRITERIONS = [
     (lambda: nn.MarginCriterion(0.5), _r(4, 3), Y.reshape(4, 1).expand(4, 3).contiguous(),
      lambda x, t: torch.clamp(0.5 - x * t, min=0).mean()),
-    (lambda: nn.MultiLabelMarginCriterion(), _r(3, 5), torch.tensor([[3, 1, 0, 2, 0], [5, 4, 3, 2, 1], [0, 2, 3, 0, 0]]),
+    (lambda: nn.MultiLabelMarginCriterion(), _r(3, 5),
+     torch.tensor([[3, 1, 0, 2, 0], [5, 4, 3, 2, 1], [0, 2, 3, 0, 0]]),
      _multilabel_margin_ref),
     (lambda: nn.SoftMarginCriterion(), _r(4, 3), Y.reshape(4, 1).expand(4, 3).contiguous(),
      lambda x, t: torch.log(1 + torch.exp(-x * t)).mean()),
@@ -253,7 +256,8 @@ def test_pair_criterions_contract():
                  lambda x, m: torch.clamp(2.0 - (x[0] - x[1]).abs().sum(), min=0))
     p = nn.ParallelCriterion().add(nn.MSECriterion(), 0.5).add(nn.MarginRankingCriterion(), 2)
     check_module(_Loss(p, [s2, Y]), [s1, [s1, s2]],
-                 lambda x, m: 0.5 * ((x[0] - s2) ** 2).mean() + 2 * torch.clamp(-Y * (x[1][0] - x[1][1]) + 1, min=0).mean())
+                 lambda x, m: 0.5 * ((x[0] - s2) ** 2).mean()
+                 + 2 * torch.clamp(-Y * (x[1][0] - x[1][1]) + 1, min=0).mean())
     mc = nn.MultiCriterion().add(nn.MSECriterion(), 0.5).add(nn.AbsCriterion(), 3)
     check_module(_Loss(mc, s2), s1, lambda x, m: 0.5 * ((x - s2) ** 2).mean() + 3 * (x - s2).abs().mean())
 
@@ -437,7 +441,8 @@ def test_loader_errors_name_the_field_and_place():
         (TorchObject("nn.PReLU", LuaTable(nOutputPlane=3.0, weight=torch.zeros(4, dtype=d))),
          r"nn.PReLU.weight has shape \(4,\), expected \(3,\)", "model.weight"),
         (TorchObject("nn.Bilinear", LuaTable(weight=torch.zeros(2, 3, dtype=d))), "should be 3-D", "model.weight"),
-        (TorchObject("nn.WeightedEuclidean", LuaTable(weight=torch.zeros(5, 3, dtype=d), diagCov=torch.ones(3, 5, dtype=d))),
+        (TorchObject("nn.WeightedEuclidean", LuaTable(weight=torch.zeros(5, 3, dtype=d),
+                                                      diagCov=torch.ones(3, 5, dtype=d))),
          r"diagCov has shape \(3, 5\), expected \(5, 3\)", "model.diagCov"),
         (TorchObject("nn.Padding", LuaTable(dim=1.0)), "lacks its field 'pad'", "model.pad"),
         (TorchObject("nn.Bottle", LuaTable(modules=[TorchObject("nn.Tanh", LuaTable())] * 2)),

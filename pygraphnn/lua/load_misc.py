@@ -201,7 +201,8 @@ def _cudnn_softmax(L, obj, path):
     # cudnn.SpatialSoftMax / SpatialLogSoftMax, aliases of the nn ones)
     mode = obj.state.get("mode", "CUDNN_SOFTMAX_MODE_INSTANCE")
     if mode != "CUDNN_SOFTMAX_MODE_INSTANCE":
-        raise _fail(f"{obj.class_name} with mode {mode!r}: only CUDNN_SOFTMAX_MODE_INSTANCE is supported", path + ["mode"])
+        raise _fail(f"{obj.class_name} with mode {mode!r}: only CUDNN_SOFTMAX_MODE_INSTANCE is supported",
+                    path + ["mode"])
     return InstanceSoftMax(log=obj.class_name == "cudnn.LogSoftMax")
 
 
