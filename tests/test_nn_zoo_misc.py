@@ -62,6 +62,8 @@ MODULES = [
     (lambda: nn.Parallel(1, 1).add(nn.Linear(5, 2)).add(nn.Tanh()).add(nn.Identity()).add(nn.Linear(5, 1)),
      lambda x, m: torch.cat([x[0] @ m.get(1).weight.t() + m.get(1).bias, torch.tanh(x[1]), x[2],
                              x[3] @ m.get(4).weight.t() + m.get(4).bias])),
+    (lambda: nn.LinearWeightNorm(5, 3),
+     lambda x, m: x @ (m.v * m.g / torch.sqrt((m.v * m.v).sum(1, keepdim=True))).t() + m.bias),
     (lambda: nn.Cosine(5, 3), lambda x, m: (x @ m.weight.t()) / (x.norm(dim=1, keepdim=True) + 1e-12)
      / (m.weight.norm(dim=1) + 1e-12)),
 ]
@@ -324,7 +326,8 @@ def _roundtrip_raw(obj) -> bytes:
 
 
 @pytest.mark.parametrize("ctor", ["nn.Euclidean(5, 3)", "nn.WeightedEuclidean(5, 3)", "nn.Cosine(5, 3)",
-                                  "nn.Bilinear(4, 3, 2)", "nn.Bilinear(4, 3, 2, False)", "nn.PReLU(3)"])
+                                  "nn.Bilinear(4, 3, 2)", "nn.Bilinear(4, 3, 2, False)", "nn.PReLU(3)",
+                                  "nn.LinearWeightNorm(5, 3)"])
 def test_default_init_is_luas(extra, ctor):
     want = {r.ctor.replace("false", "False"): r.params for r in extra.init.to_list()}[ctor]
     torch.manual_seed(123)
@@ -417,7 +420,8 @@ def test_saved_modules_have_the_fields_luas_constructors_make():
 
 
 @pytest.mark.parametrize("name", ["activation", "distance", "table_combine", "passthrough", "padding_dim", "bottle",
-                                  "criterion_margin", "criterion_regression", "criterion_combine", "containers_apply"])
+                                  "criterion_margin", "criterion_regression", "criterion_combine", "containers_apply",
+                                  "linear_weight_norm"])
 def test_docstring_examples(name):
     import doctest
     import importlib

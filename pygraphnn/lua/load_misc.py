@@ -240,3 +240,18 @@ def _weighted_mse(L, obj, path):
 def _crelu(L, obj, path):
     # the children Lua builds (ConcatTable(Identity, MulConstant(-1)), JoinTable, ReLU) are what CReLU computes
     return nn.CReLU(L.field(obj, "nInputDims", path, "int"), L.field(obj, "inplace", path, "bool", False))
+
+
+@register_loader("nn.LinearWeightNorm")
+def _linear_weight_norm(L, obj, path):
+    v = L.field(obj, "v", path, "tensor")
+    if v.dim() != 2:
+        raise _fail(f"nn.LinearWeightNorm.v should be 2-D (outputSize x inputSize), got shape {tuple(v.shape)}",
+                    path + ["v"])
+    has_bias = obj.state.get("bias") is not None
+    m = nn.LinearWeightNorm(1, 1, has_bias, L.field(obj, "eps", path, "num", 1e-16))
+    m.v = L.param(obj, "v", path, tuple(v.shape), "gradV")
+    m.g = L.param(obj, "g", path, (v.shape[0], 1), "gradG")
+    if has_bias:
+        m.bias = L.param(obj, "bias", path, (v.shape[0],), "gradBias")
+    return m

@@ -200,3 +200,14 @@ def _crelu(S, m):
     branches = nn.ConcatTable().add(nn.Identity()).add(nn.MulConstant(-1))
     children = [S.module(c) for c in (branches, nn.JoinTable(2), nn.ReLU(m.inplace))]
     return _base(S, m, {"nInputDims": float(m.nInputDims), "inplace": bool(m.inplace), "modules": children})
+
+
+@register_saver(nn.LinearWeightNorm)
+def _linear_weight_norm(S, m):
+    f = S.param_fields(m, {"v": "gradV", "g": "gradG", "bias": "gradBias"})
+    with torch.no_grad():
+        norm = m.v.norm(dim=1, keepdim=True).clamp(min=m.eps)
+        f.update(weight=m.weight().detach().cpu(), norm=norm.cpu(), scale=(m.g / norm).detach().cpu(),
+                 eps=m.eps, inputSize=float(m.v.shape[1]), outputSize=float(m.v.shape[0]),
+                 addBuffer=_empty(S.dtype_of(m)))
+    return _base(S, m, f)
