@@ -34,7 +34,11 @@ def _renamed(obj: TorchObject, names: dict) -> TorchObject:
     new = names.get(obj.class_name, obj.class_name)
     if new.startswith("cudnn."):
         state["iSize"] = Storage(torch.zeros(4, dtype=torch.int64))
-        state["mode"] = "CUDNN_ACTIVATION_TANH"
+        mode = {"cudnn.ReLU": "CUDNN_ACTIVATION_RELU", "cudnn.Tanh": "CUDNN_ACTIVATION_TANH",
+                "cudnn.SoftMax": "CUDNN_SOFTMAX_MODE_INSTANCE",
+                "cudnn.LogSoftMax": "CUDNN_SOFTMAX_MODE_INSTANCE"}.get(new)   # what cudnn.torch writes
+        if mode is not None:
+            state["mode"] = mode
         state["workspace_limit"] = 1024.0
     return TorchObject(new, state)
 
