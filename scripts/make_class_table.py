@@ -97,7 +97,8 @@ def render() -> str:
         if a.fixed:
             notes = "; ".join(filter(None, [notes, "sets " + ", ".join(f"`{k} = {v}`" for k, v in a.fixed.items())]))
         if a.renamed:
-            notes = "; ".join(filter(None, [notes, "reads " + ", ".join(f"`{k}` from `{v}`" for k, v in a.renamed.items())]))
+            reads = ", ".join(f"`{k}` from `{v}`" for k, v in a.renamed.items())
+            notes = "; ".join(filter(None, [notes, "reads " + reads]))
         lines.append(f"| `{name}` | `{a.target}` | {'yes' if a.target in LOADERS else 'no'} | {notes} |")
     return "\n".join(lines) + "\n"
 

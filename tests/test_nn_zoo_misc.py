@@ -18,7 +18,7 @@ from contract import check_module
 from pygraphnn import nn
 from pygraphnn.lua.load import load_t7
 from pygraphnn.lua.save import save_t7
-from pygraphnn.lua.t7 import load_t7_raw
+from pygraphnn.lua.t7 import Storage, load_t7_raw
 from test_nn_zoo2_misc import assert_close, run_and_check
 
 EXTRA = Path(__file__).resolve().parent / "fixtures" / "lua" / "zoo_misc_extra.t7"
@@ -51,8 +51,10 @@ MODULES = [
     (lambda: nn.Contiguous(), lambda x, m: x * 1),
     (lambda: nn.Copy("torch.DoubleTensor", "torch.DoubleTensor", True), lambda x, m: x * 1),
     (lambda: nn.Padding(2, 2), lambda x, m: torch.cat([x, torch.zeros(x.shape[0], 2, dtype=x.dtype)], 1)),
-    (lambda: nn.Padding(2, -1, None, 3.5), lambda x, m: torch.cat([torch.full((x.shape[0], 1), 3.5, dtype=x.dtype), x], 1)),
-    (lambda: nn.Padding(1, 2, 1, 0, 2), lambda x, m: torch.cat([x[:, :4], torch.zeros(x.shape[0], 2, dtype=x.dtype), x[:, 4:]], 1)),
+    (lambda: nn.Padding(2, -1, None, 3.5),
+     lambda x, m: torch.cat([torch.full((x.shape[0], 1), 3.5, dtype=x.dtype), x], 1)),
+    (lambda: nn.Padding(1, 2, 1, 0, 2),
+     lambda x, m: torch.cat([x[:, :4], torch.zeros(x.shape[0], 2, dtype=x.dtype), x[:, 4:]], 1)),
     (lambda: nn.Bottle(nn.Linear(5, 2)), lambda x, m: x @ m.module.weight.t() + m.module.bias),
     (lambda: nn.CReLU(1), lambda x, m: torch.cat([torch.relu(x), torch.relu(-x)], 1)),
     (lambda: nn.SoftMin(), lambda x, m: torch.exp(-x) / torch.exp(-x).sum(1, keepdim=True)),
@@ -60,6 +62,8 @@ MODULES = [
     (lambda: nn.Parallel(1, 1).add(nn.Linear(5, 2)).add(nn.Tanh()).add(nn.Identity()).add(nn.Linear(5, 1)),
      lambda x, m: torch.cat([x[0] @ m.get(1).weight.t() + m.get(1).bias, torch.tanh(x[1]), x[2],
                              x[3] @ m.get(4).weight.t() + m.get(4).bias])),
+    (lambda: nn.LinearWeightNorm(5, 3),
+     lambda x, m: x @ (m.v * m.g / torch.sqrt((m.v * m.v).sum(1, keepdim=True))).t() + m.bias),
     (lambda: nn.Cosine(5, 3), lambda x, m: (x @ m.weight.t()) / (x.norm(dim=1, keepdim=True) + 1e-12)
      / (m.weight.norm(dim=1) + 1e-12)),
 ]
@@ -179,9 +183,28 @@ def _multimargin_ref(x, t, p=1, margin=1.0, w=None):
     return z.sum() / x.shape[1] / x.shape[0]
 
 
+def _multilabel_margin_ref(x, t):
+    """Per sample, written as loops: targets up to the first 0, hinge against every non-target."""
+    total = x.new_zeros(())
+    for xi, ti in zip(x, t):
+        labels = []
+        for v in ti.tolist():
+            if v == 0:
+                break
+            labels.append(v - 1)
+        others = [c for c in range(x.shape[1]) if c not in labels]
+        for j in labels:
+            for i in others:
+                total = total + torch.clamp(1 - (xi[j] - xi[i]), min=0)
+    return total / x.shape[1] / x.shape[0]
+
+
 CRITERIONS = [
     (lambda: nn.MarginCriterion(0.5), _r(4, 3), Y.reshape(4, 1).expand(4, 3).contiguous(),
      lambda x, t: torch.clamp(0.5 - x * t, min=0).mean()),
+    (lambda: nn.MultiLabelMarginCriterion(), _r(3, 5),
+     torch.tensor([[3, 1, 0, 2, 0], [5, 4, 3, 2, 1], [0, 2, 3, 0, 0]]),
+     _multilabel_margin_ref),
     (lambda: nn.SoftMarginCriterion(), _r(4, 3), Y.reshape(4, 1).expand(4, 3).contiguous(),
      lambda x, t: torch.log(1 + torch.exp(-x * t)).mean()),
     (lambda: nn.MultiMarginCriterion(), _r(4, 5), K, lambda x, t: _multimargin_ref(x, t)),
@@ -235,7 +258,8 @@ def test_pair_criterions_contract():
                  lambda x, m: torch.clamp(2.0 - (x[0] - x[1]).abs().sum(), min=0))
     p = nn.ParallelCriterion().add(nn.MSECriterion(), 0.5).add(nn.MarginRankingCriterion(), 2)
     check_module(_Loss(p, [s2, Y]), [s1, [s1, s2]],
-                 lambda x, m: 0.5 * ((x[0] - s2) ** 2).mean() + 2 * torch.clamp(-Y * (x[1][0] - x[1][1]) + 1, min=0).mean())
+                 lambda x, m: 0.5 * ((x[0] - s2) ** 2).mean()
+                 + 2 * torch.clamp(-Y * (x[1][0] - x[1][1]) + 1, min=0).mean())
     mc = nn.MultiCriterion().add(nn.MSECriterion(), 0.5).add(nn.AbsCriterion(), 3)
     check_module(_Loss(mc, s2), s1, lambda x, m: 0.5 * ((x - s2) ** 2).mean() + 3 * (x - s2).abs().mean())
 
@@ -302,7 +326,8 @@ def _roundtrip_raw(obj) -> bytes:
 
 
 @pytest.mark.parametrize("ctor", ["nn.Euclidean(5, 3)", "nn.WeightedEuclidean(5, 3)", "nn.Cosine(5, 3)",
-                                  "nn.Bilinear(4, 3, 2)", "nn.Bilinear(4, 3, 2, False)", "nn.PReLU(3)"])
+                                  "nn.Bilinear(4, 3, 2)", "nn.Bilinear(4, 3, 2, False)", "nn.PReLU(3)",
+                                  "nn.LinearWeightNorm(5, 3)"])
 def test_default_init_is_luas(extra, ctor):
     want = {r.ctor.replace("false", "False"): r.params for r in extra.init.to_list()}[ctor]
     torch.manual_seed(123)
@@ -359,3 +384,93 @@ def test_rrelu_training_draws_only_for_nonpositive():
     assert torch.equal(m.noise[[0, 3]], torch.ones(2, dtype=torch.float64))
     assert bool(((m.noise[[1, 2, 4]] >= 0.2) & (m.noise[[1, 2, 4]] <= 0.4)).all())
     assert math.isclose(float(m.output[4]), -3.0 * float(m.noise[4]))
+
+
+# ------------------------------------------------------------------ what save_t7 writes
+def _recorded_cases():
+    from test_nn_zoo2_misc import ZOO2, _case_ids
+    cases = load_t7_raw(EXTRA).cases.to_list()
+    if ZOO2.exists():
+        zoo2 = load_t7_raw(ZOO2).to_list()
+        cases += [zoo2[i] for i in _case_ids()]
+    return cases
+
+
+def test_saved_modules_have_the_fields_luas_constructors_make():
+    """Lua's methods use the buffers its constructors create without checking, so a file
+    lacking one loads in Lua but fails at the first forward. The recorded modules are
+    Lua's constructions: what save_t7 writes must have all their fields (and the class
+    version). scripts/check_saver_in_lua.py runs the written files in real Lua."""
+    from pygraphnn.lua.load import LOADERS, from_lua
+    from pygraphnn.lua.save import to_lua
+    from test_nn_zoo2_misc import _classes
+    checked = 0
+    for case in _recorded_cases():
+        if not _classes(case.module) <= set(LOADERS):
+            continue                    # classes of another part of the zoo
+        saved = to_lua(from_lua(case.module))
+        if saved.class_name != case.module.class_name:
+            continue                    # wrappers (Decorator...) load as what they wrap
+        lua_fields = {k for k in case.module.state if isinstance(k, str)}
+        missing = lua_fields - {k for k in saved.state if isinstance(k, str)}
+        assert not missing, f"{case.ctor}: save_t7 omits {sorted(missing)}"
+        assert saved.version == case.module.version, case.ctor
+        checked += 1
+    assert checked >= 25
+
+
+@pytest.mark.parametrize("name", ["activation", "distance", "table_combine", "passthrough", "padding_dim", "bottle",
+                                  "criterion_margin", "criterion_regression", "criterion_combine", "containers_apply",
+                                  "linear_weight_norm"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+    module = importlib.import_module(f"pygraphnn.nn.{name}")
+    result = doctest.testmod(module)
+    assert result.attempted and not result.failed
+
+
+def test_loader_errors_name_the_field_and_place():
+    from pygraphnn.lua.t7 import LuaTable, T7Error, TorchObject
+    from pygraphnn.lua.t7 import save_t7 as save_raw
+
+    def load(obj):
+        buf = io.BytesIO()
+        save_raw({"model": obj}, buf)
+        buf.seek(0)
+        return load_t7(buf)
+
+    d = torch.float64
+    bad = [
+        (TorchObject("nn.PReLU", LuaTable(nOutputPlane=3.0, weight=torch.zeros(4, dtype=d))),
+         r"nn.PReLU.weight has shape \(4,\), expected \(3,\)", "model.weight"),
+        (TorchObject("nn.Bilinear", LuaTable(weight=torch.zeros(2, 3, dtype=d))), "should be 3-D", "model.weight"),
+        (TorchObject("nn.WeightedEuclidean", LuaTable(weight=torch.zeros(5, 3, dtype=d),
+                                                      diagCov=torch.ones(3, 5, dtype=d))),
+         r"diagCov has shape \(3, 5\), expected \(5, 3\)", "model.diagCov"),
+        (TorchObject("nn.Padding", LuaTable(dim=1.0)), "lacks its field 'pad'", "model.pad"),
+        (TorchObject("nn.Bottle", LuaTable(modules=[TorchObject("nn.Tanh", LuaTable())] * 2)),
+         "should hold one module, it holds 2", "model.modules"),
+        (TorchObject("nn.MapTable", LuaTable(shared=False, modules=[TorchObject("nn.Linear", LuaTable(
+            weight=torch.zeros(2, 3, dtype=d), bias=torch.zeros(2, dtype=d))), TorchObject("nn.Linear", LuaTable(
+                weight=torch.ones(2, 3, dtype=d), bias=torch.zeros(2, dtype=d)))])),
+         "shared = false holds 2 clones", "model.modules"),
+        (TorchObject("nn.MultiCriterion", LuaTable(criterions=[TorchObject("nn.MSECriterion", LuaTable())],
+                                                    weights=Storage(torch.ones(2, dtype=d)))),
+         "should hold 1 numbers", "model.weights"),
+        (TorchObject("nn.Threshold", LuaTable(threshold=0.1, val=0.5, inplace=True)), "in-place processing", "model"),
+    ]
+    for obj, message, where in bad:
+        with pytest.raises(T7Error, match=message) as e:
+            load(obj)
+        assert e.value.path == where, (message, e.value.path)
+
+
+def test_relu_with_other_threshold_loads_as_threshold():
+    from pygraphnn.lua.t7 import LuaTable, TorchObject
+    from pygraphnn.lua.t7 import save_t7 as save_raw
+    buf = io.BytesIO()
+    save_raw(TorchObject("nn.ReLU", LuaTable(threshold=0.5, val=-1.0, inplace=False)), buf)
+    m = load_t7(io.BytesIO(buf.getvalue()))
+    assert isinstance(m, nn.Threshold) and (m.threshold, m.val) == (0.5, -1.0)
+    assert torch.equal(m(torch.tensor([0.2, 0.7])), torch.tensor([-1.0, 0.7]))

@@ -121,8 +121,8 @@ def test_legacy_convnet_saved_with_cudnn_names():
 
 def test_cudnn_softmax_normalises_each_sample():
     for name, op in (("cudnn.SoftMax", torch.softmax), ("cudnn.LogSoftMax", torch.log_softmax)):
-        m = _load(TorchObject(name, LuaTable(mode="CUDNN_SOFTMAX_MODE_INSTANCE", iSize=Storage(torch.zeros(4,
-                                                                                                     dtype=torch.int64)))))
+        i_size = Storage(torch.zeros(4, dtype=torch.int64))
+        m = _load(TorchObject(name, LuaTable(mode="CUDNN_SOFTMAX_MODE_INSTANCE", iSize=i_size)))
         assert isinstance(m, InstanceSoftMax)
         x = torch.randn(2, 3, 4, 5, dtype=torch.float64)
         torch.testing.assert_close(m(x), op(x.reshape(2, 60), 1).reshape(2, 3, 4, 5), atol=1e-15, rtol=0)

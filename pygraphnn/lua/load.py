@@ -535,9 +535,8 @@ _simple("nngraph.JustElement", JustElement)
 def _relu(L, obj, path):
     th = L.field(obj, "threshold", path, "num", 0.0)
     val = L.field(obj, "val", path, "num", 0.0)
-    if th != 0 or val != 0:
-        raise _fail(f"nn.ReLU with threshold {th} and value {val} is an nn.Threshold, which pygraphnn "
-                    f"does not have", path)
+    if th != 0 or val != 0:  # Lua's ReLU is a Threshold(0, 0): one with other fields computes a Threshold
+        return nn.Threshold(th, val, L.field(obj, "inplace", path, "bool", False))
     return nn.ReLU(L.field(obj, "inplace", path, "bool", False))
 
 

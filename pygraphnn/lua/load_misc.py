@@ -18,9 +18,10 @@ def _scalar_loader(cls: type):
     ctor, extra = SCALAR_CLASSES[cls]
 
     def load(L: _Loader, obj: TorchObject, path: list) -> torch.nn.Module:
+        args = [L.field(obj, name, path, kind, default) for name, kind, default, _ in ctor]
         try:
-            m = cls(*[L.field(obj, name, path, kind, default) for name, kind, default, _ in ctor])
-        except (TypeError, ValueError) as e:
+            m = cls(*args)
+        except (TypeError, ValueError) as e:      # the constructor's own checks (Threshold's in-place rule...)
             raise _fail(f"{obj.class_name}: {e}", path) from e
         for name, kind, default, attr in extra:
             setattr(m, attr, L.field(obj, name, path, kind, default))
@@ -200,7 +201,8 @@ def _cudnn_softmax(L, obj, path):
     # cudnn.SpatialSoftMax / SpatialLogSoftMax, aliases of the nn ones)
     mode = obj.state.get("mode", "CUDNN_SOFTMAX_MODE_INSTANCE")
     if mode != "CUDNN_SOFTMAX_MODE_INSTANCE":
-        raise _fail(f"{obj.class_name} with mode {mode!r}: only CUDNN_SOFTMAX_MODE_INSTANCE is supported", path + ["mode"])
+        raise _fail(f"{obj.class_name} with mode {mode!r}: only CUDNN_SOFTMAX_MODE_INSTANCE is supported",
+                    path + ["mode"])
     return InstanceSoftMax(log=obj.class_name == "cudnn.LogSoftMax")
 
 
@@ -231,4 +233,25 @@ def _print_size(L, obj, path):
 def _weighted_mse(L, obj, path):
     m = nn.WeightedMSECriterion(L.field(obj, "weight", path, "tensor"))
     m.sizeAverage = L.field(obj, "sizeAverage", path, "bool", True)
+    return m
+
+
+@register_loader("nn.CReLU")
+def _crelu(L, obj, path):
+    # the children Lua builds (ConcatTable(Identity, MulConstant(-1)), JoinTable, ReLU) are what CReLU computes
+    return nn.CReLU(L.field(obj, "nInputDims", path, "int"), L.field(obj, "inplace", path, "bool", False))
+
+
+@register_loader("nn.LinearWeightNorm")
+def _linear_weight_norm(L, obj, path):
+    v = L.field(obj, "v", path, "tensor")
+    if v.dim() != 2:
+        raise _fail(f"nn.LinearWeightNorm.v should be 2-D (outputSize x inputSize), got shape {tuple(v.shape)}",
+                    path + ["v"])
+    has_bias = obj.state.get("bias") is not None
+    m = nn.LinearWeightNorm(1, 1, has_bias, L.field(obj, "eps", path, "num", 1e-16))
+    m.v = L.param(obj, "v", path, tuple(v.shape), "gradV")
+    m.g = L.param(obj, "g", path, (v.shape[0], 1), "gradG")
+    if has_bias:
+        m.bias = L.param(obj, "bias", path, (v.shape[0],), "gradBias")
     return m

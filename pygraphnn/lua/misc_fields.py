@@ -60,6 +60,5 @@ SCALAR_CLASSES: dict[type, tuple[list[Field], list[Field]]] = {
     nn.CAddTensorTable: ([], []),
     nn.ZipTable: ([], []),
     nn.ZipTableOneToMany: ([], []),
-    nn.CReLU: ([("nInputDims", "int", ..., "nInputDims"), _INPLACE], []),
     nn.L1Cost: ([], []),
 }

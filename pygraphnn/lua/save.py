@@ -384,6 +384,8 @@ def _classnll(S, m):
     f["ignoreIndex"] = float(m.ignoreIndex)
     o = S.base(m, "nn.ClassNLLCriterion", f)
     o.state["output"] = 0.0
+    o.state["output_tensor"] = torch.zeros(1, dtype=S.dtype_of(m))         # Lua's updateOutput writes here
+    o.state["total_weight_tensor"] = torch.ones(1, dtype=S.dtype_of(m))
     return o
 
 

@@ -20,11 +20,69 @@ _TABLE_INPUT = (nn.MaskedSelect, nn.Index, nn.CosineDistance, nn.PairwiseDistanc
 _TABLE_OUTPUT = (nn.CAddTensorTable, nn.ZipTable, nn.ZipTableOneToMany, nn.MapTable)
 
 
+def _empty(dtype=torch.float64, *size) -> torch.Tensor:
+    return torch.zeros(*size, dtype=dtype) if size else torch.empty(0, dtype=dtype)
+
+
+def _lua_buffers(S: _Saver, m: torch.nn.Module) -> dict:
+    """The buffers Lua's constructor creates and its methods use without checking (a
+    module written without them loads in Lua but fails at its first forward/backward)."""
+    dt = S.dtype_of(m)
+    pair = [_empty(dt), _empty(dt)]
+    if isinstance(m, (nn.Index, nn.MV, nn.CosineEmbeddingCriterion, nn.L1HingeEmbeddingCriterion)):
+        return {"gradInput": pair}
+    if isinstance(m, nn.MarginRankingCriterion):
+        return {"gradInput": [_empty(dt, 1), _empty(dt, 1)]}
+    if isinstance(m, nn.CMinTable):
+        return {k: _empty(dt) for k in ("minIdx", "mask", "minVals", "gradMaxVals")}
+    if isinstance(m, nn.CMaxTable):
+        return {k: _empty(dt) for k in ("maxIdx", "mask", "maxVals", "gradMaxVals")}
+    if isinstance(m, nn.Euclidean) and not isinstance(m, nn.WeightedEuclidean):
+        return {"fastBackward": True}
+    if isinstance(m, nn.PairwiseDistance):
+        return {"diff": _empty(dt)}
+    if isinstance(m, nn.RReLU):
+        return {"noise": _empty(dt)}
+    if isinstance(m, nn.Padding):
+        return {"outputSize": Storage(torch.empty(0, dtype=torch.int64))}
+    if isinstance(m, nn.Bottle):
+        return {"inShape": _empty(dt, m.nInputDim), "outShape": _empty(dt, m.nOutputDim)}
+    if isinstance(m, nn.MaskedSelect):
+        return {"_maskIndices": _empty(torch.int64), "_maskIndexBuffer": _empty(torch.int64),
+                "_maskIndexBufferCPU": _empty(torch.float32), "_gradBuffer": _empty(dt),
+                "_gradMask": _empty(torch.uint8)}
+    if isinstance(m, nn.MixtureTable):
+        return {"size": Storage(torch.empty(0, dtype=torch.int64)), "size2": Storage(torch.empty(0, dtype=torch.int64)),
+                "batchSize": 0.0, "backwardSetup": False}
+    if isinstance(m, nn.MultiLabelMarginCriterion):
+        return {"isTarget": _empty(dt)}
+    if isinstance(m, nn.MultiLabelSoftMarginCriterion):
+        return {"sigmoid": S.base(m, "nn.Sigmoid")}
+    if isinstance(m, nn.TanhShrink):
+        return {"tanh": S.base(m, "nn.Tanh")}
+    if isinstance(m, nn.ZipTableOneToMany):
+        return {"gradInputEl": _empty(dt)}
+    if isinstance(m, nn.ClassSimplexCriterion):
+        return {"_target": _empty(dt, m.nClasses), "simplex": S.tensor(m.simplex.to(dt))}
+    if isinstance(m, nn.SpatialClassNLLCriterion):
+        return {"output_tensor": _empty(dt, 1), "total_weight_tensor": torch.ones(1, dtype=dt),
+                "target": _empty(torch.int64, 1)}
+    return {}
+
+
+# Lua classes with a class version above 1 (their read() converts older files)
+_VERSIONS = {nn.GradientReversal: 2}
+
+
 def _base(S: _Saver, m: torch.nn.Module, fields: dict) -> TorchObject:
     o = S.base(m, "nn." + type(m).__name__, fields, table_grad=isinstance(m, _TABLE_INPUT),
                table_output=isinstance(m, _TABLE_OUTPUT))
+    for k, v in _lua_buffers(S, m).items():
+        o.state[k] = v
     if isinstance(m, Criterion):
         o.state["output"] = 0.0
+    if type(m) in _VERSIONS:
+        o = TorchObject(o.class_name, o.state, _VERSIONS[type(m)])
     return o
 
 
@@ -134,3 +192,22 @@ def _instance_softmax(S, m):
 @register_saver(nn.WeightedMSECriterion)
 def _weighted_mse(S, m):
     return _base(S, m, {"weight": S.tensor(m.weight), "sizeAverage": bool(m.sizeAverage)})
+
+
+@register_saver(nn.CReLU)
+def _crelu(S, m):
+    # an nn.Sequential subclass in Lua: its children do the work
+    branches = nn.ConcatTable().add(nn.Identity()).add(nn.MulConstant(-1))
+    children = [S.module(c) for c in (branches, nn.JoinTable(2), nn.ReLU(m.inplace))]
+    return _base(S, m, {"nInputDims": float(m.nInputDims), "inplace": bool(m.inplace), "modules": children})
+
+
+@register_saver(nn.LinearWeightNorm)
+def _linear_weight_norm(S, m):
+    f = S.param_fields(m, {"v": "gradV", "g": "gradG", "bias": "gradBias"})
+    with torch.no_grad():
+        norm = m.v.norm(dim=1, keepdim=True).clamp(min=m.eps)
+        f.update(weight=m.weight().detach().cpu(), norm=norm.cpu(), scale=(m.g / norm).detach().cpu(),
+                 eps=m.eps, inputSize=float(m.v.shape[1]), outputSize=float(m.v.shape[0]),
+                 addBuffer=_empty(S.dtype_of(m)))
+    return _base(S, m, f)

@@ -31,3 +31,4 @@ from .padding_dim import *  # noqa: F401,F403
 from .passthrough import *  # noqa: F401,F403
 from .table_combine import *  # noqa: F401,F403
 from .containers_apply import *  # noqa: F401,F403
+from .linear_weight_norm import *  # noqa: F401,F403

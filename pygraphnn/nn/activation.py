@@ -231,7 +231,8 @@ class GatedLinearUnit(Module):
     def forward(self, input):
         d = (self.dim if self.dim is not None else input.dim()) - 1
         if input.shape[d] % 2:
-            raise ValueError(f"nn.GatedLinearUnit: dimension {d + 1} has odd size {input.shape[d]}; it must split in halves")
+            raise ValueError(f"nn.GatedLinearUnit: dimension {d + 1} has odd size {input.shape[d]}; "
+                             f"it must split in halves")
         return F.glu(input, d)
 
 

@@ -155,7 +155,9 @@ class HingeEmbeddingCriterion(Criterion):
     def forward(self, input, target):
         y = _like(target, input).expand_as(input)
         zero = torch.zeros_like(input)
-        loss = torch.where(y == -1, zero, input).sum() + torch.where(y == 1, zero, torch.relu(self.margin - input)).sum()
+        similar = torch.where(y == -1, zero, input).sum()
+        dissimilar = torch.where(y == 1, zero, torch.relu(self.margin - input)).sum()
+        loss = similar + dissimilar
         return loss / input.numel() if self.sizeAverage in (None, True) else loss
 
 
