@@ -128,7 +128,7 @@ def _copy_params(dst: torch.nn.Module, **tensors: torch.Tensor | None) -> torch.
 @_register(nn.SpatialConvolution)     # and MM, Dilated
 def _conv2d(m, c):
     conv = torch.nn.Conv2d(m.nInputPlane, m.nOutputPlane, (m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW),
-                           (m.dilationH, m.dilationW), bias=m.bias is not None)
+                           (m.dilationH, m.dilationW), m.groups, bias=m.bias is not None)
     return _copy_params(conv, weight=m.weight, bias=m.bias)
 
 
