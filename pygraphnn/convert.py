@@ -19,11 +19,15 @@ SoftMax/LogSoftMax (dim 1), Dropout, View/Reshape (-> ``Flatten``/``Unflatten``)
 ``Sequential`` -> ``torch.nn.Sequential``, and a ``gModule`` -> a :class:`GraphModule`
 whose forward is the gModule's generated code calling the converted modules.
 
+Containers and table modules torch.nn has no class for (ConcatTable, ParallelTable,
+Concat, CAddTable, CSubTable, CMulTable, CDivTable) become small GraphModules too.
+
 The plain modules follow PyTorch's conventions: inputs are **batches** (Lua's modules
 also take a single sample and decide by its number of dimensions). Modules with no
-exact plain counterpart (TemporalConvolution, SpatialDropout's evaluate scaling, the
-table modules, Lua's bilinear up-sampling arithmetic...) are kept as pygraphnn modules
-(their children converted) and named in a warning; :func:`convert` returns the list.
+exact plain counterpart (TemporalConvolution, SpatialDropout's evaluate scaling,
+DepthConcat, the other table modules, Lua's bilinear up-sampling arithmetic...) are kept
+as pygraphnn modules (their children converted) and named in a warning;
+:func:`convert` returns the list.
 """
 from __future__ import annotations
 
@@ -298,6 +302,56 @@ def _sequential(m, c):
     return torch.nn.Sequential(*[c.module(child) for child in m])
 
 
+# ------------------------------------- containers and table modules: generated forwards
+# torch.nn has no class for these; each becomes a GraphModule with a few lines of code
+
+
+def _generated(name: str, body: str, children: dict[str, torch.nn.Module] | None = None) -> "GraphModule":
+    return GraphModule(f"def forward(self, input):\n    m = self._modules\n{body}", children or {}, name)
+
+
+@_register(nn.ConcatTable)
+def _concat_table(m, c):
+    kids = {str(i): c.module(k) for i, k in enumerate(m)}
+    calls = ", ".join(f"m[{k!r}](input)" for k in kids)
+    return _generated("ConcatTable", f"    return [{calls}]\n", kids)
+
+
+@_register(nn.ParallelTable)
+def _parallel_table(m, c):
+    kids = {str(i): c.module(k) for i, k in enumerate(m)}
+    calls = ", ".join(f"m[{k!r}](input[{i}])" for i, k in enumerate(kids))
+    return _generated("ParallelTable", f"    return [{calls}]\n", kids)
+
+
+@_register(nn.Concat)
+def _concat(m, c):
+    if isinstance(m, nn.DepthConcat):
+        return None
+    kids = {str(i): c.module(k) for i, k in enumerate(m)}
+    calls = ", ".join(f"m[{k!r}](input)" for k in kids)
+    body = (f"    outs = [{calls}]\n    d = {m.dimension}\n"
+            "    return torch.cat(outs, d + outs[0].dim() if d < 0 else d - 1)\n")
+    return _generated("Concat", body, kids)
+
+
+_FOLDS = {nn.CAddTable: "+", nn.CMulTable: "*"}
+_PAIRS = {nn.CSubTable: "-", nn.CDivTable: "/"}
+
+
+@_register(*_FOLDS)
+def _fold_table(m, c):
+    # in Lua's order: input[1] op input[2] op ...
+    op = _FOLDS[type(m)]
+    body = f"    out = input[0]\n    for x in input[1:]:\n        out = out {op} x\n    return out\n"
+    return _generated(type(m).__name__, body)
+
+
+@_register(*_PAIRS)
+def _pair_table(m, c):
+    return _generated(type(m).__name__, f"    return input[0] {_PAIRS[type(m)]} input[1]\n")
+
+
 # ------------------------------------------------------------------------------ gModule
 
 
@@ -328,6 +382,9 @@ class GraphModule(torch.nn.Module):
 
     def forward(self, *inputs: Any) -> Any:
         return self._fwd(self, *inputs)
+
+    def extra_repr(self) -> str:
+        return self.name
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

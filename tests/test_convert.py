@@ -27,7 +27,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lua_spatial"
 
 #: checkpoint -> labels of the modules to_torch keeps (no exact plain counterpart)
 OWN = {
-    "resnet_block.t7": ["nn.ConcatTable {", "nn.CAddTable", "nn.ConcatTable {", "nn.CAddTable"],
+    "resnet_block.t7": [],
     "resnet_gmodule.t7": [],
     "inception_block.t7": ["nn.DepthConcat {"],
     "char_cnn.t7": ["nn.TemporalConvolution(20 -> 16, 7, 1)", "nn.TemporalMaxPooling(3, 3)",
@@ -120,6 +120,9 @@ def test_resnet_checkpoint_structure():
     assert [type(c).__name__ for c in block] == ["ConcatTable", "CAddTable", "ReLU"]
     assert [type(c).__name__ for c in block[0][1]] == ["SpatialConvolution", "SpatialBatchNormalization"]
     assert (block[0][1][0].dW, block[0][1][0].kW) == (2, 1)
+    plain = ng.to_torch(m)[4]          # ConcatTable and CAddTable become generated plain modules
+    assert [type(c).__name__ for c in plain] == ["GraphModule", "GraphModule", "ReLU"]
+    assert "out = out + x" in plain[1].code
 
 
 def test_gmodule_becomes_a_plain_graph_module():

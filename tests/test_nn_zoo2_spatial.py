@@ -115,7 +115,7 @@ def test_zoo2_covers_every_spatial_class(zoo2):
 
 def test_extra_cases(extra):
     raw, loaded = extra
-    assert len(raw) == 26
+    assert len(raw) == 27
     classes = set()
     for case in raw:
         stack = [case.module]
