@@ -20,12 +20,14 @@ SoftMax/LogSoftMax (dim 1), Dropout, View/Reshape (-> ``Flatten``/``Unflatten``)
 whose forward is the gModule's generated code calling the converted modules.
 
 Containers and table modules torch.nn has no class for (ConcatTable, ParallelTable,
-Concat, CAddTable, CSubTable, CMulTable, CDivTable) become small GraphModules too.
+Concat, DepthConcat, CAddTable, CSubTable, CMulTable, CDivTable) become small
+GraphModules too, and so do TemporalConvolution / TemporalMaxPooling (a ``Conv1d`` /
+``MaxPool1d`` between two transposes: Lua's frames are rows).
 
 The plain modules follow PyTorch's conventions: inputs are **batches** (Lua's modules
 also take a single sample and decide by its number of dimensions). Modules with no
-exact plain counterpart (TemporalConvolution, SpatialDropout's evaluate scaling,
-DepthConcat, the other table modules, Lua's bilinear up-sampling arithmetic...) are kept
+exact plain counterpart (SpatialDropout's evaluate scaling, the other table modules,
+Lua's bilinear up-sampling arithmetic, SpatialConvolutionMap...) are kept
 as pygraphnn modules (their children converted) and named in a warning;
 :func:`convert` returns the list.
 """
@@ -326,13 +328,44 @@ def _parallel_table(m, c):
 
 @_register(nn.Concat)
 def _concat(m, c):
-    if isinstance(m, nn.DepthConcat):
-        return None
     kids = {str(i): c.module(k) for i, k in enumerate(m)}
     calls = ", ".join(f"m[{k!r}](input)" for k in kids)
     body = (f"    outs = [{calls}]\n    d = {m.dimension}\n"
             "    return torch.cat(outs, d + outs[0].dim() if d < 0 else d - 1)\n")
     return _generated("Concat", body, kids)
+
+
+@_register(nn.DepthConcat)
+def _depth_concat(m, c):
+    kids = {str(i): c.module(k) for i, k in enumerate(m)}
+    calls = ", ".join(f"m[{k!r}](input)" for k in kids)
+    # each output centred in zeros of the largest size, offset floor((max - size) / 2), as Lua
+    body = (f"    outs = [{calls}]\n    d = {m.dimension}\n    d = d + outs[0].dim() if d < 0 else d - 1\n"
+            "    size = [max(o.shape[k] for o in outs) for k in range(outs[0].dim())]\n"
+            "    padded = []\n"
+            "    for o in outs:\n"
+            "        pads = []\n"
+            "        for k in reversed(range(o.dim())):\n"
+            "            extra = 0 if k == d else size[k] - o.shape[k]\n"
+            "            pads += [extra // 2, extra - extra // 2]\n"
+            "        padded.append(F.pad(o, pads))\n"
+            "    return torch.cat(padded, d)\n")
+    return _generated("DepthConcat", body, kids)
+
+
+@_register(nn.TemporalConvolution)
+def _temporal_conv(m, c):
+    # PyTorch's Conv1d reads channels first: transpose the frames in and out
+    conv = _copy_params(torch.nn.Conv1d(m.inputFrameSize, m.outputFrameSize, m.kW, m.dW),
+                        weight=m.weight3d(), bias=m.bias)
+    return _generated("TemporalConvolution", "    return m['conv'](input.transpose(-1, -2)).transpose(-1, -2)\n",
+                      {"conv": conv})
+
+
+@_register(nn.TemporalMaxPooling)
+def _temporal_pool(m, c):
+    return _generated("TemporalMaxPooling", "    return m['pool'](input.transpose(-1, -2)).transpose(-1, -2)\n",
+                      {"pool": torch.nn.MaxPool1d(m.kW, m.dW)})
 
 
 _FOLDS = {nn.CAddTable: "+", nn.CMulTable: "*"}

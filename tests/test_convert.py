@@ -25,14 +25,7 @@ from test_lua_load import fixture
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lua_spatial"
 
-#: checkpoint -> labels of the modules to_torch keeps (no exact plain counterpart)
-OWN = {
-    "resnet_block.t7": [],
-    "resnet_gmodule.t7": [],
-    "inception_block.t7": ["nn.DepthConcat {"],
-    "char_cnn.t7": ["nn.TemporalConvolution(20 -> 16, 7, 1)", "nn.TemporalMaxPooling(3, 3)",
-                    "nn.TemporalConvolution(16 -> 16, 3, 1)", "nn.TemporalMaxPooling(3, 3)"],
-}
+OWN = ["resnet_block.t7", "resnet_gmodule.t7", "inception_block.t7", "char_cnn.t7"]
 
 
 def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -103,13 +96,14 @@ def test_legacy_convnet_float_onnx(legacy_float):
     assert _max_diff(torch.from_numpy(y), legacy_float.output) <= 1e-5
 
 
-@pytest.mark.parametrize("name", sorted(OWN))
+@pytest.mark.parametrize("name", OWN)
 def test_own_checkpoints(name):
     ckpt = load_t7(FIXTURES / name)
     with torch.no_grad():
         assert _max_diff(ckpt.model(ckpt.input), ckpt.output) <= 1e-10, name
     plain, kept = convert(ckpt.model)
-    assert kept == OWN[name]
+    assert kept == []                  # every module has a plain (or generated plain) counterpart
+    assert not any(type(c).__module__.startswith("pygraphnn.nn") for c in plain.modules())
     with torch.no_grad():
         assert _max_diff(plain(ckpt.input), ckpt.output) <= 1e-10, name + " (to_torch)"
 
@@ -142,10 +136,20 @@ def test_gmodule_becomes_a_plain_graph_module():
         assert _max_diff(again(ckpt.input), ckpt.output) <= 1e-10
 
 
+def _with_kept_modules():
+    """A net with two modules to_torch keeps (no exact plain counterpart)."""
+    return (nn.Sequential().add(nn.SpatialConvolution(2, 3, 3, 3)).add(nn.SpatialDropout(0.2))
+            .add(nn.SpatialUpSamplingBilinear(2)).evaluate())
+
+
 def test_kept_modules_are_named_in_a_warning():
-    ckpt = load_t7(FIXTURES / "char_cnn.t7")
-    with pytest.warns(UserWarning, match=r"kept 4 pygraphnn module\(s\).*nn.TemporalConvolution\(20 -> 16, 7, 1\)"):
-        ng.to_torch(ckpt.model)
+    net = _with_kept_modules()
+    with pytest.warns(UserWarning, match=r"kept 2 pygraphnn module\(s\).*nn.SpatialDropout.*SpatialUpSamplingBilinear"):
+        plain = ng.to_torch(net)
+    x = torch.randn(2, 2, 5, 5)
+    with torch.no_grad():
+        torch.testing.assert_close(plain(x), net(x), atol=1e-6, rtol=0)
+    assert type(plain[0]).__name__ == "Conv2d" and type(plain[1]) is nn.SpatialDropout
 
 
 def test_training_mode_matches_plain_pytorch():
@@ -180,11 +184,13 @@ def test_cli_convert(tmp_path, capsys, legacy):
 
 def test_cli_convert_key_and_kept(tmp_path, capsys):
     out = tmp_path / "cnn.pt"
-    path = FIXTURES / "char_cnn.t7"
-    assert cli.main(["convert", str(path), "--key", "model", "-o", str(out), "--float"]) == 0
-    err = capsys.readouterr().err
-    assert "kept as a pygraphnn module (no exact plain PyTorch equivalent): nn.TemporalConvolution" in err
+    assert cli.main(["convert", str(FIXTURES / "char_cnn.t7"), "--key", "model", "-o", str(out), "--float"]) == 0
+    assert "kept as" not in capsys.readouterr().err
     assert next(torch.load(out, weights_only=False).parameters()).dtype == torch.float32
+    ng.save_t7({"net": _with_kept_modules()}, tmp_path / "kept.t7")
+    assert cli.main(["convert", str(tmp_path / "kept.t7"), "--key", "net", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "kept as a pygraphnn module (no exact plain PyTorch equivalent): nn.SpatialDropout" in err
 
 
 def test_cli_convert_errors(tmp_path, capsys):
