@@ -177,6 +177,14 @@ def _max_pool2d(m, c):
     return torch.nn.MaxPool2d((m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW), dilation, ceil_mode=m.ceil_mode)
 
 
+@_register(nn.SpatialMaxUnpooling)
+def _max_unpool(m, c):
+    # kept, but reading the indices of the converted network's copy of its pooling module
+    twin = c.keep(m)
+    twin.__dict__["pooling"] = c.module(m.pooling)
+    return twin
+
+
 @_register(nn.SpatialAveragePooling)
 def _avg_pool2d(m, c):
     if not m.divide:

@@ -152,6 +152,16 @@ def test_kept_modules_are_named_in_a_warning():
     assert type(plain[0]).__name__ == "Conv2d" and type(plain[1]) is nn.SpatialDropout
 
 
+def test_unpooling_reads_the_converted_pooling():
+    pool = nn.SpatialMaxPooling(2, 2)
+    net = nn.Sequential().add(pool).add(nn.Tanh()).add(nn.SpatialMaxUnpooling(pool))
+    with pytest.warns(UserWarning, match="SpatialMaxPooling.*SpatialMaxUnpooling"):
+        plain = ng.to_torch(net)
+    assert plain[2].pooling is plain[0]
+    x = torch.randn(2, 3, 4, 6)
+    torch.testing.assert_close(plain(x), net(x), atol=0, rtol=0)
+
+
 def test_training_mode_matches_plain_pytorch():
     """One training step: Lua's BatchNormalization (as ours computes it) and PyTorch's
     BatchNorm2d give the same output and the same running statistics."""
