@@ -19,7 +19,10 @@ SoftMax/LogSoftMax (dim 1), Dropout, View/Reshape (-> ``Flatten``/``Unflatten``)
 ``Sequential`` -> ``torch.nn.Sequential``, and a ``gModule`` -> a :class:`GraphModule`
 whose forward is the gModule's generated code calling the converted modules.
 
-Containers and table modules torch.nn has no class for (ConcatTable, ParallelTable,
+Modules the gModule code generator writes as a torch expression (Exp, Log, Abs, Square,
+MulConstant, AddConstant, Power, Mul, Add(scalar), SplitTable) become GraphModules
+returning that expression. Containers and table modules torch.nn has no class for
+(ConcatTable, ParallelTable,
 Concat, DepthConcat, CAddTable, CSubTable, CMulTable, CDivTable) become small
 GraphModules too, and so do TemporalConvolution / TemporalMaxPooling (a ``Conv1d`` /
 ``MaxPool1d`` between two transposes: Lua's frames are rows).
@@ -36,6 +39,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import linecache
+import re
 import warnings
 from typing import Any, Callable
 
@@ -94,7 +98,7 @@ class _Converter:
             fn = CONVERTERS.get(cls)
             if fn is not None:
                 break
-        out = fn(m, self) if fn is not None else None
+        out = fn(m, self) if fn is not None else _from_inline(m)
         if out is None:
             out = self.keep(m)
         else:
@@ -112,6 +116,32 @@ class _Converter:
             label = getattr(m, "lua_label", None)
             self.kept.append((label() if callable(label) else type(m).__name__).split("\n")[0])
         return twin
+
+
+def _from_inline(m: torch.nn.Module) -> "GraphModule | None":
+    """A module the gModule code generator inlines as a torch expression (``torch.exp(x)``,
+    ``x * self.constant_scalar``) becomes a GraphModule returning that expression; the
+    numbers and parameters it reads are copied onto it. None when it has no such form."""
+    emit = getattr(m, "_inline", None)
+    expr = emit(_SELF, ["input"], False) if emit is not None else None
+    if expr is None:
+        return None
+    names = set(re.findall(re.escape(_SELF) + r"\.(\w+)", expr))
+    if _SELF in re.sub(re.escape(_SELF) + r"\.\w+", "", expr):   # the module itself is called
+        return None
+    values = {n: getattr(m, n, None) for n in names}
+    if not all(isinstance(v, (int, float, torch.nn.Parameter)) and not isinstance(v, bool) for v in values.values()):
+        return None
+    gm = GraphModule(f"def forward(self, input):\n    return {expr.replace(_SELF, 'self')}\n", {}, type(m).__name__)
+    for n, v in values.items():
+        if isinstance(v, torch.nn.Parameter):
+            gm.register_parameter(n, _param(v))
+        else:
+            setattr(gm, n, v)
+    return gm
+
+
+_SELF = "__pygraphnn_self__"
 
 
 def _param(p: torch.Tensor) -> torch.nn.Parameter:

@@ -152,6 +152,20 @@ def test_kept_modules_are_named_in_a_warning():
     assert type(plain[0]).__name__ == "Conv2d" and type(plain[1]) is nn.SpatialDropout
 
 
+def test_inlined_modules_become_plain_expressions():
+    torch.manual_seed(0)
+    net = (nn.Sequential().add(nn.Linear(4, 3)).add(nn.MulConstant(2.0)).add(nn.Square()).add(nn.AddConstant(1.0))
+           .add(nn.Power(0.5)).add(nn.Mul()).add(nn.Add(1, True)).add(nn.Exp()).add(nn.Log()).add(nn.Abs()))
+    plain, kept = convert(net)
+    assert kept == []
+    assert "torch.pow(input, self.pow)" in plain[4].code and plain[4].pow == 0.5
+    assert [n for n, _ in plain[5].named_parameters()] == ["weight"]
+    x = torch.randn(5, 4)
+    torch.testing.assert_close(plain(x), net(x), atol=0, rtol=0)
+    exported = torch.export.export(plain, (x,))
+    torch.testing.assert_close(exported.module()(x), net(x), atol=1e-6, rtol=0)
+
+
 def test_unpooling_reads_the_converted_pooling():
     pool = nn.SpatialMaxPooling(2, 2)
     net = nn.Sequential().add(pool).add(nn.Tanh()).add(nn.SpatialMaxUnpooling(pool))
