@@ -19,17 +19,27 @@ SoftMax/LogSoftMax (dim 1), Dropout, View/Reshape (-> ``Flatten``/``Unflatten``)
 ``Sequential`` -> ``torch.nn.Sequential``, and a ``gModule`` -> a :class:`GraphModule`
 whose forward is the gModule's generated code calling the converted modules.
 
+Modules the gModule code generator writes as a torch expression (Exp, Log, Abs, Square,
+MulConstant, AddConstant, Power, Mul, Add(scalar), SplitTable) become GraphModules
+returning that expression. Containers and table modules torch.nn has no class for
+(ConcatTable, ParallelTable,
+Concat, DepthConcat, CAddTable, CSubTable, CMulTable, CDivTable) become small
+GraphModules too, and so do TemporalConvolution / TemporalMaxPooling (a ``Conv1d`` /
+``MaxPool1d`` between two transposes: Lua's frames are rows).
+
 The plain modules follow PyTorch's conventions: inputs are **batches** (Lua's modules
 also take a single sample and decide by its number of dimensions). Modules with no
-exact plain counterpart (TemporalConvolution, SpatialDropout's evaluate scaling, the
-table modules, Lua's bilinear up-sampling arithmetic...) are kept as pygraphnn modules
-(their children converted) and named in a warning; :func:`convert` returns the list.
+exact plain counterpart (SpatialDropout's evaluate scaling, the other table modules,
+Lua's bilinear up-sampling arithmetic, SpatialConvolutionMap...) are kept
+as pygraphnn modules (their children converted) and named in a warning;
+:func:`convert` returns the list.
 """
 from __future__ import annotations
 
 import copy
 import dataclasses
 import linecache
+import re
 import warnings
 from typing import Any, Callable
 
@@ -88,7 +98,7 @@ class _Converter:
             fn = CONVERTERS.get(cls)
             if fn is not None:
                 break
-        out = fn(m, self) if fn is not None else None
+        out = fn(m, self) if fn is not None else _from_inline(m)
         if out is None:
             out = self.keep(m)
         else:
@@ -106,6 +116,32 @@ class _Converter:
             label = getattr(m, "lua_label", None)
             self.kept.append((label() if callable(label) else type(m).__name__).split("\n")[0])
         return twin
+
+
+def _from_inline(m: torch.nn.Module) -> "GraphModule | None":
+    """A module the gModule code generator inlines as a torch expression (``torch.exp(x)``,
+    ``x * self.constant_scalar``) becomes a GraphModule returning that expression; the
+    numbers and parameters it reads are copied onto it. None when it has no such form."""
+    emit = getattr(m, "_inline", None)
+    expr = emit(_SELF, ["input"], False) if emit is not None else None
+    if expr is None:
+        return None
+    names = set(re.findall(re.escape(_SELF) + r"\.(\w+)", expr))
+    if _SELF in re.sub(re.escape(_SELF) + r"\.\w+", "", expr):   # the module itself is called
+        return None
+    values = {n: getattr(m, n, None) for n in names}
+    if not all(isinstance(v, (int, float, torch.nn.Parameter)) and not isinstance(v, bool) for v in values.values()):
+        return None
+    gm = GraphModule(f"def forward(self, input):\n    return {expr.replace(_SELF, 'self')}\n", {}, type(m).__name__)
+    for n, v in values.items():
+        if isinstance(v, torch.nn.Parameter):
+            gm.register_parameter(n, _param(v))
+        else:
+            setattr(gm, n, v)
+    return gm
+
+
+_SELF = "__pygraphnn_self__"
 
 
 def _param(p: torch.Tensor) -> torch.nn.Parameter:
@@ -128,7 +164,7 @@ def _copy_params(dst: torch.nn.Module, **tensors: torch.Tensor | None) -> torch.
 @_register(nn.SpatialConvolution)     # and MM, Dilated
 def _conv2d(m, c):
     conv = torch.nn.Conv2d(m.nInputPlane, m.nOutputPlane, (m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW),
-                           (m.dilationH, m.dilationW), bias=m.bias is not None)
+                           (m.dilationH, m.dilationW), m.groups, bias=m.bias is not None)
     return _copy_params(conv, weight=m.weight, bias=m.bias)
 
 
@@ -169,6 +205,14 @@ def _max_pool2d(m, c):
         return None
     dilation = (getattr(m, "dilationH", 1), getattr(m, "dilationW", 1))   # SpatialDilatedMaxPooling
     return torch.nn.MaxPool2d((m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW), dilation, ceil_mode=m.ceil_mode)
+
+
+@_register(nn.SpatialMaxUnpooling)
+def _max_unpool(m, c):
+    # kept, but reading the indices of the converted network's copy of its pooling module
+    twin = c.keep(m)
+    twin.__dict__["pooling"] = c.module(m.pooling)
+    return twin
 
 
 @_register(nn.SpatialAveragePooling)
@@ -298,6 +342,87 @@ def _sequential(m, c):
     return torch.nn.Sequential(*[c.module(child) for child in m])
 
 
+# ------------------------------------- containers and table modules: generated forwards
+# torch.nn has no class for these; each becomes a GraphModule with a few lines of code
+
+
+def _generated(name: str, body: str, children: dict[str, torch.nn.Module] | None = None) -> "GraphModule":
+    return GraphModule(f"def forward(self, input):\n    m = self._modules\n{body}", children or {}, name)
+
+
+@_register(nn.ConcatTable)
+def _concat_table(m, c):
+    kids = {str(i): c.module(k) for i, k in enumerate(m)}
+    calls = ", ".join(f"m[{k!r}](input)" for k in kids)
+    return _generated("ConcatTable", f"    return [{calls}]\n", kids)
+
+
+@_register(nn.ParallelTable)
+def _parallel_table(m, c):
+    kids = {str(i): c.module(k) for i, k in enumerate(m)}
+    calls = ", ".join(f"m[{k!r}](input[{i}])" for i, k in enumerate(kids))
+    return _generated("ParallelTable", f"    return [{calls}]\n", kids)
+
+
+@_register(nn.Concat)
+def _concat(m, c):
+    kids = {str(i): c.module(k) for i, k in enumerate(m)}
+    calls = ", ".join(f"m[{k!r}](input)" for k in kids)
+    body = (f"    outs = [{calls}]\n    d = {m.dimension}\n"
+            "    return torch.cat(outs, d + outs[0].dim() if d < 0 else d - 1)\n")
+    return _generated("Concat", body, kids)
+
+
+@_register(nn.DepthConcat)
+def _depth_concat(m, c):
+    kids = {str(i): c.module(k) for i, k in enumerate(m)}
+    calls = ", ".join(f"m[{k!r}](input)" for k in kids)
+    # each output centred in zeros of the largest size, offset floor((max - size) / 2), as Lua
+    body = (f"    outs = [{calls}]\n    d = {m.dimension}\n    d = d + outs[0].dim() if d < 0 else d - 1\n"
+            "    size = [max(o.shape[k] for o in outs) for k in range(outs[0].dim())]\n"
+            "    padded = []\n"
+            "    for o in outs:\n"
+            "        pads = []\n"
+            "        for k in reversed(range(o.dim())):\n"
+            "            extra = 0 if k == d else size[k] - o.shape[k]\n"
+            "            pads += [extra // 2, extra - extra // 2]\n"
+            "        padded.append(F.pad(o, pads))\n"
+            "    return torch.cat(padded, d)\n")
+    return _generated("DepthConcat", body, kids)
+
+
+@_register(nn.TemporalConvolution)
+def _temporal_conv(m, c):
+    # PyTorch's Conv1d reads channels first: transpose the frames in and out
+    conv = _copy_params(torch.nn.Conv1d(m.inputFrameSize, m.outputFrameSize, m.kW, m.dW),
+                        weight=m.weight3d(), bias=m.bias)
+    return _generated("TemporalConvolution", "    return m['conv'](input.transpose(-1, -2)).transpose(-1, -2)\n",
+                      {"conv": conv})
+
+
+@_register(nn.TemporalMaxPooling)
+def _temporal_pool(m, c):
+    return _generated("TemporalMaxPooling", "    return m['pool'](input.transpose(-1, -2)).transpose(-1, -2)\n",
+                      {"pool": torch.nn.MaxPool1d(m.kW, m.dW)})
+
+
+_FOLDS = {nn.CAddTable: "+", nn.CMulTable: "*"}
+_PAIRS = {nn.CSubTable: "-", nn.CDivTable: "/"}
+
+
+@_register(*_FOLDS)
+def _fold_table(m, c):
+    # in Lua's order: input[1] op input[2] op ...
+    op = _FOLDS[type(m)]
+    body = f"    out = input[0]\n    for x in input[1:]:\n        out = out {op} x\n    return out\n"
+    return _generated(type(m).__name__, body)
+
+
+@_register(*_PAIRS)
+def _pair_table(m, c):
+    return _generated(type(m).__name__, f"    return input[0] {_PAIRS[type(m)]} input[1]\n")
+
+
 # ------------------------------------------------------------------------------ gModule
 
 
@@ -328,6 +453,9 @@ class GraphModule(torch.nn.Module):
 
     def forward(self, *inputs: Any) -> Any:
         return self._fwd(self, *inputs)
+
+    def extra_repr(self) -> str:
+        return self.name
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

@@ -25,14 +25,7 @@ from test_lua_load import fixture
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lua_spatial"
 
-#: checkpoint -> labels of the modules to_torch keeps (no exact plain counterpart)
-OWN = {
-    "resnet_block.t7": ["nn.ConcatTable {", "nn.CAddTable", "nn.ConcatTable {", "nn.CAddTable"],
-    "resnet_gmodule.t7": [],
-    "inception_block.t7": ["nn.DepthConcat {"],
-    "char_cnn.t7": ["nn.TemporalConvolution(20 -> 16, 7, 1)", "nn.TemporalMaxPooling(3, 3)",
-                    "nn.TemporalConvolution(16 -> 16, 3, 1)", "nn.TemporalMaxPooling(3, 3)"],
-}
+OWN = ["resnet_block.t7", "resnet_gmodule.t7", "inception_block.t7", "char_cnn.t7"]
 
 
 def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -103,13 +96,14 @@ def test_legacy_convnet_float_onnx(legacy_float):
     assert _max_diff(torch.from_numpy(y), legacy_float.output) <= 1e-5
 
 
-@pytest.mark.parametrize("name", sorted(OWN))
+@pytest.mark.parametrize("name", OWN)
 def test_own_checkpoints(name):
     ckpt = load_t7(FIXTURES / name)
     with torch.no_grad():
         assert _max_diff(ckpt.model(ckpt.input), ckpt.output) <= 1e-10, name
     plain, kept = convert(ckpt.model)
-    assert kept == OWN[name]
+    assert kept == []                  # every module has a plain (or generated plain) counterpart
+    assert not any(type(c).__module__.startswith("pygraphnn.nn") for c in plain.modules())
     with torch.no_grad():
         assert _max_diff(plain(ckpt.input), ckpt.output) <= 1e-10, name + " (to_torch)"
 
@@ -120,6 +114,9 @@ def test_resnet_checkpoint_structure():
     assert [type(c).__name__ for c in block] == ["ConcatTable", "CAddTable", "ReLU"]
     assert [type(c).__name__ for c in block[0][1]] == ["SpatialConvolution", "SpatialBatchNormalization"]
     assert (block[0][1][0].dW, block[0][1][0].kW) == (2, 1)
+    plain = ng.to_torch(m)[4]          # ConcatTable and CAddTable become generated plain modules
+    assert [type(c).__name__ for c in plain] == ["GraphModule", "GraphModule", "ReLU"]
+    assert "out = out + x" in plain[1].code
 
 
 def test_gmodule_becomes_a_plain_graph_module():
@@ -139,10 +136,44 @@ def test_gmodule_becomes_a_plain_graph_module():
         assert _max_diff(again(ckpt.input), ckpt.output) <= 1e-10
 
 
+def _with_kept_modules():
+    """A net with two modules to_torch keeps (no exact plain counterpart)."""
+    return (nn.Sequential().add(nn.SpatialConvolution(2, 3, 3, 3)).add(nn.SpatialDropout(0.2))
+            .add(nn.SpatialUpSamplingBilinear(2)).evaluate())
+
+
 def test_kept_modules_are_named_in_a_warning():
-    ckpt = load_t7(FIXTURES / "char_cnn.t7")
-    with pytest.warns(UserWarning, match=r"kept 4 pygraphnn module\(s\).*nn.TemporalConvolution\(20 -> 16, 7, 1\)"):
-        ng.to_torch(ckpt.model)
+    net = _with_kept_modules()
+    with pytest.warns(UserWarning, match=r"kept 2 pygraphnn module\(s\).*nn.SpatialDropout.*SpatialUpSamplingBilinear"):
+        plain = ng.to_torch(net)
+    x = torch.randn(2, 2, 5, 5)
+    with torch.no_grad():
+        torch.testing.assert_close(plain(x), net(x), atol=1e-6, rtol=0)
+    assert type(plain[0]).__name__ == "Conv2d" and type(plain[1]) is nn.SpatialDropout
+
+
+def test_inlined_modules_become_plain_expressions():
+    torch.manual_seed(0)
+    net = (nn.Sequential().add(nn.Linear(4, 3)).add(nn.MulConstant(2.0)).add(nn.Square()).add(nn.AddConstant(1.0))
+           .add(nn.Power(0.5)).add(nn.Mul()).add(nn.Add(1, True)).add(nn.Exp()).add(nn.Log()).add(nn.Abs()))
+    plain, kept = convert(net)
+    assert kept == []
+    assert "torch.pow(input, self.pow)" in plain[4].code and plain[4].pow == 0.5
+    assert [n for n, _ in plain[5].named_parameters()] == ["weight"]
+    x = torch.randn(5, 4)
+    torch.testing.assert_close(plain(x), net(x), atol=0, rtol=0)
+    exported = torch.export.export(plain, (x,))
+    torch.testing.assert_close(exported.module()(x), net(x), atol=1e-6, rtol=0)
+
+
+def test_unpooling_reads_the_converted_pooling():
+    pool = nn.SpatialMaxPooling(2, 2)
+    net = nn.Sequential().add(pool).add(nn.Tanh()).add(nn.SpatialMaxUnpooling(pool))
+    with pytest.warns(UserWarning, match="SpatialMaxPooling.*SpatialMaxUnpooling"):
+        plain = ng.to_torch(net)
+    assert plain[2].pooling is plain[0]
+    x = torch.randn(2, 3, 4, 6)
+    torch.testing.assert_close(plain(x), net(x), atol=0, rtol=0)
 
 
 def test_training_mode_matches_plain_pytorch():
@@ -177,11 +208,13 @@ def test_cli_convert(tmp_path, capsys, legacy):
 
 def test_cli_convert_key_and_kept(tmp_path, capsys):
     out = tmp_path / "cnn.pt"
-    path = FIXTURES / "char_cnn.t7"
-    assert cli.main(["convert", str(path), "--key", "model", "-o", str(out), "--float"]) == 0
-    err = capsys.readouterr().err
-    assert "kept as a pygraphnn module (no exact plain PyTorch equivalent): nn.TemporalConvolution" in err
+    assert cli.main(["convert", str(FIXTURES / "char_cnn.t7"), "--key", "model", "-o", str(out), "--float"]) == 0
+    assert "kept as" not in capsys.readouterr().err
     assert next(torch.load(out, weights_only=False).parameters()).dtype == torch.float32
+    ng.save_t7({"net": _with_kept_modules()}, tmp_path / "kept.t7")
+    assert cli.main(["convert", str(tmp_path / "kept.t7"), "--key", "net", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "kept as a pygraphnn module (no exact plain PyTorch equivalent): nn.SpatialDropout" in err
 
 
 def test_cli_convert_errors(tmp_path, capsys):

@@ -115,7 +115,7 @@ def test_zoo2_covers_every_spatial_class(zoo2):
 
 def test_extra_cases(extra):
     raw, loaded = extra
-    assert len(raw) == 26
+    assert len(raw) == 27
     classes = set()
     for case in raw:
         stack = [case.module]
@@ -258,3 +258,28 @@ def test_loader_names_bad_weights_and_fields():
     lrn = TorchObject("nn.SpatialCrossMapLRN", LuaTable(size=4.0))
     with pytest.raises(T7Error, match="even size"):
         load(lrn)
+
+
+def test_grouped_convolution_field():
+    """cudnn.SpatialConvolution's ``groups`` field (AlexNet-style grouped convolutions):
+    each group of planes convolved with its own slice of the weight."""
+    from pygraphnn.lua.t7 import LuaTable, TorchObject
+    from pygraphnn.lua.t7 import save_t7 as save_raw
+    torch.manual_seed(0)
+    w, b = torch.randn(6, 2, 3, 3, dtype=torch.float64), torch.randn(6, dtype=torch.float64)
+    obj = TorchObject("nn.SpatialConvolution", LuaTable(
+        nInputPlane=4.0, nOutputPlane=6.0, kW=3.0, kH=3.0, dW=1.0, dH=1.0, padW=1.0, padH=1.0, groups=2.0,
+        weight=w, bias=b))
+    buf = io.BytesIO()
+    save_raw(obj, buf)
+    buf.seek(0)
+    m = load_t7(buf)
+    x = torch.randn(2, 4, 5, 5, dtype=torch.float64)
+    want = torch.cat([torch.nn.functional.conv2d(x[:, :2], w[:3], b[:3], padding=1),
+                      torch.nn.functional.conv2d(x[:, 2:], w[3:], b[3:], padding=1)], 1)
+    torch.testing.assert_close(m(x), want, atol=1e-12, rtol=0)
+    torch.testing.assert_close(_roundtrip(m)(x), want, atol=1e-12, rtol=0)
+    from pygraphnn import to_torch
+    torch.testing.assert_close(to_torch(m)(x), want, atol=1e-12, rtol=0)
+    with pytest.raises(ValueError, match="multiples of groups"):
+        nn.SpatialConvolution(4, 6, 3, 3, 1, 1, 0, 0, 4)

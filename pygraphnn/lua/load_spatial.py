@@ -58,6 +58,10 @@ def _spatial_conv(L, obj, path):
     m.nInputPlane, m.nOutputPlane, m.kW, m.kH = n_in, n_out, kW, kH
     m.dW, m.dH = _int(L, obj, path, "dW", 1), _int(L, obj, path, "dH", 1)
     m.padW, m.padH = _spatial_pads(L, obj, path)
+    m.groups = _int(L, obj, path, "groups", 1)   # cudnn.SpatialConvolution's grouped convolution
+    if n_in % m.groups or n_out % m.groups:
+        raise _fail(f"{obj.class_name}: nInputPlane {n_in} and nOutputPlane {n_out} are not multiples of "
+                    f"groups {m.groups}", path + ["groups"])
     if cls is nn.SpatialDilatedConvolution:
         m.dilationW, m.dilationH = _int(L, obj, path, "dilationW", 1), _int(L, obj, path, "dilationH", 1)
     return _conv_params(L, obj, path, m, m._weight_shape(), n_out, accept_2d=cls is not nn.SpatialConvolutionMM)

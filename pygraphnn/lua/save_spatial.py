@@ -29,6 +29,8 @@ def _spatial_conv(S, m):
     f.update(finput=torch.empty(0, dtype=dt), fgradInput=torch.empty(0, dtype=dt))
     if isinstance(m, nn.SpatialDilatedConvolution):
         f.update(dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
+    if m.groups != 1:   # only cudnn.SpatialConvolution reads it
+        f["groups"] = _f(m.groups)
     return S.base(m, "nn." + type(m).__name__, f)
 
 

@@ -82,7 +82,9 @@ class SpatialConvolution(_Convolution):
     a 2-D convolution of a ``nInputPlane x H x W`` image or a batch of them.
 
     ``weight`` is ``nOutputPlane x nInputPlane x kH x kW`` (as ``torch.nn.Conv2d``);
-    ``padH`` defaults to ``padW``.
+    ``padH`` defaults to ``padW``. ``groups`` (cudnn.SpatialConvolution's 9th argument;
+    Lua nn has none) splits the planes into groups convolved separately, the weight then
+    being ``nOutputPlane x nInputPlane/groups x kH x kW``.
 
     >>> conv = SpatialConvolution(3, 8, 3, 3, 1, 1, 1, 1)
     >>> conv(torch.randn(2, 3, 16, 16)).shape
@@ -90,17 +92,21 @@ class SpatialConvolution(_Convolution):
     """
 
     def __init__(self, nInputPlane: int, nOutputPlane: int, kW: int, kH: int, dW: int = 1, dH: int = 1,
-                 padW: int = 0, padH: int | None = None):
+                 padW: int = 0, padH: int | None = None, groups: int = 1):
         super().__init__()
         self.nInputPlane, self.nOutputPlane = int(nInputPlane), int(nOutputPlane)
         self.kW, self.kH, self.dW, self.dH = int(kW), int(kH), int(dW), int(dH)
         self.padW = int(padW)
         self.padH = self.padW if padH is None else int(padH)
         self.dilationW = self.dilationH = 1
+        self.groups = int(groups)
+        if self.nInputPlane % self.groups or self.nOutputPlane % self.groups:
+            raise ValueError(f"nn.{type(self).__name__}: nInputPlane ({self.nInputPlane}) and nOutputPlane "
+                             f"({self.nOutputPlane}) must be multiples of groups ({self.groups})")
         self._init_params(self._weight_shape(), self.nOutputPlane, self.kW * self.kH * self.nInputPlane)
 
     def _weight_shape(self) -> tuple:
-        return (self.nOutputPlane, self.nInputPlane, self.kH, self.kW)
+        return (self.nOutputPlane, self.nInputPlane // self.groups, self.kH, self.kW)
 
     def _weight4d(self) -> torch.Tensor:
         return self.weight
@@ -109,7 +115,7 @@ class SpatialConvolution(_Convolution):
         x, batched = as_batch(self, input, 3, "nInputPlane x H x W")
         _check_planes(self, x, self.nInputPlane)
         y = F.conv2d(x, self._weight4d(), self.bias, (self.dH, self.dW), (self.padH, self.padW),
-                     (self.dilationH, self.dilationW))
+                     (self.dilationH, self.dilationW), self.groups)
         return _unbatch(y, batched)
 
     def lua_label(self) -> str:
@@ -120,6 +126,8 @@ class SpatialConvolution(_Convolution):
             s += f", {self.padW},{self.padH}"
         if self.dilationW != 1 or self.dilationH != 1:
             s += f", {self.dilationW},{self.dilationH}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
         return s + ")" + self._bias_note()
 
 
