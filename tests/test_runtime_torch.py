@@ -362,3 +362,16 @@ def test_decompositions_reconstruct_their_matrix():
     torch.testing.assert_close(q @ r, a)
     ev, vecs = TORCH_FUNCTIONS["eig"](a, "V")
     torch.testing.assert_close(a @ vecs, vecs @ torch.diag(ev[:, 0]))
+
+
+@pytest.mark.parametrize("module", ["pygraphnn.lua_random", "pygraphnn.lua.runtime.tensor_types",
+                                    "pygraphnn.lua.runtime.random", "pygraphnn.lua.runtime.storage",
+                                    "pygraphnn.lua.runtime.tensor_methods", "pygraphnn.lua.runtime.torch_functions",
+                                    "pygraphnn.lua.runtime.optim", "pygraphnn.lua.runtime.cuda",
+                                    "pygraphnn.lua.runtime.linalg"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
