@@ -30,6 +30,7 @@ CASES = json.loads((FIXTURES / "cases.json").read_text())
 LUA_FUNCTIONS = {
     "function(v) return v * 2 end": lambda v: v * 2,
     "function(a, b) return a * b + 1 end": lambda a, b: a * b + 1,
+    "function(a, b, c) return a * b + c end": lambda a, b, c: a * b + c,
 }
 
 
@@ -289,6 +290,15 @@ def test_timer_reports_lua_fields():
     assert set(t) == {"real", "user", "sys"} and all(v >= 0 for v in t.values())
     assert timer.time() == t                          # stopped: no time passes
     assert timer.resume() is timer and timer.reset() is timer
+
+
+def test_new_is_a_constructor_of_the_same_type():
+    """``x.new(...)`` (a dot call in Lua: no receiver argument) builds a tensor of x's type."""
+    x = TORCH_FUNCTIONS["FloatTensor"](2)
+    assert TENSOR_METHODS["new"](x).dtype == torch.float32 and TENSOR_METHODS["new"](x).numel() == 0
+    assert TENSOR_METHODS["new"](x, 2, 3).shape == (2, 3)
+    assert TENSOR_METHODS["new"](x, TENSOR_METHODS["size"](x)).shape == (2,)
+    assert TENSOR_METHODS["new"](x, [1, 2]).tolist() == [1.0, 2.0]
 
 
 def test_storage_is_a_window_on_the_tensor():

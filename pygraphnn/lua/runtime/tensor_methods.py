@@ -958,7 +958,7 @@ def dot(t: torch.Tensor, other: torch.Tensor) -> float:
     return float(torch.dot(a, b))
 
 
-@_method("cross", mutates=False)
+@_method("cross")
 def cross(t: torch.Tensor, other: torch.Tensor, d=None) -> torch.Tensor:
     dd = _dim(t, d, "cross") if d is not None else next(i for i, s in enumerate(t.shape) if s == 3)
     return torch.linalg.cross(t, other, dim=dd)
@@ -1038,7 +1038,7 @@ def _extreme(name: str, op):
             if _is_t(t) and t.numel() == 0:
                 raise LuaTensorError(f"Tensor:{name}: the tensor is empty")
             return _number(op(t))
-        if _is_t(d):   # x:max(y, z) / cmax-like forms are cmax/cmin in Torch7
+        if _is_t(d):   # no element-wise form in Torch7 (that is cmax/cmin)
             raise _fail(name, "[dim]", [d])
         values, idx = op(t, _dim(t, d, name), keepdim=True)
         return values, idx + 1

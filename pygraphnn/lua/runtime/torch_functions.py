@@ -336,8 +336,9 @@ def getnumcores() -> int:
 
 @_fn("isequal")
 def isequal(a, b) -> bool:
-    """``torch.isequal(a, b)``: same size and values (as ``a:equal(b)``)."""
-    return TENSOR_METHODS["equal"](a, b)
+    """``torch.isequal(a, b)``: whether both are the same Torch object (identity, not
+    values: that is ``a:equal(b)``)."""
+    return a is b
 
 
 @_fn("setnumthreads")
