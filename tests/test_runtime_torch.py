@@ -378,7 +378,7 @@ def test_decompositions_reconstruct_their_matrix():
                                     "pygraphnn.lua.runtime.random", "pygraphnn.lua.runtime.storage",
                                     "pygraphnn.lua.runtime.tensor_methods", "pygraphnn.lua.runtime.torch_functions",
                                     "pygraphnn.lua.runtime.optim", "pygraphnn.lua.runtime.cuda",
-                                    "pygraphnn.lua.runtime.linalg"])
+                                    "pygraphnn.lua.runtime.linalg", "pygraphnn.lua.runtime.libm"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib
