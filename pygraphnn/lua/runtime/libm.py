@@ -21,7 +21,7 @@ import math
 
 import torch
 
-__all__ = ["apply", "FUNCTIONS", "EXACT_MAX"]
+__all__ = ["apply", "power", "FUNCTIONS", "EXACT_MAX"]
 
 EXACT_MAX = 1 << 16
 
@@ -39,6 +39,10 @@ _DIRECT = ["exp", "log", "log1p", "cos", "acos", "cosh", "sin", "asin", "sinh", 
            "ceil", "floor", "round", "fabs", "trunc"]
 _DOUBLE = {n: _c(n, ctypes.c_double) for n in _DIRECT}
 _FLOAT = {n: _c(n + "f", ctypes.c_float) for n in _DIRECT}
+_POW = {torch.float64: _LIBM.pow, torch.float32: _LIBM.powf}
+for _ctype, _fn in ((ctypes.c_double, _LIBM.pow), (ctypes.c_float, _LIBM.powf)):
+    _fn.restype = _ctype
+    _fn.argtypes = [_ctype, _ctype]
 
 
 def _f32(v: float) -> float:
@@ -98,3 +102,30 @@ def apply(name: str, x: torch.Tensor) -> torch.Tensor:
     fn = _scalar_fn(name, x.dtype == torch.float32)
     values = [fn(v) for v in x.reshape(-1).tolist()]
     return torch.tensor(values, dtype=x.dtype).reshape(x.shape)
+
+
+def power(base, exponent) -> torch.Tensor:
+    """Torch7's ``pow``: ``x:pow(n)`` (``base`` a tensor; n = 1, 2, 3, 0.5, -0.5, -1, -2
+    are special-cased as Torch7 does), ``torch.pow(n, x)`` (``exponent`` a tensor) and
+    ``x:cpow(y)`` (both tensors), with C's ``pow`` on each element otherwise."""
+    like = base if isinstance(base, torch.Tensor) else exponent
+    if not like.is_floating_point() or like.dtype not in _POW or like.numel() > EXACT_MAX:
+        return torch.pow(base, exponent)
+    single = like.dtype == torch.float32
+    r = _f32 if single else float
+    if isinstance(base, torch.Tensor) and not isinstance(exponent, torch.Tensor):
+        special = {1: lambda x: x, 2: lambda x: r(x * x), 3: lambda x: r(r(x * x) * x),
+                   -2: lambda x: r(_div(1.0, r(x * x)))}
+        named = {0.5: "sqrt", -0.5: "rsqrt", -1: "cinv"}
+        if exponent in named:
+            return apply(named[exponent], base)
+        e = r(exponent)
+        fn = special.get(exponent) or (lambda x: _POW[like.dtype](x, e))
+        values = [fn(v) for v in base.reshape(-1).tolist()]
+    elif isinstance(exponent, torch.Tensor) and not isinstance(base, torch.Tensor):
+        b = r(base)
+        values = [_POW[like.dtype](b, v) for v in exponent.reshape(-1).tolist()]
+    else:
+        values = [_POW[like.dtype](a, b) for a, b in zip(base.reshape(-1).tolist(),
+                                                         exponent.reshape(-1).tolist())]
+    return torch.tensor(values, dtype=like.dtype).reshape(like.shape)

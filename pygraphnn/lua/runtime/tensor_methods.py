@@ -742,7 +742,7 @@ def _lua_remainder(a, b):
 for _name, _op in {"mul": torch.mul, "div": torch.div, "fmod": _c_fmod, "mod": _c_fmod,
                    "remainder": _lua_remainder}.items():
     TENSOR_METHODS[_name] = _method(mutates=True)(_scalar_op(_name, _op))
-for _name, _op in {"cmul": torch.mul, "cdiv": torch.div, "cpow": torch.pow,
+for _name, _op in {"cmul": torch.mul, "cdiv": torch.div, "cpow": libm.power,
                    "cfmod": _c_fmod, "cmod": _c_fmod, "cremainder": _lua_remainder, "atan2": torch.atan2}.items():
     TENSOR_METHODS[_name] = _method(mutates=True)(_tensor_op(_name, _op))
 
@@ -797,11 +797,11 @@ def _addc(name, t, args, term):
 def pow_(t: torch.Tensor, *args) -> torch.Tensor:
     """``x:pow(n)`` in place; ``x:pow(y, n)``: x = y^n; ``x:pow(n, y)``: x = n^y."""
     if len(args) == 1 and _is_num(args[0]):
-        return _store(t, torch.pow(t, _scalar(t, args[0])))
+        return _store(t, libm.power(t, _scalar(t, args[0])))
     if len(args) == 2 and _is_t(args[0]) and _is_num(args[1]):
-        return _store(t, torch.pow(args[0], _scalar(t, args[1])))
+        return _store(t, libm.power(args[0], _scalar(t, args[1])))
     if len(args) == 2 and _is_num(args[0]) and _is_t(args[1]):
-        return _store(t, torch.pow(_scalar(t, args[0]), args[1]))
+        return _store(t, libm.power(_scalar(t, args[0]), args[1]))
     raise _fail("pow", "[tensor,] number | number, tensor", args)
 
 
