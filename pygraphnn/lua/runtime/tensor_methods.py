@@ -28,6 +28,7 @@ from collections.abc import Callable
 
 import torch
 
+from . import libm
 from . import random as lrandom
 from . import tensor_types
 from .storage import Storage, _lua_list, as_sizes
@@ -741,7 +742,7 @@ def _lua_remainder(a, b):
 for _name, _op in {"mul": torch.mul, "div": torch.div, "fmod": _c_fmod, "mod": _c_fmod,
                    "remainder": _lua_remainder}.items():
     TENSOR_METHODS[_name] = _method(mutates=True)(_scalar_op(_name, _op))
-for _name, _op in {"cmul": torch.mul, "cdiv": torch.div, "cpow": torch.pow,
+for _name, _op in {"cmul": torch.mul, "cdiv": torch.div, "cpow": libm.power,
                    "cfmod": _c_fmod, "cmod": _c_fmod, "cremainder": _lua_remainder, "atan2": torch.atan2}.items():
     TENSOR_METHODS[_name] = _method(mutates=True)(_tensor_op(_name, _op))
 
@@ -796,11 +797,11 @@ def _addc(name, t, args, term):
 def pow_(t: torch.Tensor, *args) -> torch.Tensor:
     """``x:pow(n)`` in place; ``x:pow(y, n)``: x = y^n; ``x:pow(n, y)``: x = n^y."""
     if len(args) == 1 and _is_num(args[0]):
-        return _store(t, torch.pow(t, _scalar(t, args[0])))
+        return _store(t, libm.power(t, _scalar(t, args[0])))
     if len(args) == 2 and _is_t(args[0]) and _is_num(args[1]):
-        return _store(t, torch.pow(args[0], _scalar(t, args[1])))
+        return _store(t, libm.power(args[0], _scalar(t, args[1])))
     if len(args) == 2 and _is_num(args[0]) and _is_t(args[1]):
-        return _store(t, torch.pow(_scalar(t, args[0]), args[1]))
+        return _store(t, libm.power(_scalar(t, args[0]), args[1]))
     raise _fail("pow", "[tensor,] number | number, tensor", args)
 
 
@@ -813,36 +814,18 @@ def clamp(t: torch.Tensor, *args) -> torch.Tensor:
 
 
 def _unary(name: str, fn):
-    def apply(x: torch.Tensor) -> torch.Tensor:
-        # Torch7 evaluates float math through C's double functions; torch's float32
-        # kernels can round differently
-        if x.dtype in (torch.float32, torch.float16):
-            return fn(x.double()).to(x.dtype)
-        return fn(x)
-
     def method(t: torch.Tensor, src=None) -> torch.Tensor:
-        if src is None:
-            return _store(t, apply(t))
-        if not _is_t(src):
+        if src is not None and not _is_t(src):
             raise _fail(name, "[tensor]", [src])
-        return _store(t, apply(src))
+        return _store(t, fn(t if src is None else src))
     method.__doc__ = f"``x:{name}()`` in place, or ``x:{name}(y)``: x = {name}(y). Returns ``x``."
     return method
 
 
-def _lua_round(a):
-    # C round(): halves away from zero (torch.round rounds halves to even)
-    return torch.sign(a) * torch.floor(torch.abs(a) + 0.5)
-
-
-_UNARY = {
-    "exp": torch.exp, "log": torch.log, "log1p": torch.log1p, "sqrt": torch.sqrt, "rsqrt": torch.rsqrt,
-    "abs": torch.abs, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "sin": torch.sin, "cos": torch.cos,
-    "tan": torch.tan, "asin": torch.asin, "acos": torch.acos, "atan": torch.atan, "sinh": torch.sinh,
-    "cosh": torch.cosh, "ceil": torch.ceil, "floor": torch.floor, "round": _lua_round, "trunc": torch.trunc,
-    "frac": torch.frac, "neg": torch.neg, "sign": torch.sign, "cinv": torch.reciprocal,
-}
-for _name, _fn in _UNARY.items():
+for _name in libm.FUNCTIONS:
+    # Torch7 calls the C library on each element (see runtime.libm)
+    TENSOR_METHODS[_name] = _method(mutates=True)(_unary(_name, functools.partial(libm.apply, _name)))
+for _name, _fn in {"neg": torch.neg, "sign": torch.sign}.items():
     TENSOR_METHODS[_name] = _method(mutates=True)(_unary(_name, _fn))
 
 
@@ -958,7 +941,7 @@ def dot(t: torch.Tensor, other: torch.Tensor) -> float:
     return float(torch.dot(a, b))
 
 
-@_method("cross", mutates=False)
+@_method("cross")
 def cross(t: torch.Tensor, other: torch.Tensor, d=None) -> torch.Tensor:
     dd = _dim(t, d, "cross") if d is not None else next(i for i, s in enumerate(t.shape) if s == 3)
     return torch.linalg.cross(t, other, dim=dd)
@@ -988,11 +971,16 @@ def sum_(t: torch.Tensor, d=None):
     return _sequential_sum(t, _dim(t, d, "sum"))
 
 
+def _acc(t: torch.Tensor) -> torch.Tensor:
+    """Torch7 reduces floating tensors in double (its ``accreal``)."""
+    return t.double() if t.is_floating_point() else t
+
+
 @_method("prod")
 def prod(t: torch.Tensor, d=None):
     if d is None:
-        return _number(t.prod())
-    return t.prod(_dim(t, d, "prod"), keepdim=True)
+        return _number(_acc(t).prod())
+    return _acc(t).prod(_dim(t, d, "prod"), keepdim=True).to(t.dtype)
 
 
 @_method("mean")
@@ -1008,28 +996,32 @@ def mean(t: torch.Tensor, d=None):
 def std(t: torch.Tensor, *args):
     """``t:std([flag])`` -> number, ``t:std(d, [flag])`` -> tensor; flag true = biased (n)."""
     if args and _is_num(args[0]):
-        return t.std(_dim(t, args[0], "std"), keepdim=True, unbiased=not (len(args) > 1 and args[1]))
-    return _number(t.std(unbiased=not (args and args[0])))
+        unbiased = not (len(args) > 1 and args[1])
+        return _acc(t).std(_dim(t, args[0], "std"), keepdim=True, unbiased=unbiased).to(t.dtype)
+    return _number(_acc(t).std(unbiased=not (args and args[0])))
 
 
 @_method("var")
 def var(t: torch.Tensor, *args):
+    """``t:var([flag])`` -> number, ``t:var(d, [flag])`` -> tensor; flag true = biased (n)."""
     if args and _is_num(args[0]):
-        return t.var(_dim(t, args[0], "var"), keepdim=True, unbiased=not (len(args) > 1 and args[1]))
-    return _number(t.var(unbiased=not (args and args[0])))
+        unbiased = not (len(args) > 1 and args[1])
+        return _acc(t).var(_dim(t, args[0], "var"), keepdim=True, unbiased=unbiased).to(t.dtype)
+    return _number(_acc(t).var(unbiased=not (args and args[0])))
 
 
 @_method("norm")
 def norm(t: torch.Tensor, p=2, d=None):
     """``t:norm([p])`` -> number; ``t:norm(p, d)`` -> tensor with ``d`` kept."""
     if d is None:
-        return _number(torch.linalg.vector_norm(t.reshape(-1), float(p)))
-    return torch.linalg.vector_norm(t, float(p), dim=_dim(t, d, "norm"), keepdim=True)
+        return _number(torch.linalg.vector_norm(_acc(t).reshape(-1), float(p)))
+    return torch.linalg.vector_norm(_acc(t), float(p), dim=_dim(t, d, "norm"), keepdim=True).to(t.dtype)
 
 
 @_method("dist")
 def dist(t: torch.Tensor, other: torch.Tensor, p=2) -> float:
-    return _number(torch.linalg.vector_norm((t - _elementwise(t, other, "dist")).reshape(-1), float(p)))
+    diff = _acc(t) - _acc(_elementwise(t, other, "dist"))
+    return _number(torch.linalg.vector_norm(diff.reshape(-1), float(p)))
 
 
 def _extreme(name: str, op):
@@ -1038,7 +1030,7 @@ def _extreme(name: str, op):
             if _is_t(t) and t.numel() == 0:
                 raise LuaTensorError(f"Tensor:{name}: the tensor is empty")
             return _number(op(t))
-        if _is_t(d):   # x:max(y, z) / cmax-like forms are cmax/cmin in Torch7
+        if _is_t(d):   # no element-wise form in Torch7 (that is cmax/cmin)
             raise _fail(name, "[dim]", [d])
         values, idx = op(t, _dim(t, d, name), keepdim=True)
         return values, idx + 1

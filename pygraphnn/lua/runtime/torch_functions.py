@@ -20,6 +20,7 @@ Example::
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 
@@ -27,6 +28,7 @@ import torch
 
 from . import random as lrandom
 from . import tensor_types
+from .linalg import LINALG
 from .storage import LongStorage, Storage, _lua_list, as_sizes
 from .tensor_methods import BLAS, TENSOR_METHODS, LuaTensorError, blas
 
@@ -112,6 +114,7 @@ def _storage_ctor(dtype):
 
 TORCH_FUNCTIONS["LongStorage"] = LongStorage
 for _sname, _dt in {"DoubleStorage": torch.float64, "FloatStorage": torch.float32, "IntStorage": torch.int32,
+                    "HalfStorage": torch.float16,
                     "ByteStorage": torch.uint8, "CharStorage": torch.int8, "ShortStorage": torch.int16}.items():
     TORCH_FUNCTIONS[_sname] = _storage_ctor(_dt)
 
@@ -192,6 +195,9 @@ _INTO_MAX_TENSORS = {
     "pow": 1, "clamp": 1, "fmod": 1, "remainder": 1, "cfmod": 2, "cremainder": 2,
     "addcmul": 3, "addcdiv": 3, "addmm": 3, "addmv": 3, "addr": 3, "addbmm": 3, "baddbmm": 3,
     "mm": 2, "mv": 2, "bmm": 2, "ger": 2,
+    "atan2": 2, "lerp": 2, "mod": 1, "cmod": 2, "renorm": 1,
+    "bitand": 1, "bitor": 1, "bitxor": 1, "lshift": 1, "rshift": 1,
+    "cbitand": 2, "cbitor": 2, "cbitxor": 2, "clshift": 2, "crshift": 2,
 }
 _UNARY = ["exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sigmoid", "tanh", "sin", "cos", "tan", "asin", "acos",
           "atan", "sinh", "cosh", "ceil", "floor", "round", "trunc", "frac", "neg", "sign", "cinv"]
@@ -233,11 +239,14 @@ for _name in _INTO_MAX_TENSORS:
 for _name in ["sum", "prod", "mean", "std", "var", "norm", "dist", "max", "min", "median", "kthvalue", "cumsum",
               "cumprod", "sort", "topk", "trace", "diag", "tril", "triu", "all", "any", "eq", "ne", "lt", "le",
               "gt", "ge", "dot", "cross", "nonzero", "squeeze", "view", "viewAs", "expand", "expandAs", "split",
-              "chunk", "gather", "repeatTensor", "reshape", "permute", "numel"]:
+              "chunk", "gather", "repeatTensor", "reshape", "permute", "numel", "equal", "histc", "mode", "totable",
+              "fill", "zero", "scatter"]:
     # (Torch7 has no torch.transpose, torch.t, torch.narrow, torch.select, torch.sub,
     # torch.index, torch.clone...: those are methods only)
     TORCH_FUNCTIONS[_name] = TENSOR_METHODS[_name]
 
+
+TORCH_FUNCTIONS.update(LINALG)
 
 # ------------------------------------------------------------------ random
 for _name in ["manualSeed", "seed", "initialSeed", "getRNGState", "setRNGState", "multinomial", "randperm", "rand",
@@ -317,6 +326,19 @@ def load(path, mode: str | None = None):
     """``torch.load(path, [format])`` (via ``load_t7``; nothing in the file is executed)."""
     from ..load import load_t7
     return load_t7(path, mode=mode) if mode else load_t7(path)
+
+
+@_fn("getnumcores")
+def getnumcores() -> int:
+    """``torch.getnumcores()``: the number of CPU cores."""
+    return os.cpu_count() or 1
+
+
+@_fn("isequal")
+def isequal(a, b) -> bool:
+    """``torch.isequal(a, b)``: whether both are the same Torch object (identity, not
+    values: that is ``a:equal(b)``)."""
+    return a is b
 
 
 @_fn("setnumthreads")
