@@ -370,3 +370,27 @@ def test_cli_help_lists_render(capsys):
         main(["render", "--help"])
     out = capsys.readouterr().out
     assert "MODULE:FACTORY" in out and "--unroll" in out and "models.cells:lstm" in out
+
+
+def test_cli_render_format_dot_goes_to_stdout_and_takes_absolute_paths(capsys, tmp_path, monkeypatch):
+    """``--format dot`` without ``-o`` prints DOT (it used to write rnn.dot); an absolute
+    ``path.py:function`` works from any folder."""
+    monkeypatch.chdir(tmp_path)
+    cells_py = Path(__file__).resolve().parents[1] / "models" / "cells.py"
+    assert main(["render", f"{cells_py}:rnn", "--style", "cell", "--format", "dot"]) == 0
+    assert capsys.readouterr().out.startswith('digraph "cell"')
+    assert list(tmp_path.iterdir()) == []
+    assert main(["render", f"{tmp_path}/nothing.py:f", "--format", "dot"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_render_a_t7_gmodule(capsys, tmp_path):
+    from conftest import shared_data_dir
+    t7 = shared_data_dir() / "t7" / "gmodule_with_linear_identity.t7"
+    if not t7.is_file():
+        pytest.skip(f"{t7} not found (set PYGRAPHNN_DATA)")
+    assert main(["render", str(t7), "--format", "dot"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("digraph") and "Linear" in out and "CAddTable" in out
+    assert main(["render", str(shared_data_dir() / "t7" / "doubletensor.t7"), "--format", "dot"]) == 2
+    assert "not an nngraph gModule" in capsys.readouterr().err

@@ -1,0 +1,140 @@
+"""``pygraphnn data``: downloads checked against the canonical files' checksums, and trainers
+that find the data (or say the exact command that fetches it).
+
+There is no internet here: a local ``http.server`` on 127.0.0.1 serves ``../shared/data`` (the
+canonical files, same layout as a data folder) and stands in for the canonical sources through
+``--mirror``. The checksums in :data:`models.datasets.CORPORA` were computed from those files;
+the first test recomputes them.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import shared_data_dir
+from models import datasets
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def shared() -> Path:
+    d = shared_data_dir()
+    if not (d / "ptb" / "ptb.train.txt").is_file() or not (d / "tinyshakespeare" / "input.txt").is_file():
+        pytest.skip(f"the canonical corpora are not in {d} (set PYGRAPHNN_DATA)")
+    return d
+
+
+def _serve(folder: Path):
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):      # keep the test output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def mirror(shared):
+    server, url = _serve(shared)
+    yield url
+    server.shutdown()
+
+
+def test_checksums_are_those_of_the_canonical_files(shared):
+    for remotes in datasets.CORPORA.values():
+        for r in remotes:
+            assert hashlib.sha256((shared / r.path).read_bytes()).hexdigest() == r.sha256, r.path
+
+
+def test_download_from_a_mirror_verifies_and_keeps(tmp_path, mirror, shared):
+    folder = datasets.download("tinyshakespeare", tmp_path, mirror=mirror, progress=False)
+    assert folder == tmp_path / "tinyshakespeare"
+    assert (folder / "input.txt").read_bytes() == (shared / "tinyshakespeare" / "input.txt").read_bytes()
+
+
+def test_ptb_char_derives_the_original_character_files(tmp_path, mirror, shared):
+    folder = datasets.download("ptb-char", tmp_path, mirror=mirror, progress=False)
+    for split in ("valid", "test"):
+        name = f"ptb.char.{split}.txt"
+        assert (folder / name).read_bytes() == (shared / "ptb" / name).read_bytes()
+    assert (folder / "ptb.char.train.txt").is_file() and (folder / "ptb.train.txt").is_file()
+
+
+def test_checksum_mismatch_is_refused_and_nothing_kept(tmp_path):
+    bad = tmp_path / "bad_mirror" / "tinyshakespeare"
+    bad.mkdir(parents=True)
+    (bad / "input.txt").write_text("First Citizen:\nnot quite Shakespeare\n")
+    server, url = _serve(tmp_path / "bad_mirror")
+    try:
+        r = _cli("data", "tinyshakespeare", "--dir", str(tmp_path / "data"), "--mirror", url, "--quiet")
+    finally:
+        server.shutdown()
+    assert r.returncode == 2, r.stderr
+    assert "pygraphnn data: error:" in r.stderr and "Traceback" not in r.stderr
+    assert datasets.CORPORA["tinyshakespeare"][0].sha256 in r.stderr       # says what was expected
+    assert not (tmp_path / "data" / "tinyshakespeare" / "input.txt").exists()
+
+
+def _cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pygraphnn", *args], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})), cwd=cwd, timeout=120)
+
+
+def test_cli_prints_where_it_put_the_corpus(tmp_path, mirror):
+    r = _cli("data", "tinyshakespeare", "--dir", str(tmp_path), "--mirror", mirror)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"tinyshakespeare: {tmp_path / 'tinyshakespeare'}"
+    assert f"--data-dir {tmp_path}" in r.stderr
+
+
+def test_default_folder_and_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv(datasets.ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert datasets.data_root() == tmp_path / "cache" / "pygraphnn"
+    assert datasets.fetch_command("ptb") == "pygraphnn data ptb"
+    monkeypatch.setenv(datasets.ENV_VAR, str(tmp_path / "env"))
+    assert datasets.data_root() == tmp_path / "env"
+    assert datasets.data_root(tmp_path / "arg") == tmp_path / "arg"
+    assert datasets.fetch_command("ptb", tmp_path / "arg") == f"pygraphnn data ptb --dir {tmp_path / 'arg'}"
+
+
+@pytest.mark.parametrize("argv, command", [
+    (["ptb", "train", "--no-test"], "pygraphnn data ptb"),
+    (["ptb", "train", "--level", "char", "--data-dir", "{d}"], "pygraphnn data ptb --dir {d}"),
+    (["charrnn", "train"], "pygraphnn data tinyshakespeare"),
+    (["charrnn", "train", "--data-dir", "{d}"], "pygraphnn data tinyshakespeare --dir {d}"),
+])
+def test_trainers_without_data_give_the_command_to_run(tmp_path, argv, command):
+    d = str(tmp_path / "empty")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), datasets.ENV_VAR: ""}
+    r = _cli(*[a.format(d=d) for a in argv], env=env, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert f"run: {command.format(d=d)}" in r.stderr, r.stderr
+
+
+def test_trainers_find_data_through_the_environment(tmp_path, mirror):
+    datasets.download("tinyshakespeare", tmp_path, mirror=mirror, progress=False)
+    r = _cli("charrnn", "train", "--rnn_size", "8", "--num_layers", "1", "--seq_length", "5",
+             "--batch_size", "2", "--max_epochs", "0.0001", "--checkpoint_dir", str(tmp_path / "cv"),
+             env={datasets.ENV_VAR: str(tmp_path)}, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "number of parameters" in r.stdout
+
+
+def test_results_give_commands_without_machine_paths():
+    text = (ROOT / "docs" / "results.md").read_text()
+    assert "/work/" not in text and "PYGRAPHNN_DATA=/" not in text
+    assert "pygraphnn data ptb" in text and "pygraphnn ptb train" in text
