@@ -153,3 +153,30 @@ def test_cli_compare(tmp_path, capsys):
     assert "compare: error: no sweep results at" in capsys.readouterr().err
     assert cli.main(["compare", str(d), "--length", "30"]) == 2
     assert "no sweep has runs of all of" in capsys.readouterr().err
+
+
+def test_ctrl_c_ends_a_run_with_one_line():
+    """Palindrome runs keep no checkpoint: Ctrl-C says so in one line, without a traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "models.palindrome", "train", "--cell", "rnn", "--length", "3",
+                             "--seeds", "0", "--hidden", "4", "--steps", "1000000", "--eval_every", "1",
+                             "--symbols", "2", "--threads", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root,
+                            env=dict(os.environ, PYTHONPATH=str(root), PYTHONUNBUFFERED="1"))
+    try:
+        for line in proc.stdout:
+            if "step" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == ("pygraphnn palindrome train: interrupted (palindrome runs keep no "
+                                            "checkpoint; run the command again to start over)")

@@ -151,6 +151,7 @@ def test_ctrl_c_mid_epoch_then_resume_is_exact(tmp_path, trainer):
 
 def test_checkpoint_every_min_writes_mid_epoch(tmp_path):
     (tmp_path / ".last.pt.stale.tmp").write_bytes(b"left by a killed run")
+    (tmp_path / ".last.k2j3h4.tmp").write_bytes(b"an orphan of the older PTB save")
     s, lines = _session(tmp_path, max_epochs=1, checkpoint_every_min=1e-9)
     s.run()
     mid = [line for line in lines if "--checkpoint-every-min" in line]

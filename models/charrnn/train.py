@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 
 from pygraphnn import nn
-from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file
+from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file, write_text_atomically
 from models.interrupt import INTERRUPTED_EXIT_STATUS, StopRequest
 from models.progress import bar
 from models.resume_flags import reconcile
@@ -272,7 +272,7 @@ def train(args: argparse.Namespace) -> dict:
                                   f"resume with: {resume_command(last, args)}")
     history["train_seconds"] = prior_seconds + train_time
     history["chars_per_second"] = (i - first + 1) * args.batch_size * T / train_time if train_time else None
-    (ckdir / f"{stem}_history.json").write_text(json.dumps(history, indent=1))
+    write_text_atomically(json.dumps(history, indent=1), ckdir / f"{stem}_history.json")
     if train_time:
         print(f"{i - first + 1} iterations in {train_time:.0f}s of training: {history['chars_per_second']:,.0f} chars/s")
     return history
