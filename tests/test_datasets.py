@@ -11,9 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -89,11 +86,6 @@ def test_checksum_mismatch_is_refused_and_nothing_kept(tmp_path, capsys):
     assert not (tmp_path / "data" / "tinyshakespeare" / "input.txt").exists()
 
 
-def _cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pygraphnn", *args], capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})), cwd=cwd, timeout=120)
-
-
 def test_cli_prints_where_it_put_the_corpus(tmp_path, mirror, capsys):
     assert main(["data", "tinyshakespeare", "--dir", str(tmp_path), "--mirror", mirror, "--quiet"]) == 0
     out, err = capsys.readouterr()
@@ -128,13 +120,15 @@ def test_trainers_without_data_give_the_command_to_run(tmp_path, argv, command, 
     assert f"run: {command.format(d=d)}" in err, err
 
 
-def test_trainers_find_data_through_the_environment(tmp_path, mirror):
+def test_trainers_find_data_through_the_environment(tmp_path, mirror, monkeypatch, capsys):
     datasets.download("tinyshakespeare", tmp_path, mirror=mirror, progress=False)
-    r = _cli("charrnn", "train", "--rnn_size", "8", "--num_layers", "1", "--seq_length", "20",
-             "--batch_size", "20", "--max_epochs", "0.005", "--train_frac", "0.99", "--val_frac", "0.01",
-             "--checkpoint_dir", str(tmp_path / "cv"), env={datasets.ENV_VAR: str(tmp_path)}, cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert "number of parameters" in r.stdout
+    monkeypatch.setenv(datasets.ENV_VAR, str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["charrnn", "train", "--rnn_size", "8", "--num_layers", "1", "--seq_length", "20",
+                 "--batch_size", "20", "--max_epochs", "0.005", "--train_frac", "0.99", "--val_frac", "0.01",
+                 "--checkpoint_dir", str(tmp_path / "cv")]) == 0
+    out = capsys.readouterr().out
+    assert "number of parameters" in out and "data batches in train: 2760" in out
 
 
 def test_results_give_commands_without_machine_paths():

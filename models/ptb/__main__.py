@@ -34,6 +34,10 @@ examples:
 Get the data with `pygraphnn data ptb` (once). The data folder holds ptb/ with
 ptb.train.txt, ptb.valid.txt, ptb.test.txt (or the files themselves); without
 --data-dir, $PYGRAPHNN_DATA is used, else the folder `pygraphnn data` downloads to.
+
+On a machine shared with other jobs, start with OMP_WAIT_POLICY=PASSIVE in the
+environment (spinning OpenMP threads are many times slower there; `python -m
+models.ptb` sets it itself, `pygraphnn ptb` imports torch too early to).
 """
 
 
