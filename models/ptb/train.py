@@ -413,6 +413,16 @@ class Session:
                                 "(Ctrl-C again to quit without saving)") as self._stop:
             return self._run()
 
+    # Both decisions are methods so that a multi-process session can make every process agree
+    # (one all_reduce each) before any of them saves: a save may involve collectives.
+    def _stop_requested(self) -> bool:
+        """Ctrl-C was pressed: stop at this step boundary."""
+        return self._stop.requested
+
+    def _time_to_checkpoint(self, last_save: float, every_min: float) -> bool:
+        """``--checkpoint-every-min`` has elapsed since the last checkpoint."""
+        return time.monotonic() - last_save >= 60 * every_min
+
     def _run(self) -> dict:
         cfg, tr, pr = self.cfg, self.trainer, self.progress
         state = self.states["train"]
@@ -428,7 +438,7 @@ class Session:
         start_step = pr.step
         last_save, every = time.monotonic(), self.opts.checkpoint_every_min
         steps = counter("training", total=total_steps, initial=pr.step, unit="step")
-        while pr.step < total_steps and not self._stop.requested:
+        while pr.step < total_steps and not self._stop_requested():
             perp = tr.train_step(state)
             steps.update()
             if perps is None:
@@ -461,7 +471,7 @@ class Session:
                     self.log(f"checkpoint written: {saved}")
                 start, start_step = time.perf_counter(), pr.step   # wps/ETA count training only
                 last_save = time.monotonic()
-            elif every and time.monotonic() - last_save >= 60 * every:
+            elif every and self._time_to_checkpoint(last_save, every):
                 saved = self._save_mid_epoch(perps, start)
                 start, start_step, last_save = time.perf_counter(), pr.step, time.monotonic()
                 self.log(f"checkpoint written: {saved} (step {pr.step}, --checkpoint-every-min {every:g})")
