@@ -30,8 +30,8 @@ from typing import Any
 
 import torch
 
-__all__ = ["CheckpointError", "load_checkpoint_file", "save_checkpoint_file", "clean_stale_temporaries",
-           "TEMP_SUFFIX"]
+__all__ = ["CheckpointError", "load_checkpoint_file", "save_checkpoint_file", "write_text_atomically",
+           "clean_stale_temporaries", "TEMP_SUFFIX"]
 
 # temporaries are ".<target name>.<random>.tmp": hidden, and recognisable as ours
 TEMP_SUFFIX = ".tmp"
@@ -73,11 +73,12 @@ def load_checkpoint_file(path: str | os.PathLike) -> Any:
 
 def clean_stale_temporaries(folder: str | os.PathLike, target_name: str | None = None) -> list[Path]:
     """Remove the temporary files an interrupted save left in ``folder`` (those of
-    ``target_name`` only, when given); returns what was removed."""
+    ``target_name`` only, when given: ``.last.pt.*.tmp`` and the older ``.last.*.tmp``);
+    returns what was removed."""
     d = Path(folder)
     if not d.is_dir():
         return []
-    prefix = f".{target_name}." if target_name else "."
+    prefix = f".{Path(target_name).stem}." if target_name else "."
     removed = []
     for p in d.iterdir():
         if p.name.startswith(prefix) and p.name.endswith(TEMP_SUFFIX) and p.is_file():
@@ -89,13 +90,22 @@ def clean_stale_temporaries(folder: str | os.PathLike, target_name: str | None =
 def save_checkpoint_file(obj: Any, path: str | os.PathLike) -> Path:
     """``torch.save(obj)`` to ``path`` atomically: a temporary file in the same folder,
     ``fsync``, then ``os.replace``. Stale temporaries of ``path`` are removed first."""
+    return _write_atomically(path, lambda f: torch.save(obj, f))
+
+
+def write_text_atomically(text: str, path: str | os.PathLike) -> Path:
+    """``text`` (UTF-8) to ``path`` the same way as :func:`save_checkpoint_file`."""
+    return _write_atomically(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def _write_atomically(path: str | os.PathLike, write: Any) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_temporaries(target.parent, target.name)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)

@@ -20,6 +20,11 @@ SUBCOMMANDS: list[str] = [
     "pygraphnn.lua.port_command",
     "pygraphnn.lua.sample_command",
     "pygraphnn.lua.convert_command",
+    # the reference models and their data (the `models` package, installed beside pygraphnn)
+    "models.datasets",
+    "models.ptb.__main__",
+    "models.charrnn.__main__",
+    "models.palindrome.__main__",
 ]
 
 
@@ -33,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pygraphnn", description="Lua Torch's nngraph on PyTorch: tools for graphs and models.",
         epilog="Run `pygraphnn COMMAND --help` for a command's options.")
     parser.add_argument("--version", action="version", version=f"pygraphnn {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", help="the job to do")
     subparsers.required = True
     for path in SUBCOMMANDS:
         importlib.import_module(path).register(subparsers)

@@ -16,3 +16,13 @@ class GraphRuntimeError(RuntimeError):
 
 class LuaIdiomError(RuntimeError):
     """A Lua-style call (``forward``/``backward``/...) was used out of order."""
+
+
+class ModuleInputError(TypeError):
+    """A module was called with something that is neither a tensor (or a table of them)
+    nor graph nodes, e.g. ``None``; the message names the module and the call site."""
+
+
+class TorchScriptUnsupported(RuntimeError):
+    """``torch.jit.script`` was asked to compile a pygraphnn module (use ``torch.compile`` or
+    ``torch.export``, which handle them)."""

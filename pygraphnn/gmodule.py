@@ -111,6 +111,44 @@ class gModule(Module):  # noqa: N801 - nngraph's name
         names = [self.graph.nodes[i].name for i in self.graph.inputs + self.graph.outputs]
         return "_".join(n for n in names if n) or "graph"
 
+    def _check_declaration(self, args: tuple, site: Any) -> None:
+        """Called by :func:`pygraphnn.node.declare`: ``g()`` or ``g([a])`` on a gModule of
+        several inputs is a mistake caught here, not a node that fails when run."""
+        n = len(self.graph.inputs)
+        if n < 2 or (args and not isinstance(args[0], (list, tuple))):
+            return           # one input, or one node whose value is a table: known only when run
+        got = len(args[0]) if args else 0
+        if got != n:
+            what = "no inputs" if not args else f"{got} input node{'s' if got != 1 else ''}"
+            raise GraphError(f"gModule {self._label()} takes {n} inputs but was called with {what} at {site}: "
+                             f"to run it pass {n} tensors, g(x1, ..., x{n}); to use it in a graph pass "
+                             f"{n} nodes, g([a1, ..., a{n}])")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._backward_hooks or self._backward_pre_hooks or _gh2 or _gh3:
+            return self._call_with_backward_hooks(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
+    def _call_with_backward_hooks(self, *args: Any, **kwargs: Any) -> Any:
+        """torch's full backward hooks see tensors only at the top level of a module's inputs
+        and outputs (a Tensor or a tuple): the call runs with the input table spread into
+        arguments and the output list as a tuple, and hands the list back."""
+        n = len(self.graph.inputs)
+        if len(args) == 1 and n > 1 and isinstance(args[0], (list, tuple)) and len(args[0]) == n:
+            args = tuple(args[0])                   # g([x1, x2]) is g(x1, x2)
+        self._check_hooks()                         # recompile now, not inside the swapped call
+        fwd = self.__dict__["_fwd"]
+
+        def tupled(g: Any, *inputs: Any) -> Any:
+            out = fwd(g, *inputs)
+            return tuple(out) if isinstance(out, list) else out
+        self.__dict__["_fwd"] = tupled
+        try:
+            out = super().__call__(*args, **kwargs)
+        finally:
+            self.__dict__["_fwd"] = fwd
+        return list(out) if isinstance(out, tuple) else out
+
     def forward(self, *inputs: Any) -> Any:
         if self.__dict__["_hooks_at"] != _module._hooks_version * 2 or _gh0 or _gh1 or _gh2 or _gh3:
             self._check_hooks()

@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 
-from .errors import GraphError, LuaIdiomError
+from .errors import GraphError, LuaIdiomError, ModuleInputError, TorchScriptUnsupported
 from .node import Node, declare, is_node_call
 from .site import caller_site
 from .tables import flatten, iter_tensors, map_structure
@@ -60,10 +60,14 @@ def _make_dispatcher(pure):
                     raise GraphError(f"keyword arguments are not supported when declaring a node "
                                      f"(at {caller_site()})")
                 return declare(self, args, site=caller_site())
+            if args and args[0] is None:
+                raise _none_input(self)
             return pure(self, *args, **kwargs)
         if is_node_call(args):
             raise GraphError(f"{type(self).__name__}.forward() was given graph nodes at {caller_site()}; "
                              f"call the module itself to declare a node: m(x), not m.forward(x).")
+        if args and args[0] is None:
+            raise _none_input(self)
         return self._lua_forward(*args, **kwargs)
 
     # A code object of its own per class: dynamo caches compiled frames per code
@@ -75,6 +79,14 @@ def _make_dispatcher(pure):
     forward.__wrapped__ = pure
     forward._pygraphnn_dispatch = True
     return forward
+
+
+def _none_input(module: torch.nn.Module) -> ModuleInputError:
+    """``m(None)``: torch would fail deep inside with no hint of where the call was made."""
+    label = module.lua_label() if hasattr(module, "lua_label") else type(module).__name__
+    return ModuleInputError(f"{label} was called with None at {caller_site()}: expected a tensor or a table "
+                            f"(list) of tensors to compute, or graph nodes to declare a node (m(node), or "
+                            f"m() for a graph input)")
 
 
 def _leaf(t: torch.Tensor) -> torch.Tensor:
@@ -159,15 +171,30 @@ class Module(torch.nn.Module):
         extra = self.extra_repr()
         return f"nn.{type(self).__name__}" + (f"({extra})" if extra else "")
 
+    def __prepare_scriptable__(self) -> Any:
+        """``torch.jit.script`` calls this first: say why it cannot work and what replaces it."""
+        raise TorchScriptUnsupported(
+            f"torch.jit.script cannot compile {self.lua_label()}: pygraphnn modules take Lua-style "
+            f"inputs (g(x1, x2) or g([x1, x2]), tables of any length: a variable argument list "
+            f"TorchScript does not type), and a gModule's forward is generated Python. TorchScript is "
+            f"in maintenance mode upstream; use torch.compile(m) to speed it up, or "
+            f"torch.export.export(m, (x1, ...)) for a deployable graph (both tested with gModules).")
+
     # -------------------------------------------------------------- Lua idiom
     def _lua_forward(self, input: Any) -> Any:
-        if not torch.is_grad_enabled():
-            self.__dict__["_lua_record"] = None
-            out = self(input)
-        else:
-            leaves = map_structure(_leaf, input)
-            out = self(leaves)
-            self.__dict__["_lua_record"] = _Record(leaves, out)
+        # a forward that fails must not leave the previous one for backward to differentiate
+        self.__dict__["_lua_record"] = None
+        try:
+            if not torch.is_grad_enabled():
+                out = self(input)
+            else:
+                leaves = map_structure(_leaf, input)
+                out = self(leaves)
+                self.__dict__["_lua_record"] = _Record(leaves, out)
+        except BaseException as e:
+            self.__dict__["_lua_failed"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            raise
+        self.__dict__["_lua_failed"] = None
         self.output = map_structure(torch.Tensor.detach, out)
         return self.output
 
@@ -177,6 +204,11 @@ class Module(torch.nn.Module):
 
     def _record(self) -> _Record:
         rec = self.__dict__.get("_lua_record")
+        if rec is None and self.__dict__.get("_lua_failed"):
+            raise LuaIdiomError(
+                f"{self.lua_label()}: backward called after a forward that failed "
+                f"({self.__dict__['_lua_failed']}); there is no forward to differentiate (the gradients "
+                f"of the forward before it would be stale). Run forward successfully first.")
         if rec is None:
             raise LuaIdiomError(
                 f"{self.lua_label()}: backward called without a recorded forward. Call "
@@ -356,12 +388,18 @@ class Criterion(Module):
     def _lua_forward(self, input: Any, target: Any = None) -> float:
         if target is None:
             raise LuaIdiomError(f"{self.lua_label()}.forward(input, target) needs a target")
-        if not torch.is_grad_enabled():
-            self.__dict__["_lua_record"] = None
-            self.output = float(self(input, target))
-            return self.output
-        leaves = map_structure(_leaf, input)
-        loss = self(leaves, target)
+        self.__dict__["_lua_record"] = None         # a failed forward leaves nothing for backward
+        self.__dict__["_lua_failed"] = None
+        try:
+            if not torch.is_grad_enabled():
+                self.output = float(self(input, target))
+                return self.output
+            leaves = map_structure(_leaf, input)
+            loss = self(leaves, target)
+        except BaseException as e:
+            self.__dict__["_lua_failed"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            raise
+        self.__dict__["_lua_failed"] = None
         self.__dict__["_lua_record"] = _Record(leaves, loss)
         self.output = float(loss.detach())
         return self.output

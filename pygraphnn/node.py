@@ -167,6 +167,9 @@ def declare(module: torch.nn.Module, args: tuple, *, site: Site | None = None) -
     if as_graph_module is not None:  # criterions become ModuleFromCriterion nodes
         module = as_graph_module()
     label = module_label(module)
+    check = getattr(module, "_check_declaration", None)
+    if check is not None:       # a module that knows how many inputs it takes (a gModule)
+        check(args, site)
     if not args:
         return Node(module, (), site=site)
     if len(args) > 1:

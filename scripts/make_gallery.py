@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import pygraphnn as ng  # noqa: E402
-from models import cells, nngraph_readme  # noqa: E402
+from models import cells, classic_cells, nngraph_readme  # noqa: E402
 from pygraphnn import nn, render  # noqa: E402
 from pygraphnn.render.engine import run_dot  # noqa: E402
 
@@ -89,12 +89,18 @@ def cell_examples() -> None:
     write("gru_cell", render.to_dot_source(cells.gru(), "GRU cell (char-rnn)", style="cell"))
     SECTIONS.append(("gru_cell", "GRU cell", "char-rnn's `GRU.lua`; `AddConstant(1)(MulConstant(-1)(z))` "
                      "is drawn as one `1−` node."))
+    write("peephole_cell", render.to_dot_source(classic_cells.peephole_lstm(), "Peephole LSTM cell",
+                                                style="cell"))
+    SECTIONS.append(("peephole_cell", "Peephole LSTM cell", "`models.classic_cells.peephole_lstm`: the gates "
+                     "look at the previous cell state. State names with a layer number (`next_c_1`) read as "
+                     "c<sub>t</sub><sup>(1)</sup>."))
     write("rnn_cell", render.to_dot_source(cells.rnn(), "Vanilla RNN cell", style="cell"))
     SECTIONS.append(("rnn_cell", "Vanilla RNN cell", "`h_t = tanh(W x_t + U h_{t-1})`."))
     write("lstm_unrolled", render.to_dot_source(cells.lstm(), style="cell", unroll=3))
     SECTIONS.append(("lstm_unrolled", "LSTM unrolled over 3 steps", "`pygraphnn render models.cells:lstm "
-                     "--unroll 3`: the state outputs of step t (red) feed step t+1; Linear boxes hold weights "
-                     "shared by all steps."))
+                     "--unroll 3`: the steps stack top to bottom; the state outputs of step t (red) end its row "
+                     "and wrap round (dashed) to the start of step t+1; Linear boxes hold weights shared by "
+                     "all steps."))
     write("lstm_fg", render.to_dot_source(render.forward_graph(cells.lstm()), "LSTM (nngraph style)"))
     SECTIONS.append(("lstm_fg", "The same LSTM, nngraph style", "What Lua's `graph.dot(m.fg, 'LSTM', ...)` "
                      "shows: every node, plumbing included."))

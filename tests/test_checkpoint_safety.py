@@ -73,24 +73,39 @@ def test_truncated_or_foreign_files_get_our_error(tmp_path):
         load_checkpoint_file(tmp_path / "text.pt")
 
 
-def _run(module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=120)
-
-
 @pytest.mark.parametrize("argv", [
-    ["models.ptb", "train", "--resume", "{ck}"],
-    ["models.ptb", "complete", "--checkpoint", "{ck}", "the"],
-    ["models.charrnn", "sample", "{ck}"],
-    ["models.charrnn", "train", "--data", "{text}", "--init_from", "{ck}", "--resume"],
+    ["ptb", "train", "--resume", "{ck}"],
+    ["ptb", "complete", "--checkpoint", "{ck}", "the"],
+    ["charrnn", "sample", "{ck}"],
+    ["sample", "{ck}"],
+    ["charrnn", "train", "--data", "{text}", "--init_from", "{ck}", "--resume"],
 ])
-def test_trainers_refuse_a_hostile_checkpoint(tmp_path, argv):
+def test_commands_refuse_a_hostile_checkpoint(tmp_path, argv, capsys):
+    from pygraphnn.cli import main
     ck, marker = _hostile(tmp_path)
     text = tmp_path / "input.txt"
     text.write_text("abc abc\n" * 50)
-    module, *args = [a.format(ck=ck, text=text) for a in argv]
-    r = _run(module, *args, cwd=tmp_path)
-    assert r.returncode != 0
+    assert main([a.format(ck=ck, text=text) for a in argv]) == 2
     assert not marker.exists(), "the checkpoint's code ran"
+    assert "refused to load" in capsys.readouterr().err
+
+
+def test_python_m_entry_point_refuses_without_a_traceback(tmp_path):
+    ck, marker = _hostile(tmp_path)
+    r = subprocess.run([sys.executable, "-m", "models.ptb", "train", "--resume", str(ck)], capture_output=True,
+                       text=True, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    assert r.returncode == 2 and not marker.exists()
     assert "refused to load" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+class _Unpicklable:
+    def __reduce__(self):
+        raise RuntimeError("killed mid-save")
+
+
+def test_a_save_that_dies_midway_leaves_the_previous_checkpoint(tmp_path):
+    path = save_checkpoint_file({"step": 1, "w": torch.ones(1000)}, tmp_path / "last.pt")
+    with pytest.raises(RuntimeError, match="killed mid-save"):
+        save_checkpoint_file({"step": 2, "w": torch.zeros(1000), "x": _Unpicklable()}, path)
+    assert load_checkpoint_file(path)["step"] == 1                    # never a 0-byte or half file
+    assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]        # and no temporary left

@@ -89,6 +89,13 @@ def test_cli_run_and_plot(tmp_path, capsys):
     assert "rnn, T=4: accuracy" in out and png.stat().st_size > 1000 and js.exists()
 
 
+def test_cli_train_subcommand(capsys):
+    """``palindrome train --cell rnn`` (it used to fail: "unrecognized arguments: train")."""
+    assert cli.main(["train", "--cell", "rnn", "--length", "3", "--seeds", "0", "--hidden", "4", "--steps", "4",
+                     "--eval_every", "2", "--symbols", "2"]) == 0
+    assert "rnn, T=3: accuracy" in capsys.readouterr().out
+
+
 def test_cli_sweep_writes_plots(tmp_path, capsys):
     cli.main(["sweep", "--cells", "rnn", "peephole", "--lengths", "3", "4", "--seeds", "0", "1", "--hidden", "8",
               "--steps", "10", "--eval_every", "5", "--out", str(tmp_path)])
@@ -98,7 +105,8 @@ def test_cli_sweep_writes_plots(tmp_path, capsys):
         assert (tmp_path / name).stat().st_size > 100
 
 
-@pytest.mark.parametrize("argv, option", [(["--help"], "--seeds"), (["sweep", "--help"], "--seeds"),
+@pytest.mark.parametrize("argv, option", [(["--help"], "{train,sweep,compare}"), (["train", "--help"], "--seeds"),
+                                          (["sweep", "--help"], "--seeds"),
                                           (["compare", "--help"], "--threshold")])
 def test_cli_help(argv, option, capsys):
     with pytest.raises(SystemExit) as e:
@@ -141,7 +149,34 @@ def test_cli_compare(tmp_path, capsys):
     cli.main(["compare", str(d), "--plot", str(tmp_path / "map.png")])
     assert "| peephole |" in capsys.readouterr().out
     assert (tmp_path / "map.png").stat().st_size > 10_000
-    with pytest.raises(SystemExit, match="no sweep results at"):
-        cli.main(["compare", str(tmp_path / "missing")])
-    with pytest.raises(SystemExit, match="no sweep has runs of all of"):
-        cli.main(["compare", str(d), "--length", "30"])
+    assert cli.main(["compare", str(tmp_path / "missing")]) == 2
+    assert "compare: error: no sweep results at" in capsys.readouterr().err
+    assert cli.main(["compare", str(d), "--length", "30"]) == 2
+    assert "no sweep has runs of all of" in capsys.readouterr().err
+
+
+def test_ctrl_c_ends_a_run_with_one_line():
+    """Palindrome runs keep no checkpoint: Ctrl-C says so in one line, without a traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "models.palindrome", "train", "--cell", "rnn", "--length", "3",
+                             "--seeds", "0", "--hidden", "4", "--steps", "1000000", "--eval_every", "1",
+                             "--symbols", "2", "--threads", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root,
+                            env=dict(os.environ, PYTHONPATH=str(root), PYTHONUNBUFFERED="1"))
+    try:
+        for line in proc.stdout:
+            if "step" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == ("pygraphnn palindrome train: interrupted (palindrome runs keep no "
+                                            "checkpoint; run the command again to start over)")

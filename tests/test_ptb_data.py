@@ -64,12 +64,13 @@ def chars() -> ptb.Corpus:
 
 def test_missing_data_error_says_how_to_fix(tmp_path, monkeypatch):
     monkeypatch.delenv(ptb.ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))       # an empty default data folder
     with pytest.raises(ptb.PTBDataNotFoundError) as info:
         ptb.resolve_ptb_dir(None)
     message = str(info.value)
-    assert ptb.ENV_VAR in message and "download_ptb" in message and "data_dir" in message
+    assert ptb.ENV_VAR in message and "run: pygraphnn data ptb " in message and "data_dir" in message
     monkeypatch.setenv(ptb.ENV_VAR, str(tmp_path))
-    with pytest.raises(FileNotFoundError, match="download_ptb"):
+    with pytest.raises(FileNotFoundError, match=f"run: pygraphnn data ptb --dir {tmp_path} "):
         ptb.load_word_corpus()
     with pytest.raises(ptb.PTBDataNotFoundError):
         ptb.load_word_corpus(tmp_path)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,8 @@ import torch
 
 from models.ptb.complete import complete
 from models.ptb.model import CONFIGS, Config, create_network, create_predictor, num_parameters, zero_state
-from models.ptb.train import (DataState, LuaTrainer, RunOptions, Session, TorchTrainer, load_checkpoint,
-                              network_from_checkpoint)
+from models.ptb.train import (DataState, LuaTrainer, RunOptions, Session, TorchTrainer, TrainingInterrupted,
+                              load_checkpoint, network_from_checkpoint)
 
 ROOT = Path(__file__).resolve().parent.parent
 V = 20
@@ -95,13 +96,14 @@ def test_loss_falls_on_tiny_data():
     assert sum(errs[-10:]) / 10 < 0.85 * sum(errs[:10]) / 10
 
 
-def _session(tmp_path, trainer="torch", max_epochs=None, ck=None, dropout=0.2, level="word"):
+def _session(tmp_path, trainer="torch", max_epochs=None, ck=None, dropout=0.2, level="word", log=None,
+             **options):
     data = {"train": tiny_data(31), "valid": tiny_data(16, 1), "test": tiny_data(12, 2)[:, :1].expand(12, 3)}
     opts = RunOptions(level=level, trainer=trainer, dtype="float64", max_epochs=max_epochs,
-                      epoch_size_limit=4, checkpoint_dir=str(tmp_path))
+                      epoch_size_limit=4, checkpoint_dir=str(tmp_path), **options)
     lines = []
-    s = Session(TINY.with_(dropout=dropout), TINY_VOCAB, data, opts, config_name="tiny", log=lines.append,
-                checkpoint=ck)
+    s = Session(TINY.with_(dropout=dropout), TINY_VOCAB, data, opts, config_name="tiny",
+                log=log or lines.append, checkpoint=ck)
     return s, lines
 
 
@@ -120,6 +122,41 @@ def test_checkpoint_resume_is_exact(tmp_path):
     assert r_res["test_perplexity"] == r_full["test_perplexity"]
     assert resumed.trainer.lr == full.trainer.lr == 0.25      # decayed after epochs 2 and 3
     assert any("train perp." in line and "ETA" in line for line in lines)
+
+
+@pytest.mark.parametrize("trainer", ["torch", "lua"])
+def test_ctrl_c_mid_epoch_then_resume_is_exact(tmp_path, trainer):
+    """A real SIGINT in the middle of epoch 2: the run stops at the step boundary, writes a
+    checkpoint, and the resumed run ends exactly where the uninterrupted one does."""
+    full, _ = _session(tmp_path / "full", trainer)
+    r_full = full.run()
+
+    def log(line):
+        if line.startswith("epoch = 1.500"):           # step 6 of 12
+            os.kill(os.getpid(), signal.SIGINT)
+    part, _ = _session(tmp_path / "part", trainer, log=log, resume_hint="pygraphnn ptb train --resume X")
+    with pytest.raises(TrainingInterrupted, match=r"after step 6/12: checkpoint written to .*last.pt; "
+                                                   r"resume with: pygraphnn ptb train --resume X"):
+        part.run()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler      # handler restored
+    ck = load_checkpoint(tmp_path / "part")
+    assert ck["progress"]["step"] == 6
+    resumed, _ = _session(tmp_path / "part", trainer, ck=ck)
+    r_res = resumed.run()
+    assert torch.equal(resumed.trainer.paramx, full.trainer.paramx)
+    assert r_res["valid_perplexities"] == r_full["valid_perplexities"]
+    assert r_res["test_perplexity"] == r_full["test_perplexity"]
+    assert r_res["train_perplexity"] == r_full["train_perplexity"]
+
+
+def test_checkpoint_every_min_writes_mid_epoch(tmp_path):
+    (tmp_path / ".last.pt.stale.tmp").write_bytes(b"left by a killed run")
+    (tmp_path / ".last.k2j3h4.tmp").write_bytes(b"an orphan of the older PTB save")
+    s, lines = _session(tmp_path, max_epochs=1, checkpoint_every_min=1e-9)
+    s.run()
+    mid = [line for line in lines if "--checkpoint-every-min" in line]
+    assert [m.split("(step ")[1].split(",")[0] for m in mid] == ["1", "2", "3"]     # step 4 ends the epoch
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.pt"]
 
 
 def test_char_level_reports_bits(tmp_path):
@@ -171,3 +208,56 @@ def test_cli_complete(tmp_path):
     assert len(r.stdout.split()) == 4 and "<unk>" in r.stderr
     r = _cli("train", "--data", str(tmp_path / "nowhere"), "--no-test")
     assert r.returncode == 2 and "error" in r.stderr
+
+
+def _tiny_ptb(folder: Path) -> Path:
+    """PTB-shaped files (a line a sentence, blanks around words) of a 30-word vocabulary."""
+    g = torch.Generator().manual_seed(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", 120), ("valid", 60), ("test", 20)):
+        lines = [" " + " ".join(f"w{int(i)}" for i in torch.randint(0, 30, (9,), generator=g)) + " "
+                 for _ in range(n)]
+        (folder / f"ptb.{split}.txt").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_cli_resume_says_which_flags_win_and_ctrl_c_exits_cleanly(tmp_path):
+    data = _tiny_ptb(tmp_path / "data")
+    runs = tmp_path / "runs"
+    # SIGINT to a training subprocess: one line saying where the checkpoint is and how to resume
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "models.ptb", "train", "--data", str(data), "--threads", "1",
+                             "--checkpoint-dir", str(runs), "--max-epochs", "50", "--log-every", "1",
+                             "--valid-limit", "1", "--no-test"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    try:
+        for line in proc.stdout:
+            if line.startswith("epoch = "):
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert f"checkpoint written to {runs / 'last.pt'}; resume with: pygraphnn ptb train --resume {runs}" in last
+    step = load_checkpoint(runs)["progress"]["step"]
+    assert f"interrupted after step {step}/" in last
+    # --resume with flags that disagree with the checkpoint: the checkpoint's win, and a note says so
+    r = _cli("train", "--resume", str(runs), "--data", str(data), "--config", "medium", "--level", "word",
+             "--seed", "5", "--max-epochs", "1", "--epoch-size-limit", str(step + 1), "--valid-limit", "1",
+             "--no-test", "--threads", "1")
+    assert r.returncode == 0, r.stderr
+    assert "note: --config medium ignored: the checkpoint's small is kept" in r.stdout
+    assert "note: --seed 5 ignored: the checkpoint's 1 is kept" in r.stdout
+    assert "note: --max-epochs 1 replaces the checkpoint's 50" in r.stdout
+    assert "--level" not in r.stdout                   # it agrees with the checkpoint: nothing to say
+
+
+def test_progress_bars_for_training_validation_and_test(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PYGRAPHNN_PROGRESS", "1")
+    s, _ = _session(tmp_path, max_epochs=1)
+    s.run()
+    err = capsys.readouterr().err
+    assert "training:" in err and "validation:" in err and "test:" in err and "step" in err

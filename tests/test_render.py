@@ -120,7 +120,10 @@ def test_annotations_graph_attributes_and_site_tooltips():
     g = readme_more_fun_annotated()
     text = render.to_dot_source(render.forward_graph(g), "annotated")
     l3 = re.search(r'"n1" \[(.*)\];', text).group(1)
-    assert 'label="L3 (1)\\ndesc = Level 3 Node\\nreverseMap = {}\\lmodule = nn.Tanh' in l3
+    assert 'label="L3 (1)\\ndesc = Level 3 Node\\nmodule = nn.Tanh' in l3
+    assert "reverseMap" not in text                      # Lua's always-empty field: noise, left out ...
+    lua = render.to_dot_source(render.forward_graph(g, lua_labels=True), "annotated")
+    assert 'label="L3 (1)\\ndesc = Level 3 Node\\nreverseMap = {}\\lmodule = nn.Tanh' in lua   # ... unless asked
     assert 'fillcolor="yellow"' in l3 and 'style="filled"' in l3 and 'color="green"' in l3
     source = Path(nngraph_readme.__file__).read_text().splitlines()
     line = next(i for i, text in enumerate(source, 1) if text.strip().startswith("l3 = "))  # declares L3
@@ -236,7 +239,8 @@ def test_lstm_cell_view_is_the_paper_drawing():
     assert k["input"] == ["c", "h", "x"] and k["output"] == ["c", "h"]
     assert k["linear"] == ["h2h", "i2h"]
     assert k["activation"] == ["tanh", "tanh", "σ", "σ", "σ"]
-    assert k["operator"] == ["+", "+", "⊙", "⊙", "⊙"]
+    assert k["operator"] == ["+", "+", "•", "•", "•"]           # ⊙ drawn: a circle round a bullet
+    assert [n.attrs["tooltip"][0] for n in view.nodes.values() if n.label == "•"] == ["⊙"] * 3
     assert set(k) == {"input", "output", "linear", "activation", "operator"}   # no plumbing left
     e = edges_by_name(view)
     assert e[("all_input_sums", "in_gate")]["label"].strip() == "1/4"        # chunks in Zaremba's order
@@ -259,7 +263,7 @@ def test_gru_and_rnn_cell_views():
     k = kinds(view)
     assert k["input"] == ["h", "x"] and k["output"] == ["h"]
     assert len(k["linear"]) == 6 and k["activation"] == ["tanh", "σ", "σ"]
-    assert sorted(k["operator"]) == sorted(["+", "+", "+", "+", "⊙", "⊙", "⊙", "1−"])   # 1 − z fused
+    assert sorted(k["operator"]) == sorted(["+", "+", "+", "+", "•", "•", "•", "1−"])   # 1 − z fused
     e = edges_by_name(view)
     assert ("reset_gate", "gated_hidden") in e and ("prev_h", "gated_hidden") in e
     assert ("gated_hidden", "h2h_candidate") in e and ("prev_h", "zhm1") in e
@@ -300,10 +304,17 @@ def test_unrolled_lstm_wires_state_between_steps_and_marks_shared_weights():
     assert ports == ["c0", "h0", "x1", "x2", "x3"]                   # state enters once
     outs = sorted(re.sub(r"<[^>]+>", "", view.nodes[k].label) for k in view.outputs)
     assert outs == ["c1", "c2", "c3", "h1", "h2", "h3"]
-    state = [(a, b) for a, b, attrs in view.edges if attrs.get("color") == "#b85450"]
-    # c_t feeds the forget ⊙ of step t+1, h_t feeds h2h of step t+1
-    assert sorted(state) == sorted([("t1_out1", "t2_n17"), ("t1_out2", "t2_n4"),
-                                    ("t2_out1", "t3_n17"), ("t2_out2", "t3_n4")])
+    wraps = [(a, b) for a, b, attrs in view.edges if attrs.get("constraint") == "false"]
+    # c_t and h_t of step t wrap round to the start of step t+1 (rows stacked, not one long row)
+    assert sorted(wraps) == sorted([("t1_out1", "t2_in2"), ("t1_out2", "t2_in3"),
+                                    ("t2_out1", "t3_in2"), ("t2_out2", "t3_in3")])
+    for a, b in wraps:
+        assert view.nodes[a].label == view.nodes[b].label and view.nodes[b].kind == "carried"
+    # ... where, as in the cell, c_{t-1} feeds the forget ⊙ and h_{t-1} feeds h2h
+    assert ("t2_in2", "t2_n17") in [(a, b) for a, b, _ in view.edges]
+    assert ("t2_in3", "t2_n4") in [(a, b) for a, b, _ in view.edges]
+    assert view.rows == [["t1_in1", "t1_in2", "t1_in3"], ["t2_in1", "t2_in2", "t2_in3"],
+                         ["t3_in1", "t3_in2", "t3_in3"]]
     shared = [n for n in view.nodes.values() if "shared by all 3 steps" in n.label]
     assert sorted(n.name for n in shared) == ["h2h"] * 3 + ["i2h"] * 3
     text = render.to_dot_source(view)
@@ -370,3 +381,72 @@ def test_cli_help_lists_render(capsys):
         main(["render", "--help"])
     out = capsys.readouterr().out
     assert "MODULE:FACTORY" in out and "--unroll" in out and "models.cells:lstm" in out
+
+
+def test_cli_render_format_dot_goes_to_stdout_and_takes_absolute_paths(capsys, tmp_path, monkeypatch):
+    """``--format dot`` without ``-o`` prints DOT (it used to write rnn.dot); an absolute
+    ``path.py:function`` works from any folder."""
+    monkeypatch.chdir(tmp_path)
+    cells_py = Path(__file__).resolve().parents[1] / "models" / "cells.py"
+    assert main(["render", f"{cells_py}:rnn", "--style", "cell", "--format", "dot"]) == 0
+    assert capsys.readouterr().out.startswith('digraph "cell"')
+    assert list(tmp_path.iterdir()) == []
+    assert main(["render", f"{tmp_path}/nothing.py:f", "--format", "dot"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_render_a_t7_gmodule(capsys, tmp_path):
+    from conftest import shared_data_dir
+    t7 = shared_data_dir() / "t7" / "gmodule_with_linear_identity.t7"
+    if not t7.is_file():
+        pytest.skip(f"{t7} not found (set PYGRAPHNN_DATA)")
+    assert main(["render", str(t7), "--format", "dot"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("digraph") and "Linear" in out and "CAddTable" in out
+    assert main(["render", str(shared_data_dir() / "t7" / "doubletensor.t7"), "--format", "dot"]) == 2
+    assert "not an nngraph gModule" in capsys.readouterr().err
+
+
+@needs_dot
+def test_svg_text_avoids_glyphs_common_fonts_lack():
+    """cairosvg (and browsers without a math font) show ⊙ as a box: the SVG's visible text
+    must be drawable with any common font; ⊙ is drawn (circle + bullet) and stays in tooltips."""
+    from models import classic_cells
+    for g in (cells.lstm(8, 6), cells.gru(4, 5), classic_cells.peephole_lstm(3, 4)):
+        svg = render.to_svg(g, style="cell")
+        visible = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+        assert "⊙" not in visible and "•" in visible
+        assert "⊙" in svg                                   # the tooltip still says what it is
+
+
+def test_layer_suffixed_state_names_read_as_math():
+    """``next_c_1`` (layer 1 of a stack) is c with subscript t and superscript (1), not ``c_1_t``."""
+    from models import classic_cells
+    view = render.cell_view(classic_cells.peephole_lstm(3, 4))
+    labels = [view.nodes[k].label for k in view.outputs]
+    assert labels[0] == "<I>c</I><SUB>t</SUB><SUP>(1)</SUP>" and labels[1] == "<I>h</I><SUB>t</SUB><SUP>(1)</SUP>"
+    assert not any("_1" in lab for lab in labels)
+    assert render.cell.math_name("prev_h_12") == ("h^12", "t-1") and render.cell.math_name("next_h") == ("h", "t")
+
+
+@needs_dot
+def test_unrolled_diagram_is_folded_to_a_readable_size():
+    """Three steps used to make a 3108 x 463 px row (tiny text once scaled to a page): the
+    steps now stack, so the picture stays about one cell wide."""
+    from pygraphnn.render.engine import run_dot
+    one = render.to_dot_source(cells.lstm(), style="cell")
+    three = render.to_dot_source(cells.lstm(), style="cell", unroll=3)
+    w1, _ = png_size(run_dot(one, "png"))
+    w3, h3 = png_size(run_dot(three, "png"))
+    assert w3 < 1.5 * w1 and h3 > w3 / 2
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    import struct
+    return struct.unpack(">II", png[16:24])
+
+
+def test_gru_bold_names_keep_a_gap_above_the_detail_line():
+    view = render.cell_view(cells.gru(4, 5))
+    node = next(n for n in view.nodes.values() if n.name == "i2h_candidate")
+    assert re.search(r"</B><BR/><FONT POINT-SIZE=\"3\"> </FONT><BR/>", node.label)

@@ -19,11 +19,23 @@ import torch
 TRAIN, VAL, TEST = 0, 1, 2
 
 
-def default_input() -> Path:
-    """``$PYGRAPHNN_DATA/tinyshakespeare/input.txt`` (else ``../shared/data`` next to the repo)."""
-    root = os.environ.get("PYGRAPHNN_DATA")
-    base = Path(root) if root else Path(__file__).resolve().parents[3] / "shared" / "data"
-    return base / "tinyshakespeare" / "input.txt"
+def find_input(data: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None) -> Path:
+    """The text to train on: ``data`` when given, else ``tinyshakespeare/input.txt`` in the data
+    folder (``data_dir``, ``$PYGRAPHNN_DATA`` or the default one; see :mod:`models.datasets`).
+    A missing file raises :class:`models.datasets.DataNotFoundError` saying what to run."""
+    from models.datasets import DataNotFoundError, data_root, fetch_command
+
+    if data:
+        path = Path(data).expanduser()
+        if not path.is_file():
+            raise DataNotFoundError(f"no text file at {path} (--data)")
+        return path
+    path = data_root(data_dir) / "tinyshakespeare" / "input.txt"
+    if not path.is_file():
+        raise DataNotFoundError(f"no {path}; to download tinyshakespeare, run: "
+                                f"{fetch_command('tinyshakespeare', data_dir)}  (or pass --data FILE to "
+                                f"train on another text)")
+    return path
 
 
 def build_vocab(raw: bytes) -> dict[str, int]:

@@ -1,29 +1,19 @@
 """char-rnn's ``sample.lua``: run a checkpoint one character at a time.
 
-``--primetext`` is fed first (and printed); without it the first character is drawn
+``primetext`` is fed first (and printed); without it the first character is drawn
 uniformly. Each next character is drawn from ``softmax(log_probs / temperature)``
-(``--greedy``, char-rnn's ``-sample 0``, takes the argmax instead). ``--seed`` seeds a
+(``greedy``, char-rnn's ``-sample 0``, takes the argmax instead). ``seed`` seeds a
 private ``torch.Generator``, so a seed gives the same text every time.
+
+The command line is ``pygraphnn sample`` (:mod:`pygraphnn.lua.sample_command`), the same
+for these checkpoints and for Lua char-rnn's ``.t7`` ones.
 """
 from __future__ import annotations
-
-import argparse
-import sys
 
 import torch
 
 from pygraphnn.checkpoint import load_checkpoint_file
 from .model import Config, build, init_state
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", help="checkpoint written by `train` (.pt)")
-    p.add_argument("--seed", type=int, default=123)
-    p.add_argument("--greedy", action="store_true", help="argmax at each step (char-rnn's -sample 0)")
-    p.add_argument("--primetext", default="", help="text fed to the network before sampling")
-    p.add_argument("--length", type=int, default=2000, help="number of characters to sample")
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--threads", type=int, default=1)
 
 
 def load(path: str):
@@ -64,12 +54,3 @@ def sample(net, cfg: Config, vocab: dict[str, int], length: int, *, primetext: s
         out = net(torch.tensor([nxt]), *state)
         state, log_probs = out[:-1], out[-1]
     return primetext + "".join(chars)
-
-
-def main(args: argparse.Namespace) -> str:
-    torch.set_num_threads(args.threads)
-    net, cfg, vocab = load(args.model)
-    text = sample(net, cfg, vocab, args.length, primetext=args.primetext,
-                  temperature=args.temperature, greedy=args.greedy, seed=args.seed)
-    sys.stdout.write(text + "\n")
-    return text

@@ -9,53 +9,67 @@ forget-gate biases at 1; the state carried from one batch to the next; the gradi
 (``grad_params:clamp``, not a norm); training stops if the loss explodes (> 3 x the first).
 Differences: validation is evaluated every ``eval_val_every`` iterations *and* at the end of
 every epoch (``--eval_val_every 0``: only at epoch ends), ``--max_minutes`` stops early,
-checkpoints are ``torch.save`` files (``.pt``), not ``.t7``, and they also hold the optimizer
-state, so ``--init_from CK --resume`` continues a run where it stopped (same learning rate,
-RMSProp statistics, iteration count and data position; the RNN state restarts from zeros).
+checkpoints are ``torch.save`` files (``.pt``) of plain data, not ``.t7``, written atomically,
+and they also hold the optimizer state, the carried RNN state and the random generator's state,
+so ``--init_from CK --resume`` continues a run exactly where it stopped: the same batches, the
+same dropout masks, the same losses as a run that never stopped. With ``--resume`` the model,
+data and optimizer options are the checkpoint's (a flag that disagrees gets a note saying so);
+how long to run, logging and where to write come from the command line. Ctrl-C finishes the
+current iteration, writes ``lm_<savefile>_last.pt`` and prints how to resume.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import shlex
 import time
 from pathlib import Path
 
 import torch
 
 from pygraphnn import nn
-from pygraphnn.checkpoint import load_checkpoint_file
+from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file, write_text_atomically
+from models.interrupt import INTERRUPTED_EXIT_STATUS, StopRequest
+from models.progress import bar
+from models.resume_flags import reconcile
 from . import data as chardata
 from .model import MODELS, Config, build, charrnn_init, init_state
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", default=str(chardata.default_input()),
-                   help="text file to train on (default: $PYGRAPHNN_DATA/tinyshakespeare/input.txt)")
-    p.add_argument("--model", default="lstm", choices=MODELS)
-    p.add_argument("--rnn_size", type=int, default=128)
-    p.add_argument("--num_layers", type=int, default=2)
+    p.add_argument("--data", default=None, metavar="FILE",
+                   help="text file to train on (default: tinyshakespeare/input.txt in the data folder)")
+    p.add_argument("--data_dir", "--data-dir", default=None, metavar="DIR",
+                   help="data folder (default: $PYGRAPHNN_DATA, else the folder `pygraphnn data "
+                        "tinyshakespeare` downloads to)")
+    p.add_argument("--model", default="lstm", choices=MODELS, help="the recurrent cell")
+    p.add_argument("--rnn_size", type=int, default=128, help="hidden units in each layer")
+    p.add_argument("--num_layers", type=int, default=2, help="stacked recurrent layers")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout after each RNN layer (0 = none)")
-    p.add_argument("--learning_rate", type=float, default=2e-3)
-    p.add_argument("--learning_rate_decay", type=float, default=0.97)
-    p.add_argument("--learning_rate_decay_after", type=float, default=10, help="in epochs")
+    p.add_argument("--learning_rate", type=float, default=2e-3, help="RMSProp learning rate")
+    p.add_argument("--learning_rate_decay", type=float, default=0.97,
+                   help="factor applied to the learning rate at the end of each epoch past --learning_rate_decay_after")
+    p.add_argument("--learning_rate_decay_after", type=float, default=10,
+                   help="epochs before the learning rate starts to decay")
     p.add_argument("--decay_rate", type=float, default=0.95, help="RMSProp's alpha")
-    p.add_argument("--seq_length", type=int, default=50)
-    p.add_argument("--batch_size", type=int, default=50)
-    p.add_argument("--max_epochs", type=float, default=50)
+    p.add_argument("--seq_length", type=int, default=50, help="time steps of truncated backpropagation")
+    p.add_argument("--batch_size", type=int, default=50, help="sequences a minibatch")
+    p.add_argument("--max_epochs", type=float, default=50, help="epochs to train in all (fractions allowed)")
     p.add_argument("--max_minutes", type=float, default=None, help="stop (evaluate, save) after this long")
     p.add_argument("--grad_clip", type=float, default=5.0, help="element-wise gradient clip")
-    p.add_argument("--train_frac", type=float, default=0.95)
-    p.add_argument("--val_frac", type=float, default=0.05)
-    p.add_argument("--seed", type=int, default=123)
-    p.add_argument("--print_every", type=int, default=10)
+    p.add_argument("--train_frac", type=float, default=0.95, help="fraction of the batches used for training")
+    p.add_argument("--val_frac", type=float, default=0.05, help="fraction of the batches used for validation")
+    p.add_argument("--seed", type=int, default=123, help="random seed (initialisation, dropout)")
+    p.add_argument("--print_every", type=int, default=10, help="iterations between progress lines")
     p.add_argument("--eval_val_every", type=int, default=1000,
                    help="iterations between validation runs (also run at every epoch end); 0: epoch ends only")
-    p.add_argument("--checkpoint_dir", default="cv")
+    p.add_argument("--checkpoint_dir", default="cv", help="folder for the checkpoints (lm_*.pt)")
     p.add_argument("--savefile", default=None, help="checkpoint name stem (default: the model name)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("--init_from", default="",
-                   help="start from this checkpoint's weights (its model options override these)")
+                   help="start from this checkpoint's weights (its model options override these); "
+                        "default: a freshly initialised model")
     p.add_argument("--resume", action="store_true",
                    help="with --init_from: also restore the optimizer, learning rate, iteration count and history")
 
@@ -69,7 +83,7 @@ def eval_split(net, cfg: Config, loader, split: int, max_batches: int | None = N
     state = init_state(cfg, loader.batch_size)
     crit = nn.ClassNLLCriterion()
     total = 0.0
-    for _ in range(n):
+    for _ in bar(range(n), "validation", unit="batch"):
         x, y = loader.next_batch(split)
         preds = []
         for t in range(loader.seq_length):
@@ -81,21 +95,50 @@ def eval_split(net, cfg: Config, loader, split: int, max_batches: int | None = N
     return total / max(n, 1)
 
 
+# With --resume these come from the checkpoint (they fix the model, the batches and the optimizer);
+# every other option (run length, logging, output) is the command line's.
+CHECKPOINT_WINS = ("model", "rnn_size", "num_layers", "dropout", "learning_rate", "learning_rate_decay",
+                   "learning_rate_decay_after", "decay_rate", "seq_length", "batch_size", "grad_clip",
+                   "train_frac", "val_frac", "seed")
+COMMAND_LINE_WINS = ("max_epochs", "max_minutes", "print_every", "eval_val_every", "checkpoint_dir",
+                     "savefile", "threads")
+
+
+class TrainingInterrupted(Exception):
+    """Ctrl-C stopped training after a checkpoint was written; the message says how to resume."""
+
+    exit_status = INTERRUPTED_EXIT_STATUS
+
+
 def save_checkpoint(path: Path, net, cfg: Config, loader, opt: dict, history: dict,
-                    optimizer=None, iteration: int = 0) -> None:
-    torch.save({"state_dict": net.state_dict(), "config": cfg.asdict(), "vocab": loader.vocab_mapping,
-                "opt": opt, "history": history, "iteration": iteration,
-                "optimizer": optimizer.state_dict() if optimizer is not None else None}, path)
+                    optimizer=None, iteration: int = 0, rnn_state=None, loss0: float | None = None) -> Path:
+    """Write a checkpoint of plain data atomically; with ``rnn_state`` (the state carried into the
+    next batch) it also holds the random generator's state, so a resume continues exactly."""
+    return save_checkpoint_file({
+        "state_dict": net.state_dict(), "config": cfg.asdict(), "vocab": loader.vocab_mapping,
+        "opt": opt, "history": history, "iteration": iteration,
+        "optimizer": optimizer.state_dict() if optimizer is not None else None,
+        "rnn_state": [t.detach().clone() for t in rnn_state] if rnn_state is not None else None,
+        "rng_state": torch.get_rng_state(), "loss0": loss0}, path)
+
+
+def resume_command(checkpoint: Path, args: argparse.Namespace) -> str:
+    """The command line that continues a run from ``checkpoint``."""
+    words = ["--data", str(args.data), "--init_from", str(checkpoint), "--resume", "--max_epochs",
+             f"{args.max_epochs:g}", "--checkpoint_dir", str(args.checkpoint_dir)]
+    return "pygraphnn charrnn train " + " ".join(shlex.quote(w) for w in words)
 
 
 def train(args: argparse.Namespace) -> dict:
     """Run a training; returns the history (losses, validation losses, timings, checkpoint paths)."""
     torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
     checkpoint = load_checkpoint_file(args.init_from) if args.init_from else None
-    if checkpoint is not None and args.resume:     # the same batches as the run being continued
-        for key in ("batch_size", "seq_length", "train_frac", "val_frac"):
-            setattr(args, key, checkpoint["opt"][key])
+    if checkpoint is not None and args.resume:     # the same model, batches and optimizer as the saved run
+        for note in reconcile(args, checkpoint["opt"], checkpoint_wins=CHECKPOINT_WINS,
+                              command_line_wins=COMMAND_LINE_WINS):
+            print(f"note: {note}")
+    torch.manual_seed(args.seed)
+    args.data = str(chardata.find_input(args.data, args.data_dir))
     test_frac = max(0.0, 1 - (args.train_frac + args.val_frac))
     loader = chardata.CharSplitLMMinibatchLoader(args.data, args.batch_size, args.seq_length,
                                                  (args.train_frac, args.val_frac, test_frac), verbose=True)
@@ -105,7 +148,8 @@ def train(args: argparse.Namespace) -> dict:
         c = checkpoint["config"]
         print(f"loading a model from checkpoint {args.init_from}: rnn_size={c['rnn_size']}, "
               f"num_layers={c['num_layers']}, model={c['model']}")
-        cfg = Config(c["model"], c["rnn_size"], c["num_layers"], args.dropout)
+        cfg = Config(c["model"], c["rnn_size"], c["num_layers"], c.get("dropout", args.dropout)
+                     if args.resume else args.dropout)
     else:
         cfg = Config(args.model, args.rnn_size, args.num_layers, args.dropout)
     net = build(cfg, loader.vocab_size)
@@ -122,9 +166,11 @@ def train(args: argparse.Namespace) -> dict:
     stem = args.savefile or cfg.model
     history = {"train_losses": [], "val_losses": [], "n_params": n_params, "checkpoints": [],
                "vocab_size": loader.vocab_size, "ntrain": loader.ntrain, "nval": loader.nval}
-    opt = {k: v for k, v in vars(args).items() if k != "func"}
+    opt = {k: v for k, v in vars(args).items() if k != "func" and not k.endswith("_")}
 
     first = 1
+    state = init_state(cfg, args.batch_size)
+    loss0 = None
     if checkpoint is not None and args.resume:
         history = checkpoint["history"]
         done = checkpoint.get("iteration") or len(history["train_losses"])
@@ -138,11 +184,15 @@ def train(args: argparse.Namespace) -> dict:
             print("warning: the checkpoint has no optimizer state; RMSProp's statistics restart from zero")
         first = done + 1
         loader.batch_ix[chardata.TRAIN] = done % loader.ntrain
+        if checkpoint.get("rnn_state") is not None:      # exactly where it stopped
+            state = [t.clone() for t in checkpoint["rnn_state"]]
+            torch.set_rng_state(checkpoint["rng_state"])
+            loss0 = checkpoint.get("loss0")
+        else:
+            print("warning: the checkpoint has no RNN/RNG state; the state restarts from zeros")
         print(f"resuming at iteration {first}, learning rate {optimizer.param_groups[0]['lr']:g}")
     prior_seconds = history.get("train_seconds", 0.0)
     iterations = int(args.max_epochs * loader.ntrain)
-    state = init_state(cfg, args.batch_size)
-    loss0 = None
     start = time.perf_counter()
     train_time = 0.0
     T = args.seq_length
@@ -155,61 +205,74 @@ def train(args: argparse.Namespace) -> dict:
                                       "train_minutes": (prior_seconds + train_time) / 60})
         history["train_seconds"] = prior_seconds + train_time
         path = ckdir / f"lm_{stem}_epoch{epoch:.2f}_{val:.4f}.pt"
-        save_checkpoint(path, net, cfg, loader, opt, history, optimizer, i)
-        save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history, optimizer, i)
+        save_checkpoint(path, net, cfg, loader, opt, history, optimizer, i, state, loss0)
+        save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history, optimizer, i, state, loss0)
         history["checkpoints"].append(str(path))
         print(f"validation loss {val:.4f} at epoch {epoch:.2f} ({time.perf_counter() - t0:.1f}s); "
               f"saved {path}", flush=True)
 
-    for i in range(first, iterations + 1):
-        epoch = i / loader.ntrain
-        t0 = time.perf_counter()
-        x, y = loader.next_batch(chardata.TRAIN)
-        preds = []
-        for t in range(T):
-            out = net(x[:, t], *state)
-            state, pred = out[:-1], out[-1]
-            preds.append(pred)
-        loss = crit(torch.cat(preds), y.t().reshape(-1))   # mean over T x B = sum_t(mean_b) / T
-        optimizer.zero_grad(set_to_none=False)
-        (loss * T).backward()
-        state = [s.detach() for s in state]
-        grads = [p.grad for p in net.parameters()]
-        grad_norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
-        for g in grads:
-            g.clamp_(-args.grad_clip, args.grad_clip)
-        optimizer.step()
-        dt = time.perf_counter() - t0
-        train_time += dt
-        train_loss = loss.item()
-        history["train_losses"].append(train_loss)
+    stop = StopRequest(notice="stopping after this iteration to save a checkpoint "
+                              "(Ctrl-C again to quit without saving)")
+    with stop:
+        for i in bar(range(first, iterations + 1), "training", unit="iteration"):
+            if stop.requested:
+                i -= 1
+                break
+            epoch = i / loader.ntrain
+            t0 = time.perf_counter()
+            x, y = loader.next_batch(chardata.TRAIN)
+            preds = []
+            for t in range(T):
+                out = net(x[:, t], *state)
+                state, pred = out[:-1], out[-1]
+                preds.append(pred)
+            loss = crit(torch.cat(preds), y.t().reshape(-1))   # mean over T x B = sum_t(mean_b) / T
+            optimizer.zero_grad(set_to_none=False)
+            (loss * T).backward()
+            state = [s.detach() for s in state]
+            grads = [p.grad for p in net.parameters()]
+            grad_norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+            for g in grads:
+                g.clamp_(-args.grad_clip, args.grad_clip)
+            optimizer.step()
+            dt = time.perf_counter() - t0
+            train_time += dt
+            train_loss = loss.item()
+            history["train_losses"].append(train_loss)
+            loss0 = loss0 if loss0 is not None else train_loss
 
-        if i % loader.ntrain == 0 and args.learning_rate_decay < 1 and epoch >= args.learning_rate_decay_after:
-            for group in optimizer.param_groups:
-                group["lr"] *= args.learning_rate_decay
-            print(f"decayed learning rate by a factor {args.learning_rate_decay} to {optimizer.param_groups[0]['lr']:g}")
-        if i % args.print_every == 0:
-            print(f"{i}/{iterations} (epoch {epoch:.3f}), train_loss = {train_loss:6.4f}, "
-                  f"grad norm = {grad_norm:6.4e}, time/batch = {dt:.4f}s, "
-                  f"{args.batch_size * T / dt:,.0f} chars/s", flush=True)
-        out_of_time = args.max_minutes is not None and time.perf_counter() - start > 60 * args.max_minutes
-        if ((args.eval_val_every and i % args.eval_val_every == 0) or i % loader.ntrain == 0
-                or i == iterations or out_of_time):
-            evaluate_and_save(i, epoch)
-        if not math.isfinite(train_loss):
-            print("loss is NaN. This usually indicates a bug.")
-            break
-        loss0 = loss0 if loss0 is not None else train_loss
-        if train_loss > loss0 * 3:
-            print("loss is exploding, aborting.")
-            break
-        if out_of_time:
-            print(f"stopping after {args.max_minutes} minutes (--max_minutes)")
-            break
+            if i % loader.ntrain == 0 and args.learning_rate_decay < 1 and epoch >= args.learning_rate_decay_after:
+                for group in optimizer.param_groups:
+                    group["lr"] *= args.learning_rate_decay
+                print(f"decayed learning rate by a factor {args.learning_rate_decay} to "
+                      f"{optimizer.param_groups[0]['lr']:g}")
+            if i % args.print_every == 0:
+                print(f"{i}/{iterations} (epoch {epoch:.3f}), train_loss = {train_loss:6.4f}, "
+                      f"grad norm = {grad_norm:6.4e}, time/batch = {dt:.4f}s, "
+                      f"{args.batch_size * T / dt:,.0f} chars/s", flush=True)
+            out_of_time = args.max_minutes is not None and time.perf_counter() - start > 60 * args.max_minutes
+            if ((args.eval_val_every and i % args.eval_val_every == 0) or i % loader.ntrain == 0
+                    or i == iterations or out_of_time):
+                evaluate_and_save(i, epoch)
+            if not math.isfinite(train_loss):
+                print("loss is NaN. This usually indicates a bug.")
+                break
+            if train_loss > loss0 * 3:
+                print("loss is exploding, aborting.")
+                break
+            if out_of_time:
+                print(f"stopping after {args.max_minutes} minutes (--max_minutes)")
+                break
     history["iterations"] = i
+    if stop.requested:
+        history["train_seconds"] = prior_seconds + train_time
+        last = save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history, optimizer, i,
+                               state, loss0)
+        raise TrainingInterrupted(f"interrupted after iteration {i}/{iterations}: checkpoint written to {last}; "
+                                  f"resume with: {resume_command(last, args)}")
     history["train_seconds"] = prior_seconds + train_time
     history["chars_per_second"] = (i - first + 1) * args.batch_size * T / train_time if train_time else None
-    (ckdir / f"{stem}_history.json").write_text(json.dumps(history, indent=1))
+    write_text_atomically(json.dumps(history, indent=1), ckdir / f"{stem}_history.json")
     if train_time:
         print(f"{i - first + 1} iterations in {train_time:.0f}s of training: {history['chars_per_second']:,.0f} chars/s")
     return history

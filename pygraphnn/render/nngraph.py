@@ -7,11 +7,14 @@ Structure and labels follow what Lua's ``graph.dot(g.fg, title, file)`` writes
   node per input when there are several) and a dummy output node reads the graph
   outputs, with ``[[C]]:-1`` tooltips;
 * nodes are numbered breadth first from the dummy output, as Lua numbers them;
-* a label reads ``Node7`` (or ``name (7)`` and ``desc = ...``), then ``reverseMap = {}``,
+* a label reads ``Node7`` (or ``name (7)`` and ``desc = ...``), then
   ``module = nn.Linear(20 -> 10)``, the values last seen (``input``, ``output``,
   ``gradOutput``, ``gradOutputBuffer``; ``NaN``/``inf`` flagged) and ``mapindex``,
   ``selectindex`` or ``nSplitOutputs``;
 * ``graphAttributes`` annotations pass through; the tooltip is the declaration site.
+
+Lua also writes ``reverseMap = {}`` into every label (an always-empty internal field);
+it is left out unless ``lua_labels=True`` asks for Lua's labels line for line.
 
 The backward graph is the forward graph with every edge reversed, as in nngraph.
 """
@@ -74,7 +77,8 @@ def _lua_numbering(args: dict[Any, list[Any]]) -> dict[Any, int]:
     return ids
 
 
-def forward_graph(g: Any, input: Any = None, grad_output: Any = None, *, values: bool = True) -> nx.DiGraph:
+def forward_graph(g: Any, input: Any = None, grad_output: Any = None, *, values: bool = True,
+                  lua_labels: bool = False) -> nx.DiGraph:
     """nngraph's ``g.fg``: a ``networkx.DiGraph`` of the gModule's nodes, inputs to outputs.
 
     >>> fg = forward_graph(g); print(fg.nodes[1]["label"])
@@ -87,7 +91,8 @@ def forward_graph(g: Any, input: Any = None, grad_output: Any = None, *, values:
 
     Values in the labels come from re-running the graph on ``input`` (and
     ``grad_output``) or, when not given, on the input of the last Lua-style
-    ``g.forward(input)``; ``values=False`` leaves them out.
+    ``g.forward(input)``; ``values=False`` leaves them out. ``lua_labels=True`` keeps
+    Lua's empty ``reverseMap = {}`` line.
     """
     graph: Graph = g.graph
     args, extra = _structure(graph)
@@ -101,7 +106,7 @@ def forward_graph(g: Any, input: Any = None, grad_output: Any = None, *, values:
         data = extra.get(key, {})
         kind = data.get("kind") or ("input" if gn.is_input else "split" if gn.n_split is not None
                                     else "select" if gn.select_index is not None else "module")
-        fields = _fields(g, key, gn, data, args, ids, values)
+        fields = _fields(g, key, gn, data, args, ids, values, lua_labels)
         name = gn.name if gn is not None else None
         title = f"{name} ({nid})" if name else f"Node{nid}"
         desc = gn.annotations.get("description") if gn is not None else None
@@ -119,9 +124,10 @@ def forward_graph(g: Any, input: Any = None, grad_output: Any = None, *, values:
     return fg
 
 
-def backward_graph(g: Any, input: Any = None, grad_output: Any = None, *, values: bool = True) -> nx.DiGraph:
+def backward_graph(g: Any, input: Any = None, grad_output: Any = None, *, values: bool = True,
+                   lua_labels: bool = False) -> nx.DiGraph:
     """nngraph's ``g.bg``: the forward graph with every edge reversed (same nodes and labels)."""
-    bg = forward_graph(g, input, grad_output, values=values).reverse(copy=True)
+    bg = forward_graph(g, input, grad_output, values=values, lua_labels=lua_labels).reverse(copy=True)
     bg.graph["direction"] = "backward"
     return bg
 
@@ -147,8 +153,8 @@ def _field(key: str, value: Any) -> Field:
 
 
 def _fields(g: Any, key: Any, gn: Any, data: dict, args: dict, ids: dict,
-            values: tr.Trace | None) -> list[Field]:
-    fields: list[Field] = [("reverseMap", "{}", False)]
+            values: tr.Trace | None, lua_labels: bool = False) -> list[Field]:
+    fields: list[Field] = [("reverseMap", "{}", False)] if lua_labels else []
     if gn is not None and gn.module is not None:
         fields.append(("module", module_label(gn.module), False))
     if values is not None:
