@@ -361,6 +361,7 @@ CRAFTED = {
     "num_layers 1e9": (lambda: checkpoint_with("opt", "num_layers", 1e9), "num_layers = 1000000000"),
     "model a table": (lambda: checkpoint_with("opt", "model", deep_table(900)), "opt.model should be a string"),
     "vocab index inf": (lambda: checkpoint_with("vocab", "a", math.inf), "vocab should map"),
+    "vocab index a deep table": (lambda: checkpoint_with("vocab", "a", deep_table(2000)), "vocab should map"),
     "600 nested tables": (lambda: t7bytes(deep_table(600)), None),
     f"{MAX_TABLE_DEPTH - 10} nested tables": (lambda: t7bytes(deep_table(MAX_TABLE_DEPTH - 10)), None),
     f"{MAX_TABLE_DEPTH + 100} nested tables": (lambda: t7bytes(deep_table(MAX_TABLE_DEPTH + 100)),
