@@ -44,6 +44,14 @@ def load_checkpoint(path: Any) -> Any:
     return ckpt
 
 
+def _short(v: Any) -> str:
+    """A value from the file for a message: numbers and strings shown (cut short), other
+    values by type only (a table's repr could be huge or nested past the recursion limit)."""
+    if isinstance(v, (bool, int, float, str)) or v is None:
+        return f"{v!r:.40}"
+    return f"a {type(v).__name__}"
+
+
 def _is_index(v: Any) -> bool:
     """A Lua number holding an integer (finite, no fraction)."""
     return (isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -65,8 +73,7 @@ def check_checkpoint(ckpt: Any) -> None:
     for k in ("rnn_size", "num_layers"):
         v = opt.get(k)
         if not _is_index(v) or v < 1:
-            shown = repr(v) if isinstance(v, (int, float, str)) or v is None else type(v).__name__
-            raise CheckpointError(f"checkpoint opt.{k} should be a positive integer, got {shown:.60}")
+            raise CheckpointError(f"checkpoint opt.{k} should be a positive integer, got {_short(v)}")
     if not isinstance(opt.get("model", "lstm"), str):
         raise CheckpointError(f"checkpoint opt.model should be a string ('lstm', 'gru' or 'rnn'), got "
                               f"{type(opt.get('model')).__name__}")
@@ -75,7 +82,7 @@ def check_checkpoint(ckpt: Any) -> None:
     for c, i in vocab.items():
         if not isinstance(c, str) or not _is_index(i):
             raise CheckpointError(f"checkpoint vocab should map characters to indices, found "
-                                  f"{str(c)[:40]!r} -> {i!r:.40}")
+                                  f"{_short(c)} -> {_short(i)}")
     # The state sampling allocates comes from opt: it must match the model in the file,
     # not just be a number (opt.rnn_size = 1e9 would allocate gigabytes).
     rnn = protos.rnn

@@ -385,7 +385,7 @@ class _Loader:
                 return obj
             hint = (" (a graph.Graph/Edge is only read as part of an nn.gModule)"
                     if cls.startswith("graph.") else "")
-            raise _fail(f"unsupported Torch class {cls!r}: pygraphnn has no module for it{hint}; "
+            raise _fail(f"unsupported Torch class {cls[:80]!r}: pygraphnn has no module for it{hint}; "
                         f"load_t7(..., strict=False) keeps such objects raw, load_t7_raw reads the "
                         f"file without converting anything", path)
         if not isinstance(obj.state, dict):

@@ -526,6 +526,8 @@ def _format_path(parts):
         if type(p) is tuple:  # a slot that is not a key: <storage>, <upvalues>, <key #i>
             out.append(f".<key #{p[1]}>" if len(p) == 2 else "." + p[0])
         elif type(p) is str:
+            if len(p) > 60:  # a key from a corrupt file can be any length
+                p = p[:40] + "..."
             out.append("." + p if p.isidentifier() else f"[{p!r}]")
         elif type(p) is int or type(p) is float:
             out.append(f"[{p!r}]")
