@@ -2,6 +2,10 @@
 
     python scripts/lua_reference/run_reference.py --mirror /work/.mirror --th /work/luatorch/bin/th \
         [--data ../shared/data] [--out tests/fixtures/lua_programs] [--keep-scratch] [NAME ...]
+    python scripts/lua_reference/run_reference.py --mirror /work/.mirror --th th --prepare DIR [NAME ...]
+
+(``--prepare DIR`` writes each program as it is run, patches applied and data linked, to
+``DIR/<run>`` without running it: the Lua sources a port must start from to reproduce a recording.)
 
 Each program is a fetched git snapshot under ``--mirror`` (``<owner>+<name>/repo``, bare or with a
 ``.git`` inside; this script fetches nothing). For each run it
@@ -275,9 +279,8 @@ def describe_patches(patches: list[Patch]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_one(run: Run, args: argparse.Namespace) -> None:
-    out = args.out / run.name
-    scratch = Path(tempfile.mkdtemp(prefix=f"luaref-{run.name}-"))
+def prepare(run: Run, args: argparse.Namespace, scratch: Path) -> str:
+    """The program as it is run: snapshot extracted into ``scratch``, patched, data linked."""
     commit = extract(git_dir(args.mirror, run.repo), scratch)
     apply_patches(scratch, run.patches)
     for dest, src in run.links.items():
@@ -288,6 +291,13 @@ def run_one(run: Run, args: argparse.Namespace) -> None:
         if (scratch / dest).exists() or (scratch / dest).is_symlink():
             (scratch / dest).unlink()
         (scratch / dest).symlink_to(target)
+    return commit
+
+
+def run_one(run: Run, args: argparse.Namespace) -> None:
+    out = args.out / run.name
+    scratch = Path(tempfile.mkdtemp(prefix=f"luaref-{run.name}-"))
+    commit = prepare(run, args, scratch)
     (scratch / "_ref_wrapper.lua").write_text(
         WRAPPER.format(seed=SEED_LINE.format(run.seed) if run.seed is not None else ""))
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
@@ -360,6 +370,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="the shared data folder (default: $PYGRAPHNN_DATA or <repo>/../shared/data)")
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures" / "lua_programs")
     ap.add_argument("--keep-scratch", action="store_true")
+    ap.add_argument("--prepare", type=Path, metavar="DIR",
+                    help="only write each program as it is run (extracted, patched, data linked) to DIR/<run>")
     ap.add_argument("--lua-include", default="/usr/include/luajit-2.1",
                     help="Lua headers for native modules some programs need (default /usr/include/luajit-2.1)")
     ap.add_argument("names", nargs="*", help="runs to record (default: all): " + ", ".join(r.name for r in RUNS))
@@ -369,7 +381,15 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         ap.error(f"unknown run(s) {sorted(unknown)}")
     for run in RUNS:
-        if run.name in wanted:
+        if run.name not in wanted:
+            continue
+        if args.prepare:
+            # the Lua sources exactly as recorded (patched), e.g. to port them: nothing is run
+            dest = args.prepare / run.name
+            dest.mkdir(parents=True, exist_ok=False)
+            prepare(run, args, dest)
+            print(f"[{run.name}] prepared in {dest}", file=sys.stderr)
+        else:
             run_one(run, args)
 
 
