@@ -93,6 +93,7 @@ class Run:
     seed: int | None = None        # the wrapper seeds Torch's RNG (programs that never do)
     ckpt: str = "cv/*.t7"          # what @CKPT in a step's flags stands for (one file)
     native: list[NativeDep] = dataclasses.field(default_factory=list)
+    scope: str = ""                # folder of the snapshot the program lives in (for INVENTORY.md)
     max_bytes: int = 1_000_000
 
 
@@ -204,7 +205,7 @@ RUNS: list[Run] = [
         note="Neural Turing Machine, copy task (th's relative require('../') loads the package from the "
              "snapshot); random sequences from Torch's RNG, so the wrapper seeds it (torch.manualSeed(1)); "
              "its own rmsprop; prints loss and read/write head positions every 25 iterations."),
-    Run(name="linear_regression", repo="torch+demos", seed=1,
+    Run(name="linear_regression", repo="torch+demos", seed=1, scope="linear-regression/",
         patches=[Patch("linear-regression/example-linear-regression.lua", "   logger:plot()  \n", "",
                        "no plot window (gnuplot); the logger still writes loss_log.txt"),
                  Patch("linear-regression/example-linear-regression.lua", "for i = 1,1e4 do\n",
@@ -255,7 +256,7 @@ def build_native(args: argparse.Namespace, dep: NativeDep, scratch: Path) -> str
     cmd = ["gcc", "-O2", "-shared", "-fPIC", f"-I{include}", *dep.sources, "-o", str(so)]
     subprocess.run(cmd, cwd=src, check=True)
     return (f"native module {dep.module}: {dep.repo.replace('+', '/')} at commit {commit}, built with "
-            f"`{' '.join(cmd[:-1])} -o {dep.module}.so`, found through LUA_CPATH")
+            f"`{' '.join(cmd[:-2])} -o {dep.module}.so`, found through LUA_CPATH")
 
 
 def apply_patches(scratch: Path, patches: list[Patch]) -> None:
