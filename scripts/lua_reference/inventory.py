@@ -151,7 +151,7 @@ def main() -> None:
                                 capture_output=True, text=True).stdout.strip()
         fixtures = ", ".join(f"`{r.name}/`" for r in RUNS if r.repo == run.repo)
         print(f"## {run.repo.replace('+', '/')} ({commit[:10]}) - fixtures {fixtures}\n")
-        needs = [p.why for p in run.patches]
+        needs = list(dict.fromkeys(p.why for p in run.patches))
         needs += [f"Torch's RNG seeded by the wrapper (torch.manualSeed({run.seed}))"] if run.seed is not None else []
         needs += [f"native Lua module {d.module} built from {d.repo.replace('+', '/')}" for d in run.native]
         if needs:
