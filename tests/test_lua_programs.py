@@ -17,7 +17,7 @@ import pytest
 from pygraphnn.lua import sample_command
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "lua_programs"
-CHARRNN = ["charrnn_lstm", "charrnn_lstm_dropout", "charrnn_gru", "charrnn_rnn"]
+CHARRNN = ["charrnn_lstm", "charrnn_lstm_dropout", "charrnn_gru", "charrnn_rnn", "charrnn_lstm_state_cloned"]
 
 
 def _sample_command_line(run: str) -> list[str]:

@@ -160,6 +160,14 @@ RUNS: list[Run] = [
     _charrnn("charrnn_lstm_dropout", ["-dropout", "0.5"]),
     _charrnn("charrnn_gru", ["-dropout", "0"], model="gru"),
     _charrnn("charrnn_rnn", ["-dropout", "0"], model="rnn"),
+    dataclasses.replace(
+        _charrnn("charrnn_lstm_state_cloned", ["-dropout", "0"]),
+        patches=[Patch("train.lua", "    init_state_global = rnn_state[#rnn_state] -- NOTE",
+                       "    init_state_global = clone_list(rnn_state[#rnn_state]) -- NOTE",
+                       "diagnostic variant: carry a copy of the final state to the next batch. The original "
+                       "carries references to the last clone's output buffers, which that clone overwrites in "
+                       "the next forward, so from iteration 2 on clone 1's backward reads the new final state "
+                       "as its prev_c/prev_h (aliasing); a port without that aliasing prints these losses")]),
     Run(name="practical6", repo="oxford-cs-ml-2015+practical6",
         links={"input.txt": "tinyshakespeare/input.txt"},
         steps=[Step("data_preparation/prepare_data.lua", ["-txt", "input.txt", "-vocab", "vocab.t7", "-data",
