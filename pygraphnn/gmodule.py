@@ -164,6 +164,30 @@ class gModule(Module):  # noqa: N801 - nngraph's name
     def lua_label(self) -> str:
         return f"nn.gModule({self.extra_repr()})"
 
+    def luaParameters(self) -> tuple[list[torch.nn.Parameter], list[torch.Tensor]]:  # noqa: N802
+        """Lua's ``g:parameters()``: each node's module's parameters in nngraph's order.
+
+        As in Lua, a module used at several nodes contributes its parameters once per node
+        (``parameters()`` and ``getParameters()`` hold each once, at its first node).
+        """
+        params: list[torch.nn.Parameter] = []
+        grads: list[torch.Tensor] = []
+        for i in self.graph.lua_order():
+            m = self.graph.nodes[i].module
+            if m is None:
+                continue
+            if isinstance(m, Module):
+                ps, gs = m.luaParameters()
+            else:  # a plain torch module in the graph
+                ps = list(m.parameters())
+                for p in ps:
+                    if p.grad is None:
+                        p.grad = torch.zeros_like(p)
+                gs = [p.grad for p in ps]
+            params += ps
+            grads += gs
+        return params, grads
+
     # ------------------------------------------------------------- diagrams
     @property
     def fg(self):

@@ -142,6 +142,19 @@ def _first_occurrences(lua) -> list[tuple[list[int], int]]:
     return out
 
 
+@pytest.mark.parametrize("build", BUILDERS, ids=lambda b: b.__name__)
+def test_lua_parameters_list_is_luas(build, float64):
+    # Lua's g:parameters(): per node in forwardnodes order, a module used twice listed twice
+    lua = CASES[build.__name__]
+    torch.manual_seed(1)
+    g = build()
+    flat, _ = g.getParameters()
+    params, grads = g.luaParameters()
+    assert [(list(p.shape), p.storage_offset()) for p in params] == list(zip(lua["sizes"], lua["offsets"]))
+    assert all(p.data_ptr() - flat.data_ptr() == p.storage_offset() * 8 for p in params)
+    assert [gr.shape for gr in grads] == [p.shape for p in params]
+
+
 def test_module_registration_order_is_luas_and_names_are_declaration_order():
     torch.manual_seed(1)
     g = gate_before_value()

@@ -494,7 +494,7 @@ def _gmodule(S: _Saver, g: gModule) -> TorchObject:
     graph = g.graph
     gnodes = graph.nodes
     n_in = len(graph.inputs)
-    # data tables, created in pygraphnn's node order
+    # data tables, created in nngraph's forwardnodes order (graph.lua_order())
     in_data = _data(_C_LABEL, input=LuaTable())
     out_data = _data(_C_LABEL, input=LuaTable())
     datas: dict[int, LuaTable] = {}        # gnode index -> its data table

@@ -76,6 +76,16 @@ FINDINGS = [
     "learning_to_execute generates its data with `torch.random` (Torch's RNG, via `random = torch.random`) "
     "and formats programs with `string.format`/`gsub`; it reads a gModule's internals "
     "(`forwardnodes[#fnodes].data.mapindex[1].input[1]`).",
+    "Tensor aliasing decides numbers: char-rnn's `init_state_global = rnn_state[#rnn_state]` keeps references "
+    "to the last clone's output buffers, which that clone overwrites in the next batch's forward, so from "
+    "iteration 2 on the first clone's backward reads the new final state as its prev_c/prev_h. A port that "
+    "copies the state (or uses autograd on fresh tensors) prints losses that leave Lua's from iteration 3 "
+    "(4.07534300 vs 4.07530856); with the state copied in Lua (`charrnn_lstm_state_cloned`) pygraphnn "
+    "gives Lua's losses to every printed digit (scripts/lua_reference/check_charrnn.py). The same pattern "
+    "(outputs kept by reference across calls) appears in Zaremba's `g_replace_table` (copies, so safe) "
+    "and learning_to_execute's `copy_table` (copies).",
+    "Tensor idioms beyond method calls: `#t` is a tensor's size (a LongStorage: `(#data)[1]` in torch/demos), "
+    "`t[{{a, b}}]`/`t[{{}, t}]` range indexing, `t[i][j]` number reads and writes (`perps[step % n + 1] = p`).",
     "Timings (`time/batch`, `wps`, `since beginning`, `characters per sec.`, `t = 25.1s`, practical6's "
     "`timer:`) differ between runs; everything else in the recordings is deterministic.",
 ]
@@ -149,9 +159,13 @@ def main() -> None:
                                 capture_output=True, text=True).stdout.strip()
         fixtures = ", ".join(f"`{r.name}/`" for r in RUNS if r.repo == run.repo)
         print(f"## {run.repo.replace('+', '/')} ({commit[:10]}) - fixtures {fixtures}\n")
-        if run.patches:
-            print("Needed at run time on CPU (see command.txt): " + "; ".join(p.why for p in run.patches) + ".\n")
-        for line in inventory(lua_files(gd)):
+        needs = list(dict.fromkeys(p.why for p in run.patches))
+        needs += [f"Torch's RNG seeded by the wrapper (torch.manualSeed({run.seed}))"] if run.seed is not None else []
+        needs += [f"native Lua module {d.module} built from {d.repo.replace('+', '/')}" for d in run.native]
+        if needs:
+            print("Runtime patches and set-up (see command.txt): " + "; ".join(needs) + ".\n")
+        files = {n: src for n, src in lua_files(gd).items() if n.startswith(run.scope)}
+        for line in inventory(files):
             print(line)
         print()
 

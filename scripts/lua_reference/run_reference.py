@@ -2,6 +2,10 @@
 
     python scripts/lua_reference/run_reference.py --mirror /work/.mirror --th /work/luatorch/bin/th \
         [--data ../shared/data] [--out tests/fixtures/lua_programs] [--keep-scratch] [NAME ...]
+    python scripts/lua_reference/run_reference.py --mirror /work/.mirror --th th --prepare DIR [NAME ...]
+
+(``--prepare DIR`` writes each program as it is run, patches applied and data linked, to
+``DIR/<run>`` without running it: the Lua sources a port must start from to reproduce a recording.)
 
 Each program is a fetched git snapshot under ``--mirror`` (``<owner>+<name>/repo``, bare or with a
 ``.git`` inside; this script fetches nothing). For each run it
@@ -89,6 +93,7 @@ class Run:
     seed: int | None = None        # the wrapper seeds Torch's RNG (programs that never do)
     ckpt: str = "cv/*.t7"          # what @CKPT in a step's flags stands for (one file)
     native: list[NativeDep] = dataclasses.field(default_factory=list)
+    scope: str = ""                # folder of the snapshot the program lives in (for INVENTORY.md)
     max_bytes: int = 1_000_000
 
 
@@ -155,6 +160,14 @@ RUNS: list[Run] = [
     _charrnn("charrnn_lstm_dropout", ["-dropout", "0.5"]),
     _charrnn("charrnn_gru", ["-dropout", "0"], model="gru"),
     _charrnn("charrnn_rnn", ["-dropout", "0"], model="rnn"),
+    dataclasses.replace(
+        _charrnn("charrnn_lstm_state_cloned", ["-dropout", "0"]),
+        patches=[Patch("train.lua", "    init_state_global = rnn_state[#rnn_state] -- NOTE",
+                       "    init_state_global = clone_list(rnn_state[#rnn_state]) -- NOTE",
+                       "diagnostic variant: carry a copy of the final state to the next batch. The original "
+                       "carries references to the last clone's output buffers, which that clone overwrites in "
+                       "the next forward, so from iteration 2 on clone 1's backward reads the new final state "
+                       "as its prev_c/prev_h (aliasing); a port without that aliasing prints these losses")]),
     Run(name="practical6", repo="oxford-cs-ml-2015+practical6",
         links={"input.txt": "tinyshakespeare/input.txt"},
         steps=[Step("data_preparation/prepare_data.lua", ["-txt", "input.txt", "-vocab", "vocab.t7", "-data",
@@ -200,7 +213,7 @@ RUNS: list[Run] = [
         note="Neural Turing Machine, copy task (th's relative require('../') loads the package from the "
              "snapshot); random sequences from Torch's RNG, so the wrapper seeds it (torch.manualSeed(1)); "
              "its own rmsprop; prints loss and read/write head positions every 25 iterations."),
-    Run(name="linear_regression", repo="torch+demos", seed=1,
+    Run(name="linear_regression", repo="torch+demos", seed=1, scope="linear-regression/",
         patches=[Patch("linear-regression/example-linear-regression.lua", "   logger:plot()  \n", "",
                        "no plot window (gnuplot); the logger still writes loss_log.txt"),
                  Patch("linear-regression/example-linear-regression.lua", "for i = 1,1e4 do\n",
@@ -251,7 +264,7 @@ def build_native(args: argparse.Namespace, dep: NativeDep, scratch: Path) -> str
     cmd = ["gcc", "-O2", "-shared", "-fPIC", f"-I{include}", *dep.sources, "-o", str(so)]
     subprocess.run(cmd, cwd=src, check=True)
     return (f"native module {dep.module}: {dep.repo.replace('+', '/')} at commit {commit}, built with "
-            f"`{' '.join(cmd[:-1])} -o {dep.module}.so`, found through LUA_CPATH")
+            f"`{' '.join(cmd[:-2])} -o {dep.module}.so`, found through LUA_CPATH")
 
 
 def apply_patches(scratch: Path, patches: list[Patch]) -> None:
@@ -275,9 +288,8 @@ def describe_patches(patches: list[Patch]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_one(run: Run, args: argparse.Namespace) -> None:
-    out = args.out / run.name
-    scratch = Path(tempfile.mkdtemp(prefix=f"luaref-{run.name}-"))
+def prepare(run: Run, args: argparse.Namespace, scratch: Path) -> str:
+    """The program as it is run: snapshot extracted into ``scratch``, patched, data linked."""
     commit = extract(git_dir(args.mirror, run.repo), scratch)
     apply_patches(scratch, run.patches)
     for dest, src in run.links.items():
@@ -288,6 +300,13 @@ def run_one(run: Run, args: argparse.Namespace) -> None:
         if (scratch / dest).exists() or (scratch / dest).is_symlink():
             (scratch / dest).unlink()
         (scratch / dest).symlink_to(target)
+    return commit
+
+
+def run_one(run: Run, args: argparse.Namespace) -> None:
+    out = args.out / run.name
+    scratch = Path(tempfile.mkdtemp(prefix=f"luaref-{run.name}-"))
+    commit = prepare(run, args, scratch)
     (scratch / "_ref_wrapper.lua").write_text(
         WRAPPER.format(seed=SEED_LINE.format(run.seed) if run.seed is not None else ""))
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
@@ -360,6 +379,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="the shared data folder (default: $PYGRAPHNN_DATA or <repo>/../shared/data)")
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures" / "lua_programs")
     ap.add_argument("--keep-scratch", action="store_true")
+    ap.add_argument("--prepare", type=Path, metavar="DIR",
+                    help="only write each program as it is run (extracted, patched, data linked) to DIR/<run>")
     ap.add_argument("--lua-include", default="/usr/include/luajit-2.1",
                     help="Lua headers for native modules some programs need (default /usr/include/luajit-2.1)")
     ap.add_argument("names", nargs="*", help="runs to record (default: all): " + ", ".join(r.name for r in RUNS))
@@ -369,7 +390,15 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         ap.error(f"unknown run(s) {sorted(unknown)}")
     for run in RUNS:
-        if run.name in wanted:
+        if run.name not in wanted:
+            continue
+        if args.prepare:
+            # the Lua sources exactly as recorded (patched), e.g. to port them: nothing is run
+            dest = args.prepare / run.name
+            dest.mkdir(parents=True, exist_ok=False)
+            prepare(run, args, dest)
+            print(f"[{run.name}] prepared in {dest}", file=sys.stderr)
+        else:
             run_one(run, args)
 
 
