@@ -59,6 +59,14 @@ MATH_NAMES = {"floor": "math.floor", "ceil": "math.ceil", "sqrt": "math.sqrt", "
               "max": "max", "min": "min", "atan": "math.atan", "asin": "math.asin", "acos": "math.acos"}
 TORCH_SAME = {"Tensor", "zeros", "ones", "randn", "rand", "exp", "log", "tanh", "sigmoid", "abs", "sqrt",
               "FloatTensor", "DoubleTensor", "LongTensor", "ByteTensor", "numel", "type"}
+# libraries that are global tables in Lua (after their require, or preloaded by th)
+LIBRARY_GLOBALS = {"optim": "optim", "lfs": "lfs", "paths": "paths", "path": "path", "arg": "arg", "cutorch": "cutorch",
+                   "cunn": "cunn", "cltorch": "cltorch", "clnn": "clnn", "cudnn": "cudnn", "sys": "sys",
+                   "xlua": "xlua"}
+
+# penlight modules programs require (th preloads penlight): the runtime's versions
+PENLIGHT = {"pl.stringx": "stringx", "pl.file": "plfile", "pl.path": "path"}
+
 # Lua's global functions, when a program passes them around as values (pcall(error, msg), t.f = print)
 LUA_FUNCTION_VALUES = {n: n for n in ("error", "print", "tostring", "tonumber", "type", "pairs", "ipairs", "select",
                                       "next", "unpack", "pcall", "setmetatable", "getmetatable", "rawget", "rawset",
@@ -184,7 +192,7 @@ def _comment_lines(text: str) -> list[str]:
     return ["#" + body] if body.startswith(" ") or not body else ["# " + body]
 
 
-def port_source(source: str, filename: str = "model.lua") -> PortResult:
+def port_source(source: str, filename: str = "model.lua", program: Any = None) -> PortResult:
     """Translate Lua source text; raises :class:`PortSyntaxError` when it does not parse."""
     try:
         tree, comments = parse_lua(source)
@@ -197,7 +205,7 @@ def port_source(source: str, filename: str = "model.lua") -> PortResult:
         resolver = Resolver()
         resolver.chunk(tree)
         assign_pynames(resolver)
-        em = Emitter(filename, source, comments, resolver)
+        em = Emitter(filename, source, comments, resolver, program)
         code = em.run(tree)
     except RecursionError:
         raise PortSyntaxError(filename, None, "nested too deeply to translate", "cannot translate") from None
@@ -324,7 +332,8 @@ class _Lazy:
 class Emitter:
     """Writes Python for one resolved chunk."""
 
-    def __init__(self, filename: str, source: str, comments: list, resolver: Resolver):
+    def __init__(self, filename: str, source: str, comments: list, resolver: Resolver, program: Any = None):
+        self.program = program  # a Program when the file is one module of a whole program
         self.filename = filename
         self.source_lines = source.split("\n")
         self.comments = comments
@@ -401,6 +410,10 @@ class Emitter:
         self.func_stack.append(self.resolver.module)
         self.block_body(chunk.body.body, top=True)
         self.flush_comments(10 ** 9)
+        shared = self.program.shared_globals(self.resolver) if self.program is not None else []
+        if shared:
+            # Lua's globals are one table for every file of the program: what this file defines there
+            self.lines += ["", "", f"{self.rt('export_globals')}(globals(), {shared!r})"]
         body = self.lines
         fname = safe_comment(self.filename)
         head = [f"# Ported from {fname} by `pygraphnn port`: check every TODO(port) comment."
@@ -916,13 +929,21 @@ class Emitter:
         if name in CUDA_REQUIRES:
             self.emit(f"# require '{name}': not needed, torch has CUDA built in (move modules with .cuda())")
             return
-        if name == "optim":
-            self.todo("require 'optim': use torch.optim (e.g. torch.optim.SGD([flat_params], lr=...)) "
-                      "or write the update by hand")
+        if name in PENLIGHT:
             if var is not None:
-                self.emit(f"{var.pyname} = None")
+                self.emit(f"{var.pyname} = {self.rt(PENLIGHT[name])}")
+            return
+        if name in LIBRARY_GLOBALS:
+            # optim, lfs, paths ...: the runtime's tables (Lua also makes them globals)
+            if var is not None:
+                self.emit(f"{var.pyname} = {self.rt(LIBRARY_GLOBALS[name])}")
             return
         module = name.replace("/", ".")
+        if self.program is not None and module in self.program.modules:
+            # one of the program's own files, ported next to this one: run once, its return value
+            call = f"{self.rt('require')}({py_str(self.program.modules[module])}, __package__)"
+            self.emit(f"{var.pyname} = {call}" if var is not None else call)
+            return
         if not all(safe_ident(part) for part in module.split(".")):
             self.todo(f"require of {name!r}, which is not a module name")
             call = f"lua.require({py_str(name)})"
@@ -1297,9 +1318,15 @@ class Emitter:
         v: Var = e._var
         if v.is_global and v.name in RISKY and not v.values and v.funcdef is None:
             return self.risk(v.name)  # loadstring, require ... used as a value
+        if v.is_global and not v.values and v.funcdef is None and v.name in LIBRARY_GLOBALS:
+            return self.rt(LIBRARY_GLOBALS[v.name])
+        if v.is_global and not v.values and v.funcdef is None and self.program is not None \
+                and v.name in self.program.globals_defined:
+            return f"{self.rt('G')}.{v.name}"  # defined as a global by another file of the program
         if v.is_global and not v.values and v.funcdef is None and v.name in LUA_FUNCTION_VALUES:
             return self.rt(LUA_FUNCTION_VALUES[v.name])  # print, error, pairs ... passed as values
-        if v.is_global and not v.values and v.funcdef is None and v.name in self.resolver.classes:
+        if v.is_global and not v.values and v.funcdef is None and (v.name in self.resolver.classes or (
+                self.program is not None and v.name in self.program.classes)):
             return f"{self.rt('constructor')}({py_str(v.name)})"  # the global torch.class('Name') makes
         if v.is_global and not v.values and v.funcdef is None and v.name not in (
                 "nn", "nngraph", "torch", "math", "g_cloneManyTimes") and v.name not in self.flagged_globals:

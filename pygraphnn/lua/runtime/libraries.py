@@ -84,6 +84,21 @@ torch._own.setdefault("setnumthreads", _setnumthreads)
 
 optim = _Namespace("optim", "optim", "OPTIM", {})
 
+# GPU packages: rt-torch's cuda module maps them to the torch device (no-ops on CPU)
+cutorch = _Namespace("cutorch", "cuda", "CUTORCH", {})
+cunn = _Namespace("cunn", "cuda", "CUNN", {})
+cudnn = _Namespace("cudnn", "cuda", "CUDNN", {})
+cltorch = _Namespace("cltorch", "cuda", "CLTORCH", {})
+clnn = _Namespace("clnn", "cuda", "CLNN", {})
+
+
+def _progress(current: Any, total: Any) -> None:
+    pass  # xlua.progress draws a bar on a terminal; the numbers a program prints are elsewhere
+
+
+xlua = _Namespace("xlua", "cuda", "XLUA", {"progress": _progress})
+sys = _Namespace("sys", "cuda", "SYS", {"clock": lambda: __import__("time").time()})
+
 
 def rawget(t: LuaTable, key: Any) -> Any:
     """``rawget(t, k)``: t[k] without the metatable."""
