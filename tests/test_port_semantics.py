@@ -114,3 +114,9 @@ def test_tostring_of_a_whole_float():
 def test_parenthesised_concatenation_terminates():
     _, out = run("local b = 'x'\nlocal s = ('a' .. b) .. (('c' .. b) .. 'd')\nprint(s)\n")
     assert out == "axcxd\t\n"
+
+
+def test_setting_a_field_of_a_dict_to_nil_removes_it():
+    ns, out = run("local t = {}\nt[1] = 'x'\nt.a = 1\nt.a = nil\nt[1] = nil\nlocal n = 0\n"
+                  "for k in pairs(t) do n = n + 1 end\nprint(n, t.a)\n")
+    assert out == "0\tnil\t\n"

@@ -676,7 +676,9 @@ class Emitter:
         """``t[#t + 1] = v`` and ``t[i] = v`` on lists (1-based, may append); run-time stores."""
         kind = self.table_kind(t.value)
         if kind in ("dict",) and (isinstance(v, A.Nil) or value_text is None and v is None):
-            return f"{self.x(t.value, POSTFIX)}.pop({self.single(t.idx)}, None)"  # t[k] = nil removes k
+            key = py_str(t.idx.id) if t.notation == A.IndexNotation.DOT and isinstance(t.idx, A.Name) else (
+                self.single(t.idx))
+            return f"{self.x(t.value, POSTFIX)}.pop({key}, None)"  # t[k] = nil removes k
         if kind is None and self.computed_key(t) and dotted(t) is None or kind == "tensor" and isinstance(
                 t.idx, A.Table):
             val = value_text if value_text is not None else self.single(v)
