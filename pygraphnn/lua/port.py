@@ -1597,7 +1597,8 @@ class Emitter:
                     k and k.startswith("table:") for k in kinds):
                 ident = "is" if op == "==" else "is not"  # tables, tensors, objects: the same object
                 return f"{self.x(e.left, CMP + 1)} {ident} {self.x(e.right, CMP + 1)}", CMP
-            if not kinds <= {"number", "string", "bool"}:
+            literal = isinstance(e.left, (A.Number, A.String)) or isinstance(e.right, (A.Number, A.String))
+            if not kinds <= {"number", "string", "bool"} and not (literal and "tensor" not in kinds):
                 # either side may be a tensor or a table, whose == in Lua is identity
                 test = f"{self.rt('eq')}({self.single(e.left)}, {self.single(e.right)})"
                 return (test, POSTFIX) if op == "==" else (f"not {test}", NOT)
