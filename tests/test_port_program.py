@@ -48,9 +48,12 @@ def test_program_flags_are_the_lua_flags(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "counting", "--help"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0
-    for flag, default in [("-chunk", "3"), ("-text", "the cat and the dog and the bird"), ("-upper", "false")]:
-        assert flag in proc.stdout and f"[{default}]" in proc.stdout.replace("\n", " ").replace("  ", " ") or \
-            default in proc.stdout
+    text = " ".join(proc.stdout.split())
+    assert "Count words of a text, in chunks" in text
+    for flag, help_, default in [("-chunk N", "words per chunk", "3"), ("-text TEXT", "text to count",
+                                                                       "the cat and the dog and the bird"),
+                                 ("-upper", "print words in upper case", "false")]:
+        assert flag in text and f"{help_} [{default}]" in text, (flag, text)
 
 
 @pytest.mark.parametrize("repo, main_file, modules", [

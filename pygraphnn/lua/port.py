@@ -889,6 +889,13 @@ class Emitter:
     def call_statement(self, st: Any) -> None:
         if isinstance(st, A.Call):
             d = dotted(st.func)
+            if d in ("include", "dofile") and self.program is not None and len(st.args) == 1 \
+                    and isinstance(st.args[0], A.String) and lua_string(st.args[0]).endswith(".lua"):
+                from .port_program import included_module
+                module = included_module(lua_string(st.args[0]))
+                if module in self.program.modules:  # a file of the program, ported next to this one
+                    self.emit(f"{self.rt('require')}({py_str(self.program.modules[module])}, __package__)")
+                    return
             if d == "require" and len(st.args) == 1 and isinstance(st.args[0], A.String):
                 return self.require(lua_string(st.args[0]), None)
             if d == "error":

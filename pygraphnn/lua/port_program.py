@@ -66,15 +66,24 @@ def _python_name(lua_name: str) -> str:
     return ".".join(p if safe_ident(p) and not p[0].isdigit() else "m_" + p.lstrip("_") for p in parts)
 
 
+def included_module(path: str) -> str:
+    """The module name of a file a program runs with ``include 'utils/x.lua'`` or ``dofile``."""
+    return path[:-4].lstrip("./").replace("/", ".")
+
+
 def _requires(tree: Any) -> list[str]:
     """Module names of every ``require 'name'`` with a literal name, in order."""
     found: list[str] = []
     stack = [tree]
     while stack:
         node = stack.pop()
-        if isinstance(node, A.Call) and isinstance(node.func, A.Name) and node.func.id == "require" \
-                and len(node.args) == 1 and isinstance(node.args[0], A.String):
-            found.append(node.args[0].s.decode("utf-8", "replace").replace("/", "."))
+        if isinstance(node, A.Call) and isinstance(node.func, A.Name) and len(node.args) == 1 \
+                and isinstance(node.args[0], A.String):
+            text = node.args[0].s.decode("utf-8", "replace")
+            if node.func.id == "require":
+                found.append(text.replace("/", "."))
+            elif node.func.id in ("include", "dofile") and text.endswith(".lua"):
+                found.append(included_module(text))
         if isinstance(node, list):
             stack.extend(reversed(node))
         elif isinstance(node, A.Node):
