@@ -78,3 +78,15 @@ def test_real_programs_port_without_flags(tmp_path, repo, main_file, modules):
     assert [i for r in result.modules.values() for i in r.issues] == []
     for r in result.modules.values():
         compile(r.code, r.filename, "exec")
+
+
+def test_include_of_a_program_file_is_followed(tmp_path):
+    src = tmp_path / "src"
+    (src / "lib").mkdir(parents=True)
+    (src / "lib" / "helper.lua").write_text("function greet(name) return 'hello ' .. name end\n")
+    (src / "main.lua").write_text("include 'lib/helper.lua'\nprint(greet('lua'), 1 / 2)\n")
+    result = port_program(src / "main.lua", tmp_path / "inc")
+    assert sorted(result.modules) == ["lib.helper", "main"]
+    assert all(not r.issues for r in result.modules.values())
+    proc = subprocess.run([sys.executable, "-m", "inc"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.stdout == "hello lua\t0.5\t\n", proc.stderr

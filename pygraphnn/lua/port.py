@@ -1,4 +1,4 @@
-"""Translate nngraph model-definition Lua into Python that uses pygraphnn.
+"""Translate Lua Torch code (nngraph model definitions, and whole programs) into Python.
 
 >>> result = port_source("require 'nngraph'\\nlocal x = nn.Identity()()\\n", "model.lua")
 >>> print(result.code)            # readable Python; result.issues lists what needs a person
@@ -10,7 +10,13 @@ is (list, SimpleNamespace or dict), and :class:`Emitter` writes one Python
 statement per Lua statement, keeping names, comments and layout. Whatever it
 cannot translate faithfully it marks ``# TODO(port): ...`` at that spot and
 reports as an :class:`Issue` (``model.lua:LINE: what``); it never guesses
-silently.
+silently. Where Lua's meaning differs from Python's (tables of undecided kind,
+methods of receivers whose type is only known at run time, Lua patterns, number
+formatting, multiple values) the output calls :mod:`pygraphnn.lua.runtime`
+(``lua.*``, listed in docs/lua-mapping.md). Text from the Lua file is only ever
+emitted as escaped literals or sanitized comments; calls that run a shell or load
+code are listed in :attr:`PortResult.risky`. :mod:`pygraphnn.lua.port_program`
+ports a program and the modules it requires as a package.
 """
 from __future__ import annotations
 
