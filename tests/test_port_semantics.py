@@ -120,3 +120,16 @@ def test_setting_a_field_of_a_dict_to_nil_removes_it():
     ns, out = run("local t = {}\nt[1] = 'x'\nt.a = 1\nt.a = nil\nt[1] = nil\nlocal n = 0\n"
                   "for k in pairs(t) do n = n + 1 end\nprint(n, t.a)\n")
     assert out == "0\tnil\t\n"
+
+
+def test_lua_written_nn_module_class_works_in_a_graph():
+    """torch.class('Doubler', 'nn.Module') (char-rnn's OneHot pattern): a module nngraph can call."""
+    from pathlib import Path
+    src = (Path(__file__).parent / "lua_sources" / "lua_module_class.lua").read_text()
+    ns, out = run(src)
+    assert out == "times 2\tDoubler\t\n"                 # what th prints for this file
+    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    y = ns["g"](x)
+    torch.testing.assert_close(y, torch.tanh(3 * x))
+    (gx,) = torch.autograd.grad(y.sum(), x)
+    torch.testing.assert_close(gx, 3 * (1 - torch.tanh(3 * x) ** 2))
