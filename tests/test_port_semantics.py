@@ -133,3 +133,15 @@ def test_lua_written_nn_module_class_works_in_a_graph():
     torch.testing.assert_close(y, torch.tanh(3 * x))
     (gx,) = torch.autograd.grad(y.sum(), x)
     torch.testing.assert_close(gx, 3 * (1 - torch.tanh(3 * x) ** 2))
+
+
+def test_tensor_new_read_as_a_field_is_torchs_constructor():
+    code = port("function alloc(p, n) local Tensor = p.new\nreturn Tensor(n) end\n")
+    assert 'lua.index(p, "new")' in code
+
+
+def test_torch_pointer_identifies_a_storage_by_its_memory():
+    from pygraphnn.lua import runtime as lua
+    t = torch.zeros(4)
+    assert lua.torch.pointer(t) == lua.torch.pointer(t) and lua.torch.pointer(t) != lua.torch.pointer(t.clone())
+    assert lua.torch.pointer(t.untyped_storage()) == lua.torch.pointer(t[1:].untyped_storage())

@@ -1453,6 +1453,9 @@ class Emitter:
             if base_kind == "record" and not store and isinstance(e.value, A.Name) \
                     and key not in e.value._var.fields and "escape" in e.value._var.evidence:
                 return f"getattr({base}, {py_str(key)}, None)"
+            if key == "new" and not store and base_kind != "record":
+                # x.new is a tensor's type constructor in Torch (PyTorch's .new differs): decided at run time
+                return f"{self.rt('index')}({base}, \"new\")"
             return f"{base}.{key}"
         # neither the table's kind nor the key's type is known here: Lua's t[k], decided at run time
         if store:
