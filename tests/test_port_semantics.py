@@ -145,3 +145,11 @@ def test_torch_pointer_identifies_a_storage_by_its_memory():
     t = torch.zeros(4)
     assert lua.torch.pointer(t) == lua.torch.pointer(t) and lua.torch.pointer(t) != lua.torch.pointer(t.clone())
     assert lua.torch.pointer(t.untyped_storage()) == lua.torch.pointer(t[1:].untyped_storage())
+
+
+def test_pcall_require_of_gpu_packages_gives_the_runtime_tables():
+    """char-rnn: `local ok, cunn = pcall(require, 'cunn')`, then cutorch.setDevice(...) on a GPU."""
+    from pygraphnn.lua import runtime as lua
+    ok, cutorch = lua.pcall(lua.require, "cutorch")
+    assert ok is True and cutorch is lua.cutorch
+    assert lua.require("torch") is lua.torch and lua.require("optim") is lua.optim

@@ -511,8 +511,8 @@ def dofile(path: Any = None) -> Any:
 
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$")
-_LIBRARIES = {"torch", "nn", "nngraph", "optim", "paths", "lfs", "cutorch", "cunn", "cudnn", "os", "io",
-              "string", "table", "math", "xlua", "sys", "image", "pl.stringx", "pl.file", "pl.path"}
+_LIBRARIES = {"torch", "nn", "nngraph", "optim", "paths", "lfs", "cutorch", "cunn", "cudnn", "cltorch", "clnn",
+              "os", "io", "string", "table", "math", "xlua", "sys", "image", "pl.stringx", "pl.file", "pl.path"}
 
 
 def require(name: Any, package: str | None = None) -> Any:
@@ -561,13 +561,12 @@ def _library(name: str) -> Any:
              "pl.stringx": stringx, "pl.file": plfile, "pl.path": path}
     if name in known:
         return known[name]
-    if name in ("torch", "nn", "nngraph"):
-        import torch
-
+    if name in ("nn", "nngraph"):
         import pygraphnn
         from pygraphnn import nn
-        return {"torch": torch, "nn": nn, "nngraph": pygraphnn}[name]
-    return None  # cutorch, cunn, ...: nothing to load on this side
+        return {"nn": nn, "nngraph": pygraphnn}[name]
+    from . import libraries
+    return getattr(libraries, name, None)  # cutorch, cunn ...: the runtime's tables (rt-torch's cuda module)
 
 
 __all__ = ["G", "path", "LuaError", "LuaFile", "assert_", "export_globals", "script_args", "dofile", "error", "io", "lfs", "load", "loadstring", "os", "paths", "pcall",
