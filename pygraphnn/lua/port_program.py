@@ -26,7 +26,7 @@ from typing import Any
 
 from luaparser import astnodes as A
 
-from .port import PortResult, port_source, safe_comment
+from .port import PortResult, port_source, py_str
 from .port_parse import parse
 from .port_scope import KNOWN_GLOBALS, Resolver, safe_ident
 
@@ -127,8 +127,9 @@ def port_program(main: str | Path, outdir: str | Path) -> ProgramResult:
     program = find_modules(main)
     results: dict[str, PortResult] = {}
     outdir.mkdir(parents=True, exist_ok=True)
-    (outdir / "__init__.py").write_text(f'"""{safe_comment(main.name)} and its modules, ported by '
-                                        f'`pygraphnn port`: run with python -m {outdir.name}."""\n')
+    # file names are Lua-side text: written as escaped literals, never spliced into code
+    (outdir / "__init__.py").write_text(py_str(f"{main.name} and its modules, ported by `pygraphnn port`: "
+                                               f"run with python -m {outdir.name}") + "\n")
     for name, path in program.files.items():
         rel = path.relative_to(program.root).as_posix() if path.is_relative_to(program.root) else path.name
         if path != main:
@@ -144,7 +145,7 @@ def port_program(main: str | Path, outdir: str | Path) -> ProgramResult:
         target.write_text(result.code, encoding="utf-8")
     main_module = program.modules[main.stem]
     (outdir / "__main__.py").write_text(
-        f'"""Entry point: python -m {outdir.name} [the Lua program\'s flags]."""\n'
-        f"from pygraphnn.lua import runtime as lua\n\n"
-        f"lua.require({main_module!r}, __package__)\n")
+        py_str(f"Entry point: python -m {outdir.name} [the Lua program's flags].") + "\n"
+        "from pygraphnn.lua import runtime as lua\n\n"
+        f"lua.require({py_str(main_module)}, __package__)\n")
     return ProgramResult(outdir, main.stem, results)
