@@ -213,3 +213,14 @@ def test_shell_and_code_loading_calls_are_listed_and_explicit(capsys, tmp_path):
     err = capsys.readouterr().err
     assert "risky.lua:3: warning: os.execute() runs a shell command" in err
     assert "risky.lua:2: warning: ex() is os.execute" in err
+
+
+def test_program_file_names_never_become_code(tmp_path):
+    from pygraphnn.lua.port_program import port_program
+    src = tmp_path / 'we"""ird\rname'
+    src.mkdir()
+    (src / 'ma"""in.lua').write_text("print(1)\n")
+    out = tmp_path / "pkg"
+    port_program(src / 'ma"""in.lua', out)
+    for f in out.rglob("*.py"):
+        check_general(f.read_text(), "")

@@ -114,3 +114,42 @@ def test_tostring_of_a_whole_float():
 def test_parenthesised_concatenation_terminates():
     _, out = run("local b = 'x'\nlocal s = ('a' .. b) .. (('c' .. b) .. 'd')\nprint(s)\n")
     assert out == "axcxd\t\n"
+
+
+def test_setting_a_field_of_a_dict_to_nil_removes_it():
+    ns, out = run("local t = {}\nt[1] = 'x'\nt.a = 1\nt.a = nil\nt[1] = nil\nlocal n = 0\n"
+                  "for k in pairs(t) do n = n + 1 end\nprint(n, t.a)\n")
+    assert out == "0\tnil\t\n"
+
+
+def test_lua_written_nn_module_class_works_in_a_graph():
+    """torch.class('Doubler', 'nn.Module') (char-rnn's OneHot pattern): a module nngraph can call."""
+    from pathlib import Path
+    src = (Path(__file__).parent / "lua_sources" / "lua_module_class.lua").read_text()
+    ns, out = run(src)
+    assert out == "times 2\tDoubler\t\n"                 # what th prints for this file
+    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    y = ns["g"](x)
+    torch.testing.assert_close(y, torch.tanh(3 * x))
+    (gx,) = torch.autograd.grad(y.sum(), x)
+    torch.testing.assert_close(gx, 3 * (1 - torch.tanh(3 * x) ** 2))
+
+
+def test_tensor_new_read_as_a_field_is_torchs_constructor():
+    code = port("function alloc(p, n) local Tensor = p.new\nreturn Tensor(n) end\n")
+    assert 'lua.index(p, "new")' in code
+
+
+def test_torch_pointer_identifies_a_storage_by_its_memory():
+    from pygraphnn.lua import runtime as lua
+    t = torch.zeros(4)
+    assert lua.torch.pointer(t) == lua.torch.pointer(t) and lua.torch.pointer(t) != lua.torch.pointer(t.clone())
+    assert lua.torch.pointer(t.untyped_storage()) == lua.torch.pointer(t[1:].untyped_storage())
+
+
+def test_pcall_require_of_gpu_packages_gives_the_runtime_tables():
+    """char-rnn: `local ok, cunn = pcall(require, 'cunn')`, then cutorch.setDevice(...) on a GPU."""
+    from pygraphnn.lua import runtime as lua
+    ok, cutorch = lua.pcall(lua.require, "cutorch")
+    assert ok is True and cutorch is lua.cutorch
+    assert lua.require("torch") is lua.torch and lua.require("optim") is lua.optim

@@ -1,4 +1,4 @@
-"""Translate nngraph model-definition Lua into Python that uses pygraphnn.
+"""Translate Lua Torch code (nngraph model definitions, and whole programs) into Python.
 
 >>> result = port_source("require 'nngraph'\\nlocal x = nn.Identity()()\\n", "model.lua")
 >>> print(result.code)            # readable Python; result.issues lists what needs a person
@@ -10,7 +10,13 @@ is (list, SimpleNamespace or dict), and :class:`Emitter` writes one Python
 statement per Lua statement, keeping names, comments and layout. Whatever it
 cannot translate faithfully it marks ``# TODO(port): ...`` at that spot and
 reports as an :class:`Issue` (``model.lua:LINE: what``); it never guesses
-silently.
+silently. Where Lua's meaning differs from Python's (tables of undecided kind,
+methods of receivers whose type is only known at run time, Lua patterns, number
+formatting, multiple values) the output calls :mod:`pygraphnn.lua.runtime`
+(``lua.*``, listed in docs/lua-mapping.md). Text from the Lua file is only ever
+emitted as escaped literals or sanitized comments; calls that run a shell or load
+code are listed in :attr:`PortResult.risky`. :mod:`pygraphnn.lua.port_program`
+ports a program and the modules it requires as a package.
 """
 from __future__ import annotations
 
@@ -59,6 +65,14 @@ MATH_NAMES = {"floor": "math.floor", "ceil": "math.ceil", "sqrt": "math.sqrt", "
               "max": "max", "min": "min", "atan": "math.atan", "asin": "math.asin", "acos": "math.acos"}
 TORCH_SAME = {"Tensor", "zeros", "ones", "randn", "rand", "exp", "log", "tanh", "sigmoid", "abs", "sqrt",
               "FloatTensor", "DoubleTensor", "LongTensor", "ByteTensor", "numel", "type"}
+# libraries that are global tables in Lua (after their require, or preloaded by th)
+LIBRARY_GLOBALS = {"optim": "optim", "lfs": "lfs", "paths": "paths", "path": "path", "arg": "arg", "cutorch": "cutorch",
+                   "cunn": "cunn", "cltorch": "cltorch", "clnn": "clnn", "cudnn": "cudnn", "sys": "sys",
+                   "xlua": "xlua"}
+
+# penlight modules programs require (th preloads penlight): the runtime's versions
+PENLIGHT = {"pl.stringx": "stringx", "pl.file": "plfile", "pl.path": "path"}
+
 # Lua's global functions, when a program passes them around as values (pcall(error, msg), t.f = print)
 LUA_FUNCTION_VALUES = {n: n for n in ("error", "print", "tostring", "tonumber", "type", "pairs", "ipairs", "select",
                                       "next", "unpack", "pcall", "setmetatable", "getmetatable", "rawget", "rawset",
@@ -184,7 +198,7 @@ def _comment_lines(text: str) -> list[str]:
     return ["#" + body] if body.startswith(" ") or not body else ["# " + body]
 
 
-def port_source(source: str, filename: str = "model.lua") -> PortResult:
+def port_source(source: str, filename: str = "model.lua", program: Any = None) -> PortResult:
     """Translate Lua source text; raises :class:`PortSyntaxError` when it does not parse."""
     try:
         tree, comments = parse_lua(source)
@@ -197,7 +211,7 @@ def port_source(source: str, filename: str = "model.lua") -> PortResult:
         resolver = Resolver()
         resolver.chunk(tree)
         assign_pynames(resolver)
-        em = Emitter(filename, source, comments, resolver)
+        em = Emitter(filename, source, comments, resolver, program)
         code = em.run(tree)
     except RecursionError:
         raise PortSyntaxError(filename, None, "nested too deeply to translate", "cannot translate") from None
@@ -324,7 +338,8 @@ class _Lazy:
 class Emitter:
     """Writes Python for one resolved chunk."""
 
-    def __init__(self, filename: str, source: str, comments: list, resolver: Resolver):
+    def __init__(self, filename: str, source: str, comments: list, resolver: Resolver, program: Any = None):
+        self.program = program  # a Program when the file is one module of a whole program
         self.filename = filename
         self.source_lines = source.split("\n")
         self.comments = comments
@@ -401,6 +416,10 @@ class Emitter:
         self.func_stack.append(self.resolver.module)
         self.block_body(chunk.body.body, top=True)
         self.flush_comments(10 ** 9)
+        shared = self.program.shared_globals(self.resolver) if self.program is not None else []
+        if shared:
+            # Lua's globals are one table for every file of the program: what this file defines there
+            self.lines += ["", "", f"{self.rt('export_globals')}(globals(), {shared!r})"]
         body = self.lines
         fname = safe_comment(self.filename)
         head = [f"# Ported from {fname} by `pygraphnn port`: check every TODO(port) comment."
@@ -663,7 +682,9 @@ class Emitter:
         """``t[#t + 1] = v`` and ``t[i] = v`` on lists (1-based, may append); run-time stores."""
         kind = self.table_kind(t.value)
         if kind in ("dict",) and (isinstance(v, A.Nil) or value_text is None and v is None):
-            return f"{self.x(t.value, POSTFIX)}.pop({self.single(t.idx)}, None)"  # t[k] = nil removes k
+            key = py_str(t.idx.id) if t.notation == A.IndexNotation.DOT and isinstance(t.idx, A.Name) else (
+                self.single(t.idx))
+            return f"{self.x(t.value, POSTFIX)}.pop({key}, None)"  # t[k] = nil removes k
         if kind is None and self.computed_key(t) and dotted(t) is None or kind == "tensor" and isinstance(
                 t.idx, A.Table):
             val = value_text if value_text is not None else self.single(v)
@@ -874,6 +895,13 @@ class Emitter:
     def call_statement(self, st: Any) -> None:
         if isinstance(st, A.Call):
             d = dotted(st.func)
+            if d in ("include", "dofile") and self.program is not None and len(st.args) == 1 \
+                    and isinstance(st.args[0], A.String) and lua_string(st.args[0]).endswith(".lua"):
+                from .port_program import included_module
+                module = included_module(lua_string(st.args[0]))
+                if module in self.program.modules:  # a file of the program, ported next to this one
+                    self.emit(f"{self.rt('require')}({py_str(self.program.modules[module])}, __package__)")
+                    return
             if d == "require" and len(st.args) == 1 and isinstance(st.args[0], A.String):
                 return self.require(lua_string(st.args[0]), None)
             if d == "error":
@@ -916,13 +944,21 @@ class Emitter:
         if name in CUDA_REQUIRES:
             self.emit(f"# require '{name}': not needed, torch has CUDA built in (move modules with .cuda())")
             return
-        if name == "optim":
-            self.todo("require 'optim': use torch.optim (e.g. torch.optim.SGD([flat_params], lr=...)) "
-                      "or write the update by hand")
+        if name in PENLIGHT:
             if var is not None:
-                self.emit(f"{var.pyname} = None")
+                self.emit(f"{var.pyname} = {self.rt(PENLIGHT[name])}")
+            return
+        if name in LIBRARY_GLOBALS:
+            # optim, lfs, paths ...: the runtime's tables (Lua also makes them globals)
+            if var is not None:
+                self.emit(f"{var.pyname} = {self.rt(LIBRARY_GLOBALS[name])}")
             return
         module = name.replace("/", ".")
+        if self.program is not None and module in self.program.modules:
+            # one of the program's own files, ported next to this one: run once, its return value
+            call = f"{self.rt('require')}({py_str(self.program.modules[module])}, __package__)"
+            self.emit(f"{var.pyname} = {call}" if var is not None else call)
+            return
         if not all(safe_ident(part) for part in module.split(".")):
             self.todo(f"require of {name!r}, which is not a module name")
             call = f"lua.require({py_str(name)})"
@@ -1297,9 +1333,15 @@ class Emitter:
         v: Var = e._var
         if v.is_global and v.name in RISKY and not v.values and v.funcdef is None:
             return self.risk(v.name)  # loadstring, require ... used as a value
+        if v.is_global and not v.values and v.funcdef is None and v.name in LIBRARY_GLOBALS:
+            return self.rt(LIBRARY_GLOBALS[v.name])
+        if v.is_global and not v.values and v.funcdef is None and self.program is not None \
+                and v.name in self.program.globals_defined:
+            return f"{self.rt('G')}.{v.name}"  # defined as a global by another file of the program
         if v.is_global and not v.values and v.funcdef is None and v.name in LUA_FUNCTION_VALUES:
             return self.rt(LUA_FUNCTION_VALUES[v.name])  # print, error, pairs ... passed as values
-        if v.is_global and not v.values and v.funcdef is None and v.name in self.resolver.classes:
+        if v.is_global and not v.values and v.funcdef is None and (v.name in self.resolver.classes or (
+                self.program is not None and v.name in self.program.classes)):
             return f"{self.rt('constructor')}({py_str(v.name)})"  # the global torch.class('Name') makes
         if v.is_global and not v.values and v.funcdef is None and v.name not in (
                 "nn", "nngraph", "torch", "math", "g_cloneManyTimes") and v.name not in self.flagged_globals:
@@ -1411,6 +1453,9 @@ class Emitter:
             if base_kind == "record" and not store and isinstance(e.value, A.Name) \
                     and key not in e.value._var.fields and "escape" in e.value._var.evidence:
                 return f"getattr({base}, {py_str(key)}, None)"
+            if key == "new" and not store and base_kind != "record":
+                # x.new is a tensor's type constructor in Torch (PyTorch's .new differs): decided at run time
+                return f"{self.rt('index')}({base}, \"new\")"
             return f"{base}.{key}"
         # neither the table's kind nor the key's type is known here: Lua's t[k], decided at run time
         if store:
@@ -1568,7 +1613,8 @@ class Emitter:
                     k and k.startswith("table:") for k in kinds):
                 ident = "is" if op == "==" else "is not"  # tables, tensors, objects: the same object
                 return f"{self.x(e.left, CMP + 1)} {ident} {self.x(e.right, CMP + 1)}", CMP
-            if not kinds <= {"number", "string", "bool"}:
+            literal = isinstance(e.left, (A.Number, A.String)) or isinstance(e.right, (A.Number, A.String))
+            if not kinds <= {"number", "string", "bool"} and not (literal and "tensor" not in kinds):
                 # either side may be a tensor or a table, whose == in Lua is identity
                 test = f"{self.rt('eq')}({self.single(e.left)}, {self.single(e.right)})"
                 return (test, POSTFIX) if op == "==" else (f"not {test}", NOT)

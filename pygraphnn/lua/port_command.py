@@ -16,6 +16,9 @@ Translate a Lua file that declares nngraph models into Python using pygraphnn.
 
   pygraphnn port model/LSTM.lua -o model/lstm.py
   pygraphnn port create_network.lua            (Python on stdout)
+  pygraphnn port train.lua -o ported/          (a whole program: train.lua and every
+                                                module of its own it requires, as a
+                                                package; run it: python -m ported)
 
 What cannot be translated faithfully is marked `# TODO(port): ...` in the output
 and listed on stderr as FILE:LINE: what. Calls that run a shell or load code
@@ -34,7 +37,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                               description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("source", metavar="FILE.lua", help="the Lua file to translate")
     p.add_argument("-o", "--output", default=None, metavar="PATH",
-                   help="Python file to write (default: stdout)")
+                   help="Python file to write (default: stdout); a folder (ending in /, or existing) gets "
+                        "the whole program: one module per Lua file it requires, and __main__.py")
     p.set_defaults(func=run)
     return p
 
@@ -47,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.source)
     if not path.is_file():
         raise CommandError(f"no such file: {args.source}")
+    if args.output and (args.output.endswith(("/", "\\")) or Path(args.output).is_dir()):
+        return run_program(path, Path(args.output))
     source = path.read_text(encoding="utf-8", errors="replace")
     try:
         result = port_source(source, path.name)
@@ -62,3 +68,25 @@ def run(args: argparse.Namespace) -> int:
     for call in result.risky:  # shell and code loading: always said out loud
         print(call.format(path.name).replace(": ", ": warning: ", 1), file=sys.stderr)
     return 1 if result.issues else 0
+
+
+def run_program(main: Path, outdir: Path) -> int:
+    """``pygraphnn port main.lua -o outdir/``: the program as a package; flags and warnings on stderr."""
+    from .port import PortSyntaxError
+    from .port_program import port_program
+    try:
+        result = port_program(main, outdir)
+    except PortSyntaxError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    flagged = 0
+    for name, r in result.modules.items():
+        shown = r.filename
+        for issue in r.issues:
+            print(issue.format(shown), file=sys.stderr)
+        for call in r.risky:
+            print(call.format(shown).replace(": ", ": warning: ", 1), file=sys.stderr)
+        flagged += len(r.issues)
+    print(f"wrote {outdir}/ ({len(result.modules)} modules, {flagged} flagged lines): "
+          f"python -m {outdir.name} [flags]", file=sys.stderr)
+    return 1 if flagged else 0

@@ -510,7 +510,7 @@ class Parser:
         if t.kind == "op":
             if t.text == "...":
                 self.pos += 1
-                return self.mark(A.Varargs(), t, t)
+                return self.mark(A.Dots(), t, t)  # as luaparser: Varargs in a parameter list, Dots here
             if t.text == "{":
                 return self.table()
         return self.suffixed()

@@ -43,6 +43,7 @@ KNOWN_GLOBALS = {
     "tostring", "tonumber", "type", "error", "assert", "select", "os", "io", "setmetatable", "getmetatable",
     "coroutine", "pcall", "_G", "graph", "collectgarbage", "loadstring", "dofile", "load", "rawget", "rawset",
     "next", "g_cloneManyTimes", "model_utils",
+    "optim", "lfs", "paths", "path", "arg", "cutorch", "cunn", "cltorch", "clnn", "cudnn", "sys", "xlua",
 }
 
 
@@ -121,6 +122,8 @@ def _var_kind(v: Var) -> str | None:
     others = {k for k in kinds if k and not k.startswith("table:") and k != "nil"}
     ev = v.evidence
     tableish = bool(tables) or (not others and ev & {"array", "hashint", "meta"})
+    if None in kinds and not (ev & {"meta"}):
+        return None  # some value comes from code we cannot see (a call, another file): decided at run time
     if tables and not others or tableish and not others:
         # used more than one way (array and keys, a metatable): Lua's own table type decides at run time
         if "meta" in ev:
@@ -232,6 +235,8 @@ def expr_kind(e: Any) -> str | None:
                 return "number"
             if d.startswith("string.") or d == "tostring":
                 return "string"
+            if d == "torch.CmdLine":
+                return "object"  # the runtime's CmdLine has Lua's method names
             if d in ("torch.Tensor", "torch.zeros", "torch.ones", "torch.randn", "torch.rand", "torch.range",
                      "torch.LongTensor", "torch.DoubleTensor", "torch.FloatTensor", "torch.linspace"):
                 return "tensor"

@@ -1,5 +1,5 @@
 require 'nngraph'
-require 'optim'
+local z = string.dump(print)
 local Foo = {}
 local y = math.random()
 local s = 'a,b'

@@ -19,14 +19,22 @@ formatting), :mod:`.objects` (``torch.class``/``setmetatable`` classes),
 numerics (tensor methods, ``torch.*``, ``optim``) live in sibling modules that
 :mod:`.dispatch` reaches lazily. ``docs/lua-mapping.md`` lists every helper.
 """
-from .dispatch import add, concat, div, eq, index, invoke, length, mod, mul, neg, pow, setindex, sub  # noqa: F401
-from .objects import class_, getmetatable, new, setmetatable  # noqa: F401
-from .strings import string, tonumber, tostring  # noqa: F401
-from .system import (LuaError, assert_, dofile, error, io, load, loadstring, lfs, os, paths, pcall, print,  # noqa: F401
-                     require, truthy, type)
-from .table import LuaTable, ipairs, next, pairs, select, table, unpack  # noqa: F401
+
 from .cmdline import CmdLine  # noqa: F401
-from .libraries import optim, rawequal, rawget, rawset, torch  # noqa: F401
-from .table import adjust, as_table, each, first, values  # noqa: F401
+from .dispatch import add, concat, div, eq, index, invoke, length, mod, mul, neg, pow, setindex, sub  # noqa: F401
+from .libraries import clnn, cltorch, cudnn, cunn, cutorch, optim, rawequal, rawget, rawset, sys, torch  # noqa: F401
+from .libraries import xlua  # noqa: F401
+from .objects import class_, constructor, getmetatable, new, setmetatable  # noqa: F401
+from .strings import string, tonumber, tostring  # noqa: F401
+from .system import (G, LuaError, assert_, dofile, error, export_globals, io, lfs, load, loadstring,  # noqa: F401
+                     os, path, paths, pcall, plfile, print, require, stringx, truthy, type)
+from .table import LuaTable, adjust, as_table, each, first, ipairs, next, pairs, select, table, unpack  # noqa: F401
 from .table import numeric_for as range  # noqa: F401
-from .objects import constructor  # noqa: F401
+from .table import values  # noqa: F401
+
+
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562: computed on each read
+    if name == "arg":  # Lua's arg: the command line of this run
+        from .system import script_args
+        return script_args()
+    raise AttributeError(f"module 'pygraphnn.lua.runtime' has no attribute {name!r}")

@@ -141,6 +141,10 @@ def index(obj: Any, key: Any) -> Any:
     if _is_tensor(obj) and isinstance(key, (int, float)) and not isinstance(key, bool):
         v = obj[int(key) - 1]
         return v.item() if v.dim() == 0 else v
+    if _is_tensor(obj) and isinstance(key, str):
+        fn = _tensor_table().get(key)  # x.new, x.size ... read as fields: Torch's method, bound to x
+        if fn is not None:
+            return lambda *args: fn(obj, *args)
     if isinstance(key, str):
         return getattr(obj, key, None)
     raise TypeError(f"attempt to index a {type(obj).__name__} value with {tostring(key)}")

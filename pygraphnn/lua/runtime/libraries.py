@@ -45,6 +45,16 @@ def _is_type_of(obj: Any, name: Any) -> bool:
     return objects.isinstance_of(obj, name if isinstance(name, str) else name.rawget("__typename"))
 
 
+def _pointer(obj: Any) -> int:
+    """A storage is its memory (two views of one storage are the same); anything else is itself."""
+    tensor = getattr(obj, "tensor", None)
+    if callable(tensor) and not hasattr(obj, "dim"):
+        return tensor().data_ptr()
+    if hasattr(obj, "untyped_storage") and not hasattr(obj, "dim"):
+        return obj.data_ptr()
+    return id(obj)
+
+
 def _setnumthreads(n: Any) -> None:
     import torch as _torch
     _torch.set_num_threads(int(n))
@@ -53,8 +63,9 @@ def _setnumthreads(n: Any) -> None:
 class _Namespace:
     """A Lua library table: language-level entries here, numerics from a sibling module's dict."""
 
-    def __init__(self, name: str, module: str, table: str, own: dict):
+    def __init__(self, name: str, module: str, table: str, own: dict, fallback: dict | None = None):
         self._name, self._module, self._table, self._own = name, module, table, own
+        self._fallback = fallback or {}  # used only when the numerics module has no entry
 
     def __getattr__(self, key: str) -> Any:
         if key.startswith("__"):
@@ -62,6 +73,8 @@ class _Namespace:
         if key in self._own:
             return self._own[key]
         found = _numerics(self._module, self._table).get(key)
+        if found is None:
+            found = self._fallback.get(key)
         if found is None:
             raise AttributeError(f"{self._name}.{key} is not available in pygraphnn.lua.runtime")
         return found
@@ -78,11 +91,29 @@ torch = _Namespace("torch", "torch_functions", "TORCH_FUNCTIONS", {
     "typename": lambda obj: objects.typename(obj) if objects.typename(obj) is not None else (
         None if isinstance(obj, (LuaTable, list, dict)) else _type(obj)),
     "isTypeOf": _is_type_of,
+}, {
+    # torch.pointer: an object's identity as a number (programs key tables by it)
+    "pointer": lambda obj: _pointer(obj),
 })
 # before rt-torch's module is there, the thread count still works (programs call it first)
 torch._own.setdefault("setnumthreads", _setnumthreads)
 
 optim = _Namespace("optim", "optim", "OPTIM", {})
+
+# GPU packages: rt-torch's cuda module maps them to the torch device (no-ops on CPU)
+cutorch = _Namespace("cutorch", "cuda", "CUTORCH", {})
+cunn = _Namespace("cunn", "cuda", "CUNN", {})
+cudnn = _Namespace("cudnn", "cuda", "CUDNN", {})
+cltorch = _Namespace("cltorch", "cuda", "CLTORCH", {})
+clnn = _Namespace("clnn", "cuda", "CLNN", {})
+
+
+def _progress(current: Any, total: Any) -> None:
+    pass  # xlua.progress draws a bar on a terminal; the numbers a program prints are elsewhere
+
+
+xlua = _Namespace("xlua", "cuda", "XLUA", {"progress": _progress})
+sys = _Namespace("sys", "cuda", "SYS", {"clock": lambda: __import__("time").time()})
 
 
 def rawget(t: LuaTable, key: Any) -> Any:

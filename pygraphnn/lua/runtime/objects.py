@@ -54,6 +54,8 @@ def class_(name: str, parent: str | LuaTable | None = None) -> tuple:
     cls = LuaTable()
     cls.rawset("__index", cls)
     cls.rawset("__typename", name)
+    if isinstance(parent, str) and parent not in _CLASSES and parent.startswith("nn."):
+        return _module_class(name, parent, cls)
     if parent is not None:
         pcls = _CLASSES.get(parent) if isinstance(parent, str) else parent
         if pcls is None:
@@ -64,6 +66,64 @@ def class_(name: str, parent: str | LuaTable | None = None) -> tuple:
     return cls, cls.rawget("__parent")
 
 
+def _nn_base(parent: str) -> type:
+    from pygraphnn import module, nn
+    base = getattr(nn, parent[3:], None) or getattr(module, parent[3:], None)
+    if not (isinstance(base, type) and issubclass(base, module.Module)):
+        raise ValueError(f"parent class {parent} does not exist in pygraphnn.nn")
+    return base
+
+
+def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
+    """``torch.class('OneHot', 'nn.Module')``: a Lua-written nn module, as a pygraphnn Module subclass.
+
+    Objects are Python modules (so they can be called on graph nodes); the methods the
+    program writes into ``cls`` (``__init``, ``updateOutput``, any other) are found
+    through it; ``updateOutput`` is the module's forward.
+    """
+    import functools
+
+    import torch
+
+    base = _nn_base(parent)
+
+    def __init__(self: Any, *args: Any) -> None:  # noqa: N807 - the Python constructor
+        base.__init__(self) if base.__init__ is not object.__init__ else None
+        init = cls["__init"]
+        if init is not None:
+            init(self, *args)
+
+    def forward(self: Any, *inputs: Any) -> Any:
+        update = cls["updateOutput"]
+        if update is None:
+            return base.forward(self, *inputs)
+        return update(self, *inputs)
+
+    def __getattr__(self: Any, key: str) -> Any:  # noqa: N807 - Lua's method lookup through the class
+        try:
+            return torch.nn.Module.__getattr__(self, key)
+        except AttributeError:
+            found = cls[key]
+            if found is None or key.startswith("__"):
+                raise
+            return functools.partial(found, self) if callable(found) else found
+
+    pycls = type(name, (base,), {"__init__": __init__, "forward": forward, "__getattr__": __getattr__,
+                                 "_lua_class": cls, "__module__": "pygraphnn.lua.runtime.objects"})
+    cls.rawset("__pyclass", pycls)
+
+    def parent_init(self: Any, *args: Any) -> None:
+        # Lua's nn.Module.__init: empty output and gradInput of the default (double) type
+        if getattr(self, "output", None) is None:
+            self.output = torch.empty(0, dtype=torch.float64)
+        if getattr(self, "gradInput", None) is None:
+            self.gradInput = torch.empty(0, dtype=torch.float64)
+
+    pmeta = LuaTable({"__init": parent_init, "__typename": parent})
+    _CLASSES[name] = cls
+    return cls, pmeta
+
+
 def parent_of(cls: LuaTable) -> Any:
     """The parent class ``torch.class`` returned with ``cls`` (None without one)."""
     return cls.rawget("__parent")
@@ -72,6 +132,9 @@ def parent_of(cls: LuaTable) -> Any:
 def new(name: str | LuaTable, *args: Any) -> LuaTable:
     """A new object of a class: ``Foo(...)``/``Foo.new(...)`` in Lua (runs ``__init`` if any)."""
     cls = _CLASSES[name] if isinstance(name, str) else name
+    pycls = cls.rawget("__pyclass")
+    if pycls is not None:
+        return pycls(*args)
     obj = LuaTable()
     obj._meta = cls
     init = cls["__init"]
@@ -90,7 +153,7 @@ def constructor(name: str) -> LuaTable:
 
 def typename(obj: Any) -> str | None:
     """``torch.typename(obj)`` for objects of ported classes (None for plain tables)."""
-    meta = obj._meta if isinstance(obj, LuaTable) else None
+    meta = obj._meta if isinstance(obj, LuaTable) else getattr(type(obj), "_lua_class", None)
     return meta.rawget("__typename") if meta is not None else None
 
 

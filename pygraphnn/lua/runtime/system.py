@@ -389,6 +389,73 @@ class _Paths:
 paths = _Paths()
 
 
+class _PenlightPath:
+    """penlight's ``path`` (th preloads it as a global): the functions programs use."""
+
+    join = staticmethod(lambda *parts: _os.path.join(*parts))
+    exists = staticmethod(lambda p: p if _os.path.exists(p) else False)
+    isdir = staticmethod(_os.path.isdir)
+    isfile = staticmethod(_os.path.isfile)
+    basename = staticmethod(_os.path.basename)
+    dirname = staticmethod(_os.path.dirname)
+    abspath = staticmethod(_os.path.abspath)
+    getsize = staticmethod(_os.path.getsize)
+
+    @staticmethod
+    def getmtime(p: str) -> float:
+        return _os.path.getmtime(p)
+
+    @staticmethod
+    def splitext(p: str) -> tuple:
+        return _os.path.splitext(p)
+
+
+path = _PenlightPath()
+
+
+class _PenlightStringx:
+    """penlight's ``pl.stringx``: split, replace, strip and friends."""
+
+    @staticmethod
+    def split(s: str, sep: str | None = None, n: Any = None) -> LuaTable:
+        parts = s.split(sep) if n is None else s.split(sep, int(n) - 1)
+        return LuaTable.of(*parts)
+
+    @staticmethod
+    def replace(s: str, old: str, new: str, n: Any = None) -> str:
+        return s.replace(old, new) if n is None else s.replace(old, new, int(n))
+
+    strip = staticmethod(lambda s, chars=None: s.strip(chars))
+    lstrip = staticmethod(lambda s, chars=None: s.lstrip(chars))
+    rstrip = staticmethod(lambda s, chars=None: s.rstrip(chars))
+    startswith = staticmethod(lambda s, prefix: s.startswith(prefix))
+    endswith = staticmethod(lambda s, suffix: s.endswith(suffix))
+    join = staticmethod(lambda sep, t: sep.join(t.to_list() if isinstance(t, LuaTable) else t))
+    count = staticmethod(lambda s, sub: s.count(sub))
+
+
+class _PenlightFile:
+    """penlight's ``pl.file``: whole-file read and write (bytes as characters, as Lua's io)."""
+
+    @staticmethod
+    def read(name: str) -> Any:
+        try:
+            with _open_text(name, "r") as f:
+                return f.read()
+        except OSError as e:
+            return None, f"{name}: {e.strerror}"
+
+    @staticmethod
+    def write(name: str, text: str) -> Any:
+        with _open_text(name, "w") as f:
+            f.write(text)
+        return True
+
+
+stringx = _PenlightStringx()
+plfile = _PenlightFile()
+
+
 class _Lfs:
     """LuaFileSystem (``lfs``)."""
 
@@ -444,8 +511,8 @@ def dofile(path: Any = None) -> Any:
 
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$")
-_LIBRARIES = {"torch", "nn", "nngraph", "optim", "paths", "lfs", "cutorch", "cunn", "cudnn", "os", "io",
-              "string", "table", "math", "xlua", "sys", "image"}
+_LIBRARIES = {"torch", "nn", "nngraph", "optim", "paths", "lfs", "cutorch", "cunn", "cudnn", "cltorch", "clnn",
+              "os", "io", "string", "table", "math", "xlua", "sys", "image", "pl.stringx", "pl.file", "pl.path"}
 
 
 def require(name: Any, package: str | None = None) -> Any:
@@ -459,8 +526,30 @@ def require(name: Any, package: str | None = None) -> Any:
     name = name.replace("/", ".")
     if name in _LIBRARIES:
         return _library(name)
-    module = importlib.import_module(("." + name) if package else name, package)
-    return getattr(module, "exports", module)
+    # a module of the ported program: names are relative to the program's package, as Lua's
+    # require names are relative to the folder the program runs from
+    root = (package or "").split(".")[0]
+    module = importlib.import_module(f"{root}.{name}" if root else name)
+    exports = getattr(module, "exports", None)
+    return True if exports is None else exports
+
+
+G = LuaTable()  # Lua's one table of globals, shared by every file of a ported program
+
+
+def export_globals(namespace: dict, names: list[str]) -> None:
+    """Put the globals a ported file defined into :data:`G`, where the program's other files read them."""
+    for name in names:
+        if namespace.get(name) is not None:
+            G[name] = namespace[name]
+
+
+def script_args() -> LuaTable:
+    """Lua's ``arg``: the script at 0, its command-line arguments at 1, 2, ..."""
+    t = LuaTable({0: sys.argv[0] if sys.argv else "lua"})
+    for i, a in enumerate(sys.argv[1:], 1):
+        t[i] = a
+    return t
 
 
 def _library(name: str) -> Any:
@@ -468,17 +557,17 @@ def _library(name: str) -> Any:
 
     from .strings import string
     from .table import table
-    known = {"os": os, "io": io, "paths": paths, "lfs": lfs, "string": string, "table": table, "math": math}
+    known = {"os": os, "io": io, "paths": paths, "lfs": lfs, "string": string, "table": table, "math": math,
+             "pl.stringx": stringx, "pl.file": plfile, "pl.path": path}
     if name in known:
         return known[name]
-    if name in ("torch", "nn", "nngraph"):
-        import torch
-
+    if name in ("nn", "nngraph"):
         import pygraphnn
         from pygraphnn import nn
-        return {"torch": torch, "nn": nn, "nngraph": pygraphnn}[name]
-    return None  # cutorch, cunn, ...: nothing to load on this side
+        return {"nn": nn, "nngraph": pygraphnn}[name]
+    from . import libraries
+    return getattr(libraries, name, None)  # cutorch, cunn ...: the runtime's tables (rt-torch's cuda module)
 
 
-__all__ = ["LuaError", "LuaFile", "assert_", "dofile", "error", "io", "lfs", "load", "loadstring", "os", "paths", "pcall",
+__all__ = ["G", "path", "LuaError", "LuaFile", "assert_", "export_globals", "script_args", "dofile", "error", "io", "lfs", "load", "loadstring", "os", "paths", "pcall",
            "print", "require", "truthy", "type"]
