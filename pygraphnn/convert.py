@@ -269,6 +269,11 @@ def _replication_pad(m, c):
     return torch.nn.ReplicationPad2d(m.pads())
 
 
+@_register(nn.VolumetricReplicationPadding)
+def _replication_pad3d(m, c):
+    return torch.nn.ReplicationPad3d(m.pads())
+
+
 @_register(nn.SpatialUpSamplingNearest)
 def _upsample_nearest(m, c):
     return torch.nn.Upsample(scale_factor=m.scale_factor, mode="nearest")
@@ -497,6 +502,8 @@ def _bilinear(m, c):
 
 @_register(nn.Dropout)
 def _dropout(m, c):
+    if m.p <= 0:
+        return torch.nn.Identity()
     if m.v2 and not m.stochastic_inference:
         return torch.nn.Dropout(m.p)
     # Lua's v1 (no scaling while training, times 1-p in evaluate mode) and stochastic inference:
@@ -506,7 +513,7 @@ def _dropout(m, c):
         return _generated("Dropout", f"    return F.dropout(input, {m.p!r}, {drop})\n")
     body = (f"    if {drop}:\n        return input * torch.empty_like(input).bernoulli_({1 - m.p!r})\n"
             f"    return input * {1 - m.p!r}\n")
-    return _generated("Dropout", f"    if {m.p!r} <= 0:\n        return input\n" + body)
+    return _generated("Dropout", body)
 
 
 # ------------------------------------------------------------- table selection and joins
