@@ -14,22 +14,27 @@ What becomes what: convolutions -> ``Conv2d/3d`` / ``ConvTranspose2d/3d``, pooli
 ``MaxPool2d/3d`` / ``AvgPool2d/3d`` / ``Adaptive*Pool2d``, paddings -> ``ZeroPad2d`` /
 ``ReflectionPad2d`` / ``ReplicationPad2d``, ``SpatialUpSamplingNearest`` -> ``Upsample``,
 (Spatial)BatchNormalization -> ``BatchNorm1d/2d`` (running statistics copied), Linear,
-SpatialCrossMapLRN -> ``LocalResponseNorm``, Identity/Tanh/Sigmoid/ReLU/HardTanh,
-SoftMax/LogSoftMax (dim 1), Dropout, View/Reshape (-> ``Flatten``/``Unflatten``),
+SpatialCrossMapLRN -> ``LocalResponseNorm``, Identity/Tanh/Sigmoid/ReLU/HardTanh/Clamp,
+the activations LeakyReLU, ELU, PReLU, SoftPlus, SoftSign, SoftShrink, HardShrink,
+Threshold, LogSigmoid, ReLU6, TanhShrink, GatedLinearUnit (-> ``GLU``),
+SoftMax/LogSoftMax/SoftMin (dim 1), Dropout, View/Reshape (-> ``Flatten``/``Unflatten``),
 ``Sequential`` -> ``torch.nn.Sequential``, and a ``gModule`` -> a :class:`GraphModule`
 whose forward is the gModule's generated code calling the converted modules.
 
 Modules the gModule code generator writes as a torch expression (Exp, Log, Abs, Square,
 MulConstant, AddConstant, Power, Mul, Add(scalar), SplitTable) become GraphModules
 returning that expression. Containers and table modules torch.nn has no class for
-(ConcatTable, ParallelTable,
-Concat, DepthConcat, CAddTable, CSubTable, CMulTable, CDivTable) become small
-GraphModules too, and so do TemporalConvolution / TemporalMaxPooling (a ``Conv1d`` /
-``MaxPool1d`` between two transposes: Lua's frames are rows).
+(ConcatTable, ParallelTable, Concat, DepthConcat, CAddTable, CSubTable, CMulTable,
+CDivTable, SelectTable, NarrowTable, SplitTable, JoinTable) become small GraphModules
+too, and so do TemporalConvolution / TemporalMaxPooling (a ``Conv1d`` / ``MaxPool1d``
+between two transposes: Lua's frames are rows), Bilinear (a ``torch.nn.Bilinear`` given
+the pair's two tensors), CReLU, and Lua's ``Dropout(p, true)`` / stochastic-inference
+Dropout (the same random ops as ours).
 
 The plain modules follow PyTorch's conventions: inputs are **batches** (Lua's modules
 also take a single sample and decide by its number of dimensions). Modules with no
-exact plain counterpart (SpatialDropout's evaluate scaling, the other table modules,
+exact plain counterpart (SpatialDropout's evaluate scaling, RReLU's Lua random stream,
+Cosine / Euclidean / PairwiseDistance and their Lua epsilons, the other table modules,
 Lua's bilinear up-sampling arithmetic, SpatialConvolutionMap...) are kept
 as pygraphnn modules (their children converted) and named in a warning;
 :func:`convert` returns the list.
@@ -264,6 +269,11 @@ def _replication_pad(m, c):
     return torch.nn.ReplicationPad2d(m.pads())
 
 
+@_register(nn.VolumetricReplicationPadding)
+def _replication_pad3d(m, c):
+    return torch.nn.ReplicationPad3d(m.pads())
+
+
 @_register(nn.SpatialUpSamplingNearest)
 def _upsample_nearest(m, c):
     return torch.nn.Upsample(scale_factor=m.scale_factor, mode="nearest")
@@ -284,13 +294,6 @@ def _batch_norm(m, c):
 def _lrn(m, c):
     # same formula for odd sizes (the only ones SpatialCrossMapLRN takes): x / (k + alpha/size sum x^2)^beta
     return torch.nn.LocalResponseNorm(m.size, m.alpha, m.beta, m.k)
-
-
-@_register(nn.Dropout)
-def _dropout(m, c):
-    if not m.v2 or m.stochastic_inference:
-        return None
-    return torch.nn.Dropout(m.p)
 
 
 # ------------------------------------------------------------------ pointwise, shapes
@@ -421,6 +424,133 @@ def _fold_table(m, c):
 @_register(*_PAIRS)
 def _pair_table(m, c):
     return _generated(type(m).__name__, f"    return input[0] {_PAIRS[type(m)]} input[1]\n")
+
+
+# ------------------------------------------------------------------ more activations
+# each the plain module computing the same formula (same kink side, same constants)
+
+
+@_register(nn.LeakyReLU)
+def _leaky_relu(m, c):
+    return torch.nn.LeakyReLU(m.negval)     # Lua uses the slope at 0, torch not: both give 0 there
+
+
+@_register(nn.ELU)
+def _elu(m, c):
+    return torch.nn.ELU(m.alpha)
+
+
+@_register(nn.PReLU)
+def _prelu(m, c):
+    # plain PReLU's channels are dim 1 of a batch, as THNN's for 2-D and 4-D inputs
+    return _copy_params(torch.nn.PReLU(m.nOutputPlane or 1), weight=m.weight)
+
+
+@_register(nn.SoftPlus)
+def _softplus(m, c):
+    return torch.nn.Softplus(m.beta, m.threshold)
+
+
+@_register(nn.SoftShrink)
+def _softshrink(m, c):
+    return torch.nn.Softshrink(m.lambd)
+
+
+@_register(nn.HardShrink)
+def _hardshrink(m, c):
+    return torch.nn.Hardshrink(m.lambd)
+
+
+@_register(nn.Threshold)
+def _threshold(m, c):
+    return torch.nn.Threshold(m.threshold, m.val)
+
+
+_PLAIN = {nn.SoftSign: torch.nn.Softsign, nn.LogSigmoid: torch.nn.LogSigmoid, nn.ReLU6: torch.nn.ReLU6,
+          nn.TanhShrink: torch.nn.Tanhshrink}
+
+
+@_register(*_PLAIN)
+def _plain(m, c):
+    return _PLAIN[type(m)]()
+
+
+@_register(nn.SoftMin)
+def _softmin(m, c):
+    return torch.nn.Softmin(dim=1)
+
+
+@_register(nn.GatedLinearUnit)
+def _glu(m, c):
+    # Lua's dim is 1-based and counts in the input as given (no batch shift); default the last
+    return torch.nn.GLU(-1 if m.dim is None else m.dim - 1)
+
+
+@_register(nn.CReLU)
+def _crelu(m, c):
+    d = m.nInputDims + 1
+    return _generated("CReLU", f"    return torch.relu(torch.cat([input, -input], 1 if input.dim() == {d} else 0))\n")
+
+
+@_register(nn.Bilinear)
+def _bilinear(m, c):
+    # the same weight layout (out x in1 x in2); the plain module takes two arguments, not a pair
+    o, n1, n2 = m.weight.shape
+    bl = _copy_params(torch.nn.Bilinear(n1, n2, o, bias=m.bias is not None), weight=m.weight, bias=m.bias)
+    return _generated("Bilinear", "    return m['bilinear'](input[0], input[1])\n", {"bilinear": bl})
+
+
+@_register(nn.Dropout)
+def _dropout(m, c):
+    if m.p <= 0:
+        return torch.nn.Identity()
+    if m.v2 and not m.stochastic_inference:
+        return torch.nn.Dropout(m.p)
+    # Lua's v1 (no scaling while training, times 1-p in evaluate mode) and stochastic inference:
+    # the same ops as ours, so the same random stream draws the same mask
+    drop = "True" if m.stochastic_inference else "self.training"
+    if m.v2:
+        return _generated("Dropout", f"    return F.dropout(input, {m.p!r}, {drop})\n")
+    body = (f"    if {drop}:\n        return input * torch.empty_like(input).bernoulli_({1 - m.p!r})\n"
+            f"    return input * {1 - m.p!r}\n")
+    return _generated("Dropout", body)
+
+
+# ------------------------------------------------------------- table selection and joins
+
+
+def _lua_dim(dimension: int, nInputDims: int | None) -> str:
+    """Source for the 0-based dimension of ``input`` Split/JoinTable act on (Lua's batch rule)."""
+    if dimension < 0:
+        return f"{dimension}"
+    if nInputDims is None:
+        return f"{dimension - 1}"
+    return f"{dimension - 1} + (1 if x.dim() == {nInputDims + 1} else 0)"
+
+
+@_register(nn.SelectTable)
+def _select_table(m, c):
+    if m.index == 0:
+        return None
+    return _generated("SelectTable", f"    return input[{m.index - 1 if m.index > 0 else m.index}]\n")
+
+
+@_register(nn.NarrowTable)
+def _narrow_table(m, c):
+    start = m.offset - 1
+    return _generated("NarrowTable", f"    return list(input[{start}:{start + m.length}])\n")
+
+
+@_register(nn.SplitTable)
+def _split_table(m, c):
+    d = _lua_dim(m.dimension, m.nInputDims)
+    return _generated("SplitTable", f"    x = input\n    return list(torch.unbind(x, {d}))\n")
+
+
+@_register(nn.JoinTable)
+def _join_table(m, c):
+    d = _lua_dim(m.dimension, m.nInputDims)
+    return _generated("JoinTable", f"    x = input[0]\n    return torch.cat(list(input), {d})\n")
 
 
 # ------------------------------------------------------------------------------ gModule

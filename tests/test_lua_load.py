@@ -307,6 +307,8 @@ def test_nn_modules_cover_the_zoo(nn_cases):
             "OneHot"}  # char-rnn's class, not nn's: covered by the char-rnn checkpoint tests
     from test_nn_zoo2_spatial import COVERED_ELSEWHERE  # the convolutional zoo: nn_zoo2.t7 + its own fixtures
     seen |= COVERED_ELSEWHERE
+    from test_nn_zoo_finish import COVERED  # SpatialConvolutionLocal, VolumetricReplicationPadding, ...FractionalMaxPooling
+    seen |= COVERED
     assert {"nn." + n for n in zoo} <= seen
 
 

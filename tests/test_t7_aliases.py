@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from pygraphnn import nn
+from pygraphnn.convert import convert
 from pygraphnn.lua.aliases import ALIASES, as_target
 from pygraphnn.lua.cudnn import InstanceSoftMax
 from pygraphnn.lua.load import LOADERS, load_t7
@@ -117,6 +118,36 @@ def test_legacy_convnet_saved_with_cudnn_names():
     ckpt = load_t7_raw(p)
     model = _load(_renamed(ckpt.model, CUDNN))
     torch.testing.assert_close(model(ckpt.input), ckpt.output, atol=1e-10, rtol=0)
+
+
+@pytest.mark.skipif(not all(c in LOADERS for c in CUDNN), reason="needs the convolution part of the zoo")
+def test_legacy_convnet_with_cudnn_names_to_torch():
+    """The cudnn-named convnet converts to plain PyTorch (cudnn.LogSoftMax included) and
+    still gives Lua's recorded output."""
+    p = DATA / "lua" / "legacy_convnet.t7"
+    if not p.exists():
+        pytest.skip(f"fixture {p} not found (set PYGRAPHNN_DATA)")
+    ckpt = load_t7_raw(p)
+    model = _load(_renamed(ckpt.model, CUDNN))
+    assert isinstance(model[-1], InstanceSoftMax)
+    plain, kept = convert(model)
+    assert kept == []
+    assert not any(type(c).__module__.startswith("pygraphnn.nn") for c in plain.modules())
+    assert [type(c).__name__ for c in plain][:4] == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"]
+    with torch.no_grad():
+        torch.testing.assert_close(plain(ckpt.input), ckpt.output, atol=1e-10, rtol=0)
+        exported = torch.export.export(plain, (ckpt.input,))
+        torch.testing.assert_close(exported.module()(ckpt.input), ckpt.output, atol=1e-10, rtol=0)
+
+
+def test_cudnn_softmax_to_torch_normalises_each_sample():
+    for log in (False, True):
+        m = InstanceSoftMax(log)
+        plain, kept = convert(m)
+        assert kept == []
+        for shape in ((2, 5), (2, 3, 4, 5)):
+            x = torch.randn(*shape, dtype=torch.float64)
+            torch.testing.assert_close(plain(x), m(x), atol=1e-15, rtol=0)
 
 
 def test_cudnn_softmax_normalises_each_sample():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from ..convert import CONVERTERS, GraphModule
 from ..module import Module
 
 __all__ = ["InstanceSoftMax"]
@@ -33,3 +34,14 @@ class InstanceSoftMax(Module):
 
     def lua_label(self) -> str:
         return "cudnn.LogSoftMax" if self.log else "cudnn.SoftMax"
+
+
+def _plain_instance_softmax(m: InstanceSoftMax, converter) -> GraphModule:
+    """``to_torch``'s counterpart: a plain module normalising each sample of a batch over
+    all its elements (plain modules take batches, so every input is one)."""
+    op = "torch.log_softmax" if m.log else "torch.softmax"
+    return GraphModule(f"def forward(self, input):\n    return {op}(input.flatten(1), 1).reshape(input.shape)\n",
+                       {}, m.lua_label())
+
+
+CONVERTERS[InstanceSoftMax] = _plain_instance_softmax

@@ -396,3 +396,48 @@ def _depth_concat(L, obj, path):
     for m in L.modules_list(obj, path):
         c.add(m)
     return c
+
+
+@register_loader("nn.SpatialConvolutionLocal")
+def _conv_local(L, obj, path):
+    sizes = [_int(L, obj, path, n) for n in ("nInputPlane", "nOutputPlane", "iW", "iH", "kW", "kH")]
+    m = nn.SpatialConvolutionLocal(1, 1, 1, 1, 1, 1)
+    m.nInputPlane, m.nOutputPlane, m.iW, m.iH, m.kW, m.kH = sizes
+    m.dW, m.dH = _int(L, obj, path, "dW", 1), _int(L, obj, path, "dH", 1)
+    m.padW = _int(L, obj, path, "padW", 0)
+    m.padH = _int(L, obj, path, "padH", m.padW)
+    m.oW = (2 * m.padW + m.iW - m.kW) // m.dW + 1
+    m.oH = (2 * m.padH + m.iH - m.kH) // m.dH + 1
+    if (_int(L, obj, path, "oW", m.oW), _int(L, obj, path, "oH", m.oH)) != (m.oW, m.oH):
+        raise _fail(f"nn.SpatialConvolutionLocal: stored oW x oH does not follow from its sizes "
+                    f"(expected {m.oW} x {m.oH})", path)
+    # Lua keeps the weight 6-D between calls (a 3-D view only inside updateOutput)
+    m.weight = L.param(obj, "weight", path, (m.oH, m.oW, m.nOutputPlane, m.nInputPlane, m.kH, m.kW), "gradWeight")
+    m.bias = L.param(obj, "bias", path, (m.nOutputPlane, m.oH, m.oW), "gradBias")
+    return m
+
+
+@register_loader("nn.VolumetricReplicationPadding")
+def _volumetric_replication_padding(L, obj, path):
+    left = _int(L, obj, path, "pleft")
+    return nn.VolumetricReplicationPadding(left, *(_int(L, obj, path, n, left)
+                                                   for n in ("pright", "ptop", "pbottom", "pfront", "pback")))
+
+
+@register_loader("nn.SpatialFractionalMaxPooling")
+def _fractional_max_pool(L, obj, path):
+    pw, ph = _int(L, obj, path, "poolSizeW"), _int(L, obj, path, "poolSizeH")
+    if obj.state.get("outW") is not None:
+        m = nn.SpatialFractionalMaxPooling(pw, ph, _int(L, obj, path, "outW"), _int(L, obj, path, "outH"))
+    else:
+        m = nn.SpatialFractionalMaxPooling(pw, ph, L.field(obj, "ratioW", path, "num"),
+                                           L.field(obj, "ratioH", path, "num"))
+    m.newRandomPool = L.field(obj, "newRandomPool", path, "bool", False)
+    samples = obj.state.get("randomSamples")
+    if samples is not None:
+        samples = L.field(obj, "randomSamples", path, "tensor")
+        if samples.dim() != 3 or samples.shape[2] != 2 or not samples.is_floating_point():
+            raise _fail(f"nn.SpatialFractionalMaxPooling.randomSamples should be a batch x planes x 2 "
+                        f"floating-point tensor, got {tuple(samples.shape)} {samples.dtype}", path + ["randomSamples"])
+        m.randomSamples = samples.clone()
+    return m

@@ -263,3 +263,29 @@ def _contrastive(S, m):
     return S.base(m, "nn.SpatialContrastiveNormalization", {
         "nInputPlane": _f(m.nInputPlane), "kernel": _kernel(sub, "mean").to(S.dtype_of(m)),
         "threshold": m.threshold, "thresval": m.thresval, "normalizer": S.module(m.normalizer)})
+
+
+@register_saver(nn.SpatialConvolutionLocal)
+def _conv_local(S, m):
+    f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
+    f.update({k: _f(getattr(m, k)) for k in ("nInputPlane", "nOutputPlane", "iW", "iH", "kW", "kH", "dW", "dH",
+                                               "padW", "padH", "oW", "oH")})
+    return S.base(m, "nn.SpatialConvolutionLocal", f)
+
+
+@register_saver(nn.VolumetricReplicationPadding)
+def _volumetric_replication_padding(S, m):
+    return S.base(m, "nn.VolumetricReplicationPadding",
+                  {k: _f(getattr(m, k)) for k in ("pleft", "pright", "ptop", "pbottom", "pfront", "pback")})
+
+
+@register_saver(nn.SpatialFractionalMaxPooling)
+def _fractional_max_pool(S, m):
+    f = {"poolSizeW": _f(m.poolSizeW), "poolSizeH": _f(m.poolSizeH), "newRandomPool": m.newRandomPool}
+    if m.outW is not None:
+        f.update(outW=_f(m.outW), outH=_f(m.outH))
+    else:
+        f.update(ratioW=m.ratioW, ratioH=m.ratioH)
+    if m.randomSamples is not None:
+        f["randomSamples"] = m.randomSamples.detach().cpu().clone()
+    return S.base(m, "nn.SpatialFractionalMaxPooling", f)

@@ -32,3 +32,5 @@ from .passthrough import *  # noqa: F401,F403
 from .table_combine import *  # noqa: F401,F403
 from .containers_apply import *  # noqa: F401,F403
 from .linear_weight_norm import *  # noqa: F401,F403
+from .conv_local import *  # noqa: F401,F403
+from .pooling_fractional import *  # noqa: F401,F403

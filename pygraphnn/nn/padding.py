@@ -71,3 +71,37 @@ class SpatialReplicationPadding(_SpatialPadding):
     """
 
     _mode = "replicate"
+
+
+class VolumetricReplicationPadding(Module):
+    """``nn.VolumetricReplicationPadding(pleft[, pright, ptop, pbottom, pfront, pback])``:
+    pad a ``C x T x H x W`` volume (or a batch of them) by repeating its edge voxels;
+    the other amounts default to ``pleft``.
+
+    >>> VolumetricReplicationPadding(1, 0, 0, 0, 0, 1)(torch.ones(1, 2, 1, 1)).shape
+    torch.Size([1, 3, 1, 2])
+    """
+
+    def __init__(self, pleft: int, pright: int | None = None, ptop: int | None = None, pbottom: int | None = None,
+                 pfront: int | None = None, pback: int | None = None):
+        super().__init__()
+        self.pleft = int(pleft)
+        self.pright, self.ptop, self.pbottom, self.pfront, self.pback = (
+            self.pleft if p is None else int(p) for p in (pright, ptop, pbottom, pfront, pback))
+
+    def pads(self) -> tuple[int, int, int, int, int, int]:
+        """``(left, right, top, bottom, front, back)``, the order ``torch.nn.functional.pad`` takes."""
+        return (self.pleft, self.pright, self.ptop, self.pbottom, self.pfront, self.pback)
+
+    def forward(self, input):
+        x, batched = as_batch(self, input, 4, "C x T x H x W")
+        if min(self.pads()) < 0:
+            raise ValueError(f"{self.lua_label()}: amounts must not be negative, got {self.pads()}")
+        y = F.pad(x, self.pads(), mode="replicate")
+        return y if batched else y.squeeze(0)
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{k}={getattr(self, k)}" for k in ("pleft", "pright", "ptop", "pbottom", "pfront", "pback"))
+
+
+__all__.append("VolumetricReplicationPadding")
