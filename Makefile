@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(VENV)/.installed: setup.cfg pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -c $(CONSTRAINTS) -e '.[dev,port,plots]'
+	$(PY) -m pip install -q -c $(CONSTRAINTS) -e '.[dev,port,plots,onnx]'
 	touch $@
 
 dot:
