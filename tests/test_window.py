@@ -268,3 +268,19 @@ def test_errors_name_what_was_wrong():
         win(torch.randn(5, 2, 3), torch.zeros(2, 4))
     with pytest.raises(ng.GraphRuntimeError, match=r"node 'i2h' \(nn.Linear\(3 -> 16\)\) declared at .*cells.py"):
         win(torch.randn(5, 2, 7), [torch.zeros(2, 4)] * 2)
+
+
+def test_ptb_window_trainer_equals_torch_trainer():
+    """--trainer window (the default) takes the same SGD steps as --trainer torch."""
+    from models.ptb.train import DataState, TorchTrainer, WindowTrainer
+    cfg = Config(rnn_size=6, layers=2, batch_size=3, seq_length=5, max_grad_norm=0.5)
+    data = torch.randint(1, 12, (40, 3), generator=torch.Generator().manual_seed(0))
+    a = TorchTrainer(create_network(cfg, 11, dtype=torch.float64), cfg)
+    b = WindowTrainer(create_network(cfg, 11, dtype=torch.float64), cfg)
+    sa, sb = DataState(data), DataState(data)
+    for _ in range(9):          # wraps around the data once
+        la, lb = a.train_step(sa), b.train_step(sb)
+        assert abs(la - lb) < 1e-12
+    torch.testing.assert_close(b.paramx, a.paramx, rtol=1e-10, atol=1e-12)
+    assert abs(a.run_valid(DataState(data)) - b.run_valid(DataState(data))) < 1e-9
+    assert abs(a.run_test(DataState(data), limit=12) - b.run_test(DataState(data), limit=12)) < 1e-9

@@ -51,10 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", metavar="DIR", help="directory with the PTB files [$PYGRAPHNN_DATA]")
     t.add_argument("--level", choices=("word", "char"), default="word",
                    help="word-level PTB, or the character-level corpus (reports bits per character) [word]")
-    t.add_argument("--trainer", choices=("lua", "torch", "torch-stepwise", "window"), default="torch",
+    t.add_argument("--trainer", choices=("lua", "torch", "torch-stepwise", "window", "window-compile"),
+                   default="window",
                    help="lua: T clones, fp/bp as main.lua; torch: autograd over the unrolled "
-                        "network, output layer batched over the window (fastest; same numbers); "
-                        "torch-stepwise: autograd, the core network called at every step [torch]")
+                        "network, output layer batched over the window; "
+                        "torch-stepwise: autograd, the core network called at every step; "
+                        "window: ng.compile_window of the network (fastest; same numbers); "
+                        "window-compile: the window under torch.compile (slow to compile) [window]")
     t.add_argument("--checkpoint-dir", metavar="DIR", help="write DIR/last.pt after every epoch (atomically)")
     t.add_argument("--resume", metavar="PATH", help="continue from a checkpoint file or directory, "
                    "exactly (parameters, schedule, data position, state, RNG)")
