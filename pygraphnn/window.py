@@ -466,7 +466,8 @@ def plan(graph: Graph, pairs: list[tuple[int, int]], fuse_loss: bool = True) -> 
             continue
         i = comp[0]
         n = graph.nodes[i]
-        if n.select_index is not None or i in fused:
+        reads = {s.reads for s in slots}
+        if (n.select_index is not None and i not in reads) or i in fused:
             continue          # produced with its split / by the criterion it feeds
         if n.args and n.args[0] in fused:
             stages.append(("log_softmax_nll", [i]))
