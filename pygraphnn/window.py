@@ -179,15 +179,19 @@ class _SharedParams(torch.autograd.Function):
         return weight.view_as(weight), (bias.view_as(bias) if bias is not None else None)
 
     @staticmethod
-    def backward(ctx, _gw, _gb):
+    def backward(ctx, grad_weight, grad_bias):
+        # grad_weight/grad_bias: what steps that ran as a plain Linear (an input that is not
+        # a batch of rows) sent through autograd; zeros when every step went through the store
         store: _WindowGrads = ctx.grads
         pairs = [(g, x) for g, x in zip(store.grads, store.inputs) if g is not None]
         store.grads = [None] * len(store.grads)
-        if not pairs:
-            return None, None, None
-        g = torch.cat([p[0] for p in pairs])
-        x = torch.cat([p[1] for p in pairs])
-        return None, g.t().mm(x), (g.sum(0) if ctx.has_bias else None)
+        if pairs:
+            g = torch.cat([p[0] for p in pairs])
+            x = torch.cat([p[1] for p in pairs])
+            grad_weight = g.t().mm(x) if grad_weight is None else grad_weight.addmm(g.t(), x)
+            if ctx.has_bias:
+                grad_bias = g.sum(0) if grad_bias is None else grad_bias + g.sum(0)
+        return None, grad_weight, (grad_bias if ctx.has_bias else None)
 
 
 class _StepLinear(torch.autograd.Function):
@@ -195,11 +199,14 @@ class _StepLinear(torch.autograd.Function):
     leaves the output gradient to :class:`_SharedParams`."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, store: _WindowGrads):
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, store: _WindowGrads,
+                addend: torch.Tensor | None = None):
         ctx.store, ctx.t = store, len(store.inputs)
         store.inputs.append(x)
         store.grads.append(None)
         ctx.save_for_backward(weight)
+        if addend is not None:          # addend + x W^T in one BLAS call
+            return torch.addmm(addend, x, weight.t())
         return F.linear(x, weight, bias)
 
     @staticmethod
@@ -207,7 +214,7 @@ class _StepLinear(torch.autograd.Function):
         weight, = ctx.saved_tensors
         ctx.store.grads[ctx.t] = grad_out
         grad_x = grad_out.mm(weight) if ctx.needs_input_grad[0] else None
-        return grad_x, None, None, None
+        return grad_x, None, None, None, (grad_out if ctx.needs_input_grad[4] else None)
 
 
 def _window_params(weight: torch.Tensor, bias: torch.Tensor | None):
@@ -220,10 +227,13 @@ def _window_params(weight: torch.Tensor, bias: torch.Tensor | None):
     return store, w, b
 
 
-def _step_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, store: _WindowGrads | None):
-    if store is None or x.dim() != 2:
-        return F.linear(x, weight, bias)
-    return _StepLinear.apply(x, weight, bias, store)
+def _step_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, store: _WindowGrads | None,
+                 addend: torch.Tensor | None = None):
+    """One step's ``x W^T + b`` (plus ``addend``, a value computed before the loop)."""
+    if store is None or x.dim() != 2 or (addend is not None and addend.shape != (x.shape[0], weight.shape[0])):
+        out = F.linear(x, weight, bias)
+        return out if addend is None else addend + out
+    return _StepLinear.apply(x, weight, bias, store, addend)
 
 
 # ------------------------------------------------------------ criterions, once a window
@@ -466,7 +476,8 @@ def plan(graph: Graph, pairs: list[tuple[int, int]], fuse_loss: bool = True) -> 
             continue
         i = comp[0]
         n = graph.nodes[i]
-        if n.select_index is not None or i in fused:
+        reads = {s.reads for s in slots}
+        if (n.select_index is not None and i not in reads) or i in fused:
             continue          # produced with its split / by the criterion it feeds
         if n.args and n.args[0] in fused:
             stages.append(("log_softmax_nll", [i]))
@@ -796,11 +807,15 @@ class _Generator:
         inside = set(nodes)
         reads = {s.reads: s for s in self.plan.slots if s.reads in inside}
         bound: set[int] = set()
+        fused = self._fusable_sums(nodes, inside)
         for i in nodes:
             n = self.g.nodes[i]
-            if i in reads:
+            if i in reads or i in fused:
                 continue
             if n.select_index is not None or self.alias[i] is not None:
+                continue
+            if i in fused.values():
+                self._loop_fused_sum(loop, n, fused, inside, bound)
                 continue
             for a in n.args:
                 a = self.canon(a)
@@ -826,17 +841,67 @@ class _Generator:
             loop.update = f"{', '.join(targets)} = {', '.join(sources)}"
         self.lines.append(loop)
 
-    def _loop_linear(self, loop: _Loop, n: GNode, args: list[str]) -> str | None:
-        """A Linear inside a loop: input gradients step by step, weight gradient once."""
+    def _batched_linear(self, n: GNode) -> bool:
         from .nn import Linear
-        if not self.batch_weight_grads or type(n.module) is not Linear or n.table_input or _has_hooks(n.module):
+        return self.batch_weight_grads and type(n.module) is Linear and not n.table_input \
+            and not _has_hooks(n.module)
+
+    def _loop_linear(self, loop: _Loop, n: GNode, args: list[str], addend: str | None = None) -> str | None:
+        """A Linear inside a loop: input gradients step by step, weight gradient once. With
+        ``addend`` (a value from outside the loop that already holds the bias), the sum
+        ``addend + x W^T`` is one product."""
+        if not self._batched_linear(n):
             return None
         ref = f"m[{self.attrs[n.index]!r}]"
         store = self.namer(f"{self.v(n.index)}_grads")
         w, b = self.namer(f"{self.v(n.index)}_weight"), self.namer(f"{self.v(n.index)}_bias")
-        bias = f"{ref}.bias"
+        bias = f"{ref}.bias" if addend is None else "None"
         loop.before.append((f"{store}, {w}, {b} = _window_params({ref}.weight, {bias})", n.index))
+        if addend is not None:
+            return f"_step_linear({args[0]}, {w}, None, {store}, {addend})"
         return f"_step_linear({args[0]}, {w}, {b}, {store})"
+
+    def _fusable_sums(self, nodes: list[int], inside: set[int]) -> dict[int, int]:
+        """``{linear: sum}`` for each two-term CAddTable in the loop that adds a value from
+        outside the loop (an input-side product, computed for the whole window) to a
+        Linear of the state used nowhere else: the Linear's bias then joins the outside
+        value once a window, and each step is one ``addmm``."""
+        from .nn import CAddTable
+        g, gives = self.g, {s.gives for s in self.plan.slots}
+        fused: dict[int, int] = {}
+        for c in nodes:
+            n = g.nodes[c]
+            if type(n.module) is not CAddTable or not n.table_input or len(n.args) != 2 or _has_hooks(n.module):
+                continue
+            for k in (0, 1):
+                lin, other = n.args[k], self.canon(n.args[1 - k])
+                ln = g.nodes[lin]
+                if (lin in inside and other not in inside and self.alias[lin] is None and self._batched_linear(ln)
+                        and g.consumers[lin] == [c] and lin not in g.outputs and lin not in gives
+                        and lin not in fused and other != lin):
+                    fused[lin] = c
+                    break
+        return fused
+
+    def _loop_fused_sum(self, loop: _Loop, n: GNode, fused: dict[int, int], inside: set[int], bound: set[int]) -> None:
+        lin = next(k for k, c in fused.items() if c == n.index)
+        other = self.canon(next(a for a in n.args if a != lin))
+        ln = self.g.nodes[lin]
+        x = self.canon(ln.args[0])
+        if x not in inside and x not in bound:
+            bound.add(x)
+            loop.body.append((f"{self.v(x)} = {self.need_steps(x)}[t]", None))
+        src = self.need_all(other)
+        with_bias = self.namer(f"{self.v(other)}_{self.v(lin)}")
+        if ln.module.bias is not None:
+            self.emit(f"{with_bias}_all = {src} + m[{self.attrs[lin]!r}].bias", lin)
+        else:
+            self.emit(f"{with_bias}_all = {src}", lin)
+        self.emit(f"{with_bias}_steps = _unfold({with_bias}_all, T)")
+        loop.body.append((f"{with_bias} = {with_bias}_steps[t]", None))
+        stmt = self._loop_linear(loop, ln, [self.v(x)], addend=with_bias)
+        loop.body.append((f"{self.v(n.index)} = {stmt}", n.index))
+        self.producer[n.index] = loop
 
     def _render_loop(self, loop: _Loop) -> list[tuple[str, int | None, int]]:
         out = [(s, i, 2) for s, i in loop.before]

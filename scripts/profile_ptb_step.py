@@ -1,0 +1,68 @@
+"""Where a PTB training step's time goes: torch.profiler over a few steps of each trainer.
+
+    python scripts/profile_ptb_step.py [--steps 5] [--threads 1] [--variants torch,window,nnlstm]
+
+Prints, per variant, the ATen operator calls a step, the share of the matrix products
+(``mm``/``addmm``/``bmm``), of zero-filling (``fill_``/``zero_``) and of the softmax and
+loss operators in the step's CPU time. Shares are what to compare: under load the
+absolute times stretch, the shares much less.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+from torch.profiler import profile
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.ptb_throughput import NNLSTM  # noqa: E402
+from models.ptb.model import CONFIGS, create_network  # noqa: E402
+from models.ptb.train import DataState, TorchTrainer, WindowTrainer  # noqa: E402
+
+GROUPS = {
+    "matrix products": ("aten::mm", "aten::addmm", "aten::bmm"),
+    "zero-filling": ("aten::fill_", "aten::zero_"),
+    "softmax + loss": ("aten::_log_softmax", "aten::_log_softmax_backward_data", "aten::nll_loss_forward",
+                       "aten::nll_loss_backward", "aten::exp", "aten::scatter_add_", "aten::gather"),
+}
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--variants", default="torch,window,nnlstm")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    cfg, V, T = CONFIGS["small"], 10000, CONFIGS["small"].seq_length
+    data = torch.randint(1, V + 1, (1000, cfg.batch_size), generator=torch.Generator().manual_seed(0))
+    makers = {"torch": lambda: TorchTrainer(create_network(cfg, V), cfg),
+              "window": lambda: WindowTrainer(create_network(cfg, V), cfg),
+              "nnlstm": lambda: NNLSTM(cfg, V)}
+    for name in args.variants.split(","):
+        r, st = makers[name](), DataState(data)
+
+        def step():
+            if isinstance(r, NNLSTM):
+                r.step(st.data[st.pos:st.pos + T], st.data[st.pos + 1:st.pos + T + 1])
+                st.pos += T
+            else:
+                r.train_step(st)
+        for _ in range(2):
+            step()
+        with profile() as prof:
+            for _ in range(args.steps):
+                step()
+        ev = [e for e in prof.key_averages() if e.key.startswith("aten::")]
+        total = sum(e.self_cpu_time_total for e in prof.key_averages())
+        calls = sum(e.count for e in ev)
+        shares = {g: sum(e.self_cpu_time_total for e in ev if e.key in keys) / total for g, keys in GROUPS.items()}
+        print(f"{name:8s} {calls / args.steps:6.0f} ATen calls a step, {total / args.steps / 1e3:6.1f} ms a step; "
+              + ", ".join(f"{g} {100 * s:.0f}%" for g, s in shares.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()
