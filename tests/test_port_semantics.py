@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
+import sys
 
 import pytest
 
@@ -153,3 +155,12 @@ def test_pcall_require_of_gpu_packages_gives_the_runtime_tables():
     ok, cutorch = lua.pcall(lua.require, "cutorch")
     assert ok is True and cutorch is lua.cutorch
     assert lua.require("torch") is lua.torch and lua.require("optim") is lua.optim
+
+
+def test_importing_the_optim_module_keeps_the_lua_optim_table():
+    """`lua.optim` is Lua's library table even after something imports runtime/optim.py."""
+    code = ("from pygraphnn.lua import runtime as lua\n"
+            "before = lua.optim\n"
+            "import pygraphnn.lua.runtime.optim\n"
+            "assert lua.optim is before and lua.require('optim') is lua.optim, lua.optim\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

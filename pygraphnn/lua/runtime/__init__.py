@@ -20,6 +20,9 @@ numerics (tensor methods, ``torch.*``, ``optim``) live in sibling modules that
 :mod:`.dispatch` reaches lazily. ``docs/lua-mapping.md`` lists every helper.
 """
 
+# The Lua-numerics module `optim.py` shares its name with the Lua library table `lua.optim`: load it
+# first, or a later `import pygraphnn.lua.runtime.optim` would rebind `lua.optim` to the module.
+from . import optim as _optim_module  # noqa: F401
 from .cmdline import CmdLine  # noqa: F401
 from .dispatch import add, concat, div, eq, index, invoke, length, mod, mul, neg, pow, setindex, sub  # noqa: F401
 from .libraries import clnn, cltorch, cudnn, cunn, cutorch, optim, rawequal, rawget, rawset, sys, torch  # noqa: F401
