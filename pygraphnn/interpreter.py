@@ -3,9 +3,11 @@
 It walks the nodes in order with a dictionary of values and calls every module
 through ``module(value)`` (no inlining). Slow and obvious on purpose.
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .graph import Graph
 
@@ -18,7 +20,7 @@ def interpret(graph: Graph, inputs: Sequence[Any]) -> Any:
     for n in graph.nodes:
         if n.index in values and n.module is None:
             continue
-        if n.index in values:              # an input node with a module
+        if n.index in values:  # an input node with a module
             values[n.index] = n.module(values[n.index])
         elif n.select_index is not None:
             values[n.index] = values[n.args[0]][n.select_index - 1]

@@ -4,6 +4,7 @@ The site is captured once, when the node is created, by walking up the stack pas
 frames that belong to pygraphnn itself or to torch; it is reused in every error
 message and as the diagram tooltip (nngraph's ``_debugLabel``).
 """
+
 from __future__ import annotations
 
 import functools
@@ -37,7 +38,7 @@ class Site(NamedTuple):
 UNKNOWN = Site("<unknown>", 0, "?")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _is_internal(filename: str) -> bool:
     # Generated gModule code and pygraphnn's own files are not user sites.
     if filename.startswith("<pygraphnn"):

@@ -40,6 +40,7 @@ and nothing else; its message names the byte offset and the place in the object
 checked against the bytes left before anything is allocated, and tensor views that
 address more than the file holds (zero strides) are limited by ``max_tensor_bytes``.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -59,18 +60,18 @@ except ImportError:  # pragma: no cover
     _np = None
 
 __all__ = [
-    "T7Error",
-    "LuaTable",
-    "LuaKey",
-    "TorchObject",
-    "Storage",
+    "STORAGE_CLASSES",
+    "TENSOR_CLASSES",
     "LuaFunction",
+    "LuaKey",
+    "LuaTable",
+    "Storage",
+    "T7Error",
     "TdsHash",
     "TdsVec",
+    "TorchObject",
     "load_t7_raw",
     "save_t7",
-    "TENSOR_CLASSES",
-    "STORAGE_CLASSES",
 ]
 
 TYPE_NIL = 0
@@ -275,7 +276,7 @@ class TorchObject:
     two TorchObjects are equal only if they are the same object.
     """
 
-    __slots__ = ("class_name", "state", "version", "__weakref__")
+    __slots__ = ("__weakref__", "class_name", "state", "version")
 
     def __init__(self, class_name, state=_NO_STATE, version=1):
         object.__setattr__(self, "class_name", class_name)
@@ -402,7 +403,7 @@ class Storage:
     ``storage.tensor`` and share its memory.
     """
 
-    __slots__ = ("tensor", "__weakref__")
+    __slots__ = ("__weakref__", "tensor")
 
     def __init__(self, tensor):
         if not isinstance(tensor, torch.Tensor) or tensor.dim() != 1:
@@ -435,7 +436,7 @@ class LuaFunction:
     ``type_tag == 8`` a list of ``{name=, value=}`` tables, for 6 and 7 a list of values).
     """
 
-    __slots__ = ("bytecode", "upvalues", "type_tag", "__weakref__")
+    __slots__ = ("__weakref__", "bytecode", "type_tag", "upvalues")
 
     def __init__(self, bytecode, upvalues=None, type_tag=TYPE_RECUR_FUNCTION):
         if type_tag not in (TYPE_FUNCTION, TYPE_LEGACY_RECUR_FUNCTION, TYPE_RECUR_FUNCTION):
@@ -717,8 +718,7 @@ class _AsciiSource:
             raise T7Error(f"negative length {count} for {what}", offset=self.pos)
         if count > self.n - self.pos:
             raise T7Error(
-                f"truncated file: file ends inside {what} of {count} bytes, "
-                f"{self.n - self.pos} left",
+                f"truncated file: file ends inside {what} of {count} bytes, {self.n - self.pos} left",
                 offset=self.pos,
             )
         p = self.pos
@@ -805,8 +805,7 @@ class _Reader:
             else:
                 if len(stack) >= self.max_depth:
                     raise T7Error(
-                        f"objects nested more than {self.max_depth} deep (raise max_depth "
-                        "if the file is genuine)",
+                        f"objects nested more than {self.max_depth} deep (raise max_depth if the file is genuine)",
                         offset=self.src.pos,
                     )
                 stack.append(val)
@@ -856,9 +855,7 @@ class _Reader:
         if size < 0:
             raise T7Error(f"negative table size {size}", offset=off)
         if size * 2 * src.min_object_bytes > src.remaining():
-            raise T7Error(
-                f"table size {size} cannot fit in the {src.remaining()} bytes left", offset=off
-            )
+            raise T7Error(f"table size {size} cannot fit in the {src.remaining()} bytes left", offset=off)
         t = LuaTable()
         self.objects[index] = t
         path = self.path
@@ -912,9 +909,7 @@ class _Reader:
         if cls in _TDS_CLASSES:
             return (yield from getattr(self, _TDS_CLASSES[cls])(index, cls, off))
         if cls in _UNSUPPORTED_CLASSES:
-            raise T7Error(
-                f"cannot read torch class {cls!r}: {_UNSUPPORTED_CLASSES[cls]}", offset=off
-            )
+            raise T7Error(f"cannot read torch class {cls!r}: {_UNSUPPORTED_CLASSES[cls]}", offset=off)
         if not cls:
             raise T7Error("empty torch class name", offset=off)
         obj = TorchObject(cls, None, version)
@@ -1054,8 +1049,7 @@ def _detect_mode(data):
     return "binary"
 
 
-def load_t7_raw(path_or_fileobj, *, mode=None, long_size=8, max_depth=DEFAULT_MAX_DEPTH,
-                max_tensor_bytes=None):
+def load_t7_raw(path_or_fileobj, *, mode=None, long_size=8, max_depth=DEFAULT_MAX_DEPTH, max_tensor_bytes=None):
     """Read one object written by Torch7's ``torch.save`` / ``File:writeObject``.
 
     ``path_or_fileobj``: a path or a binary file object (read to its end).
@@ -1293,8 +1287,7 @@ class _Writer:
             return None
         if obj.class_name in _CLASS_INFO:
             raise ValueError(
-                f"a TorchObject cannot have class {obj.class_name!r}; save a torch.Tensor "
-                "or a Storage instead"
+                f"a TorchObject cannot have class {obj.class_name!r}; save a torch.Tensor or a Storage instead"
             )
         self._string(b"V " + _lua_number_string(obj.version).encode())
         self._string(obj.class_name.encode("utf-8", "surrogateescape"))

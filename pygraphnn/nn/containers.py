@@ -6,16 +6,17 @@ Lua, while Python indexing ``c[i]`` and iteration follow Python (0-based), as
 ``"0"``, ``"1"``, ... in order, so ``parameters()`` lists them in Lua's
 ``parameters()`` order and ``getParameters()`` matches Lua's flat layout.
 """
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
 
 from ..module import Module
 
-__all__ = ["Container", "Sequential", "Concat", "DepthConcat", "ConcatTable", "ParallelTable"]
+__all__ = ["Concat", "ConcatTable", "Container", "DepthConcat", "ParallelTable", "Sequential"]
 
 
 def _child_label(m: torch.nn.Module) -> str:
@@ -32,14 +33,14 @@ class Container(Module):
             self.add(m)
 
     # ------------------------------------------------------------ Lua API
-    def add(self, module: torch.nn.Module) -> "Container":
+    def add(self, module: torch.nn.Module) -> Container:
         """Append ``module``; returns the container so calls chain as in Lua."""
         if not isinstance(module, torch.nn.Module):
             raise TypeError(f"{type(self).__name__}.add expects a module, got {type(module).__name__}")
         self.add_module(str(len(self._modules)), module)
         return self
 
-    def insert(self, module: torch.nn.Module, index: int | None = None) -> "Container":
+    def insert(self, module: torch.nn.Module, index: int | None = None) -> Container:
         """Lua's ``insert(module, index)``: put ``module`` at 1-based ``index`` (default: at the end)."""
         mods = list(self._modules.values())
         index = len(mods) + 1 if index is None else index
@@ -75,7 +76,7 @@ class Container(Module):
         """Number of children (Lua's ``size()``)."""
         return len(self._modules)
 
-    def listModules(self) -> list[torch.nn.Module]:  # noqa: N802 - Lua name
+    def listModules(self) -> list[torch.nn.Module]:  # Lua name
         """This container and all modules inside it, depth first (Lua's ``listModules``)."""
         return list(self.modules())
 
@@ -92,7 +93,7 @@ class Container(Module):
     def _children_list(self) -> list[torch.nn.Module]:
         return list(self._modules.values())
 
-    def reset(self, stdv: float | None = None) -> "Container":
+    def reset(self, stdv: float | None = None) -> Container:
         for m in self._children_list():
             if hasattr(m, "reset"):
                 m.reset(stdv) if stdv is not None else m.reset()

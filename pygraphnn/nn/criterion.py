@@ -5,6 +5,7 @@ target)`` a Python number and ``crit.backward(input, target)`` the gradient with
 respect to ``input`` (Lua idiom). ``sizeAverage`` is a plain attribute that can be
 changed at any time, as in Lua. Class targets are 1-BASED, as in Lua.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,7 +14,7 @@ import torch
 
 from ..module import Criterion
 
-__all__ = ["ClassNLLCriterion", "CrossEntropyCriterion", "MSECriterion", "BCECriterion", "AbsCriterion"]
+__all__ = ["AbsCriterion", "BCECriterion", "ClassNLLCriterion", "CrossEntropyCriterion", "MSECriterion"]
 
 
 def _weights(weights: Any, what: str) -> torch.Tensor | None:
@@ -45,8 +46,9 @@ def _class_targets(input: torch.Tensor, target: Any) -> torch.Tensor:
     return torch.tensor([int(target)], dtype=torch.long, device=input.device)
 
 
-def _nll(input: torch.Tensor, target: Any, weights: torch.Tensor | None, sizeAverage: bool,
-         ignoreIndex: int) -> torch.Tensor:
+def _nll(
+    input: torch.Tensor, target: Any, weights: torch.Tensor | None, sizeAverage: bool, ignoreIndex: int
+) -> torch.Tensor:
     """THNN's ClassNLLCriterion: ``-sum_i w[t_i] x[i, t_i]``, divided by ``sum_i w[t_i]`` when
     averaging (and that sum is not zero); samples whose target is ``ignoreIndex`` are skipped."""
     if input.dim() not in (1, 2):
