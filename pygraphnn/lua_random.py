@@ -139,12 +139,12 @@ def normal_values(n: int, mean: float = 0.0, stdv: float = 1.0) -> torch.Tensor:
             last = (rho, x)
         out = torch.tensor(vals, dtype=torch.float64)
     else:
-        x, y = u[0::2], u[1::2]
-        rho = torch.sqrt(-2.0 * torch.log(1.0 - y))
-        ang = 2.0 * math.pi * x
-        pair = torch.stack([rho * torch.cos(ang) * stdv + mean, rho * torch.sin(ang) * stdv + mean], 1)
+        xs, ys = u[0::2], u[1::2]
+        rhos = torch.sqrt(-2.0 * torch.log(1.0 - ys))
+        ang = 2.0 * math.pi * xs
+        pair = torch.stack([rhos * torch.cos(ang) * stdv + mean, rhos * torch.sin(ang) * stdv + mean], 1)
         out = torch.cat([torch.tensor(head, dtype=torch.float64), pair.reshape(-1)])
-        last = (float(rho[-1]), float(x[-1]))
+        last = (float(rhos[-1]), float(xs[-1]))
     if m % 2:
         _pending_normal = last
     return out[:n]

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import torch
 
@@ -85,7 +86,8 @@ def _make_dispatcher(pure):
 
 def _none_input(module: torch.nn.Module) -> ModuleInputError:
     """``m(None)``: torch would fail deep inside with no hint of where the call was made."""
-    label = module.lua_label() if hasattr(module, "lua_label") else type(module).__name__
+    lua_label = getattr(module, "lua_label", None)
+    label = lua_label() if lua_label is not None else type(module).__name__
     return ModuleInputError(
         f"{label} was called with None at {caller_site()}: expected a tensor or a table "
         f"(list) of tensors to compute, or graph nodes to declare a node (m(node), or "
@@ -253,7 +255,7 @@ class Module(torch.nn.Module):
                     f"{self.lua_label()}: gradOutput of shape {tuple(g.shape)} for an output of shape {tuple(o.shape)}"
                 )
         leaves = [t for t in iter_tensors(rec.leaves) if t.requires_grad] if want_input else []
-        params = [p for p in self.parameters() if p.requires_grad] if want_params else []
+        params: list[torch.Tensor] = [p for p in self.parameters() if p.requires_grad] if want_params else []
         if pairs and (leaves or params):
             outputs, grads = [o for o, _ in pairs], [g for _, g in pairs]
             if scale == 1:
@@ -261,7 +263,7 @@ class Module(torch.nn.Module):
                 for t in leaves:
                     t.grad = None
                 torch.autograd.backward(outputs, grads, retain_graph=True, inputs=leaves + params)
-                leaf_grads = [t.grad for t in leaves]
+                leaf_grads: Sequence[torch.Tensor | None] = [t.grad for t in leaves]
             else:
                 found = torch.autograd.grad(outputs, leaves + params, grads, retain_graph=True, allow_unused=True)
                 leaf_grads = found[: len(leaves)]
@@ -309,10 +311,12 @@ class Module(torch.nn.Module):
     def luaParameters(self) -> tuple[list[torch.nn.Parameter], list[torch.Tensor]]:
         """Lua's ``m:parameters()``: the list of parameters and the list of their gradients."""
         params = list(self.parameters())
+        grads = []
         for p in params:
             if p.grad is None:
                 p.grad = torch.zeros_like(p)
-        return params, [p.grad for p in params]
+            grads.append(p.grad)
+        return params, grads
 
     def getParameters(self) -> tuple[torch.Tensor, torch.Tensor]:
         """One flat parameter tensor and one flat gradient tensor, as in Lua.
@@ -328,14 +332,15 @@ class Module(torch.nn.Module):
 
     def evaluate(self) -> Module:
         """Lua's ``evaluate()``: the same as ``eval()``."""
-        return self.eval()
+        self.eval()
+        return self
 
     def clone(self, *share: str) -> Module:
         """Lua's ``clone(...)``: a deep copy; names in ``share`` (``'weight'``, ``'bias'``,
         ``'gradWeight'``, ``'gradBias'``) stay shared with this module in every submodule."""
         from .unroll import copy_module
 
-        twin = copy_module(self, share_parameters=False)
+        twin = cast(Module, copy_module(self, share_parameters=False))  # a deep copy: self's type
         if share:
             share_parameters(self, twin, share)
         return twin
@@ -430,7 +435,8 @@ class Criterion(Module):
     def updateOutput(self, input: Any, target: Any = None) -> float:
         return self._lua_forward(input, target)
 
-    def backward(self, input: Any, target: Any = None) -> Any:
+    # Lua's criterion API takes a target where a module takes a gradient: the override is the point
+    def backward(self, input: Any, target: Any = None) -> Any:  # type: ignore[override]
         """Lua's ``crit:backward(input, target)``: the gradient of the loss w.r.t. ``input``."""
         rec = self._record()
         gi = self._lua_grads(torch.ones_like(rec.output), True, False)

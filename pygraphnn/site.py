@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from types import FrameType
 from typing import NamedTuple
 
 import torch
@@ -48,7 +49,7 @@ def _is_internal(filename: str) -> bool:
 
 def caller_site() -> Site:
     """The first stack frame outside pygraphnn and torch."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
         if not _is_internal(code.co_filename):

@@ -288,7 +288,7 @@ def test_ctrl_c_saves_and_says_how_to_resume(text_file, tmp_path):
             if "train_loss" in line:
                 break
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
     assert proc.returncode == 130, err

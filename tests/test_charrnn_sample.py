@@ -62,7 +62,7 @@ def test_onehot_module():
     x = torch.tensor([2.0, 1.0])
     assert torch.equal(m.forward(x), m(x))
     assert torch.equal(m.backward(x, torch.ones(2, 4)), torch.zeros(2))  # no gradient to indices
-    with pytest.raises(IndexError, match="1..4"):
+    with pytest.raises(IndexError, match=r"1..4"):
         m(torch.tensor([0]))
 
 

@@ -71,10 +71,10 @@ def test_truncated_or_foreign_files_get_our_error(tmp_path):
     good = save_checkpoint_file({"w": torch.zeros(100)}, tmp_path / "ck.pt")
     bad = tmp_path / "cut.pt"
     bad.write_bytes(good.read_bytes()[:50])
-    with pytest.raises(CheckpointError, match="cut.pt: not a readable checkpoint"):
+    with pytest.raises(CheckpointError, match=r"cut.pt: not a readable checkpoint"):
         load_checkpoint_file(bad)
     (tmp_path / "text.pt").write_text("hello")
-    with pytest.raises(CheckpointError, match="text.pt"):
+    with pytest.raises(CheckpointError, match=r"text.pt"):
         load_checkpoint_file(tmp_path / "text.pt")
 
 

@@ -87,7 +87,7 @@ def test_backward_without_forward_is_a_clear_error():
         g.backward(torch.zeros(1, 6), torch.zeros(1, 2))
     with torch.no_grad():
         g.forward(torch.zeros(1, 6, dtype=torch.double))
-    with pytest.raises(ng.LuaIdiomError, match="torch.no_grad"):
+    with pytest.raises(ng.LuaIdiomError, match=r"torch.no_grad"):
         g.backward(torch.zeros(1, 6), torch.zeros(1, 2))
 
 

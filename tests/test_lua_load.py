@@ -307,7 +307,8 @@ def test_nn_modules_cover_the_zoo(nn_cases):
         seen.add(o.class_name)
         stack.extend(x for x in (o.get("modules") or {}).values() if isinstance(x, TorchObject))
     zoo = {n for n in dir(nn) if isinstance(getattr(nn, n), type) and issubclass(getattr(nn, n), torch.nn.Module)}
-    # classes checked against nn_zoo2.t7 and the recordings in tests/fixtures/lua (test_nn_zoo2_misc.py, test_nn_zoo_misc.py)
+    # classes checked against nn_zoo2.t7 and the recordings in tests/fixtures/lua
+    # (test_nn_zoo2_misc.py, test_nn_zoo_misc.py)
     seen |= {c.module.class_name for c in load_t7_raw(fixture("lua/nn_zoo2.t7")).to_list()}
     extra = load_t7_raw(Path(__file__).resolve().parent / "fixtures" / "lua" / "zoo_misc_extra.t7")
     seen |= {c.module.class_name for c in extra.cases.to_list()}

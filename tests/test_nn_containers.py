@@ -136,7 +136,7 @@ def test_parameters_follow_lua_order():
     )
     want = [l1.weight, l1.bias, l3.weight, l3.bias, l2.weight, l2.bias]
     assert [id(p) for p in m.parameters()] == [id(p) for p in want]
-    flat, grad = m.getParameters()
+    flat, _grad = m.getParameters()
     assert flat.numel() == sum(p.numel() for p in want)
     assert torch.equal(flat[:6], l1.weight.detach().reshape(-1))
     assert list(m.state_dict()) == ["0.0.weight", "0.0.bias", "0.1.0.weight", "0.1.0.bias", "1.0.weight", "1.0.bias"]

@@ -209,7 +209,7 @@ def test_wrong_dimensions_and_planes_are_named():
         nn.BatchNormalization(5)(torch.randn(5))  # a single sample only in evaluate mode
     with pytest.raises(ValueError, match="got 4-feature tensor, expected 5"):
         nn.BatchNormalization(5)(torch.randn(3, 4))
-    with pytest.raises(ValueError, match="adjW .* must be smaller"):
+    with pytest.raises(ValueError, match=r"adjW .* must be smaller"):
         nn.SpatialFullConvolution(3, 2, 3, 3, 1, 1, 0, 0, 1, 0)
     with pytest.raises(ValueError, match="odd"):
         nn.SpatialCrossMapLRN(4)
@@ -289,7 +289,7 @@ def test_loader_names_bad_weights_and_fields():
         load(bad)
     assert e.value.path == "model.weight"
     no_kw = TorchObject("nn.SpatialMaxPooling", LuaTable(kH=2.0))
-    with pytest.raises(T7Error, match="nn.SpatialMaxPooling object lacks its field 'kW'"):
+    with pytest.raises(T7Error, match=r"nn.SpatialMaxPooling object lacks its field 'kW'"):
         load(no_kw)
     bn = TorchObject("nn.BatchNormalization", LuaTable(running_mean=torch.zeros(3), running_var=torch.ones(4)))
     with pytest.raises(T7Error, match=r"running_var has shape \(4,\), expected \(3,\)"):

@@ -181,7 +181,7 @@ def test_png_and_pdf(tmp_path, fmt, magic):
 
 
 def test_unknown_format_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="unknown diagram format 'gif'.*svg, png, pdf"):
+    with pytest.raises(ValueError, match=r"unknown diagram format 'gif'.*svg, png, pdf"):
         render.render(readme_mlp(), tmp_path / "x.gif")
 
 

@@ -98,7 +98,7 @@ def test_tds_cycles_and_ascii():
 
 def test_tds_counter_is_refused():
     raw = I(4) + I(1) + S("V 0") + S("tds.AtomicCounter") + L(3)
-    with pytest.raises(ValueError, match="tds.AtomicCounter"):
+    with pytest.raises(ValueError, match=r"tds.AtomicCounter"):
         load_t7_raw(io.BytesIO(raw))
 
 

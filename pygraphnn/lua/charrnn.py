@@ -60,7 +60,7 @@ def _is_index(v: Any) -> bool:
     return (
         isinstance(v, (int, float))
         and not isinstance(v, bool)
-        and (type(v) is int or (math.isfinite(v) and v.is_integer()))
+        and (isinstance(v, int) or (math.isfinite(v) and v.is_integer()))
     )
 
 
@@ -69,7 +69,10 @@ def check_checkpoint(ckpt: Any) -> None:
 
     if not isinstance(ckpt, dict):
         raise CheckpointError(f"not a char-rnn checkpoint: the file holds a {type(ckpt).__name__}, not a table")
-    protos, opt, vocab = ckpt.get("protos"), ckpt.get("opt"), ckpt.get("vocab")
+    # Lua tables from the file: checked field by field below
+    protos: Any = ckpt.get("protos")
+    opt: Any = ckpt.get("opt")
+    vocab: Any = ckpt.get("vocab")
     missing = [k for k, v in (("protos", protos), ("opt", opt), ("vocab", vocab)) if not isinstance(v, dict)]
     if missing:
         keys = sorted(map(str, ckpt))

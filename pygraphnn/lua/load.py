@@ -68,7 +68,7 @@ from .t7 import LuaFunction, LuaKey, LuaTable, Storage, T7Error, TdsVec, TorchOb
 
 __all__ = ["LOADERS", "from_lua", "load_t7", "parse_debug_label", "register_loader", "save_t7", "supported_classes"]
 
-Loader = Callable[["_Loader", TorchObject, list], torch.nn.Module]
+Loader = Callable[["_Loader", TorchObject, list], "torch.nn.Module | Node"]  # Node: nngraph.Node
 
 #: Torch class name -> function ``(loader, obj, path) -> module``.
 LOADERS: dict[str, Loader] = {}
@@ -173,6 +173,7 @@ def _cast(root: Any, dtype: torch.dtype | None, device: Any) -> Any:
         hit = done.get(id(v))
         if hit is not None:
             return hit
+        out: Any
         if isinstance(v, torch.nn.Module):
             out = v.to(device=device, dtype=dtype)
         elif isinstance(v, torch.Tensor):
@@ -305,7 +306,7 @@ def _is_lua_int(v: Any) -> bool:
     return (
         isinstance(v, (int, float))
         and not isinstance(v, bool)
-        and (type(v) is int or (math.isfinite(v) and v.is_integer()))
+        and (isinstance(v, int) or (math.isfinite(v) and v.is_integer()))
     )
 
 
@@ -1042,10 +1043,11 @@ def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
         k = sources.get(id(x))
         if k is None:
             raise _fail("a node reads a node that is not before it in forwardnodes", reader_path + ["mapindex"])
-        if input_nodes[k - 1] is None:  # the input value feeds several nodes: an explicit input node
+        node = input_nodes[k - 1]
+        if node is None:  # the input value feeds several nodes: an explicit input node
             site, _ = _node_sites(src_data.get(id(x), x))
-            input_nodes[k - 1] = Node(nn.Identity(), (), site=site)
-        return input_nodes[k - 1]
+            node = input_nodes[k - 1] = Node(nn.Identity(), (), site=site)
+        return node
 
     for d in order:
         if id(d) in plumbing:
@@ -1085,7 +1087,8 @@ def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
                     raise _fail(f"nSplitOutputs {n_split} is out of proportion to a graph of {len(fwd)} nodes", dpath)
                 node = _new_node(None, args, data=d, site=site, split_site=split_site or site, n_split=n_split)
             elif not args:
-                what = module.lua_label() if hasattr(module, "lua_label") else type(module).__name__
+                lua_label = getattr(module, "lua_label", None)
+                what = lua_label() if lua_label is not None else type(module).__name__
                 raise _fail(
                     f"a node with no inputs ({what}) that is not a gModule input (a parameter node) is not supported",
                     dpath,
@@ -1125,7 +1128,8 @@ def _bare_node(L: _Loader, obj: TorchObject, path: list) -> Node:
             kids.append((i, children[i]))
             i += 1
     pos = {id(d): k for k, d in enumerate(_mapindex(data, dpath))}
-    kids.sort(key=lambda ic: pos.get(id(ic[1].get("data")) if isinstance(ic[1], TorchObject) else None, 1 << 30))
+    last = 1 << 30  # children without a place in mapindex go last, in their order
+    kids.sort(key=lambda ic: pos.get(id(ic[1].get("data")), last) if isinstance(ic[1], TorchObject) else last)
     inputs = []
     for i, c in kids:
         n = L.value(c, path + ["children", i])

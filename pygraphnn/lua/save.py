@@ -45,7 +45,8 @@ class SaveError(TypeError):
     """A module (or graph) that cannot be written as a Lua object."""
 
 
-Saver = Callable[["_Saver", torch.nn.Module], TorchObject]
+# the module argument is typed Any: each saver takes the class it is registered for
+Saver = Callable[["_Saver", Any], TorchObject]
 #: pygraphnn class -> function ``(saver, module) -> TorchObject``.
 SAVERS: dict[type, Saver] = {}
 
@@ -123,11 +124,11 @@ class _Saver:
                 dict.__setitem__(out, t7._norm_setkey(k) if not isinstance(k, LuaKey) else k, self.value(v))
             return out
         if isinstance(obj, (list, tuple)):
-            out = []
-            self.memo[id(obj)] = out
+            items: list[Any] = []
+            self.memo[id(obj)] = items
             self.keep.append(obj)
-            out.extend(self.value(v) for v in obj)
-            return out
+            items.extend(self.value(v) for v in obj)
+            return items
         if isinstance(obj, torch.nn.Parameter):
             return self.tensor(obj)
         return obj
@@ -154,6 +155,7 @@ class _Saver:
     def tensor(self, t: torch.Tensor | None, like: torch.Tensor | None = None) -> torch.Tensor:
         """One file object per Parameter/tensor; ``None`` -> zeros like ``like``."""
         if t is None:
+            assert like is not None, "a missing tensor needs a template"
             return torch.zeros_like(like.detach())
         hit = self.memo.get(id(t))
         if hit is None:
@@ -217,10 +219,16 @@ def register_saver(*classes: type) -> Callable[[Saver], Saver]:
 # savers
 # ----------------------------------------------------------------------------------------
 
+
+def _base_saver(name: str, table_grad: bool = False) -> Saver:
+    """A saver for a module that is its class name and Lua's base fields."""
+    return lambda S, m: S.base(m, name, table_grad=table_grad)
+
+
 for _cls in (nn.Identity, nn.Tanh, nn.Sigmoid, nn.Exp, nn.Log, nn.Square, nn.Abs, nn.SoftMax, nn.LogSoftMax):
-    SAVERS[_cls] = lambda S, m, _name="nn." + _cls.__name__: S.base(m, _name)
-for _cls in (nn.CAddTable, nn.CSubTable, nn.CMulTable, nn.CDivTable):
-    SAVERS[_cls] = lambda S, m, _name="nn." + _cls.__name__: S.base(m, _name, table_grad=True)
+    SAVERS[_cls] = _base_saver("nn." + _cls.__name__)
+for _table_cls in (nn.CAddTable, nn.CSubTable, nn.CMulTable, nn.CDivTable):
+    SAVERS[_table_cls] = _base_saver("nn." + _table_cls.__name__, table_grad=True)
 
 
 @register_saver(nn.ReLU)
@@ -586,6 +594,7 @@ def _gmodule(S: _Saver, g: gModule) -> TorchObject:
                 nSplitOutputs=float(gn.n_split),
             )
         else:
+            assert gn.module is not None, "only split and select nodes have no module"
             d = _data(debug_label(gn.site), ann, module=S.module(gn.module))
         datas[gn.index] = d
         if gn.is_input or (gn.module is not None and not gn.args):

@@ -99,7 +99,7 @@ def _lua_buffers(S: _Saver, m: torch.nn.Module) -> dict:
 
 
 # Lua classes with a class version above 1 (their read() converts older files)
-_VERSIONS = {nn.GradientReversal: 2}
+_VERSIONS: dict[type, int] = {nn.GradientReversal: 2}
 
 
 def _base(S: _Saver, m: torch.nn.Module, fields: dict) -> TorchObject:

@@ -57,7 +57,7 @@ import torch
 try:  # optional: only to accept numpy arrays and numpy booleans in save_t7 / keys
     import numpy as _np
 except ImportError:  # pragma: no cover
-    _np = None
+    _np = None  # type: ignore[assignment]  # optional module: every use tests for None first
 
 __all__ = [
     "STORAGE_CLASSES",
@@ -246,10 +246,7 @@ class LuaTable(dict):
     def is_list(self):
         """True iff the keys are exactly the integers ``1..len(self)`` (so ``{}`` is a list)."""
         n = len(self)
-        for k in self:
-            if type(k) is not int or not 1 <= k <= n:
-                return False
-        return True
+        return all(type(k) is int and 1 <= k <= n for k in self)
 
     def to_list(self):
         """The values for keys ``1..n`` as a Python list; ``ValueError`` if not :meth:`is_list`."""
@@ -520,7 +517,7 @@ _UPVALUES_SLOT = ("<upvalues>",)
 def _format_path(parts):
     """``['protos', 'rnn', 'forwardnodes', 12]`` -> ``protos.rnn.forwardnodes[12]``."""
     if len(parts) > 60:  # a corrupt file can nest very deep: keep both ends
-        hidden = ("<%d levels>" % (len(parts) - 50),)
+        hidden = (f"<{len(parts) - 50} levels>",)
         parts = list(parts[:20]) + [hidden] + list(parts[-30:])
     out = []
     for p in parts:
@@ -1133,7 +1130,7 @@ class _AsciiOut:
 
     def longs(self, vs):
         if vs:
-            self.put(" ".join("%d" % v for v in vs).encode() + b"\n")
+            self.put(" ".join(str(int(v)) for v in vs).encode() + b"\n")
 
     def double(self, v):
         self.put(b"%.17g\n" % v)
@@ -1167,7 +1164,7 @@ def _lua_number_string(v):
     """Lua's tostring for a number (``%.14g``), used for the ``V <version>`` string."""
     if isinstance(v, numbers.Integral):
         return str(int(v))
-    return "%.14g" % v
+    return f"{v:.14g}"
 
 
 class _Writer:

@@ -34,7 +34,9 @@ class Bottle(Module):
 
     @property
     def module(self) -> torch.nn.Module:
-        return self._modules["0"]
+        m = self._modules["0"]
+        assert m is not None  # set once, never cleared
+        return m
 
     def forward(self, input):
         batch_dims = input.dim() - self.nInputDim + 1

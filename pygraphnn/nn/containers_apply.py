@@ -31,11 +31,14 @@ class MapTable(Container):
     def add(self, module: torch.nn.Module) -> MapTable:
         if len(self._modules):
             raise ValueError("nn.MapTable: single module required")
-        return super().add(module)
+        super().add(module)
+        return self
 
     @property
     def module(self) -> torch.nn.Module:
-        return self._modules["0"]
+        m = self._modules["0"]
+        assert m is not None  # set once, never cleared
+        return m
 
     def forward(self, input):
         if not isinstance(input, (list, tuple)):

@@ -467,6 +467,8 @@ class SpatialConvolutionMap(Module):
     torch.Size([2, 3, 3])
     """
 
+    connTable: torch.Tensor  # a buffer: register_buffer hides its type from mypy
+
     def __init__(self, connTable, kW: int, kH: int, dW: int = 1, dH: int = 1):
         super().__init__()
         table = torch.as_tensor(connTable).reshape(-1, 2).to(torch.int64)

@@ -37,9 +37,8 @@ def _class_targets(input: torch.Tensor, target: Any) -> torch.Tensor:
     """Lua targets (a number for a 1-D input, a tensor for a batch) as a 1-D LongTensor, 1-based."""
     if isinstance(target, torch.Tensor):
         t = target.reshape(-1) if input.dim() == 1 else target
-        if t.is_floating_point():
-            if not torch.equal(t, t.round()):
-                raise ValueError("class targets must be integral (1-based class indices)")
+        if t.is_floating_point() and not torch.equal(t, t.round()):
+            raise ValueError("class targets must be integral (1-based class indices)")
         return t.to(device=input.device, dtype=torch.long)
     if isinstance(target, bool) or not isinstance(target, (int, float)) or int(target) != target:
         raise TypeError(f"a class target must be a number or a tensor of class indices, got {target!r}")

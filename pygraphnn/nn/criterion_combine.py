@@ -18,7 +18,7 @@ __all__ = ["MultiCriterion", "ParallelCriterion"]
 class _CriterionList(Criterion):
     """Weighted sub-criterions, registered as submodules "0", "1", ... in order."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.weights: list[float] = []
 

@@ -79,6 +79,8 @@ class ClassSimplexCriterion(Criterion):
     class; each class owns one vertex of a regular simplex (``simplex``, padded with a zero
     column to nClasses wide)."""
 
+    simplex: torch.Tensor  # a buffer: register_buffer hides its type from mypy
+
     def __init__(self, nClasses: int):
         super().__init__()
         if not isinstance(nClasses, (int, float)) or nClasses != int(nClasses) or nClasses < 2:

@@ -51,10 +51,10 @@ def _with_lua_gradient(value: torch.Tensor, surrogate: torch.Tensor) -> torch.Te
     return value.detach() + (surrogate - surrogate.detach())
 
 
-def _template_distance(module: Module, input, scale=None):
+def _template_distance(module: Euclidean | WeightedEuclidean, input, scale=None):
     """Distance of each input (1-D, or rows of a 2-D batch) to each template column
     ``weight[:, j]``, optionally scaled element-wise by ``scale`` (WeightedEuclidean)."""
-    n_in, n_out = module.weight.shape
+    n_in = module.weight.shape[0]
     if input.dim() not in (1, 2) or input.shape[-1] != n_in:
         raise ValueError(
             f"{module.lua_label()}: expected a 1-D input of {n_in} or a 2-D batch x {n_in}, "

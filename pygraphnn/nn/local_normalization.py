@@ -43,6 +43,10 @@ def _stage_weights(k: torch.Tensor, n: int) -> list[torch.Tensor]:
 class _LocalSum(Module):
     """Base: local sums with stored convolution weights (buffers ``<prefix>1``, ``<prefix>2``)."""
 
+    # the buffers every subclass has (``_pads`` reads them); mypy cannot see register_buffer
+    mean1: torch.Tensor
+    mean2: torch.Tensor | None
+
     def _set_weights(self, prefix: str, weights: list[torch.Tensor]) -> None:
         for i in (1, 2):
             w = weights[i - 1] if i <= len(weights) else None

@@ -36,6 +36,9 @@ class BatchNormalization(Module):
     torch.Size([4, 5])
     """
 
+    running_mean: torch.Tensor  # buffers: register_buffer hides their type from mypy
+    running_var: torch.Tensor
+
     nDim = 2
     _what = "batch x nOutput"
 

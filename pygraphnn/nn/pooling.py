@@ -10,6 +10,9 @@ takes one sample or a batch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import torch
 import torch.nn.functional as F
 
 from ..module import Module
@@ -157,7 +160,7 @@ class SpatialAdaptiveMaxPooling(Module):
     torch.Size([2, 2, 2, 3])
     """
 
-    _op = staticmethod(F.adaptive_max_pool2d)
+    _op: Callable[..., torch.Tensor] = staticmethod(F.adaptive_max_pool2d)
 
     def __init__(self, W: int, H: int):
         super().__init__()

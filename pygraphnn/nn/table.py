@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-def _as_table(input: Any, what: str) -> list:
+def _as_table(input: Any, what: str) -> list | tuple:
     if not isinstance(input, (list, tuple)):
         raise TypeError(f"{what} expects a table (list) as input, got {type(input).__name__}")
     return input
@@ -212,7 +212,7 @@ def _flatten_into(out: list, value: Any) -> None:
 class FlattenTable(Module):
     """``nn.FlattenTable()``: a nested table of tensors as one flat list (depth first)."""
 
-    def forward(self, input):
+    def forward(self, input: Any) -> list:
         out: list = []
         _flatten_into(out, _as_table(input, "nn.FlattenTable"))
         return out

@@ -18,6 +18,7 @@ of step t to the state inputs of step t+1.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -105,6 +106,12 @@ class CellNode:
     name: str | None = None  # the annotation name, or the port's name
     math: tuple[str, str | None] | None = None  # ports: (base, subscript), e.g. ("h", "t-1")
 
+    @property
+    def port_math(self) -> tuple[str, str | None]:
+        """``math`` of a port (an input or output node), which always has one."""
+        assert self.math is not None, f"{self.key} is not a port"
+        return self.math
+
 
 @dataclass
 class CellView:
@@ -165,7 +172,7 @@ def _constant(module: Any) -> str:
         c = getattr(module, attr, None)
         if isinstance(c, (int, float)) and not isinstance(c, bool):
             return f"{c:g}"
-        if hasattr(c, "numel") and c.numel() == 1:
+        if c is not None and hasattr(c, "numel") and c.numel() == 1:
             return f"{float(c):g}"
     m = re.search(r"\(\s*(-?[\d.eE+-]+)", module_label(module))
     return m.group(1) if m else "c"
@@ -439,9 +446,9 @@ def state_pairs(view: CellView) -> dict[str, str]:
     (``{x, prev_c, prev_h} -> {next_c, next_h}``, as char-rnn and Zaremba write them).
     """
     pairs: dict[str, str] = {}
-    outs = {view.nodes[o].math[0]: o for o in view.outputs if view.nodes[o].math[1] == "t"}
+    outs = {view.nodes[o].port_math[0]: o for o in view.outputs if view.nodes[o].port_math[1] == "t"}
     for i in view.inputs:
-        base, sub = view.nodes[i].math
+        base, sub = view.nodes[i].port_math
         if sub == "t-1" and base in outs:
             pairs[i] = outs[base]
     if pairs:
@@ -487,7 +494,7 @@ def unrolled_view(view: CellView, steps: int) -> CellView:
         for key, node in view.nodes.items():
             copy = replace(node, key=f"t{t}_{key}", attrs=dict(node.attrs))
             if node.kind in ("input", "output"):
-                copy.math = _at_step(node.math, t)
+                copy.math = _at_step(node.port_math, t)
                 copy.label = math_html(*copy.math)
                 copy.cluster = ()
                 carried = node.kind == "input" and key in pairs and t > 1
@@ -582,7 +589,7 @@ def dot_source(view: CellView, title: str | None = None, *, rankdir: str = "LR")
     if view.rows:  # one rank for every step's inputs, chained invisibly: rows in time order
         with w.subgraph(rank="same"):
             keys = [k for row in view.rows for k in row]
-            for tail, head in zip(keys, keys[1:]):
+            for tail, head in itertools.pairwise(keys):
                 w.edge(tail, head, style="invis")
     emit(())
     for tail, head, attrs in view.edges:

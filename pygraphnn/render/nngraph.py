@@ -99,23 +99,26 @@ def forward_graph(
     graph: Graph = g.graph
     args, extra = _structure(graph)
     ids = _lua_numbering(args)
-    values = _values(g, input, grad_output) if values else None
+    trace = _values(g, input, grad_output) if values else None
 
     fg = nx.DiGraph(name=g._label(), direction="forward")
     for key in sorted(args, key=ids.__getitem__):
         nid = ids[key]
         gn = graph.nodes[key] if isinstance(key, int) else None
         data = extra.get(key, {})
-        kind = data.get("kind") or (
-            "input"
-            if gn.is_input
-            else "split"
-            if gn.n_split is not None
-            else "select"
-            if gn.select_index is not None
-            else "module"
-        )
-        fields = _fields(g, key, gn, data, args, ids, values, lua_labels)
+        kind = data.get("kind")
+        if not kind:
+            assert gn is not None  # the synthetic nodes (IN, OUT, split, select) all carry their kind
+            kind = (
+                "input"
+                if gn.is_input
+                else "split"
+                if gn.n_split is not None
+                else "select"
+                if gn.select_index is not None
+                else "module"
+            )
+        fields = _fields(g, key, gn, data, args, ids, trace, lua_labels)
         name = gn.name if gn is not None else None
         title = f"{name} ({nid})" if name else f"Node{nid}"
         desc = gn.annotations.get("description") if gn is not None else None
@@ -193,25 +196,24 @@ def _fields(
 
 
 def _value_fields(g: Any, key: Any, gn: Any, t: tr.Trace) -> list[Field]:
-    grads = t.grad_outputs is not None
+    # a trace has both gradient lists (a backward ran) or neither
+    gi, go = t.grad_inputs, t.grad_outputs
+    grads = go is not None
     if key == IN:
         out = [_field("input", list(t.inputs))]
-        if grads:
-            gi = t.grad_inputs
+        if gi is not None:
             out.append(_field("gradOutput", [gi[0] if len(gi) == 1 else gi]))
         return out
     if key == OUT:
         out = [_field("input", list(t.outputs))]
-        if grads:
-            go = t.grad_outputs
+        if go is not None:
             out.append(_field("gradOutput", [go[0] if len(go) == 1 else go]))
         return out
     if isinstance(key, tuple):  # the split/select nodes of several graph inputs
         table = list(t.inputs)
         k = key[1]
         out = [_field("input", [table])]
-        if grads:
-            gi = t.grad_inputs
+        if gi is not None:
             out.append(_field("gradOutput", [gi] if key[0] == "split" else [gi[k - 1]]))
         return out
     nv = t.nodes[gn.index]
@@ -223,10 +225,12 @@ def _value_fields(g: Any, key: Any, gn: Any, t: tr.Trace) -> list[Field]:
             sel = t.select_grads.get(gn.index, {})
             out.append(_field("gradOutput", [[sel.get(k) for k in range(1, gn.n_split + 1)]]))
         else:
-            out.append(_field("gradOutput", nv.grad_output))
-            if len(nv.grad_output) > 1:
-                buf = nv.grad_output[0]
-                for x in nv.grad_output[1:]:
+            gos = nv.grad_output
+            assert gos is not None  # every node has one when the trace ran a backward
+            out.append(_field("gradOutput", gos))
+            if len(gos) > 1:
+                buf = gos[0]
+                for x in gos[1:]:
                     buf = _add(buf, x)
                 out.append(_field("gradOutputBuffer", buf))
     return out
