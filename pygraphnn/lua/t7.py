@@ -1164,7 +1164,7 @@ def _lua_number_string(v):
     """Lua's tostring for a number (``%.14g``), used for the ``V <version>`` string."""
     if isinstance(v, numbers.Integral):
         return str(int(v))
-    return f"{v:.14g}"
+    return f"{float(v):.14g}"  # as "%.14g" % v: any number through float
 
 
 class _Writer:
