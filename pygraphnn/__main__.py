@@ -1,4 +1,5 @@
 """``python -m pygraphnn ...``: the same as the ``pygraphnn`` command."""
+
 import sys
 
 from .cli import main

@@ -1,4 +1,5 @@
 """nngraph's small adapter modules: JustTable, JustElement, ModuleFromCriterion."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -20,6 +20,7 @@ Example::
     >>> load_checkpoint_file(path)["step"]
     3
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,14 @@ from typing import Any
 
 import torch
 
-__all__ = ["CheckpointError", "load_checkpoint_file", "save_checkpoint_file", "write_text_atomically",
-           "clean_stale_temporaries", "TEMP_SUFFIX"]
+__all__ = [
+    "TEMP_SUFFIX",
+    "CheckpointError",
+    "clean_stale_temporaries",
+    "load_checkpoint_file",
+    "save_checkpoint_file",
+    "write_text_atomically",
+]
 
 # temporaries are ".<target name>.<random>.tmp": hidden, and recognisable as ours
 TEMP_SUFFIX = ".tmp"
@@ -60,15 +67,21 @@ def load_checkpoint_file(path: str | os.PathLike) -> Any:
     except pickle.UnpicklingError as e:
         # torch's message is long and about its own API; the first line names what was refused
         detail = str(e).strip().splitlines()
-        reason = next((line.strip() for line in detail if "GLOBAL" in line or "Unsupported" in line),
-                      detail[0] if detail else type(e).__name__)
-        raise CheckpointError(f"{p}: refused to load: the file holds objects other than plain data "
-                              f"(tensors, numbers, strings, lists, dicts), which could run code when "
-                              f"unpickled; only checkpoints written by pygraphnn's trainers are read "
-                              f"({reason})") from None
+        reason = next(
+            (line.strip() for line in detail if "GLOBAL" in line or "Unsupported" in line),
+            detail[0] if detail else type(e).__name__,
+        )
+        raise CheckpointError(
+            f"{p}: refused to load: the file holds objects other than plain data "
+            f"(tensors, numbers, strings, lists, dicts), which could run code when "
+            f"unpickled; only checkpoints written by pygraphnn's trainers are read "
+            f"({reason})"
+        ) from None
     except (RuntimeError, EOFError, OSError, ValueError, AttributeError, KeyError, IndexError) as e:
-        raise CheckpointError(f"{p}: not a readable checkpoint (truncated or not a torch.save file): "
-                              f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from None
+        raise CheckpointError(
+            f"{p}: not a readable checkpoint (truncated or not a torch.save file): "
+            f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        ) from None
 
 
 def clean_stale_temporaries(folder: str | os.PathLike, target_name: str | None = None) -> list[Path]:

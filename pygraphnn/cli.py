@@ -7,12 +7,13 @@ mistake by raising an exception whose class is named ``CommandError`` (graphviz
 missing counts as one too): it is printed as ``pygraphnn <command>: error:
 <message>`` with exit status 2, without a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 # module path of each subcommand (imported lazily: `pygraphnn --help` stays fast)
 SUBCOMMANDS: list[str] = [
@@ -34,9 +35,12 @@ def _is_user_error(e: BaseException) -> bool:
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
+
     parser = argparse.ArgumentParser(
-        prog="pygraphnn", description="Lua Torch's nngraph on PyTorch: tools for graphs and models.",
-        epilog="Run `pygraphnn COMMAND --help` for a command's options.")
+        prog="pygraphnn",
+        description="Lua Torch's nngraph on PyTorch: tools for graphs and models.",
+        epilog="Run `pygraphnn COMMAND --help` for a command's options.",
+    )
     parser.add_argument("--version", action="version", version=f"pygraphnn {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", help="the job to do")
     subparsers.required = True
@@ -51,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except Exception as e:  # noqa: BLE001 - only user mistakes are caught below
+    except Exception as e:  # only user mistakes are caught below
         if _is_user_error(e):
             print(f"pygraphnn {args.command}: error: {e}", file=sys.stderr)
             return 2

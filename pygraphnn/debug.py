@@ -1,4 +1,5 @@
 """``ng.set_debug(True)``: on a failure, write an SVG of the graph with the failing node red."""
+
 from __future__ import annotations
 
 _debug = False

@@ -3,9 +3,11 @@
 It walks the nodes in order with a dictionary of values and calls every module
 through ``module(value)`` (no inlining). Slow and obvious on purpose.
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .graph import Graph
 
@@ -16,10 +18,9 @@ def interpret(graph: Graph, inputs: Sequence[Any]) -> Any:
         raise ValueError(f"expected {len(graph.inputs)} inputs, got {len(inputs)}")
     values: dict[int, Any] = dict(zip(graph.inputs, inputs))
     for n in graph.nodes:
-        if n.index in values and n.module is None:
-            continue
-        if n.index in values:              # an input node with a module
-            values[n.index] = n.module(values[n.index])
+        if n.index in values:
+            if n.module is not None:  # an input node with a module
+                values[n.index] = n.module(values[n.index])
         elif n.select_index is not None:
             values[n.index] = values[n.args[0]][n.select_index - 1]
         elif n.n_split is not None:
@@ -29,6 +30,7 @@ def interpret(graph: Graph, inputs: Sequence[Any]) -> Any:
             values[n.index] = table
         else:
             args = [values[a] for a in n.args]
+            assert n.module is not None, f"{n}: a computing node always has a module"
             values[n.index] = n.module(args if n.table_input else args[0])
     outs = [values[o] for o in graph.outputs]
     return outs[0] if len(outs) == 1 else outs

@@ -16,26 +16,34 @@ Example::
     >>> lua_random32(1).item()
     3499211612
 """
+
 from __future__ import annotations
 
 import math
 
 import torch
 
-__all__ = ["lua_random32", "lua_uniform_", "lua_normal_", "normal_values", "forget_pending_normal",
-           "get_state", "set_state"]
+__all__ = [
+    "forget_pending_normal",
+    "get_state",
+    "lua_normal_",
+    "lua_random32",
+    "lua_uniform_",
+    "normal_values",
+    "set_state",
+]
 
 _TWO31 = float(1 << 31)
-_F32_MOD = float((1 << 24) + 1)   # torch's float32 random_() returns draw % (2**24 + 1)
-_INV_TWO32 = 1.0 / 4294967296.0   # Torch7: uniform = random() * (1 / 2**32)
-_EXACT_NORMAL_MAX = 1 << 17       # above this many values, normal() uses vectorised libm
+_F32_MOD = float((1 << 24) + 1)  # torch's float32 random_() returns draw % (2**24 + 1)
+_INV_TWO32 = 1.0 / 4294967296.0  # Torch7: uniform = random() * (1 / 2**32)
+_EXACT_NORMAL_MAX = 1 << 17  # above this many values, normal() uses vectorised libm
 
 # Torch7's normal() makes values in Box-Muller pairs and keeps the second of a pair
 # (``normal_is_valid``) for the next call, across any other draws, until a reseed. The
 # pending pair is kept here with the generator state our last draw left: if the state
 # is not that one any more, something else moved the generator (a reseed, or a draw by
 # plain torch code) and the pending value is dropped, as Lua's reseed drops it.
-_pending_normal: tuple[float, float] | None = None   # (rho, x) of the half-used pair
+_pending_normal: tuple[float, float] | None = None  # (rho, x) of the half-used pair
 _state_after_last_draw: torch.Tensor | None = None
 
 
@@ -54,8 +62,11 @@ def _lua_draws(n: int) -> torch.Tensor:
     if n == 0:
         return torch.empty(0, dtype=torch.float64)
     state = gen.get_state()
-    keep = _pending_normal is not None and _state_after_last_draw is not None \
+    keep = (
+        _pending_normal is not None
+        and _state_after_last_draw is not None
         and torch.equal(state, _state_after_last_draw)
+    )
     low = torch.empty(n, dtype=torch.int32, device="cpu").random_(generator=gen).double()
     gen.set_state(state)
     alt = torch.empty(n, dtype=torch.float32, device="cpu").random_(generator=gen).double()
@@ -112,7 +123,7 @@ def normal_values(n: int, mean: float = 0.0, stdv: float = 1.0) -> torch.Tensor:
     head: list[float] = []
     pend = _take_pending()
     if pend is not None:
-        head = [pend[0] * math.sin(2. * math.pi * pend[1]) * stdv + mean]
+        head = [pend[0] * math.sin(2.0 * math.pi * pend[1]) * stdv + mean]
     m = n - len(head)
     pairs = (m + 1) // 2
     u = _lua_uniform01(2 * pairs)
@@ -122,18 +133,18 @@ def normal_values(n: int, mean: float = 0.0, stdv: float = 1.0) -> torch.Tensor:
         ul = u.tolist()
         for i in range(0, 2 * pairs, 2):
             x, y = ul[i], ul[i + 1]
-            rho = math.sqrt(-2. * math.log(1.0 - y))
-            vals.append(rho * math.cos(2. * math.pi * x) * stdv + mean)
-            vals.append(rho * math.sin(2. * math.pi * x) * stdv + mean)
+            rho = math.sqrt(-2.0 * math.log(1.0 - y))
+            vals.append(rho * math.cos(2.0 * math.pi * x) * stdv + mean)
+            vals.append(rho * math.sin(2.0 * math.pi * x) * stdv + mean)
             last = (rho, x)
         out = torch.tensor(vals, dtype=torch.float64)
     else:
-        x, y = u[0::2], u[1::2]
-        rho = torch.sqrt(-2. * torch.log(1.0 - y))
-        ang = 2. * math.pi * x
-        pair = torch.stack([rho * torch.cos(ang) * stdv + mean, rho * torch.sin(ang) * stdv + mean], 1)
+        xs, ys = u[0::2], u[1::2]
+        rhos = torch.sqrt(-2.0 * torch.log(1.0 - ys))
+        ang = 2.0 * math.pi * xs
+        pair = torch.stack([rhos * torch.cos(ang) * stdv + mean, rhos * torch.sin(ang) * stdv + mean], 1)
         out = torch.cat([torch.tensor(head, dtype=torch.float64), pair.reshape(-1)])
-        last = (float(rho[-1]), float(x[-1]))
+        last = (float(rhos[-1]), float(xs[-1]))
     if m % 2:
         _pending_normal = last
     return out[:n]

@@ -18,11 +18,13 @@ Lua names that collide with ``torch.nn.Module`` keep torch's meaning:
 ``parameters()`` (Lua's is :meth:`luaParameters`), ``training`` (Lua's
 ``:training()`` is ``.train()``), ``type()``.
 """
+
 from __future__ import annotations
 
 import sys
 import types
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import torch
 
@@ -57,15 +59,16 @@ def _make_dispatcher(pure):
                 return pure(self, *args, **kwargs)
             if is_node_call(args):
                 if kwargs:
-                    raise GraphError(f"keyword arguments are not supported when declaring a node "
-                                     f"(at {caller_site()})")
+                    raise GraphError(f"keyword arguments are not supported when declaring a node (at {caller_site()})")
                 return declare(self, args, site=caller_site())
             if args and args[0] is None:
                 raise _none_input(self)
             return pure(self, *args, **kwargs)
         if is_node_call(args):
-            raise GraphError(f"{type(self).__name__}.forward() was given graph nodes at {caller_site()}; "
-                             f"call the module itself to declare a node: m(x), not m.forward(x).")
+            raise GraphError(
+                f"{type(self).__name__}.forward() was given graph nodes at {caller_site()}; "
+                f"call the module itself to declare a node: m(x), not m.forward(x)."
+            )
         if args and args[0] is None:
             raise _none_input(self)
         return self._lua_forward(*args, **kwargs)
@@ -83,10 +86,13 @@ def _make_dispatcher(pure):
 
 def _none_input(module: torch.nn.Module) -> ModuleInputError:
     """``m(None)``: torch would fail deep inside with no hint of where the call was made."""
-    label = module.lua_label() if hasattr(module, "lua_label") else type(module).__name__
-    return ModuleInputError(f"{label} was called with None at {caller_site()}: expected a tensor or a table "
-                            f"(list) of tensors to compute, or graph nodes to declare a node (m(node), or "
-                            f"m() for a graph input)")
+    lua_label = getattr(module, "lua_label", None)
+    label = lua_label() if lua_label is not None else type(module).__name__
+    return ModuleInputError(
+        f"{label} was called with None at {caller_site()}: expected a tensor or a table "
+        f"(list) of tensors to compute, or graph nodes to declare a node (m(node), or "
+        f"m() for a graph input)"
+    )
 
 
 def _leaf(t: torch.Tensor) -> torch.Tensor:
@@ -100,7 +106,7 @@ class _Record:
     """What a Lua-style forward keeps for the backward that follows it (and, once a
     backward ran, the gradOutput it received: diagrams show its sizes)."""
 
-    __slots__ = ("leaves", "output", "grad_output")
+    __slots__ = ("grad_output", "leaves", "output")
 
     def __init__(self, leaves: Any, output: Any):
         self.leaves = leaves
@@ -112,8 +118,15 @@ class _Record:
 # inlined that module's computation notices on its next call and recompiles (a module
 # with hooks is always called, never inlined, so that its hooks run).
 _hooks_version = 0
-_GLOBAL_HOOKS = tuple(getattr(torch.nn.modules.module, name) for name in (   # torch >= 2.0 has all four
-    "_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks", "_global_backward_pre_hooks"))
+_GLOBAL_HOOKS = tuple(
+    getattr(torch.nn.modules.module, name)
+    for name in (  # torch >= 2.0 has all four
+        "_global_forward_hooks",
+        "_global_forward_pre_hooks",
+        "_global_backward_hooks",
+        "_global_backward_pre_hooks",
+    )
+)
 
 
 def hook_state() -> int:
@@ -129,6 +142,7 @@ def _counting(name: str):
         handle = register(self, *args, **kwargs)
         _hooks_version += 1
         return handle
+
     method.__name__ = name
     method.__doc__ = register.__doc__
     return method
@@ -163,8 +177,10 @@ class Module(torch.nn.Module):
         return declare(self, (other,), site=caller_site())
 
     def __sub__(self, other: Any) -> Any:
-        raise GraphError(f"'{type(self).__name__}() - ...' at {caller_site()}: a chain must start from a "
-                         f"node; write -{type(self).__name__}(...) - ... or x - {type(self).__name__}(...).")
+        raise GraphError(
+            f"'{type(self).__name__}() - ...' at {caller_site()}: a chain must start from a "
+            f"node; write -{type(self).__name__}(...) - ... or x - {type(self).__name__}(...)."
+        )
 
     def lua_label(self) -> str:
         """How Lua's ``tostring`` shows this module, e.g. ``nn.Linear(20 -> 10)``."""
@@ -178,7 +194,8 @@ class Module(torch.nn.Module):
             f"inputs (g(x1, x2) or g([x1, x2]), tables of any length: a variable argument list "
             f"TorchScript does not type), and a gModule's forward is generated Python. TorchScript is "
             f"in maintenance mode upstream; use torch.compile(m) to speed it up, or "
-            f"torch.export.export(m, (x1, ...)) for a deployable graph (both tested with gModules).")
+            f"torch.export.export(m, (x1, ...)) for a deployable graph (both tested with gModules)."
+        )
 
     # -------------------------------------------------------------- Lua idiom
     def _lua_forward(self, input: Any) -> Any:
@@ -198,7 +215,7 @@ class Module(torch.nn.Module):
         self.output = map_structure(torch.Tensor.detach, out)
         return self.output
 
-    def updateOutput(self, input: Any) -> Any:  # noqa: N802 - Lua name
+    def updateOutput(self, input: Any) -> Any:  # Lua name
         """Lua's ``updateOutput``: the same as a direct ``forward(input)``."""
         return self._lua_forward(input)
 
@@ -208,11 +225,13 @@ class Module(torch.nn.Module):
             raise LuaIdiomError(
                 f"{self.lua_label()}: backward called after a forward that failed "
                 f"({self.__dict__['_lua_failed']}); there is no forward to differentiate (the gradients "
-                f"of the forward before it would be stale). Run forward successfully first.")
+                f"of the forward before it would be stale). Run forward successfully first."
+            )
         if rec is None:
             raise LuaIdiomError(
                 f"{self.lua_label()}: backward called without a recorded forward. Call "
-                f"m.forward(input) first (with gradients enabled; not under torch.no_grad()).")
+                f"m.forward(input) first (with gradients enabled; not under torch.no_grad())."
+            )
         return rec
 
     def _lua_grads(self, gradOutput: Any, want_input: bool, want_params: bool, scale: float = 1.0) -> Any:
@@ -226,15 +245,17 @@ class Module(torch.nn.Module):
         outs = flatten(rec.output)
         gouts = flatten(gradOutput)
         if len(outs) != len(gouts):
-            raise LuaIdiomError(f"{self.lua_label()}: gradOutput has {len(gouts)} tensors but the "
-                                f"output has {len(outs)}")
+            raise LuaIdiomError(
+                f"{self.lua_label()}: gradOutput has {len(gouts)} tensors but the output has {len(outs)}"
+            )
         pairs = [(o, g) for o, g in zip(outs, gouts) if o.requires_grad]
         for o, g in pairs:
             if o.shape != g.shape:
-                raise LuaIdiomError(f"{self.lua_label()}: gradOutput of shape {tuple(g.shape)} for an "
-                                    f"output of shape {tuple(o.shape)}")
+                raise LuaIdiomError(
+                    f"{self.lua_label()}: gradOutput of shape {tuple(g.shape)} for an output of shape {tuple(o.shape)}"
+                )
         leaves = [t for t in iter_tensors(rec.leaves) if t.requires_grad] if want_input else []
-        params = [p for p in self.parameters() if p.requires_grad] if want_params else []
+        params: list[torch.Tensor] = [p for p in self.parameters() if p.requires_grad] if want_params else []
         if pairs and (leaves or params):
             outputs, grads = [o for o, _ in pairs], [g for _, g in pairs]
             if scale == 1:
@@ -242,27 +263,26 @@ class Module(torch.nn.Module):
                 for t in leaves:
                     t.grad = None
                 torch.autograd.backward(outputs, grads, retain_graph=True, inputs=leaves + params)
-                leaf_grads = [t.grad for t in leaves]
+                leaf_grads: Sequence[torch.Tensor | None] = [t.grad for t in leaves]
             else:
-                found = torch.autograd.grad(outputs, leaves + params, grads, retain_graph=True,
-                                            allow_unused=True)
-                leaf_grads = found[:len(leaves)]
-                _accumulate(zip(params, found[len(leaves):]), scale)
+                found = torch.autograd.grad(outputs, leaves + params, grads, retain_graph=True, allow_unused=True)
+                leaf_grads = found[: len(leaves)]
+                _accumulate(zip(params, found[len(leaves) :]), scale)
         else:
             leaf_grads = [None] * len(leaves)
         if not want_input:
             return None
         it = iter(leaf_grads)
-        gi = map_structure(lambda t: (next(it) if t.requires_grad else None), rec.leaves)
+        gi = map_structure(lambda t: next(it) if t.requires_grad else None, rec.leaves)
         return _fill_zeros(gi, rec.leaves)
 
-    def updateGradInput(self, input: Any, gradOutput: Any) -> Any:  # noqa: N802
+    def updateGradInput(self, input: Any, gradOutput: Any) -> Any:
         """Lua's ``updateGradInput``: gradient w.r.t. the input of the last forward."""
         gi = self._lua_grads(gradOutput, True, False)
         self.gradInput = gi
         return gi
 
-    def accGradParameters(self, input: Any, gradOutput: Any, scale: float = 1.0) -> None:  # noqa: N802
+    def accGradParameters(self, input: Any, gradOutput: Any, scale: float = 1.0) -> None:
         """Lua's ``accGradParameters``: add ``scale`` times the parameter gradients to ``.grad``."""
         self._lua_grads(gradOutput, False, True, scale)
 
@@ -272,7 +292,7 @@ class Module(torch.nn.Module):
         self.gradInput = gi
         return gi
 
-    def zeroGradParameters(self) -> None:  # noqa: N802
+    def zeroGradParameters(self) -> None:
         """Zero every parameter gradient in place (creating it if absent, as Lua has gradWeight)."""
         with torch.no_grad():
             for p in self.parameters():
@@ -281,22 +301,24 @@ class Module(torch.nn.Module):
                 else:
                     p.grad.zero_()
 
-    def updateParameters(self, learningRate: float) -> None:  # noqa: N802
+    def updateParameters(self, learningRate: float) -> None:
         """Plain SGD step: ``p -= learningRate * p.grad``."""
         with torch.no_grad():
             for p in self.parameters():
                 if p.grad is not None:
                     p.add_(p.grad, alpha=-learningRate)
 
-    def luaParameters(self) -> tuple[list[torch.nn.Parameter], list[torch.Tensor]]:  # noqa: N802
+    def luaParameters(self) -> tuple[list[torch.nn.Parameter], list[torch.Tensor]]:
         """Lua's ``m:parameters()``: the list of parameters and the list of their gradients."""
         params = list(self.parameters())
+        grads = []
         for p in params:
             if p.grad is None:
                 p.grad = torch.zeros_like(p)
-        return params, [p.grad for p in params]
+            grads.append(p.grad)
+        return params, grads
 
-    def getParameters(self) -> tuple[torch.Tensor, torch.Tensor]:  # noqa: N802
+    def getParameters(self) -> tuple[torch.Tensor, torch.Tensor]:
         """One flat parameter tensor and one flat gradient tensor, as in Lua.
 
         Every parameter (and its ``.grad``) becomes a view into them, so
@@ -308,15 +330,17 @@ class Module(torch.nn.Module):
         """
         return flatten_parameters(list(self.parameters()))
 
-    def evaluate(self) -> "Module":
+    def evaluate(self) -> Module:
         """Lua's ``evaluate()``: the same as ``eval()``."""
-        return self.eval()
+        self.eval()
+        return self
 
-    def clone(self, *share: str) -> "Module":
+    def clone(self, *share: str) -> Module:
         """Lua's ``clone(...)``: a deep copy; names in ``share`` (``'weight'``, ``'bias'``,
         ``'gradWeight'``, ``'gradBias'``) stay shared with this module in every submodule."""
         from .unroll import copy_module
-        twin = copy_module(self, share_parameters=False)
+
+        twin = cast(Module, copy_module(self, share_parameters=False))  # a deep copy: self's type
         if share:
             share_parameters(self, twin, share)
         return twin
@@ -325,8 +349,9 @@ class Module(torch.nn.Module):
 def share_parameters(source: torch.nn.Module, target: torch.nn.Module, names: Any = None) -> None:
     """Make ``target`` use ``source``'s Parameter objects (all of them, or those named)."""
     names = {n.replace("gradWeight", "weight").replace("gradBias", "bias") for n in names} if names else None
-    for (_, ms), (_, mt) in zip(source.named_modules(remove_duplicate=False),
-                                target.named_modules(remove_duplicate=False)):
+    for (_, ms), (_, mt) in zip(
+        source.named_modules(remove_duplicate=False), target.named_modules(remove_duplicate=False)
+    ):
         for pname, p in ms._parameters.items():
             if p is not None and (names is None or pname in names):
                 mt._parameters[pname] = p
@@ -338,7 +363,9 @@ def flatten_parameters(params: list[torch.nn.Parameter]) -> tuple[torch.Tensor, 
         return torch.empty(0), torch.empty(0)
     kinds = {(p.dtype, p.device) for p in params}
     if len(kinds) > 1:
-        raise LuaIdiomError(f"getParameters() needs all parameters of one dtype and device, found {sorted(map(str, kinds))}")
+        raise LuaIdiomError(
+            f"getParameters() needs all parameters of one dtype and device, found {sorted(map(str, kinds))}"
+        )
     dtype, device = kinds.pop()
     total = sum(p.numel() for p in params)
     flat = torch.empty(total, dtype=dtype, device=device)
@@ -347,11 +374,11 @@ def flatten_parameters(params: list[torch.nn.Parameter]) -> tuple[torch.Tensor, 
     with torch.no_grad():
         for p in params:
             n = p.numel()
-            flat[offset:offset + n].copy_(p.reshape(-1))
+            flat[offset : offset + n].copy_(p.reshape(-1))
             if p.grad is not None:
-                flat_grad[offset:offset + n].copy_(p.grad.reshape(-1))
-            p.data = flat[offset:offset + n].view_as(p)
-            p.grad = flat_grad[offset:offset + n].view_as(p)
+                flat_grad[offset : offset + n].copy_(p.grad.reshape(-1))
+            p.data = flat[offset : offset + n].view_as(p)
+            p.grad = flat_grad[offset : offset + n].view_as(p)
             offset += n
     return flat, flat_grad
 
@@ -383,12 +410,13 @@ class Criterion(Module):
 
     def _as_graph_module(self) -> torch.nn.Module:
         from .adapters import ModuleFromCriterion
+
         return ModuleFromCriterion(self)
 
     def _lua_forward(self, input: Any, target: Any = None) -> float:
         if target is None:
             raise LuaIdiomError(f"{self.lua_label()}.forward(input, target) needs a target")
-        self.__dict__["_lua_record"] = None         # a failed forward leaves nothing for backward
+        self.__dict__["_lua_record"] = None  # a failed forward leaves nothing for backward
         self.__dict__["_lua_failed"] = None
         try:
             if not torch.is_grad_enabled():
@@ -404,15 +432,16 @@ class Criterion(Module):
         self.output = float(loss.detach())
         return self.output
 
-    def updateOutput(self, input: Any, target: Any = None) -> float:  # noqa: N802
+    def updateOutput(self, input: Any, target: Any = None) -> float:
         return self._lua_forward(input, target)
 
-    def backward(self, input: Any, target: Any = None) -> Any:
+    # Lua's criterion API takes a target where a module takes a gradient: the override is the point
+    def backward(self, input: Any, target: Any = None) -> Any:  # type: ignore[override]
         """Lua's ``crit:backward(input, target)``: the gradient of the loss w.r.t. ``input``."""
         rec = self._record()
         gi = self._lua_grads(torch.ones_like(rec.output), True, False)
         self.gradInput = gi
         return gi
 
-    def updateGradInput(self, input: Any, target: Any = None) -> Any:  # noqa: N802
+    def updateGradInput(self, input: Any, target: Any = None) -> Any:
         return self.backward(input, target)

@@ -1,4 +1,5 @@
 """``ng.annotate_nodes()``: name nodes after the variables that hold them (nngraph.annotateNodes)."""
+
 from __future__ import annotations
 
 import sys

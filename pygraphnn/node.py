@@ -14,10 +14,12 @@ Node kinds (mirroring nngraph's data fields):
   table of ``n_split`` entries.
 * select node: ``select_index`` (1-based) set, reads the split node.
 """
+
 from __future__ import annotations
 
 import itertools
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import torch
 
@@ -31,14 +33,31 @@ class Node:
     """One call of a module inside a graph declaration."""
 
     __slots__ = (
-        "id", "module", "inputs", "table_input", "n_split", "select_index",
-        "site", "split_site", "annotations", "children", "in_graph", "__weakref__",
+        "__weakref__",
+        "annotations",
+        "children",
+        "id",
+        "in_graph",
+        "inputs",
+        "module",
+        "n_split",
+        "select_index",
+        "site",
+        "split_site",
+        "table_input",
     )
 
-    def __init__(self, module: torch.nn.Module | None, inputs: tuple["Node", ...] = (),
-                 *, table_input: bool = False, n_split: int | None = None,
-                 select_index: int | None = None, site: Site | None = None,
-                 split_site: Site | None = None):
+    def __init__(
+        self,
+        module: torch.nn.Module | None,
+        inputs: tuple[Node, ...] = (),
+        *,
+        table_input: bool = False,
+        n_split: int | None = None,
+        select_index: int | None = None,
+        site: Site | None = None,
+        split_site: Site | None = None,
+    ):
         self.id = next(_ids)
         self.module = module
         self.inputs = inputs
@@ -49,7 +68,7 @@ class Node:
         self.split_site = split_site
         self.annotations: dict[str, Any] = {}
         self.children: list[Node] = []
-        self.in_graph = False   # set once a gModule was built through this node
+        self.in_graph = False  # set once a gModule was built through this node
         for parent in inputs:
             if not parent.children or parent.children[-1] is not self:
                 parent.children.append(self)
@@ -81,7 +100,7 @@ class Node:
         return f"<Node {self.describe()}>"
 
     # ------------------------------------------------------------- annotations
-    def annotate(self, annotations: dict | None = None, **kwargs: Any) -> "Node":
+    def annotate(self, annotations: dict | None = None, **kwargs: Any) -> Node:
         """Attach ``name``, ``description`` and ``graphAttributes`` (and any other key).
 
         >>> h = nn.Linear(20, 10)(x).annotate(name="L1", graphAttributes={"color": "red"})
@@ -95,15 +114,14 @@ class Node:
             kwargs = {**annotations, **kwargs}
         for key, value in kwargs.items():
             if key == "graphAttributes" and not isinstance(value, dict):
-                raise GraphError(f"graphAttributes must be a dict, got {type(value).__name__} "
-                                 f"for {self.describe()}")
+                raise GraphError(f"graphAttributes must be a dict, got {type(value).__name__} for {self.describe()}")
             if key == "name" and not isinstance(value, str):
                 raise GraphError(f"name must be a string, got {value!r} for {self.describe()}")
             self.annotations[key] = value
         return self
 
     # ------------------------------------------------------------------- split
-    def split(self, n: int) -> "Node | tuple[Node, ...]":
+    def split(self, n: int) -> Node | tuple[Node, ...]:
         """Split a node whose value is a table into ``n`` nodes, one per entry.
 
         >>> a, b = nn.SplitTable(2)(t).split(2)
@@ -116,21 +134,23 @@ class Node:
         site = caller_site()
         if n == 1:
             from .adapters import JustElement
+
             return declare(JustElement(), (self,), site=site)
         mnode = Node(None, (self,), n_split=n, site=self.site, split_site=site)
-        return tuple(Node(None, (mnode,), select_index=i, site=self.site, split_site=site)
-                     for i in range(1, n + 1))
+        return tuple(Node(None, (mnode,), select_index=i, site=self.site, split_site=site) for i in range(1, n + 1))
 
     # ---------------------------------------------------------------- chaining
-    def __sub__(self, module: Any) -> "Node":
+    def __sub__(self, module: Any) -> Node:
         """``x - nn.Linear(20, 10) - nn.Tanh()``: feed this node to ``module``."""
         if isinstance(module, torch.nn.Module):
             return declare(module, (self,), site=caller_site())
         return NotImplemented
 
     def __iter__(self):
-        raise GraphError(f"a Node cannot be unpacked or iterated; use .split(n) to get the entries "
-                         f"of a table-valued node ({self.describe()})")
+        raise GraphError(
+            f"a Node cannot be unpacked or iterated; use .split(n) to get the entries "
+            f"of a table-valued node ({self.describe()})"
+        )
 
     def __bool__(self) -> bool:
         return True
@@ -141,22 +161,30 @@ def module_label(module: torch.nn.Module) -> str:
     label = getattr(module, "lua_label", None)
     if callable(label):
         return label()
-    return type(module).__qualname__ if type(module).__module__.startswith("pygraphnn") \
+    return (
+        type(module).__qualname__
+        if type(module).__module__.startswith("pygraphnn")
         else f"{type(module).__module__}.{type(module).__qualname__}"
+    )
 
 
 def _bad_value(value: Any, where: str, site: Site) -> GraphError:
     """Explain why ``value`` is not a node, guessing the likely mistake."""
     if value is None:
-        return GraphError(f"{where} is None (declared at {site}). A typo in a variable name, "
-                          f"or a node that was never assigned?")
+        return GraphError(
+            f"{where} is None (declared at {site}). A typo in a variable name, or a node that was never assigned?"
+        )
     if isinstance(value, torch.nn.Module):
-        return GraphError(f"{where} is a module ({module_label(value)}), not a node (at {site}). "
-                          f"Did you forget the second ()? Write {type(value).__name__}(...)() for an "
-                          f"input node, or {type(value).__name__}(...)(x) to call it on a node.")
+        return GraphError(
+            f"{where} is a module ({module_label(value)}), not a node (at {site}). "
+            f"Did you forget the second ()? Write {type(value).__name__}(...)() for an "
+            f"input node, or {type(value).__name__}(...)(x) to call it on a node."
+        )
     if isinstance(value, torch.Tensor):
-        return GraphError(f"{where} is a tensor of shape {tuple(value.shape)}, not a node (at {site}). "
-                          f"Graphs are declared with nodes; feed tensors to the gModule when it runs.")
+        return GraphError(
+            f"{where} is a tensor of shape {tuple(value.shape)}, not a node (at {site}). "
+            f"Graphs are declared with nodes; feed tensors to the gModule when it runs."
+        )
     return GraphError(f"{where} is a {type(value).__name__} ({value!r:.60}), not a node (at {site}).")
 
 
@@ -168,24 +196,30 @@ def declare(module: torch.nn.Module, args: tuple, *, site: Site | None = None) -
         module = as_graph_module()
     label = module_label(module)
     check = getattr(module, "_check_declaration", None)
-    if check is not None:       # a module that knows how many inputs it takes (a gModule)
+    if check is not None:  # a module that knows how many inputs it takes (a gModule)
         check(args, site)
     if not args:
         return Node(module, (), site=site)
     if len(args) > 1:
-        raise GraphError(f"{label} was called with {len(args)} arguments at {site}; pass several "
-                         f"nodes as one list (a Lua table): module([a, b]).")
+        raise GraphError(
+            f"{label} was called with {len(args)} arguments at {site}; pass several "
+            f"nodes as one list (a Lua table): module([a, b])."
+        )
     arg = args[0]
     if isinstance(arg, Node):
         return Node(module, (arg,), site=site)
     if isinstance(arg, (list, tuple)):
         if not arg:
-            raise GraphError(f"{label} was called with an empty list at {site}; a module in a graph "
-                             f"needs at least one input node (use module() for a graph input).")
+            raise GraphError(
+                f"{label} was called with an empty list at {site}; a module in a graph "
+                f"needs at least one input node (use module() for a graph input)."
+            )
         for i, item in enumerate(arg, 1):
             if isinstance(item, (list, tuple)):
-                raise GraphError(f"input {i} of {label} at {site} is a nested list; wrap nested tables "
-                                 f"of nodes with ng.nest(...) first.")
+                raise GraphError(
+                    f"input {i} of {label} at {site} is a nested list; wrap nested tables "
+                    f"of nodes with ng.nest(...) first."
+                )
             if not isinstance(item, Node):
                 raise _bad_value(item, f"input {i} of {label}", site)
         return Node(module, tuple(arg), table_input=True, site=site)
@@ -238,6 +272,7 @@ def nest(structure: Node | Iterable) -> Node:
     >>> state = ng.nest([c1, [h1, h2]])
     """
     from .adapters import JustTable
+
     site = caller_site()
 
     def build(item: Any) -> Node:

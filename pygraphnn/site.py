@@ -4,11 +4,13 @@ The site is captured once, when the node is created, by walking up the stack pas
 frames that belong to pygraphnn itself or to torch; it is reused in every error
 message and as the diagram tooltip (nngraph's ``_debugLabel``).
 """
+
 from __future__ import annotations
 
 import functools
 import os
 import sys
+from types import FrameType
 from typing import NamedTuple
 
 import torch
@@ -37,7 +39,7 @@ class Site(NamedTuple):
 UNKNOWN = Site("<unknown>", 0, "?")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _is_internal(filename: str) -> bool:
     # Generated gModule code and pygraphnn's own files are not user sites.
     if filename.startswith("<pygraphnn"):
@@ -47,7 +49,7 @@ def _is_internal(filename: str) -> bool:
 
 def caller_site() -> Site:
     """The first stack frame outside pygraphnn and torch."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
         if not _is_internal(code.co_filename):

@@ -3,9 +3,11 @@
 A Lua table of tensors is a Python list (or tuple); tables nest. These helpers map
 over such structures and flatten them, as the Lua idiom and the zoo need.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import torch
 

@@ -1,4 +1,5 @@
 """models/cells.py: each cell against a hand-written torch computation (values and gradients, float64)."""
+
 from __future__ import annotations
 
 import sys
@@ -101,12 +102,22 @@ def test_factories_have_defaults_and_names():
     for factory in (cells.lstm, cells.gru, cells.rnn, cells.cell):
         g = factory()
         assert isinstance(g, ng.gModule)
-        assert all(m.weight.shape[0] in (cells.DEFAULT_SIZE, 4 * cells.DEFAULT_SIZE)
-                   for m in linears(g).values())
+        assert all(m.weight.shape[0] in (cells.DEFAULT_SIZE, 4 * cells.DEFAULT_SIZE) for m in linears(g).values())
     assert cells.cell is cells.lstm
     names = {n.name for n in cells.lstm().graph.nodes}
-    assert {"x", "prev_c", "prev_h", "i2h", "h2h", "in_gate", "in_transform", "forget_gate", "out_gate",
-            "next_c", "next_h"} <= names
+    assert {
+        "x",
+        "prev_c",
+        "prev_h",
+        "i2h",
+        "h2h",
+        "in_gate",
+        "in_transform",
+        "forget_gate",
+        "out_gate",
+        "next_c",
+        "next_h",
+    } <= names
 
 
 def test_lstm_lua_idiom_forward_backward():

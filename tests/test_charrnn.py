@@ -1,4 +1,5 @@
 """models/charrnn: the loader, a short training whose loss falls, seeded sampling, the CLI."""
+
 from __future__ import annotations
 
 import sys
@@ -30,7 +31,7 @@ def text_file(tmp_path) -> Path:
 def test_loader_follows_charsplit(text_file):
     loader = CharSplitLMMinibatchLoader(text_file, 4, 10, (0.9, 0.1, 0.0))
     chars = sorted(set(TEXT))
-    assert loader.vocab_mapping == {c: i + 1 for i, c in enumerate(chars)}       # sorted, 1-based
+    assert loader.vocab_mapping == {c: i + 1 for i, c in enumerate(chars)}  # sorted, 1-based
     n = len(TEXT) // 40 * 40
     assert loader.nbatches == n // 40
     assert loader.ntrain == int(loader.nbatches * 0.9) and loader.nval == loader.nbatches - loader.ntrain
@@ -46,16 +47,41 @@ def test_loader_follows_charsplit(text_file):
 
 
 def test_default_model_size():
-    assert sum(p.numel() for p in build(Config(), 65).parameters()) == 240321   # as char-rnn prints
+    assert sum(p.numel() for p in build(Config(), 65).parameters()) == 240321  # as char-rnn prints
 
 
 @pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
 def test_training_lowers_the_loss_and_sampling_is_seeded(model, text_file, tmp_path, capsys):
     ck = tmp_path / "cv"
-    args = cli.parser().parse_args([
-        "train", "--data", str(text_file), "--model", model, "--rnn_size", "32", "--num_layers", "2",
-        "--dropout", "0.1", "--seq_length", "10", "--batch_size", "8", "--max_epochs", "4",
-        "--learning_rate", "1e-2", "--checkpoint_dir", str(ck), "--print_every", "5", "--eval_val_every", "0"])
+    args = cli.parser().parse_args(
+        [
+            "train",
+            "--data",
+            str(text_file),
+            "--model",
+            model,
+            "--rnn_size",
+            "32",
+            "--num_layers",
+            "2",
+            "--dropout",
+            "0.1",
+            "--seq_length",
+            "10",
+            "--batch_size",
+            "8",
+            "--max_epochs",
+            "4",
+            "--learning_rate",
+            "1e-2",
+            "--checkpoint_dir",
+            str(ck),
+            "--print_every",
+            "5",
+            "--eval_val_every",
+            "0",
+        ]
+    )
     history = train.train(args)
     losses = history["train_losses"]
     assert sum(losses[-5:]) / 5 < 0.6 * sum(losses[:5]) / 5
@@ -74,8 +100,27 @@ def test_training_lowers_the_loss_and_sampling_is_seeded(model, text_file, tmp_p
 
 def test_sample_cli(text_file, tmp_path, capsys):
     ck = tmp_path / "cv"
-    cli.main(["train", "--data", str(text_file), "--rnn_size", "16", "--num_layers", "1", "--seq_length", "10",
-              "--batch_size", "8", "--max_epochs", "1", "--checkpoint_dir", str(ck), "--savefile", "tiny"])
+    cli.main(
+        [
+            "train",
+            "--data",
+            str(text_file),
+            "--rnn_size",
+            "16",
+            "--num_layers",
+            "1",
+            "--seq_length",
+            "10",
+            "--batch_size",
+            "8",
+            "--max_epochs",
+            "1",
+            "--checkpoint_dir",
+            str(ck),
+            "--savefile",
+            "tiny",
+        ]
+    )
     capsys.readouterr()
     argv = [str(ck / "lm_tiny_last.pt"), "--length", "25", "--seed", "3", "--primetext", "the", "-verbose", "0"]
     assert cli.main(["sample", *argv]) == 0
@@ -84,12 +129,13 @@ def test_sample_cli(text_file, tmp_path, capsys):
     assert capsys.readouterr().out == first and first.startswith("the") and len(first) == 3 + 25 + 1
     # one sampler: `pygraphnn sample` takes the same checkpoint with the same (char-rnn) flags
     from pygraphnn.cli import main as pygraphnn_main
+
     assert pygraphnn_main(["sample", *argv]) == 0
     assert capsys.readouterr().out == first
     net, cfg, vocab = load(str(ck / "lm_tiny_last.pt"))
     pygraphnn_main(["sample", str(ck / "lm_tiny_last.pt"), "-sample", "0", "-length", "20", "-primetext", "th"])
     out = capsys.readouterr().out.splitlines()
-    assert out[:3] == ["creating an lstm...", "seeding with th", "-" * 26]        # sample.lua's lines
+    assert out[:3] == ["creating an lstm...", "seeding with th", "-" * 26]  # sample.lua's lines
     assert out[3] == sample(net, cfg, vocab, 20, primetext="th", greedy=True)
     assert cli.main(["sample", str(text_file)]) == 2
     assert "cannot use" in capsys.readouterr().err
@@ -106,36 +152,82 @@ def test_cli_help(argv, capsys):
 
 def test_resume_continues_the_run(text_file, tmp_path):
     ck = tmp_path / "cv"
-    common = ["--data", str(text_file), "--rnn_size", "16", "--num_layers", "1", "--seq_length", "10",
-              "--batch_size", "8", "--checkpoint_dir", str(ck), "--learning_rate_decay_after", "1"]
+    common = [
+        "--data",
+        str(text_file),
+        "--rnn_size",
+        "16",
+        "--num_layers",
+        "1",
+        "--seq_length",
+        "10",
+        "--batch_size",
+        "8",
+        "--checkpoint_dir",
+        str(ck),
+        "--learning_rate_decay_after",
+        "1",
+    ]
     args = cli.parser().parse_args(["train", *common, "--max_epochs", "1"])
     h1 = train.train(args)
-    args = cli.parser().parse_args(["train", *common, "--max_epochs", "2", "--resume",
-                                    "--init_from", str(ck / "lm_lstm_last.pt")])
+    args = cli.parser().parse_args(
+        ["train", *common, "--max_epochs", "2", "--resume", "--init_from", str(ck / "lm_lstm_last.pt")]
+    )
     h2 = train.train(args)
     assert h2["iterations"] == 2 * h1["iterations"] == len(h2["train_losses"])
     assert [v["epoch"] for v in h2["val_losses"]] == [1.0, 2.0]
     lr = torch.load(ck / "lm_lstm_last.pt", weights_only=True)["optimizer"]["param_groups"][0]["lr"]
-    assert lr == pytest.approx(2e-3 * 0.97 ** 2)       # decayed at the end of epochs 1 and 2
+    assert lr == pytest.approx(2e-3 * 0.97**2)  # decayed at the end of epochs 1 and 2
 
 
 def _train_args(text_file, ck, *extra):
-    return cli.parser().parse_args([
-        "train", "--data", str(text_file), "--rnn_size", "12", "--num_layers", "2", "--dropout", "0.3",
-        "--seq_length", "6", "--batch_size", "4", "--checkpoint_dir", str(ck), "--eval_val_every", "0",
-        "--print_every", "1000", *extra])
+    return cli.parser().parse_args(
+        [
+            "train",
+            "--data",
+            str(text_file),
+            "--rnn_size",
+            "12",
+            "--num_layers",
+            "2",
+            "--dropout",
+            "0.3",
+            "--seq_length",
+            "6",
+            "--batch_size",
+            "4",
+            "--checkpoint_dir",
+            str(ck),
+            "--eval_val_every",
+            "0",
+            "--print_every",
+            "1000",
+            *extra,
+        ]
+    )
 
 
 def test_resume_after_a_stop_is_exact(text_file, tmp_path, capsys):
     """N iterations straight == N/2, stop, resume to N: the same losses (batches, dropout masks, state)."""
     straight = train.train(_train_args(text_file, tmp_path / "a", "--max_epochs", "1"))
     half = train.train(_train_args(text_file, tmp_path / "b", "--max_epochs", "0.5"))
-    torch.manual_seed(999)            # whatever ran in between must not matter
-    resumed = train.train(_train_args(text_file, tmp_path / "b", "--max_epochs", "1", "--rnn_size", "64",
-                                      "--init_from", str(tmp_path / "b" / "lm_lstm_last.pt"), "--resume"))
+    torch.manual_seed(999)  # whatever ran in between must not matter
+    resumed = train.train(
+        _train_args(
+            text_file,
+            tmp_path / "b",
+            "--max_epochs",
+            "1",
+            "--rnn_size",
+            "64",
+            "--init_from",
+            str(tmp_path / "b" / "lm_lstm_last.pt"),
+            "--resume",
+        )
+    )
     n = len(straight["train_losses"])
     assert len(half["train_losses"]) == n // 2 and resumed["iterations"] == n
-    assert resumed["train_losses"] == straight["train_losses"]          # bit for bit
+    assert resumed["train_losses"] == straight["train_losses"]  # bit for bit
     out = capsys.readouterr().out
     assert "--rnn_size 64 ignored: the checkpoint's 12 is kept" in out
     assert "--max_epochs 1.0 replaces the checkpoint's 0.5" in out
@@ -160,17 +252,43 @@ def test_ctrl_c_saves_and_says_how_to_resume(text_file, tmp_path):
 
     ck = tmp_path / "cv"
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "models.charrnn", "train", "--data", str(text_file),
-                             "--rnn_size", "8", "--num_layers", "1", "--seq_length", "5", "--batch_size", "4",
-                             "--max_epochs", "1000", "--print_every", "1", "--eval_val_every", "0",
-                             "--checkpoint_dir", str(ck)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "models.charrnn",
+            "train",
+            "--data",
+            str(text_file),
+            "--rnn_size",
+            "8",
+            "--num_layers",
+            "1",
+            "--seq_length",
+            "5",
+            "--batch_size",
+            "4",
+            "--max_epochs",
+            "1000",
+            "--print_every",
+            "1",
+            "--eval_val_every",
+            "0",
+            "--checkpoint_dir",
+            str(ck),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     try:
-        for line in proc.stdout:            # wait until training runs
+        for line in proc.stdout:  # wait until training runs
             if "train_loss" in line:
                 break
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
     assert proc.returncode == 130, err
@@ -183,7 +301,7 @@ def test_ctrl_c_saves_and_says_how_to_resume(text_file, tmp_path):
 
 
 def test_progress_bars_for_training_and_validation(text_file, tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("PYGRAPHNN_PROGRESS", "1")       # stderr is not a terminal here
+    monkeypatch.setenv("PYGRAPHNN_PROGRESS", "1")  # stderr is not a terminal here
     train.train(_train_args(text_file, tmp_path / "cv", "--max_epochs", "0.2"))
     err = capsys.readouterr().err
     assert "training:" in err and "iteration" in err and "validation:" in err

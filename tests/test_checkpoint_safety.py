@@ -5,6 +5,7 @@ Every loader of a trainer's checkpoint goes through :func:`pygraphnn.checkpoint.
 PTB's ``--resume`` and ``complete``, char-rnn's ``--init_from`` and its sampler) a crafted file
 whose unpickling would write a marker file, and assert the marker never appears.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,8 @@ def _hostile(tmp_path: Path, name: str = "last.pt") -> tuple[Path, Path]:
 
 def test_payload_would_run_under_an_unsafe_load(tmp_path):
     path, marker = _hostile(tmp_path)
-    torch.load(path, weights_only=False)          # what models/ptb did before
-    assert marker.exists()                        # so the tests below test something
+    torch.load(path, weights_only=False)  # what models/ptb did before
+    assert marker.exists()  # so the tests below test something
 
 
 def test_library_loader_refuses_code(tmp_path):
@@ -55,8 +56,12 @@ def test_library_loader_refuses_code(tmp_path):
 
 
 def test_plain_data_round_trips(tmp_path):
-    obj = {"config": {"rnn_size": 8, "name": "x", "dropout": None}, "w": torch.arange(4.0),
-           "history": [1.5, {"epoch": 2}], "rng": torch.get_rng_state()}
+    obj = {
+        "config": {"rnn_size": 8, "name": "x", "dropout": None},
+        "w": torch.arange(4.0),
+        "history": [1.5, {"epoch": 2}],
+        "rng": torch.get_rng_state(),
+    }
     back = load_checkpoint_file(save_checkpoint_file(obj, tmp_path / "ck.pt"))
     assert back["config"] == obj["config"] and back["history"] == obj["history"]
     assert torch.equal(back["w"], obj["w"]) and torch.equal(back["rng"], obj["rng"])
@@ -66,22 +71,26 @@ def test_truncated_or_foreign_files_get_our_error(tmp_path):
     good = save_checkpoint_file({"w": torch.zeros(100)}, tmp_path / "ck.pt")
     bad = tmp_path / "cut.pt"
     bad.write_bytes(good.read_bytes()[:50])
-    with pytest.raises(CheckpointError, match="cut.pt: not a readable checkpoint"):
+    with pytest.raises(CheckpointError, match=r"cut.pt: not a readable checkpoint"):
         load_checkpoint_file(bad)
     (tmp_path / "text.pt").write_text("hello")
-    with pytest.raises(CheckpointError, match="text.pt"):
+    with pytest.raises(CheckpointError, match=r"text.pt"):
         load_checkpoint_file(tmp_path / "text.pt")
 
 
-@pytest.mark.parametrize("argv", [
-    ["ptb", "train", "--resume", "{ck}"],
-    ["ptb", "complete", "--checkpoint", "{ck}", "the"],
-    ["charrnn", "sample", "{ck}"],
-    ["sample", "{ck}"],
-    ["charrnn", "train", "--data", "{text}", "--init_from", "{ck}", "--resume"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ptb", "train", "--resume", "{ck}"],
+        ["ptb", "complete", "--checkpoint", "{ck}", "the"],
+        ["charrnn", "sample", "{ck}"],
+        ["sample", "{ck}"],
+        ["charrnn", "train", "--data", "{text}", "--init_from", "{ck}", "--resume"],
+    ],
+)
 def test_commands_refuse_a_hostile_checkpoint(tmp_path, argv, capsys):
     from pygraphnn.cli import main
+
     ck, marker = _hostile(tmp_path)
     text = tmp_path / "input.txt"
     text.write_text("abc abc\n" * 50)
@@ -92,8 +101,14 @@ def test_commands_refuse_a_hostile_checkpoint(tmp_path, argv, capsys):
 
 def test_python_m_entry_point_refuses_without_a_traceback(tmp_path):
     ck, marker = _hostile(tmp_path)
-    r = subprocess.run([sys.executable, "-m", "models.ptb", "train", "--resume", str(ck)], capture_output=True,
-                       text=True, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "models.ptb", "train", "--resume", str(ck)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=120,
+    )
     assert r.returncode == 2 and not marker.exists()
     assert "refused to load" in r.stderr and "Traceback" not in r.stderr, r.stderr
 
@@ -107,5 +122,5 @@ def test_a_save_that_dies_midway_leaves_the_previous_checkpoint(tmp_path):
     path = save_checkpoint_file({"step": 1, "w": torch.ones(1000)}, tmp_path / "last.pt")
     with pytest.raises(RuntimeError, match="killed mid-save"):
         save_checkpoint_file({"step": 2, "w": torch.zeros(1000), "x": _Unpicklable()}, path)
-    assert load_checkpoint_file(path)["step"] == 1                    # never a 0-byte or half file
-    assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]        # and no temporary left
+    assert load_checkpoint_file(path)["step"] == 1  # never a 0-byte or half file
+    assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]  # and no temporary left

@@ -1,4 +1,5 @@
 """docs/t7-classes.md is what scripts/make_class_table.py writes from the registries."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -22,6 +23,7 @@ def test_class_table_is_current():
 def test_class_table_lists_every_loader_and_alias():
     from pygraphnn.lua.aliases import ALIASES
     from pygraphnn.lua.load import LOADERS
+
     page = (ROOT / "docs" / "t7-classes.md").read_text()
     for name in [*LOADERS, *ALIASES]:
         assert f"| `{name}` |" in page, name

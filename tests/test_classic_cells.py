@@ -1,5 +1,6 @@
 """models/classic_cells.py: each cell against torch's cells (weights mapped) or a hand-written
 formula, values and gradients in float64; parameter counts; multi-layer stacks."""
+
 from __future__ import annotations
 
 import sys
@@ -12,7 +13,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from models import cells, classic_cells as cc  # noqa: E402
+from models import cells  # noqa: E402
+from models import classic_cells as cc  # noqa: E402
 
 B, NX, NH, NOUT = 5, 7, 6, 4
 
@@ -74,11 +76,13 @@ def test_four_gate_lstm_matches_lstmcell():
     lin = linears(g)
     x, c, h = leaves((B, NX), (B, NH), (B, NH))
     next_c, next_h = g(x, c, h)
-    order = "ifgo"          # torch's
-    ref = torch_lstmcell(torch.cat([lin[f"{k}_1_x"].weight for k in order]),
-                         torch.cat([lin[f"{k}_1_h"].weight for k in order]),
-                         torch.cat([lin[f"{k}_1_x"].bias for k in order]),
-                         torch.zeros(4 * NH, dtype=torch.float64))
+    order = "ifgo"  # torch's
+    ref = torch_lstmcell(
+        torch.cat([lin[f"{k}_1_x"].weight for k in order]),
+        torch.cat([lin[f"{k}_1_h"].weight for k in order]),
+        torch.cat([lin[f"{k}_1_x"].bias for k in order]),
+        torch.zeros(4 * NH, dtype=torch.float64),
+    )
     ref_h, ref_c = ref(x, (h, c))
     assert_same([next_c, next_h], [ref_c, ref_h], [x, c, h])
 
@@ -89,8 +93,12 @@ def test_charrnn_lstm_matches_lstmcell_and_zaremba():
     x, c, h = leaves((B, NX), (B, NH), (B, NH))
     next_c, next_h = g(x, c, h)
     # char-rnn's gate order is i, f, o, g; torch's i, f, g, o.
-    ref = torch_lstmcell(*(blocks(t, "ifog", "ifgo") for t in (
-        lin["i2h_1"].weight, lin["h2h_1"].weight, lin["i2h_1"].bias, lin["h2h_1"].bias)))
+    ref = torch_lstmcell(
+        *(
+            blocks(t, "ifog", "ifgo")
+            for t in (lin["i2h_1"].weight, lin["h2h_1"].weight, lin["i2h_1"].bias, lin["h2h_1"].bias)
+        )
+    )
     ref_h, ref_c = ref(x, (h, c))
     assert_same([next_c, next_h], [ref_c, ref_h], [x, c, h])
     # ... and Zaremba's (models/cells.py, order i, g, f, o) is the same function.
@@ -111,6 +119,7 @@ def test_peephole_lstm_matches_its_equations():
 
     def gate(k):
         return torch.sigmoid(x @ W[f"{k}_1_x"].weight.T + W[f"{k}_1_x"].bias + c @ W[f"{k}_1_c"].weight.T)
+
     f, i, o = gate("f"), gate("i"), gate("o")
     ref_c = torch.sigmoid(x @ W["c_x_1"].weight.T + W["c_x_1"].bias) * i + c * f
     ref_h = torch.tanh(ref_c) * o
@@ -121,9 +130,10 @@ def test_peephole_lstm_matches_its_equations():
 def charrnn_gru_by_hand(W, x, h):
     def lin(name, v):
         return v @ W[name].weight.T + W[name].bias
+
     z = torch.sigmoid(lin("i2h_update_1", x) + lin("h2h_update_1", h))
     r = torch.sigmoid(lin("i2h_reset_1", x) + lin("h2h_reset_1", h))
-    cand = torch.tanh(lin("i2h_candidate_1", x) + lin("h2h_candidate_1", r * h))   # reset *before* h2h
+    cand = torch.tanh(lin("i2h_candidate_1", x) + lin("h2h_candidate_1", r * h))  # reset *before* h2h
     return z * cand + (1 - z) * h
 
 
@@ -132,11 +142,20 @@ def gru_to_torch(W, *, diagonal: bool) -> torch.nn.GRUCell:
     gate), and the candidate's h2h bias moved into b_in (exact when its weight is diagonal)."""
     ref = torch.nn.GRUCell(NX, NH).double()
     with torch.no_grad():
-        ref.weight_ih.copy_(torch.cat([W["i2h_reset_1"].weight, -W["i2h_update_1"].weight, W["i2h_candidate_1"].weight]))
-        ref.weight_hh.copy_(torch.cat([W["h2h_reset_1"].weight, -W["h2h_update_1"].weight, W["h2h_candidate_1"].weight]))
-        ref.bias_ih.copy_(torch.cat([W["i2h_reset_1"].bias, -W["i2h_update_1"].bias,
-                                     W["i2h_candidate_1"].bias + W["h2h_candidate_1"].bias]))
-        ref.bias_hh.copy_(torch.cat([W["h2h_reset_1"].bias, -W["h2h_update_1"].bias, torch.zeros(NH, dtype=torch.float64)]))
+        ref.weight_ih.copy_(
+            torch.cat([W["i2h_reset_1"].weight, -W["i2h_update_1"].weight, W["i2h_candidate_1"].weight])
+        )
+        ref.weight_hh.copy_(
+            torch.cat([W["h2h_reset_1"].weight, -W["h2h_update_1"].weight, W["h2h_candidate_1"].weight])
+        )
+        ref.bias_ih.copy_(
+            torch.cat(
+                [W["i2h_reset_1"].bias, -W["i2h_update_1"].bias, W["i2h_candidate_1"].bias + W["h2h_candidate_1"].bias]
+            )
+        )
+        ref.bias_hh.copy_(
+            torch.cat([W["h2h_reset_1"].bias, -W["h2h_update_1"].bias, torch.zeros(NH, dtype=torch.float64)])
+        )
     return ref
 
 
@@ -144,15 +163,20 @@ def test_gru_matches_hand_written_charrnn_formula():
     g = cc.gru(NX, NH).double()
     W = linears(g)
     x, h = leaves((B, NX), (B, NH))
-    next_h = g(x, h)            # a single output is returned as a tensor, as in Lua
+    next_h = g(x, h)  # a single output is returned as a tensor, as in Lua
     assert_same([next_h], [charrnn_gru_by_hand(W, x, h)], [x, h, W["h2h_candidate_1"].weight])
     # models/cells.py's GRU is the same graph (annotated differently).
     ref = cells.gru(NX, NH).double()
     rl = linears(ref)
     with torch.no_grad():
-        for theirs, ours in [("i2h_update", "i2h_update_1"), ("h2h_update", "h2h_update_1"),
-                             ("i2h_reset", "i2h_reset_1"), ("h2h_reset", "h2h_reset_1"),
-                             ("i2h_candidate", "i2h_candidate_1"), ("h2h_candidate", "h2h_candidate_1")]:
+        for theirs, ours in [
+            ("i2h_update", "i2h_update_1"),
+            ("h2h_update", "h2h_update_1"),
+            ("i2h_reset", "i2h_reset_1"),
+            ("h2h_reset", "h2h_reset_1"),
+            ("i2h_candidate", "i2h_candidate_1"),
+            ("h2h_candidate", "h2h_candidate_1"),
+        ]:
             rl[theirs].weight.copy_(W[ours].weight)
             rl[theirs].bias.copy_(W[ours].bias)
     torch.testing.assert_close(ref(x, h), next_h)
@@ -163,12 +187,12 @@ def test_gru_vs_torch_grucell_where_they_coincide_and_where_not():
     W = linears(g)
     x, h = leaves((B, NX), (B, NH))
     # In general they differ: torch resets after the candidate's h2h, r * (W h + b), char-rnn before, W (r * h) + b.
-    next_h = g(x, h)            # a single output is returned as a tensor, as in Lua
+    next_h = g(x, h)  # a single output is returned as a tensor, as in Lua
     assert not torch.allclose(gru_to_torch(W, diagonal=False)(x, h), next_h)
     # With a diagonal candidate h2h they are one function (values and gradients).
     with torch.no_grad():
         W["h2h_candidate_1"].weight.copy_(torch.diag(torch.randn(NH, dtype=torch.float64)))
-    next_h = g(x, h)            # a single output is returned as a tensor, as in Lua
+    next_h = g(x, h)  # a single output is returned as a tensor, as in Lua
     ref = gru_to_torch(W, diagonal=True)
     assert_same([next_h], [ref(x, h)], [x, h])
 
@@ -181,8 +205,12 @@ def test_gru_reset_after_equals_torch_grucell_for_any_weights():
     x, h = leaves((B, NX), (B, NH))
     ref = torch.nn.GRUCell(NX, NH).double()
     with torch.no_grad():
-        ref.weight_ih.copy_(torch.cat([W["i2h_reset_1"].weight, -W["i2h_update_1"].weight, W["i2h_candidate_1"].weight]))
-        ref.weight_hh.copy_(torch.cat([W["h2h_reset_1"].weight, -W["h2h_update_1"].weight, W["h2h_candidate_1"].weight]))
+        ref.weight_ih.copy_(
+            torch.cat([W["i2h_reset_1"].weight, -W["i2h_update_1"].weight, W["i2h_candidate_1"].weight])
+        )
+        ref.weight_hh.copy_(
+            torch.cat([W["h2h_reset_1"].weight, -W["h2h_update_1"].weight, W["h2h_candidate_1"].weight])
+        )
         ref.bias_ih.copy_(torch.cat([W["i2h_reset_1"].bias, -W["i2h_update_1"].bias, W["i2h_candidate_1"].bias]))
         ref.bias_hh.copy_(torch.cat([W["h2h_reset_1"].bias, -W["h2h_update_1"].bias, W["h2h_candidate_1"].bias]))
     assert_same([g(x, h)], [ref(x, h)], [x, h])
@@ -200,8 +228,11 @@ def test_lstm_parameter_count_formula(capsys):
     for n_in, n_h, n_out in [(10, 64, 10), (65, 128, 65), (3, 5, 2)]:
         count = cc.count_parameters(cc.lstm(n_in, n_h, n_out))
         print(f"LSTM N_in={n_in} N_h={n_h} N_out={n_out}: {count} parameters")
-        assert count == cc.lstm_parameter_count(n_in, n_h, n_out) \
+        assert (
+            count
+            == cc.lstm_parameter_count(n_in, n_h, n_out)
             == 4 * (n_h * n_in + n_h * n_h + n_h) + n_out * n_h + n_out
+        )
     # char-rnn's fused form has a second bias (h2h), 4 N_h more.
     assert cc.count_parameters(cc.charrnn_lstm(10, 64, 10)) == cc.lstm_parameter_count(10, 64, 10) + 4 * 64
     # char-rnn's default model on tinyshakespeare (65 characters): train.lua prints 240321.
@@ -214,7 +245,13 @@ def test_stack_is_the_composition_of_cells(kind):
     torch.manual_seed(1)
     V, H = 9, 6
     net = cc.stack(kind, V, H, 2, 0.3, V, one_hot=True, log_softmax=True).double().eval()
-    builders = {"lstm": cc.charrnn_lstm, "gru": cc.gru, "rnn": cc.rnn, "peephole": cc.peephole_lstm, "lstm_gates": cc.lstm}
+    builders = {
+        "lstm": cc.charrnn_lstm,
+        "gru": cc.gru,
+        "rnn": cc.rnn,
+        "peephole": cc.peephole_lstm,
+        "lstm_gates": cc.lstm,
+    }
     layers = [builders[kind](V, H).double(), builders[kind](H, H).double()]
     nl = linears(net)
     for L, cell in enumerate(layers, 1):
@@ -225,9 +262,11 @@ def test_stack_is_the_composition_of_cells(kind):
     idx = torch.tensor([1, 5, 9])
     out = net(idx, *state)
     x = torch.nn.functional.one_hot(idx - 1, V).double()
+
     def as_list(out):
         return out if isinstance(out, list) else [out]
-    s1 = as_list(layers[0](x, *state[:n_state]))            # {next state..., next_h} (h last)
+
+    s1 = as_list(layers[0](x, *state[:n_state]))  # {next state..., next_h} (h last)
     s2 = as_list(layers[1](s1[-1], *state[n_state:]))
     logits = torch.nn.functional.linear(s2[-1], nl["decoder"].weight, nl["decoder"].bias)
     assert len(out) == 2 * n_state + 1
@@ -239,7 +278,7 @@ def test_stack_is_the_composition_of_cells(kind):
 def test_stack_dropout_between_layers():
     net = cc.stack("lstm", 5, 4, 3, 0.5, 5)
     drops = [n for n in net.graph.nodes if type(n.module).__name__ == "Dropout"]
-    assert len(drops) == 3     # before layers 2 and 3, and before the decoder
+    assert len(drops) == 3  # before layers 2 and 3, and before the decoder
     net.eval()
     state = [torch.zeros(2, 4) for _ in range(6)]
     x = torch.randn(2, 5)

@@ -1,5 +1,6 @@
 """The ``pygraphnn`` command as a user meets it: every command reachable after ``pip install``
 from any folder, and every option of every command explained with its default."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,11 +24,19 @@ def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
 
 
 def _documents_default(parser: argparse.ArgumentParser, action: argparse.Action) -> bool:
-    if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction, argparse._StoreConstAction,
-                           argparse._VersionAction, argparse._SubParsersAction)):
+    if isinstance(
+        action,
+        (
+            argparse._StoreTrueAction,
+            argparse._StoreFalseAction,
+            argparse._StoreConstAction,
+            argparse._VersionAction,
+            argparse._SubParsersAction,
+        ),
+    ):
         return True
     if action.nargs == 0 or not action.option_strings or action.required or action.default is None:
-        return True            # flags, positionals, required options: no default to state
+        return True  # flags, positionals, required options: no default to state
     if issubclass(parser.formatter_class, argparse.ArgumentDefaultsHelpFormatter) or "%(default)" in action.help:
         return True
     return "[" in action.help or "default" in action.help
@@ -37,9 +46,19 @@ COMMANDS = [p for p, _ in _walk(build_parser())]
 
 
 def test_every_command_is_there():
-    for expected in [("render",), ("port",), ("sample",), ("data",), ("ptb", "train"), ("ptb", "complete"),
-                     ("charrnn", "train"), ("charrnn", "sample"), ("palindrome", "train"),
-                     ("palindrome", "sweep"), ("palindrome", "compare")]:
+    for expected in [
+        ("render",),
+        ("port",),
+        ("sample",),
+        ("data",),
+        ("ptb", "train"),
+        ("ptb", "complete"),
+        ("charrnn", "train"),
+        ("charrnn", "sample"),
+        ("palindrome", "train"),
+        ("palindrome", "sweep"),
+        ("palindrome", "compare"),
+    ]:
         assert expected in COMMANDS
 
 
@@ -59,7 +78,8 @@ def test_commands_run_from_any_folder(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     exe = Path(sys.executable).with_name("pygraphnn")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "pygraphnn"]
-    r = subprocess.run([*cmd, "ptb", "train", "--help"], capture_output=True, text=True, cwd=tmp_path, env=env,
-                       timeout=120)
+    r = subprocess.run(
+        [*cmd, "ptb", "train", "--help"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+    )
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("usage: pygraphnn ptb train")      # the models package came with the install
+    assert r.stdout.startswith("usage: pygraphnn ptb train")  # the models package came with the install

@@ -1,4 +1,5 @@
 """Generated code against the reference interpreter, on many random graphs."""
+
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st

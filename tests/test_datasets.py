@@ -6,6 +6,7 @@ canonical files, same layout as a data folder) and stands in for the canonical s
 ``--mirror``. The checksums in :data:`models.datasets.CORPORA` were computed from those files;
 the first test recomputes them.
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,8 +16,8 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import shared_data_dir
+
 from models import datasets
 from pygraphnn.cli import main
 
@@ -39,7 +40,7 @@ def _serve(folder: Path):
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):      # keep the test output clean
+    def log_message(self, *args):  # keep the test output clean
         pass
 
 
@@ -82,7 +83,7 @@ def test_checksum_mismatch_is_refused_and_nothing_kept(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2, err
     assert "pygraphnn data: error:" in err
-    assert datasets.CORPORA["tinyshakespeare"][0].sha256 in err       # says what was expected
+    assert datasets.CORPORA["tinyshakespeare"][0].sha256 in err  # says what was expected
     assert not (tmp_path / "data" / "tinyshakespeare" / "input.txt").exists()
 
 
@@ -104,12 +105,15 @@ def test_default_folder_and_environment(tmp_path, monkeypatch):
     assert datasets.fetch_command("ptb", tmp_path / "arg") == f"pygraphnn data ptb --dir {tmp_path / 'arg'}"
 
 
-@pytest.mark.parametrize("argv, command", [
-    (["ptb", "train", "--no-test"], "pygraphnn data ptb"),
-    (["ptb", "train", "--level", "char", "--data-dir", "{d}"], "pygraphnn data ptb --dir {d}"),
-    (["charrnn", "train"], "pygraphnn data tinyshakespeare"),
-    (["charrnn", "train", "--data-dir", "{d}"], "pygraphnn data tinyshakespeare --dir {d}"),
-])
+@pytest.mark.parametrize(
+    "argv, command",
+    [
+        (["ptb", "train", "--no-test"], "pygraphnn data ptb"),
+        (["ptb", "train", "--level", "char", "--data-dir", "{d}"], "pygraphnn data ptb --dir {d}"),
+        (["charrnn", "train"], "pygraphnn data tinyshakespeare"),
+        (["charrnn", "train", "--data-dir", "{d}"], "pygraphnn data tinyshakespeare --dir {d}"),
+    ],
+)
 def test_trainers_without_data_give_the_command_to_run(tmp_path, argv, command, monkeypatch, capsys):
     d = str(tmp_path / "empty")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -124,9 +128,31 @@ def test_trainers_find_data_through_the_environment(tmp_path, mirror, monkeypatc
     datasets.download("tinyshakespeare", tmp_path, mirror=mirror, progress=False)
     monkeypatch.setenv(datasets.ENV_VAR, str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    assert main(["charrnn", "train", "--rnn_size", "8", "--num_layers", "1", "--seq_length", "20",
-                 "--batch_size", "20", "--max_epochs", "0.005", "--train_frac", "0.99", "--val_frac", "0.01",
-                 "--checkpoint_dir", str(tmp_path / "cv")]) == 0
+    assert (
+        main(
+            [
+                "charrnn",
+                "train",
+                "--rnn_size",
+                "8",
+                "--num_layers",
+                "1",
+                "--seq_length",
+                "20",
+                "--batch_size",
+                "20",
+                "--max_epochs",
+                "0.005",
+                "--train_frac",
+                "0.99",
+                "--val_frac",
+                "0.01",
+                "--checkpoint_dir",
+                str(tmp_path / "cv"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "number of parameters" in out and "data batches in train: 2760" in out
 

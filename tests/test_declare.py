@@ -1,4 +1,5 @@
 """Declaring graphs the nngraph way: the public API's names and shapes."""
+
 import torch
 
 import pygraphnn as ng
@@ -29,7 +30,7 @@ def test_table_input_and_chaining_forms_are_equivalent():
 
 
 def test_list_minus_module_and_negated_module():
-    i = -nn.Linear(4, 4)                    # an input node feeding that module
+    i = -nn.Linear(4, 4)  # an input node feeding that module
     j = nn.Identity()()
     s = [i, j] - nn.CAddTable()
     g = ng.gModule([i, j], [s])

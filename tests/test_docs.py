@@ -3,6 +3,7 @@
 Blocks fenced as ```python run in order, in one namespace per file, in a
 temporary working directory; other fences (```text, ```bash, ```lua) do not run.
 """
+
 import re
 from pathlib import Path
 
@@ -23,4 +24,4 @@ def test_doc_code_blocks_run(path, tmp_path, monkeypatch):
     namespace: dict = {"__name__": f"doc_{path.stem}"}
     for i, block in enumerate(blocks, 1):
         code = compile(block, f"{path.name}[block {i}]", "exec")
-        exec(code, namespace)  # noqa: S102 - our own documentation
+        exec(code, namespace)  # our own documentation

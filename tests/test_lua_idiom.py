@@ -1,4 +1,5 @@
 """The Lua idiom (forward/backward/getParameters/...) agrees with autograd."""
+
 import pytest
 import torch
 
@@ -29,7 +30,7 @@ def test_forward_backward_match_autograd_and_accumulate():
     torch.testing.assert_close(gi, grads[0])
     for p, gr in zip(g.parameters(), grads[1:]):
         torch.testing.assert_close(p.grad, gr)
-    g.backward(x, go, 0.5)                      # accumulates, scaled
+    g.backward(x, go, 0.5)  # accumulates, scaled
     for p, gr in zip(g.parameters(), grads[1:]):
         torch.testing.assert_close(p.grad, 1.5 * gr)
 
@@ -86,7 +87,7 @@ def test_backward_without_forward_is_a_clear_error():
         g.backward(torch.zeros(1, 6), torch.zeros(1, 2))
     with torch.no_grad():
         g.forward(torch.zeros(1, 6, dtype=torch.double))
-    with pytest.raises(ng.LuaIdiomError, match="torch.no_grad"):
+    with pytest.raises(ng.LuaIdiomError, match=r"torch.no_grad"):
         g.backward(torch.zeros(1, 6), torch.zeros(1, 2))
 
 

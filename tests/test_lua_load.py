@@ -4,6 +4,7 @@ Fixtures come from ``$PYGRAPHNN_DATA/t7`` (default ``<repo>/../shared/data/t7``)
 Lua Torch7 / nn / nngraph (see its lua/README.md); tests needing them skip when absent.
 Values are compared to 1e-10 (double) or 1e-5 (float).
 """
+
 from __future__ import annotations
 
 import io
@@ -79,7 +80,7 @@ def test_gmodule_with_linear_identity_math():
     b = raw.modules[3].bias
     assert torch.equal(lin[0].weight.detach(), w) and torch.equal(lin[0].bias.detach(), b)
     a, bb = torch.randn(4, 1, dtype=torch.float64), torch.randn(4, 2, dtype=torch.float64)
-    out = g(a, bb)                                   # inputs {a, b}; output CAddTable{b, Linear(a)}
+    out = g(a, bb)  # inputs {a, b}; output CAddTable{b, Linear(a)}
     assert_close(out, bb + a @ w.t() + b, 1e-12)
     assert_close(g.forward([a, bb]), bb + a @ w.t() + b, 1e-12)
     # sites come from the Lua _debugLabel
@@ -112,7 +113,7 @@ def test_lstm_cell_forward_backward_params():
     cell = load_t7(fixture("lua/lstm_cell.t7"))
     io_ = load_t7_raw(fixture("lua/lstm_io.t7"))
     params, grads = cell.getParameters()
-    assert_close(params, io_.params, 0, "params")               # getParameters() order = Lua's
+    assert_close(params, io_.params, 0, "params")  # getParameters() order = Lua's
     cell.zeroGradParameters()
     x = [io_.x, io_.prev_c, io_.prev_h]
     next_c, next_h = cell.forward(x)
@@ -131,18 +132,25 @@ def _node_tooltips(dot: str) -> list[str]:
     return sorted(t for t in tips if not t.startswith("[[C]]:-1_ split at"))
 
 
-@pytest.mark.parametrize("t7_name, dot_name", [
-    ("lua/lstm_cell.t7", "lua/lstm_fg.dot"),
-    ("lua/readme_graphs.t7", "lua/readme_{}_fg.dot"),
-])
+@pytest.mark.parametrize(
+    "t7_name, dot_name",
+    [
+        ("lua/lstm_cell.t7", "lua/lstm_fg.dot"),
+        ("lua/readme_graphs.t7", "lua/readme_{}_fg.dot"),
+    ],
+)
 def test_diagram_tooltips_are_the_lua_ones(t7_name, dot_name):
     obj = load_t7(fixture(t7_name))
-    graphs = [(c.module, dot_name.format(c.name)) for c in obj.to_list()] if isinstance(obj, LuaTable) \
-        else [(obj, dot_name)]
+    graphs = (
+        [(c.module, dot_name.format(c.name)) for c in obj.to_list()] if isinstance(obj, LuaTable) else [(obj, dot_name)]
+    )
     for g, dname in graphs:
         lua_dot = fixture(dname).read_text()
-        lua_tips = sorted(t for t in re.findall(r'tooltip="([^"]*)"', lua_dot)
-                          if t.startswith("[") and not t.startswith("[[C]]:-1_ split at"))
+        lua_tips = sorted(
+            t
+            for t in re.findall(r'tooltip="([^"]*)"', lua_dot)
+            if t.startswith("[") and not t.startswith("[[C]]:-1_ split at")
+        )
         assert _node_tooltips(ng.render.to_dot_source(g)) == lua_tips, dname
 
 
@@ -172,7 +180,7 @@ def test_code_and_diagram_show_lua_sites():
     code = g.code
     assert "def forward" in code and "i2h_1" in code
     dot = ng.render.to_dot_source(g)
-    assert "[LSTM.lua]:30_" in dot         # the tooltip of i2h_1, declared at model/LSTM.lua:30
+    assert "[LSTM.lua]:30_" in dot  # the tooltip of i2h_1, declared at model/LSTM.lua:30
     assert "i2h_1" in dot
     i2h = next(n for n in g.graph.nodes if n.name == "i2h_1")
     assert i2h.site == Site("./model/LSTM.lua", 30, "?")
@@ -299,13 +307,23 @@ def test_nn_modules_cover_the_zoo(nn_cases):
         seen.add(o.class_name)
         stack.extend(x for x in (o.get("modules") or {}).values() if isinstance(x, TorchObject))
     zoo = {n for n in dir(nn) if isinstance(getattr(nn, n), type) and issubclass(getattr(nn, n), torch.nn.Module)}
-    # classes checked against nn_zoo2.t7 and the recordings in tests/fixtures/lua (test_nn_zoo2_misc.py, test_nn_zoo_misc.py)
+    # classes checked against nn_zoo2.t7 and the recordings in tests/fixtures/lua
+    # (test_nn_zoo2_misc.py, test_nn_zoo_misc.py)
     seen |= {c.module.class_name for c in load_t7_raw(fixture("lua/nn_zoo2.t7")).to_list()}
     extra = load_t7_raw(Path(__file__).resolve().parent / "fixtures" / "lua" / "zoo_misc_extra.t7")
     seen |= {c.module.class_name for c in extra.cases.to_list()}
-    zoo -= {"Module", "Container", "Criterion", "gModule", "JustElement", "JustTable", "ModuleFromCriterion",
-            "OneHot"}  # char-rnn's class, not nn's: covered by the char-rnn checkpoint tests
+    zoo -= {
+        "Module",
+        "Container",
+        "Criterion",
+        "gModule",
+        "JustElement",
+        "JustTable",
+        "ModuleFromCriterion",
+        "OneHot",
+    }  # char-rnn's class, not nn's: covered by the char-rnn checkpoint tests
     from test_nn_zoo2_spatial import COVERED_ELSEWHERE  # the convolutional zoo: nn_zoo2.t7 + its own fixtures
+
     seen |= COVERED_ELSEWHERE
     from test_nn_zoo_finish import COVERED  # SpatialConvolutionLocal, VolumetricReplicationPadding, ...FractionalMaxPooling
     seen |= COVERED
@@ -335,8 +353,11 @@ def test_unknown_class_names_class_and_place():
 
 def test_unknown_class_inside_a_gmodule():
     raw = load_t7_raw(fixture("gmodule_with_linear_identity.t7"))
-    i = next(k for k, n in enumerate(raw.forwardnodes.to_list(), 1)
-             if n.data.get("module") is not None and n.data.module.class_name == "nn.Linear")
+    i = next(
+        k
+        for k, n in enumerate(raw.forwardnodes.to_list(), 1)
+        if n.data.get("module") is not None and n.data.module.class_name == "nn.Linear"
+    )
     raw.forwardnodes[i].data.module = TorchObject("nn.MyCustomLayer", LuaTable())
     with pytest.raises(T7Error) as e:
         load_t7(_buf({"protos": {"rnn": raw}}))
@@ -345,8 +366,9 @@ def test_unknown_class_inside_a_gmodule():
 
 
 def test_lua_function_override_and_bad_shapes():
-    lin = TorchObject("nn.Linear", LuaTable(weight=torch.zeros(2, 3), bias=torch.zeros(2),
-                                            updateOutput=LuaFunction(b"\x1bLJ")))
+    lin = TorchObject(
+        "nn.Linear", LuaTable(weight=torch.zeros(2, 3), bias=torch.zeros(2), updateOutput=LuaFunction(b"\x1bLJ"))
+    )
     with pytest.raises(T7Error, match="overrides its method 'updateOutput'") as e:
         load_t7(_buf([lin]))
     assert e.value.path == "[1].updateOutput"
@@ -365,8 +387,8 @@ def test_tied_weights_share_a_parameter_and_modes():
     b = TorchObject("nn.Linear", LuaTable(weight=w, bias=torch.ones(3, dtype=torch.float64)))
     d = TorchObject("nn.Dropout", LuaTable(p=0.5, v2=True, train=False))
     seq = load_t7(_buf(TorchObject("nn.Sequential", LuaTable(modules=[a, b, d, a]))))
-    assert seq[0] is seq[3]                                   # one Lua object -> one module
-    assert seq[0].weight is seq[1].weight                     # same storage view -> one Parameter
+    assert seq[0] is seq[3]  # one Lua object -> one module
+    assert seq[0].weight is seq[1].weight  # same storage view -> one Parameter
     assert seq[0].bias is not seq[1].bias
     assert not seq[0].training and seq[1].training and not seq[2].training
     assert isinstance(seq.forward(torch.randn(3, dtype=torch.float64)), torch.Tensor)
@@ -402,7 +424,7 @@ def test_saved_gmodule_has_nngraph_layout():
         d = n.data
         assert d.forwardNodeId == n.id and "_debugLabel" in d.annotations
         for i in range(1, 1 + sum(1 for k in d.mapindex if isinstance(k, int))):
-            assert d.mapindex[d.mapindex[i]] == i            # nngraph's reverse map
+            assert d.mapindex[d.mapindex[i]] == i  # nngraph's reverse map
     lin = next(n.data for n in fwd if n.data.get("module") is not None and n.data.module.class_name == "nn.Linear")
     assert lin.annotations._debugLabel == '[[string "c = nn.Linear(1,2)(a)"]]:1_'
     assert set(lin.module.keys()) >= {"weight", "bias", "gradWeight", "gradBias", "output", "gradInput", "_type"}

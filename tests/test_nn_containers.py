@@ -1,5 +1,6 @@
 """Containers (Sequential, Concat, ConcatTable, ParallelTable): Lua fixtures (parameters in
 Lua's flat order), the contract against plain torch, and the Lua container API."""
+
 import os
 import sys
 
@@ -8,9 +9,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 import pytest
 import torch
 import torch.nn.functional as F
-
 from contract import check_module
 from test_nn_shape import lua_cases, run_module_case
+
 import pygraphnn.nn as nn
 
 
@@ -20,6 +21,7 @@ def test_lua_fixture(case):
 
 
 # ------------------------------------------------------------------------ contract
+
 
 def _r(*shape, seed=0):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
@@ -49,8 +51,12 @@ def _concat_ref(x, m):
 
 def _ct():
     torch.manual_seed(3)
-    return nn.ConcatTable().add(nn.Linear(5, 3)).add(nn.Identity()).add(
-        nn.Sequential().add(nn.Tanh()).add(nn.Linear(5, 2)))
+    return (
+        nn.ConcatTable()
+        .add(nn.Linear(5, 3))
+        .add(nn.Identity())
+        .add(nn.Sequential().add(nn.Tanh()).add(nn.Linear(5, 2)))
+    )
 
 
 def _ct_ref(x, m):
@@ -59,32 +65,43 @@ def _ct_ref(x, m):
 
 def _pt():
     torch.manual_seed(4)
-    return nn.ParallelTable().add(nn.Linear(5, 3)).add(nn.Tanh()).add(
-        nn.ConcatTable().add(nn.Identity()).add(nn.Linear(2, 2)))
+    return (
+        nn.ParallelTable()
+        .add(nn.Linear(5, 3))
+        .add(nn.Tanh())
+        .add(nn.ConcatTable().add(nn.Identity()).add(nn.Linear(2, 2)))
+    )
 
 
 def _pt_ref(x, m):
     return [_lin(m.get(1), x[0]), torch.tanh(x[1]), [x[2], _lin(m.get(3).get(2), x[2])]]
 
 
-@pytest.mark.parametrize("make, x, ref", [
-    (_seq, _r(5), _seq_ref),
-    (_seq, _r(4, 5), _seq_ref),
-    (lambda: _concat(1), _r(5), _concat_ref),
-    (lambda: _concat(2), _r(4, 5), _concat_ref),
-    (lambda: _concat(-1), _r(4, 5), _concat_ref),
-    (_ct, _r(5), _ct_ref),
-    (_ct, _r(4, 5), _ct_ref),
-    (lambda: nn.ConcatTable().add(nn.SelectTable(1)).add(nn.CAddTable()), [_r(3, 5), _r(3, 5, seed=1)],
-     lambda x, m: [x[0], x[0] + x[1]]),
-    (_pt, [_r(5), _r(2, seed=1), _r(2, seed=2)], _pt_ref),
-    (_pt, [_r(4, 5), _r(4, 2, seed=1), _r(4, 2, seed=2)], _pt_ref),
-])
+@pytest.mark.parametrize(
+    "make, x, ref",
+    [
+        (_seq, _r(5), _seq_ref),
+        (_seq, _r(4, 5), _seq_ref),
+        (lambda: _concat(1), _r(5), _concat_ref),
+        (lambda: _concat(2), _r(4, 5), _concat_ref),
+        (lambda: _concat(-1), _r(4, 5), _concat_ref),
+        (_ct, _r(5), _ct_ref),
+        (_ct, _r(4, 5), _ct_ref),
+        (
+            lambda: nn.ConcatTable().add(nn.SelectTable(1)).add(nn.CAddTable()),
+            [_r(3, 5), _r(3, 5, seed=1)],
+            lambda x, m: [x[0], x[0] + x[1]],
+        ),
+        (_pt, [_r(5), _r(2, seed=1), _r(2, seed=2)], _pt_ref),
+        (_pt, [_r(4, 5), _r(4, 2, seed=1), _r(4, 2, seed=2)], _pt_ref),
+    ],
+)
 def test_contract(make, x, ref):
     check_module(make(), x, ref)
 
 
 # ------------------------------------------------------------------- Lua API
+
 
 def test_add_get_size_and_indexing():
     a, b, c = nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)
@@ -112,29 +129,36 @@ def test_add_get_size_and_indexing():
 def test_parameters_follow_lua_order():
     torch.manual_seed(0)
     l1, l2, l3 = nn.Linear(2, 3), nn.Linear(3, 4), nn.Linear(2, 5)
-    m = nn.Sequential().add(nn.ConcatTable().add(l1).add(nn.Sequential().add(l3))).add(
-        nn.ParallelTable().add(l2).add(nn.Identity()))
+    m = (
+        nn.Sequential()
+        .add(nn.ConcatTable().add(l1).add(nn.Sequential().add(l3)))
+        .add(nn.ParallelTable().add(l2).add(nn.Identity()))
+    )
     want = [l1.weight, l1.bias, l3.weight, l3.bias, l2.weight, l2.bias]
     assert [id(p) for p in m.parameters()] == [id(p) for p in want]
-    flat, grad = m.getParameters()
+    flat, _grad = m.getParameters()
     assert flat.numel() == sum(p.numel() for p in want)
     assert torch.equal(flat[:6], l1.weight.detach().reshape(-1))
-    assert list(m.state_dict()) == ["0.0.weight", "0.0.bias", "0.1.0.weight", "0.1.0.bias",
-                                    "1.0.weight", "1.0.bias"]
+    assert list(m.state_dict()) == ["0.0.weight", "0.0.bias", "0.1.0.weight", "0.1.0.bias", "1.0.weight", "1.0.bias"]
 
 
 def test_lua_labels():
     torch.manual_seed(0)
     s = nn.Sequential().add(nn.Linear(5, 4)).add(nn.Tanh())
-    assert s.lua_label() == ("nn.Sequential {\n  [input -> (1) -> (2) -> output]\n"
-                             "  (1): nn.Linear(5 -> 4)\n  (2): nn.Tanh\n}")
+    assert s.lua_label() == (
+        "nn.Sequential {\n  [input -> (1) -> (2) -> output]\n  (1): nn.Linear(5 -> 4)\n  (2): nn.Tanh\n}"
+    )
     ct = nn.ConcatTable().add(nn.Identity()).add(nn.Sequential().add(nn.Tanh()))
-    assert ct.lua_label() == ("nn.ConcatTable {\n  input\n    |`-> (1): nn.Identity\n"
-                              "     `-> (2): nn.Sequential {\n           [input -> (1) -> output]\n"
-                              "           (1): nn.Tanh\n         }\n     ... -> output\n}")
+    assert ct.lua_label() == (
+        "nn.ConcatTable {\n  input\n    |`-> (1): nn.Identity\n"
+        "     `-> (2): nn.Sequential {\n           [input -> (1) -> output]\n"
+        "           (1): nn.Tanh\n         }\n     ... -> output\n}"
+    )
     pt = nn.ParallelTable().add(nn.Identity()).add(nn.Tanh())
     assert pt.lua_label().startswith("nn.ParallelTable {\n  input\n    |`-> (1): nn.Identity\n")
-    assert nn.Concat(1).add(nn.Tanh()).lua_label() == "nn.Concat {\n  input\n     `-> (1): nn.Tanh\n     ... -> output\n}"
+    assert (
+        nn.Concat(1).add(nn.Tanh()).lua_label() == "nn.Concat {\n  input\n     `-> (1): nn.Tanh\n     ... -> output\n}"
+    )
 
 
 def test_containers_in_a_graph():

@@ -1,5 +1,6 @@
 """Criterions: Lua fixtures (sizeAverage true/false, weights, 1-based targets, ignoreIndex),
 the values and gradients against plain torch, the Lua idiom, and use in a graph."""
+
 import os
 import sys
 
@@ -8,15 +9,19 @@ sys.path.insert(0, os.path.dirname(__file__))
 import pytest
 import torch
 import torch.nn.functional as F
-
 from contract import check_module
 from test_nn_shape import assert_same, lua_cases, lua_ctor
+
 import pygraphnn
 import pygraphnn.nn as nn
 
 
-@pytest.mark.parametrize("case", lua_cases(["ClassNLLCriterion", "CrossEntropyCriterion", "MSECriterion",
-                                            "BCECriterion", "AbsCriterion"], kind="criterion"))
+@pytest.mark.parametrize(
+    "case",
+    lua_cases(
+        ["ClassNLLCriterion", "CrossEntropyCriterion", "MSECriterion", "BCECriterion", "AbsCriterion"], kind="criterion"
+    ),
+)
 def test_lua_fixture(case):
     crit = lua_ctor(case["ctor"]).double()
     assert crit.sizeAverage == case["sizeAverage"]
@@ -35,7 +40,7 @@ def test_size_average_is_a_settable_attribute(case):
     crit.sizeAverage = not case["sizeAverage"]
     flipped = crit.forward(x, t)
     gflipped = crit.backward(x, t)
-    scale = n if case["sizeAverage"] else 1 / n          # sum = mean * n
+    scale = n if case["sizeAverage"] else 1 / n  # sum = mean * n
     assert abs(flipped - case["output"] * scale) <= 1e-9
     torch.testing.assert_close(gflipped, case["gradInput"] * scale, atol=1e-9, rtol=0)
     crit.sizeAverage = case["sizeAverage"]
@@ -53,6 +58,7 @@ def test_size_average_attribute_class_nll_and_cross_entropy():
 
 # ----------------------------------------------------------- against plain torch
 
+
 def _r(*shape, seed=0):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
 
@@ -62,7 +68,7 @@ def _u(*shape, seed=0):
 
 
 W = torch.tensor([1, 2, 0.5, 1, 3], dtype=torch.float64)
-T = torch.tensor([2, 5, 1, 2])          # 1-based, as in Lua
+T = torch.tensor([2, 5, 1, 2])  # 1-based, as in Lua
 
 
 class _Loss(pygraphnn.Module):
@@ -76,36 +82,54 @@ class _Loss(pygraphnn.Module):
         return self.crit(x, self.target)
 
 
-@pytest.mark.parametrize("crit, x, target, ref", [
-    (nn.ClassNLLCriterion(), _r(4, 5), T, lambda x, t: F.nll_loss(x, t - 1)),
-    (nn.ClassNLLCriterion(None, False), _r(4, 5), T, lambda x, t: F.nll_loss(x, t - 1, reduction="sum")),
-    (nn.ClassNLLCriterion(W), _r(4, 5), T, lambda x, t: F.nll_loss(x, t - 1, weight=W)),
-    (nn.ClassNLLCriterion(W, False), _r(4, 5), T, lambda x, t: F.nll_loss(x, t - 1, weight=W, reduction="sum")),
-    (nn.ClassNLLCriterion(None, True, 2), _r(4, 5), T,
-     lambda x, t: F.nll_loss(x, t - 1, ignore_index=1)),
-    (nn.ClassNLLCriterion(W, True, 5), _r(4, 5), T,
-     lambda x, t: F.nll_loss(x, t - 1, weight=W, ignore_index=4)),
-    (nn.ClassNLLCriterion(), _r(5), 3, lambda x, t: -x[2]),
-    (nn.ClassNLLCriterion(W, False), _r(5), 5, lambda x, t: -3 * x[4]),
-    (nn.ClassNLLCriterion(), _r(4, 5), T.double(), lambda x, t: F.nll_loss(x, t.long() - 1)),
-    (nn.CrossEntropyCriterion(), _r(4, 5), T, lambda x, t: F.cross_entropy(x, t - 1)),
-    (nn.CrossEntropyCriterion(W, False), _r(4, 5), T,
-     lambda x, t: F.cross_entropy(x, t - 1, weight=W, reduction="sum")),
-    (nn.CrossEntropyCriterion(), _r(5), 2, lambda x, t: -torch.log_softmax(x, 0)[1]),
-    (nn.CrossEntropyCriterion(), _r(1, 5), torch.tensor([4]), lambda x, t: -torch.log_softmax(x[0], 0)[3]),
-    (nn.MSECriterion(), _r(3, 5), _r(3, 5, seed=1), lambda x, t: F.mse_loss(x, t)),
-    (nn.MSECriterion(False), _r(3, 5), _r(3, 5, seed=1), lambda x, t: F.mse_loss(x, t, reduction="sum")),
-    (nn.MSECriterion(), _r(5), _r(5, seed=1), lambda x, t: F.mse_loss(x, t)),
-    (nn.AbsCriterion(), _r(3, 5), _r(3, 5, seed=1), lambda x, t: F.l1_loss(x, t)),
-    (nn.AbsCriterion(False), _r(5), _r(5, seed=1), lambda x, t: F.l1_loss(x, t, reduction="sum")),
-    (nn.BCECriterion(), _u(3, 5), _u(3, 5, seed=1).round(), lambda x, t: F.binary_cross_entropy(x, t)),
-    (nn.BCECriterion(None, False), _u(3, 5), _u(3, 5, seed=1),
-     lambda x, t: F.binary_cross_entropy(x, t, reduction="sum")),
-    (nn.BCECriterion(W), _u(3, 5), _u(3, 5, seed=1).round(),
-     lambda x, t: F.binary_cross_entropy(x, t, weight=W.expand(3, 5))),
-    (nn.BCECriterion(W, False), _u(5), _u(5, seed=1),
-     lambda x, t: F.binary_cross_entropy(x, t, weight=W, reduction="sum")),
-], ids=lambda v: v.lua_label() if isinstance(v, torch.nn.Module) else "")
+@pytest.mark.parametrize(
+    "crit, x, target, ref",
+    [
+        (nn.ClassNLLCriterion(), _r(4, 5), T, lambda x, t: F.nll_loss(x, t - 1)),
+        (nn.ClassNLLCriterion(None, False), _r(4, 5), T, lambda x, t: F.nll_loss(x, t - 1, reduction="sum")),
+        (nn.ClassNLLCriterion(W), _r(4, 5), T, lambda x, t: F.nll_loss(x, t - 1, weight=W)),
+        (nn.ClassNLLCriterion(W, False), _r(4, 5), T, lambda x, t: F.nll_loss(x, t - 1, weight=W, reduction="sum")),
+        (nn.ClassNLLCriterion(None, True, 2), _r(4, 5), T, lambda x, t: F.nll_loss(x, t - 1, ignore_index=1)),
+        (nn.ClassNLLCriterion(W, True, 5), _r(4, 5), T, lambda x, t: F.nll_loss(x, t - 1, weight=W, ignore_index=4)),
+        (nn.ClassNLLCriterion(), _r(5), 3, lambda x, t: -x[2]),
+        (nn.ClassNLLCriterion(W, False), _r(5), 5, lambda x, t: -3 * x[4]),
+        (nn.ClassNLLCriterion(), _r(4, 5), T.double(), lambda x, t: F.nll_loss(x, t.long() - 1)),
+        (nn.CrossEntropyCriterion(), _r(4, 5), T, lambda x, t: F.cross_entropy(x, t - 1)),
+        (
+            nn.CrossEntropyCriterion(W, False),
+            _r(4, 5),
+            T,
+            lambda x, t: F.cross_entropy(x, t - 1, weight=W, reduction="sum"),
+        ),
+        (nn.CrossEntropyCriterion(), _r(5), 2, lambda x, t: -torch.log_softmax(x, 0)[1]),
+        (nn.CrossEntropyCriterion(), _r(1, 5), torch.tensor([4]), lambda x, t: -torch.log_softmax(x[0], 0)[3]),
+        (nn.MSECriterion(), _r(3, 5), _r(3, 5, seed=1), lambda x, t: F.mse_loss(x, t)),
+        (nn.MSECriterion(False), _r(3, 5), _r(3, 5, seed=1), lambda x, t: F.mse_loss(x, t, reduction="sum")),
+        (nn.MSECriterion(), _r(5), _r(5, seed=1), lambda x, t: F.mse_loss(x, t)),
+        (nn.AbsCriterion(), _r(3, 5), _r(3, 5, seed=1), lambda x, t: F.l1_loss(x, t)),
+        (nn.AbsCriterion(False), _r(5), _r(5, seed=1), lambda x, t: F.l1_loss(x, t, reduction="sum")),
+        (nn.BCECriterion(), _u(3, 5), _u(3, 5, seed=1).round(), lambda x, t: F.binary_cross_entropy(x, t)),
+        (
+            nn.BCECriterion(None, False),
+            _u(3, 5),
+            _u(3, 5, seed=1),
+            lambda x, t: F.binary_cross_entropy(x, t, reduction="sum"),
+        ),
+        (
+            nn.BCECriterion(W),
+            _u(3, 5),
+            _u(3, 5, seed=1).round(),
+            lambda x, t: F.binary_cross_entropy(x, t, weight=W.expand(3, 5)),
+        ),
+        (
+            nn.BCECriterion(W, False),
+            _u(5),
+            _u(5, seed=1),
+            lambda x, t: F.binary_cross_entropy(x, t, weight=W, reduction="sum"),
+        ),
+    ],
+    ids=lambda v: v.lua_label() if isinstance(v, torch.nn.Module) else "",
+)
 def test_against_torch(crit, x, target, ref):
     # BCE: Lua adds eps = 1e-12 inside the logs, torch clamps them; identical to ~1e-11 here
     atol = 1e-9 if isinstance(crit, nn.BCECriterion) else 1e-10
@@ -115,8 +139,9 @@ def test_against_torch(crit, x, target, ref):
     assert isinstance(loss, float)
     assert abs(loss - float(ref(x, target))) <= atol
     xr = x.clone().requires_grad_()
-    torch.testing.assert_close(crit.backward(x.clone(), target),
-                               torch.autograd.grad(ref(xr, target), xr)[0], atol=atol, rtol=0)
+    torch.testing.assert_close(
+        crit.backward(x.clone(), target), torch.autograd.grad(ref(xr, target), xr)[0], atol=atol, rtol=0
+    )
 
 
 def test_class_nll_edge_cases():
@@ -132,7 +157,7 @@ def test_class_nll_edge_cases():
     with pytest.raises(ValueError):
         nn.ClassNLLCriterion(torch.ones(2, 2))
     with pytest.raises(RuntimeError):
-        nn.ClassNLLCriterion()(x, torch.tensor([1, 2, 6]))          # class 6 of 5
+        nn.ClassNLLCriterion()(x, torch.tensor([1, 2, 6]))  # class 6 of 5
     assert nn.ClassNLLCriterion().ignoreIndex == -100
 
 

@@ -4,21 +4,22 @@ Contract checks against plain-torch expressions, Lua's recorded forward/backward
 (nn_modules.t7), Lua's default initialisation reproduced bit for bit from torch's
 generator (nn_init_stats.t7), and the ``_inline`` expressions in generated code.
 """
+
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import math  # noqa: E402
-import re  # noqa: E402
+import math
+import re
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import pytest
+import torch
+from contract import check_module
 
-import pygraphnn as ng  # noqa: E402
-from contract import check_module  # noqa: E402
-from pygraphnn import nn  # noqa: E402
-from pygraphnn.nn.linear import lua_normal_, lua_random32, lua_uniform_  # noqa: E402
+import pygraphnn as ng
+from pygraphnn import nn
+from pygraphnn.nn.linear import lua_normal_, lua_random32, lua_uniform_
 
 
 def _data_file(name):
@@ -33,6 +34,7 @@ def _load(name):
     if path is None:
         pytest.skip(f"{name} not found (set PYGRAPHNN_DATA)")
     from pygraphnn.lua.t7 import load_t7_raw
+
     return load_t7_raw(path)
 
 
@@ -61,11 +63,15 @@ def _embed_ref(x, m):
     return m.weight[x.long() - 1]
 
 
-@pytest.mark.parametrize("idx", [
-    torch.tensor([1, 3, 10, 3, 2]),
-    torch.tensor([[1, 2, 3], [10, 9, 1]]),
-    torch.tensor([[4.0, 2.0, 4.0], [1.0, 10.0, 5.0]], dtype=torch.float64),
-], ids=["vector", "batch", "float-indices"])
+@pytest.mark.parametrize(
+    "idx",
+    [
+        torch.tensor([1, 3, 10, 3, 2]),
+        torch.tensor([[1, 2, 3], [10, 9, 1]]),
+        torch.tensor([[4.0, 2.0, 4.0], [1.0, 10.0, 5.0]], dtype=torch.float64),
+    ],
+    ids=["vector", "batch", "float-indices"],
+)
 def test_lookup_contract(idx):
     # gradcheck would nudge float indices off their integers (1 - eps truncates to 0)
     check_module(nn.LookupTable(10, 4), idx, _embed_ref, gradcheck=not idx.is_floating_point())
@@ -85,14 +91,14 @@ def test_lookup_padding_freq_and_maxnorm():
     idx = torch.tensor([2, 1, 2, 5])
     m.zeroGradParameters()
     out = m.forward(idx)
-    torch.testing.assert_close(out, m.weight.detach()[idx - 1])        # forward still looks up row 2
+    torch.testing.assert_close(out, m.weight.detach()[idx - 1])  # forward still looks up row 2
     m.backward(idx, torch.ones(4, 3, dtype=torch.float64))
     assert not m.weight.grad[1].any() and m.weight.grad[0].eq(1).all()  # padding row: no gradient
     f = nn.LookupTable(6, 3).scaleGradByFreq().double()
     f.zeroGradParameters()
     f.forward(idx)
     f.backward(idx, torch.ones(4, 3, dtype=torch.float64))
-    assert f.weight.grad[1].eq(1).all()                                  # 2 uses, scaled by 1/2
+    assert f.weight.grad[1].eq(1).all()  # 2 uses, scaled by 1/2
     r = nn.LookupTable(6, 3).setMaxNorm(0.5).double()
     with torch.no_grad():
         r.weight.copy_(torch.arange(18, dtype=torch.float64).view(6, 3))
@@ -100,7 +106,7 @@ def test_lookup_padding_freq_and_maxnorm():
     out = r(torch.tensor([3, 1]))
     norms = out.norm(dim=1)
     assert (norms <= 0.5 + 1e-6).all()
-    assert torch.equal(r.weight[1], before[1])                           # untouched rows stay
+    assert torch.equal(r.weight[1], before[1])  # untouched rows stay
     with pytest.raises(ValueError):
         nn.LookupTable(3, 2)(torch.ones(1, 1, 1, dtype=torch.long))
 
@@ -115,6 +121,7 @@ def test_cmul_contract(size, shape):
         if x.numel() == w.numel():
             return (x.reshape(-1) * w).reshape(x.shape)
         return torch.einsum("bi,i->bi", x.reshape(x.shape[0], -1), w).reshape(x.shape)
+
     check_module(nn.CMul(*size), _randn(*shape), ref)
     check_module(nn.CMul(torch.Size(size)), _randn(*shape), ref)
 
@@ -134,6 +141,7 @@ def test_add_contract(size, scalar, shape):
             return x + m.bias[0]
         flat = x.reshape(-1, size[0]) if x.numel() != size[0] else x.reshape(1, -1)
         return (flat + torch.ones(flat.shape[0], 1, dtype=x.dtype) @ m.bias.reshape(1, -1)).reshape(x.shape)
+
     check_module(nn.Add(size[0], scalar), _randn(*shape), ref)
 
 
@@ -155,6 +163,7 @@ def test_mm_contract(ta, tb, batch):
         A = A.transpose(-1, -2) if ta else A
         B = B.transpose(-1, -2) if tb else B
         return torch.einsum("...ij,...jk->...ik", A, B)
+
     check_module(nn.MM(ta, tb), [a, b], ref)
     with pytest.raises(ValueError):
         nn.MM()([_randn(2, 2), _randn(2, 2, 2)])
@@ -195,8 +204,14 @@ def test_large_normal_is_within_ulps_of_the_exact_path():
 
 def test_default_init_is_luas_exactly():
     exact = _load("nn_init_stats.t7")["exact"].to_list()
-    assert {e["ctor"] for e in exact} >= {"nn.Linear(5, 3)", "nn.LookupTable(10, 4)", "nn.CMul(5)", "nn.Mul()",
-                                          "nn.Add(5)", "nn.Add(5, true)"}
+    assert {e["ctor"] for e in exact} >= {
+        "nn.Linear(5, 3)",
+        "nn.LookupTable(10, 4)",
+        "nn.CMul(5)",
+        "nn.Mul()",
+        "nn.Add(5)",
+        "nn.Add(5, true)",
+    }
     for e in exact:
         torch.manual_seed(123)
         m = lua_ctor(e["ctor"])
@@ -239,7 +254,7 @@ def test_default_init_distributions_match_luas_statistics():
     stats = _load("nn_init_stats.t7")["stats"].to_list()
     for s in stats:
         ctor, field, lua = s["ctor"], s["field"], s["stats"]
-        if "fresh" in ctor:   # "nn.Mul() x 100000 fresh instances": one draw each, same stream
+        if "fresh" in ctor:  # "nn.Mul() x 100000 fresh instances": one draw each, same stream
             base = ctor.split(" x ")[0]
             mods = [lua_ctor(base) for _ in range(400)]
             vals = torch.cat([getattr(m, field).detach().reshape(-1) for m in mods]).double()
@@ -252,14 +267,17 @@ def test_default_init_distributions_match_luas_statistics():
             assert vals.abs().max() <= bound
             assert abs(vals.std().item() - lua["uniform_std"]) < 6 * lua["uniform_std"] / math.sqrt(n) + 1e-12
             assert abs(lua["std"] - lua["uniform_std"]) < 6 * lua["uniform_std"] / math.sqrt(lua["n"]) + 0.05
-        else:   # normal(0, 1)
+        else:  # normal(0, 1)
             assert abs(vals.std().item() - 1.0) < 0.01 and abs(std - 1.0) < 0.01
         assert abs(vals.mean().item()) < 6 * std / math.sqrt(n) + 1e-12
 
 
 # --------------------------------------------------- _inline vs the interpreter
-@pytest.mark.parametrize("make", [lambda: nn.Linear(5, 4), lambda: nn.Linear(5, 4, False), nn.Mul,
-                                  lambda: nn.Add(5, True)], ids=["Linear", "Linear-nobias", "Mul", "Add-scalar"])
+@pytest.mark.parametrize(
+    "make",
+    [lambda: nn.Linear(5, 4), lambda: nn.Linear(5, 4, False), nn.Mul, lambda: nn.Add(5, True)],
+    ids=["Linear", "Linear-nobias", "Mul", "Add-scalar"],
+)
 def test_inline_matches_interpreter(make):
     x_in = nn.Identity()()
     m = make()
@@ -280,7 +298,7 @@ _MINE = {"Linear", "LookupTable", "CMul", "Mul", "Add", "MM"}
 def lua_ctor(ctor):
     """Build a module from a Lua constructor expression such as ``nn.Add(5, true)``."""
     py = re.sub(r"\bnil\b", "None", re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", ctor)))
-    return eval(py.replace(":", "."), {"nn": nn})  # noqa: S307 - our fixture's own ctor strings
+    return eval(py.replace(":", "."), {"nn": nn})  # our fixture's own ctor strings
 
 
 def _lua_cases():
@@ -288,6 +306,7 @@ def _lua_cases():
     if path is None:
         return []
     from pygraphnn.lua.t7 import load_t7_raw
+
     out = []
     for c in load_t7_raw(path).to_list():
         name = re.match(r"nn\.(\w+)", c["ctor"]).group(1)

@@ -4,20 +4,21 @@ Each module passes the shared contract against an independent plain-torch expres
 matches Lua's recorded forward/backward in nn_modules.t7, and its ``_inline`` expression
 computes what the module computes (generated gModule code vs the reference interpreter).
 """
+
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import math  # noqa: E402
-import re  # noqa: E402
+import math
+import re
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import pytest
+import torch
+from contract import check_module
 
-import pygraphnn as ng  # noqa: E402
-from contract import check_module  # noqa: E402
-from pygraphnn import nn  # noqa: E402
+import pygraphnn as ng
+from pygraphnn import nn
 
 
 def _data_dir():
@@ -34,17 +35,26 @@ def _randn(*shape, seed=0, positive=False):
 # ------------------------------------------------------------- contract: element-wise
 POINTWISE = [
     pytest.param(lambda: nn.Identity(), lambda x, m: x.clone(), False, id='nn.Identity()'),
-    pytest.param(lambda: nn.Tanh(), lambda x, m: (torch.exp(2 * x) - 1) / (torch.exp(2 * x) + 1), False, id='nn.Tanh()'),
+    pytest.param(
+        lambda: nn.Tanh(), lambda x, m: (torch.exp(2 * x) - 1) / (torch.exp(2 * x) + 1), False, id='nn.Tanh()'
+    ),
     pytest.param(lambda: nn.Sigmoid(), lambda x, m: 1 / (1 + torch.exp(-x)), False, id='nn.Sigmoid()'),
     pytest.param(lambda: nn.ReLU(), lambda x, m: x * (x > 0).double(), False, id='nn.ReLU()'),
     pytest.param(lambda: nn.ReLU(True), lambda x, m: x * (x > 0).double(), False, id='nn.ReLU(True)'),
-    pytest.param(lambda: nn.HardTanh(), lambda x, m: torch.minimum(torch.maximum(x, torch.tensor(-1.)), torch.tensor(1.)), False, id='nn.HardTanh()'),
-    pytest.param(lambda: nn.HardTanh(-0.5, 0.25), lambda x, m: x.clamp(-0.5, 0.25), False, id='nn.HardTanh(-0.5, 0.25)'),
-    pytest.param(lambda: nn.Exp(), lambda x, m: math.e ** x, False, id='nn.Exp()'),
+    pytest.param(
+        lambda: nn.HardTanh(),
+        lambda x, m: torch.minimum(torch.maximum(x, torch.tensor(-1.0)), torch.tensor(1.0)),
+        False,
+        id='nn.HardTanh()',
+    ),
+    pytest.param(
+        lambda: nn.HardTanh(-0.5, 0.25), lambda x, m: x.clamp(-0.5, 0.25), False, id='nn.HardTanh(-0.5, 0.25)'
+    ),
+    pytest.param(lambda: nn.Exp(), lambda x, m: math.e**x, False, id='nn.Exp()'),
     pytest.param(lambda: nn.Log(), lambda x, m: torch.log2(x) * math.log(2), True, id='nn.Log()'),
     pytest.param(lambda: nn.Abs(), lambda x, m: torch.sqrt(x * x), False, id='nn.Abs()'),
     pytest.param(lambda: nn.Square(), lambda x, m: x * x, False, id='nn.Square()'),
-    pytest.param(lambda: nn.Sqrt(), lambda x, m: x ** 0.5, True, id='nn.Sqrt()'),
+    pytest.param(lambda: nn.Sqrt(), lambda x, m: x**0.5, True, id='nn.Sqrt()'),
     pytest.param(lambda: nn.Sqrt(0.5), lambda x, m: (x + 0.5) ** 0.5, True, id='nn.Sqrt(0.5)'),
     pytest.param(lambda: nn.Power(3), lambda x, m: x * x * x, False, id='nn.Power(3)'),
     pytest.param(lambda: nn.Power(0.5), lambda x, m: torch.sqrt(x), True, id='nn.Power(0.5)'),
@@ -61,7 +71,7 @@ POINTWISE = [
 def test_pointwise_contract(make, ref, positive, shape):
     x = _randn(*shape, positive=positive)
     if not positive:
-        x = torch.where(x.abs() < 1e-3, x + 0.01, x)   # keep gradcheck away from kinks
+        x = torch.where(x.abs() < 1e-3, x + 0.01, x)  # keep gradcheck away from kinks
     check_module(make(), x, ref)
 
 
@@ -132,7 +142,7 @@ def test_dropout_training_lua_idiom_keeps_noise(v1):
     torch.manual_seed(5)
     p = 0.3
     m = nn.Dropout(p, v1)
-    x = _randn(40, 50) + 3.0   # no zeros in the input
+    x = _randn(40, 50) + 3.0  # no zeros in the input
     out = m.forward(x)
     scale = 1.0 if v1 else 1 / (1 - p)
     assert set(torch.unique(m.noise).tolist()) <= {0.0, scale}
@@ -149,7 +159,7 @@ def test_dropout_training_pytorch_idiom():
     x = torch.ones(100, 100, dtype=torch.float64, requires_grad=True)
     y = m(x)
     assert set(torch.unique(y).tolist()) <= {0.0, 2.0}
-    assert m.noise.numel() == 0          # the pure path writes nothing
+    assert m.noise.numel() == 0  # the pure path writes nothing
     y.sum().backward()
     torch.testing.assert_close(x.grad, y.detach())
     v1 = nn.Dropout(0.25, True)
@@ -174,7 +184,7 @@ def test_dropout_compiles():
     x = torch.randn(4, 3)
     assert torch.equal(f(x), x)
     m.train()
-    y = f(x)                                  # training mode: no graph break either
+    y = f(x)  # training mode: no graph break either
     assert ((y == 0) | (y == 2 * x)).all()
     assert m.noise.numel() == 0
 
@@ -208,9 +218,14 @@ def _select_ref(x, dim, largest):
     return torch.gather(x, dim, order.narrow(dim, 0, 1)).squeeze(dim)
 
 
-MAXMIN = [((5,), lambda: (1, None), 0, True), ((3, 5), lambda: (2, None), 1, False),
-          ((3, 5), lambda: (1, 1), 1, False), ((2, 3, 4), lambda: (-1, None), 2, False),
-          ((3, 4), lambda: (1, None), 0, False), ((2, 3, 4), lambda: (2, 2), 2, False)]
+MAXMIN = [
+    ((5,), lambda: (1, None), 0, True),
+    ((3, 5), lambda: (2, None), 1, False),
+    ((3, 5), lambda: (1, 1), 1, False),
+    ((2, 3, 4), lambda: (-1, None), 2, False),
+    ((3, 4), lambda: (1, None), 0, False),
+    ((2, 3, 4), lambda: (2, 2), 2, False),
+]
 
 
 @pytest.mark.parametrize("cls, largest", [(nn.Max, True), (nn.Min, False)], ids=["Max", "Min"])
@@ -219,6 +234,7 @@ def test_maxmin_contract(cls, largest, shape, args, dim, keep1):
     def ref(x, m):
         r = _select_ref(x, dim, largest)
         return r.reshape(1) if keep1 else r
+
     check_module(cls(*args()), _randn(*shape), ref)
 
 
@@ -241,10 +257,23 @@ def test_reduce_dimension_out_of_range():
 
 
 # --------------------------------------------------- _inline vs the interpreter
-INLINE = [nn.Identity, nn.Tanh, nn.Sigmoid, nn.ReLU, nn.Exp, nn.Abs, nn.Square,
-          lambda: nn.HardTanh(-0.5, 0.5), nn.SoftMax, nn.LogSoftMax, lambda: nn.Power(2),
-          lambda: nn.MulConstant(-1.5), lambda: nn.AddConstant(0.25), lambda: nn.Dropout(0.3),
-          lambda: nn.Dropout(0.3, True)]
+INLINE = [
+    nn.Identity,
+    nn.Tanh,
+    nn.Sigmoid,
+    nn.ReLU,
+    nn.Exp,
+    nn.Abs,
+    nn.Square,
+    lambda: nn.HardTanh(-0.5, 0.5),
+    nn.SoftMax,
+    nn.LogSoftMax,
+    lambda: nn.Power(2),
+    lambda: nn.MulConstant(-1.5),
+    lambda: nn.AddConstant(0.25),
+    lambda: nn.Dropout(0.3),
+    lambda: nn.Dropout(0.3, True),
+]
 
 
 @pytest.mark.parametrize("make", INLINE, ids=lambda f: getattr(f, "__name__", "lambda"))
@@ -270,8 +299,28 @@ def test_inline_matches_interpreter(make, shape):
 
 
 # ------------------------------------------------------------ Lua fixtures
-_MINE = {"Identity", "Sigmoid", "Tanh", "ReLU", "HardTanh", "SoftMax", "LogSoftMax", "Exp", "Log", "Abs",
-         "Square", "Sqrt", "Power", "Dropout", "Sum", "Mean", "Max", "Min", "MulConstant", "AddConstant"}
+_MINE = {
+    "Identity",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "HardTanh",
+    "SoftMax",
+    "LogSoftMax",
+    "Exp",
+    "Log",
+    "Abs",
+    "Square",
+    "Sqrt",
+    "Power",
+    "Dropout",
+    "Sum",
+    "Mean",
+    "Max",
+    "Min",
+    "MulConstant",
+    "AddConstant",
+}
 
 
 def _lua_cases(names):
@@ -279,6 +328,7 @@ def _lua_cases(names):
     if not os.path.exists(path):
         return []
     from pygraphnn.lua.t7 import load_t7_raw
+
     cases = load_t7_raw(path).to_list()
     out = []
     for c in cases:
@@ -295,7 +345,7 @@ def _shape(v):
 def lua_ctor(ctor):
     """Build a module from a Lua constructor expression such as ``nn.Sum(2, nil, true)``."""
     py = re.sub(r"\bnil\b", "None", re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", ctor)))
-    return eval(py.replace(":", "."), {"nn": nn})  # noqa: S307 - our fixture's own ctor strings
+    return eval(py.replace(":", "."), {"nn": nn})  # our fixture's own ctor strings
 
 
 def _tbl(v):

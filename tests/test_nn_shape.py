@@ -5,6 +5,7 @@ This file also holds the small helpers that replay ``nn_modules.t7`` cases (used
 other ``test_nn_*`` files too): building a module from its Lua ``ctor`` string and
 running Lua-style forward/backward against the saved results.
 """
+
 import os
 import re
 import sys
@@ -15,8 +16,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import pytest
 import torch
-
 from contract import check_module
+
 import pygraphnn.nn as nn
 from pygraphnn.tables import flatten
 
@@ -35,6 +36,7 @@ def fixture_path() -> Path:
 @lru_cache(maxsize=1)
 def _load_cases():
     from pygraphnn.lua.t7 import load_t7_raw
+
     raw = load_t7_raw(str(fixture_path()))
     return [lua_value(raw[i]) | {"id": i} for i in sorted(raw)]
 
@@ -42,6 +44,7 @@ def _load_cases():
 def lua_value(v):
     """A loaded Lua value with array tables as lists (tensors, numbers, strings unchanged)."""
     from pygraphnn.lua.t7 import LuaTable
+
     if isinstance(v, LuaTable):
         keys = list(v.keys())
         if keys and all(isinstance(k, int) for k in keys) and sorted(keys) == list(range(1, len(keys) + 1)):
@@ -68,7 +71,7 @@ class _TorchShim:
     """What a ctor string may use of Lua's ``torch``: ``torch.Tensor({...})``."""
 
     @staticmethod
-    def Tensor(values):  # noqa: N802 - Lua name
+    def Tensor(values):  # Lua name
         return torch.tensor(values, dtype=torch.float64)
 
     LongTensor = staticmethod(lambda values: torch.tensor(values, dtype=torch.long))
@@ -80,7 +83,7 @@ def lua_ctor(src: str):
     py = re.sub(r"\btrue\b", "True", py)
     py = re.sub(r"\bfalse\b", "False", py)
     py = re.sub(r"\bnil\b", "None", py)
-    return eval(py, {"nn": nn, "torch": _TorchShim, "__builtins__": {}})  # noqa: S307 - test data
+    return eval(py, {"nn": nn, "torch": _TorchShim, "__builtins__": {}})  # test data
 
 
 def assert_same(got, want, atol=1e-10, what="value"):
@@ -126,63 +129,69 @@ def test_lua_fixture(case):
 
 # ------------------------------------------------------------------------ contract
 
+
 def _r(*shape, seed=0):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
 
 
-@pytest.mark.parametrize("module, x, ref", [
-    (nn.Reshape(4, 3), _r(12), lambda x, m: x.view(4, 3)),
-    (nn.Reshape(4, 3), _r(5, 12), lambda x, m: x.view(5, 4, 3)),
-    (nn.Reshape(4, 3), _r(1, 12), lambda x, m: x.view(1, 4, 3)),
-    (nn.Reshape(12), _r(3, 2, 6), lambda x, m: x.view(3, 12)),
-    (nn.Reshape(6, True), _r(2, 3, 2), lambda x, m: x.view(2, 6)),
-    (nn.Reshape(2, 6, False), _r(3, 4), lambda x, m: x.view(2, 6)),
-    (nn.View(12), _r(4, 3), lambda x, m: x.view(12)),
-    (nn.View(12), _r(2, 4, 3), lambda x, m: x.view(2, 12)),
-    (nn.View(-1, 3), _r(3, 4, 3), lambda x, m: x.view(12, 3)),
-    (nn.View(3, 4).setNumInputDims(2), _r(5, 4, 3), lambda x, m: x.view(5, 3, 4)),
-    (nn.View(3, 4).setNumInputDims(2), _r(4, 3), lambda x, m: x.view(3, 4)),
-    (nn.View(-1).setNumInputDims(2), _r(2, 3, 4, 3), lambda x, m: x.view(6, 12)),
-    (nn.Narrow(1, 2, 2), _r(4, 5), lambda x, m: x[1:3]),
-    (nn.Narrow(2, 3), _r(4, 5), lambda x, m: x[:, 2:3]),
-    (nn.Narrow(-1, 2, 3), _r(2, 4, 5), lambda x, m: x[..., 1:4]),
-    (nn.Narrow(2, 2, -1), _r(3, 6), lambda x, m: x[:, 1:6]),
-    (nn.Narrow(2, 2, -2), _r(3, 6), lambda x, m: x[:, 1:5]),
-    (nn.Narrow(2, -1), _r(3, 6), lambda x, m: x[:, 0:5]),
-    (nn.Select(1, 2), _r(4, 5), lambda x, m: x[1]),
-    (nn.Select(2, -1), _r(3, 5), lambda x, m: x[:, 4]),
-    (nn.Select(-1, 3), _r(2, 3, 4), lambda x, m: x[:, :, 2]),
-    (nn.Transpose([1, 2]), _r(3, 4), lambda x, m: x.t()),
-    (nn.Transpose([1, 2], [2, 3]), _r(2, 3, 4), lambda x, m: x.permute(1, 2, 0)),
-    (nn.Transpose([1, 2]).setNumInputDims(2), _r(5, 3, 4), lambda x, m: x.permute(0, 2, 1)),
-    (nn.Transpose([1, 2]).setNumInputDims(2), _r(3, 4), lambda x, m: x.t()),
-    (nn.Replicate(3), _r(4), lambda x, m: torch.stack([x, x, x])),
-    (nn.Replicate(3, 2), _r(4, 5), lambda x, m: torch.stack([x, x, x], 1)),
-    (nn.Replicate(2, 1, 1), _r(3, 4), lambda x, m: torch.stack([x, x], 1)),
-    (nn.Replicate(2, 1, 1), _r(4), lambda x, m: torch.stack([x, x])),
-    (nn.Squeeze(), _r(3, 1, 4, 1), lambda x, m: x[:, 0, :, 0]),
-    (nn.Squeeze(2), _r(3, 1, 4), lambda x, m: x[:, 0]),
-    (nn.Squeeze(1, 2), _r(3, 1, 4), lambda x, m: x[:, 0]),
-    (nn.Squeeze(1, 2), _r(1, 4), lambda x, m: x[0]),
-    (nn.Squeeze(None, 2), _r(1, 1, 4), lambda x, m: x[:, 0]),
-    (nn.Squeeze(), _r(1, 1), lambda x, m: x.reshape(1)),
-    (nn.Unsqueeze(1), _r(3, 4), lambda x, m: x[None]),
-    (nn.Unsqueeze(3), _r(3, 4), lambda x, m: x[:, :, None]),
-    (nn.Unsqueeze(1, 1), _r(3, 4), lambda x, m: x[:, None]),
-    (nn.Unsqueeze(2, 1), _r(4), lambda x, m: x[:, None]),
-], ids=lambda v: v.lua_label() if isinstance(v, torch.nn.Module) else "")
+@pytest.mark.parametrize(
+    "module, x, ref",
+    [
+        (nn.Reshape(4, 3), _r(12), lambda x, m: x.view(4, 3)),
+        (nn.Reshape(4, 3), _r(5, 12), lambda x, m: x.view(5, 4, 3)),
+        (nn.Reshape(4, 3), _r(1, 12), lambda x, m: x.view(1, 4, 3)),
+        (nn.Reshape(12), _r(3, 2, 6), lambda x, m: x.view(3, 12)),
+        (nn.Reshape(6, True), _r(2, 3, 2), lambda x, m: x.view(2, 6)),
+        (nn.Reshape(2, 6, False), _r(3, 4), lambda x, m: x.view(2, 6)),
+        (nn.View(12), _r(4, 3), lambda x, m: x.view(12)),
+        (nn.View(12), _r(2, 4, 3), lambda x, m: x.view(2, 12)),
+        (nn.View(-1, 3), _r(3, 4, 3), lambda x, m: x.view(12, 3)),
+        (nn.View(3, 4).setNumInputDims(2), _r(5, 4, 3), lambda x, m: x.view(5, 3, 4)),
+        (nn.View(3, 4).setNumInputDims(2), _r(4, 3), lambda x, m: x.view(3, 4)),
+        (nn.View(-1).setNumInputDims(2), _r(2, 3, 4, 3), lambda x, m: x.view(6, 12)),
+        (nn.Narrow(1, 2, 2), _r(4, 5), lambda x, m: x[1:3]),
+        (nn.Narrow(2, 3), _r(4, 5), lambda x, m: x[:, 2:3]),
+        (nn.Narrow(-1, 2, 3), _r(2, 4, 5), lambda x, m: x[..., 1:4]),
+        (nn.Narrow(2, 2, -1), _r(3, 6), lambda x, m: x[:, 1:6]),
+        (nn.Narrow(2, 2, -2), _r(3, 6), lambda x, m: x[:, 1:5]),
+        (nn.Narrow(2, -1), _r(3, 6), lambda x, m: x[:, 0:5]),
+        (nn.Select(1, 2), _r(4, 5), lambda x, m: x[1]),
+        (nn.Select(2, -1), _r(3, 5), lambda x, m: x[:, 4]),
+        (nn.Select(-1, 3), _r(2, 3, 4), lambda x, m: x[:, :, 2]),
+        (nn.Transpose([1, 2]), _r(3, 4), lambda x, m: x.t()),
+        (nn.Transpose([1, 2], [2, 3]), _r(2, 3, 4), lambda x, m: x.permute(1, 2, 0)),
+        (nn.Transpose([1, 2]).setNumInputDims(2), _r(5, 3, 4), lambda x, m: x.permute(0, 2, 1)),
+        (nn.Transpose([1, 2]).setNumInputDims(2), _r(3, 4), lambda x, m: x.t()),
+        (nn.Replicate(3), _r(4), lambda x, m: torch.stack([x, x, x])),
+        (nn.Replicate(3, 2), _r(4, 5), lambda x, m: torch.stack([x, x, x], 1)),
+        (nn.Replicate(2, 1, 1), _r(3, 4), lambda x, m: torch.stack([x, x], 1)),
+        (nn.Replicate(2, 1, 1), _r(4), lambda x, m: torch.stack([x, x])),
+        (nn.Squeeze(), _r(3, 1, 4, 1), lambda x, m: x[:, 0, :, 0]),
+        (nn.Squeeze(2), _r(3, 1, 4), lambda x, m: x[:, 0]),
+        (nn.Squeeze(1, 2), _r(3, 1, 4), lambda x, m: x[:, 0]),
+        (nn.Squeeze(1, 2), _r(1, 4), lambda x, m: x[0]),
+        (nn.Squeeze(None, 2), _r(1, 1, 4), lambda x, m: x[:, 0]),
+        (nn.Squeeze(), _r(1, 1), lambda x, m: x.reshape(1)),
+        (nn.Unsqueeze(1), _r(3, 4), lambda x, m: x[None]),
+        (nn.Unsqueeze(3), _r(3, 4), lambda x, m: x[:, :, None]),
+        (nn.Unsqueeze(1, 1), _r(3, 4), lambda x, m: x[:, None]),
+        (nn.Unsqueeze(2, 1), _r(4), lambda x, m: x[:, None]),
+    ],
+    ids=lambda v: v.lua_label() if isinstance(v, torch.nn.Module) else "",
+)
 def test_contract(module, x, ref):
     check_module(module, x, ref)
 
 
 # ------------------------------------------------------------------- Lua details
 
+
 def test_reshape_batch_rule():
     m = nn.Reshape(4, 3)
-    assert m(torch.zeros(12)).shape == (4, 3)           # nElement matches, size(1) ~= 1
-    assert m(torch.zeros(2, 12)).shape == (2, 4, 3)     # batch
-    assert m(torch.zeros(1, 12)).shape == (1, 4, 3)     # size(1) == 1: batch of one
-    assert m(torch.zeros(4, 3)).shape == (4, 3)         # same elements: a sample
+    assert m(torch.zeros(12)).shape == (4, 3)  # nElement matches, size(1) ~= 1
+    assert m(torch.zeros(2, 12)).shape == (2, 4, 3)  # batch
+    assert m(torch.zeros(1, 12)).shape == (1, 4, 3)  # size(1) == 1: batch of one
+    assert m(torch.zeros(4, 3)).shape == (4, 3)  # same elements: a sample
     assert nn.Reshape(1, 12)(torch.zeros(1, 12)).shape == (1, 1, 12)
 
 
@@ -208,13 +217,13 @@ def test_view_errors_and_batch():
         nn.View(5)(torch.zeros(3, 4))
     with pytest.raises(ValueError):
         nn.View(-1, -1)
-    assert nn.View(4)(torch.zeros(3, 4)).shape == (3, 4)         # a multiple: the rest is the batch
+    assert nn.View(4)(torch.zeros(3, 4)).shape == (3, 4)  # a multiple: the rest is the batch
     assert nn.View(2, 2)(torch.zeros(2, 2, 2)).shape == (2, 2, 2)
     assert nn.View(6).setNumInputDims(2)(torch.zeros(2, 3)).shape == (6,)
 
 
 def test_views_of_non_contiguous_input():
-    x = torch.randn(3, 4).t()                        # as after nn.Transpose
+    x = torch.randn(3, 4).t()  # as after nn.Transpose
     assert torch.equal(nn.View(12)(x), x.reshape(12))
     assert torch.equal(nn.Reshape(12)(x), x.reshape(12))
 
@@ -222,7 +231,7 @@ def test_views_of_non_contiguous_input():
 def test_lua_squeeze_keeps_one_dimension():
     assert nn.Squeeze()(torch.zeros(1, 1)).shape == (1,)
     assert nn.Squeeze(1)(torch.zeros(1)).shape == (1,)
-    assert nn.Squeeze(1)(torch.zeros(2, 3)).shape == (2, 3)   # not a singleton: unchanged
+    assert nn.Squeeze(1)(torch.zeros(2, 3)).shape == (2, 3)  # not a singleton: unchanged
     assert nn.Squeeze(None, 2)(torch.zeros(1, 1, 1)).shape == (1, 1)
 
 
@@ -237,15 +246,20 @@ def test_unsqueeze_errors():
 
 def test_inline_matches_forward():
     """The expressions Reshape/View offer the code generator compute what forward does."""
-    for m in (nn.Reshape(4, 3), nn.Reshape(4, 3, True), nn.Reshape(12, False), nn.View(3, 4),
-              nn.View(-1).setNumInputDims(2)):
+    for m in (
+        nn.Reshape(4, 3),
+        nn.Reshape(4, 3, True),
+        nn.Reshape(12, False),
+        nn.View(3, 4),
+        nn.View(-1).setNumInputDims(2),
+    ):
         for x in (torch.randn(12), torch.randn(1, 12), torch.randn(2, 12), torch.randn(2, 4, 3)):
             try:
                 want = m(x)
             except RuntimeError:
                 continue
             expr = m._inline("m", ["x"], False)
-            got = eval(expr, {"torch": torch, "m": m, "x": x})  # noqa: S307
+            got = eval(expr, {"torch": torch, "m": m, "x": x})
             assert torch.equal(got, want), (m.lua_label(), tuple(x.shape))
 
 

@@ -1,5 +1,6 @@
 """Table modules: Lua fixtures, the contract against plain torch, and their ``_inline``
 expressions checked inside gModules (a Zaremba LSTM cell) against the interpreter and Lua."""
+
 import os
 import sys
 
@@ -7,14 +8,23 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import pytest
 import torch
-
 from contract import check_module
 from test_nn_shape import data_dir, lua_cases, run_module_case
+
 import pygraphnn
 import pygraphnn.nn as nn
 
-TABLE = ["CAddTable", "CSubTable", "CMulTable", "CDivTable", "SplitTable", "JoinTable", "SelectTable",
-         "NarrowTable", "FlattenTable"]
+TABLE = [
+    "CAddTable",
+    "CSubTable",
+    "CMulTable",
+    "CDivTable",
+    "SplitTable",
+    "JoinTable",
+    "SelectTable",
+    "NarrowTable",
+    "FlattenTable",
+]
 
 
 @pytest.mark.parametrize("case", lua_cases(TABLE))
@@ -23,6 +33,7 @@ def test_lua_fixture(case):
 
 
 # ------------------------------------------------------------------------ contract
+
 
 def _r(*shape, seed=0, positive=False):
     t = torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
@@ -33,39 +44,44 @@ A, B, C = _r(3, 5, seed=1), _r(3, 5, seed=2), _r(3, 5, seed=3)
 a, b = _r(5, seed=4), _r(5, seed=5)
 
 
-@pytest.mark.parametrize("module, x, ref", [
-    (nn.CAddTable(), [a, b], lambda x, m: x[0] + x[1]),
-    (nn.CAddTable(), [A, B, C], lambda x, m: torch.stack(x).sum(0)),
-    (nn.CSubTable(), [a, b], lambda x, m: x[0] - x[1]),
-    (nn.CSubTable(), [A, B], lambda x, m: torch.sub(x[0], x[1])),
-    (nn.CMulTable(), [a, b], lambda x, m: x[0] * x[1]),
-    (nn.CMulTable(), [A, B, C], lambda x, m: torch.stack(x).prod(0)),
-    (nn.CDivTable(), [a, _r(5, positive=True)], lambda x, m: x[0] / x[1]),
-    (nn.CDivTable(), [A, _r(3, 5, positive=True)], lambda x, m: torch.div(x[0], x[1])),
-    (nn.SplitTable(1), _r(3, 4), lambda x, m: [x[i] for i in range(3)]),
-    (nn.SplitTable(2), _r(2, 3, 4), lambda x, m: [x[:, i] for i in range(3)]),
-    (nn.SplitTable(-1), _r(2, 3, 4), lambda x, m: [x[:, :, i] for i in range(4)]),
-    (nn.SplitTable(1, 1), _r(3, 4), lambda x, m: [x[:, i] for i in range(4)]),
-    (nn.SplitTable(1, 2), _r(3, 4), lambda x, m: [x[i] for i in range(3)]),
-    (nn.JoinTable(1), [_r(3), _r(4)], lambda x, m: torch.hstack(x)),
-    (nn.JoinTable(2), [_r(3, 3), _r(3, 4)], lambda x, m: torch.hstack(x)),
-    (nn.JoinTable(1), [_r(2, 5), _r(3, 5)], lambda x, m: torch.vstack(x)),
-    (nn.JoinTable(1, 1), [_r(3, 3), _r(3, 4)], lambda x, m: torch.hstack(x)),
-    (nn.JoinTable(1, 1), [_r(3), _r(4)], lambda x, m: torch.hstack(x)),
-    (nn.JoinTable(-1), [_r(2, 3, 3), _r(2, 3, 4)], lambda x, m: torch.dstack(x)),
-    (nn.SelectTable(1), [a, A, b], lambda x, m: x[0]),
-    (nn.SelectTable(-1), [a, A, b], lambda x, m: x[2]),
-    (nn.SelectTable(2), [a, [b, A], C], lambda x, m: x[1]),
-    (nn.NarrowTable(2, 2), [a, A, b, C], lambda x, m: [x[1], x[2]]),
-    (nn.NarrowTable(2), [a, A, b], lambda x, m: [x[1]]),
-    (nn.FlattenTable(), [a, [b, [A, C]], _r(4)], lambda x, m: [x[0], x[1][0], x[1][1][0], x[1][1][1], x[2]]),
-    (nn.FlattenTable(), [[A], b], lambda x, m: [x[0][0], x[1]]),
-], ids=lambda v: v.lua_label() if isinstance(v, torch.nn.Module) else "")
+@pytest.mark.parametrize(
+    "module, x, ref",
+    [
+        (nn.CAddTable(), [a, b], lambda x, m: x[0] + x[1]),
+        (nn.CAddTable(), [A, B, C], lambda x, m: torch.stack(x).sum(0)),
+        (nn.CSubTable(), [a, b], lambda x, m: x[0] - x[1]),
+        (nn.CSubTable(), [A, B], lambda x, m: torch.sub(x[0], x[1])),
+        (nn.CMulTable(), [a, b], lambda x, m: x[0] * x[1]),
+        (nn.CMulTable(), [A, B, C], lambda x, m: torch.stack(x).prod(0)),
+        (nn.CDivTable(), [a, _r(5, positive=True)], lambda x, m: x[0] / x[1]),
+        (nn.CDivTable(), [A, _r(3, 5, positive=True)], lambda x, m: torch.div(x[0], x[1])),
+        (nn.SplitTable(1), _r(3, 4), lambda x, m: [x[i] for i in range(3)]),
+        (nn.SplitTable(2), _r(2, 3, 4), lambda x, m: [x[:, i] for i in range(3)]),
+        (nn.SplitTable(-1), _r(2, 3, 4), lambda x, m: [x[:, :, i] for i in range(4)]),
+        (nn.SplitTable(1, 1), _r(3, 4), lambda x, m: [x[:, i] for i in range(4)]),
+        (nn.SplitTable(1, 2), _r(3, 4), lambda x, m: [x[i] for i in range(3)]),
+        (nn.JoinTable(1), [_r(3), _r(4)], lambda x, m: torch.hstack(x)),
+        (nn.JoinTable(2), [_r(3, 3), _r(3, 4)], lambda x, m: torch.hstack(x)),
+        (nn.JoinTable(1), [_r(2, 5), _r(3, 5)], lambda x, m: torch.vstack(x)),
+        (nn.JoinTable(1, 1), [_r(3, 3), _r(3, 4)], lambda x, m: torch.hstack(x)),
+        (nn.JoinTable(1, 1), [_r(3), _r(4)], lambda x, m: torch.hstack(x)),
+        (nn.JoinTable(-1), [_r(2, 3, 3), _r(2, 3, 4)], lambda x, m: torch.dstack(x)),
+        (nn.SelectTable(1), [a, A, b], lambda x, m: x[0]),
+        (nn.SelectTable(-1), [a, A, b], lambda x, m: x[2]),
+        (nn.SelectTable(2), [a, [b, A], C], lambda x, m: x[1]),
+        (nn.NarrowTable(2, 2), [a, A, b, C], lambda x, m: [x[1], x[2]]),
+        (nn.NarrowTable(2), [a, A, b], lambda x, m: [x[1]]),
+        (nn.FlattenTable(), [a, [b, [A, C]], _r(4)], lambda x, m: [x[0], x[1][0], x[1][1][0], x[1][1][1], x[2]]),
+        (nn.FlattenTable(), [[A], b], lambda x, m: [x[0][0], x[1]]),
+    ],
+    ids=lambda v: v.lua_label() if isinstance(v, torch.nn.Module) else "",
+)
 def test_contract(module, x, ref):
     check_module(module, x, ref)
 
 
 # ------------------------------------------------------------------- Lua details
+
 
 def test_select_table_gradient_zeros_elsewhere():
     m = nn.SelectTable(2)
@@ -89,13 +105,24 @@ def test_errors_and_labels():
     assert nn.JoinTable(2).lua_label() == "nn.JoinTable"
 
 
-@pytest.mark.parametrize("module, table_input, arity", [
-    (nn.CAddTable(), True, 3), (nn.CSubTable(), True, 2), (nn.CMulTable(), True, 3),
-    (nn.CDivTable(), True, 2), (nn.JoinTable(2), True, 3), (nn.JoinTable(-1), True, 2),
-    (nn.SelectTable(2), True, 3), (nn.SelectTable(-1), True, 3), (nn.NarrowTable(2, 2), True, 3),
-    (nn.SelectTable(2), False, 3), (nn.SelectTable(-3), False, 3),
-    (nn.SplitTable(2), False, 1), (nn.SplitTable(-1), False, 1),
-])
+@pytest.mark.parametrize(
+    "module, table_input, arity",
+    [
+        (nn.CAddTable(), True, 3),
+        (nn.CSubTable(), True, 2),
+        (nn.CMulTable(), True, 3),
+        (nn.CDivTable(), True, 2),
+        (nn.JoinTable(2), True, 3),
+        (nn.JoinTable(-1), True, 2),
+        (nn.SelectTable(2), True, 3),
+        (nn.SelectTable(-1), True, 3),
+        (nn.NarrowTable(2, 2), True, 3),
+        (nn.SelectTable(2), False, 3),
+        (nn.SelectTable(-3), False, 3),
+        (nn.SplitTable(2), False, 1),
+        (nn.SplitTable(-1), False, 1),
+    ],
+)
 def test_inline_equals_forward(module, table_input, arity):
     xs = [torch.randn(3, 4, generator=torch.Generator().manual_seed(i)) + 2 for i in range(arity)]
     env = {"torch": torch, "m": module}
@@ -109,19 +136,20 @@ def test_inline_equals_forward(module, table_input, arity):
         want = module(env["t"])
     expr = module._inline("m", names, table_input)
     assert expr is not None
-    got = eval(expr, env)  # noqa: S307
+    got = eval(expr, env)
     assert type(got) is type(want)
     for g, w in zip(pygraphnn.tables.flatten(got), pygraphnn.tables.flatten(want)):
         assert torch.equal(g, w)
 
 
 def test_no_inline_when_undecidable():
-    assert nn.SplitTable(1, 2)._inline("m", ["t"], False) is None       # batch rule at run time
+    assert nn.SplitTable(1, 2)._inline("m", ["t"], False) is None  # batch rule at run time
     assert nn.JoinTable(1, 1)._inline("m", ["a", "b"], True) is None
-    assert nn.CAddTable()._inline("m", ["t"], False) is None             # one node holding a table
+    assert nn.CAddTable()._inline("m", ["t"], False) is None  # one node holding a table
 
 
 # -------------------------------------------------------------------- LSTM cell
+
 
 def zaremba_cell(rnn=200, split=True):
     """Zaremba's LSTM cell; gates via SplitTable + split(4) or via SelectTable nodes."""
@@ -172,6 +200,7 @@ def _lstm_fixture():
     if not (d / "lstm_cell.t7").is_file():
         pytest.skip(f"no Lua fixtures at {d}")
     from pygraphnn.lua.t7 import load_t7_raw
+
     return load_t7_raw(str(d / "lstm_cell.t7")), load_t7_raw(str(d / "lstm_io.t7"))
 
 
@@ -186,7 +215,7 @@ def test_lstm_cell_matches_lua(split):
             linears[line] = m
     g = zaremba_cell(200, split=split).double()
     lin = [m for m in g.modules() if isinstance(m, nn.Linear)]
-    assert len(lin) == 2 and set(linears) == {"9", "10"}      # make_lstm_cell.lua: i2h line 9, h2h line 10
+    assert len(lin) == 2 and set(linears) == {"9", "10"}  # make_lstm_cell.lua: i2h line 9, h2h line 10
     with torch.no_grad():
         for mine, lua in zip(lin, (linears["9"], linears["10"])):
             mine.weight.copy_(lua.weight)
@@ -208,6 +237,6 @@ def test_select_table_inline_rejects_a_tensor_like_forward():
     m = nn.SelectTable(1)
     expr = m._inline("m", ["t"], False)
     with pytest.raises(TypeError):
-        eval(expr, {"m": m, "t": torch.zeros(3)})  # noqa: S307
+        eval(expr, {"m": m, "t": torch.zeros(3)})
     with pytest.raises(TypeError):
         m(torch.zeros(3))

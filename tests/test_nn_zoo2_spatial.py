@@ -10,6 +10,7 @@ real Lua Torch7 recordings.
 * ``tests/fixtures/lua_spatial/init.t7``: Lua's default ``reset()`` after
   ``torch.manualSeed(123)``, reproduced bit for bit.
 """
+
 from __future__ import annotations
 
 import io
@@ -17,30 +18,59 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_lua_load import DATA, _run_case, assert_close, plain
 
 from pygraphnn import nn
 from pygraphnn.errors import LuaIdiomError
 from pygraphnn.lua.load import load_t7
 from pygraphnn.lua.save import save_t7
 from pygraphnn.lua.t7 import load_t7_raw
-from test_lua_load import DATA, _run_case, assert_close, plain
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lua_spatial"
 
 #: nn_zoo2.t7's classes that this part of the zoo implements
 SPATIAL = {
-    "SpatialConvolution", "SpatialConvolutionMM", "SpatialFullConvolution", "SpatialDilatedConvolution",
-    "TemporalConvolution", "VolumetricConvolution", "SpatialMaxPooling", "SpatialAveragePooling",
-    "SpatialAdaptiveMaxPooling", "SpatialUpSamplingNearest", "SpatialZeroPadding", "SpatialReflectionPadding",
-    "SpatialReplicationPadding", "TemporalMaxPooling", "VolumetricMaxPooling", "SpatialBatchNormalization",
-    "BatchNormalization", "SpatialDropout", "SpatialCrossMapLRN", "SpatialSoftMax", "Normalize",
-    "SpatialSubtractiveNormalization", "SpatialContrastiveNormalization",
+    "SpatialConvolution",
+    "SpatialConvolutionMM",
+    "SpatialFullConvolution",
+    "SpatialDilatedConvolution",
+    "TemporalConvolution",
+    "VolumetricConvolution",
+    "SpatialMaxPooling",
+    "SpatialAveragePooling",
+    "SpatialAdaptiveMaxPooling",
+    "SpatialUpSamplingNearest",
+    "SpatialZeroPadding",
+    "SpatialReflectionPadding",
+    "SpatialReplicationPadding",
+    "TemporalMaxPooling",
+    "VolumetricMaxPooling",
+    "SpatialBatchNormalization",
+    "BatchNormalization",
+    "SpatialDropout",
+    "SpatialCrossMapLRN",
+    "SpatialSoftMax",
+    "Normalize",
+    "SpatialSubtractiveNormalization",
+    "SpatialContrastiveNormalization",
 }
 #: classes recorded in tests/fixtures/lua_spatial/extra_cases.t7 only
-EXTRA = {"VolumetricAveragePooling", "VolumetricFullConvolution", "SpatialUpSamplingBilinear",
-         "SpatialAdaptiveAveragePooling", "SpatialMaxUnpooling", "DepthConcat", "SpatialDivisiveNormalization",
-         "SpatialConvolutionMap", "SpatialSubSampling", "TemporalSubSampling", "SpatialLPPooling",
-         "SpatialDilatedMaxPooling", "VolumetricDilatedMaxPooling", "VolumetricDilatedConvolution"}
+EXTRA = {
+    "VolumetricAveragePooling",
+    "VolumetricFullConvolution",
+    "SpatialUpSamplingBilinear",
+    "SpatialAdaptiveAveragePooling",
+    "SpatialMaxUnpooling",
+    "DepthConcat",
+    "SpatialDivisiveNormalization",
+    "SpatialConvolutionMap",
+    "SpatialSubSampling",
+    "TemporalSubSampling",
+    "SpatialLPPooling",
+    "SpatialDilatedMaxPooling",
+    "VolumetricDilatedMaxPooling",
+    "VolumetricDilatedConvolution",
+}
 #: for test_lua_load's check that every zoo class has Lua cases somewhere
 COVERED_ELSEWHERE = {"nn." + n for n in SPATIAL | EXTRA}
 
@@ -50,8 +80,11 @@ ZOO2 = DATA / "lua" / "nn_zoo2.t7"
 def _zoo2_indices() -> list[int]:
     if not ZOO2.exists():
         return [-1]
-    return [i for i, c in enumerate(load_t7_raw(ZOO2).to_list())
-            if c.kind == "module" and c.module.class_name[3:] in SPATIAL]
+    return [
+        i
+        for i, c in enumerate(load_t7_raw(ZOO2).to_list())
+        if c.kind == "module" and c.module.class_name[3:] in SPATIAL
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -135,16 +168,18 @@ def test_extra_cases(extra):
 INIT = {
     "nn.SpatialConvolution(3, 4, 3, 3)": lambda: nn.SpatialConvolution(3, 4, 3, 3),
     "nn.SpatialConvolutionMM(2, 3, 2, 2)": lambda: nn.SpatialConvolutionMM(2, 3, 2, 2),
-    "nn.SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 2, 2, 2, 2)":
-        lambda: nn.SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 2, 2, 2, 2),
+    "nn.SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 2, 2, 2, 2)": lambda: nn.SpatialDilatedConvolution(
+        2, 3, 3, 3, 1, 1, 2, 2, 2, 2
+    ),
     "nn.SpatialFullConvolution(3, 2, 3, 3)": lambda: nn.SpatialFullConvolution(3, 2, 3, 3),
     "nn.TemporalConvolution(4, 3, 2)": lambda: nn.TemporalConvolution(4, 3, 2),
     "nn.VolumetricConvolution(2, 3, 2, 2, 2)": lambda: nn.VolumetricConvolution(2, 3, 2, 2, 2),
     "nn.VolumetricFullConvolution(2, 3, 2, 2, 2)": lambda: nn.VolumetricFullConvolution(2, 3, 2, 2, 2),
     "nn.BatchNormalization(5)": lambda: nn.BatchNormalization(5),
     "nn.SpatialBatchNormalization(3)": lambda: nn.SpatialBatchNormalization(3),
-    "nn.SpatialConvolutionMap(torch.Tensor({{1, 1}, {2, 1}, {3, 2}, {1, 3}, {3, 3}}), 3, 3)":
-        lambda: nn.SpatialConvolutionMap(torch.tensor([[1, 1], [2, 1], [3, 2], [1, 3], [3, 3]]), 3, 3),
+    "nn.SpatialConvolutionMap(torch.Tensor({{1, 1}, {2, 1}, {3, 2}, {1, 3}, {3, 3}}), 3, 3)": lambda: (
+        nn.SpatialConvolutionMap(torch.tensor([[1, 1], [2, 1], [3, 2], [1, 3], [3, 3]]), 3, 3)
+    ),
     "nn.SpatialSubSampling(3, 2, 2)": lambda: nn.SpatialSubSampling(3, 2, 2),
     "nn.TemporalSubSampling(4, 3)": lambda: nn.TemporalSubSampling(4, 3),
 }
@@ -171,10 +206,10 @@ def test_wrong_dimensions_and_planes_are_named():
     with pytest.raises(ValueError, match="frames of size 4, got 5"):
         nn.TemporalConvolution(4, 3, 2)(torch.randn(7, 5))
     with pytest.raises(ValueError, match="only mini-batch supported"):
-        nn.BatchNormalization(5)(torch.randn(5))          # a single sample only in evaluate mode
+        nn.BatchNormalization(5)(torch.randn(5))  # a single sample only in evaluate mode
     with pytest.raises(ValueError, match="got 4-feature tensor, expected 5"):
         nn.BatchNormalization(5)(torch.randn(3, 4))
-    with pytest.raises(ValueError, match="adjW .* must be smaller"):
+    with pytest.raises(ValueError, match=r"adjW .* must be smaller"):
         nn.SpatialFullConvolution(3, 2, 3, 3, 1, 1, 0, 0, 1, 0)
     with pytest.raises(ValueError, match="odd"):
         nn.SpatialCrossMapLRN(4)
@@ -207,8 +242,10 @@ GRADCHECK = [
     (lambda: nn.Normalize(float("inf")), (2, 4)),
     (lambda: nn.SpatialContrastiveNormalization(2, torch.tensor([0.25, 0.5, 0.25])), (2, 4, 4)),
     (lambda: nn.SpatialUpSamplingBilinear(2), (1, 3, 3)),
-    (lambda: nn.DepthConcat(1).add(nn.SpatialConvolution(2, 1, 1, 1)).add(nn.SpatialConvolution(2, 2, 3, 3)),
-     (2, 4, 4)),
+    (
+        lambda: nn.DepthConcat(1).add(nn.SpatialConvolution(2, 1, 1, 1)).add(nn.SpatialConvolution(2, 2, 3, 3)),
+        (2, 4, 4),
+    ),
 ]
 
 
@@ -223,8 +260,10 @@ def test_gradcheck(k):
     assert torch.autograd.gradcheck(lambda inp: m(inp), (x,), eps=1e-6, atol=1e-5, fast_mode=True)
     names = [n for n, _ in m.named_parameters()]
     if names:
+
         def with_params(*ps):
             return torch.func.functional_call(m, dict(zip(names, ps)), (x.detach(),))
+
         ps = tuple(p.detach().clone().requires_grad_(True) for p in m.parameters())
         assert torch.autograd.gradcheck(with_params, ps, eps=1e-6, atol=1e-5, fast_mode=True)
     out = m(x)
@@ -250,7 +289,7 @@ def test_loader_names_bad_weights_and_fields():
         load(bad)
     assert e.value.path == "model.weight"
     no_kw = TorchObject("nn.SpatialMaxPooling", LuaTable(kH=2.0))
-    with pytest.raises(T7Error, match="nn.SpatialMaxPooling object lacks its field 'kW'"):
+    with pytest.raises(T7Error, match=r"nn.SpatialMaxPooling object lacks its field 'kW'"):
         load(no_kw)
     bn = TorchObject("nn.BatchNormalization", LuaTable(running_mean=torch.zeros(3), running_var=torch.ones(4)))
     with pytest.raises(T7Error, match=r"running_var has shape \(4,\), expected \(3,\)"):
@@ -265,21 +304,41 @@ def test_grouped_convolution_field():
     each group of planes convolved with its own slice of the weight."""
     from pygraphnn.lua.t7 import LuaTable, TorchObject
     from pygraphnn.lua.t7 import save_t7 as save_raw
+
     torch.manual_seed(0)
     w, b = torch.randn(6, 2, 3, 3, dtype=torch.float64), torch.randn(6, dtype=torch.float64)
-    obj = TorchObject("nn.SpatialConvolution", LuaTable(
-        nInputPlane=4.0, nOutputPlane=6.0, kW=3.0, kH=3.0, dW=1.0, dH=1.0, padW=1.0, padH=1.0, groups=2.0,
-        weight=w, bias=b))
+    obj = TorchObject(
+        "nn.SpatialConvolution",
+        LuaTable(
+            nInputPlane=4.0,
+            nOutputPlane=6.0,
+            kW=3.0,
+            kH=3.0,
+            dW=1.0,
+            dH=1.0,
+            padW=1.0,
+            padH=1.0,
+            groups=2.0,
+            weight=w,
+            bias=b,
+        ),
+    )
     buf = io.BytesIO()
     save_raw(obj, buf)
     buf.seek(0)
     m = load_t7(buf)
     x = torch.randn(2, 4, 5, 5, dtype=torch.float64)
-    want = torch.cat([torch.nn.functional.conv2d(x[:, :2], w[:3], b[:3], padding=1),
-                      torch.nn.functional.conv2d(x[:, 2:], w[3:], b[3:], padding=1)], 1)
+    want = torch.cat(
+        [
+            torch.nn.functional.conv2d(x[:, :2], w[:3], b[:3], padding=1),
+            torch.nn.functional.conv2d(x[:, 2:], w[3:], b[3:], padding=1),
+        ],
+        1,
+    )
     torch.testing.assert_close(m(x), want, atol=1e-12, rtol=0)
     torch.testing.assert_close(_roundtrip(m)(x), want, atol=1e-12, rtol=0)
     from pygraphnn import to_torch
+
     torch.testing.assert_close(to_torch(m)(x), want, atol=1e-12, rtol=0)
     with pytest.raises(ValueError, match="multiples of groups"):
         nn.SpatialConvolution(4, 6, 3, 3, 1, 1, 0, 0, 4)

@@ -1,4 +1,5 @@
 """models/palindrome: the data, a quick training, the plots and the CLI."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from models.palindrome import __main__ as cli  # noqa: E402
-from models.palindrome.data import palindromes, task  # noqa: E402
 from models.palindrome import compare  # noqa: E402
+from models.palindrome.data import palindromes, task  # noqa: E402
 from models.palindrome.train import Config, PalindromeNet, run  # noqa: E402
 
 
@@ -35,7 +36,7 @@ def test_palindromes_are_seeded_and_uniform():
     a, b, c = palindromes(4000, 9, 10, gen(0)), palindromes(4000, 9, 10, gen(0)), palindromes(4000, 9, 10, gen(1))
     assert torch.equal(a, b) and not torch.equal(a, c)
     freq = torch.bincount(a[:, 0], minlength=10).double() / len(a)
-    assert (freq - 0.1).abs().max() < 0.03          # the symbol to remember is uniform: chance is 10%
+    assert (freq - 0.1).abs().max() < 0.03  # the symbol to remember is uniform: chance is 10%
     # the free half is independent: symbols 0 and 1 agree about 1 time in 10
     assert abs(float((a[:, 0] == a[:, 1]).double().mean()) - 0.1) < 0.03
 
@@ -70,8 +71,17 @@ def test_scalar_inputs_feed_the_digit_value():
 
 
 def test_tiny_lstm_solves_length_5():
-    cfg = Config(cell="lstm", length=5, hidden=24, lr=1e-2, batch=64, steps=250, eval_every=250,
-                 eval_samples=200, final_samples=1000)
+    cfg = Config(
+        cell="lstm",
+        length=5,
+        hidden=24,
+        lr=1e-2,
+        batch=64,
+        steps=250,
+        eval_every=250,
+        eval_samples=200,
+        final_samples=1000,
+    )
     r = run(cfg, 0)
     assert r.final_accuracy > 0.95, r
     assert r.steps == [250] and len(r.accuracy) == 1
@@ -83,31 +93,98 @@ def test_tiny_lstm_solves_length_5():
 
 def test_cli_run_and_plot(tmp_path, capsys):
     png, js = tmp_path / "c.png", tmp_path / "r.json"
-    cli.main(["--cell", "rnn", "--length", "4", "--seeds", "0", "1", "--hidden", "8", "--steps", "20",
-              "--eval_every", "10", "--plot", str(png), "--json", str(js), "--symbols", "2"])
+    cli.main(
+        [
+            "--cell",
+            "rnn",
+            "--length",
+            "4",
+            "--seeds",
+            "0",
+            "1",
+            "--hidden",
+            "8",
+            "--steps",
+            "20",
+            "--eval_every",
+            "10",
+            "--plot",
+            str(png),
+            "--json",
+            str(js),
+            "--symbols",
+            "2",
+        ]
+    )
     out = capsys.readouterr().out
     assert "rnn, T=4: accuracy" in out and png.stat().st_size > 1000 and js.exists()
 
 
 def test_cli_train_subcommand(capsys):
     """``palindrome train --cell rnn`` (it used to fail: "unrecognized arguments: train")."""
-    assert cli.main(["train", "--cell", "rnn", "--length", "3", "--seeds", "0", "--hidden", "4", "--steps", "4",
-                     "--eval_every", "2", "--symbols", "2"]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                "--cell",
+                "rnn",
+                "--length",
+                "3",
+                "--seeds",
+                "0",
+                "--hidden",
+                "4",
+                "--steps",
+                "4",
+                "--eval_every",
+                "2",
+                "--symbols",
+                "2",
+            ]
+        )
+        == 0
+    )
     assert "rnn, T=3: accuracy" in capsys.readouterr().out
 
 
 def test_cli_sweep_writes_plots(tmp_path, capsys):
-    cli.main(["sweep", "--cells", "rnn", "peephole", "--lengths", "3", "4", "--seeds", "0", "1", "--hidden", "8",
-              "--steps", "10", "--eval_every", "5", "--out", str(tmp_path)])
+    cli.main(
+        [
+            "sweep",
+            "--cells",
+            "rnn",
+            "peephole",
+            "--lengths",
+            "3",
+            "4",
+            "--seeds",
+            "0",
+            "1",
+            "--hidden",
+            "8",
+            "--steps",
+            "10",
+            "--eval_every",
+            "5",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     out = capsys.readouterr().out
     assert "| rnn |" in out and "T = 4" in out
     for name in ("accuracy_vs_length.png", "curves_T3.png", "curves_T4.png", "palindrome_sweep.json"):
         assert (tmp_path / name).stat().st_size > 100
 
 
-@pytest.mark.parametrize("argv, option", [(["--help"], "{train,sweep,compare}"), (["train", "--help"], "--seeds"),
-                                          (["sweep", "--help"], "--seeds"),
-                                          (["compare", "--help"], "--threshold")])
+@pytest.mark.parametrize(
+    "argv, option",
+    [
+        (["--help"], "{train,sweep,compare}"),
+        (["train", "--help"], "--seeds"),
+        (["sweep", "--help"], "--seeds"),
+        (["compare", "--help"], "--threshold"),
+    ],
+)
 def test_cli_help(argv, option, capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(argv)
@@ -117,20 +194,35 @@ def test_cli_help(argv, option, capsys):
 
 def fake_run(cell: str, seed: int, accuracy: list[float], length: int = 20, **cfg) -> dict:
     config = {**Config(cell=cell, length=length, **cfg).asdict()}
-    return {"config": config, "seed": seed, "steps": [100 * (i + 1) for i in range(len(accuracy))],
-            "loss": [0.0] * len(accuracy), "accuracy": accuracy, "final_accuracy": accuracy[-1]}
+    return {
+        "config": config,
+        "seed": seed,
+        "steps": [100 * (i + 1) for i in range(len(accuracy))],
+        "loss": [0.0] * len(accuracy),
+        "accuracy": accuracy,
+        "final_accuracy": accuracy[-1],
+    }
 
 
 def test_compare_names_the_cell_that_reaches_the_threshold_first():
-    slow_lstm = [fake_run("lstm", s, [0.1, 0.5, 0.95]) for s in range(3)] \
-        + [fake_run("peephole", 0, [0.9, 1.0, 1.0]), fake_run("peephole", 1, [0.2, 0.91, 1.0]),
-           fake_run("peephole", 2, [0.1, 0.1, 0.1])] \
-        + [fake_run("lstm", 0, [0.1, 0.1, 0.1], length=30)]           # other T: ignored
-    fast_lstm = [fake_run(c, s, acc, optimizer="rmsprop", lr=1e-3)
-                 for c, acc in [("lstm", [0.95, 1, 1]), ("peephole", [0.1, 0.95, 1])] for s in range(2)]
+    slow_lstm = (
+        [fake_run("lstm", s, [0.1, 0.5, 0.95]) for s in range(3)]
+        + [
+            fake_run("peephole", 0, [0.9, 1.0, 1.0]),
+            fake_run("peephole", 1, [0.2, 0.91, 1.0]),
+            fake_run("peephole", 2, [0.1, 0.1, 0.1]),
+        ]
+        + [fake_run("lstm", 0, [0.1, 0.1, 0.1], length=30)]
+    )  # other T: ignored
+    fast_lstm = [
+        fake_run(c, s, acc, optimizer="rmsprop", lr=1e-3)
+        for c, acc in [("lstm", [0.95, 1, 1]), ("peephole", [0.1, 0.95, 1])]
+        for s in range(2)
+    ]
     never = [fake_run(c, 0, [0.1, 0.2, 0.3]) for c in ("lstm", "peephole")]
-    one_of_three = [fake_run("lstm", s, [0.1, 0.1, 0.1]) for s in range(3)] \
-        + [fake_run("peephole", s, acc) for s, acc in enumerate([[0.1, 0.2, 0.3], [0.1, 0.5, 0.95], [0.1, 0.1, 0.5]])]
+    one_of_three = [fake_run("lstm", s, [0.1, 0.1, 0.1]) for s in range(3)] + [
+        fake_run("peephole", s, acc) for s, acc in enumerate([[0.1, 0.2, 0.3], [0.1, 0.5, 0.95], [0.1, 0.1, 0.5]])
+    ]
     rows = compare.rows([slow_lstm, fast_lstm, never, one_of_three], ["lstm", "peephole"], 20, threshold=0.9)
     assert [r["first"] for r in rows] == ["peephole", "lstm", "none", "peephole (only 1 of 3 seeds)"]
     # medians over seeds, a seed that never gets there counting as infinitely slow
@@ -144,8 +236,9 @@ def test_compare_names_the_cell_that_reaches_the_threshold_first():
 def test_cli_compare(tmp_path, capsys):
     d = tmp_path / "sweep"
     d.mkdir()
-    (d / "palindrome_sweep.json").write_text(json.dumps(
-        [fake_run("lstm", 0, [0.2, 0.95]), fake_run("peephole", 0, [0.95, 1.0])]))
+    (d / "palindrome_sweep.json").write_text(
+        json.dumps([fake_run("lstm", 0, [0.2, 0.95]), fake_run("peephole", 0, [0.95, 1.0])])
+    )
     cli.main(["compare", str(d), "--plot", str(tmp_path / "map.png")])
     assert "| peephole |" in capsys.readouterr().out
     assert (tmp_path / "map.png").stat().st_size > 10_000
@@ -164,11 +257,35 @@ def test_ctrl_c_ends_a_run_with_one_line():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen([sys.executable, "-m", "models.palindrome", "train", "--cell", "rnn", "--length", "3",
-                             "--seeds", "0", "--hidden", "4", "--steps", "1000000", "--eval_every", "1",
-                             "--symbols", "2", "--threads", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root,
-                            env=dict(os.environ, PYTHONPATH=str(root), PYTHONUNBUFFERED="1"))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "models.palindrome",
+            "train",
+            "--cell",
+            "rnn",
+            "--length",
+            "3",
+            "--seeds",
+            "0",
+            "--hidden",
+            "4",
+            "--steps",
+            "1000000",
+            "--eval_every",
+            "1",
+            "--symbols",
+            "2",
+            "--threads",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(root), PYTHONUNBUFFERED="1"),
+    )
     try:
         for line in proc.stdout:
             if "step" in line:
@@ -178,5 +295,7 @@ def test_ctrl_c_ends_a_run_with_one_line():
     finally:
         proc.kill()
     assert proc.returncode == 130 and "Traceback" not in err
-    assert err.strip().splitlines()[-1] == ("pygraphnn palindrome train: interrupted (palindrome runs keep no "
-                                            "checkpoint; run the command again to start over)")
+    assert err.strip().splitlines()[-1] == (
+        "pygraphnn palindrome train: interrupted (palindrome runs keep no "
+        "checkpoint; run the command again to start over)"
+    )

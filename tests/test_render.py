@@ -3,6 +3,7 @@
 DOT text is checked without graphviz; tests that lay out a drawing need the ``dot``
 program and skip without it.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,9 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 import pygraphnn as ng  # noqa: E402
+from models import cells, nngraph_readme  # noqa: E402
 from pygraphnn import nn, render  # noqa: E402
 from pygraphnn.cli import main  # noqa: E402
-from models import cells, nngraph_readme  # noqa: E402
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` program not installed")
 
@@ -31,8 +32,7 @@ readme_two_in_two_out = nngraph_readme.two_in_two_out
 readme_more_fun_annotated = nngraph_readme.more_fun_annotated
 
 
-README = {"mlp": readme_mlp, "two_in_two_out": readme_two_in_two_out,
-          "more_fun_annotated": readme_more_fun_annotated}
+README = {"mlp": readme_mlp, "two_in_two_out": readme_two_in_two_out, "more_fun_annotated": readme_more_fun_annotated}
 
 
 def lua_dot(path: Path) -> tuple[dict[int, str], set[tuple[int, int]]]:
@@ -54,11 +54,11 @@ def test_fg_matches_lua_graph_dot_structure(name, shared_data):
     fg = render.forward_graph(README[name]())
     assert fg.number_of_nodes() == len(labels)
     assert fg.number_of_edges() == len(edges)
-    assert set(fg.edges()) == edges          # same ids too: Lua numbers breadth first from the output
+    assert set(fg.edges()) == edges  # same ids too: Lua numbers breadth first from the output
     ours = {i: dict((k, v) for k, v, _ in d["fields"]).get("module") for i, d in fg.nodes(data=True)}
     assert ours == {i: field(lab, "module") for i, lab in labels.items()}
     for i, lab in labels.items():
-        assert fg.nodes[i]["title"] == lab.split("\\n")[0]        # Node7 / L1 (5)
+        assert fg.nodes[i]["title"] == lab.split("\\n")[0]  # Node7 / L1 (5)
         for key in ("mapindex", "selectindex", "nSplitOutputs"):
             assert dict((k, v) for k, v, _ in fg.nodes[i]["fields"]).get(key) == field(lab, key), (i, key)
 
@@ -66,17 +66,18 @@ def test_fg_matches_lua_graph_dot_structure(name, shared_data):
 def test_fg_labels_show_sizes_after_lua_forward_and_explicit_backward():
     g = readme_two_in_two_out()
     x = [torch.rand(20), torch.rand(10)]
-    g.forward(x)                                          # Lua idiom: recorded inputs
+    g.forward(x)  # Lua idiom: recorded inputs
     fg = render.forward_graph(g)
     text = render.to_dot_source(fg, "two")
-    assert "input = {Tensor[20],Tensor[10]}" in text      # the dummy input node
+    assert "input = {Tensor[20],Tensor[10]}" in text  # the dummy input node
     assert "module = nn.Linear(20 -> 20)\\linput = {Tensor[20]}\\loutput = Tensor[20]" in text
-    assert "gradOutput" not in text                        # no gradOutput recorded
+    assert "gradOutput" not in text  # no gradOutput recorded
     fg = render.forward_graph(g, x, [torch.rand(1), torch.rand(1)])
-    add = next(d for _, d in fg.nodes(data=True) if d["gnode"] is not None
-               and type(d["gnode"].module).__name__ == "CAddTable")
+    add = next(
+        d for _, d in fg.nodes(data=True) if d["gnode"] is not None and type(d["gnode"].module).__name__ == "CAddTable"
+    )
     fields = dict((k, v) for k, v, _ in add["fields"])
-    assert fields["gradOutput"] == "{Tensor[1],Tensor[1]}"   # one per consumer, as nngraph keeps them
+    assert fields["gradOutput"] == "{Tensor[1],Tensor[1]}"  # one per consumer, as nngraph keeps them
     assert fields["gradOutputBuffer"] == "Tensor[1]"
     assert fields["mapindex"] == "{Node5,Node6}"
     dummy_out = fg.nodes[2]
@@ -85,6 +86,7 @@ def test_fg_labels_show_sizes_after_lua_forward_and_explicit_backward():
 
 def test_gradoutput_values_are_the_real_gradients():
     from pygraphnn.render import trace
+
     g = readme_two_in_two_out()
     x, go = [torch.rand(20), torch.rand(10)], [torch.rand(1), torch.rand(1)]
     t = trace.run(g.graph, x, go)
@@ -103,6 +105,7 @@ def test_nan_and_inf_are_flagged():
     assert fg.nodes[7]["bad_values"]
     assert 'color="darkorange"' in render.to_dot_source(fg)
     from pygraphnn.render.trace import describe
+
     assert describe(torch.tensor([1.0, float("inf")])) == "Tensor[2]inf"
     assert describe(torch.tensor([1.0, -float("inf")])) == "Tensor[2]-inf"
     assert describe(torch.zeros(2, 3, dtype=torch.long)) == "torch.LongTensor[2x3]"
@@ -121,18 +124,18 @@ def test_annotations_graph_attributes_and_site_tooltips():
     text = render.to_dot_source(render.forward_graph(g), "annotated")
     l3 = re.search(r'"n1" \[(.*)\];', text).group(1)
     assert 'label="L3 (1)\\ndesc = Level 3 Node\\nmodule = nn.Tanh' in l3
-    assert "reverseMap" not in text                      # Lua's always-empty field: noise, left out ...
+    assert "reverseMap" not in text  # Lua's always-empty field: noise, left out ...
     lua = render.to_dot_source(render.forward_graph(g, lua_labels=True), "annotated")
-    assert 'label="L3 (1)\\ndesc = Level 3 Node\\nreverseMap = {}\\lmodule = nn.Tanh' in lua   # ... unless asked
+    assert 'label="L3 (1)\\ndesc = Level 3 Node\\nreverseMap = {}\\lmodule = nn.Tanh' in lua  # ... unless asked
     assert 'fillcolor="yellow"' in l3 and 'style="filled"' in l3 and 'color="green"' in l3
     source = Path(nngraph_readme.__file__).read_text().splitlines()
     line = next(i for i, text in enumerate(source, 1) if text.strip().startswith("l3 = "))  # declares L3
     assert f'tooltip="[nngraph_readme.py]:{line}_"' in l3
-    assert text.count('tooltip="[[C]]:-1_"') == 2                     # nngraph's dummy input and output
+    assert text.count('tooltip="[[C]]:-1_"') == 2  # nngraph's dummy input and output
 
 
 def test_dot_text_needs_neither_graphviz_nor_dot(monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "graphviz", None)               # `import graphviz` fails
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # `import graphviz` fails
     monkeypatch.setenv("PATH", str(tmp_path))
     g = readme_mlp()
     assert render.to_dot_source(g).startswith('digraph "G" {')
@@ -140,7 +143,7 @@ def test_dot_text_needs_neither_graphviz_nor_dot(monkeypatch, tmp_path):
     with pytest.raises(render.GraphvizNotFound, match=r"pip install graphviz") as e:
         render.dot(render.forward_graph(g), "MLP", tmp_path / "mlp")
     assert "apt-get install graphviz" in str(e.value) and "brew install graphviz" in str(e.value)
-    assert (tmp_path / "mlp.dot").exists()                            # the DOT text is still written
+    assert (tmp_path / "mlp.dot").exists()  # the DOT text is still written
     assert main(["render", "models.cells:rnn", "--format", "dot", "-o", str(tmp_path / "rnn.dot")]) == 0
 
 
@@ -178,14 +181,14 @@ def test_png_and_pdf(tmp_path, fmt, magic):
 
 
 def test_unknown_format_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="unknown diagram format 'gif'.*svg, png, pdf"):
+    with pytest.raises(ValueError, match=r"unknown diagram format 'gif'.*svg, png, pdf"):
         render.render(readme_mlp(), tmp_path / "x.gif")
 
 
 def failing_graph():
     x = nn.Identity()()
     h = nn.Linear(20, 10)(x)
-    y = nn.Linear(7, 3)(h).annotate(name="bad_layer")     # expects 7 features, gets 10
+    y = nn.Linear(7, 3)(h).annotate(name="bad_layer")  # expects 7 features, gets 10
     return nn.gModule([x], [y], name="broken net")
 
 
@@ -239,18 +242,28 @@ def test_lstm_cell_view_is_the_paper_drawing():
     assert k["input"] == ["c", "h", "x"] and k["output"] == ["c", "h"]
     assert k["linear"] == ["h2h", "i2h"]
     assert k["activation"] == ["tanh", "tanh", "σ", "σ", "σ"]
-    assert k["operator"] == ["+", "+", "•", "•", "•"]           # ⊙ drawn: a circle round a bullet
+    assert k["operator"] == ["+", "+", "•", "•", "•"]  # ⊙ drawn: a circle round a bullet
     assert [n.attrs["tooltip"][0] for n in view.nodes.values() if n.label == "•"] == ["⊙"] * 3
-    assert set(k) == {"input", "output", "linear", "activation", "operator"}   # no plumbing left
+    assert set(k) == {"input", "output", "linear", "activation", "operator"}  # no plumbing left
     e = edges_by_name(view)
-    assert e[("all_input_sums", "in_gate")]["label"].strip() == "1/4"        # chunks in Zaremba's order
+    assert e[("all_input_sums", "in_gate")]["label"].strip() == "1/4"  # chunks in Zaremba's order
     assert e[("all_input_sums", "in_transform")]["label"].strip() == "2/4"
     assert e[("all_input_sums", "forget_gate")]["label"].strip() == "3/4"
     assert e[("all_input_sums", "out_gate")]["label"].strip() == "4/4"
-    assert {("prev_c", "keep"), ("forget_gate", "keep"), ("in_gate", "write"), ("in_transform", "write"),
-            ("keep", "next_c"), ("write", "next_c"), ("next_c", "squash"), ("out_gate", "next_h"),
-            ("squash", "next_h"), ("x", "i2h"), ("prev_h", "h2h")} <= set(e)
-    assert ("next_c", "next_c") in e and ("next_h", "next_h") in e          # node -> output port
+    assert {
+        ("prev_c", "keep"),
+        ("forget_gate", "keep"),
+        ("in_gate", "write"),
+        ("in_transform", "write"),
+        ("keep", "next_c"),
+        ("write", "next_c"),
+        ("next_c", "squash"),
+        ("out_gate", "next_h"),
+        ("squash", "next_h"),
+        ("x", "i2h"),
+        ("prev_h", "h2h"),
+    } <= set(e)
+    assert ("next_c", "next_c") in e and ("next_h", "next_h") in e  # node -> output port
     text = render.to_dot_source(cells.lstm(8, 6), style="cell")
     assert 'subgraph "cluster_gates"' in text and 'label="gates"' in text
     assert "<I>h</I><SUB>t−1</SUB>" in text and "<I>c</I><SUB>t</SUB>" in text
@@ -263,13 +276,18 @@ def test_gru_and_rnn_cell_views():
     k = kinds(view)
     assert k["input"] == ["h", "x"] and k["output"] == ["h"]
     assert len(k["linear"]) == 6 and k["activation"] == ["tanh", "σ", "σ"]
-    assert sorted(k["operator"]) == sorted(["+", "+", "+", "+", "•", "•", "•", "1−"])   # 1 − z fused
+    assert sorted(k["operator"]) == sorted(["+", "+", "+", "+", "•", "•", "•", "1−"])  # 1 − z fused
     e = edges_by_name(view)
     assert ("reset_gate", "gated_hidden") in e and ("prev_h", "gated_hidden") in e
     assert ("gated_hidden", "h2h_candidate") in e and ("prev_h", "zhm1") in e
     view = render.cell_view(cells.rnn(8, 6))
-    assert kinds(view) == {"input": ["h", "x"], "output": ["h"], "linear": ["h2h", "i2h"],
-                           "activation": ["tanh"], "operator": ["+"]}
+    assert kinds(view) == {
+        "input": ["h", "x"],
+        "output": ["h"],
+        "linear": ["h2h", "i2h"],
+        "activation": ["tanh"],
+        "operator": ["+"],
+    }
 
 
 def test_rankdir_and_title():
@@ -301,20 +319,20 @@ def test_unrolled_lstm_wires_state_between_steps_and_marks_shared_weights():
     steps = {c for c in view.clusters if len(c) == 1}
     assert steps == {("t = 1",), ("t = 2",), ("t = 3",)}
     ports = sorted(re.sub(r"<[^>]+>", "", view.nodes[k].label) for k in view.inputs)
-    assert ports == ["c0", "h0", "x1", "x2", "x3"]                   # state enters once
+    assert ports == ["c0", "h0", "x1", "x2", "x3"]  # state enters once
     outs = sorted(re.sub(r"<[^>]+>", "", view.nodes[k].label) for k in view.outputs)
     assert outs == ["c1", "c2", "c3", "h1", "h2", "h3"]
     wraps = [(a, b) for a, b, attrs in view.edges if attrs.get("constraint") == "false"]
     # c_t and h_t of step t wrap round to the start of step t+1 (rows stacked, not one long row)
-    assert sorted(wraps) == sorted([("t1_out1", "t2_in2"), ("t1_out2", "t2_in3"),
-                                    ("t2_out1", "t3_in2"), ("t2_out2", "t3_in3")])
+    assert sorted(wraps) == sorted(
+        [("t1_out1", "t2_in2"), ("t1_out2", "t2_in3"), ("t2_out1", "t3_in2"), ("t2_out2", "t3_in3")]
+    )
     for a, b in wraps:
         assert view.nodes[a].label == view.nodes[b].label and view.nodes[b].kind == "carried"
     # ... where, as in the cell, c_{t-1} feeds the forget ⊙ and h_{t-1} feeds h2h
     assert ("t2_in2", "t2_n17") in [(a, b) for a, b, _ in view.edges]
     assert ("t2_in3", "t2_n4") in [(a, b) for a, b, _ in view.edges]
-    assert view.rows == [["t1_in1", "t1_in2", "t1_in3"], ["t2_in1", "t2_in2", "t2_in3"],
-                         ["t3_in1", "t3_in2", "t3_in3"]]
+    assert view.rows == [["t1_in1", "t1_in2", "t1_in3"], ["t2_in1", "t2_in2", "t2_in3"], ["t3_in1", "t3_in2", "t3_in3"]]
     shared = [n for n in view.nodes.values() if "shared by all 3 steps" in n.label]
     assert sorted(n.name for n in shared) == ["h2h"] * 3 + ["i2h"] * 3
     text = render.to_dot_source(view)
@@ -347,19 +365,23 @@ def test_cli_render_dot_text_to_stdout(capsys):
 def test_cli_render_files(tmp_path):
     assert main(["render", "models.cells:lstm", "--style", "cell", "-o", str(tmp_path / "lstm.svg")]) == 0
     assert "⊙" in (tmp_path / "lstm.svg").read_text()
-    assert main(["render", "models.cells:cell", "--unroll", "2", "--format", "png",
-                 "-o", str(tmp_path / "unrolled")]) == 0
+    assert (
+        main(["render", "models.cells:cell", "--unroll", "2", "--format", "png", "-o", str(tmp_path / "unrolled")]) == 0
+    )
     assert (tmp_path / "unrolled.png").read_bytes().startswith(b"\x89PNG")
     assert main(["render", "models/cells.py:gru", "--backward", "-o", str(tmp_path / "gru_bg.pdf")]) == 0
     assert (tmp_path / "gru_bg.pdf").read_bytes().startswith(b"%PDF")
 
 
-@pytest.mark.parametrize("target,message", [
-    ("models.cells", "expected MODULE:FACTORY"),
-    ("models.cells:nope", "has no attribute 'nope'; callables there: cell, gru, lstm, rnn"),
-    ("models.cells:DEFAULT_SIZE", "must be a gModule or a function returning one; got builtins.int"),
-    ("no_such_module_xyz:f", "cannot import module 'no_such_module_xyz'"),
-])
+@pytest.mark.parametrize(
+    "target,message",
+    [
+        ("models.cells", "expected MODULE:FACTORY"),
+        ("models.cells:nope", "has no attribute 'nope'; callables there: cell, gru, lstm, rnn"),
+        ("models.cells:DEFAULT_SIZE", "must be a gModule or a function returning one; got builtins.int"),
+        ("no_such_module_xyz:f", "cannot import module 'no_such_module_xyz'"),
+    ],
+)
 def test_cli_errors_are_clear(capsys, target, message):
     assert main(["render", target, "--format", "dot", "-o", "-"]) == 2
     err = capsys.readouterr().err
@@ -397,6 +419,7 @@ def test_cli_render_format_dot_goes_to_stdout_and_takes_absolute_paths(capsys, t
 
 def test_cli_render_a_t7_gmodule(capsys, tmp_path):
     from conftest import shared_data_dir
+
     t7 = shared_data_dir() / "t7" / "gmodule_with_linear_identity.t7"
     if not t7.is_file():
         pytest.skip(f"{t7} not found (set PYGRAPHNN_DATA)")
@@ -412,16 +435,18 @@ def test_svg_text_avoids_glyphs_common_fonts_lack():
     """cairosvg (and browsers without a math font) show ⊙ as a box: the SVG's visible text
     must be drawable with any common font; ⊙ is drawn (circle + bullet) and stays in tooltips."""
     from models import classic_cells
+
     for g in (cells.lstm(8, 6), cells.gru(4, 5), classic_cells.peephole_lstm(3, 4)):
         svg = render.to_svg(g, style="cell")
         visible = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
         assert "⊙" not in visible and "•" in visible
-        assert "⊙" in svg                                   # the tooltip still says what it is
+        assert "⊙" in svg  # the tooltip still says what it is
 
 
 def test_layer_suffixed_state_names_read_as_math():
     """``next_c_1`` (layer 1 of a stack) is c with subscript t and superscript (1), not ``c_1_t``."""
     from models import classic_cells
+
     view = render.cell_view(classic_cells.peephole_lstm(3, 4))
     labels = [view.nodes[k].label for k in view.outputs]
     assert labels[0] == "<I>c</I><SUB>t</SUB><SUP>(1)</SUP>" and labels[1] == "<I>h</I><SUB>t</SUB><SUP>(1)</SUP>"
@@ -434,6 +459,7 @@ def test_unrolled_diagram_is_folded_to_a_readable_size():
     """Three steps used to make a 3108 x 463 px row (tiny text once scaled to a page): the
     steps now stack, so the picture stays about one cell wide."""
     from pygraphnn.render.engine import run_dot
+
     one = render.to_dot_source(cells.lstm(), style="cell")
     three = render.to_dot_source(cells.lstm(), style="cell", unroll=3)
     w1, _ = png_size(run_dot(one, "png"))
@@ -443,6 +469,7 @@ def test_unrolled_diagram_is_folded_to_a_readable_size():
 
 def png_size(png: bytes) -> tuple[int, int]:
     import struct
+
     return struct.unpack(">II", png[16:24])
 
 

@@ -3,6 +3,8 @@
 Real fixtures come from <shared>/data/t7 (written by Lua Torch7); set PYGRAPHNN_DATA to the
 ``data`` folder to point elsewhere. Tests that need them are skipped when they are absent.
 """
+
+import contextlib
 import io
 import math
 import os
@@ -210,8 +212,11 @@ def test_lstm_io_values_and_lstm_math():
             data = data.mapindex[1]
         return int(data.selectindex)
 
-    lin = {source(n.data.mapindex[1]): n.data.module for n in cell.forwardnodes.values()
-           if n.data.get("module") is not None and n.data.module.class_name == "nn.Linear"}
+    lin = {
+        source(n.data.mapindex[1]): n.data.module
+        for n in cell.forwardnodes.values()
+        if n.data.get("module") is not None and n.data.module.class_name == "nn.Linear"
+    }
     i2h, h2h = lin[1], lin[3]
     z = io_.x @ i2h.weight.T + i2h.bias + io_.prev_h @ h2h.weight.T + h2h.bias
     ig, it, fg, og = z.view(20, 4, 200).unbind(1)
@@ -428,7 +433,7 @@ def test_luatable_api():
     t.field = 3
     assert t["field"] == 3 and t.field == 3
     with pytest.raises(AttributeError):
-        t.missing
+        _ = t.missing
     with pytest.raises(ValueError):
         t[None] = 1
     obj = TorchObject("nn.Tanh")
@@ -458,7 +463,7 @@ def test_save_to_path(tmp_path):
 # ---------------------------------------------------------------------------------------
 
 
-def I(v):
+def I(v):  # noqa: E743 - int32, as THFile writes it
     return struct.pack("<i", v)
 
 
@@ -481,8 +486,14 @@ def storage_bytes(cls, payload, n, index=2, long=L):
 
 
 def test_old_file_without_version_string():
-    raw = tensor_bytes("torch.DoubleTensor", [2], [1], 1,
-                       storage_bytes("torch.DoubleStorage", struct.pack("<2d", 1.5, 2.5), 2), version=False)
+    raw = tensor_bytes(
+        "torch.DoubleTensor",
+        [2],
+        [1],
+        1,
+        storage_bytes("torch.DoubleStorage", struct.pack("<2d", 1.5, 2.5), 2),
+        version=False,
+    )
     assert load_t7_raw(io.BytesIO(raw)).tolist() == [1.5, 2.5]
     raw = I(4) + I(1) + S("nn.Tanh") + I(3) + I(2) + I(0)
     obj = load_t7_raw(io.BytesIO(raw))
@@ -491,8 +502,14 @@ def test_old_file_without_version_string():
 
 def test_long_size_4():
     L4 = lambda v: struct.pack("<i", v)  # noqa: E731
-    raw = tensor_bytes("torch.LongTensor", [3], [1], 1,
-                       storage_bytes("torch.LongStorage", struct.pack("<3i", 7, -8, 9), 3, long=L4), long=L4)
+    raw = tensor_bytes(
+        "torch.LongTensor",
+        [3],
+        [1],
+        1,
+        storage_bytes("torch.LongStorage", struct.pack("<3i", 7, -8, 9), 3, long=L4),
+        long=L4,
+    )
     t = load_t7_raw(io.BytesIO(raw), long_size=4)
     assert t.dtype == torch.int64 and t.tolist() == [7, -8, 9]
 
@@ -501,17 +518,35 @@ def test_cuda_classes_load_as_cpu():
     raw = tensor_bytes("torch.CudaTensor", [2], [1], 1, storage_bytes("torch.CudaStorage", struct.pack("<2f", 1, 2), 2))
     t = load_t7_raw(io.BytesIO(raw))
     assert t.dtype == torch.float32 and t.device.type == "cpu" and t.tolist() == [1.0, 2.0]
-    raw = tensor_bytes("torch.CudaHalfTensor", [2], [1], 1,
-                       storage_bytes("torch.CudaHalfStorage", struct.pack("<2e", 1.5, -2), 2))
+    raw = tensor_bytes(
+        "torch.CudaHalfTensor", [2], [1], 1, storage_bytes("torch.CudaHalfStorage", struct.pack("<2e", 1.5, -2), 2)
+    )
     t = load_t7_raw(io.BytesIO(raw))
     assert t.dtype == torch.float16 and t.device.type == "cpu" and t.tolist() == [1.5, -2.0]
 
 
 def test_functions_are_inert_placeholders():
     code = b"\x1bLJ\x02print('never run')"
-    raw = (I(3) + I(1) + I(2)
-           + I(2) + S("old") + I(6) + S(code) + I(3) + I(2) + I(0)  # tag 6: no reference index
-           + I(2) + S("new") + I(8) + I(3) + S(code) + I(3) + I(4) + I(0))
+    raw = (
+        I(3)
+        + I(1)
+        + I(2)
+        + I(2)
+        + S("old")
+        + I(6)
+        + S(code)
+        + I(3)
+        + I(2)
+        + I(0)  # tag 6: no reference index
+        + I(2)
+        + S("new")
+        + I(8)
+        + I(3)
+        + S(code)
+        + I(3)
+        + I(4)
+        + I(0)
+    )
     t = load_t7_raw(io.BytesIO(raw))
     assert t.old.type_tag == 6 and t.old.bytecode == code and t.new.type_tag == 8
     assert not callable(t.old)
@@ -560,8 +595,24 @@ def test_bad_layouts_are_clear_errors():
 def test_error_path_names_the_place():
     dstore = storage_bytes("torch.DoubleStorage", struct.pack("<4d", 1, 2, 3, 4), 4, index=5)
     bad = tensor_bytes("torch.DoubleTensor", [9], [1], 1, dstore, index=4)
-    raw = (I(3) + I(1) + I(1) + I(2) + S("protos") + I(3) + I(2) + I(1) + I(2) + S("rnn")
-           + I(3) + I(3) + I(1) + I(1) + struct.pack("<d", 12) + bad)
+    raw = (
+        I(3)
+        + I(1)
+        + I(1)
+        + I(2)
+        + S("protos")
+        + I(3)
+        + I(2)
+        + I(1)
+        + I(2)
+        + S("rnn")
+        + I(3)
+        + I(3)
+        + I(1)
+        + I(1)
+        + struct.pack("<d", 12)
+        + bad
+    )
     err = expect_error(raw, "reaches past")
     assert err.path == "protos.rnn[12]" and "protos.rnn[12]" in str(err) and err.offset is not None
     # a truncated Lua checkpoint: the message points into the right parameter
@@ -613,10 +664,8 @@ def test_random_corruption_never_escapes(name):
             if mode == "binary" and trial % 3 == 0:  # an extreme int32 somewhere
                 p = rng.randrange(max(1, len(d) - 4))
                 d[p : p + 4] = I(rng.choice([-1, -(2**31), 2**31 - 1, 1 << 20, 65]))
-            try:
+            with contextlib.suppress(T7Error):
                 load_t7_raw(io.BytesIO(bytes(d)), mode=mode)
-            except T7Error:
-                pass
 
 
 def test_deep_nesting_is_not_recursive():

@@ -1,5 +1,6 @@
 """GPU-stack class names (``cudnn.*``, ``nn.SpatialConvolutionMM``, ``inn.*``, ``fbnn.*``)
 load as the ``nn`` modules they stand for (pygraphnn/lua/aliases.py)."""
+
 from __future__ import annotations
 
 import io
@@ -35,9 +36,12 @@ def _renamed(obj: TorchObject, names: dict) -> TorchObject:
     new = names.get(obj.class_name, obj.class_name)
     if new.startswith("cudnn."):
         state["iSize"] = Storage(torch.zeros(4, dtype=torch.int64))
-        mode = {"cudnn.ReLU": "CUDNN_ACTIVATION_RELU", "cudnn.Tanh": "CUDNN_ACTIVATION_TANH",
-                "cudnn.SoftMax": "CUDNN_SOFTMAX_MODE_INSTANCE",
-                "cudnn.LogSoftMax": "CUDNN_SOFTMAX_MODE_INSTANCE"}.get(new)   # what cudnn.torch writes
+        mode = {
+            "cudnn.ReLU": "CUDNN_ACTIVATION_RELU",
+            "cudnn.Tanh": "CUDNN_ACTIVATION_TANH",
+            "cudnn.SoftMax": "CUDNN_SOFTMAX_MODE_INSTANCE",
+            "cudnn.LogSoftMax": "CUDNN_SOFTMAX_MODE_INSTANCE",
+        }.get(new)  # what cudnn.torch writes
         if mode is not None:
             state["mode"] = mode
         state["workspace_limit"] = 1024.0
@@ -49,19 +53,35 @@ def _load(obj) -> object:
     save_raw(obj, buf)
     buf.seek(0)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")        # backend fields are ignored silently
+        warnings.simplefilter("error")  # backend fields are ignored silently
         return load_t7(buf)
 
 
 def test_cudnn_names_load_as_nn_modules():
     torch.manual_seed(0)
-    seq = nn.Sequential().add(nn.Linear(4, 5)).add(nn.Tanh()).add(nn.LeakyReLU(0.2)).add(nn.Linear(5, 3)) \
-        .add(nn.ReLU()).add(nn.Sigmoid()).add(nn.LogSoftMax()).double()
+    seq = (
+        nn.Sequential()
+        .add(nn.Linear(4, 5))
+        .add(nn.Tanh())
+        .add(nn.LeakyReLU(0.2))
+        .add(nn.Linear(5, 3))
+        .add(nn.ReLU())
+        .add(nn.Sigmoid())
+        .add(nn.LogSoftMax())
+        .double()
+    )
     raw = _renamed(to_lua(seq), {"nn.Tanh": "cudnn.Tanh", "nn.ReLU": "cudnn.ReLU", "nn.Sigmoid": "cudnn.Sigmoid"})
     assert [m.class_name for m in raw.modules][1:3] == ["cudnn.Tanh", "nn.LeakyReLU"]
     back = _load(raw)
-    assert [type(m).__name__ for m in back] == ["Linear", "Tanh", "LeakyReLU", "Linear", "ReLU", "Sigmoid",
-                                                "LogSoftMax"]
+    assert [type(m).__name__ for m in back] == [
+        "Linear",
+        "Tanh",
+        "LeakyReLU",
+        "Linear",
+        "ReLU",
+        "Sigmoid",
+        "LogSoftMax",
+    ]
     x = torch.randn(6, 4, dtype=torch.float64)
     torch.testing.assert_close(back(x), seq(x), atol=0, rtol=0)
 
@@ -74,15 +94,20 @@ def test_clipped_relu_is_a_hardtanh():
 
 
 def test_alias_fields_fixed_and_renamed():
-    pool = as_target(TorchObject("inn.SpatialMaxPooling", LuaTable(kW=3.0, kH=3.0, dW=2.0, dH=2.0)),
-                     ALIASES["inn.SpatialMaxPooling"])
+    pool = as_target(
+        TorchObject("inn.SpatialMaxPooling", LuaTable(kW=3.0, kH=3.0, dW=2.0, dH=2.0)), ALIASES["inn.SpatialMaxPooling"]
+    )
     assert pool.class_name == "nn.SpatialMaxPooling" and pool.ceil_mode is True and pool.kW == 3.0
     w = torch.zeros(4, 3, 3, 3)
-    conv = as_target(TorchObject("fbnn.SpatialConvolution", LuaTable(inputPlanes=3.0, outputPlanes=4.0, kW=3.0,
-                                                                      padLeft=1.0, padUp=0.0, weight=w)),
-                     ALIASES["fbnn.SpatialConvolution"])
+    conv = as_target(
+        TorchObject(
+            "fbnn.SpatialConvolution",
+            LuaTable(inputPlanes=3.0, outputPlanes=4.0, kW=3.0, padLeft=1.0, padUp=0.0, weight=w),
+        ),
+        ALIASES["fbnn.SpatialConvolution"],
+    )
     assert (conv.nInputPlane, conv.nOutputPlane, conv.padW, conv.padH) == (3.0, 4.0, 1.0, 0.0)
-    assert conv.weight is w                    # values are shared, not copied
+    assert conv.weight is w  # values are shared, not copied
 
 
 def test_alias_targets_are_nn_classes():
@@ -91,8 +116,10 @@ def test_alias_targets_are_nn_classes():
 
 
 def test_unknown_class_still_names_itself_and_its_place():
-    raw = TorchObject("nn.Sequential", LuaTable(modules=[TorchObject("nn.Tanh", LuaTable()),
-                                                          TorchObject("cudnn.GRU", LuaTable(hiddenSize=4.0))]))
+    raw = TorchObject(
+        "nn.Sequential",
+        LuaTable(modules=[TorchObject("nn.Tanh", LuaTable()), TorchObject("cudnn.GRU", LuaTable(hiddenSize=4.0))]),
+    )
     with pytest.raises(T7Error) as e:
         _load({"model": raw})
     assert "'cudnn.GRU'" in str(e.value) and e.value.path == "model.modules[2]"
@@ -100,13 +127,17 @@ def test_unknown_class_still_names_itself_and_its_place():
 
 @pytest.mark.skipif("nn.SpatialConvolution" in LOADERS, reason="nn.SpatialConvolution is available")
 def test_alias_of_a_class_we_lack_names_the_alias():
-    with pytest.raises(T7Error, match="'cudnn.SpatialConvolution'"):
+    with pytest.raises(T7Error, match=r"'cudnn.SpatialConvolution'"):
         _load([TorchObject("cudnn.SpatialConvolution", LuaTable(nInputPlane=3.0))])
 
 
-CUDNN = {"nn.SpatialConvolution": "cudnn.SpatialConvolution", "nn.SpatialBatchNormalization":
-         "cudnn.SpatialBatchNormalization", "nn.ReLU": "cudnn.ReLU", "nn.SpatialMaxPooling": "cudnn.SpatialMaxPooling",
-         "nn.LogSoftMax": "cudnn.LogSoftMax"}
+CUDNN = {
+    "nn.SpatialConvolution": "cudnn.SpatialConvolution",
+    "nn.SpatialBatchNormalization": "cudnn.SpatialBatchNormalization",
+    "nn.ReLU": "cudnn.ReLU",
+    "nn.SpatialMaxPooling": "cudnn.SpatialMaxPooling",
+    "nn.LogSoftMax": "cudnn.LogSoftMax",
+}
 
 
 @pytest.mark.skipif(not all(c in LOADERS for c in CUDNN), reason="needs the convolution part of the zoo")
@@ -158,7 +189,7 @@ def test_cudnn_softmax_normalises_each_sample():
         x = torch.randn(2, 3, 4, 5, dtype=torch.float64)
         torch.testing.assert_close(m(x), op(x.reshape(2, 60), 1).reshape(2, 3, 4, 5), atol=1e-15, rtol=0)
         torch.testing.assert_close(m(x[0]), op(x[0].reshape(60), 0).reshape(3, 4, 5), atol=1e-15, rtol=0)
-        torch.testing.assert_close(m(x[0, 0]), op(x[0, 0], 1), atol=1e-15, rtol=0)      # 2-D: like nn
+        torch.testing.assert_close(m(x[0, 0]), op(x[0, 0], 1), atol=1e-15, rtol=0)  # 2-D: like nn
         torch.testing.assert_close(m(x[0, 0, 0]), op(x[0, 0, 0], 0), atol=1e-15, rtol=0)
         buf = io.BytesIO()
         save_raw(to_lua(m), buf)

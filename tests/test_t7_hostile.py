@@ -21,6 +21,7 @@ What is fuzzed:
 
 The small real files were written by Lua Torch7 (``fixtures/t7/small/make_small.lua``).
 """
+
 from __future__ import annotations
 
 import io
@@ -43,7 +44,6 @@ from pygraphnn.lua.charrnn import CheckpointError, check_checkpoint, generate, l
 from pygraphnn.lua.load import LOADERS, MAX_OBJECT_DEPTH, MAX_TABLE_DEPTH, from_lua, load_t7
 from pygraphnn.lua.t7 import (
     LuaFunction,
-    LuaKey,
     LuaTable,
     Storage,
     T7Error,
@@ -55,7 +55,9 @@ from pygraphnn.lua.t7 import (
 )
 
 SMALL = Path(__file__).resolve().parent / "fixtures" / "t7" / "small"
-SHARED_T7 = Path(os.environ.get("PYGRAPHNN_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")) / "t7"
+SHARED_T7 = (
+    Path(os.environ.get("PYGRAPHNN_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")) / "t7"
+)
 # tiny files written by Lua Torch7 (shared data): truncated at every offset
 SHARED_TINY = ["doubletensor.t7", "floattensor.t7", "hello=123.t7", "list_table.t7", "map_table1.t7"]
 
@@ -264,7 +266,9 @@ def real_raw(name: str):
 
 def zero_stride_tensor() -> bytes:
     # 8 exabytes of doubles in a file of a few hundred bytes
-    return t7bytes(TorchObject("nn.Linear", LuaTable({"weight": torch.zeros(1, dtype=torch.float64).expand(2**30, 2**30)})))
+    return t7bytes(
+        TorchObject("nn.Linear", LuaTable({"weight": torch.zeros(1, dtype=torch.float64).expand(2**30, 2**30)}))
+    )
 
 
 def many_views_of_one_storage() -> bytes:
@@ -294,8 +298,11 @@ def first_node_data(raw):
 def split_node_data(raw):
     """The data of the graph's own split node (the SplitTable's outputs, not the inputs')."""
     g = raw.module
-    return next(n.data for n in g.forwardnodes.values() if "nSplitOutputs" in n.data
-                and n.data.get("module") is None and n.data.mapindex[1] is not g.innode.data)
+    return next(
+        n.data
+        for n in g.forwardnodes.values()
+        if "nSplitOutputs" in n.data and n.data.get("module") is None and n.data.mapindex[1] is not g.innode.data
+    )
 
 
 def gmodule_node_edit(edit) -> bytes:
@@ -323,7 +330,8 @@ def deep_annotation() -> bytes:
 
 def huge_debug_line() -> bytes:
     return gmodule_node_edit(
-        lambda r: first_node_data(r).annotations.__setitem__("_debugLabel", "[f.lua]:" + "9" * 10_000 + "_f"))
+        lambda r: first_node_data(r).annotations.__setitem__("_debugLabel", "[f.lua]:" + "9" * 10_000 + "_f")
+    )
 
 
 def raw_bytes(*ints_and_bytes) -> bytes:
@@ -349,11 +357,18 @@ CRAFTED = {
     "nInputs inf": (lambda: gmodule_with(nInputs=math.inf), "nInputs should be an integer, got inf"),
     "nInputs nan": (lambda: gmodule_with(nInputs=math.nan), "nInputs should be an integer, got nan"),
     "nInputs -3": (lambda: gmodule_with(nInputs=-3.0), "nInputs is -3"),
-    "nSplitOutputs 1e9": (lambda: gmodule_node_edit(lambda r: split_node_data(r).__setitem__("nSplitOutputs", 1e9)),
-                          "nSplitOutputs"),
-    "selectindex nan": (lambda: gmodule_node_edit(
-        lambda r: next(n.data for n in r.module.forwardnodes.values() if "selectindex" in n.data
-                       ).__setitem__("selectindex", math.nan)), "selectindex"),
+    "nSplitOutputs 1e9": (
+        lambda: gmodule_node_edit(lambda r: split_node_data(r).__setitem__("nSplitOutputs", 1e9)),
+        "nSplitOutputs",
+    ),
+    "selectindex nan": (
+        lambda: gmodule_node_edit(
+            lambda r: next(n.data for n in r.module.forwardnodes.values() if "selectindex" in n.data).__setitem__(
+                "selectindex", math.nan
+            )
+        ),
+        "selectindex",
+    ),
     "forwardnodes a string": (lambda: gmodule_with(forwardnodes="x"), "forwardnodes should be a table"),
     "rnn_size 1e9": (lambda: checkpoint_with("opt", "rnn_size", 1e9), "rnn_size = 1000000000 is larger"),
     "rnn_size inf": (lambda: checkpoint_with("opt", "rnn_size", math.inf), "rnn_size should be a positive integer"),
@@ -364,24 +379,36 @@ CRAFTED = {
     "vocab index a deep table": (lambda: checkpoint_with("vocab", "a", deep_table(2000)), "vocab should map"),
     "600 nested tables": (lambda: t7bytes(deep_table(600)), None),
     f"{MAX_TABLE_DEPTH - 10} nested tables": (lambda: t7bytes(deep_table(MAX_TABLE_DEPTH - 10)), None),
-    f"{MAX_TABLE_DEPTH + 100} nested tables": (lambda: t7bytes(deep_table(MAX_TABLE_DEPTH + 100)),
-                                               "tables nested more than"),
+    f"{MAX_TABLE_DEPTH + 100} nested tables": (
+        lambda: t7bytes(deep_table(MAX_TABLE_DEPTH + 100)),
+        "tables nested more than",
+    ),
     "cyclic table": (lambda: t7bytes(cyclic_table()), None),
-    f"{MAX_OBJECT_DEPTH + 50} nested Sequentials": (lambda: nested_sequentials(MAX_OBJECT_DEPTH + 50),
-                                                     f"nested more than {MAX_OBJECT_DEPTH} deep"),
+    f"{MAX_OBJECT_DEPTH + 50} nested Sequentials": (
+        lambda: nested_sequentials(MAX_OBJECT_DEPTH + 50),
+        f"nested more than {MAX_OBJECT_DEPTH} deep",
+    ),
     "Sequential containing itself": (self_containing_sequential, "contains itself"),
     "annotation 1000 deep": (deep_annotation, "annotation value nests tables"),
     "10000-digit debug line": (huge_debug_line, None),
-    "Narrow dimension nan": (lambda: t7bytes(TorchObject("nn.Narrow", LuaTable({"dimension": math.nan, "index": 1.0}))),
-                             "dimension should be an integer, got nan"),
+    "Narrow dimension nan": (
+        lambda: t7bytes(TorchObject("nn.Narrow", LuaTable({"dimension": math.nan, "index": 1.0}))),
+        "dimension should be an integer, got nan",
+    ),
     "View size 1e300": (lambda: t7bytes(TorchObject("nn.View", LuaTable({"size": LuaTable({1: 1e300})}))), None),
-    "OneHot _type a table": (lambda: t7bytes(TorchObject("OneHot", LuaTable({"outputSize": 3.0, "_type": LuaTable()}))),
-                             None),
+    "OneHot _type a table": (
+        lambda: t7bytes(TorchObject("OneHot", LuaTable({"outputSize": 3.0, "_type": LuaTable()}))),
+        None,
+    ),
     "table size 2^31-1": (lambda: raw_bytes(3, 1, 2**31 - 1, b"\0" * 64), "table size"),
-    "tds.Hash of 2^62 entries": (lambda: raw_bytes(4, 1, lua_string(b"V 0"), lua_string(b"tds.Hash"), long8(2**62)),
-                                 "cannot fit"),
-    "tds.Vec of -1 entries": (lambda: raw_bytes(4, 1, lua_string(b"V 0"), lua_string(b"tds.Vec"), long8(-1)),
-                              "negative size"),
+    "tds.Hash of 2^62 entries": (
+        lambda: raw_bytes(4, 1, lua_string(b"V 0"), lua_string(b"tds.Hash"), long8(2**62)),
+        "cannot fit",
+    ),
+    "tds.Vec of -1 entries": (
+        lambda: raw_bytes(4, 1, lua_string(b"V 0"), lua_string(b"tds.Vec"), long8(-1)),
+        "negative size",
+    ),
     "NaN table key": (lambda: raw_bytes(3, 1, 1, 1, long8(0x7FF8000000000000), 0), "key is NaN"),
 }
 
@@ -413,20 +440,74 @@ def test_crafted_file(name, tmp_path, capsys):
 # hypothesis
 # ----------------------------------------------------------------------------------------
 
-FIELD_NAMES = sorted({
-    "weight", "bias", "gradWeight", "gradBias", "modules", "dimension", "index", "length", "size",
-    "nInputDims", "numInputDims", "p", "v2", "train", "inplace", "threshold", "val", "min_val", "max_val",
-    "eps", "pow", "constant_scalar", "batchMode", "nelement", "permutations", "nfeatures", "dim", "ndim",
-    "pos", "sizeAverage", "squeeze", "transA", "transB", "offset", "outputSize", "_type", "scalar",
-    "weights", "nll", "criterion", "paddingValue", "maxNorm", "normType", "noise",
-    "forwardnodes", "innode", "outnode", "data", "mapindex", "module", "nSplitOutputs", "selectindex",
-    "annotations", "nInputs", "children", "_debugLabel", "name",
-})
-NUMBERS = st.one_of(st.sampled_from([0.0, 1.0, 2.0, 3.0, -1.0, 0.5, 1e9, 1e300, math.nan, math.inf, -math.inf]),
-                    st.integers(-5, 20).map(float))
-TENSORS = st.tuples(st.lists(st.integers(0, 4), max_size=3), st.sampled_from([torch.float64, torch.float32,
-                                                                              torch.int64, torch.uint8])
-                    ).map(lambda sd: torch.zeros(sd[0], dtype=sd[1]))
+FIELD_NAMES = sorted(
+    {
+        "weight",
+        "bias",
+        "gradWeight",
+        "gradBias",
+        "modules",
+        "dimension",
+        "index",
+        "length",
+        "size",
+        "nInputDims",
+        "numInputDims",
+        "p",
+        "v2",
+        "train",
+        "inplace",
+        "threshold",
+        "val",
+        "min_val",
+        "max_val",
+        "eps",
+        "pow",
+        "constant_scalar",
+        "batchMode",
+        "nelement",
+        "permutations",
+        "nfeatures",
+        "dim",
+        "ndim",
+        "pos",
+        "sizeAverage",
+        "squeeze",
+        "transA",
+        "transB",
+        "offset",
+        "outputSize",
+        "_type",
+        "scalar",
+        "weights",
+        "nll",
+        "criterion",
+        "paddingValue",
+        "maxNorm",
+        "normType",
+        "noise",
+        "forwardnodes",
+        "innode",
+        "outnode",
+        "data",
+        "mapindex",
+        "module",
+        "nSplitOutputs",
+        "selectindex",
+        "annotations",
+        "nInputs",
+        "children",
+        "_debugLabel",
+        "name",
+    }
+)
+NUMBERS = st.one_of(
+    st.sampled_from([0.0, 1.0, 2.0, 3.0, -1.0, 0.5, 1e9, 1e300, math.nan, math.inf, -math.inf]),
+    st.integers(-5, 20).map(float),
+)
+TENSORS = st.tuples(
+    st.lists(st.integers(0, 4), max_size=3), st.sampled_from([torch.float64, torch.float32, torch.int64, torch.uint8])
+).map(lambda sd: torch.zeros(sd[0], dtype=sd[1]))
 LEAVES = st.one_of(st.none(), st.booleans(), NUMBERS, st.text(max_size=6), TENSORS)
 CLASS_NAMES = sorted(LOADERS) + ["nn.NoSuchModule", "graph.Graph", "tds.Hash"]
 
@@ -443,8 +524,13 @@ def _containers(children):
 
 
 LUA_VALUES = st.recursive(LEAVES, _containers, max_leaves=20)
-FUZZ = settings(max_examples=100, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @FUZZ
@@ -455,8 +541,10 @@ def test_hypothesis_lua_values_with_module_classes(value, strict):
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
-       st.sampled_from(["tds_containers.t7", "small_gmodule.t7"]))
+@given(
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
+    st.sampled_from(["tds_containers.t7", "small_gmodule.t7"]),
+)
 def test_hypothesis_byte_edits_of_real_files(edits, name):
     d = bytearray((SMALL / name).read_bytes())
     for pos, byte in edits:
@@ -468,8 +556,15 @@ def test_hypothesis_byte_edits_of_real_files(edits, name):
 # memory: the allocation cases in a subprocess with a capped address space
 # ----------------------------------------------------------------------------------------
 
-MEMORY_CASES = ["zero-stride tensor", "2000 views of one storage", "nInputs 1e9", "nSplitOutputs 1e9",
-                "rnn_size 1e9", "num_layers 1e9", f"{MAX_TABLE_DEPTH + 100} nested tables"]
+MEMORY_CASES = [
+    "zero-stride tensor",
+    "2000 views of one storage",
+    "nInputs 1e9",
+    "nSplitOutputs 1e9",
+    "rnn_size 1e9",
+    "num_layers 1e9",
+    f"{MAX_TABLE_DEPTH + 100} nested tables",
+]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
@@ -507,4 +602,3 @@ def test_memory_stays_bounded(tmp_path):
     assert not any("MemoryError" in e for e in errors), errors
     grown_kib = int(proc.stdout.split()[-1])
     assert grown_kib < 400 * 1024, f"peak memory grew by {grown_kib} KiB"
-

@@ -7,6 +7,7 @@ for CUDA classes, which cannot be written here, our writer's output with the cla
 rewritten (cutorch writes a Cuda storage through the CPU ``Storage.c`` code path with the
 same element type, so only the names differ).
 """
+
 from __future__ import annotations
 
 import io
@@ -97,7 +98,7 @@ def test_tds_cycles_and_ascii():
 
 def test_tds_counter_is_refused():
     raw = I(4) + I(1) + S("V 0") + S("tds.AtomicCounter") + L(3)
-    with pytest.raises(ValueError, match="tds.AtomicCounter"):
+    with pytest.raises(ValueError, match=r"tds.AtomicCounter"):
         load_t7_raw(io.BytesIO(raw))
 
 
@@ -106,10 +107,26 @@ def test_tds_counter_is_refused():
 # ----------------------------------------------------------------------------------------
 
 # cutorch's names: the float type is plain "Cuda"
-CUDA_NAMES = {"Double": "CudaDouble", "Float": "Cuda", "Half": "CudaHalf", "Byte": "CudaByte",
-              "Char": "CudaChar", "Short": "CudaShort", "Int": "CudaInt", "Long": "CudaLong"}
-DTYPES = {"Double": torch.float64, "Float": torch.float32, "Half": torch.float16, "Byte": torch.uint8,
-          "Char": torch.int8, "Short": torch.int16, "Int": torch.int32, "Long": torch.int64}
+CUDA_NAMES = {
+    "Double": "CudaDouble",
+    "Float": "Cuda",
+    "Half": "CudaHalf",
+    "Byte": "CudaByte",
+    "Char": "CudaChar",
+    "Short": "CudaShort",
+    "Int": "CudaInt",
+    "Long": "CudaLong",
+}
+DTYPES = {
+    "Double": torch.float64,
+    "Float": torch.float32,
+    "Half": torch.float16,
+    "Byte": torch.uint8,
+    "Char": torch.int8,
+    "Short": torch.int16,
+    "Int": torch.int32,
+    "Long": torch.int64,
+}
 
 
 def as_cuda_file(data: bytes) -> bytes:
@@ -124,7 +141,11 @@ def as_cuda_file(data: bytes) -> bytes:
 @pytest.mark.parametrize("elem", list(CUDA_NAMES))
 def test_cuda_classes_load_as_cpu_tensors(elem):
     dtype = DTYPES[elem]
-    x = (torch.arange(6).reshape(2, 3) * 3 - 5).to(dtype) if dtype != torch.uint8 else torch.arange(6).reshape(2, 3).to(dtype)
+    x = (
+        (torch.arange(6).reshape(2, 3) * 3 - 5).to(dtype)
+        if dtype != torch.uint8
+        else torch.arange(6).reshape(2, 3).to(dtype)
+    )
     data = t7bytes({"t": x, "view": x.t(), "s": Storage(x.reshape(-1).clone())})
     cuda = as_cuda_file(data)
     assert f"torch.{CUDA_NAMES[elem]}Tensor".encode() in cuda and cuda != data

@@ -4,4 +4,5 @@
 (tables, tensors, storages, torch objects); it knows nothing about what an ``nn`` or
 ``nngraph`` class means.
 """
+
 from .load import load_t7, save_t7  # noqa: F401 - modules <-> .t7 (pygraphnn.lua.t7 has the raw layer)

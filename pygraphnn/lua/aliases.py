@@ -20,14 +20,16 @@ Facts used (from the packages' sources): cudnn.torch's ``torch.class`` declarati
 the ``nn`` ones; ``inn.SpatialMaxPooling`` always pools in ceil mode); fbcunn's
 ``fbnn.*`` batch normalisation (``running_std`` layout of older nn).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .t7 import LuaTable, TorchObject
 
-__all__ = ["Alias", "ALIASES", "resolve", "as_target"]
+__all__ = ["ALIASES", "Alias", "as_target", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -48,28 +50,47 @@ def _same(prefix: str, names: Iterable[str], note: str = "") -> dict[str, Alias]
 #: alias class name -> :class:`Alias`
 ALIASES: dict[str, Alias] = {
     # cudnn.torch: subclasses of nn classes, or nn.Module subclasses with the nn fields
-    **_same("cudnn", ["SpatialConvolution", "SpatialFullConvolution", "VolumetricConvolution",
-                      "VolumetricFullConvolution", "TemporalConvolution", "SpatialMaxPooling",
-                      "SpatialAveragePooling", "VolumetricMaxPooling", "VolumetricAveragePooling",
-                      "BatchNormalization", "SpatialBatchNormalization", "VolumetricBatchNormalization",
-                      "SpatialCrossMapLRN", "SpatialSoftMax", "SpatialLogSoftMax", "ReLU", "Tanh", "Sigmoid"]),
-    "cudnn.ClippedReLU": Alias("nn.HardTanh", fixed={"min_val": 0.0}, renamed={"max_val": "ceiling"},
-                               note="min(max(x, 0), ceiling)"),
+    **_same(
+        "cudnn",
+        [
+            "SpatialConvolution",
+            "SpatialFullConvolution",
+            "VolumetricConvolution",
+            "VolumetricFullConvolution",
+            "TemporalConvolution",
+            "SpatialMaxPooling",
+            "SpatialAveragePooling",
+            "VolumetricMaxPooling",
+            "VolumetricAveragePooling",
+            "BatchNormalization",
+            "SpatialBatchNormalization",
+            "VolumetricBatchNormalization",
+            "SpatialCrossMapLRN",
+            "SpatialSoftMax",
+            "SpatialLogSoftMax",
+            "ReLU",
+            "Tanh",
+            "Sigmoid",
+        ],
+    ),
+    "cudnn.ClippedReLU": Alias(
+        "nn.HardTanh", fixed={"min_val": 0.0}, renamed={"max_val": "ceiling"}, note="min(max(x, 0), ceiling)"
+    ),
     # nn's own older / backend-specific spellings
     "nn.SpatialConvolutionMM": Alias("nn.SpatialConvolution", note="same fields and computation"),
     "nn.SpatialConvolutionCUDA": Alias("nn.SpatialConvolution"),
     # imagine-nn (inn): subclasses of the nn classes
-    "inn.SpatialMaxPooling": Alias("nn.SpatialMaxPooling", fixed={"ceil_mode": True},
-                                   note="always ceil mode"),
+    "inn.SpatialMaxPooling": Alias("nn.SpatialMaxPooling", fixed={"ceil_mode": True}, note="always ceil mode"),
     "inn.SpatialAveragePooling": Alias("nn.SpatialAveragePooling"),
     "inn.SpatialCrossResponseNormalization": Alias("nn.SpatialCrossMapLRN"),
     # fbcunn: batch normalisation with the older running_std field
     "fbnn.BatchNormalization": Alias("nn.BatchNormalization", note="running_std layout"),
     "fbnn.SpatialBatchNormalization": Alias("nn.SpatialBatchNormalization", note="running_std layout"),
-    "fbnn.SpatialConvolution": Alias("nn.SpatialConvolution",
-                                     renamed={"nInputPlane": "inputPlanes", "nOutputPlane": "outputPlanes",
-                                              "padW": "padLeft", "padH": "padUp"},
-                                     note="fields renamed; cudnnModuleInst ignored"),
+    "fbnn.SpatialConvolution": Alias(
+        "nn.SpatialConvolution",
+        renamed={"nInputPlane": "inputPlanes", "nOutputPlane": "outputPlanes", "padW": "padLeft", "padH": "padUp"},
+        note="fields renamed; cudnnModuleInst ignored",
+    ),
 }
 
 

@@ -16,16 +16,18 @@ Greedy output is exactly Lua's. Sampling is deterministic for a given ``seed`` (
 private ``torch.Generator``), but it cannot reproduce Lua's text: Torch7's
 ``multinomial`` consumes its random stream differently.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import torch
 
 from ..nn.onehot import OneHot
 
-__all__ = ["OneHot", "load_checkpoint", "generate", "CheckpointError"]
+__all__ = ["CheckpointError", "OneHot", "generate", "load_checkpoint"]
 
 
 class CheckpointError(ValueError):
@@ -39,6 +41,7 @@ def load_checkpoint(path: Any) -> Any:
     with each other. Raises :class:`~pygraphnn.lua.t7.T7Error` for a corrupt file and
     :class:`CheckpointError` for a file that is not a usable checkpoint."""
     from .load import load_t7
+
     ckpt = load_t7(path)
     check_checkpoint(ckpt)
     return ckpt
@@ -54,15 +57,22 @@ def _short(v: Any) -> str:
 
 def _is_index(v: Any) -> bool:
     """A Lua number holding an integer (finite, no fraction)."""
-    return (isinstance(v, (int, float)) and not isinstance(v, bool)
-            and (type(v) is int or (math.isfinite(v) and v.is_integer())))
+    return (
+        isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and (isinstance(v, int) or (math.isfinite(v) and v.is_integer()))
+    )
 
 
 def check_checkpoint(ckpt: Any) -> None:
     from ..gmodule import gModule
+
     if not isinstance(ckpt, dict):
         raise CheckpointError(f"not a char-rnn checkpoint: the file holds a {type(ckpt).__name__}, not a table")
-    protos, opt, vocab = ckpt.get("protos"), ckpt.get("opt"), ckpt.get("vocab")
+    # Lua tables from the file: checked field by field below
+    protos: Any = ckpt.get("protos")
+    opt: Any = ckpt.get("opt")
+    vocab: Any = ckpt.get("vocab")
     missing = [k for k, v in (("protos", protos), ("opt", opt), ("vocab", vocab)) if not isinstance(v, dict)]
     if missing:
         keys = sorted(map(str, ckpt))
@@ -75,35 +85,48 @@ def check_checkpoint(ckpt: Any) -> None:
         if not _is_index(v) or v < 1:
             raise CheckpointError(f"checkpoint opt.{k} should be a positive integer, got {_short(v)}")
     if not isinstance(opt.get("model", "lstm"), str):
-        raise CheckpointError(f"checkpoint opt.model should be a string ('lstm', 'gru' or 'rnn'), got "
-                              f"{type(opt.get('model')).__name__}")
+        raise CheckpointError(
+            f"checkpoint opt.model should be a string ('lstm', 'gru' or 'rnn'), got {type(opt.get('model')).__name__}"
+        )
     if not vocab:
         raise CheckpointError("checkpoint vocab is empty")
     for c, i in vocab.items():
         if not isinstance(c, str) or not _is_index(i):
-            raise CheckpointError(f"checkpoint vocab should map characters to indices, found "
-                                  f"{_short(c)} -> {_short(i)}")
+            raise CheckpointError(
+                f"checkpoint vocab should map characters to indices, found {_short(c)} -> {_short(i)}"
+            )
     # The state sampling allocates comes from opt: it must match the model in the file,
     # not just be a number (opt.rnn_size = 1e9 would allocate gigabytes).
     rnn = protos.rnn
     per_layer = 2 if opt.get("model", "lstm") == "lstm" else 1
     n_state = len(rnn.graph.inputs) - 1
     if int(opt.num_layers) * per_layer != n_state:
-        raise CheckpointError(f"checkpoint opt.num_layers = {int(opt.num_layers)} ({opt.get('model', 'lstm')}) "
-                              f"means {int(opt.num_layers) * per_layer} state inputs, but protos.rnn takes "
-                              f"{n_state} besides the character")
+        raise CheckpointError(
+            f"checkpoint opt.num_layers = {int(opt.num_layers)} ({opt.get('model', 'lstm')}) "
+            f"means {int(opt.num_layers) * per_layer} state inputs, but protos.rnn takes "
+            f"{n_state} besides the character"
+        )
     n_params = sum(p.numel() for p in rnn.parameters())
     if int(opt.rnn_size) > n_params:
-        raise CheckpointError(f"checkpoint opt.rnn_size = {int(opt.rnn_size)} is larger than protos.rnn "
-                              f"({n_params} parameters in all) can use")
+        raise CheckpointError(
+            f"checkpoint opt.rnn_size = {int(opt.rnn_size)} is larger than protos.rnn "
+            f"({n_params} parameters in all) can use"
+        )
 
 
 def _char_bytes(c: str) -> bytes:
     return c.encode("utf-8", "surrogateescape")
 
 
-def generate(ckpt: Any, *, length: int = 2000, primetext: str | bytes = "", sample: bool = True,
-             temperature: float = 1.0, seed: int = 123) -> Iterator[bytes]:
+def generate(
+    ckpt: Any,
+    *,
+    length: int = 2000,
+    primetext: str | bytes = "",
+    sample: bool = True,
+    temperature: float = 1.0,
+    seed: int = 123,
+) -> Iterator[bytes]:
     """Yield what ``sample.lua`` writes with ``io.write``, one character (bytes) at a time:
     the echoed primetext, ``length`` generated characters, then ``b'\\n'``.
 
@@ -119,8 +142,7 @@ def generate(ckpt: Any, *, length: int = 2000, primetext: str | bytes = "", samp
     params = [p for p in rnn.parameters()]
     dtype = params[0].dtype if params else torch.float64
     per_layer = 2 if opt.get("model", "lstm") == "lstm" else 1
-    state = [torch.zeros(1, int(opt.rnn_size), dtype=dtype)
-             for _ in range(int(opt.num_layers) * per_layer)]
+    state = [torch.zeros(1, int(opt.rnn_size), dtype=dtype) for _ in range(int(opt.num_layers) * per_layer)]
     state_size = len(state)
     gen = torch.Generator().manual_seed(int(seed))
     seed_bytes = primetext.encode("utf-8", "surrogateescape") if isinstance(primetext, str) else bytes(primetext)
@@ -130,12 +152,13 @@ def generate(ckpt: Any, *, length: int = 2000, primetext: str | bytes = "", samp
         x = torch.tensor([float(index)], dtype=dtype)
         try:
             out = rnn(x, *state)
-        except Exception as e:  # noqa: BLE001 - a model read from a file that cannot run is the file's fault
+        except Exception as e:  # a model read from a file that cannot run is the file's fault
             raise CheckpointError(f"protos.rnn fails to run ({type(e).__name__}): {str(e)[:300]}") from e
         if not isinstance(out, (list, tuple)) or len(out) != state_size + 1:
             got = f"{len(out)} outputs" if isinstance(out, (list, tuple)) else "one output"
-            raise CheckpointError(f"protos.rnn should return {state_size} state tensors and the "
-                                  f"log-probabilities, it returned {got}")
+            raise CheckpointError(
+                f"protos.rnn should return {state_size} state tensors and the log-probabilities, it returned {got}"
+            )
         state = list(out[:state_size])
         return out[-1]
 
@@ -154,8 +177,9 @@ def generate(ckpt: Any, *, length: int = 2000, primetext: str | bytes = "", samp
                 probs = torch.exp(prediction / temperature).reshape(-1)
                 probs = probs / probs.sum()
                 if not bool(torch.isfinite(probs).all()):  # NaN/inf weights in the file
-                    raise CheckpointError("protos.rnn's prediction is not a probability distribution "
-                                          "(it holds NaN or infinite values)")
+                    raise CheckpointError(
+                        "protos.rnn's prediction is not a probability distribution (it holds NaN or infinite values)"
+                    )
                 index = int(torch.multinomial(probs.float(), 1, generator=gen)[0]) + 1
             else:
                 index = int(torch.argmax(prediction.reshape(1, -1), dim=1)[0]) + 1

@@ -2,6 +2,7 @@
 
 ``register(subparsers)`` adds the subcommand to :mod:`pygraphnn.cli`'s parser.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,29 +35,45 @@ class CommandError(Exception):
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("convert", help="convert a Lua Torch7 .t7 model to plain PyTorch modules",
-                              description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "convert",
+        help="convert a Lua Torch7 .t7 model to plain PyTorch modules",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("source", metavar="MODEL.t7", help="the Torch7 file to read")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="file to write (torch.save)")
-    p.add_argument("--key", default=None, metavar="A.B",
-                   help="where the model sits in the file when it holds a table (e.g. model or protos.rnn); "
-                        "default: the file itself if it is a module, else its 'model' field")
+    p.add_argument(
+        "--key",
+        default=None,
+        metavar="A.B",
+        help="where the model sits in the file when it holds a table (e.g. model or protos.rnn); "
+        "default: the file itself if it is a module, else its 'model' field",
+    )
     p.add_argument("--state-dict", action="store_true", help="write only the converted model's state_dict")
-    p.add_argument("--float", dest="dtype", action="store_const", const="float32",
-                   help="convert the weights to float32 (default: as stored)")
+    p.add_argument(
+        "--float",
+        dest="dtype",
+        action="store_const",
+        const="float32",
+        help="convert the weights to float32 (default: as stored)",
+    )
     p.set_defaults(func=run)
     return p
 
 
 def _find_model(obj: Any, key: str | None, source: str) -> Any:
     import torch
+
     if key is None:
         if isinstance(obj, torch.nn.Module):
             return obj
         if isinstance(obj, dict) and isinstance(obj.get("model"), torch.nn.Module):
             return obj["model"]
-        raise CommandError(f"{source} does not hold a module at its top or in a 'model' field; "
-                           f"say where it is with --key (e.g. --key protos.rnn)")
+        raise CommandError(
+            f"{source} does not hold a module at its top or in a 'model' field; "
+            f"say where it is with --key (e.g. --key protos.rnn)"
+        )
     cur = obj
     for part in key.split("."):
         if not isinstance(cur, dict) or part not in cur:

@@ -4,6 +4,7 @@ aliases, see :mod:`.aliases`): ``cudnn.SoftMax`` and ``cudnn.LogSoftMax``.
 >>> InstanceSoftMax()(torch.zeros(1, 2, 2)).sum()
 tensor(1.)
 """
+
 from __future__ import annotations
 
 import torch

@@ -45,12 +45,14 @@ Types: tensors and parameters keep the file's type (a ``DoubleTensor`` stays flo
 ``CudaTensor`` becomes a CPU float32) unless ``load_t7(..., dtype=, device=)`` asks for
 another floating-point dtype or a device.
 """
+
 from __future__ import annotations
 
 import contextlib
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -64,9 +66,9 @@ from . import aliases, t7
 from .save import save_t7  # re-exported: ``pygraphnn.lua`` offers the load_t7/save_t7 pair from here
 from .t7 import LuaFunction, LuaKey, LuaTable, Storage, T7Error, TdsVec, TorchObject, load_t7_raw
 
-__all__ = ["load_t7", "save_t7", "from_lua", "parse_debug_label", "LOADERS", "register_loader", "supported_classes"]
+__all__ = ["LOADERS", "from_lua", "load_t7", "parse_debug_label", "register_loader", "save_t7", "supported_classes"]
 
-Loader = Callable[["_Loader", TorchObject, list], torch.nn.Module]
+Loader = Callable[["_Loader", TorchObject, list], "torch.nn.Module | Node"]  # Node: nngraph.Node
 
 #: Torch class name -> function ``(loader, obj, path) -> module``.
 LOADERS: dict[str, Loader] = {}
@@ -82,16 +84,28 @@ MAX_TABLE_DEPTH = 5_000
 _MAX_ANNOTATION_DEPTH = 50
 
 # Fields that make a stored Lua function change what a module computes.
-_METHOD_NAMES = {"updateOutput", "updateGradInput", "accGradParameters", "forward", "backward",
-                 "__call__", "parameters", "type", "accUpdateGradParameters", "clearState"}
+_METHOD_NAMES = {
+    "updateOutput",
+    "updateGradInput",
+    "accGradParameters",
+    "forward",
+    "backward",
+    "__call__",
+    "parameters",
+    "type",
+    "accUpdateGradParameters",
+    "clearState",
+}
 
 
 def register_loader(*class_names: str) -> Callable[[Loader], Loader]:
     """Decorator: ``@register_loader('nn.Foo')`` teaches :func:`load_t7` a Torch class."""
+
     def deco(fn: Loader) -> Loader:
         for c in class_names:
             LOADERS[c] = fn
         return fn
+
     return deco
 
 
@@ -100,9 +114,16 @@ def supported_classes() -> list[str]:
     return sorted(LOADERS)
 
 
-def load_t7(path_or_fileobj: Any, *, strict: bool = True, mode: str | None = None,
-            long_size: int = 8, dtype: torch.dtype | None = None,
-            device: torch.device | str | None = None, max_tensor_bytes: int | None = None) -> Any:
+def load_t7(
+    path_or_fileobj: Any,
+    *,
+    strict: bool = True,
+    mode: str | None = None,
+    long_size: int = 8,
+    dtype: torch.dtype | None = None,
+    device: torch.device | str | None = None,
+    max_tensor_bytes: int | None = None,
+) -> Any:
     """Read a ``.t7`` file and turn its ``nn``/``nngraph`` objects into pygraphnn modules.
 
     ``strict=False`` keeps objects of unknown classes as raw :class:`TorchObject` instead
@@ -152,6 +173,7 @@ def _cast(root: Any, dtype: torch.dtype | None, device: Any) -> Any:
         hit = done.get(id(v))
         if hit is not None:
             return hit
+        out: Any
         if isinstance(v, torch.nn.Module):
             out = v.to(device=device, dtype=dtype)
         elif isinstance(v, torch.Tensor):
@@ -214,11 +236,11 @@ def _node_sites(data: LuaTable) -> tuple[Site, Site | None]:
     if "selectindex" in data:
         suffix = f"-{_lua_int(data['selectindex'], 'selectindex')}"
         if label.endswith(suffix):
-            label = label[:-len(suffix)]
+            label = label[: -len(suffix)]
     if " split at " in label:
         head, _, tail = label.rpartition(" split at ")
         if tail.endswith("-mnode"):
-            tail = tail[:-len("-mnode")]
+            tail = tail[: -len("-mnode")]
         m = re.fullmatch(r"\[(?P<file>.*)\]:(?P<line>-?\d{1,18})", tail, re.DOTALL)
         split = Site(m["file"], int(m["line"]), "?") if m else None
         return parse_debug_label(head), split
@@ -229,8 +251,9 @@ def _plain(v: Any, depth: int = 0) -> Any:
     """Annotation values as plain Python (tables -> dict, or list when 1..n)."""
     if isinstance(v, LuaTable):
         if depth >= _MAX_ANNOTATION_DEPTH:
-            raise T7Error(f"an annotation value nests tables more than {_MAX_ANNOTATION_DEPTH} deep "
-                          f"(or contains itself)")
+            raise T7Error(
+                f"an annotation value nests tables more than {_MAX_ANNOTATION_DEPTH} deep (or contains itself)"
+            )
         if v and v.is_list():
             return [_plain(x, depth + 1) for x in v.to_list()]
         return {(k.obj if isinstance(k, LuaKey) else k): _plain(x, depth + 1) for k, x in v.items()}
@@ -262,6 +285,7 @@ def _untouched_rng():
     """Module constructors draw their Lua-style initialisation from torch's generator;
     loading must leave it (and the pending Box-Muller half) exactly as it was."""
     from .. import lua_random
+
     state = lua_random.get_state()
     try:
         yield
@@ -279,8 +303,11 @@ def _fail(reason: str, path: list) -> T7Error:
 
 def _is_lua_int(v: Any) -> bool:
     """True for a Lua number holding an integer (finite, no fraction); False for anything else."""
-    return (isinstance(v, (int, float)) and not isinstance(v, bool)
-            and (type(v) is int or (math.isfinite(v) and v.is_integer())))
+    return (
+        isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and (isinstance(v, int) or (math.isfinite(v) and v.is_integer()))
+    )
 
 
 def _lua_int(v: Any, what: str = "a field", path: list | None = None) -> int:
@@ -304,11 +331,11 @@ class _Loader:
     def __init__(self, strict: bool):
         self.strict = strict
         self.memo: dict[int, Any] = {}
-        self.keep: list = []          # raw objects stay alive, so ids stay unique
+        self.keep: list = []  # raw objects stay alive, so ids stay unique
         self.busy: set[int] = set()
         self.params: dict[tuple, torch.nn.Parameter] = {}
         self.copies: dict[int, torch.Tensor] = {}
-        self.depth = 0                # torch objects being converted, one inside the other
+        self.depth = 0  # torch objects being converted, one inside the other
 
     # ---------------------------------------------------------------- generic values
     def value(self, obj: Any, path: list) -> Any:
@@ -343,8 +370,10 @@ class _Loader:
     def _shell(self, t: LuaTable | TdsVec, path: list, pending: list) -> LuaTable | TdsVec:
         """An empty converted container for ``t``, queued to be filled."""
         if len(path) > MAX_TABLE_DEPTH:
-            raise _fail(f"tables nested more than {MAX_TABLE_DEPTH} deep (load_t7_raw reads such a file "
-                        f"without converting it)", path)
+            raise _fail(
+                f"tables nested more than {MAX_TABLE_DEPTH} deep (load_t7_raw reads such a file without converting it)",
+                path,
+            )
         out = type(t)()  # LuaTable, TdsHash or TdsVec, as in the file
         self.memo[id(t)] = out
         self.keep.append(t)
@@ -383,22 +412,29 @@ class _Loader:
         if loader is None:
             if not self.strict:
                 return obj
-            hint = (" (a graph.Graph/Edge is only read as part of an nn.gModule)"
-                    if cls.startswith("graph.") else "")
-            raise _fail(f"unsupported Torch class {cls[:80]!r}: pygraphnn has no module for it{hint}; "
-                        f"load_t7(..., strict=False) keeps such objects raw, load_t7_raw reads the "
-                        f"file without converting anything", path)
+            hint = " (a graph.Graph/Edge is only read as part of an nn.gModule)" if cls.startswith("graph.") else ""
+            raise _fail(
+                f"unsupported Torch class {cls[:80]!r}: pygraphnn has no module for it{hint}; "
+                f"load_t7(..., strict=False) keeps such objects raw, load_t7_raw reads the "
+                f"file without converting anything",
+                path,
+            )
         if not isinstance(obj.state, dict):
             raise _fail(f"{cls} object has no field table (state is {t7._describe(obj.state)})", path)
         for k, v in obj.state.items():
             if isinstance(v, LuaFunction) and k in _METHOD_NAMES:
-                raise _fail(f"{cls} object overrides its method {k!r} with a Lua function, which "
-                            f"pygraphnn cannot run", path + [k])
+                raise _fail(
+                    f"{cls} object overrides its method {k!r} with a Lua function, which pygraphnn cannot run",
+                    path + [k],
+                )
         if key in self.busy:
             raise _fail(f"{cls} object contains itself", path)
         if self.depth >= MAX_OBJECT_DEPTH:
-            raise _fail(f"torch objects nested more than {MAX_OBJECT_DEPTH} deep (modules inside "
-                        f"modules, or a chain of bare nngraph.Node); a real model nests a few levels", path)
+            raise _fail(
+                f"torch objects nested more than {MAX_OBJECT_DEPTH} deep (modules inside "
+                f"modules, or a chain of bare nngraph.Node); a real model nests a few levels",
+                path,
+            )
         self.busy.add(key)
         self.keep.append(obj)
         self.depth += 1
@@ -408,7 +444,7 @@ class _Loader:
             if e.path is None:  # raised by a helper that did not know where: this object
                 raise T7Error(e.reason, offset=e.offset, path=_where(path)) from None
             raise
-        except Exception as e:  # noqa: BLE001 - the contract: a bad file raises T7Error only
+        except Exception as e:  # the contract: a bad file raises T7Error only
             # A class loader tripped over a value it did not expect (a NaN or huge size, a
             # field of a surprising type, too little memory for what the fields ask):
             # report it as the file's fault, at this object, keeping the cause for debugging.
@@ -422,8 +458,14 @@ class _Loader:
         return m
 
     # ------------------------------------------------------------------ field access
-    def field(self, obj: TorchObject, name: str, path: list, kind: Any, default: Any = ...,
-              ) -> Any:
+    def field(
+        self,
+        obj: TorchObject,
+        name: str,
+        path: list,
+        kind: Any,
+        default: Any = ...,
+    ) -> Any:
         """Field ``name`` of ``obj``, checked to be of ``kind`` ('int', 'num', 'bool',
         'tensor', 'table', 'storage', 'module'); ``default`` when absent (required if not given)."""
         v = obj.state.get(name)
@@ -465,8 +507,7 @@ class _Loader:
             else:
                 raise _fail(f"{obj.class_name}.{name} should be a list of sizes, got {t7._describe(v)}", where)
             if not all(_is_lua_int(x) for x in vals):
-                raise _fail(f"{obj.class_name}.{name} holds non-integer sizes {[_show(x) for x in vals[:8]]}",
-                            where)
+                raise _fail(f"{obj.class_name}.{name} holds non-integer sizes {[_show(x) for x in vals[:8]]}", where)
             return [int(x) for x in vals]
         if kind == "module":
             m = self.value(v, where)
@@ -475,15 +516,19 @@ class _Loader:
             return m
         raise AssertionError(kind)
 
-    def param(self, obj: TorchObject, name: str, path: list, shape: tuple | None = None,
-              grad_name: str | None = None) -> torch.nn.Parameter:
+    def param(
+        self, obj: TorchObject, name: str, path: list, shape: tuple | None = None, grad_name: str | None = None
+    ) -> torch.nn.Parameter:
         """Field ``name`` as a Parameter (shape checked), its ``.grad`` from ``grad_name``."""
         t = self.field(obj, name, path, "tensor")
         if not t.is_floating_point():
             raise _fail(f"{obj.class_name}.{name} should be a floating-point tensor, got {t.dtype}", path + [name])
         if shape is not None and tuple(t.shape) != tuple(shape):
-            raise _fail(f"{obj.class_name}.{name} has shape {tuple(t.shape)}, expected {tuple(shape)} "
-                        f"from the module's other fields", path + [name])
+            raise _fail(
+                f"{obj.class_name}.{name} has shape {tuple(t.shape)}, expected {tuple(shape)} "
+                f"from the module's other fields",
+                path + [name],
+            )
         key = None
         if t.numel() > 0:
             key = (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype)
@@ -494,8 +539,11 @@ class _Loader:
             g = obj.state.get(grad_name)
             if isinstance(g, torch.Tensor) and g.numel() > 0:
                 if tuple(g.shape) != tuple(t.shape) or g.dtype != t.dtype:
-                    raise _fail(f"{obj.class_name}.{grad_name} has shape {tuple(g.shape)} {g.dtype}, "
-                                f"expected {tuple(t.shape)} {t.dtype} like {name}", path + [grad_name])
+                    raise _fail(
+                        f"{obj.class_name}.{grad_name} has shape {tuple(g.shape)} {g.dtype}, "
+                        f"expected {tuple(t.shape)} {t.dtype} like {name}",
+                        path + [grad_name],
+                    )
                 p.grad = g.detach().clone(memory_format=torch.contiguous_format)
         if key is not None:
             self.params[key] = p
@@ -509,8 +557,9 @@ class _Loader:
         for i, m in enumerate(mods.to_list(), 1):
             mod = self.value(m, path + ["modules", i])
             if not isinstance(mod, torch.nn.Module):
-                raise _fail(f"{obj.class_name}.modules[{i}] should be a module, got {t7._describe(m)}",
-                            path + ["modules", i])
+                raise _fail(
+                    f"{obj.class_name}.modules[{i}] should be a module, got {t7._describe(m)}", path + ["modules", i]
+                )
             out.append(mod)
         return out
 
@@ -524,8 +573,22 @@ def _simple(cls_name: str, make: Callable[[], torch.nn.Module]) -> None:
     LOADERS[cls_name] = lambda L, obj, path: make()
 
 
-for _name in ("Identity", "Tanh", "Sigmoid", "Exp", "Log", "Square", "Abs", "SoftMax", "LogSoftMax",
-              "CAddTable", "CSubTable", "CMulTable", "CDivTable", "FlattenTable"):
+for _name in (
+    "Identity",
+    "Tanh",
+    "Sigmoid",
+    "Exp",
+    "Log",
+    "Square",
+    "Abs",
+    "SoftMax",
+    "LogSoftMax",
+    "CAddTable",
+    "CSubTable",
+    "CMulTable",
+    "CDivTable",
+    "FlattenTable",
+):
     _simple("nn." + _name, getattr(nn, _name))
 _simple("nngraph.JustTable", JustTable)
 _simple("nngraph.JustElement", JustElement)
@@ -542,8 +605,11 @@ def _relu(L, obj, path):
 
 @register_loader("nn.HardTanh")
 def _hardtanh(L, obj, path):
-    return nn.HardTanh(L.field(obj, "min_val", path, "num", -1.0), L.field(obj, "max_val", path, "num", 1.0),
-                       L.field(obj, "inplace", path, "bool", False))
+    return nn.HardTanh(
+        L.field(obj, "min_val", path, "num", -1.0),
+        L.field(obj, "max_val", path, "num", 1.0),
+        L.field(obj, "inplace", path, "bool", False),
+    )
 
 
 @register_loader("nn.Sqrt")
@@ -564,9 +630,12 @@ def _constant(L, obj, path):
 
 @register_loader("nn.Dropout")
 def _dropout(L, obj, path):
-    m = nn.Dropout(L.field(obj, "p", path, "num", 0.5), not L.field(obj, "v2", path, "bool", True),
-                   L.field(obj, "inplace", path, "bool", False),
-                   L.field(obj, "stochastic_inference", path, "bool", False))
+    m = nn.Dropout(
+        L.field(obj, "p", path, "num", 0.5),
+        not L.field(obj, "v2", path, "bool", True),
+        L.field(obj, "inplace", path, "bool", False),
+        L.field(obj, "stochastic_inference", path, "bool", False),
+    )
     noise = obj.state.get("noise")
     if isinstance(noise, torch.Tensor):
         m.noise = L.copy(noise)
@@ -591,8 +660,11 @@ def _view(L, obj, path):
 
 @register_loader("nn.Narrow")
 def _narrow(L, obj, path):
-    return nn.Narrow(L.field(obj, "dimension", path, "int"), L.field(obj, "index", path, "int"),
-                     L.field(obj, "length", path, "int", 1))
+    return nn.Narrow(
+        L.field(obj, "dimension", path, "int"),
+        L.field(obj, "index", path, "int"),
+        L.field(obj, "length", path, "int", 1),
+    )
 
 
 @register_loader("nn.Select")
@@ -616,8 +688,11 @@ def _transpose(L, obj, path):
 
 @register_loader("nn.Replicate")
 def _replicate(L, obj, path):
-    return nn.Replicate(L.field(obj, "nfeatures", path, "int"), L.field(obj, "dim", path, "int", 1),
-                        L.field(obj, "ndim", path, "int", None))
+    return nn.Replicate(
+        L.field(obj, "nfeatures", path, "int"),
+        L.field(obj, "dim", path, "int", 1),
+        L.field(obj, "ndim", path, "int", None),
+    )
 
 
 @register_loader("nn.Squeeze")
@@ -679,8 +754,9 @@ def _narrow_table(L, obj, path):
 def _linear(L, obj, path):
     w = L.field(obj, "weight", path, "tensor")
     if w.dim() != 2:
-        raise _fail(f"nn.Linear.weight should be 2-D (outputSize x inputSize), got shape {tuple(w.shape)}",
-                    path + ["weight"])
+        raise _fail(
+            f"nn.Linear.weight should be 2-D (outputSize x inputSize), got shape {tuple(w.shape)}", path + ["weight"]
+        )
     has_bias = obj.state.get("bias") is not None
     m = nn.Linear(1, 1, has_bias)
     m.weight = L.param(obj, "weight", path, tuple(w.shape), "gradWeight")
@@ -693,10 +769,16 @@ def _linear(L, obj, path):
 def _lookup(L, obj, path):
     w = L.field(obj, "weight", path, "tensor")
     if w.dim() != 2:
-        raise _fail(f"nn.LookupTable.weight should be 2-D (nIndex x nOutput), got shape {tuple(w.shape)}",
-                    path + ["weight"])
-    m = nn.LookupTable(1, 1, L.field(obj, "paddingValue", path, "int", 0),
-                       L.field(obj, "maxNorm", path, "num", None), L.field(obj, "normType", path, "num", None))
+        raise _fail(
+            f"nn.LookupTable.weight should be 2-D (nIndex x nOutput), got shape {tuple(w.shape)}", path + ["weight"]
+        )
+    m = nn.LookupTable(
+        1,
+        1,
+        L.field(obj, "paddingValue", path, "int", 0),
+        L.field(obj, "maxNorm", path, "num", None),
+        L.field(obj, "normType", path, "num", None),
+    )
     m.weight = L.param(obj, "weight", path, tuple(w.shape), "gradWeight")
     m.shouldScaleGradByFreq = L.field(obj, "shouldScaleGradByFreq", path, "bool", False)
     return m
@@ -724,8 +806,10 @@ def _add(L, obj, path):
     b = L.field(obj, "bias", path, "tensor")
     scalar = L.field(obj, "scalar", path, "bool", False)
     if b.dim() != 1 or (scalar and b.shape[0] != 1):
-        raise _fail(f"nn.Add.bias should be a vector{' of one element' if scalar else ''}, got shape "
-                    f"{tuple(b.shape)}", path + ["bias"])
+        raise _fail(
+            f"nn.Add.bias should be a vector{' of one element' if scalar else ''}, got shape {tuple(b.shape)}",
+            path + ["bias"],
+        )
     m = nn.Add(1, scalar)
     m.bias = L.param(obj, "bias", path, tuple(b.shape), "gradBias")
     return m
@@ -765,8 +849,11 @@ def _weights(L, obj, path):
 
 @register_loader("nn.ClassNLLCriterion")
 def _classnll(L, obj, path):
-    return nn.ClassNLLCriterion(_weights(L, obj, path), L.field(obj, "sizeAverage", path, "bool", True),
-                                L.field(obj, "ignoreIndex", path, "int", -100))
+    return nn.ClassNLLCriterion(
+        _weights(L, obj, path),
+        L.field(obj, "sizeAverage", path, "bool", True),
+        L.field(obj, "ignoreIndex", path, "int", -100),
+    )
 
 
 @register_loader("nn.CrossEntropyCriterion")
@@ -797,13 +884,18 @@ def _from_criterion(L, obj, path):
 @register_loader("OneHot")
 def _onehot(L, obj, path):
     from .charrnn import OneHot
+
     type_name = obj.state.get("_type")
     dtype = _TYPE_DTYPES.get(type_name, torch.float64) if isinstance(type_name, str) else torch.float64
     return OneHot(L.field(obj, "outputSize", path, "int"), dtype=dtype)
 
 
-_TYPE_DTYPES = {"torch.DoubleTensor": torch.float64, "torch.FloatTensor": torch.float32,
-                "torch.CudaDoubleTensor": torch.float64, "torch.CudaTensor": torch.float32}
+_TYPE_DTYPES = {
+    "torch.DoubleTensor": torch.float64,
+    "torch.FloatTensor": torch.float32,
+    "torch.CudaDoubleTensor": torch.float64,
+    "torch.CudaTensor": torch.float32,
+}
 
 
 # ----------------------------------------------------------------------------------------
@@ -838,8 +930,9 @@ def _node_list(obj: TorchObject, name: str, path: list) -> list[TorchObject]:
     while i in t:
         n = t[i]
         if not isinstance(n, TorchObject) or n.class_name != "nngraph.Node" or not isinstance(n.get("data"), LuaTable):
-            raise _fail(f"{name}[{i}] should be an nngraph.Node with a data table, got {t7._describe(n)}",
-                        path + [name, i])
+            raise _fail(
+                f"{name}[{i}] should be an nngraph.Node with a data table, got {t7._describe(n)}", path + [name, i]
+            )
         out.append(n)
         i += 1
     return out
@@ -859,10 +952,18 @@ def _node_module(L: _Loader, data: LuaTable, path: list) -> torch.nn.Module | No
     return m
 
 
-def _new_node(module, inputs, *, data, site, split_site=None, table_input=False, n_split=None,
-              select_index=None) -> Node:
-    node = Node(module, tuple(inputs), table_input=table_input, n_split=n_split, select_index=select_index,
-                site=site, split_site=split_site)
+def _new_node(
+    module, inputs, *, data, site, split_site=None, table_input=False, n_split=None, select_index=None
+) -> Node:
+    node = Node(
+        module,
+        tuple(inputs),
+        table_input=table_input,
+        n_split=n_split,
+        select_index=select_index,
+        site=site,
+        split_site=split_site,
+    )
     node.annotations.update(_annotations(data))
     return node
 
@@ -876,8 +977,11 @@ def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
             raise _fail(f"nn.gModule.{name} should be an nngraph.Node, got {t7._describe(n)}", path + [name])
     in_data, out_data = innode.data, outnode.data
     if "data" in in_data:
-        raise _fail("this nn.gModule was written by an old nngraph (input node with a 'data' dispatch "
-                    "field); re-save it with a recent nngraph", path + ["innode", "data"])
+        raise _fail(
+            "this nn.gModule was written by an old nngraph (input node with a 'data' dispatch "
+            "field); re-save it with a recent nngraph",
+            path + ["innode", "data"],
+        )
     where = {id(n.data): path + ["forwardnodes", i, "data"] for i, n in enumerate(fwd, 1)}
     order = [n.data for n in fwd]
     if not any(d is in_data for d in order) or not any(d is out_data for d in order):
@@ -901,21 +1005,24 @@ def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
     plumbing = {id(in_data), id(out_data)}
     in_children = consumers.get(id(in_data), [])
     split = [d for d in in_children if "nSplitOutputs" in d and d.get("module") is None]
-    n_split_in = (_lua_int(split[0]["nSplitOutputs"], "nSplitOutputs", where[id(split[0])])
-                  if split and len(in_children) == 1 else None)
+    n_split_in = (
+        _lua_int(split[0]["nSplitOutputs"], "nSplitOutputs", where[id(split[0])])
+        if split and len(in_children) == 1
+        else None
+    )
     if n_in is None:
         n_in = n_split_in if n_split_in is not None else 1
     # every input but a lone one is a select node in forwardnodes: more cannot be genuine
     # (and would size lists below from a number in the file)
     if not 1 <= n_in <= max(1, len(fwd)):
-        raise _fail(f"nn.gModule.nInputs is {n_in}, expected 1..{len(fwd)} for a graph of {len(fwd)} "
-                    f"nodes", path + ["nInputs"])
+        raise _fail(
+            f"nn.gModule.nInputs is {n_in}, expected 1..{len(fwd)} for a graph of {len(fwd)} nodes", path + ["nInputs"]
+        )
     if n_in == 1:
         sources[id(in_data)] = 1
     else:
         if len(in_children) != 1 or not split or n_split_in != n_in:
-            raise _fail(f"nn.gModule has {n_in} inputs but its input node is not split into {n_in}",
-                        path + ["innode"])
+            raise _fail(f"nn.gModule has {n_in} inputs but its input node is not split into {n_in}", path + ["innode"])
         mnode = split[0]
         plumbing.add(id(mnode))
         for s in consumers.get(id(mnode), []):
@@ -936,10 +1043,11 @@ def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
         k = sources.get(id(x))
         if k is None:
             raise _fail("a node reads a node that is not before it in forwardnodes", reader_path + ["mapindex"])
-        if input_nodes[k - 1] is None:  # the input value feeds several nodes: an explicit input node
+        node = input_nodes[k - 1]
+        if node is None:  # the input value feeds several nodes: an explicit input node
             site, _ = _node_sites(src_data.get(id(x), x))
-            input_nodes[k - 1] = Node(nn.Identity(), (), site=site)
-        return input_nodes[k - 1]
+            node = input_nodes[k - 1] = Node(nn.Identity(), (), site=site)
+        return node
 
     for d in order:
         if id(d) in plumbing:
@@ -948,8 +1056,13 @@ def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
         ins = inputs_of[id(d)]
         site, split_site = _node_sites(d)
         module = _node_module(L, d, dpath)
-        if (module is not None and len(ins) == 1 and id(ins[0]) in sources
-                and len(consumers[id(ins[0])]) == 1 and input_nodes[sources[id(ins[0])] - 1] is None):
+        if (
+            module is not None
+            and len(ins) == 1
+            and id(ins[0]) in sources
+            and len(consumers[id(ins[0])]) == 1
+            and input_nodes[sources[id(ins[0])] - 1] is None
+        ):
             node = _new_node(module, (), data=d, site=site)
             input_nodes[sources[id(ins[0])] - 1] = node
         else:
@@ -960,8 +1073,9 @@ def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
                 k = _lua_int(d["selectindex"], "selectindex", dpath)
                 if not 1 <= k <= args[0].n_split:
                     raise _fail(f"selectindex {k} out of range for a split into {args[0].n_split}", dpath)
-                node = _new_node(None, args, data=d, site=args[0].site,
-                                 split_site=args[0].split_site or split_site, select_index=k)
+                node = _new_node(
+                    None, args, data=d, site=args[0].site, split_site=args[0].split_site or split_site, select_index=k
+                )
             elif "nSplitOutputs" in d and module is None:
                 if len(args) != 1:
                     raise _fail(f"a split node should read one node, it reads {len(args)}", dpath)
@@ -970,14 +1084,15 @@ def _gmodule(L: _Loader, obj: TorchObject, path: list) -> gModule:
                 # every output, so a few unused ones are fine but not millions.
                 split_outputs += n_split
                 if n_split < 1 or split_outputs > 2 * len(fwd) + 256:
-                    raise _fail(f"nSplitOutputs {n_split} is out of proportion to a graph of {len(fwd)} "
-                                f"nodes", dpath)
-                node = _new_node(None, args, data=d, site=site, split_site=split_site or site,
-                                 n_split=n_split)
+                    raise _fail(f"nSplitOutputs {n_split} is out of proportion to a graph of {len(fwd)} nodes", dpath)
+                node = _new_node(None, args, data=d, site=site, split_site=split_site or site, n_split=n_split)
             elif not args:
-                what = module.lua_label() if hasattr(module, "lua_label") else type(module).__name__
-                raise _fail(f"a node with no inputs ({what}) that is not a gModule input (a parameter "
-                            f"node) is not supported", dpath)
+                lua_label = getattr(module, "lua_label", None)
+                what = lua_label() if lua_label is not None else type(module).__name__
+                raise _fail(
+                    f"a node with no inputs ({what}) that is not a gModule input (a parameter node) is not supported",
+                    dpath,
+                )
             else:
                 if module is None:  # nngraph: a node without a module passes its input through
                     module = nn.Identity() if len(args) == 1 else JustTable()
@@ -1013,7 +1128,8 @@ def _bare_node(L: _Loader, obj: TorchObject, path: list) -> Node:
             kids.append((i, children[i]))
             i += 1
     pos = {id(d): k for k, d in enumerate(_mapindex(data, dpath))}
-    kids.sort(key=lambda ic: pos.get(id(ic[1].get("data")) if isinstance(ic[1], TorchObject) else None, 1 << 30))
+    last = 1 << 30  # children without a place in mapindex go last, in their order
+    kids.sort(key=lambda ic: pos.get(id(ic[1].get("data")), last) if isinstance(ic[1], TorchObject) else last)
     inputs = []
     for i, c in kids:
         n = L.value(c, path + ["children", i])
@@ -1023,16 +1139,18 @@ def _bare_node(L: _Loader, obj: TorchObject, path: list) -> Node:
     site, split_site = _node_sites(data)
     sel = data.get("selectindex")
     nsp = data.get("nSplitOutputs")
-    return _new_node(module, inputs, data=data, site=site, split_site=split_site,
-                     table_input=module is not None and len(inputs) > 1,
-                     n_split=None if nsp is None else _lua_int(nsp, "nSplitOutputs", dpath),
-                     select_index=None if sel is None else _lua_int(sel, "selectindex", dpath))
+    return _new_node(
+        module,
+        inputs,
+        data=data,
+        site=site,
+        split_site=split_site,
+        table_input=module is not None and len(inputs) > 1,
+        n_split=None if nsp is None else _lua_int(nsp, "nSplitOutputs", dpath),
+        select_index=None if sel is None else _lua_int(sel, "selectindex", dpath),
+    )
 
 
-# the convolutional half of the zoo registers its loaders from its own file
-from . import load_spatial  # noqa: E402,F401
-
-# ----------------------------------------------------------------------------------------
-# more of the zoo (activations, distances, table combiners, margin criterions...)
-# ----------------------------------------------------------------------------------------
-from . import load_misc  # noqa: E402,F401 - registers its loaders
+# the convolutional half of the zoo and the rest of it (activations, distances, table combiners, margin
+# criterions...) register their loaders from their own files; imported last, as they import this one
+from . import load_misc, load_spatial  # noqa: E402, F401 - imported for their registrations

@@ -4,15 +4,17 @@ regression criterion classes (:mod:`pygraphnn.nn.activation` and its siblings).
 The classes that are a constructor call on a few scalar fields are loaded from the
 table in :mod:`.misc_fields`; classes with parameters or children have a loader here.
 """
+
 from __future__ import annotations
 
 import torch
 
 from .. import nn
-from .load import LOADERS, _fail, _Loader, _weights, register_loader
 from .cudnn import InstanceSoftMax
+from .load import LOADERS, _fail, _Loader, _weights, register_loader
 from .misc_fields import SCALAR_CLASSES
 from .t7 import LuaTable, Storage, TorchObject
+
 
 def _scalar_loader(cls: type):
     ctor, extra = SCALAR_CLASSES[cls]
@@ -21,11 +23,12 @@ def _scalar_loader(cls: type):
         args = [L.field(obj, name, path, kind, default) for name, kind, default, _ in ctor]
         try:
             m = cls(*args)
-        except (TypeError, ValueError) as e:      # the constructor's own checks (Threshold's in-place rule...)
+        except (TypeError, ValueError) as e:  # the constructor's own checks (Threshold's in-place rule...)
             raise _fail(f"{obj.class_name}: {e}", path) from e
         for name, kind, default, attr in extra:
             setattr(m, attr, L.field(obj, name, path, kind, default))
         return m
+
     return load
 
 
@@ -52,8 +55,10 @@ def _prelu(L, obj, path):
 def _euclidean(L, obj, path):
     w = L.field(obj, "weight", path, "tensor")
     if w.dim() != 2:
-        raise _fail(f"{obj.class_name}.weight should be 2-D (inputSize x outputSize), got shape {tuple(w.shape)}",
-                    path + ["weight"])
+        raise _fail(
+            f"{obj.class_name}.weight should be 2-D (inputSize x outputSize), got shape {tuple(w.shape)}",
+            path + ["weight"],
+        )
     cls = nn.Euclidean if obj.class_name == "nn.Euclidean" else nn.WeightedEuclidean
     m = cls(1, 1)
     m.weight = L.param(obj, "weight", path, tuple(w.shape), "gradWeight")
@@ -66,8 +71,9 @@ def _euclidean(L, obj, path):
 def _cosine(L, obj, path):
     w = L.field(obj, "weight", path, "tensor")
     if w.dim() != 2:
-        raise _fail(f"nn.Cosine.weight should be 2-D (outputSize x inputSize), got shape {tuple(w.shape)}",
-                    path + ["weight"])
+        raise _fail(
+            f"nn.Cosine.weight should be 2-D (outputSize x inputSize), got shape {tuple(w.shape)}", path + ["weight"]
+        )
     m = nn.Cosine(1, 1)
     m.weight = L.param(obj, "weight", path, tuple(w.shape), "gradWeight")
     return m
@@ -77,8 +83,10 @@ def _cosine(L, obj, path):
 def _bilinear(L, obj, path):
     w = L.field(obj, "weight", path, "tensor")
     if w.dim() != 3:
-        raise _fail(f"nn.Bilinear.weight should be 3-D (outputSize x inputSize1 x inputSize2), got shape "
-                    f"{tuple(w.shape)}", path + ["weight"])
+        raise _fail(
+            f"nn.Bilinear.weight should be 3-D (outputSize x inputSize1 x inputSize2), got shape {tuple(w.shape)}",
+            path + ["weight"],
+        )
     has_bias = obj.state.get("bias") is not None
     m = nn.Bilinear(1, 1, 1, has_bias)
     m.weight = L.param(obj, "weight", path, tuple(w.shape), "gradWeight")
@@ -96,8 +104,11 @@ def _bottle(L, obj, path):
     return nn.Bottle(mods[0], n_in, L.field(obj, "nOutputDim", path, "int", n_in))
 
 
-_TYPE_NAMES = {torch.float64: "torch.DoubleTensor", torch.float32: "torch.FloatTensor",
-               torch.float16: "torch.HalfTensor"}
+_TYPE_NAMES = {
+    torch.float64: "torch.DoubleTensor",
+    torch.float32: "torch.FloatTensor",
+    torch.float16: "torch.HalfTensor",
+}
 
 
 @register_loader("nn.Copy")
@@ -182,9 +193,12 @@ def _map_table(L, obj, path):
     if not mods:
         raise _fail("nn.MapTable holds no module", path + ["modules"])
     if not shared and len(mods) > 1:
-        raise _fail(f"nn.MapTable with shared = false holds {len(mods)} clones with weights of their own; "
-                    f"pygraphnn's MapTable applies one module to every entry", path + ["modules"])
-    return nn.MapTable(mods[0], shared)      # the other modules are clones sharing its weights
+        raise _fail(
+            f"nn.MapTable with shared = false holds {len(mods)} clones with weights of their own; "
+            f"pygraphnn's MapTable applies one module to every entry",
+            path + ["modules"],
+        )
+    return nn.MapTable(mods[0], shared)  # the other modules are clones sharing its weights
 
 
 @register_loader("nn.Parallel")
@@ -201,8 +215,9 @@ def _cudnn_softmax(L, obj, path):
     # cudnn.SpatialSoftMax / SpatialLogSoftMax, aliases of the nn ones)
     mode = obj.state.get("mode", "CUDNN_SOFTMAX_MODE_INSTANCE")
     if mode != "CUDNN_SOFTMAX_MODE_INSTANCE":
-        raise _fail(f"{obj.class_name} with mode {mode!r}: only CUDNN_SOFTMAX_MODE_INSTANCE is supported",
-                    path + ["mode"])
+        raise _fail(
+            f"{obj.class_name} with mode {mode!r}: only CUDNN_SOFTMAX_MODE_INSTANCE is supported", path + ["mode"]
+        )
     return InstanceSoftMax(log=obj.class_name == "cudnn.LogSoftMax")
 
 
@@ -246,8 +261,9 @@ def _crelu(L, obj, path):
 def _linear_weight_norm(L, obj, path):
     v = L.field(obj, "v", path, "tensor")
     if v.dim() != 2:
-        raise _fail(f"nn.LinearWeightNorm.v should be 2-D (outputSize x inputSize), got shape {tuple(v.shape)}",
-                    path + ["v"])
+        raise _fail(
+            f"nn.LinearWeightNorm.v should be 2-D (outputSize x inputSize), got shape {tuple(v.shape)}", path + ["v"]
+        )
     has_bias = obj.state.get("bias") is not None
     m = nn.LinearWeightNorm(1, 1, has_bias, L.field(obj, "eps", path, "num", 1e-16))
     m.v = L.param(obj, "v", path, tuple(v.shape), "gradV")

@@ -9,6 +9,7 @@ SpatialConvolution weight, ``padding`` for ``padW``/``padH``, BatchNormalization
 ``running_std``, VolumetricFullConvolution's pre-``adj`` weight layout, pooling
 modules saved before ``ceil_mode`` existed.
 """
+
 from __future__ import annotations
 
 import torch
@@ -43,7 +44,7 @@ def _conv_params(L, obj, path, m, weight_shape: tuple, n_out: int, accept_2d: bo
 
 
 def _spatial_pads(L, obj, path) -> tuple[int, int]:
-    if obj.state.get("padding") is not None:   # nn before padW/padH
+    if obj.state.get("padding") is not None:  # nn before padW/padH
         pad = _int(L, obj, path, "padding")
         return pad, pad
     return _int(L, obj, path, "padW", 0), _int(L, obj, path, "padH", 0)
@@ -58,10 +59,12 @@ def _spatial_conv(L, obj, path):
     m.nInputPlane, m.nOutputPlane, m.kW, m.kH = n_in, n_out, kW, kH
     m.dW, m.dH = _int(L, obj, path, "dW", 1), _int(L, obj, path, "dH", 1)
     m.padW, m.padH = _spatial_pads(L, obj, path)
-    m.groups = _int(L, obj, path, "groups", 1)   # cudnn.SpatialConvolution's grouped convolution
+    m.groups = _int(L, obj, path, "groups", 1)  # cudnn.SpatialConvolution's grouped convolution
     if n_in % m.groups or n_out % m.groups:
-        raise _fail(f"{obj.class_name}: nInputPlane {n_in} and nOutputPlane {n_out} are not multiples of "
-                    f"groups {m.groups}", path + ["groups"])
+        raise _fail(
+            f"{obj.class_name}: nInputPlane {n_in} and nOutputPlane {n_out} are not multiples of groups {m.groups}",
+            path + ["groups"],
+        )
     if cls is nn.SpatialDilatedConvolution:
         m.dilationW, m.dilationH = _int(L, obj, path, "dilationW", 1), _int(L, obj, path, "dilationH", 1)
     return _conv_params(L, obj, path, m, m._weight_shape(), n_out, accept_2d=cls is not nn.SpatialConvolutionMM)
@@ -97,8 +100,9 @@ def _volumetric_sizes(L, obj, path, m, pad_names=("padT", "padW", "padH")):
 def _volumetric_conv(L, obj, path):
     m = nn.VolumetricConvolution(1, 1, 1, 1, 1)
     _volumetric_sizes(L, obj, path, m)
-    return _conv_params(L, obj, path, m, (m.nOutputPlane, m.nInputPlane, m.kT, m.kH, m.kW), m.nOutputPlane,
-                        accept_2d=True)
+    return _conv_params(
+        L, obj, path, m, (m.nOutputPlane, m.nInputPlane, m.kT, m.kH, m.kW), m.nOutputPlane, accept_2d=True
+    )
 
 
 @register_loader("nn.VolumetricDilatedConvolution")
@@ -113,8 +117,10 @@ def _volumetric_dilated_conv(L, obj, path):
 def _conv_map(L, obj, path):
     table = L.field(obj, "connTable", path, "tensor")
     if table.dim() != 2 or table.shape[1] != 2 or table.numel() == 0:
-        raise _fail(f"nn.SpatialConvolutionMap.connTable should be an nConnections x 2 tensor, got shape "
-                    f"{tuple(table.shape)}", path + ["connTable"])
+        raise _fail(
+            f"nn.SpatialConvolutionMap.connTable should be an nConnections x 2 tensor, got shape {tuple(table.shape)}",
+            path + ["connTable"],
+        )
     kW, kH = _int(L, obj, path, "kW"), _int(L, obj, path, "kH")
     m = nn.SpatialConvolutionMap(torch.ones(1, 2), 1, 1, _int(L, obj, path, "dW", 1), _int(L, obj, path, "dH", 1))
     m.connTable = table.detach().double().clone()
@@ -146,17 +152,21 @@ def _temporal_subsampling(L, obj, path):
 @register_loader("nn.VolumetricFullConvolution")
 def _volumetric_full_conv(L, obj, path):
     m = nn.VolumetricFullConvolution(1, 1, 1, 1, 1)
-    old = obj.state.get("adjW") is None   # files before adj: weight stored nOut x nIn x ...
-    _volumetric_sizes(L, obj, path, m, ("padT", "padW", "padH") if obj.state.get("padW") is not None
-                      else ("pT", "pW", "pH"))
+    old = obj.state.get("adjW") is None  # files before adj: weight stored nOut x nIn x ...
+    _volumetric_sizes(
+        L, obj, path, m, ("padT", "padW", "padH") if obj.state.get("padW") is not None else ("pT", "pW", "pH")
+    )
     m.adjT, m.adjW, m.adjH = (_int(L, obj, path, n, 0) for n in ("adjT", "adjW", "adjH"))
     shape = (m.nInputPlane, m.nOutputPlane, m.kT, m.kH, m.kW)
     if old:
         w = L.field(obj, "weight", path, "tensor")
         swapped = (shape[1], shape[0]) + shape[2:]
         if tuple(w.shape) != swapped:
-            raise _fail(f"nn.VolumetricFullConvolution.weight has shape {tuple(w.shape)}, expected {swapped} "
-                        f"(an old file without adjW)", path + ["weight"])
+            raise _fail(
+                f"nn.VolumetricFullConvolution.weight has shape {tuple(w.shape)}, expected {swapped} "
+                f"(an old file without adjW)",
+                path + ["weight"],
+            )
         m.weight = torch.nn.Parameter(w.detach().transpose(0, 1).contiguous())
         has_bias = obj.state.get("bias") is not None
         m.bias = L.param(obj, "bias", path, (m.nOutputPlane,), "gradBias") if has_bias else None
@@ -175,16 +185,18 @@ def _ceil(L, obj, path, m):
 @register_loader("nn.SpatialMaxPooling")
 def _max_pool(L, obj, path):
     kW, kH = _int(L, obj, path, "kW"), _int(L, obj, path, "kH")
-    m = nn.SpatialMaxPooling(kW, kH, _int(L, obj, path, "dW", kW), _int(L, obj, path, "dH", kH),
-                             *_spatial_pads(L, obj, path))
+    m = nn.SpatialMaxPooling(
+        kW, kH, _int(L, obj, path, "dW", kW), _int(L, obj, path, "dH", kH), *_spatial_pads(L, obj, path)
+    )
     return _ceil(L, obj, path, m)
 
 
 @register_loader("nn.SpatialDilatedMaxPooling")
 def _dilated_max_pool(L, obj, path):
     m = _max_pool(L, obj, path)
-    d = nn.SpatialDilatedMaxPooling(m.kW, m.kH, m.dW, m.dH, m.padW, m.padH, _int(L, obj, path, "dilationW", 1),
-                                    _int(L, obj, path, "dilationH", 1))
+    d = nn.SpatialDilatedMaxPooling(
+        m.kW, m.kH, m.dW, m.dH, m.padW, m.padH, _int(L, obj, path, "dilationW", 1), _int(L, obj, path, "dilationH", 1)
+    )
     d.ceil_mode = m.ceil_mode
     return d
 
@@ -193,15 +205,20 @@ def _dilated_max_pool(L, obj, path):
 def _lp_pooling(L, obj, path):
     kW, kH = _int(L, obj, path, "kW"), _int(L, obj, path, "kH")
     m = nn.SpatialLPPooling(1, 2, kW, kH, _int(L, obj, path, "dW", kW), _int(L, obj, path, "dH", kH))
-    m._reset_children(L.modules_list(obj, path))   # Lua's own Square/Power, pooling, ... as stored
+    m._reset_children(L.modules_list(obj, path))  # Lua's own Square/Power, pooling, ... as stored
     return m
 
 
 @register_loader("nn.SpatialAveragePooling")
 def _avg_pool(L, obj, path):
-    old = obj.state.get("ceil_mode") is None   # Lua resets padding for files from before ceil_mode
-    m = nn.SpatialAveragePooling(_int(L, obj, path, "kW"), _int(L, obj, path, "kH"), _int(L, obj, path, "dW", 1),
-                                 _int(L, obj, path, "dH", 1), *((0, 0) if old else _spatial_pads(L, obj, path)))
+    old = obj.state.get("ceil_mode") is None  # Lua resets padding for files from before ceil_mode
+    m = nn.SpatialAveragePooling(
+        _int(L, obj, path, "kW"),
+        _int(L, obj, path, "kH"),
+        _int(L, obj, path, "dW", 1),
+        _int(L, obj, path, "dH", 1),
+        *((0, 0) if old else _spatial_pads(L, obj, path)),
+    )
     _ceil(L, obj, path, m)
     m.count_include_pad = True if old else L.field(obj, "count_include_pad", path, "bool", True)
     m.divide = L.field(obj, "divide", path, "bool", True)
@@ -217,8 +234,10 @@ def _adaptive_pool(L, obj, path):
 def _unpool(L, obj, path):
     pool = L.field(obj, "pooling", path, "module")
     if not isinstance(pool, nn.SpatialMaxPooling):
-        raise _fail(f"nn.SpatialMaxUnpooling.pooling should be an nn.SpatialMaxPooling, got {type(pool).__name__}",
-                    path + ["pooling"])
+        raise _fail(
+            f"nn.SpatialMaxUnpooling.pooling should be an nn.SpatialMaxPooling, got {type(pool).__name__}",
+            path + ["pooling"],
+        )
     return nn.SpatialMaxUnpooling(pool)
 
 
@@ -231,15 +250,24 @@ def _temporal_pool(L, obj, path):
 @register_loader("nn.VolumetricMaxPooling", "nn.VolumetricAveragePooling", "nn.VolumetricDilatedMaxPooling")
 def _volumetric_pool(L, obj, path):
     kT, kW, kH = _int(L, obj, path, "kT"), _int(L, obj, path, "kW"), _int(L, obj, path, "kH")
-    m = getattr(nn, obj.class_name[3:])(kT, kW, kH, _int(L, obj, path, "dT", kT), _int(L, obj, path, "dW", kW),
-                                        _int(L, obj, path, "dH", kH), _int(L, obj, path, "padT", 0),
-                                        _int(L, obj, path, "padW", 0), _int(L, obj, path, "padH", 0))
+    m = getattr(nn, obj.class_name[3:])(
+        kT,
+        kW,
+        kH,
+        _int(L, obj, path, "dT", kT),
+        _int(L, obj, path, "dW", kW),
+        _int(L, obj, path, "dH", kH),
+        _int(L, obj, path, "padT", 0),
+        _int(L, obj, path, "padW", 0),
+        _int(L, obj, path, "padH", 0),
+    )
     _ceil(L, obj, path, m)
     if isinstance(m, nn.VolumetricAveragePooling):
         m.count_include_pad = L.field(obj, "count_include_pad", path, "bool", True)
     if isinstance(m, nn.VolumetricDilatedMaxPooling):
-        m.dilationT, m.dilationW, m.dilationH = (_int(L, obj, path, n, 1)
-                                                 for n in ("dilationT", "dilationW", "dilationH"))
+        m.dilationT, m.dilationW, m.dilationH = (
+            _int(L, obj, path, n, 1) for n in ("dilationT", "dilationW", "dilationH")
+        )
     return m
 
 
@@ -249,8 +277,9 @@ def _volumetric_pool(L, obj, path):
 @register_loader("nn.SpatialZeroPadding", "nn.SpatialReflectionPadding", "nn.SpatialReplicationPadding")
 def _padding(L, obj, path):
     left = _int(L, obj, path, "pad_l")
-    return getattr(nn, obj.class_name[3:])(left, _int(L, obj, path, "pad_r", left), _int(L, obj, path, "pad_t", left),
-                                           _int(L, obj, path, "pad_b", left))
+    return getattr(nn, obj.class_name[3:])(
+        left, _int(L, obj, path, "pad_r", left), _int(L, obj, path, "pad_t", left), _int(L, obj, path, "pad_b", left)
+    )
 
 
 @register_loader("nn.SpatialUpSamplingNearest")
@@ -273,18 +302,21 @@ def _upsampling_bilinear(L, obj, path):
 def _batchnorm(L, obj, path):
     mean = L.field(obj, "running_mean", path, "tensor")
     if mean.dim() != 1 or not mean.is_floating_point():
-        raise _fail(f"{obj.class_name}.running_mean should be a floating-point vector, got {tuple(mean.shape)} "
-                    f"{mean.dtype}", path + ["running_mean"])
+        raise _fail(
+            f"{obj.class_name}.running_mean should be a floating-point vector, got {tuple(mean.shape)} {mean.dtype}",
+            path + ["running_mean"],
+        )
     n = mean.shape[0]
     eps = L.field(obj, "eps", path, "num", 1e-5)
     if obj.state.get("running_var") is not None:
         var = L.field(obj, "running_var", path, "tensor").detach().clone()
-    else:   # nn before BatchNormalization version 2 kept 1/sqrt(var + eps); Lua's read converts
+    else:  # nn before BatchNormalization version 2 kept 1/sqrt(var + eps); Lua's read converts
         std = L.field(obj, "running_std", path, "tensor")
         var = std.detach().pow(-2).add(-eps)
     if tuple(var.shape) != (n,):
-        raise _fail(f"{obj.class_name}.running_var has shape {tuple(var.shape)}, expected ({n},)",
-                    path + ["running_var"])
+        raise _fail(
+            f"{obj.class_name}.running_var has shape {tuple(var.shape)}, expected ({n},)", path + ["running_var"]
+        )
     has_weight = obj.state.get("weight") is not None
     affine = L.field(obj, "affine", path, "bool", has_weight)
     m = getattr(nn, obj.class_name[3:])(1, eps, L.field(obj, "momentum", path, "num", 0.1), False)
@@ -300,8 +332,9 @@ def _batchnorm(L, obj, path):
 
 @register_loader("nn.SpatialDropout")
 def _spatial_dropout(L, obj, path):
-    m = nn.SpatialDropout(L.field(obj, "p", path, "num", 0.5),
-                          L.field(obj, "stochastic_inference", path, "bool", False))
+    m = nn.SpatialDropout(
+        L.field(obj, "p", path, "num", 0.5), L.field(obj, "stochastic_inference", path, "bool", False)
+    )
     noise = obj.state.get("noise")
     if isinstance(noise, torch.Tensor):
         m.noise = noise.clone()
@@ -312,10 +345,17 @@ def _spatial_dropout(L, obj, path):
 def _lrn(L, obj, path):
     size = _int(L, obj, path, "size")
     if size % 2 == 0:
-        raise _fail(f"nn.SpatialCrossMapLRN with an even size ({size}) is not supported (Lua's CPU code "
-                    f"computes it with fractional channel offsets)", path + ["size"])
-    return nn.SpatialCrossMapLRN(size, L.field(obj, "alpha", path, "num", 1e-4),
-                                 L.field(obj, "beta", path, "num", 0.75), L.field(obj, "k", path, "num", 1.0))
+        raise _fail(
+            f"nn.SpatialCrossMapLRN with an even size ({size}) is not supported (Lua's CPU code "
+            f"computes it with fractional channel offsets)",
+            path + ["size"],
+        )
+    return nn.SpatialCrossMapLRN(
+        size,
+        L.field(obj, "alpha", path, "num", 1e-4),
+        L.field(obj, "beta", path, "num", 0.75),
+        L.field(obj, "k", path, "num", 1.0),
+    )
 
 
 @register_loader("nn.SpatialSoftMax")
@@ -341,7 +381,7 @@ def _estimator_weights(L, obj, name, path, n, first_conv: int) -> list[torch.Ten
     if not isinstance(conv, TorchObject):
         raise _fail(f"{obj.class_name}.{name} lacks its convolution", where + ["modules", first_conv])
     cw = conv.state.get("weight")
-    if conv.class_name == "nn.SpatialConvolution" and isinstance(cw, torch.Tensor):   # one 2-D kernel
+    if conv.class_name == "nn.SpatialConvolution" and isinstance(cw, torch.Tensor):  # one 2-D kernel
         return [cw.reshape(1, n, int(conv.state["kH"]), int(conv.state["kW"]))]
     if conv.class_name == "nn.SpatialConvolutionMap" and isinstance(cw, torch.Tensor):  # rows, then columns
         col = mods[first_conv] if len(mods) > first_conv else None
@@ -350,8 +390,10 @@ def _estimator_weights(L, obj, name, path, n, first_conv: int) -> list[torch.Ten
             raise _fail(f"{obj.class_name}.{name} lacks its column convolution", where + ["modules", first_conv + 1])
         k = cw.shape[-1]
         return [cw.reshape(n, 1, 1, k), colw.reshape(1, n, colw.numel() // n, 1)]
-    raise _fail(f"{obj.class_name}.{name}.modules[{first_conv}] is a {conv.class_name}, expected a convolution",
-                where + ["modules", first_conv])
+    raise _fail(
+        f"{obj.class_name}.{name}.modules[{first_conv}] is a {conv.class_name}, expected a convolution",
+        where + ["modules", first_conv],
+    )
 
 
 @register_loader("nn.SpatialSubtractiveNormalization")
@@ -378,11 +420,17 @@ def _contrastive(L, obj, path):
     th = L.field(obj, "threshold", path, "num", 1e-4)
     m = nn.SpatialContrastiveNormalization(n, torch.ones(1), th, L.field(obj, "thresval", path, "num", th))
     norm = L.field(obj, "normalizer", path, "module")
-    if not (isinstance(norm, nn.Sequential) and len(norm) == 2
-            and isinstance(norm[0], nn.SpatialSubtractiveNormalization)
-            and isinstance(norm[1], nn.SpatialDivisiveNormalization)):
-        raise _fail("nn.SpatialContrastiveNormalization.normalizer should be an nn.Sequential of a "
-                    "SpatialSubtractiveNormalization and a SpatialDivisiveNormalization", path + ["normalizer"])
+    if not (
+        isinstance(norm, nn.Sequential)
+        and len(norm) == 2
+        and isinstance(norm[0], nn.SpatialSubtractiveNormalization)
+        and isinstance(norm[1], nn.SpatialDivisiveNormalization)
+    ):
+        raise _fail(
+            "nn.SpatialContrastiveNormalization.normalizer should be an nn.Sequential of a "
+            "SpatialSubtractiveNormalization and a SpatialDivisiveNormalization",
+            path + ["normalizer"],
+        )
     m.normalizer = norm
     return m
 

@@ -4,6 +4,7 @@
 (in Lua's argument order) and those set after construction, so that the loader
 (:mod:`.load_misc`) and the saver (:mod:`.save_misc`) read and write the same fields.
 """
+
 from __future__ import annotations
 
 from .. import nn
@@ -29,8 +30,16 @@ SCALAR_CLASSES: dict[type, tuple[list[Field], list[Field]]] = {
     nn.ReLU6: ([_INPLACE], []),
     nn.TanhShrink: ([], []),
     nn.Contiguous: ([], []),
-    nn.Padding: ([("dim", "int", ..., "dim"), ("pad", "int", ..., "pad"), ("nInputDim", "int", None, "nInputDim"),
-                  ("value", "num", 0.0, "value"), ("index", "int", 1, "index")], []),
+    nn.Padding: (
+        [
+            ("dim", "int", ..., "dim"),
+            ("pad", "int", ..., "pad"),
+            ("nInputDim", "int", None, "nInputDim"),
+            ("value", "num", 0.0, "value"),
+            ("index", "int", 1, "index"),
+        ],
+        [],
+    ),
     nn.MaskedSelect: ([], []),
     nn.Index: ([("dimension", "int", ..., "dimension")], []),
     nn.CosineDistance: ([], []),
@@ -40,8 +49,14 @@ SCALAR_CLASSES: dict[type, tuple[list[Field], list[Field]]] = {
     nn.CMaxTable: ([], []),
     nn.CMinTable: ([], []),
     nn.MixtureTable: ([("dim", "int", None, "dim")], []),
-    nn.L1Penalty: ([("l1weight", "num", ..., "l1weight"), ("sizeAverage", "bool", False, "sizeAverage"),
-                    ("provideOutput", "bool", True, "provideOutput")], []),
+    nn.L1Penalty: (
+        [
+            ("l1weight", "num", ..., "l1weight"),
+            ("sizeAverage", "bool", False, "sizeAverage"),
+            ("provideOutput", "bool", True, "provideOutput"),
+        ],
+        [],
+    ),
     nn.GradientReversal: ([("lambda", "num", 1.0, "lambda_")], []),
     nn.MarginCriterion: ([("margin", "num", 1.0, "margin")], [_SIZE_AVERAGE]),
     nn.MultiLabelMarginCriterion: ([], [_SIZE_AVERAGE]),

@@ -11,12 +11,14 @@ text), ``-gpuid`` and ``-opencl`` (accepted; this runs on the CPU). Greedy outpu
 (``-sample 0``) is byte for byte what sample.lua prints; sampled text is deterministic
 for a seed but not Lua's (see :mod:`pygraphnn.lua.charrnn`).
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .t7 import T7Error
 
@@ -28,22 +30,46 @@ class CommandError(Exception):
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", metavar="CHECKPOINT",
-                   help="char-rnn checkpoint: .t7 written by train.lua, or .pt written by `pygraphnn charrnn train`")
+    p.add_argument(
+        "model",
+        metavar="CHECKPOINT",
+        help="char-rnn checkpoint: .t7 written by train.lua, or .pt written by `pygraphnn charrnn train`",
+    )
     p.add_argument("-seed", "--seed", type=int, default=123, help="seed of the sampling generator (default 123)")
-    p.add_argument("-sample", "--sample", type=int, default=1, choices=(0, 1),
-                   help="0: take the most likely character (argmax); 1: sample (default 1)")
-    p.add_argument("-primetext", "--primetext", default="",
-                   help='text fed to the network before generating (echoed); default "" starts from a '
-                        "uniform distribution")
+    p.add_argument(
+        "-sample",
+        "--sample",
+        type=int,
+        default=1,
+        choices=(0, 1),
+        help="0: take the most likely character (argmax); 1: sample (default 1)",
+    )
+    p.add_argument(
+        "-primetext",
+        "--primetext",
+        default="",
+        help='text fed to the network before generating (echoed); default "" starts from a uniform distribution',
+    )
     p.add_argument("-length", "--length", type=int, default=2000, help="characters to generate (default 2000)")
-    p.add_argument("-temperature", "--temperature", type=float, default=1.0,
-                   help="sampling temperature (default 1)")
-    p.add_argument("-gpuid", "--gpuid", type=int, default=-1,
-                   help="accepted for compatibility and ignored: pygraphnn samples on the CPU (default -1)")
-    p.add_argument("-opencl", "--opencl", type=int, default=0, help="accepted for compatibility and ignored (default 0)")
-    p.add_argument("-verbose", "--verbose", type=int, default=1, choices=(0, 1),
-                   help="1: print sample.lua's diagnostic lines before the text; 0: only the text (default 1)")
+    p.add_argument("-temperature", "--temperature", type=float, default=1.0, help="sampling temperature (default 1)")
+    p.add_argument(
+        "-gpuid",
+        "--gpuid",
+        type=int,
+        default=-1,
+        help="accepted for compatibility and ignored: pygraphnn samples on the CPU (default -1)",
+    )
+    p.add_argument(
+        "-opencl", "--opencl", type=int, default=0, help="accepted for compatibility and ignored (default 0)"
+    )
+    p.add_argument(
+        "-verbose",
+        "--verbose",
+        type=int,
+        default=1,
+        choices=(0, 1),
+        help="1: print sample.lua's diagnostic lines before the text; 0: only the text (default 1)",
+    )
 
 
 add_sample_arguments = _add_arguments
@@ -51,8 +77,12 @@ add_sample_arguments = _add_arguments
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``sample`` subcommand to the ``pygraphnn`` command."""
-    p = subparsers.add_parser("sample", help=HELP, description="\n\n".join(__doc__.split("\n\n")[1:3]),
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "sample",
+        help=HELP,
+        description="\n\n".join(__doc__.split("\n\n")[1:3]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_arguments(p)
     p.set_defaults(func=run)
     return p
@@ -69,8 +99,11 @@ def run(args: argparse.Namespace, stdout: Any = None, stderr: Any = None) -> int
     if args.sample == 1 and not args.temperature > 0:
         raise CommandError(f"-temperature must be > 0, got {args.temperature}")
     if args.gpuid >= 0 or args.opencl:
-        print(f"pygraphnn sample: note: -gpuid {args.gpuid}{' -opencl' if args.opencl else ''} ignored; "
-              f"sampling on the CPU", file=err)
+        print(
+            f"pygraphnn sample: note: -gpuid {args.gpuid}{' -opencl' if args.opencl else ''} ignored; "
+            f"sampling on the CPU",
+            file=err,
+        )
     if not os.path.exists(args.model):
         raise CommandError(f"file {args.model} does not exist")
     if _is_torch_save_file(args.model):
@@ -93,8 +126,14 @@ def run(args: argparse.Namespace, stdout: Any = None, stderr: Any = None) -> int
         say("missing seed text, using uniform probability over first character")
     say("--------------------------")
     try:
-        for chunk in generate(ckpt, length=args.length, primetext=args.primetext, sample=args.sample == 1,
-                              temperature=args.temperature, seed=args.seed):
+        for chunk in generate(
+            ckpt,
+            length=args.length,
+            primetext=args.primetext,
+            sample=args.sample == 1,
+            temperature=args.temperature,
+            seed=args.seed,
+        ):
             _write(out, chunk)
     except CheckpointError as e:
         raise CommandError(_one_line(e)) from e
@@ -119,9 +158,8 @@ def _is_torch_save_file(path: str) -> bool:
 def _run_project_checkpoint(args: argparse.Namespace, out: Any) -> int:
     """The same flags on a checkpoint of the project's char-rnn (``models.charrnn``)."""
     # the reference models sit beside the library; only this command reaches into them
-    from pygraphnn.checkpoint import CheckpointError as UnreadableCheckpoint
-
     from models.charrnn.sample import load, sample
+    from pygraphnn.checkpoint import CheckpointError as UnreadableCheckpoint
 
     try:
         net, cfg, vocab = load(args.model)
@@ -129,14 +167,25 @@ def _run_project_checkpoint(args: argparse.Namespace, out: Any) -> int:
         raise CommandError(f"cannot use {args.model}: {e}") from e
     verbose = args.verbose == 1
     if verbose:
-        lines = [f"creating an {cfg.model}...",
-                 f"seeding with {args.primetext}" if args.primetext
-                 else "missing seed text, using uniform probability over first character",
-                 "--------------------------"]
+        lines = [
+            f"creating an {cfg.model}...",
+            f"seeding with {args.primetext}"
+            if args.primetext
+            else "missing seed text, using uniform probability over first character",
+            "--------------------------",
+        ]
         _write(out, ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
     try:
-        text = sample(net, cfg, vocab, args.length, primetext=args.primetext, temperature=args.temperature,
-                      greedy=args.sample == 0, seed=args.seed)
+        text = sample(
+            net,
+            cfg,
+            vocab,
+            args.length,
+            primetext=args.primetext,
+            temperature=args.temperature,
+            greedy=args.sample == 0,
+            seed=args.seed,
+        )
     except ValueError as e:
         raise CommandError(str(e)) from e
     _write(out, (text + "\n").encode("latin-1", "replace"))

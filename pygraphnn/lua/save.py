@@ -23,9 +23,11 @@ Not representable in nngraph, so refused with :class:`SaveError`: a node that re
 one-entry list (``module([a])``; nngraph unwraps one-entry input tables) or the same node
 twice in its input list.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -36,19 +38,23 @@ from ..site import Site
 from . import t7
 from .t7 import LuaKey, LuaTable, Storage, TorchObject
 
-__all__ = ["to_torch_object", "to_lua", "save_t7", "SaveError", "SAVERS", "debug_label"]
+__all__ = ["SAVERS", "SaveError", "debug_label", "save_t7", "to_lua", "to_torch_object"]
 
 
 class SaveError(TypeError):
     """A module (or graph) that cannot be written as a Lua object."""
 
 
-Saver = Callable[["_Saver", torch.nn.Module], TorchObject]
+# the module argument is typed Any: each saver takes the class it is registered for
+Saver = Callable[["_Saver", Any], TorchObject]
 #: pygraphnn class -> function ``(saver, module) -> TorchObject``.
 SAVERS: dict[type, Saver] = {}
 
-_TYPE_NAMES = {torch.float64: "torch.DoubleTensor", torch.float32: "torch.FloatTensor",
-               torch.float16: "torch.HalfTensor"}
+_TYPE_NAMES = {
+    torch.float64: "torch.DoubleTensor",
+    torch.float32: "torch.FloatTensor",
+    torch.float16: "torch.HalfTensor",
+}
 
 
 def save_t7(obj: Any, path_or_fileobj: Any, *, mode: str = "binary") -> None:
@@ -118,11 +124,11 @@ class _Saver:
                 dict.__setitem__(out, t7._norm_setkey(k) if not isinstance(k, LuaKey) else k, self.value(v))
             return out
         if isinstance(obj, (list, tuple)):
-            out = []
-            self.memo[id(obj)] = out
+            items: list[Any] = []
+            self.memo[id(obj)] = items
             self.keep.append(obj)
-            out.extend(self.value(v) for v in obj)
-            return out
+            items.extend(self.value(v) for v in obj)
+            return items
         if isinstance(obj, torch.nn.Parameter):
             return self.tensor(obj)
         return obj
@@ -137,8 +143,10 @@ class _Saver:
             if saver is not None:
                 break
         if saver is None:
-            raise SaveError(f"cannot save a {type(m).__module__}.{type(m).__qualname__} as a Lua nn module; "
-                            f"supported: {', '.join(sorted(c.__name__ for c in SAVERS))}")
+            raise SaveError(
+                f"cannot save a {type(m).__module__}.{type(m).__qualname__} as a Lua nn module; "
+                f"supported: {', '.join(sorted(c.__name__ for c in SAVERS))}"
+            )
         self.keep.append(m)
         obj = saver(self, m)
         self.memo[id(m)] = obj
@@ -147,6 +155,7 @@ class _Saver:
     def tensor(self, t: torch.Tensor | None, like: torch.Tensor | None = None) -> torch.Tensor:
         """One file object per Parameter/tensor; ``None`` -> zeros like ``like``."""
         if t is None:
+            assert like is not None, "a missing tensor needs a template"
             return torch.zeros_like(like.detach())
         hit = self.memo.get(id(t))
         if hit is None:
@@ -161,8 +170,15 @@ class _Saver:
                 return t.dtype
         return self.dtype
 
-    def base(self, m: torch.nn.Module, cls: str, fields: dict | None = None, *, table_output: bool = False,
-             table_grad: bool = False) -> TorchObject:
+    def base(
+        self,
+        m: torch.nn.Module,
+        cls: str,
+        fields: dict | None = None,
+        *,
+        table_output: bool = False,
+        table_grad: bool = False,
+    ) -> TorchObject:
         dt = self.dtype_of(m)
         st = LuaTable()
         st["output"] = LuaTable() if table_output else torch.empty(0, dtype=dt)
@@ -195,6 +211,7 @@ def register_saver(*classes: type) -> Callable[[Saver], Saver]:
         for c in classes:
             SAVERS[c] = fn
         return fn
+
     return deco
 
 
@@ -202,10 +219,16 @@ def register_saver(*classes: type) -> Callable[[Saver], Saver]:
 # savers
 # ----------------------------------------------------------------------------------------
 
+
+def _base_saver(name: str, table_grad: bool = False) -> Saver:
+    """A saver for a module that is its class name and Lua's base fields."""
+    return lambda S, m: S.base(m, name, table_grad=table_grad)
+
+
 for _cls in (nn.Identity, nn.Tanh, nn.Sigmoid, nn.Exp, nn.Log, nn.Square, nn.Abs, nn.SoftMax, nn.LogSoftMax):
-    SAVERS[_cls] = lambda S, m, _name="nn." + _cls.__name__: S.base(m, _name)
-for _cls in (nn.CAddTable, nn.CSubTable, nn.CMulTable, nn.CDivTable):
-    SAVERS[_cls] = lambda S, m, _name="nn." + _cls.__name__: S.base(m, _name, table_grad=True)
+    SAVERS[_cls] = _base_saver("nn." + _cls.__name__)
+for _table_cls in (nn.CAddTable, nn.CSubTable, nn.CMulTable, nn.CDivTable):
+    SAVERS[_table_cls] = _base_saver("nn." + _table_cls.__name__, table_grad=True)
 
 
 @register_saver(nn.ReLU)
@@ -230,28 +253,48 @@ def _power(S, m):
 
 @register_saver(nn.MulConstant, nn.AddConstant)
 def _constant(S, m):
-    return S.base(m, "nn." + type(m).__name__, {"constant_scalar": float(m.constant_scalar),
-                                                 "inplace": bool(m.inplace)})
+    return S.base(
+        m, "nn." + type(m).__name__, {"constant_scalar": float(m.constant_scalar), "inplace": bool(m.inplace)}
+    )
 
 
 @register_saver(nn.Dropout)
 def _dropout(S, m):
     noise = m.noise if isinstance(m.noise, torch.Tensor) else torch.empty(0)
-    return S.base(m, "nn.Dropout", {"p": float(m.p), "v2": bool(m.v2), "inplace": bool(m.inplace),
-                                    "stochastic_inference": bool(m.stochastic_inference),
-                                    "noise": noise.detach().to(S.dtype_of(m))})
+    return S.base(
+        m,
+        "nn.Dropout",
+        {
+            "p": float(m.p),
+            "v2": bool(m.v2),
+            "inplace": bool(m.inplace),
+            "stochastic_inference": bool(m.stochastic_inference),
+            "noise": noise.detach().to(S.dtype_of(m)),
+        },
+    )
 
 
 @register_saver(nn.Reshape)
 def _reshape(S, m):
-    return S.base(m, "nn.Reshape", {"size": _long_storage(m.size), "batchsize": _long_storage([1, *m.size]),
-                                    "nelement": float(m.nelement), "batchMode": m.batchMode})
+    return S.base(
+        m,
+        "nn.Reshape",
+        {
+            "size": _long_storage(m.size),
+            "batchsize": _long_storage([1, *m.size]),
+            "nelement": float(m.nelement),
+            "batchMode": m.batchMode,
+        },
+    )
 
 
 @register_saver(nn.View)
 def _view(S, m):
-    return S.base(m, "nn.View", {"size": _long_storage(m.size), "numElements": float(m.numElements),
-                                 "numInputDims": m.numInputDims})
+    return S.base(
+        m,
+        "nn.View",
+        {"size": _long_storage(m.size), "numElements": float(m.numElements), "numInputDims": m.numInputDims},
+    )
 
 
 @register_saver(nn.Narrow)
@@ -266,8 +309,9 @@ def _select(S, m):
 
 @register_saver(nn.Transpose)
 def _transpose(S, m):
-    return S.base(m, "nn.Transpose", {"permutations": [list(p) for p in m.permutations],
-                                      "numInputDims": m.numInputDims})
+    return S.base(
+        m, "nn.Transpose", {"permutations": [list(p) for p in m.permutations], "numInputDims": m.numInputDims}
+    )
 
 
 @register_saver(nn.Replicate)
@@ -287,8 +331,16 @@ def _unsqueeze(S, m):
 
 @register_saver(nn.Sum)  # Mean is a Sum, as in Lua
 def _sum(S, m):
-    return S.base(m, "nn." + type(m).__name__, {"dimension": m.dimension, "nInputDims": m.nInputDims,
-                                                 "sizeAverage": bool(m.sizeAverage), "squeeze": bool(m.squeeze)})
+    return S.base(
+        m,
+        "nn." + type(m).__name__,
+        {
+            "dimension": m.dimension,
+            "nInputDims": m.nInputDims,
+            "sizeAverage": bool(m.sizeAverage),
+            "squeeze": bool(m.squeeze),
+        },
+    )
 
 
 @register_saver(nn.Max)  # and Min
@@ -308,8 +360,12 @@ def _split(S, m):
 
 @register_saver(nn.JoinTable)
 def _join(S, m):
-    return S.base(m, "nn.JoinTable", {"dimension": m.dimension, "nInputDims": m.nInputDims,
-                                      "size": _long_storage([])}, table_grad=True)
+    return S.base(
+        m,
+        "nn.JoinTable",
+        {"dimension": m.dimension, "nInputDims": m.nInputDims, "size": _long_storage([])},
+        table_grad=True,
+    )
 
 
 @register_saver(nn.SelectTable)
@@ -319,8 +375,7 @@ def _select_table(S, m):
 
 @register_saver(nn.NarrowTable)
 def _narrow_table(S, m):
-    return S.base(m, "nn.NarrowTable", {"offset": m.offset, "length": m.length}, table_output=True,
-                  table_grad=True)
+    return S.base(m, "nn.NarrowTable", {"offset": m.offset, "length": m.length}, table_output=True, table_grad=True)
 
 
 @register_saver(nn.FlattenTable)
@@ -336,8 +391,12 @@ def _linear(S, m):
 @register_saver(nn.LookupTable)
 def _lookup(S, m):
     f = S.param_fields(m, {"weight": "gradWeight"})
-    f.update(paddingValue=float(m.paddingValue or 0), maxNorm=m.maxNorm, normType=m.normType,
-             shouldScaleGradByFreq=bool(m.shouldScaleGradByFreq))
+    f.update(
+        paddingValue=float(m.paddingValue or 0),
+        maxNorm=m.maxNorm,
+        normType=m.normType,
+        shouldScaleGradByFreq=bool(m.shouldScaleGradByFreq),
+    )
     return S.base(m, "nn.LookupTable", f)
 
 
@@ -366,8 +425,13 @@ def _container(S, m):
     f = {"modules": [S.module(c) for c in m]}
     if isinstance(m, nn.Concat):
         f["dimension"] = m.dimension
-    return S.base(m, "nn." + type(m).__name__, f, table_output=isinstance(m, (nn.ConcatTable, nn.ParallelTable)),
-                  table_grad=isinstance(m, nn.ParallelTable))
+    return S.base(
+        m,
+        "nn." + type(m).__name__,
+        f,
+        table_output=isinstance(m, (nn.ConcatTable, nn.ParallelTable)),
+        table_grad=isinstance(m, nn.ParallelTable),
+    )
 
 
 def _criterion_fields(S, m) -> dict:
@@ -384,7 +448,7 @@ def _classnll(S, m):
     f["ignoreIndex"] = float(m.ignoreIndex)
     o = S.base(m, "nn.ClassNLLCriterion", f)
     o.state["output"] = 0.0
-    o.state["output_tensor"] = torch.zeros(1, dtype=S.dtype_of(m))         # Lua's updateOutput writes here
+    o.state["output_tensor"] = torch.zeros(1, dtype=S.dtype_of(m))  # Lua's updateOutput writes here
     o.state["total_weight_tensor"] = torch.ones(1, dtype=S.dtype_of(m))
     return o
 
@@ -392,8 +456,12 @@ def _classnll(S, m):
 @register_saver(nn.CrossEntropyCriterion)
 def _crossentropy(S, m):
     nll = nn.ClassNLLCriterion(m.weights, m.sizeAverage)
-    f = {"sizeAverage": bool(m.sizeAverage), "oldSizeAverage": bool(m.sizeAverage),
-         "lsm": S.base(m, "nn.LogSoftMax"), "nll": _classnll(S, nll)}
+    f = {
+        "sizeAverage": bool(m.sizeAverage),
+        "oldSizeAverage": bool(m.sizeAverage),
+        "lsm": S.base(m, "nn.LogSoftMax"),
+        "nll": _classnll(S, nll),
+    }
     o = S.base(m, "nn.CrossEntropyCriterion", f)
     o.state["output"] = 0.0
     return o
@@ -423,12 +491,12 @@ def _from_criterion(S, m):
 
 def _onehot_saver(S, m):
     dt = m._dtype_probe.dtype
-    return S.base(m, "OneHot", {"outputSize": float(m.outputSize),
-                                "_eye": torch.eye(m.outputSize, dtype=dt)})
+    return S.base(m, "OneHot", {"outputSize": float(m.outputSize), "_eye": torch.eye(m.outputSize, dtype=dt)})
 
 
 def _register_onehot() -> None:
     from .charrnn import OneHot
+
     SAVERS[OneHot] = _onehot_saver
 
 
@@ -466,8 +534,7 @@ class _LuaGraph:
 
 
 def _lua_node(data: LuaTable) -> TorchObject:
-    return TorchObject("nngraph.Node", LuaTable(data=data, id=0.0, children=LuaTable(), visited=False,
-                                                marked=False))
+    return TorchObject("nngraph.Node", LuaTable(data=data, id=0.0, children=LuaTable(), visited=False, marked=False))
 
 
 def _add_child(node: TorchObject, child: TorchObject) -> None:
@@ -497,9 +564,9 @@ def _gmodule(S: _Saver, g: gModule) -> TorchObject:
     # data tables, created in nngraph's forwardnodes order (graph.lua_order())
     in_data = _data(_C_LABEL, input=LuaTable())
     out_data = _data(_C_LABEL, input=LuaTable())
-    datas: dict[int, LuaTable] = {}        # gnode index -> its data table
-    sources: dict[int, LuaTable] = {}      # gnode index of a graph input -> data it reads
-    order: list[LuaTable] = [in_data]      # future forwardnodes order (as data tables)
+    datas: dict[int, LuaTable] = {}  # gnode index -> its data table
+    sources: dict[int, LuaTable] = {}  # gnode index of a graph input -> data it reads
+    order: list[LuaTable] = [in_data]  # future forwardnodes order (as data tables)
     inputs_of: dict[int, list[LuaTable]] = {id(in_data): []}
     if n_in == 1:
         sources[graph.inputs[0]] = in_data
@@ -516,13 +583,18 @@ def _gmodule(S: _Saver, g: gModule) -> TorchObject:
     for gn in (gnodes[i] for i in graph.lua_order()):  # nngraph's forwardnodes (and modules) order
         ann = _lua_annotations(gn.annotations)
         if gn.select_index is not None:
-            d = _data(f"{debug_label(gn.site)}-{gn.select_index}", ann, selectindex=float(gn.select_index),
-                      input=LuaTable())
+            d = _data(
+                f"{debug_label(gn.site)}-{gn.select_index}", ann, selectindex=float(gn.select_index), input=LuaTable()
+            )
         elif gn.n_split is not None:
             where = gn.split_site or gn.site
-            d = _data(f"{debug_label(gn.site)} split at [{where.filename}]:{where.lineno}-mnode", ann,
-                      nSplitOutputs=float(gn.n_split))
+            d = _data(
+                f"{debug_label(gn.site)} split at [{where.filename}]:{where.lineno}-mnode",
+                ann,
+                nSplitOutputs=float(gn.n_split),
+            )
         else:
+            assert gn.module is not None, "only split and select nodes have no module"
             d = _data(debug_label(gn.site), ann, module=S.module(gn.module))
         datas[gn.index] = d
         if gn.is_input or (gn.module is not None and not gn.args):
@@ -530,17 +602,21 @@ def _gmodule(S: _Saver, g: gModule) -> TorchObject:
             if src is None:
                 raise SaveError(f"{gn.describe()} has no inputs and is not a gModule input")
             if src is not in_data and id(src) not in select_done:
-                order.append(src)      # the select node just before the input it feeds
+                order.append(src)  # the select node just before the input it feeds
                 select_done.add(id(src))
             inputs_of[id(d)] = [src]
         else:
             args = [datas[a] for a in gn.args]
             if gn.module is not None and gn.table_input and len(args) == 1:
-                raise SaveError(f"{gn.describe()} reads a one-entry list; nngraph passes a single input "
-                                f"bare, so this graph cannot be written for Lua (use module(x))")
+                raise SaveError(
+                    f"{gn.describe()} reads a one-entry list; nngraph passes a single input "
+                    f"bare, so this graph cannot be written for Lua (use module(x))"
+                )
             if len({id(a) for a in args}) != len(args):
-                raise SaveError(f"{gn.describe()} reads the same node twice; nngraph cannot express that "
-                                f"(insert an nn.Identity on one of the edges)")
+                raise SaveError(
+                    f"{gn.describe()} reads the same node twice; nngraph cannot express that "
+                    f"(insert an nn.Identity on one of the edges)"
+                )
             inputs_of[id(d)] = args
         order.append(d)
     inputs_of[id(out_data)] = [datas[o] for o in graph.outputs]
@@ -573,8 +649,11 @@ def _gmodule(S: _Saver, g: gModule) -> TorchObject:
                 queue.append(child)
     if len(seen) != len(order):
         unused = [k for k, gi in enumerate(graph.inputs, 1) if not graph.consumers[gi] and gi not in graph.outputs]
-        raise SaveError(f"gModule input(s) {unused} are never used; nngraph refuses graphs with unused inputs"
-                        if unused else "the gModule has nodes that do not reach its outputs")
+        raise SaveError(
+            f"gModule input(s) {unused} are never used; nngraph refuses graphs with unused inputs"
+            if unused
+            else "the gModule has nodes that do not reach its outputs"
+        )
     # fg: graph:reverse(): new nodes sharing the data tables, edges reversed, in bg's edge order
     fg = _LuaGraph()
     fg_node: dict[int, TorchObject] = {}
@@ -616,8 +695,6 @@ def _lua_annotations(ann: dict) -> dict:
     return out
 
 
-# the convolutional half of the zoo registers its savers from its own file
-from . import save_spatial  # noqa: E402,F401
-
-# more of the zoo (activations, distances, table combiners, margin criterions...)
-from . import save_misc  # noqa: E402,F401 - registers its savers
+# the convolutional half of the zoo and the rest of it (activations, distances, table combiners, margin
+# criterions...) register their savers from their own files; imported last, as they import this one
+from . import save_misc, save_spatial  # noqa: E402, F401 - imported for their registrations

@@ -1,5 +1,6 @@
 """Savers for the classes :mod:`.load_misc` loads (the same fields, from
 :data:`~pygraphnn.lua.misc_fields.SCALAR_CLASSES` where they are plain scalars)."""
+
 from __future__ import annotations
 
 import torch
@@ -13,10 +14,26 @@ from .save import SAVERS, _Saver, register_saver
 from .t7 import Storage, TorchObject
 
 # Classes whose Lua gradInput is a table (their input is one) and criterions (output is a number)
-_TABLE_INPUT = (nn.MaskedSelect, nn.Index, nn.CosineDistance, nn.PairwiseDistance, nn.DotProduct, nn.MV,
-                nn.CMaxTable, nn.CMinTable, nn.MixtureTable, nn.Bilinear, nn.CosineEmbeddingCriterion,
-                nn.MarginRankingCriterion, nn.L1HingeEmbeddingCriterion, nn.ParallelCriterion, nn.CAddTensorTable,
-                nn.ZipTable, nn.ZipTableOneToMany, nn.MapTable)
+_TABLE_INPUT = (
+    nn.MaskedSelect,
+    nn.Index,
+    nn.CosineDistance,
+    nn.PairwiseDistance,
+    nn.DotProduct,
+    nn.MV,
+    nn.CMaxTable,
+    nn.CMinTable,
+    nn.MixtureTable,
+    nn.Bilinear,
+    nn.CosineEmbeddingCriterion,
+    nn.MarginRankingCriterion,
+    nn.L1HingeEmbeddingCriterion,
+    nn.ParallelCriterion,
+    nn.CAddTensorTable,
+    nn.ZipTable,
+    nn.ZipTableOneToMany,
+    nn.MapTable,
+)
 _TABLE_OUTPUT = (nn.CAddTensorTable, nn.ZipTable, nn.ZipTableOneToMany, nn.MapTable)
 
 
@@ -48,12 +65,20 @@ def _lua_buffers(S: _Saver, m: torch.nn.Module) -> dict:
     if isinstance(m, nn.Bottle):
         return {"inShape": _empty(dt, m.nInputDim), "outShape": _empty(dt, m.nOutputDim)}
     if isinstance(m, nn.MaskedSelect):
-        return {"_maskIndices": _empty(torch.int64), "_maskIndexBuffer": _empty(torch.int64),
-                "_maskIndexBufferCPU": _empty(torch.float32), "_gradBuffer": _empty(dt),
-                "_gradMask": _empty(torch.uint8)}
+        return {
+            "_maskIndices": _empty(torch.int64),
+            "_maskIndexBuffer": _empty(torch.int64),
+            "_maskIndexBufferCPU": _empty(torch.float32),
+            "_gradBuffer": _empty(dt),
+            "_gradMask": _empty(torch.uint8),
+        }
     if isinstance(m, nn.MixtureTable):
-        return {"size": Storage(torch.empty(0, dtype=torch.int64)), "size2": Storage(torch.empty(0, dtype=torch.int64)),
-                "batchSize": 0.0, "backwardSetup": False}
+        return {
+            "size": Storage(torch.empty(0, dtype=torch.int64)),
+            "size2": Storage(torch.empty(0, dtype=torch.int64)),
+            "batchSize": 0.0,
+            "backwardSetup": False,
+        }
     if isinstance(m, nn.MultiLabelMarginCriterion):
         return {"isTarget": _empty(dt)}
     if isinstance(m, nn.MultiLabelSoftMarginCriterion):
@@ -65,18 +90,26 @@ def _lua_buffers(S: _Saver, m: torch.nn.Module) -> dict:
     if isinstance(m, nn.ClassSimplexCriterion):
         return {"_target": _empty(dt, m.nClasses), "simplex": S.tensor(m.simplex.to(dt))}
     if isinstance(m, nn.SpatialClassNLLCriterion):
-        return {"output_tensor": _empty(dt, 1), "total_weight_tensor": torch.ones(1, dtype=dt),
-                "target": _empty(torch.int64, 1)}
+        return {
+            "output_tensor": _empty(dt, 1),
+            "total_weight_tensor": torch.ones(1, dtype=dt),
+            "target": _empty(torch.int64, 1),
+        }
     return {}
 
 
 # Lua classes with a class version above 1 (their read() converts older files)
-_VERSIONS = {nn.GradientReversal: 2}
+_VERSIONS: dict[type, int] = {nn.GradientReversal: 2}
 
 
 def _base(S: _Saver, m: torch.nn.Module, fields: dict) -> TorchObject:
-    o = S.base(m, "nn." + type(m).__name__, fields, table_grad=isinstance(m, _TABLE_INPUT),
-               table_output=isinstance(m, _TABLE_OUTPUT))
+    o = S.base(
+        m,
+        "nn." + type(m).__name__,
+        fields,
+        table_grad=isinstance(m, _TABLE_INPUT),
+        table_output=isinstance(m, _TABLE_OUTPUT),
+    )
     for k, v in _lua_buffers(S, m).items():
         o.state[k] = v
     if isinstance(m, Criterion):
@@ -125,8 +158,16 @@ def _bilinear(S, m):
 
 @register_saver(nn.Bottle)
 def _bottle(S, m):
-    return _base(S, m, {"modules": [S.module(m.module)], "nInputDim": float(m.nInputDim),
-                        "nOutputDim": float(m.nOutputDim), "dimDelta": float(m.nInputDim - m.nOutputDim)})
+    return _base(
+        S,
+        m,
+        {
+            "modules": [S.module(m.module)],
+            "nInputDim": float(m.nInputDim),
+            "nOutputDim": float(m.nOutputDim),
+            "dimDelta": float(m.nInputDim - m.nOutputDim),
+        },
+    )
 
 
 @register_saver(nn.Copy)
@@ -172,21 +213,42 @@ def _constant(S, m):
 @register_saver(nn.MapTable)
 def _map_table(S, m):
     inner = S.module(m.module)
-    return _base(S, m, {"module": inner, "modules": [inner], "shared": m.shared,
-                        "sharedparams": ["weight", "bias", "gradWeight", "gradBias"]})
+    return _base(
+        S,
+        m,
+        {
+            "module": inner,
+            "modules": [inner],
+            "shared": m.shared,
+            "sharedparams": ["weight", "bias", "gradWeight", "gradBias"],
+        },
+    )
 
 
 @register_saver(nn.Parallel)
 def _parallel(S, m):
-    return _base(S, m, {"modules": [S.module(c) for c in m], "inputDimension": float(m.inputDimension),
-                        "outputDimension": float(m.outputDimension)})
+    return _base(
+        S,
+        m,
+        {
+            "modules": [S.module(c) for c in m],
+            "inputDimension": float(m.inputDimension),
+            "outputDimension": float(m.outputDimension),
+        },
+    )
 
 
 @register_saver(InstanceSoftMax)
 def _instance_softmax(S, m):
     # only Lua with cudnn.torch reads this back (as nn.SoftMax it would normalise 3-D/4-D differently)
-    return S.base(m, m.lua_label(), {"mode": "CUDNN_SOFTMAX_MODE_INSTANCE",
-                                     "algorithm": "CUDNN_SOFTMAX_LOG" if m.log else "CUDNN_SOFTMAX_ACCURATE"})
+    return S.base(
+        m,
+        m.lua_label(),
+        {
+            "mode": "CUDNN_SOFTMAX_MODE_INSTANCE",
+            "algorithm": "CUDNN_SOFTMAX_LOG" if m.log else "CUDNN_SOFTMAX_ACCURATE",
+        },
+    )
 
 
 @register_saver(nn.WeightedMSECriterion)
@@ -207,7 +269,13 @@ def _linear_weight_norm(S, m):
     f = S.param_fields(m, {"v": "gradV", "g": "gradG", "bias": "gradBias"})
     with torch.no_grad():
         norm = m.v.norm(dim=1, keepdim=True).clamp(min=m.eps)
-        f.update(weight=m.weight().detach().cpu(), norm=norm.cpu(), scale=(m.g / norm).detach().cpu(),
-                 eps=m.eps, inputSize=float(m.v.shape[1]), outputSize=float(m.v.shape[0]),
-                 addBuffer=_empty(S.dtype_of(m)))
+        f.update(
+            weight=m.weight().detach().cpu(),
+            norm=norm.cpu(),
+            scale=(m.g / norm).detach().cpu(),
+            eps=m.eps,
+            inputSize=float(m.v.shape[1]),
+            outputSize=float(m.v.shape[0]),
+            addBuffer=_empty(S.dtype_of(m)),
+        )
     return _base(S, m, f)

@@ -40,6 +40,7 @@ and nothing else; its message names the byte offset and the place in the object
 checked against the bytes left before anything is allocated, and tensor views that
 address more than the file holds (zero strides) are limited by ``max_tensor_bytes``.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -56,21 +57,21 @@ import torch
 try:  # optional: only to accept numpy arrays and numpy booleans in save_t7 / keys
     import numpy as _np
 except ImportError:  # pragma: no cover
-    _np = None
+    _np = None  # type: ignore[assignment]  # optional module: every use tests for None first
 
 __all__ = [
-    "T7Error",
-    "LuaTable",
-    "LuaKey",
-    "TorchObject",
-    "Storage",
+    "STORAGE_CLASSES",
+    "TENSOR_CLASSES",
     "LuaFunction",
+    "LuaKey",
+    "LuaTable",
+    "Storage",
+    "T7Error",
     "TdsHash",
     "TdsVec",
+    "TorchObject",
     "load_t7_raw",
     "save_t7",
-    "TENSOR_CLASSES",
-    "STORAGE_CLASSES",
 ]
 
 TYPE_NIL = 0
@@ -245,10 +246,7 @@ class LuaTable(dict):
     def is_list(self):
         """True iff the keys are exactly the integers ``1..len(self)`` (so ``{}`` is a list)."""
         n = len(self)
-        for k in self:
-            if type(k) is not int or not 1 <= k <= n:
-                return False
-        return True
+        return all(type(k) is int and 1 <= k <= n for k in self)
 
     def to_list(self):
         """The values for keys ``1..n`` as a Python list; ``ValueError`` if not :meth:`is_list`."""
@@ -275,7 +273,7 @@ class TorchObject:
     two TorchObjects are equal only if they are the same object.
     """
 
-    __slots__ = ("class_name", "state", "version", "__weakref__")
+    __slots__ = ("__weakref__", "class_name", "state", "version")
 
     def __init__(self, class_name, state=_NO_STATE, version=1):
         object.__setattr__(self, "class_name", class_name)
@@ -402,7 +400,7 @@ class Storage:
     ``storage.tensor`` and share its memory.
     """
 
-    __slots__ = ("tensor", "__weakref__")
+    __slots__ = ("__weakref__", "tensor")
 
     def __init__(self, tensor):
         if not isinstance(tensor, torch.Tensor) or tensor.dim() != 1:
@@ -435,7 +433,7 @@ class LuaFunction:
     ``type_tag == 8`` a list of ``{name=, value=}`` tables, for 6 and 7 a list of values).
     """
 
-    __slots__ = ("bytecode", "upvalues", "type_tag", "__weakref__")
+    __slots__ = ("__weakref__", "bytecode", "type_tag", "upvalues")
 
     def __init__(self, bytecode, upvalues=None, type_tag=TYPE_RECUR_FUNCTION):
         if type_tag not in (TYPE_FUNCTION, TYPE_LEGACY_RECUR_FUNCTION, TYPE_RECUR_FUNCTION):
@@ -519,7 +517,7 @@ _UPVALUES_SLOT = ("<upvalues>",)
 def _format_path(parts):
     """``['protos', 'rnn', 'forwardnodes', 12]`` -> ``protos.rnn.forwardnodes[12]``."""
     if len(parts) > 60:  # a corrupt file can nest very deep: keep both ends
-        hidden = ("<%d levels>" % (len(parts) - 50),)
+        hidden = (f"<{len(parts) - 50} levels>",)
         parts = list(parts[:20]) + [hidden] + list(parts[-30:])
     out = []
     for p in parts:
@@ -717,8 +715,7 @@ class _AsciiSource:
             raise T7Error(f"negative length {count} for {what}", offset=self.pos)
         if count > self.n - self.pos:
             raise T7Error(
-                f"truncated file: file ends inside {what} of {count} bytes, "
-                f"{self.n - self.pos} left",
+                f"truncated file: file ends inside {what} of {count} bytes, {self.n - self.pos} left",
                 offset=self.pos,
             )
         p = self.pos
@@ -805,8 +802,7 @@ class _Reader:
             else:
                 if len(stack) >= self.max_depth:
                     raise T7Error(
-                        f"objects nested more than {self.max_depth} deep (raise max_depth "
-                        "if the file is genuine)",
+                        f"objects nested more than {self.max_depth} deep (raise max_depth if the file is genuine)",
                         offset=self.src.pos,
                     )
                 stack.append(val)
@@ -856,9 +852,7 @@ class _Reader:
         if size < 0:
             raise T7Error(f"negative table size {size}", offset=off)
         if size * 2 * src.min_object_bytes > src.remaining():
-            raise T7Error(
-                f"table size {size} cannot fit in the {src.remaining()} bytes left", offset=off
-            )
+            raise T7Error(f"table size {size} cannot fit in the {src.remaining()} bytes left", offset=off)
         t = LuaTable()
         self.objects[index] = t
         path = self.path
@@ -912,9 +906,7 @@ class _Reader:
         if cls in _TDS_CLASSES:
             return (yield from getattr(self, _TDS_CLASSES[cls])(index, cls, off))
         if cls in _UNSUPPORTED_CLASSES:
-            raise T7Error(
-                f"cannot read torch class {cls!r}: {_UNSUPPORTED_CLASSES[cls]}", offset=off
-            )
+            raise T7Error(f"cannot read torch class {cls!r}: {_UNSUPPORTED_CLASSES[cls]}", offset=off)
         if not cls:
             raise T7Error("empty torch class name", offset=off)
         obj = TorchObject(cls, None, version)
@@ -1054,8 +1046,7 @@ def _detect_mode(data):
     return "binary"
 
 
-def load_t7_raw(path_or_fileobj, *, mode=None, long_size=8, max_depth=DEFAULT_MAX_DEPTH,
-                max_tensor_bytes=None):
+def load_t7_raw(path_or_fileobj, *, mode=None, long_size=8, max_depth=DEFAULT_MAX_DEPTH, max_tensor_bytes=None):
     """Read one object written by Torch7's ``torch.save`` / ``File:writeObject``.
 
     ``path_or_fileobj``: a path or a binary file object (read to its end).
@@ -1139,7 +1130,7 @@ class _AsciiOut:
 
     def longs(self, vs):
         if vs:
-            self.put(" ".join("%d" % v for v in vs).encode() + b"\n")
+            self.put(" ".join(str(int(v)) for v in vs).encode() + b"\n")
 
     def double(self, v):
         self.put(b"%.17g\n" % v)
@@ -1173,7 +1164,7 @@ def _lua_number_string(v):
     """Lua's tostring for a number (``%.14g``), used for the ``V <version>`` string."""
     if isinstance(v, numbers.Integral):
         return str(int(v))
-    return "%.14g" % v
+    return f"{float(v):.14g}"  # as "%.14g" % v: any number through float
 
 
 class _Writer:
@@ -1293,8 +1284,7 @@ class _Writer:
             return None
         if obj.class_name in _CLASS_INFO:
             raise ValueError(
-                f"a TorchObject cannot have class {obj.class_name!r}; save a torch.Tensor "
-                "or a Storage instead"
+                f"a TorchObject cannot have class {obj.class_name!r}; save a torch.Tensor or a Storage instead"
             )
         self._string(b"V " + _lua_number_string(obj.version).encode())
         self._string(obj.class_name.encode("utf-8", "surrogateescape"))

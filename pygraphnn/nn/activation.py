@@ -12,6 +12,7 @@ place (the values are the same); Threshold keeps Lua's rule that in place requir
 >>> m(torch.tensor([-1.0, 2.0]))
 tensor([-0.2000,  2.0000])
 """
+
 from __future__ import annotations
 
 import torch
@@ -21,8 +22,24 @@ from ..module import Module
 from .linear import _lua_uniform01
 from .simple import HardTanh, _check_ip, _softmax_dim
 
-__all__ = ["LeakyReLU", "ELU", "PReLU", "RReLU", "SoftPlus", "SoftSign", "SoftShrink", "HardShrink",
-           "Threshold", "Clamp", "LogSigmoid", "ReLU6", "TanhShrink", "SoftMin", "GatedLinearUnit", "CReLU"]
+__all__ = [
+    "ELU",
+    "CReLU",
+    "Clamp",
+    "GatedLinearUnit",
+    "HardShrink",
+    "LeakyReLU",
+    "LogSigmoid",
+    "PReLU",
+    "RReLU",
+    "ReLU6",
+    "SoftMin",
+    "SoftPlus",
+    "SoftShrink",
+    "SoftSign",
+    "TanhShrink",
+    "Threshold",
+]
 
 
 class LeakyReLU(Module):
@@ -31,7 +48,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negval: float | bool = 1 / 100, ip: bool = False):
         super().__init__()
-        if isinstance(negval, bool):        # Lua: LeakyReLU(true) means in place, default slope
+        if isinstance(negval, bool):  # Lua: LeakyReLU(true) means in place, default slope
             ip, negval = negval, 1 / 100
         self.negval = 1 / 100 if negval is None else float(negval)
         self.inplace = _check_ip(ip, "nn.LeakyReLU") and self.negval >= 0
@@ -72,8 +89,10 @@ class PReLU(Module):
         n = self.nOutputPlane
         dim = {1: 0, 2: 1, 3: 0, 4: 1}.get(input.dim())
         if dim is None or input.shape[dim] != n:
-            raise ValueError(f"nn.PReLU({n}): expected a 1-D to 4-D input with {n} channels in THNN's "
-                             f"channel dimension, got shape {tuple(input.shape)}")
+            raise ValueError(
+                f"nn.PReLU({n}): expected a 1-D to 4-D input with {n} channels in THNN's "
+                f"channel dimension, got shape {tuple(input.shape)}"
+            )
         shape = [1] * input.dim()
         shape[dim] = n
         return self.weight.view(shape)
@@ -88,7 +107,7 @@ class RReLU(Module):
     (Lua's random stream, one draw per such element in order; the slopes are kept in
     ``noise``); in evaluate mode the slope is the fixed ``(l + u) / 2``."""
 
-    def __init__(self, l: float = 1 / 8, u: float = 1 / 3, ip: bool = False):  # noqa: E741 - Lua names
+    def __init__(self, l: float = 1 / 8, u: float = 1 / 3, ip: bool = False):  # Lua names
         super().__init__()
         self.lower = 1 / 8 if l is None else float(l)
         self.upper = 1 / 3 if u is None else float(u)
@@ -172,8 +191,10 @@ class Threshold(Module):
 
     def _validate(self) -> None:
         if self.inplace and self.val > self.threshold:
-            raise ValueError(f"nn.Threshold: in-place processing requires value ({self.val:g}) not "
-                             f"exceed threshold ({self.threshold:g})")
+            raise ValueError(
+                f"nn.Threshold: in-place processing requires value ({self.val:g}) not "
+                f"exceed threshold ({self.threshold:g})"
+            )
 
     def forward(self, input):
         self._validate()
@@ -231,10 +252,10 @@ class GatedLinearUnit(Module):
     def forward(self, input):
         d = (self.dim if self.dim is not None else input.dim()) - 1
         if input.shape[d] % 2:
-            raise ValueError(f"nn.GatedLinearUnit: dimension {d + 1} has odd size {input.shape[d]}; "
-                             f"it must split in halves")
+            raise ValueError(
+                f"nn.GatedLinearUnit: dimension {d + 1} has odd size {input.shape[d]}; it must split in halves"
+            )
         return F.glu(input, d)
-
 
 
 class CReLU(Module):

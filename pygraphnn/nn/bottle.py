@@ -6,6 +6,7 @@ batch dimensions (TimeDistributed).
 >>> nn.Bottle(nn.Linear(4, 3))(torch.randn(5, 2, 4)).shape
 torch.Size([5, 2, 3])
 """
+
 from __future__ import annotations
 
 import math
@@ -33,19 +34,22 @@ class Bottle(Module):
 
     @property
     def module(self) -> torch.nn.Module:
-        return self._modules["0"]
+        m = self._modules["0"]
+        assert m is not None  # set once, never cleared
+        return m
 
     def forward(self, input):
         batch_dims = input.dim() - self.nInputDim + 1
         if batch_dims <= 1:
             return self.module(input)
-        lead = input.shape[:batch_dims - 1]
+        lead = input.shape[: batch_dims - 1]
         squeeze = math.prod(lead)
         folded = input.reshape(squeeze * input.shape[batch_dims - 1], *input.shape[batch_dims:])
         out = self.module(folded)
         if out.dim() != self.nOutputDim:
-            raise ValueError(f"nn.Bottle: wrong number of output dims on module: expected "
-                             f"{self.nOutputDim} but got {out.dim()}")
+            raise ValueError(
+                f"nn.Bottle: wrong number of output dims on module: expected {self.nOutputDim} but got {out.dim()}"
+            )
         return out.reshape(*lead, out.shape[0] // squeeze, *out.shape[1:])
 
     def lua_label(self) -> str:

@@ -6,16 +6,17 @@ Lua, while Python indexing ``c[i]`` and iteration follow Python (0-based), as
 ``"0"``, ``"1"``, ... in order, so ``parameters()`` lists them in Lua's
 ``parameters()`` order and ``getParameters()`` matches Lua's flat layout.
 """
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
 
 from ..module import Module
 
-__all__ = ["Container", "Sequential", "Concat", "DepthConcat", "ConcatTable", "ParallelTable"]
+__all__ = ["Concat", "ConcatTable", "Container", "DepthConcat", "ParallelTable", "Sequential"]
 
 
 def _child_label(m: torch.nn.Module) -> str:
@@ -32,16 +33,16 @@ class Container(Module):
             self.add(m)
 
     # ------------------------------------------------------------ Lua API
-    def add(self, module: torch.nn.Module) -> "Container":
+    def add(self, module: torch.nn.Module) -> Container:
         """Append ``module``; returns the container so calls chain as in Lua."""
         if not isinstance(module, torch.nn.Module):
             raise TypeError(f"{type(self).__name__}.add expects a module, got {type(module).__name__}")
         self.add_module(str(len(self._modules)), module)
         return self
 
-    def insert(self, module: torch.nn.Module, index: int | None = None) -> "Container":
+    def insert(self, module: torch.nn.Module, index: int | None = None) -> Container:
         """Lua's ``insert(module, index)``: put ``module`` at 1-based ``index`` (default: at the end)."""
-        mods = list(self._modules.values())
+        mods = _children(self)
         index = len(mods) + 1 if index is None else index
         if not 1 <= index <= len(mods) + 1:
             raise IndexError("index should be contiguous to existing modules")
@@ -51,7 +52,7 @@ class Container(Module):
 
     def remove(self, index: int | None = None) -> torch.nn.Module:
         """Lua's ``remove(index)``: drop the module at 1-based ``index`` (default: the last)."""
-        mods = list(self._modules.values())
+        mods = _children(self)
         index = len(mods) if index is None else index
         if not 1 <= index <= len(mods):
             raise IndexError("index out of range")
@@ -69,13 +70,13 @@ class Container(Module):
         n = len(self._modules)
         if not 1 <= index <= n:
             raise IndexError(f"{type(self).__name__}.get({index}): the container has {n} modules")
-        return self._modules[str(index - 1)]
+        return _children(self)[index - 1]
 
     def size(self) -> int:
         """Number of children (Lua's ``size()``)."""
         return len(self._modules)
 
-    def listModules(self) -> list[torch.nn.Module]:  # noqa: N802 - Lua name
+    def listModules(self) -> list[torch.nn.Module]:  # Lua name
         """This container and all modules inside it, depth first (Lua's ``listModules``)."""
         return list(self.modules())
 
@@ -84,18 +85,19 @@ class Container(Module):
         return len(self._modules)
 
     def __iter__(self) -> Iterator[torch.nn.Module]:
-        return iter(self._modules.values())
+        return iter(_children(self))
 
     def __getitem__(self, idx: int) -> torch.nn.Module:
-        return list(self._modules.values())[idx]
+        return _children(self)[idx]
 
     def _children_list(self) -> list[torch.nn.Module]:
-        return list(self._modules.values())
+        return _children(self)
 
-    def reset(self, stdv: float | None = None) -> "Container":
+    def reset(self, stdv: float | None = None) -> Container:
         for m in self._children_list():
-            if hasattr(m, "reset"):
-                m.reset(stdv) if stdv is not None else m.reset()
+            reset = getattr(m, "reset", None)
+            if reset is not None:
+                reset(stdv) if stdv is not None else reset()
         return self
 
 
@@ -153,8 +155,8 @@ class DepthConcat(Concat):
     torch.Size([6, 5, 5])
     """
 
-    def forward(self, input):
-        outs = [m(input) for m in self._modules.values()]
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        outs = [m(input) for m in _children(self)]
         d = self.dimension
         d = d + outs[0].dim() if d < 0 else d - 1
         target = [max(o.shape[k] for o in outs) for k in range(outs[0].dim())]
@@ -194,3 +196,11 @@ class ParallelTable(Container):
 
     def lua_label(self) -> str:
         return _branch_label("nn.ParallelTable", self._children_list(), True)
+
+
+def _children(container: torch.nn.Module) -> list[torch.nn.Module]:
+    """The children in order, duplicates kept (``children()`` drops a module added twice).
+
+    torch types ``_modules`` values as optional; containers never hold None.
+    """
+    return [m for m in container._modules.values() if m is not None]

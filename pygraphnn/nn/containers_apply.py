@@ -6,6 +6,7 @@ a table) and Parallel (module i on slice i of a tensor).
 >>> [y.shape for y in nn.MapTable(nn.Linear(4, 2))([torch.randn(4), torch.randn(3, 4)])]
 [torch.Size([2]), torch.Size([3, 2])]
 """
+
 from __future__ import annotations
 
 import torch
@@ -27,14 +28,17 @@ class MapTable(Container):
         if module is not None:
             self.add(module)
 
-    def add(self, module: torch.nn.Module) -> "MapTable":
+    def add(self, module: torch.nn.Module) -> MapTable:
         if len(self._modules):
             raise ValueError("nn.MapTable: single module required")
-        return super().add(module)
+        super().add(module)
+        return self
 
     @property
     def module(self) -> torch.nn.Module:
-        return self._modules["0"]
+        m = self._modules["0"]
+        assert m is not None  # set once, never cleared
+        return m
 
     def forward(self, input):
         if not isinstance(input, (list, tuple)):
@@ -59,7 +63,8 @@ class Parallel(Container):
         mods = self._children_list()
         n = input.shape[self.inputDimension - 1]
         if n > len(mods):
-            raise ValueError(f"nn.Parallel: {n} slices along dimension {self.inputDimension} but only "
-                             f"{len(mods)} modules")
+            raise ValueError(
+                f"nn.Parallel: {n} slices along dimension {self.inputDimension} but only {len(mods)} modules"
+            )
         outs = [mods[i](input.select(self.inputDimension - 1, i)) for i in range(n)]
         return torch.cat(outs, self.outputDimension - 1)

@@ -7,6 +7,7 @@ TemporalConvolution hold a 2-D weight). Every module takes a single sample (no b
 dimension) or a batch, as Lua does. Default initialisation is Lua's ``reset()``:
 weight then bias uniform in ±1/sqrt(fan-in), from Lua's random stream.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,9 +18,20 @@ import torch.nn.functional as F
 from ..module import Module
 from .linear import _lua_stdv, lua_uniform_
 
-__all__ = ["SpatialConvolution", "SpatialConvolutionMM", "SpatialDilatedConvolution", "SpatialFullConvolution",
-           "TemporalConvolution", "VolumetricConvolution", "VolumetricFullConvolution", "VolumetricDilatedConvolution",
-           "SpatialConvolutionMap", "SpatialSubSampling", "TemporalSubSampling", "as_batch"]
+__all__ = [
+    "SpatialConvolution",
+    "SpatialConvolutionMM",
+    "SpatialConvolutionMap",
+    "SpatialDilatedConvolution",
+    "SpatialFullConvolution",
+    "SpatialSubSampling",
+    "TemporalConvolution",
+    "TemporalSubSampling",
+    "VolumetricConvolution",
+    "VolumetricDilatedConvolution",
+    "VolumetricFullConvolution",
+    "as_batch",
+]
 
 
 def as_batch(module: Module, input: torch.Tensor, sample_dims: int, what: str) -> tuple[torch.Tensor, bool]:
@@ -32,8 +44,10 @@ def as_batch(module: Module, input: torch.Tensor, sample_dims: int, what: str) -
         return input.unsqueeze(0), False
     if input.dim() == sample_dims + 1:
         return input, True
-    raise ValueError(f"{module.lua_label()}: expects a {sample_dims}-D ({what}) or {sample_dims + 1}-D "
-                     f"(batch x {what}) tensor, got a {input.dim()}-D tensor of shape {tuple(input.shape)}")
+    raise ValueError(
+        f"{module.lua_label()}: expects a {sample_dims}-D ({what}) or {sample_dims + 1}-D "
+        f"(batch x {what}) tensor, got a {input.dim()}-D tensor of shape {tuple(input.shape)}"
+    )
 
 
 def _unbatch(output: torch.Tensor, batched: bool) -> torch.Tensor:
@@ -42,8 +56,9 @@ def _unbatch(output: torch.Tensor, batched: bool) -> torch.Tensor:
 
 def _check_planes(module: Module, x: torch.Tensor, n: int) -> None:
     if x.shape[1] != n:
-        raise ValueError(f"{module.lua_label()}: expects {n} input planes, got {x.shape[1]} "
-                         f"(input of shape {tuple(x.shape)})")
+        raise ValueError(
+            f"{module.lua_label()}: expects {n} input planes, got {x.shape[1]} (input of shape {tuple(x.shape)})"
+        )
 
 
 class _Convolution(Module):
@@ -64,7 +79,7 @@ class _Convolution(Module):
             lua_uniform_(self.bias, -bound, bound)
         return self
 
-    def noBias(self):  # noqa: N802 - Lua name
+    def noBias(self):  # Lua name
         """Lua's ``noBias()``: drop the bias; returns self."""
         self.bias = None
         return self
@@ -74,7 +89,7 @@ class _Convolution(Module):
 
     def extra_repr(self) -> str:
         label = self.lua_label()
-        return label[label.index("(") + 1:label.rindex(")")]
+        return label[label.index("(") + 1 : label.rindex(")")]
 
 
 class SpatialConvolution(_Convolution):
@@ -91,8 +106,18 @@ class SpatialConvolution(_Convolution):
     torch.Size([2, 8, 16, 16])
     """
 
-    def __init__(self, nInputPlane: int, nOutputPlane: int, kW: int, kH: int, dW: int = 1, dH: int = 1,
-                 padW: int = 0, padH: int | None = None, groups: int = 1):
+    def __init__(
+        self,
+        nInputPlane: int,
+        nOutputPlane: int,
+        kW: int,
+        kH: int,
+        dW: int = 1,
+        dH: int = 1,
+        padW: int = 0,
+        padH: int | None = None,
+        groups: int = 1,
+    ):
         super().__init__()
         self.nInputPlane, self.nOutputPlane = int(nInputPlane), int(nOutputPlane)
         self.kW, self.kH, self.dW, self.dH = int(kW), int(kH), int(dW), int(dH)
@@ -101,8 +126,10 @@ class SpatialConvolution(_Convolution):
         self.dilationW = self.dilationH = 1
         self.groups = int(groups)
         if self.nInputPlane % self.groups or self.nOutputPlane % self.groups:
-            raise ValueError(f"nn.{type(self).__name__}: nInputPlane ({self.nInputPlane}) and nOutputPlane "
-                             f"({self.nOutputPlane}) must be multiples of groups ({self.groups})")
+            raise ValueError(
+                f"nn.{type(self).__name__}: nInputPlane ({self.nInputPlane}) and nOutputPlane "
+                f"({self.nOutputPlane}) must be multiples of groups ({self.groups})"
+            )
         self._init_params(self._weight_shape(), self.nOutputPlane, self.kW * self.kH * self.nInputPlane)
 
     def _weight_shape(self) -> tuple:
@@ -114,8 +141,15 @@ class SpatialConvolution(_Convolution):
     def forward(self, input):
         x, batched = as_batch(self, input, 3, "nInputPlane x H x W")
         _check_planes(self, x, self.nInputPlane)
-        y = F.conv2d(x, self._weight4d(), self.bias, (self.dH, self.dW), (self.padH, self.padW),
-                     (self.dilationH, self.dilationW), self.groups)
+        y = F.conv2d(
+            x,
+            self._weight4d(),
+            self.bias,
+            (self.dH, self.dW),
+            (self.padH, self.padW),
+            (self.dilationH, self.dilationW),
+            self.groups,
+        )
         return _unbatch(y, batched)
 
     def lua_label(self) -> str:
@@ -154,8 +188,19 @@ class SpatialDilatedConvolution(SpatialConvolution):
     torch.Size([2, 7, 7])
     """
 
-    def __init__(self, nInputPlane: int, nOutputPlane: int, kW: int, kH: int, dW: int = 1, dH: int = 1,
-                 padW: int = 0, padH: int | None = None, dilationW: int = 1, dilationH: int = 1):
+    def __init__(
+        self,
+        nInputPlane: int,
+        nOutputPlane: int,
+        kW: int,
+        kH: int,
+        dW: int = 1,
+        dH: int = 1,
+        padW: int = 0,
+        padH: int | None = None,
+        dilationW: int = 1,
+        dilationH: int = 1,
+    ):
         super().__init__(nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH)
         self.dilationW, self.dilationH = int(dilationW), int(dilationH)
 
@@ -172,17 +217,33 @@ class SpatialFullConvolution(_Convolution):
     torch.Size([2, 8, 10])
     """
 
-    def __init__(self, nInputPlane: int, nOutputPlane: int, kW: int, kH: int, dW: int = 1, dH: int = 1,
-                 padW: int = 0, padH: int = 0, adjW: int = 0, adjH: int = 0):
+    def __init__(
+        self,
+        nInputPlane: int,
+        nOutputPlane: int,
+        kW: int,
+        kH: int,
+        dW: int = 1,
+        dH: int = 1,
+        padW: int = 0,
+        padH: int = 0,
+        adjW: int = 0,
+        adjH: int = 0,
+    ):
         super().__init__()
         self.nInputPlane, self.nOutputPlane = int(nInputPlane), int(nOutputPlane)
         self.kW, self.kH, self.dW, self.dH = int(kW), int(kH), int(dW), int(dH)
         self.padW, self.padH, self.adjW, self.adjH = int(padW), int(padH), int(adjW), int(adjH)
         if self.adjW > self.dW - 1 or self.adjH > self.dH - 1:
-            raise ValueError(f"nn.SpatialFullConvolution: adjW ({self.adjW}) and adjH ({self.adjH}) must be "
-                             f"smaller than dW ({self.dW}) and dH ({self.dH})")
-        self._init_params((self.nInputPlane, self.nOutputPlane, self.kH, self.kW), self.nOutputPlane,
-                          self.kW * self.kH * self.nInputPlane)
+            raise ValueError(
+                f"nn.SpatialFullConvolution: adjW ({self.adjW}) and adjH ({self.adjH}) must be "
+                f"smaller than dW ({self.dW}) and dH ({self.dH})"
+            )
+        self._init_params(
+            (self.nInputPlane, self.nOutputPlane, self.kH, self.kW),
+            self.nOutputPlane,
+            self.kW * self.kH * self.nInputPlane,
+        )
 
     def forward(self, input):
         adjW, adjH = self.adjW, self.adjH
@@ -222,8 +283,9 @@ class TemporalConvolution(_Convolution):
         super().__init__()
         self.inputFrameSize, self.outputFrameSize = int(inputFrameSize), int(outputFrameSize)
         self.kW, self.dW = int(kW), int(dW)
-        self._init_params((self.outputFrameSize, self.kW * self.inputFrameSize), self.outputFrameSize,
-                          self.kW * self.inputFrameSize)
+        self._init_params(
+            (self.outputFrameSize, self.kW * self.inputFrameSize), self.outputFrameSize, self.kW * self.inputFrameSize
+        )
 
     def weight3d(self) -> torch.Tensor:
         """The weight as ``torch.nn.Conv1d`` holds it: ``out x in x kW``."""
@@ -232,8 +294,10 @@ class TemporalConvolution(_Convolution):
     def forward(self, input):
         x, batched = as_batch(self, input, 2, "nFrames x inputFrameSize")
         if x.shape[2] != self.inputFrameSize:
-            raise ValueError(f"{self.lua_label()}: expects frames of size {self.inputFrameSize}, got "
-                             f"{x.shape[2]} (input of shape {tuple(input.shape)})")
+            raise ValueError(
+                f"{self.lua_label()}: expects frames of size {self.inputFrameSize}, got "
+                f"{x.shape[2]} (input of shape {tuple(input.shape)})"
+            )
         y = F.conv1d(x.transpose(1, 2), self.weight3d(), self.bias, self.dW)
         return _unbatch(y.transpose(1, 2), batched)
 
@@ -251,16 +315,31 @@ class VolumetricConvolution(_Convolution):
     torch.Size([3, 3, 3, 3])
     """
 
-    def __init__(self, nInputPlane: int, nOutputPlane: int, kT: int, kW: int, kH: int, dT: int = 1,
-                 dW: int = 1, dH: int = 1, padT: int = 0, padW: int | None = None, padH: int | None = None):
+    def __init__(
+        self,
+        nInputPlane: int,
+        nOutputPlane: int,
+        kT: int,
+        kW: int,
+        kH: int,
+        dT: int = 1,
+        dW: int = 1,
+        dH: int = 1,
+        padT: int = 0,
+        padW: int | None = None,
+        padH: int | None = None,
+    ):
         super().__init__()
         self.nInputPlane, self.nOutputPlane = int(nInputPlane), int(nOutputPlane)
         self.kT, self.kW, self.kH, self.dT, self.dW, self.dH = int(kT), int(kW), int(kH), int(dT), int(dW), int(dH)
         self.padT = int(padT)
         self.padW = self.padT if padW is None else int(padW)
         self.padH = self.padW if padH is None else int(padH)
-        self._init_params((self.nOutputPlane, self.nInputPlane, self.kT, self.kH, self.kW), self.nOutputPlane,
-                          self.kT * self.kW * self.kH * self.nInputPlane)
+        self._init_params(
+            (self.nOutputPlane, self.nInputPlane, self.kT, self.kH, self.kW),
+            self.nOutputPlane,
+            self.kT * self.kW * self.kH * self.nInputPlane,
+        )
 
     def forward(self, input):
         x, batched = as_batch(self, input, 4, "nInputPlane x T x H x W")
@@ -269,8 +348,10 @@ class VolumetricConvolution(_Convolution):
         return _unbatch(y, batched)
 
     def lua_label(self) -> str:
-        return (f"nn.VolumetricConvolution({self.nInputPlane} -> {self.nOutputPlane}, {self.kT}x{self.kW}x{self.kH}, "
-                f"{self.dT},{self.dW},{self.dH}, {self.padT},{self.padW},{self.padH})" + self._bias_note())
+        return (
+            f"nn.VolumetricConvolution({self.nInputPlane} -> {self.nOutputPlane}, {self.kT}x{self.kW}x{self.kH}, "
+            f"{self.dT},{self.dW},{self.dH}, {self.padT},{self.padW},{self.padH})" + self._bias_note()
+        )
 
 
 class VolumetricFullConvolution(_Convolution):
@@ -282,30 +363,54 @@ class VolumetricFullConvolution(_Convolution):
     torch.Size([3, 6, 6, 6])
     """
 
-    def __init__(self, nInputPlane: int, nOutputPlane: int, kT: int, kW: int, kH: int, dT: int = 1,
-                 dW: int = 1, dH: int = 1, padT: int = 0, padW: int = 0, padH: int = 0,
-                 adjT: int = 0, adjW: int = 0, adjH: int = 0):
+    def __init__(
+        self,
+        nInputPlane: int,
+        nOutputPlane: int,
+        kT: int,
+        kW: int,
+        kH: int,
+        dT: int = 1,
+        dW: int = 1,
+        dH: int = 1,
+        padT: int = 0,
+        padW: int = 0,
+        padH: int = 0,
+        adjT: int = 0,
+        adjW: int = 0,
+        adjH: int = 0,
+    ):
         super().__init__()
         self.nInputPlane, self.nOutputPlane = int(nInputPlane), int(nOutputPlane)
         self.kT, self.kW, self.kH, self.dT, self.dW, self.dH = int(kT), int(kW), int(kH), int(dT), int(dW), int(dH)
         self.padT, self.padW, self.padH = int(padT), int(padW), int(padH)
         self.adjT, self.adjW, self.adjH = int(adjT), int(adjW), int(adjH)
         if self.adjT > self.dT - 1 or self.adjW > self.dW - 1 or self.adjH > self.dH - 1:
-            raise ValueError("nn.VolumetricFullConvolution: adjT, adjW and adjH must be smaller than "
-                             "dT, dW and dH")
-        self._init_params((self.nInputPlane, self.nOutputPlane, self.kT, self.kH, self.kW), self.nOutputPlane,
-                          self.kT * self.kW * self.kH * self.nInputPlane)
+            raise ValueError("nn.VolumetricFullConvolution: adjT, adjW and adjH must be smaller than dT, dW and dH")
+        self._init_params(
+            (self.nInputPlane, self.nOutputPlane, self.kT, self.kH, self.kW),
+            self.nOutputPlane,
+            self.kT * self.kW * self.kH * self.nInputPlane,
+        )
 
     def forward(self, input):
         x, batched = as_batch(self, input, 4, "nInputPlane x T x H x W")
         _check_planes(self, x, self.nInputPlane)
-        y = F.conv_transpose3d(x, self.weight, self.bias, (self.dT, self.dH, self.dW),
-                               (self.padT, self.padH, self.padW), (self.adjT, self.adjH, self.adjW))
+        y = F.conv_transpose3d(
+            x,
+            self.weight,
+            self.bias,
+            (self.dT, self.dH, self.dW),
+            (self.padT, self.padH, self.padW),
+            (self.adjT, self.adjH, self.adjW),
+        )
         return _unbatch(y, batched)
 
     def lua_label(self) -> str:
-        return (f"nn.VolumetricFullConvolution({self.nInputPlane} -> {self.nOutputPlane}, "
-                f"{self.kT}x{self.kW}x{self.kH})" + self._bias_note())
+        return (
+            f"nn.VolumetricFullConvolution({self.nInputPlane} -> {self.nOutputPlane}, "
+            f"{self.kT}x{self.kW}x{self.kH})" + self._bias_note()
+        )
 
 
 class VolumetricDilatedConvolution(VolumetricConvolution):
@@ -316,17 +421,37 @@ class VolumetricDilatedConvolution(VolumetricConvolution):
     torch.Size([3, 3, 3, 3])
     """
 
-    def __init__(self, nInputPlane: int, nOutputPlane: int, kT: int, kW: int, kH: int, dT: int = 1,
-                 dW: int = 1, dH: int = 1, padT: int = 0, padW: int | None = None, padH: int | None = None,
-                 dilationT: int = 1, dilationW: int = 1, dilationH: int = 1):
+    def __init__(
+        self,
+        nInputPlane: int,
+        nOutputPlane: int,
+        kT: int,
+        kW: int,
+        kH: int,
+        dT: int = 1,
+        dW: int = 1,
+        dH: int = 1,
+        padT: int = 0,
+        padW: int | None = None,
+        padH: int | None = None,
+        dilationT: int = 1,
+        dilationW: int = 1,
+        dilationH: int = 1,
+    ):
         super().__init__(nInputPlane, nOutputPlane, kT, kW, kH, dT, dW, dH, padT, padW, padH)
         self.dilationT, self.dilationW, self.dilationH = int(dilationT), int(dilationW), int(dilationH)
 
     def forward(self, input):
         x, batched = as_batch(self, input, 4, "nInputPlane x T x H x W")
         _check_planes(self, x, self.nInputPlane)
-        y = F.conv3d(x, self.weight, self.bias, (self.dT, self.dH, self.dW), (self.padT, self.padH, self.padW),
-                     (self.dilationT, self.dilationH, self.dilationW))
+        y = F.conv3d(
+            x,
+            self.weight,
+            self.bias,
+            (self.dT, self.dH, self.dW),
+            (self.padT, self.padH, self.padW),
+            (self.dilationT, self.dilationH, self.dilationW),
+        )
         return _unbatch(y, batched)
 
 
@@ -342,6 +467,8 @@ class SpatialConvolutionMap(Module):
     torch.Size([2, 3, 3])
     """
 
+    connTable: torch.Tensor  # a buffer: register_buffer hides its type from mypy
+
     def __init__(self, connTable, kW: int, kH: int, dW: int = 1, dH: int = 1):
         super().__init__()
         table = torch.as_tensor(connTable).reshape(-1, 2).to(torch.int64)
@@ -355,7 +482,7 @@ class SpatialConvolutionMap(Module):
         self.bias = torch.nn.Parameter(torch.empty(self.nOutputPlane))
         self.reset()
 
-    def reset(self, stdv: float | None = None) -> "SpatialConvolutionMap":
+    def reset(self, stdv: float | None = None) -> SpatialConvolutionMap:
         """Lua's ``reset([stdv])``: each kernel, then each bias, uniform in ±1/sqrt(kW*kH*fan-in)
         of its output plane (±stdv*sqrt(3) when given)."""
         if stdv is not None:
@@ -366,12 +493,12 @@ class SpatialConvolutionMap(Module):
         dst = self.connTable[:, 1].long() - 1
         fan_in = torch.bincount(dst, minlength=self.nOutputPlane).tolist()
         with torch.no_grad():
-            for k, d in enumerate(dst.tolist()):   # one draw sequence per kernel, as Lua
+            for k, d in enumerate(dst.tolist()):  # one draw sequence per kernel, as Lua
                 bound = 1.0 / math.sqrt(self.kW * self.kH * fan_in[d])
                 lua_uniform_(self.weight[k], -bound, bound)
             for j in range(self.nOutputPlane):
                 bound = 1.0 / math.sqrt(self.kW * self.kH * fan_in[j])
-                lua_uniform_(self.bias[j:j + 1], -bound, bound)
+                lua_uniform_(self.bias[j : j + 1], -bound, bound)
         return self
 
     def forward(self, input):
@@ -380,8 +507,9 @@ class SpatialConvolutionMap(Module):
             raise ValueError(f"{self.lua_label()}: expects at least {self.nInputPlane} input planes, got {x.shape[1]}")
         src = self.connTable[:, 0].long() - 1
         dst = self.connTable[:, 1].long() - 1
-        per_connection = F.conv2d(x.index_select(1, src), self.weight.unsqueeze(1), None, (self.dH, self.dW),
-                                  groups=src.numel())
+        per_connection = F.conv2d(
+            x.index_select(1, src), self.weight.unsqueeze(1), None, (self.dH, self.dW), groups=src.numel()
+        )
         out = per_connection.new_zeros((x.shape[0], self.nOutputPlane) + per_connection.shape[2:])
         out = out.index_add(1, dst, per_connection) + self.bias.view(1, -1, 1, 1)
         return _unbatch(out, batched)

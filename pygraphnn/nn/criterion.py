@@ -5,6 +5,7 @@ target)`` a Python number and ``crit.backward(input, target)`` the gradient with
 respect to ``input`` (Lua idiom). ``sizeAverage`` is a plain attribute that can be
 changed at any time, as in Lua. Class targets are 1-BASED, as in Lua.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,7 +14,7 @@ import torch
 
 from ..module import Criterion
 
-__all__ = ["ClassNLLCriterion", "CrossEntropyCriterion", "MSECriterion", "BCECriterion", "AbsCriterion"]
+__all__ = ["AbsCriterion", "BCECriterion", "ClassNLLCriterion", "CrossEntropyCriterion", "MSECriterion"]
 
 
 def _weights(weights: Any, what: str) -> torch.Tensor | None:
@@ -36,17 +37,17 @@ def _class_targets(input: torch.Tensor, target: Any) -> torch.Tensor:
     """Lua targets (a number for a 1-D input, a tensor for a batch) as a 1-D LongTensor, 1-based."""
     if isinstance(target, torch.Tensor):
         t = target.reshape(-1) if input.dim() == 1 else target
-        if t.is_floating_point():
-            if not torch.equal(t, t.round()):
-                raise ValueError("class targets must be integral (1-based class indices)")
+        if t.is_floating_point() and not torch.equal(t, t.round()):
+            raise ValueError("class targets must be integral (1-based class indices)")
         return t.to(device=input.device, dtype=torch.long)
     if isinstance(target, bool) or not isinstance(target, (int, float)) or int(target) != target:
         raise TypeError(f"a class target must be a number or a tensor of class indices, got {target!r}")
     return torch.tensor([int(target)], dtype=torch.long, device=input.device)
 
 
-def _nll(input: torch.Tensor, target: Any, weights: torch.Tensor | None, sizeAverage: bool,
-         ignoreIndex: int) -> torch.Tensor:
+def _nll(
+    input: torch.Tensor, target: Any, weights: torch.Tensor | None, sizeAverage: bool, ignoreIndex: int
+) -> torch.Tensor:
     """THNN's ClassNLLCriterion: ``-sum_i w[t_i] x[i, t_i]``, divided by ``sum_i w[t_i]`` when
     averaging (and that sum is not zero); samples whose target is ``ignoreIndex`` are skipped."""
     if input.dim() not in (1, 2):

@@ -5,23 +5,24 @@
 >>> c(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 1.0]))
 tensor(2.7500)
 """
+
 from __future__ import annotations
 
 import torch
 
 from ..module import Criterion
 
-__all__ = ["ParallelCriterion", "MultiCriterion"]
+__all__ = ["MultiCriterion", "ParallelCriterion"]
 
 
 class _CriterionList(Criterion):
     """Weighted sub-criterions, registered as submodules "0", "1", ... in order."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.weights: list[float] = []
 
-    def add(self, criterion: torch.nn.Module, weight: float = 1) -> "_CriterionList":
+    def add(self, criterion: torch.nn.Module, weight: float = 1) -> _CriterionList:
         """Add ``criterion`` with ``weight`` (default 1); returns self, as in Lua."""
         if not isinstance(criterion, torch.nn.Module):
             raise TypeError(f"{type(self).__name__}.add expects a criterion, got {type(criterion).__name__}")
@@ -44,8 +45,10 @@ class ParallelCriterion(_CriterionList):
 
     def forward(self, input, target):
         if not isinstance(input, (list, tuple)) or len(input) < len(self.weights):
-            raise TypeError(f"nn.ParallelCriterion with {len(self.weights)} criterions expects a table of "
-                            f"at least {len(self.weights)} inputs")
+            raise TypeError(
+                f"nn.ParallelCriterion with {len(self.weights)} criterions expects a table of "
+                f"at least {len(self.weights)} inputs"
+            )
         total = None
         for i, (crit, w) in enumerate(zip(self.criterions, self.weights)):
             term = w * crit(input[i], target if self.repeatTarget else target[i])

@@ -9,6 +9,7 @@ so set it afterwards as in Lua (``crit.sizeAverage = False``).
 >>> MarginCriterion()(torch.tensor([0.5, -2.0]), torch.tensor([1.0, -1.0]))
 tensor(0.2500)
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,9 +20,17 @@ import torch.nn.functional as F
 from ..module import Criterion
 from .criterion import _class_targets, _weights
 
-__all__ = ["MarginCriterion", "MultiMarginCriterion", "MultiLabelMarginCriterion", "SoftMarginCriterion",
-           "MultiLabelSoftMarginCriterion", "HingeEmbeddingCriterion", "L1HingeEmbeddingCriterion",
-           "CosineEmbeddingCriterion", "MarginRankingCriterion"]
+__all__ = [
+    "CosineEmbeddingCriterion",
+    "HingeEmbeddingCriterion",
+    "L1HingeEmbeddingCriterion",
+    "MarginCriterion",
+    "MarginRankingCriterion",
+    "MultiLabelMarginCriterion",
+    "MultiLabelSoftMarginCriterion",
+    "MultiMarginCriterion",
+    "SoftMarginCriterion",
+]
 
 
 def _like(target: Any, input: torch.Tensor) -> torch.Tensor:
@@ -70,8 +79,10 @@ class MultiMarginCriterion(Criterion):
         x = input.reshape(1, -1) if input.dim() == 1 else input
         t = _class_targets(input, target).reshape(-1) - 1
         if t.shape[0] != x.shape[0] or bool(((t < 0) | (t >= x.shape[1])).any()):
-            raise ValueError(f"nn.MultiMarginCriterion: targets {t.add(1).tolist()!r:.60} do not fit "
-                             f"{x.shape[0]} samples of {x.shape[1]} classes")
+            raise ValueError(
+                f"nn.MultiMarginCriterion: targets {t.add(1).tolist()!r:.60} do not fit "
+                f"{x.shape[0]} samples of {x.shape[1]} classes"
+            )
         z = torch.relu(self.margin - x.gather(1, t.unsqueeze(1)) + x)
         z = z.masked_fill(F.one_hot(t, x.shape[1]).bool(), 0)
         if self.p == 2:
@@ -98,12 +109,12 @@ class MultiLabelMarginCriterion(Criterion):
         x = input.reshape(1, -1) if input.dim() == 1 else input
         t = torch.as_tensor(target, device=x.device).long().reshape(x.shape)
         c = x.shape[1]
-        valid = torch.cumprod((t > 0).long(), dim=1).bool()        # entries before the first 0
+        valid = torch.cumprod((t > 0).long(), dim=1).bool()  # entries before the first 0
         idx = torch.where(valid, t - 1, torch.zeros_like(t))
         classes = torch.arange(1, c + 1, device=x.device)
-        is_target = ((t.unsqueeze(2) == classes) & valid.unsqueeze(2)).any(1)     # [sample, class]
+        is_target = ((t.unsqueeze(2) == classes) & valid.unsqueeze(2)).any(1)  # [sample, class]
         xt = x.gather(1, idx)
-        z = torch.relu(1 - xt.unsqueeze(2) + x.unsqueeze(1))        # [sample, target j, class i]
+        z = torch.relu(1 - xt.unsqueeze(2) + x.unsqueeze(1))  # [sample, target j, class i]
         z = z * (valid.unsqueeze(2) & ~is_target.unsqueeze(1)).to(x.dtype)
         loss = z.sum() / c
         return loss / x.shape[0] if self.sizeAverage else loss
@@ -210,7 +221,7 @@ class MarginRankingCriterion(Criterion):
 
     def forward(self, input, target):
         x1, x2 = input
-        if not isinstance(target, torch.Tensor):       # Lua's non-batch mode: first elements only
+        if not isinstance(target, torch.Tensor):  # Lua's non-batch mode: first elements only
             return torch.relu(-float(target) * (x1.reshape(-1)[0] - x2.reshape(-1)[0]) + self.margin)
         y = _like(target, x1)
         loss = torch.relu(-y * (x1 - x2) + self.margin).sum()

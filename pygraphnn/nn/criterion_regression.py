@@ -4,6 +4,7 @@ SpatialClassNLL (ClassNLL per pixel), WeightedMSE and L1Cost.
 >>> SmoothL1Criterion()(torch.tensor([0.5, 3.0]), torch.tensor([0.0, 0.0]))
 tensor(1.3125)
 """
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,14 @@ import torch.nn.functional as F
 from ..module import Criterion
 from .criterion import _nll, _WeightedCriterion
 
-__all__ = ["SmoothL1Criterion", "DistKLDivCriterion", "ClassSimplexCriterion", "SpatialClassNLLCriterion",
-           "WeightedMSECriterion", "L1Cost"]
+__all__ = [
+    "ClassSimplexCriterion",
+    "DistKLDivCriterion",
+    "L1Cost",
+    "SmoothL1Criterion",
+    "SpatialClassNLLCriterion",
+    "WeightedMSECriterion",
+]
 
 
 class SmoothL1Criterion(Criterion):
@@ -44,8 +51,10 @@ class DistKLDivCriterion(Criterion):
 
     def forward(self, input, target):
         if tuple(input.shape) != tuple(target.shape):
-            raise ValueError(f"nn.DistKLDivCriterion: input and target should have the same size, got "
-                             f"{tuple(input.shape)} and {tuple(target.shape)}")
+            raise ValueError(
+                f"nn.DistKLDivCriterion: input and target should have the same size, got "
+                f"{tuple(input.shape)} and {tuple(target.shape)}"
+            )
         t = target.to(input.dtype)
         pos = t > 0
         safe = torch.where(pos, t, torch.ones_like(t))
@@ -60,7 +69,7 @@ def regular_simplex(n: int) -> torch.Tensor:
     for k in range(n):
         a[k, k] = 1.0 if k == 0 else math.sqrt(1 - float(a[k, :k].norm()) ** 2)
         c = (float(a[k, k]) ** 2 - 1 - 1 / n) / float(a[k, k])
-        a[k + 1:, k] = c
+        a[k + 1 :, k] = c
     return a
 
 
@@ -69,6 +78,8 @@ class ClassSimplexCriterion(Criterion):
     (nClasses wide, or a batch of such rows) and the simplex vertex of the 1-based target
     class; each class owns one vertex of a regular simplex (``simplex``, padded with a zero
     column to nClasses wide)."""
+
+    simplex: torch.Tensor  # a buffer: register_buffer hides its type from mypy
 
     def __init__(self, nClasses: int):
         super().__init__()
@@ -86,8 +97,10 @@ class ClassSimplexCriterion(Criterion):
         else:
             goal = self.simplex.to(input.dtype)[int(target) - 1]
         if goal.numel() != input.numel():
-            raise ValueError(f"nn.ClassSimplexCriterion({self.nClasses}): input of shape {tuple(input.shape)} "
-                             f"for targets making {tuple(goal.shape)}")
+            raise ValueError(
+                f"nn.ClassSimplexCriterion({self.nClasses}): input of shape {tuple(input.shape)} "
+                f"for targets making {tuple(goal.shape)}"
+            )
         d = input - goal.reshape(input.shape)
         loss = (d * d).sum()
         return loss / input.numel() if self.sizeAverage else loss
@@ -105,12 +118,15 @@ class SpatialClassNLLCriterion(_WeightedCriterion):
 
     def forward(self, input, target):
         if input.dim() != 4:
-            raise ValueError(f"nn.SpatialClassNLLCriterion: expected a 4-D input (B x C x H x W), got "
-                             f"shape {tuple(input.shape)}")
+            raise ValueError(
+                f"nn.SpatialClassNLLCriterion: expected a 4-D input (B x C x H x W), got shape {tuple(input.shape)}"
+            )
         t = torch.as_tensor(target, device=input.device)
         if tuple(t.shape) != (input.shape[0], *input.shape[2:]):
-            raise ValueError(f"nn.SpatialClassNLLCriterion: target of shape {tuple(t.shape)} for an input "
-                             f"of shape {tuple(input.shape)} (expected B x H x W)")
+            raise ValueError(
+                f"nn.SpatialClassNLLCriterion: target of shape {tuple(t.shape)} for an input "
+                f"of shape {tuple(input.shape)} (expected B x H x W)"
+            )
         flat = input.permute(0, 2, 3, 1).reshape(-1, input.shape[1])
         return _nll(flat, t.reshape(-1), self.weights, self.sizeAverage, -100)
 
@@ -135,7 +151,7 @@ class L1Cost(Criterion):
     """``nn.L1Cost()``: ``sum |x|`` of the input alone (no target; ``forward(input)``)."""
 
     def forward(self, input, target=None):
-        sign = torch.sign(input).detach()       # THNN's gradient: sign(x), 0 at 0
+        sign = torch.sign(input).detach()  # THNN's gradient: sign(x), 0 at 0
         return (input * sign).sum()
 
     def _lua_forward(self, input, target=None):

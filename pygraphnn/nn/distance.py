@@ -12,6 +12,7 @@ autograd follows Lua.
 >>> m([torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])])
 tensor([11.])
 """
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,15 @@ import torch.nn.functional as F
 from ..module import Module
 from .linear import _lua_stdv, lua_uniform_
 
-__all__ = ["Euclidean", "WeightedEuclidean", "Cosine", "CosineDistance", "PairwiseDistance", "DotProduct",
-           "Bilinear"]
+__all__ = [
+    "Bilinear",
+    "Cosine",
+    "CosineDistance",
+    "DotProduct",
+    "Euclidean",
+    "PairwiseDistance",
+    "WeightedEuclidean",
+]
 
 
 def _pair(input, what: str):
@@ -31,8 +39,10 @@ def _pair(input, what: str):
         raise TypeError(f"{what} expects a table of two tensors, got {type(input).__name__}")
     a, b = input
     if a.shape != b.shape or a.dim() not in (1, 2):
-        raise ValueError(f"{what}: the two inputs must be vectors or batches of the same shape, got "
-                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"{what}: the two inputs must be vectors or batches of the same shape, got "
+            f"{tuple(a.shape)} and {tuple(b.shape)}"
+        )
     return a, b
 
 
@@ -41,14 +51,16 @@ def _with_lua_gradient(value: torch.Tensor, surrogate: torch.Tensor) -> torch.Te
     return value.detach() + (surrogate - surrogate.detach())
 
 
-def _template_distance(module: Module, input, scale=None):
+def _template_distance(module: Euclidean | WeightedEuclidean, input, scale=None):
     """Distance of each input (1-D, or rows of a 2-D batch) to each template column
     ``weight[:, j]``, optionally scaled element-wise by ``scale`` (WeightedEuclidean)."""
-    n_in, n_out = module.weight.shape
+    n_in = module.weight.shape[0]
     if input.dim() not in (1, 2) or input.shape[-1] != n_in:
-        raise ValueError(f"{module.lua_label()}: expected a 1-D input of {n_in} or a 2-D batch x {n_in}, "
-                         f"got shape {tuple(input.shape)}")
-    diff = input.unsqueeze(-1) - module.weight            # (batch x) n_in x n_out
+        raise ValueError(
+            f"{module.lua_label()}: expected a 1-D input of {n_in} or a 2-D batch x {n_in}, "
+            f"got shape {tuple(input.shape)}"
+        )
+    diff = input.unsqueeze(-1) - module.weight  # (batch x) n_in x n_out
     if scale is not None:
         diff = diff * scale
     dist = torch.linalg.vector_norm(diff, dim=-2)
@@ -67,7 +79,7 @@ class Euclidean(Module):
         self.weight = torch.nn.Parameter(torch.empty(inputSize, outputSize))
         self.reset()
 
-    def reset(self, stdv: float | None = None) -> "Euclidean":
+    def reset(self, stdv: float | None = None) -> Euclidean:
         bound = _lua_stdv(stdv, 1.0 / math.sqrt(self.weight.shape[0]))
         lua_uniform_(self.weight, -bound, bound)
         return self
@@ -90,7 +102,7 @@ class WeightedEuclidean(Euclidean):
         self.diagCov = torch.nn.Parameter(torch.empty(inputSize, outputSize))
         self.reset()
 
-    def reset(self, stdv: float | None = None) -> "WeightedEuclidean":
+    def reset(self, stdv: float | None = None) -> WeightedEuclidean:
         super().reset(stdv)
         with torch.no_grad():
             self.diagCov.fill_(1)
@@ -110,15 +122,17 @@ class Cosine(Module):
         self.weight = torch.nn.Parameter(torch.empty(outputSize, inputSize))
         self.reset()
 
-    def reset(self, stdv: float | None = None) -> "Cosine":
+    def reset(self, stdv: float | None = None) -> Cosine:
         bound = _lua_stdv(stdv, 1.0 / math.sqrt(self.weight.shape[0]))
         lua_uniform_(self.weight, -bound, bound)
         return self
 
     def forward(self, input):
         if input.dim() not in (1, 2) or input.shape[-1] != self.weight.shape[1]:
-            raise ValueError(f"{self.lua_label()}: expected a vector or a batch of {self.weight.shape[1]} "
-                             f"features, got shape {tuple(input.shape)}")
+            raise ValueError(
+                f"{self.lua_label()}: expected a vector or a batch of {self.weight.shape[1]} "
+                f"features, got shape {tuple(input.shape)}"
+            )
         w_norm = torch.linalg.vector_norm(self.weight, dim=1) + 1e-12
         x_norm = torch.linalg.vector_norm(input, dim=-1, keepdim=True) + 1e-12
         return input @ self.weight.t() / w_norm / x_norm
@@ -180,7 +194,7 @@ class Bilinear(Module):
         self.bias = torch.nn.Parameter(torch.empty(outputSize)) if bias is not False else None
         self.reset()
 
-    def reset(self, stdv: float | None = None) -> "Bilinear":
+    def reset(self, stdv: float | None = None) -> Bilinear:
         bound = _lua_stdv(stdv, 1.0 / math.sqrt(self.weight.shape[1]))
         lua_uniform_(self.weight, -bound, bound)
         if self.bias is not None:
@@ -193,8 +207,10 @@ class Bilinear(Module):
         a, b = input
         _, n1, n2 = self.weight.shape
         if a.dim() != 2 or b.dim() != 2 or a.shape[0] != b.shape[0] or a.shape[1] != n1 or b.shape[1] != n2:
-            raise ValueError(f"nn.Bilinear({n1}, {n2}, {self.weight.shape[0]}): expected batches "
-                             f"N x {n1} and N x {n2}, got {tuple(a.shape)} and {tuple(b.shape)}")
+            raise ValueError(
+                f"nn.Bilinear({n1}, {n2}, {self.weight.shape[0]}): expected batches "
+                f"N x {n1} and N x {n2}, got {tuple(a.shape)} and {tuple(b.shape)}"
+            )
         return F.bilinear(a, b, self.weight, self.bias)
 
     def extra_repr(self) -> str:

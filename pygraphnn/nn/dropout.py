@@ -1,4 +1,5 @@
 """Dropout with Lua nn's two conventions."""
+
 from __future__ import annotations
 
 import torch
@@ -26,10 +27,9 @@ class Dropout(Module):
     The PyTorch idiom (``m(x)``, also inside a gModule) does not write it.
     """
 
-    _keep_noise = False   # set on the instance only for the duration of a Lua-style forward
+    _keep_noise = False  # set on the instance only for the duration of a Lua-style forward
 
-    def __init__(self, p: float = 0.5, v1: bool = False, inplace: bool = False,
-                 stochasticInference: bool = False):
+    def __init__(self, p: float = 0.5, v1: bool = False, inplace: bool = False, stochasticInference: bool = False):
         super().__init__()
         p = 0.5 if p is None else float(p)
         if p >= 1 or p < 0:
@@ -106,8 +106,10 @@ class SpatialDropout(Module):
     def forward(self, input):
         if self.training or self.stochastic_inference:
             if input.dim() not in (3, 4):
-                raise ValueError(f"nn.SpatialDropout: input must be 4-D (nbatch, nfeat, h, w) or 3-D (nfeat, h, w), "
-                                 f"got a {input.dim()}-D tensor")
+                raise ValueError(
+                    f"nn.SpatialDropout: input must be 4-D (nbatch, nfeat, h, w) or 3-D (nfeat, h, w), "
+                    f"got a {input.dim()}-D tensor"
+                )
             noise = input.new_empty(input.shape[:-2] + (1, 1)).bernoulli_(1 - self.p)
             if self._keep_noise:
                 self.noise = noise

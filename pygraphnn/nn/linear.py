@@ -8,6 +8,7 @@ read its raw 32-bit draws and turn them into numbers the way Torch7's
 ``nn.Linear(5, 3)`` has exactly the weights Lua's ``torch.manualSeed(123);
 nn.Linear(5, 3)`` has.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,12 +16,12 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..module import Module
 # Lua's random stream lives in a neutral module shared with the Lua runtime; the names
 # stay importable from here.
 from ..lua_random import _lua_draws, _lua_uniform01, lua_normal_, lua_random32, lua_uniform_  # noqa: F401
+from ..module import Module
 
-__all__ = ["Linear", "LookupTable", "CMul", "Mul", "Add", "MM", "lua_uniform_", "lua_normal_"]
+__all__ = ["MM", "Add", "CMul", "Linear", "LookupTable", "Mul", "lua_normal_", "lua_uniform_"]
 
 
 def _lua_stdv(stdv: float | None, default: float) -> float:
@@ -44,7 +45,7 @@ class Linear(Module):
         self.bias = torch.nn.Parameter(torch.empty(outputSize)) if bias else None
         self.reset()
 
-    def reset(self, stdv: float | None = None) -> "Linear":
+    def reset(self, stdv: float | None = None) -> Linear:
         """Lua's ``reset([stdv])``: uniform in ±stdv*sqrt(3) (default ±1/sqrt(inputSize))."""
         bound = _lua_stdv(stdv, 1.0 / math.sqrt(self.weight.shape[1]))
         lua_uniform_(self.weight, -bound, bound)
@@ -52,7 +53,7 @@ class Linear(Module):
             lua_uniform_(self.bias, -bound, bound)
         return self
 
-    def noBias(self) -> "Linear":  # noqa: N802 - Lua name
+    def noBias(self) -> Linear:  # Lua name
         """Lua's ``noBias()``: drop the bias; returns self."""
         self.bias = None
         return self
@@ -71,8 +72,9 @@ class Linear(Module):
 
     def lua_label(self) -> str:
         """Lua's tostring: ``nn.Linear(20 -> 10)``, ``nn.Linear(20 -> 10) without bias``."""
-        return (f"nn.Linear({self.weight.shape[1]} -> {self.weight.shape[0]})"
-                + ("" if self.bias is not None else " without bias"))
+        return f"nn.Linear({self.weight.shape[1]} -> {self.weight.shape[0]})" + (
+            "" if self.bias is not None else " without bias"
+        )
 
 
 class LookupTable(Module):
@@ -87,8 +89,14 @@ class LookupTable(Module):
     The gradient w.r.t. the indices is zero.
     """
 
-    def __init__(self, nIndex: int, nOutput: int, paddingValue: int = 0,
-                 maxNorm: float | None = None, normType: float | None = None):
+    def __init__(
+        self,
+        nIndex: int,
+        nOutput: int,
+        paddingValue: int = 0,
+        maxNorm: float | None = None,
+        normType: float | None = None,
+    ):
         super().__init__()
         self.weight = torch.nn.Parameter(torch.empty(nIndex, nOutput))
         self.paddingValue = paddingValue or 0
@@ -97,24 +105,24 @@ class LookupTable(Module):
         self.shouldScaleGradByFreq = False
         self.reset()
 
-    def reset(self, stdv: float | None = None) -> "LookupTable":
+    def reset(self, stdv: float | None = None) -> LookupTable:
         """Lua's ``reset([stdv])``: normal(0, stdv), stdv defaulting to 1."""
         lua_normal_(self.weight, 0.0, 1.0 if stdv is None else stdv)
         return self
 
-    def setPadding(self, paddingValue: int) -> "LookupTable":  # noqa: N802
+    def setPadding(self, paddingValue: int) -> LookupTable:
         self.paddingValue = paddingValue
         return self
 
-    def setMaxNorm(self, maxNorm: float) -> "LookupTable":  # noqa: N802
+    def setMaxNorm(self, maxNorm: float) -> LookupTable:
         self.maxNorm = maxNorm
         return self
 
-    def setNormType(self, normType: float) -> "LookupTable":  # noqa: N802
+    def setNormType(self, normType: float) -> LookupTable:
         self.normType = normType
         return self
 
-    def scaleGradByFreq(self) -> "LookupTable":  # noqa: N802
+    def scaleGradByFreq(self) -> LookupTable:
         self.shouldScaleGradByFreq = True
         return self
 
@@ -124,8 +132,14 @@ class LookupTable(Module):
         idx = (input if input.dtype == torch.int64 else input.long()) - 1
         pad = self.paddingValue
         pad = pad - 1 if 1 <= pad <= self.weight.shape[0] else None
-        return F.embedding(idx, self.weight, pad, self.maxNorm,
-                           2.0 if self.normType is None else self.normType, self.shouldScaleGradByFreq)
+        return F.embedding(
+            idx,
+            self.weight,
+            pad,
+            self.maxNorm,
+            2.0 if self.normType is None else self.normType,
+            self.shouldScaleGradByFreq,
+        )
 
 
 class CMul(Module):
@@ -145,7 +159,7 @@ class CMul(Module):
         self.weight = torch.nn.Parameter(torch.empty(self.size))
         self.reset()
 
-    def reset(self, stdv: float | None = None) -> "CMul":
+    def reset(self, stdv: float | None = None) -> CMul:
         bound = _lua_stdv(stdv, 1.0 / math.sqrt(self.weight.numel()))
         lua_uniform_(self.weight, -bound, bound)
         return self
@@ -165,7 +179,7 @@ class Mul(Module):
         self.weight = torch.nn.Parameter(torch.empty(1))
         self.reset()
 
-    def reset(self, stdv: float | None = None) -> "Mul":
+    def reset(self, stdv: float | None = None) -> Mul:
         bound = _lua_stdv(stdv, 1.0 / math.sqrt(self.weight.shape[0]))
         lua_uniform_(self.weight, -bound, bound)
         return self
@@ -192,7 +206,7 @@ class Add(Module):
         self.bias = torch.nn.Parameter(torch.empty(1 if scalar else inputSize))
         self.reset()
 
-    def reset(self, stdv: float | None = None) -> "Add":
+    def reset(self, stdv: float | None = None) -> Add:
         bound = _lua_stdv(stdv, 1.0 / math.sqrt(self.bias.shape[0]))
         lua_uniform_(self.bias, -bound, bound)
         return self
@@ -223,8 +237,9 @@ class MM(Module):
             raise ValueError(f"{self.lua_label()}: input must be a pair of matrices, got {len(input)} entries")
         a, b = input
         if a.dim() not in (2, 3) or b.dim() != a.dim():
-            raise ValueError(f"{self.lua_label()}: inputs must be two 2-D or two 3-D tensors, "
-                             f"got {a.dim()}-D and {b.dim()}-D")
+            raise ValueError(
+                f"{self.lua_label()}: inputs must be two 2-D or two 3-D tensors, got {a.dim()}-D and {b.dim()}-D"
+            )
         if self.transA:
             a = a.transpose(-2, -1)
         if self.transB:

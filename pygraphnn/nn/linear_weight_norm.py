@@ -7,6 +7,7 @@ normalisation).
 >>> torch.allclose(m.weight().norm(dim=1, keepdim=True), m.g)
 True
 """
+
 from __future__ import annotations
 
 import math
@@ -37,7 +38,7 @@ class LinearWeightNorm(Module):
         self.bias = torch.nn.Parameter(torch.empty(outputSize)) if bias is not False else None
         self.reset()
 
-    def reset(self, stdv: float | None = None) -> "LinearWeightNorm":
+    def reset(self, stdv: float | None = None) -> LinearWeightNorm:
         bound = _lua_stdv(stdv, 1.0 / math.sqrt(self.v.shape[1]))
         with torch.no_grad():
             lua_uniform_(self.v, -bound, bound)

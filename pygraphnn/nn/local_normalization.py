@@ -9,6 +9,7 @@ Lua divides by the local sum of an all-ones image (``coef``) so the border is no
 The kernels are scaled as Lua scales them; a loaded module uses the convolution weights
 stored in the file.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,7 +20,7 @@ import torch.nn.functional as F
 from ..module import Module
 from .conv import as_batch
 
-__all__ = ["SpatialSubtractiveNormalization", "SpatialDivisiveNormalization", "SpatialContrastiveNormalization"]
+__all__ = ["SpatialContrastiveNormalization", "SpatialDivisiveNormalization", "SpatialSubtractiveNormalization"]
 
 
 def _kernel(name: str, kernel: torch.Tensor | None) -> torch.Tensor:
@@ -42,6 +43,10 @@ def _stage_weights(k: torch.Tensor, n: int) -> list[torch.Tensor]:
 class _LocalSum(Module):
     """Base: local sums with stored convolution weights (buffers ``<prefix>1``, ``<prefix>2``)."""
 
+    # the buffers every subclass has (``_pads`` reads them); mypy cannot see register_buffer
+    mean1: torch.Tensor
+    mean2: torch.Tensor | None
+
     def _set_weights(self, prefix: str, weights: list[torch.Tensor]) -> None:
         for i in (1, 2):
             w = weights[i - 1] if i <= len(weights) else None
@@ -49,9 +54,9 @@ class _LocalSum(Module):
 
     def _pads(self) -> tuple[int, int, int, int]:
         w1 = self.mean1
-        if self.mean2 is None:             # one 2-D kernel: 1 x n x kH x kW
+        if self.mean2 is None:  # one 2-D kernel: 1 x n x kH x kW
             ph, pw = w1.shape[2] // 2, w1.shape[3] // 2
-        else:                              # rows (n x 1 x 1 x k), then columns
+        else:  # rows (n x 1 x 1 x k), then columns
             ph = pw = w1.shape[3] // 2
         return (pw, pw, ph, ph)
 
@@ -110,8 +115,13 @@ class SpatialDivisiveNormalization(_LocalSum):
     torch.Size([2, 2, 5, 5])
     """
 
-    def __init__(self, nInputPlane: int = 1, kernel: torch.Tensor | None = None, threshold: float | None = None,
-                 thresval: float | None = None):
+    def __init__(
+        self,
+        nInputPlane: int = 1,
+        kernel: torch.Tensor | None = None,
+        threshold: float | None = None,
+        thresval: float | None = None,
+    ):
         super().__init__()
         self.nInputPlane = int(nInputPlane)
         self.threshold = 1e-4 if threshold is None else float(threshold)
@@ -139,15 +149,23 @@ class SpatialContrastiveNormalization(Module):
     torch.Size([3, 5, 6])
     """
 
-    def __init__(self, nInputPlane: int = 1, kernel: torch.Tensor | None = None, threshold: float | None = None,
-                 thresval: float | None = None):
+    def __init__(
+        self,
+        nInputPlane: int = 1,
+        kernel: torch.Tensor | None = None,
+        threshold: float | None = None,
+        thresval: float | None = None,
+    ):
         super().__init__()
         from .containers import Sequential
+
         self.nInputPlane = int(nInputPlane)
         self.threshold = 1e-4 if threshold is None else float(threshold)
         self.thresval = self.threshold if thresval is None else float(thresval)
-        self.normalizer = Sequential(SpatialSubtractiveNormalization(nInputPlane, kernel),
-                                     SpatialDivisiveNormalization(nInputPlane, kernel, self.threshold, self.thresval))
+        self.normalizer = Sequential(
+            SpatialSubtractiveNormalization(nInputPlane, kernel),
+            SpatialDivisiveNormalization(nInputPlane, kernel, self.threshold, self.thresval),
+        )
 
     def forward(self, input):
         return self.normalizer(input)

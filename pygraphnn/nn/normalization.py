@@ -2,6 +2,7 @@
 cross-channel local response normalisation, p-norm normalisation of vectors, and the
 softmax over feature maps.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,7 +15,7 @@ from .conv import as_batch
 from .linear import lua_uniform_
 from .simple import SoftMax
 
-__all__ = ["BatchNormalization", "SpatialBatchNormalization", "SpatialCrossMapLRN", "Normalize", "SpatialSoftMax"]
+__all__ = ["BatchNormalization", "Normalize", "SpatialBatchNormalization", "SpatialCrossMapLRN", "SpatialSoftMax"]
 
 
 class BatchNormalization(Module):
@@ -35,14 +36,19 @@ class BatchNormalization(Module):
     torch.Size([4, 5])
     """
 
+    running_mean: torch.Tensor  # buffers: register_buffer hides their type from mypy
+    running_var: torch.Tensor
+
     nDim = 2
     _what = "batch x nOutput"
 
     def __init__(self, nOutput: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
         super().__init__()
         if not nOutput:
-            raise ValueError(f"nn.{type(self).__name__}: nOutput must be positive; to turn affine off "
-                             f"call {type(self).__name__}(nOutput, eps, momentum, False)")
+            raise ValueError(
+                f"nn.{type(self).__name__}: nOutput must be positive; to turn affine off "
+                f"call {type(self).__name__}(nOutput, eps, momentum, False)"
+            )
         self.eps = float(eps)
         self.momentum = float(momentum)
         self.affine = bool(affine)
@@ -56,7 +62,7 @@ class BatchNormalization(Module):
             self.register_parameter("bias", None)
         self.reset()
 
-    def reset(self) -> "BatchNormalization":
+    def reset(self) -> BatchNormalization:
         """Lua's ``reset()``: weight uniform in [0, 1), bias 0, running mean 0 and var 1."""
         if self.weight is not None:
             lua_uniform_(self.weight)
@@ -76,9 +82,11 @@ class BatchNormalization(Module):
         elif d == self.nDim:
             x = input
         else:
-            raise ValueError(f"{self.lua_label()}: only mini-batch supported ({self.nDim}-D tensor, "
-                             f"{self._what}), got a {d}-D tensor of shape {tuple(input.shape)}"
-                             + (" (a single sample is accepted in evaluate() mode)" if d == self.nDim - 1 else ""))
+            raise ValueError(
+                f"{self.lua_label()}: only mini-batch supported ({self.nDim}-D tensor, "
+                f"{self._what}), got a {d}-D tensor of shape {tuple(input.shape)}"
+                + (" (a single sample is accepted in evaluate() mode)" if d == self.nDim - 1 else "")
+            )
         n = self.running_mean.numel()
         if x.shape[1] != n:
             raise ValueError(f"{self.lua_label()}: got {x.shape[1]}-feature tensor, expected {n}")
@@ -88,13 +96,14 @@ class BatchNormalization(Module):
         x = self._check(input)
         use_batch = self.training and x.shape[0] > 1
         # a single sample comes back as a batch of one, as Lua returns it
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            use_batch, self.momentum, self.eps)
+        return F.batch_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias, use_batch, self.momentum, self.eps
+        )
 
     def _lua_grads(self, gradOutput, want_input, want_params, scale=1.0):
         gi = super()._lua_grads(gradOutput, want_input, want_params, scale)
         if isinstance(gi, torch.Tensor) and gi.dim() == self.nDim - 1:
-            gi = gi.unsqueeze(0)   # Lua's gradInput is shaped like its (batch-of-one) gradOutput
+            gi = gi.unsqueeze(0)  # Lua's gradInput is shaped like its (batch-of-one) gradOutput
         return gi
 
     def extra_repr(self) -> str:

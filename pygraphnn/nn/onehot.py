@@ -1,4 +1,5 @@
 """``OneHot``: char-rnn's input module (``util/OneHot.lua``), kept beside the zoo."""
+
 from __future__ import annotations
 
 import torch
@@ -26,15 +27,19 @@ class OneHot(Module):
         super().__init__()
         self.outputSize = int(outputSize)
         # an empty buffer, only so that .float()/.double()/.to() set the output dtype
-        self.register_buffer("_dtype_probe", torch.empty(0, dtype=dtype or torch.get_default_dtype()),
-                             persistent=False)
+        self.register_buffer("_dtype_probe", torch.empty(0, dtype=dtype or torch.get_default_dtype()), persistent=False)
 
     def forward(self, input):
         idx = input.reshape(-1).long() - 1
-        if not torch.compiler.is_compiling() and idx.numel() and (
-                int(idx.min()) < 0 or int(idx.max()) >= self.outputSize):
-            raise IndexError(f"OneHot({self.outputSize}): indices must lie in 1..{self.outputSize}, "
-                             f"got {input.reshape(-1).tolist()[:8]}")
+        if (
+            not torch.compiler.is_compiling()
+            and idx.numel()
+            and (int(idx.min()) < 0 or int(idx.max()) >= self.outputSize)
+        ):
+            raise IndexError(
+                f"OneHot({self.outputSize}): indices must lie in 1..{self.outputSize}, "
+                f"got {input.reshape(-1).tolist()[:8]}"
+            )
         return F.one_hot(idx, self.outputSize).to(self._dtype_probe.dtype)
 
     def lua_label(self) -> str:

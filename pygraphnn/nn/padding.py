@@ -4,6 +4,7 @@
 Each takes ``C x H x W`` or a batch ``B x C x H x W``; ``pad_r``, ``pad_t`` and
 ``pad_b`` default to ``pad_l``.
 """
+
 from __future__ import annotations
 
 import torch.nn.functional as F
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 from ..module import Module
 from .conv import as_batch
 
-__all__ = ["SpatialZeroPadding", "SpatialReflectionPadding", "SpatialReplicationPadding"]
+__all__ = ["SpatialReflectionPadding", "SpatialReplicationPadding", "SpatialZeroPadding"]
 
 
 class _SpatialPadding(Module):
@@ -33,8 +34,10 @@ class _SpatialPadding(Module):
         h = x.shape[2] + self.pad_t + self.pad_b
         w = x.shape[3] + self.pad_l + self.pad_r
         if h < 1 or w < 1:
-            raise ValueError(f"{self.lua_label()}: input of shape {tuple(input.shape)} is too small for "
-                             f"padding (l, r, t, b) = {self.pads()}")
+            raise ValueError(
+                f"{self.lua_label()}: input of shape {tuple(input.shape)} is too small for "
+                f"padding (l, r, t, b) = {self.pads()}"
+            )
         y = F.pad(x, self.pads(), mode=self._mode)
         return y if batched else y.squeeze(0)
 

@@ -3,6 +3,7 @@
 >>> Padding(1, 2)(torch.tensor([1.0, 2.0]))
 tensor([1., 2., 0., 0.])
 """
+
 from __future__ import annotations
 
 import torch
@@ -19,8 +20,7 @@ class Padding(Module):
     negative one before it; ``index`` moves it inside: Lua counts it from the end for a
     positive pad and from the start for a negative one."""
 
-    def __init__(self, dim: int, pad: int, nInputDim: int | None = None, value: float = 0,
-                 index: int = 1):
+    def __init__(self, dim: int, pad: int, nInputDim: int | None = None, value: float = 0, index: int = 1):
         super().__init__()
         self.dim = int(dim)
         self.pad = int(pad)
@@ -34,7 +34,7 @@ class Padding(Module):
             raise IndexError(f"nn.Padding: dimension {d} out of range for a {input.dim()}-D input")
         size = input.shape[d - 1]
         pad = abs(self.pad)
-        at = size - self.index + 2 if self.pad > 0 else self.index   # Lua's 1-based insert position
+        at = size - self.index + 2 if self.pad > 0 else self.index  # Lua's 1-based insert position
         if not 1 <= at <= size + 1:
             raise IndexError(f"nn.Padding: index {self.index} out of range for size {size}")
         shape = list(input.shape)

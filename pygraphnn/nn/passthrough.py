@@ -5,21 +5,29 @@ ZeroGrad (they change only the gradient); and Constant, which ignores its input.
 >>> GradientReversal(0.5)(torch.ones(2))
 tensor([1., 1.])
 """
+
 from __future__ import annotations
 
 import torch
 
 from ..module import Module
 
-__all__ = ["Contiguous", "Collapse", "Copy", "L1Penalty", "GradientReversal", "ZeroGrad", "Constant"]
+__all__ = ["Collapse", "Constant", "Contiguous", "Copy", "GradientReversal", "L1Penalty", "ZeroGrad"]
 
 #: Lua tensor type names -> torch dtypes (CUDA types load on the CPU).
-TENSOR_TYPES = {"torch.DoubleTensor": torch.float64, "torch.FloatTensor": torch.float32,
-                "torch.HalfTensor": torch.float16, "torch.CudaTensor": torch.float32,
-                "torch.CudaDoubleTensor": torch.float64, "torch.CudaHalfTensor": torch.float16,
-                "torch.LongTensor": torch.int64, "torch.IntTensor": torch.int32,
-                "torch.ShortTensor": torch.int16, "torch.ByteTensor": torch.uint8,
-                "torch.CharTensor": torch.int8}
+TENSOR_TYPES = {
+    "torch.DoubleTensor": torch.float64,
+    "torch.FloatTensor": torch.float32,
+    "torch.HalfTensor": torch.float16,
+    "torch.CudaTensor": torch.float32,
+    "torch.CudaDoubleTensor": torch.float64,
+    "torch.CudaHalfTensor": torch.float16,
+    "torch.LongTensor": torch.int64,
+    "torch.IntTensor": torch.int32,
+    "torch.ShortTensor": torch.int16,
+    "torch.ByteTensor": torch.uint8,
+    "torch.CharTensor": torch.int8,
+}
 
 
 class Contiguous(Module):
@@ -34,8 +42,13 @@ class Copy(Module):
     ``outtype`` (a Lua type name such as ``'torch.FloatTensor'``); the gradient comes back
     as ``intype``. Without ``forceCopy`` and with equal types it passes the input through."""
 
-    def __init__(self, intype: str = "torch.DoubleTensor", outtype: str = "torch.DoubleTensor",
-                 forceCopy: bool = False, dontCast: bool = False):
+    def __init__(
+        self,
+        intype: str = "torch.DoubleTensor",
+        outtype: str = "torch.DoubleTensor",
+        forceCopy: bool = False,
+        dontCast: bool = False,
+    ):
         super().__init__()
         intype = intype or "torch.DoubleTensor"
         outtype = outtype or "torch.DoubleTensor"
@@ -112,7 +125,7 @@ class GradientReversal(Module):
         super().__init__()
         self.lambda_ = 1.0 if lambda_ is None else float(lambda_)
 
-    def setLambda(self, lambda_: float) -> "GradientReversal":  # noqa: N802 - Lua name
+    def setLambda(self, lambda_: float) -> GradientReversal:  # Lua name
         self.lambda_ = float(lambda_)
         return self
 

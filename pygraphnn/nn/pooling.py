@@ -7,7 +7,10 @@ Sizes are written width first as in Lua (``kW, kH, dW, dH, padW, padH``); ``:cei
 ``:setCountExcludePad()`` whether an average counts the zero padding. Every module
 takes one sample or a batch.
 """
+
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -17,10 +20,19 @@ from .containers import Sequential
 from .conv import as_batch
 from .simple import MulConstant, Power, Sqrt, Square
 
-__all__ = ["SpatialMaxPooling", "SpatialAveragePooling", "SpatialAdaptiveMaxPooling",
-           "SpatialAdaptiveAveragePooling", "SpatialMaxUnpooling", "TemporalMaxPooling",
-           "VolumetricMaxPooling", "VolumetricAveragePooling", "SpatialDilatedMaxPooling",
-           "VolumetricDilatedMaxPooling", "SpatialLPPooling"]
+__all__ = [
+    "SpatialAdaptiveAveragePooling",
+    "SpatialAdaptiveMaxPooling",
+    "SpatialAveragePooling",
+    "SpatialDilatedMaxPooling",
+    "SpatialLPPooling",
+    "SpatialMaxPooling",
+    "SpatialMaxUnpooling",
+    "TemporalMaxPooling",
+    "VolumetricAveragePooling",
+    "VolumetricDilatedMaxPooling",
+    "VolumetricMaxPooling",
+]
 
 _IMAGE = "nInputPlane x H x W"
 _VOLUME = "nInputPlane x T x H x W"
@@ -50,8 +62,7 @@ class SpatialMaxPooling(_CeilMode, Module):
     torch.Size([3, 3, 4])
     """
 
-    def __init__(self, kW: int, kH: int, dW: int | None = None, dH: int | None = None,
-                 padW: int = 0, padH: int = 0):
+    def __init__(self, kW: int, kH: int, dW: int | None = None, dH: int | None = None, padW: int = 0, padH: int = 0):
         super().__init__()
         self.kW, self.kH = int(kW), int(kH)
         self.dW = self.kW if dW is None else int(dW)
@@ -81,7 +92,7 @@ class SpatialMaxPooling(_CeilMode, Module):
         return s + ")"
 
     def extra_repr(self) -> str:
-        return self.lua_label()[len(type(self).__name__) + 4:-1] + (", ceil" if self.ceil_mode else "")
+        return self.lua_label()[len(type(self).__name__) + 4 : -1] + (", ceil" if self.ceil_mode else "")
 
 
 class SpatialAveragePooling(_CeilMode, Module):
@@ -104,18 +115,24 @@ class SpatialAveragePooling(_CeilMode, Module):
         self.count_include_pad = True
         self.divide = True
 
-    def setCountIncludePad(self):  # noqa: N802 - Lua name
+    def setCountIncludePad(self):  # Lua name
         self.count_include_pad = True
         return self
 
-    def setCountExcludePad(self):  # noqa: N802 - Lua name
+    def setCountExcludePad(self):  # Lua name
         self.count_include_pad = False
         return self
 
     def forward(self, input):
         x, batched = as_batch(self, input, 3, _IMAGE)
-        y = F.avg_pool2d(x, (self.kH, self.kW), (self.dH, self.dW), (self.padH, self.padW),
-                         ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
+        y = F.avg_pool2d(
+            x,
+            (self.kH, self.kW),
+            (self.dH, self.dW),
+            (self.padH, self.padW),
+            ceil_mode=self.ceil_mode,
+            count_include_pad=self.count_include_pad,
+        )
         if not self.divide:
             y = y * (self.kW * self.kH)
         return y if batched else y.squeeze(0)
@@ -127,8 +144,11 @@ class SpatialAveragePooling(_CeilMode, Module):
         return s + ")"
 
     def extra_repr(self) -> str:
-        return (self.lua_label()[len("nn.SpatialAveragePooling("):-1] + (", ceil" if self.ceil_mode else "")
-                + ("" if self.count_include_pad else ", exclude pad"))
+        return (
+            self.lua_label()[len("nn.SpatialAveragePooling(") : -1]
+            + (", ceil" if self.ceil_mode else "")
+            + ("" if self.count_include_pad else ", exclude pad")
+        )
 
 
 class SpatialAdaptiveMaxPooling(Module):
@@ -140,7 +160,7 @@ class SpatialAdaptiveMaxPooling(Module):
     torch.Size([2, 2, 2, 3])
     """
 
-    _op = staticmethod(F.adaptive_max_pool2d)
+    _op: Callable[..., torch.Tensor] = staticmethod(F.adaptive_max_pool2d)
 
     def __init__(self, W: int, H: int):
         super().__init__()
@@ -177,8 +197,10 @@ class SpatialMaxUnpooling(Module):
     def __init__(self, poolingModule: SpatialMaxPooling):
         super().__init__()
         if not isinstance(poolingModule, SpatialMaxPooling):
-            raise TypeError(f"nn.SpatialMaxUnpooling: the argument must be an nn.SpatialMaxPooling, got "
-                            f"{type(poolingModule).__name__}")
+            raise TypeError(
+                f"nn.SpatialMaxUnpooling: the argument must be an nn.SpatialMaxPooling, got "
+                f"{type(poolingModule).__name__}"
+            )
         if poolingModule.kH != poolingModule.dH or poolingModule.kW != poolingModule.dW:
             raise ValueError("nn.SpatialMaxUnpooling: the pooling module's kernel size must equal its stride")
         poolingModule._keep_indices = True
@@ -192,10 +214,11 @@ class SpatialMaxUnpooling(Module):
         x, batched = as_batch(self, input, 3, _IMAGE)
         idx = pool.indices if pool.indices.dim() == 4 else pool.indices.unsqueeze(0)
         if idx.shape != x.shape:
-            raise ValueError(f"nn.SpatialMaxUnpooling: input of shape {tuple(input.shape)} does not match the "
-                             f"pooling's last output {tuple(pool.indices.shape)}")
-        y = F.max_unpool2d(x, idx, (pool.kH, pool.kW), (pool.dH, pool.dW),
-                           output_size=(pool.iheight, pool.iwidth))
+            raise ValueError(
+                f"nn.SpatialMaxUnpooling: input of shape {tuple(input.shape)} does not match the "
+                f"pooling's last output {tuple(pool.indices.shape)}"
+            )
+        y = F.max_unpool2d(x, idx, (pool.kH, pool.kW), (pool.dH, pool.dW), output_size=(pool.iheight, pool.iwidth))
         return y if batched else y.squeeze(0)
 
 
@@ -230,8 +253,18 @@ class VolumetricMaxPooling(_CeilMode, Module):
     torch.Size([2, 2, 2, 3])
     """
 
-    def __init__(self, kT: int, kW: int, kH: int, dT: int | None = None, dW: int | None = None,
-                 dH: int | None = None, padT: int = 0, padW: int = 0, padH: int = 0):
+    def __init__(
+        self,
+        kT: int,
+        kW: int,
+        kH: int,
+        dT: int | None = None,
+        dW: int | None = None,
+        dH: int | None = None,
+        padT: int = 0,
+        padW: int = 0,
+        padH: int = 0,
+    ):
         super().__init__()
         self.kT, self.kW, self.kH = int(kT), int(kW), int(kH)
         self.dT = self.kT if dT is None else int(dT)
@@ -242,13 +275,19 @@ class VolumetricMaxPooling(_CeilMode, Module):
 
     def forward(self, input):
         x, batched = as_batch(self, input, 4, _VOLUME)
-        y = F.max_pool3d(x, (self.kT, self.kH, self.kW), (self.dT, self.dH, self.dW),
-                         (self.padT, self.padH, self.padW), ceil_mode=self.ceil_mode)
+        y = F.max_pool3d(
+            x,
+            (self.kT, self.kH, self.kW),
+            (self.dT, self.dH, self.dW),
+            (self.padT, self.padH, self.padW),
+            ceil_mode=self.ceil_mode,
+        )
         return y if batched else y.squeeze(0)
 
     def extra_repr(self) -> str:
-        return (f"{self.kT}x{self.kW}x{self.kH}, {self.dT},{self.dW},{self.dH}, {self.padT},{self.padW},{self.padH}"
-                + (", ceil" if self.ceil_mode else ""))
+        return f"{self.kT}x{self.kW}x{self.kH}, {self.dT},{self.dW},{self.dH}, {self.padT},{self.padW},{self.padH}" + (
+            ", ceil" if self.ceil_mode else ""
+        )
 
 
 class VolumetricAveragePooling(_CeilMode, Module):
@@ -260,8 +299,18 @@ class VolumetricAveragePooling(_CeilMode, Module):
     [1.0]
     """
 
-    def __init__(self, kT: int, kW: int, kH: int, dT: int | None = None, dW: int | None = None,
-                 dH: int | None = None, padT: int = 0, padW: int = 0, padH: int = 0):
+    def __init__(
+        self,
+        kT: int,
+        kW: int,
+        kH: int,
+        dT: int | None = None,
+        dW: int | None = None,
+        dH: int | None = None,
+        padT: int = 0,
+        padW: int = 0,
+        padH: int = 0,
+    ):
         super().__init__()
         self.kT, self.kW, self.kH = int(kT), int(kW), int(kH)
         self.dT = self.kT if dT is None else int(dT)
@@ -273,9 +322,14 @@ class VolumetricAveragePooling(_CeilMode, Module):
 
     def forward(self, input):
         x, batched = as_batch(self, input, 4, _VOLUME)
-        y = F.avg_pool3d(x, (self.kT, self.kH, self.kW), (self.dT, self.dH, self.dW),
-                         (self.padT, self.padH, self.padW), ceil_mode=self.ceil_mode,
-                         count_include_pad=self.count_include_pad)
+        y = F.avg_pool3d(
+            x,
+            (self.kT, self.kH, self.kW),
+            (self.dT, self.dH, self.dW),
+            (self.padT, self.padH, self.padW),
+            ceil_mode=self.ceil_mode,
+            count_include_pad=self.count_include_pad,
+        )
         return y if batched else y.squeeze(0)
 
     def extra_repr(self) -> str:
@@ -290,15 +344,30 @@ class SpatialDilatedMaxPooling(SpatialMaxPooling):
     torch.Size([1, 3, 3])
     """
 
-    def __init__(self, kW: int, kH: int, dW: int | None = None, dH: int | None = None, padW: int = 0,
-                 padH: int = 0, dilationW: int = 1, dilationH: int = 1):
+    def __init__(
+        self,
+        kW: int,
+        kH: int,
+        dW: int | None = None,
+        dH: int | None = None,
+        padW: int = 0,
+        padH: int = 0,
+        dilationW: int = 1,
+        dilationH: int = 1,
+    ):
         super().__init__(kW, kH, dW, dH, padW, padH)
         self.dilationW, self.dilationH = int(dilationW), int(dilationH)
 
     def forward(self, input):
         x, batched = as_batch(self, input, 3, _IMAGE)
-        y = F.max_pool2d(x, (self.kH, self.kW), (self.dH, self.dW), (self.padH, self.padW),
-                         (self.dilationH, self.dilationW), ceil_mode=self.ceil_mode)
+        y = F.max_pool2d(
+            x,
+            (self.kH, self.kW),
+            (self.dH, self.dW),
+            (self.padH, self.padW),
+            (self.dilationH, self.dilationW),
+            ceil_mode=self.ceil_mode,
+        )
         return y if batched else y.squeeze(0)
 
 
@@ -310,17 +379,34 @@ class VolumetricDilatedMaxPooling(VolumetricMaxPooling):
     torch.Size([1, 2, 2, 2])
     """
 
-    def __init__(self, kT: int, kW: int, kH: int, dT: int | None = None, dW: int | None = None,
-                 dH: int | None = None, padT: int = 0, padW: int = 0, padH: int = 0, dilationT: int = 1,
-                 dilationW: int = 1, dilationH: int = 1):
+    def __init__(
+        self,
+        kT: int,
+        kW: int,
+        kH: int,
+        dT: int | None = None,
+        dW: int | None = None,
+        dH: int | None = None,
+        padT: int = 0,
+        padW: int = 0,
+        padH: int = 0,
+        dilationT: int = 1,
+        dilationW: int = 1,
+        dilationH: int = 1,
+    ):
         super().__init__(kT, kW, kH, dT, dW, dH, padT, padW, padH)
         self.dilationT, self.dilationW, self.dilationH = int(dilationT), int(dilationW), int(dilationH)
 
     def forward(self, input):
         x, batched = as_batch(self, input, 4, _VOLUME)
-        y = F.max_pool3d(x, (self.kT, self.kH, self.kW), (self.dT, self.dH, self.dW),
-                         (self.padT, self.padH, self.padW), (self.dilationT, self.dilationH, self.dilationW),
-                         ceil_mode=self.ceil_mode)
+        y = F.max_pool3d(
+            x,
+            (self.kT, self.kH, self.kW),
+            (self.dT, self.dH, self.dW),
+            (self.padT, self.padH, self.padW),
+            (self.dilationT, self.dilationH, self.dilationW),
+            ceil_mode=self.ceil_mode,
+        )
         return y if batched else y.squeeze(0)
 
 
@@ -334,8 +420,7 @@ class SpatialLPPooling(Sequential):
     6.0
     """
 
-    def __init__(self, nInputPlane: int, pnorm: float, kW: int, kH: int, dW: int | None = None,
-                 dH: int | None = None):
+    def __init__(self, nInputPlane: int, pnorm: float, kW: int, kH: int, dW: int | None = None, dH: int | None = None):
         super().__init__()
         self.kW, self.kH = int(kW), int(kH)
         self.dW = self.kW if dW is None else int(dW)
@@ -346,4 +431,4 @@ class SpatialLPPooling(Sequential):
         self.add(Sqrt() if pnorm == 2 else Power(1.0 / pnorm))
 
     def lua_label(self) -> str:
-        return "nn.SpatialLPPooling" + super().lua_label()[len("nn.Sequential"):]
+        return "nn.SpatialLPPooling" + super().lua_label()[len("nn.Sequential") :]

@@ -6,13 +6,14 @@ input has ``nInputDims + 1`` dimensions, the first is a batch and ``dimension`` 
 one to the right. The reduced dimension is removed, except that a 1-D input gives a
 1-element output (as in Lua).
 """
+
 from __future__ import annotations
 
 import torch
 
 from ..module import Module
 
-__all__ = ["Sum", "Mean", "Max", "Min"]
+__all__ = ["Max", "Mean", "Min", "Sum"]
 
 
 class _Reduce(Module):
@@ -30,11 +31,10 @@ class _Reduce(Module):
         elif self.nInputDims is not None and n == self.nInputDims + 1:
             d += 1
         if not 1 <= d <= n:
-            raise IndexError(f"{self.lua_label()}: dimension {self.dimension} out of range for a "
-                             f"{n}-D input")
+            raise IndexError(f"{self.lua_label()}: dimension {self.dimension} out of range for a {n}-D input")
         return d - 1
 
-    def setNumInputDims(self, nInputDims: int) -> "_Reduce":  # noqa: N802 - Lua name
+    def setNumInputDims(self, nInputDims: int) -> _Reduce:  # Lua name
         self.nInputDims = nInputDims
         return self
 
@@ -44,8 +44,9 @@ class Sum(_Reduce):
     ``dimension`` (default 1); ``sizeAverage`` divides by its size; ``squeeze=False``
     keeps the reduced dimension with size 1."""
 
-    def __init__(self, dimension: int = 1, nInputDims: int | None = None,
-                 sizeAverage: bool = False, squeeze: bool = True):
+    def __init__(
+        self, dimension: int = 1, nInputDims: int | None = None, sizeAverage: bool = False, squeeze: bool = True
+    ):
         super().__init__(dimension, nInputDims)
         self.sizeAverage = bool(sizeAverage)
         if squeeze is None:

@@ -5,6 +5,7 @@ where Lua nn allows it); each module follows Lua nn's rule for telling a batch
 from a single sample. Outputs may be views of the input (Lua copies); gradients
 are the same.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,7 +14,7 @@ import torch
 
 from ..module import Module
 
-__all__ = ["Reshape", "View", "Narrow", "Select", "Transpose", "Replicate", "Squeeze", "Unsqueeze"]
+__all__ = ["Narrow", "Replicate", "Reshape", "Select", "Squeeze", "Transpose", "Unsqueeze", "View"]
 
 
 def _sizes(args: tuple, what: str) -> list[int]:
@@ -58,8 +59,9 @@ class Reshape(Module):
         self.nelement = n
 
     def _shape(self, input: torch.Tensor) -> list[int]:
-        if self.batchMode is False or (self.batchMode is None and input.numel() == self.nelement
-                                       and input.dim() > 0 and input.shape[0] != 1):
+        if self.batchMode is False or (
+            self.batchMode is None and input.numel() == self.nelement and input.dim() > 0 and input.shape[0] != 1
+        ):
             return self.size
         return [input.shape[0]] + self.size
 
@@ -79,8 +81,10 @@ class Reshape(Module):
         # The common case inline (a batch of flat rows: Lua's rule always keeps the
         # batch then); anything else goes through the full rule.
         x, dims = args[0], ", ".join(map(str, self.size))
-        return (f"({x}.reshape({x}.shape[0], {dims}) if {x}.dim() == 2 and {x}.shape[1] == {self.nelement} "
-                f"else {ref}._compute({x}))")
+        return (
+            f"({x}.reshape({x}.shape[0], {dims}) if {x}.dim() == 2 and {x}.shape[1] == {self.nelement} "
+            f"else {ref}._compute({x}))"
+        )
 
     def extra_repr(self) -> str:
         return "x".join(map(str, self.size))
@@ -99,7 +103,7 @@ class View(Module):
         self.numInputDims: int | None = None
         self.resetSize(*size)
 
-    def resetSize(self, *size: Any) -> "View":  # noqa: N802 - Lua name
+    def resetSize(self, *size: Any) -> View:  # Lua name
         self.size = _sizes(size, "nn.View")
         n, infer = 1, False
         for s in self.size:
@@ -114,7 +118,7 @@ class View(Module):
         self.numElements = n
         return self
 
-    def setNumInputDims(self, numInputDims: int | None) -> "View":  # noqa: N802 - Lua name
+    def setNumInputDims(self, numInputDims: int | None) -> View:  # Lua name
         self.numInputDims = numInputDims
         return self
 
@@ -126,8 +130,10 @@ class View(Module):
         for i in range(nd - maxdim, nd):
             ine *= shape[i]
         if self.numElements == 0 or ine % self.numElements != 0:
-            raise RuntimeError(f"nn.View: input view ({'x'.join(map(str, shape))}) and desired view "
-                               f"({'x'.join(map(str, self.size))}) do not match")
+            raise RuntimeError(
+                f"nn.View: input view ({'x'.join(map(str, shape))}) and desired view "
+                f"({'x'.join(map(str, self.size))}) do not match"
+            )
         bsz = ine // self.numElements
         if -1 in self.size:
             bsz = 1
@@ -212,15 +218,17 @@ class Transpose(Module):
                 raise ValueError(f"nn.Transpose: each permutation is a pair of dimensions, got {p}")
         self.numInputDims: int | None = None
 
-    def setNumInputDims(self, numInputDims: int | None) -> "Transpose":  # noqa: N802 - Lua name
+    def setNumInputDims(self, numInputDims: int | None) -> Transpose:  # Lua name
         self.numInputDims = numInputDims
         return self
 
     def forward(self, input):
         offset = input.dim() - self.numInputDims if self.numInputDims is not None else 0
         for a, b in self.permutations:
-            input = input.transpose(_lua_dim(a + offset if a > 0 else a, input.dim(), "nn.Transpose"),
-                                    _lua_dim(b + offset if b > 0 else b, input.dim(), "nn.Transpose"))
+            input = input.transpose(
+                _lua_dim(a + offset if a > 0 else a, input.dim(), "nn.Transpose"),
+                _lua_dim(b + offset if b > 0 else b, input.dim(), "nn.Transpose"),
+            )
         return input
 
 
@@ -274,7 +282,7 @@ class Squeeze(Module):
         self.dim = dim
         self.numInputDims = numInputDims
 
-    def setNumInputDims(self, numInputDims: int | None) -> "Squeeze":  # noqa: N802 - Lua name
+    def setNumInputDims(self, numInputDims: int | None) -> Squeeze:  # Lua name
         self.numInputDims = numInputDims
         return self
 
@@ -308,7 +316,7 @@ class Unsqueeze(Module):
         self.pos = pos
         self.numInputDims = numInputDims
 
-    def setNumInputDims(self, numInputDims: int | None) -> "Unsqueeze":  # noqa: N802 - Lua name
+    def setNumInputDims(self, numInputDims: int | None) -> Unsqueeze:  # Lua name
         self.numInputDims = numInputDims
         return self
 
@@ -319,8 +327,9 @@ class Unsqueeze(Module):
         if offset < 0:
             raise ValueError("nn.Unsqueeze: numInputDims must be <= input:dim()")
         if offset + self.pos > nd + 1:
-            raise ValueError(f"nn.Unsqueeze: offsetDim + pos (={offset} + {self.pos}) exceeds input dim "
-                             f"(={nd}) by more than 1")
+            raise ValueError(
+                f"nn.Unsqueeze: offsetDim + pos (={offset} + {self.pos}) exceeds input dim (={nd}) by more than 1"
+            )
         return input.unsqueeze(offset + self.pos - 1)
 
     def extra_repr(self) -> str:

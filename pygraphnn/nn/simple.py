@@ -7,6 +7,7 @@ Lua's rule for the dimension SoftMax/LogSoftMax normalise over. The ``ip``
 computation is always out of place (autograd needs the input intact; the
 values are the same).
 """
+
 from __future__ import annotations
 
 import torch
@@ -14,8 +15,23 @@ import torch.nn.functional as F
 
 from ..module import Module
 
-__all__ = ["Identity", "Tanh", "Sigmoid", "ReLU", "HardTanh", "SoftMax", "LogSoftMax", "Exp", "Log",
-           "Abs", "Square", "Sqrt", "Power", "MulConstant", "AddConstant"]
+__all__ = [
+    "Abs",
+    "AddConstant",
+    "Exp",
+    "HardTanh",
+    "Identity",
+    "Log",
+    "LogSoftMax",
+    "MulConstant",
+    "Power",
+    "ReLU",
+    "Sigmoid",
+    "SoftMax",
+    "Sqrt",
+    "Square",
+    "Tanh",
+]
 
 
 def _check_ip(ip, what: str) -> bool:

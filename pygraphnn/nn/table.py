@@ -3,6 +3,7 @@
 A Lua table is a Python list; table outputs are lists. Indices and dimensions are
 1-based as in Lua, negative ones count from the end.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,11 +12,20 @@ import torch
 
 from ..module import Module
 
-__all__ = ["CAddTable", "CSubTable", "CMulTable", "CDivTable", "SplitTable", "JoinTable",
-           "SelectTable", "NarrowTable", "FlattenTable"]
+__all__ = [
+    "CAddTable",
+    "CDivTable",
+    "CMulTable",
+    "CSubTable",
+    "FlattenTable",
+    "JoinTable",
+    "NarrowTable",
+    "SelectTable",
+    "SplitTable",
+]
 
 
-def _as_table(input: Any, what: str) -> list:
+def _as_table(input: Any, what: str) -> list | tuple:
     if not isinstance(input, (list, tuple)):
         raise TypeError(f"{what} expects a table (list) as input, got {type(input).__name__}")
     return input
@@ -101,7 +111,7 @@ class SplitTable(Module):
         return list(torch.unbind(input, d))
 
     def _inline(self, ref, args, table_input):
-        if table_input or self.nInputDims is not None and self.dimension > 0:
+        if table_input or (self.nInputDims is not None and self.dimension > 0):
             return None
         # positive without nInputDims: fixed dimension; negative: torch counts from the end too
         d = self.dimension - 1 if self.dimension > 0 else self.dimension
@@ -126,7 +136,7 @@ class JoinTable(Module):
         return torch.cat(list(input), d)
 
     def _inline(self, ref, args, table_input):
-        if not table_input or self.nInputDims is not None and self.dimension > 0:
+        if not table_input or (self.nInputDims is not None and self.dimension > 0):
             return None
         d = self.dimension - 1 if self.dimension > 0 else self.dimension
         return f"torch.cat([{', '.join(args)}], {d})"
@@ -157,8 +167,10 @@ class SelectTable(Module):
             return None
         # a table is indexed directly; anything else goes through forward (which explains the error)
         t = args[0]
-        return (f"({t} if isinstance({t}, (list, tuple)) else {ref}({t}))"
-                f"[{self.index - 1 if self.index > 0 else self.index}]")
+        return (
+            f"({t} if isinstance({t}, (list, tuple)) else {ref}({t}))"
+            f"[{self.index - 1 if self.index > 0 else self.index}]"
+        )
 
     def extra_repr(self) -> str:
         return str(self.index)
@@ -178,14 +190,15 @@ class NarrowTable(Module):
         input = _as_table(input, "nn.NarrowTable")
         start = self.offset - 1
         if start < 0 or self.length < 0 or start + self.length > len(input):
-            raise IndexError(f"nn.NarrowTable({self.offset}, {self.length}): out of range for a table "
-                             f"of {len(input)} entries")
-        return list(input[start:start + self.length])
+            raise IndexError(
+                f"nn.NarrowTable({self.offset}, {self.length}): out of range for a table of {len(input)} entries"
+            )
+        return list(input[start : start + self.length])
 
     def _inline(self, ref, args, table_input):
         if not table_input or self.offset < 1 or self.length < 0 or self.offset - 1 + self.length > len(args):
             return None
-        return f"[{', '.join(args[self.offset - 1:self.offset - 1 + self.length])}]"
+        return f"[{', '.join(args[self.offset - 1 : self.offset - 1 + self.length])}]"
 
 
 def _flatten_into(out: list, value: Any) -> None:
@@ -199,7 +212,7 @@ def _flatten_into(out: list, value: Any) -> None:
 class FlattenTable(Module):
     """``nn.FlattenTable()``: a nested table of tensors as one flat list (depth first)."""
 
-    def forward(self, input):
+    def forward(self, input: Any) -> list:
         out: list = []
         _flatten_into(out, _as_table(input, "nn.FlattenTable"))
         return out

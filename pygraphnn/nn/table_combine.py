@@ -7,6 +7,7 @@ gradient of their own shape and type, as Lua returns.
 >>> CMaxTable()([torch.tensor([1.0, 5.0]), torch.tensor([3.0, 2.0])])
 tensor([3., 5.])
 """
+
 from __future__ import annotations
 
 import torch
@@ -14,8 +15,17 @@ import torch
 from ..module import Module
 from .table import _as_table
 
-__all__ = ["CMaxTable", "CMinTable", "MixtureTable", "MV", "MaskedSelect", "Index", "CAddTensorTable", "ZipTable",
-           "ZipTableOneToMany"]
+__all__ = [
+    "MV",
+    "CAddTensorTable",
+    "CMaxTable",
+    "CMinTable",
+    "Index",
+    "MaskedSelect",
+    "MixtureTable",
+    "ZipTable",
+    "ZipTableOneToMany",
+]
 
 
 class CMaxTable(Module):
@@ -58,8 +68,10 @@ class MixtureTable(Module):
         n = gater.shape[1 if batched else 0]
         if isinstance(experts, (list, tuple)):
             if len(experts) != n:
-                raise ValueError(f"nn.MixtureTable: {n} gater outputs for {len(experts)} experts "
-                                 f"(should be one gater output per expert)")
+                raise ValueError(
+                    f"nn.MixtureTable: {n} gater outputs for {len(experts)} experts "
+                    f"(should be one gater output per expert)"
+                )
             shape = [1] * (experts[0].dim() + 1)
         else:
             shape = [1] * experts.dim()
@@ -93,8 +105,10 @@ class MV(Module):
         if M.dim() == 3 and v.dim() == 2 and M.shape[0] == v.shape[0]:
             M = M.transpose(1, 2) if self.trans else M
             return torch.bmm(M, v.unsqueeze(2)).squeeze(2)
-        raise ValueError(f"nn.MV: expected {{2-D matrix, 1-D vector}} or a batch {{3-D, 2-D}}, got "
-                         f"{{{tuple(M.shape)}, {tuple(v.shape)}}}")
+        raise ValueError(
+            f"nn.MV: expected {{2-D matrix, 1-D vector}} or a batch {{3-D, 2-D}}, got "
+            f"{{{tuple(M.shape)}, {tuple(v.shape)}}}"
+        )
 
 
 class MaskedSelect(Module):
@@ -120,7 +134,7 @@ class Index(Module):
 
     def _lua_grads(self, gradOutput, want_input, want_params, scale=1.0):
         gi = super()._lua_grads(gradOutput, want_input, want_params, scale)
-        if gi is not None:      # Lua's gradient for the index: zeros of the input's type
+        if gi is not None:  # Lua's gradient for the index: zeros of the input's type
             gi[1] = torch.zeros(gi[1].shape, dtype=gi[0].dtype, device=gi[0].device)
         return gi
 

@@ -2,6 +2,7 @@
 
 Both take ``C x H x W`` or a batch ``B x C x H x W`` and scale the last two dimensions.
 """
+
 from __future__ import annotations
 
 import torch
@@ -10,7 +11,7 @@ import torch.nn.functional as F
 from ..module import Module
 from .conv import as_batch
 
-__all__ = ["SpatialUpSamplingNearest", "SpatialUpSamplingBilinear"]
+__all__ = ["SpatialUpSamplingBilinear", "SpatialUpSamplingNearest"]
 
 
 class SpatialUpSamplingNearest(Module):

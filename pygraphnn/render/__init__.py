@@ -16,6 +16,7 @@ Two styles:
 DOT text is generated here without graphviz; only producing SVG/PNG/PDF needs the
 graphviz Python package and the ``dot`` program (:mod:`.engine` says how to get them).
 """
+
 from __future__ import annotations
 
 import os
@@ -34,9 +35,22 @@ from .nngraph import backward_graph, forward_graph
 STYLES = ("nngraph", "cell")
 
 __all__ = [
-    "FORMATS", "INSTALL_HINT", "STYLES", "CellView", "GraphvizNotFound", "backward_graph", "cell_view",
-    "debug_dir", "dot", "forward_graph", "mimebundle", "render", "to_dot_source", "to_svg",
-    "unrolled_view", "write_debug_svg",
+    "FORMATS",
+    "INSTALL_HINT",
+    "STYLES",
+    "CellView",
+    "GraphvizNotFound",
+    "backward_graph",
+    "cell_view",
+    "debug_dir",
+    "dot",
+    "forward_graph",
+    "mimebundle",
+    "render",
+    "to_dot_source",
+    "to_svg",
+    "unrolled_view",
+    "write_debug_svg",
 ]
 
 
@@ -44,9 +58,16 @@ def _is_gmodule(obj: Any) -> bool:
     return hasattr(obj, "graph") and hasattr(obj, "_label") and hasattr(obj.graph, "nodes")
 
 
-def to_dot_source(obj: Any, title: str | None = None, *, style: str = "nngraph",
-                  rankdir: str | None = None, expand: bool = False, unroll: int | None = None,
-                  highlight: Any = None) -> str:
+def to_dot_source(
+    obj: Any,
+    title: str | None = None,
+    *,
+    style: str = "nngraph",
+    rankdir: str | None = None,
+    expand: bool = False,
+    unroll: int | None = None,
+    highlight: Any = None,
+) -> str:
     """DOT text for a gModule, a graph from :func:`forward_graph`/:func:`backward_graph`, or
     a :class:`CellView`. Needs neither graphviz nor ``dot``.
 
@@ -63,15 +84,18 @@ def to_dot_source(obj: Any, title: str | None = None, *, style: str = "nngraph",
     if isinstance(obj, CellView):
         return _cell.dot_source(obj, title, rankdir=rankdir or "LR")
     if not _is_gmodule(obj):
-        raise TypeError(f"to_dot_source() takes a gModule, a graph from forward_graph()/backward_graph() "
-                        f"or a CellView; got {type(obj).__name__}")
+        raise TypeError(
+            f"to_dot_source() takes a gModule, a graph from forward_graph()/backward_graph() "
+            f"or a CellView; got {type(obj).__name__}"
+        )
     if unroll is not None or style == "cell":
         view = cell_view(obj, expand=expand)
         if unroll is not None:
             view = unrolled_view(view, unroll)
         return _cell.dot_source(view, title, rankdir=rankdir or "LR")
-    return _nngraph.dot_source(forward_graph(obj), title if title is not None else obj._label(),
-                               highlight=highlight, rankdir=rankdir)
+    return _nngraph.dot_source(
+        forward_graph(obj), title if title is not None else obj._label(), highlight=highlight, rankdir=rankdir
+    )
 
 
 def render(obj: Any, path: str | os.PathLike, *, format: str | None = None, **options: Any) -> Path:

@@ -15,8 +15,10 @@ nodes with ``expand=True``.
 :func:`unrolled_view` clones a cell view over T steps and wires the state outputs
 of step t to the state inputs of step t+1.
 """
+
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,8 +28,7 @@ from ..node import module_label
 from .dotsource import DotWriter, Html, html_text
 
 # Modules that only move values around: the diagram looks through them.
-PASSTHROUGH = {"Identity", "Reshape", "View", "Contiguous", "Squeeze", "Unsqueeze", "Copy",
-               "JustTable", "Transpose"}
+PASSTHROUGH = {"Identity", "Reshape", "View", "Contiguous", "Squeeze", "Unsqueeze", "Copy", "JustTable", "Transpose"}
 
 _ACTIVATIONS = {  # class name -> (symbol, fill, border)
     "Sigmoid": ("σ", "#f8cecc", "#b85450"),
@@ -97,13 +98,19 @@ def _refs(v: Any) -> list[Ref]:
 @dataclass
 class CellNode:
     key: str
-    kind: str                       # input, output, linear, activation, operator, gmodule, module, ...
+    kind: str  # input, output, linear, activation, operator, gmodule, module, ...
     label: Html
     attrs: dict[str, Any]
     cluster: tuple[str, ...] = ()
     module: Any = None
-    name: str | None = None         # the annotation name, or the port's name
-    math: tuple[str, str | None] | None = None   # ports: (base, subscript), e.g. ("h", "t-1")
+    name: str | None = None  # the annotation name, or the port's name
+    math: tuple[str, str | None] | None = None  # ports: (base, subscript), e.g. ("h", "t-1")
+
+    @property
+    def port_math(self) -> tuple[str, str | None]:
+        """``math`` of a port (an input or output node), which always has one."""
+        assert self.math is not None, f"{self.key} is not a port"
+        return self.math
 
 
 @dataclass
@@ -116,8 +123,8 @@ class CellView:
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     title: str | None = None
-    pin_ports: bool = True          # inputs in the first rank, outputs in the last
-    rows: list[list[str]] = field(default_factory=list)   # unrolled: each step's input keys, top to bottom
+    pin_ports: bool = True  # inputs in the first rank, outputs in the last
+    rows: list[list[str]] = field(default_factory=list)  # unrolled: each step's input keys, top to bottom
 
 
 def math_name(name: str | None, annotations: dict | None = None) -> tuple[str, str | None]:
@@ -132,7 +139,7 @@ def math_name(name: str | None, annotations: dict | None = None) -> tuple[str, s
     if not name:
         return ("?", None)
     m = re.fullmatch(r"(prev|next)_([A-Za-z]\w*?)(?:_(\d+))?", name)
-    if m:                       # next_c_1 (layer 1 of a stack): c with a superscript 1, not "c_1"
+    if m:  # next_c_1 (layer 1 of a stack): c with a superscript 1, not "c_1"
         base = m.group(2) + (f"^{m.group(3)}" if m.group(3) else "")
         return (base, "t-1" if m.group(1) == "prev" else "t")
     if name in ("x", "input"):
@@ -165,7 +172,7 @@ def _constant(module: Any) -> str:
         c = getattr(module, attr, None)
         if isinstance(c, (int, float)) and not isinstance(c, bool):
             return f"{c:g}"
-        if hasattr(c, "numel") and c.numel() == 1:
+        if c is not None and hasattr(c, "numel") and c.numel() == 1:
             return f"{float(c):g}"
     m = re.search(r"\(\s*(-?[\d.eE+-]+)", module_label(module))
     return m.group(1) if m else "c"
@@ -183,7 +190,7 @@ class _Builder:
     def __init__(self, expand: bool):
         self.expand = expand
         self.view = CellView()
-        self.const_of: dict[str, tuple[str, float, int]] = {}   # key -> (op, constant, consumers)
+        self.const_of: dict[str, tuple[str, float, int]] = {}  # key -> (op, constant, consumers)
         self.module_uses: dict[int, int] = {}
 
     # -- nodes
@@ -220,8 +227,9 @@ class _Builder:
                 values[n.index] = values[n.args[0]]
             else:
                 args = [values[a] for a in n.args]
-                values[n.index] = self.apply(graph, n, Table(tuple(args)) if n.table_input else args[0],
-                                             prefix, cluster)
+                values[n.index] = self.apply(
+                    graph, n, Table(tuple(args)) if n.table_input else args[0], prefix, cluster
+                )
         return [values[o] for o in graph.outputs]
 
     def apply(self, graph: Graph, n: Any, v: Any, prefix: str, cluster: tuple[str, ...]) -> Any:
@@ -243,7 +251,7 @@ class _Builder:
         if cls == "AddConstant" and isinstance(v, Ref) and v.chunk is None:
             prev = self.const_of.get(v.key)
             if prev and prev[0] == "mul" and prev[1] == -1 and prev[2] == 1 and _constant(m) == "1":
-                node = self.view.nodes[v.key]       # MulConstant(-1) then AddConstant(1): 1 − z
+                node = self.view.nodes[v.key]  # MulConstant(-1) then AddConstant(1): 1 − z
                 node.label = Html("1−")
                 node.attrs["tooltip"] = f"1 − z ({n.site.short})"
                 return v
@@ -284,55 +292,113 @@ class _Builder:
             size = f"Linear {w.shape[1]} → {w.shape[0]}"
             head = _named(name, _small(size)) if name else html_text(size)
             label = Html(head + (f"<BR/>{note}" if note else ""))
-            return CellNode(key, "linear", label, {**base, "shape": "box", "style": "rounded,filled",
-                                                   "fillcolor": "#dae8fc", "color": "#6c8ebf"},
-                            cluster, m, name)
+            return CellNode(
+                key,
+                "linear",
+                label,
+                {**base, "shape": "box", "style": "rounded,filled", "fillcolor": "#dae8fc", "color": "#6c8ebf"},
+                cluster,
+                m,
+                name,
+            )
         if cls in _ACTIVATIONS:
             sym, fill, border = _ACTIVATIONS[cls]
-            label = Html(f'<FONT POINT-SIZE="15">{html_text(sym)}</FONT>'
-                         + (f"<BR/>{_small(name)}" if name else ""))
-            return CellNode(key, "activation", label, {**base, "shape": "box", "style": "rounded,filled",
-                                                       "fillcolor": fill, "color": border, "margin": "0.08,0.03"},
-                            cluster, m, name)
+            label = Html(f'<FONT POINT-SIZE="15">{html_text(sym)}</FONT>' + (f"<BR/>{_small(name)}" if name else ""))
+            return CellNode(
+                key,
+                "activation",
+                label,
+                {
+                    **base,
+                    "shape": "box",
+                    "style": "rounded,filled",
+                    "fillcolor": fill,
+                    "color": border,
+                    "margin": "0.08,0.03",
+                },
+                cluster,
+                m,
+                name,
+            )
         if cls in _OPERATORS or cls in ("MulConstant", "AddConstant"):
             sym = _OPERATORS.get(cls) or ("×" if cls == "MulConstant" else "+") + _constant(m)
             drawn = _DRAWN.get(sym, sym)
-            attrs = {**base, "shape": "circle", "width": 0.36, "height": 0.36, "fixedsize": True,
-                     "fontsize": 15 if len(sym) == 1 else 11, "style": "filled", "fillcolor": "white"}
+            attrs = {
+                **base,
+                "shape": "circle",
+                "width": 0.36,
+                "height": 0.36,
+                "fixedsize": True,
+                "fontsize": 15 if len(sym) == 1 else 11,
+                "style": "filled",
+                "fillcolor": "white",
+            }
             if drawn != sym:
                 attrs.update(tooltip=f"{sym} {tip}", fontsize=17)
             return CellNode(key, "operator", Html(html_text(drawn)), attrs, cluster, m, name)
         if cls == "JoinTable":
-            return CellNode(key, "concat", Html("concat"), {**base, "shape": "box", "style": "filled",
-                                                            "fillcolor": "#eeeeee", "fontsize": 10,
-                                                            "height": 0.3}, cluster, m, name)
+            return CellNode(
+                key,
+                "concat",
+                Html("concat"),
+                {**base, "shape": "box", "style": "filled", "fillcolor": "#eeeeee", "fontsize": 10, "height": 0.3},
+                cluster,
+                m,
+                name,
+            )
         if cls == "Dropout":
-            return CellNode(key, "dropout", Html(html_text(module_label(m).replace("nn.", ""))),
-                            {**base, "shape": "box", "style": "dashed", "fontsize": 10}, cluster, m, name)
+            return CellNode(
+                key,
+                "dropout",
+                Html(html_text(module_label(m).replace("nn.", ""))),
+                {**base, "shape": "box", "style": "dashed", "fontsize": 10},
+                cluster,
+                m,
+                name,
+            )
         if _is_gmodule(m):
             inner = m.graph
             what = f"gModule: {len(inner.inputs)} in → {len(inner.outputs)} out"
             title = name or m._label()
             label = Html(_named(title, _small(what)))
-            return CellNode(key, "gmodule", label, {**base, "shape": "box", "peripheries": 2,
-                                                    "style": "filled", "fillcolor": "#e1d5e7"},
-                            cluster, m, name)
+            return CellNode(
+                key,
+                "gmodule",
+                label,
+                {**base, "shape": "box", "peripheries": 2, "style": "filled", "fillcolor": "#e1d5e7"},
+                cluster,
+                m,
+                name,
+            )
         text = module_label(m).replace("nn.", "", 1)
         head = _named(name, _small(text)) if name else html_text(text)
-        return CellNode(key, "module", Html(head + (f"<BR/>{note}" if note else "")),
-                        {**base, "shape": "box", "style": "filled", "fillcolor": "#f5f5f5"},
-                        cluster, m, name)
+        return CellNode(
+            key,
+            "module",
+            Html(head + (f"<BR/>{note}" if note else "")),
+            {**base, "shape": "box", "style": "filled", "fillcolor": "#f5f5f5"},
+            cluster,
+            m,
+            name,
+        )
 
 
 def _is_gmodule(m: Any) -> bool:
-    return hasattr(m, "graph") and isinstance(getattr(m, "graph"), Graph)
+    return hasattr(m, "graph") and isinstance(m.graph, Graph)
 
 
 def _port(key: str, kind: str, name: str, annotations: dict | None, tooltip: str) -> CellNode:
     base, sub = math_name(name, annotations)
-    return CellNode(key, kind, math_html(base, sub),
-                    {"shape": "plaintext", "fontsize": 18, "fontname": "Times-Roman", "tooltip": tooltip,
-                     "margin": "0.02"}, (), None, name, (base, sub))
+    return CellNode(
+        key,
+        kind,
+        math_html(base, sub),
+        {"shape": "plaintext", "fontsize": 18, "fontname": "Times-Roman", "tooltip": tooltip, "margin": "0.02"},
+        (),
+        None,
+        name,
+        (base, sub),
+    )
 
 
 def cell_view(g: Any, *, expand: bool = False) -> CellView:
@@ -343,15 +409,29 @@ def cell_view(g: Any, *, expand: bool = False) -> CellView:
     ins = []
     for k, i in enumerate(graph.inputs, 1):
         n = graph.nodes[i]
-        key = b.add(_port(f"in{k}", "input", n.name or f"input {k}", n.annotations,
-                          f"input {k}{': ' + n.name if n.name else ''} ({n.site.short})"))
+        key = b.add(
+            _port(
+                f"in{k}",
+                "input",
+                n.name or f"input {k}",
+                n.annotations,
+                f"input {k}{': ' + n.name if n.name else ''} ({n.site.short})",
+            )
+        )
         b.view.inputs.append(key)
         ins.append(Ref(key))
     outs = b.graph(graph, ins, "", ())
     for k, (o, v) in enumerate(zip(graph.outputs, outs), 1):
         n = graph.nodes[o]
-        key = b.add(_port(f"out{k}", "output", n.name or f"output {k}", n.annotations,
-                          f"output {k}{': ' + n.name if n.name else ''} ({n.site.short})"))
+        key = b.add(
+            _port(
+                f"out{k}",
+                "output",
+                n.name or f"output {k}",
+                n.annotations,
+                f"output {k}{': ' + n.name if n.name else ''} ({n.site.short})",
+            )
+        )
         b.view.outputs.append(key)
         b.connect(v, key)
     return b.view
@@ -366,19 +446,21 @@ def state_pairs(view: CellView) -> dict[str, str]:
     (``{x, prev_c, prev_h} -> {next_c, next_h}``, as char-rnn and Zaremba write them).
     """
     pairs: dict[str, str] = {}
-    outs = {view.nodes[o].math[0]: o for o in view.outputs if view.nodes[o].math[1] == "t"}
+    outs = {view.nodes[o].port_math[0]: o for o in view.outputs if view.nodes[o].port_math[1] == "t"}
     for i in view.inputs:
-        base, sub = view.nodes[i].math
+        base, sub = view.nodes[i].port_math
         if sub == "t-1" and base in outs:
             pairs[i] = outs[base]
     if pairs:
         return pairs
     n_in, n_out = len(view.inputs), len(view.outputs)
     if n_out >= n_in:
-        raise ValueError(f"cannot tell which of the {n_out} outputs feed which of the {n_in} inputs at the "
-                         f"next step: annotate state inputs name='prev_h' and outputs name='next_h' "
-                         f"(or math='h_{{t-1}}' / math='h_t')")
-    return dict(zip(view.inputs[n_in - n_out:], view.outputs))
+        raise ValueError(
+            f"cannot tell which of the {n_out} outputs feed which of the {n_in} inputs at the "
+            f"next step: annotate state inputs name='prev_h' and outputs name='next_h' "
+            f"(or math='h_{{t-1}}' / math='h_t')"
+        )
+    return dict(zip(view.inputs[n_in - n_out :], view.outputs))
 
 
 def _at_step(math: tuple[str, str | None], t: int) -> tuple[str, str | None]:
@@ -412,12 +494,12 @@ def unrolled_view(view: CellView, steps: int) -> CellView:
         for key, node in view.nodes.items():
             copy = replace(node, key=f"t{t}_{key}", attrs=dict(node.attrs))
             if node.kind in ("input", "output"):
-                copy.math = _at_step(node.math, t)
+                copy.math = _at_step(node.port_math, t)
                 copy.label = math_html(*copy.math)
                 copy.cluster = ()
                 carried = node.kind == "input" and key in pairs and t > 1
                 if carried:
-                    copy.kind = "carried"           # the previous row's output, entering this row
+                    copy.kind = "carried"  # the previous row's output, entering this row
                 if carried or (node.kind == "output" and key in pairs.values() and t < steps):
                     copy.attrs["fontcolor"] = state_color
                 if node.kind == "input":
@@ -438,9 +520,19 @@ def unrolled_view(view: CellView, steps: int) -> CellView:
         if t > 1:
             for state_in, state_out in pairs.items():
                 # constraint=false: the wrap does not push the next row to the right
-                out.edges.append((f"t{t - 1}_{state_out}", f"t{t}_{state_in}",
-                                  {"color": state_color + "90", "style": "dashed", "penwidth": 0.9,
-                                   "arrowsize": 0.5, "constraint": "false"}))
+                out.edges.append(
+                    (
+                        f"t{t - 1}_{state_out}",
+                        f"t{t}_{state_in}",
+                        {
+                            "color": state_color + "90",
+                            "style": "dashed",
+                            "penwidth": 0.9,
+                            "arrowsize": 0.5,
+                            "constraint": "false",
+                        },
+                    )
+                )
     return out
 
 
@@ -448,8 +540,18 @@ def unrolled_view(view: CellView, steps: int) -> CellView:
 def dot_source(view: CellView, title: str | None = None, *, rankdir: str = "LR") -> str:
     """DOT text of a :class:`CellView`."""
     title = title if title is not None else view.title
-    w = DotWriter("cell", rankdir=rankdir, label=title, labelloc="t", fontname=_FONT, fontsize=14,
-                  nodesep=0.25, ranksep=0.35, newrank=True, tooltip=title)
+    w = DotWriter(
+        "cell",
+        rankdir=rankdir,
+        label=title,
+        labelloc="t",
+        fontname=_FONT,
+        fontsize=14,
+        nodesep=0.25,
+        ranksep=0.35,
+        newrank=True,
+        tooltip=title,
+    )
     w.node_defaults = {"fontname": _FONT, "fontsize": 12}
     w.edge_defaults = {"arrowsize": 0.7, "color": "#444444"}
 
@@ -466,8 +568,14 @@ def dot_source(view: CellView, title: str | None = None, *, rankdir: str = "LR")
             w.node(node.key, label=node.label, **node.attrs)
         for child in children.get(path, []):
             cid = "cluster_" + "_".join(re.sub(r"\W+", "_", p) for p in child)
-            with w.subgraph(cid, label=view.clusters[child], style="rounded,dashed", color="#888888",
-                            fontsize=11, fontcolor="#555555"):
+            with w.subgraph(
+                cid,
+                label=view.clusters[child],
+                style="rounded,dashed",
+                color="#888888",
+                fontsize=11,
+                fontcolor="#555555",
+            ):
                 emit(child)
 
     if view.pin_ports:
@@ -478,10 +586,10 @@ def dot_source(view: CellView, title: str | None = None, *, rankdir: str = "LR")
     else:
         for key in view.inputs + view.outputs:
             w.node(key, label=view.nodes[key].label, **view.nodes[key].attrs)
-    if view.rows:        # one rank for every step's inputs, chained invisibly: rows in time order
+    if view.rows:  # one rank for every step's inputs, chained invisibly: rows in time order
         with w.subgraph(rank="same"):
             keys = [k for row in view.rows for k in row]
-            for tail, head in zip(keys, keys[1:]):
+            for tail, head in itertools.pairwise(keys):
                 w.edge(tail, head, style="invis")
     emit(())
     for tail, head, attrs in view.edges:

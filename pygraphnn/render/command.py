@@ -2,6 +2,7 @@
 
 ``register(subparsers)`` adds the subcommand to :mod:`pygraphnn.cli`'s parser.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,27 +37,52 @@ class CommandError(Exception):
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("render", help="draw a gModule (nngraph style or paper-style cell)",
-                              description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("target", metavar="MODULE:FACTORY|FILE.t7",
-                   help="e.g. models.cells:lstm, /abs/path/net.py:build, or a .t7 file holding a gModule")
-    p.add_argument("--style", choices=("nngraph", "cell"), default=None,
-                   help="nngraph: every node as Lua's graph.dot draws it (default); "
-                        "cell: gates, ⊙ and + as papers draw a recurrent cell")
-    p.add_argument("--format", default=None, metavar="{svg,png,pdf,dot}",
-                   help="output format (default: from the -o suffix, else svg); dot writes DOT text "
-                        "(to stdout unless -o is given)")
-    p.add_argument("--unroll", type=int, default=None, metavar="T",
-                   help="draw the cell unrolled over T time steps (cell style)")
-    p.add_argument("--rankdir", choices=("TB", "LR", "BT", "RL"), default=None,
-                   help="layout direction (default: TB for nngraph, LR for cell)")
-    p.add_argument("--expand", action="store_true",
-                   help="cell style: draw nested gModules as clusters instead of one box each")
+    p = subparsers.add_parser(
+        "render",
+        help="draw a gModule (nngraph style or paper-style cell)",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "target",
+        metavar="MODULE:FACTORY|FILE.t7",
+        help="e.g. models.cells:lstm, /abs/path/net.py:build, or a .t7 file holding a gModule",
+    )
+    p.add_argument(
+        "--style",
+        choices=("nngraph", "cell"),
+        default=None,
+        help="nngraph: every node as Lua's graph.dot draws it (default); "
+        "cell: gates, ⊙ and + as papers draw a recurrent cell",
+    )
+    p.add_argument(
+        "--format",
+        default=None,
+        metavar="{svg,png,pdf,dot}",
+        help="output format (default: from the -o suffix, else svg); dot writes DOT text "
+        "(to stdout unless -o is given)",
+    )
+    p.add_argument(
+        "--unroll", type=int, default=None, metavar="T", help="draw the cell unrolled over T time steps (cell style)"
+    )
+    p.add_argument(
+        "--rankdir",
+        choices=("TB", "LR", "BT", "RL"),
+        default=None,
+        help="layout direction (default: TB for nngraph, LR for cell)",
+    )
+    p.add_argument(
+        "--expand", action="store_true", help="cell style: draw nested gModules as clusters instead of one box each"
+    )
     p.add_argument("--backward", action="store_true", help="nngraph style: draw g.bg instead of g.fg")
     p.add_argument("--title", default=None, help="diagram title (default: the gModule's name)")
-    p.add_argument("-o", "--output", default=None, metavar="PATH",
-                   help="file to write (default: FACTORY.FORMAT, stdout for --format dot; '-' writes "
-                        "to stdout)")
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="PATH",
+        help="file to write (default: FACTORY.FORMAT, stdout for --format dot; '-' writes to stdout)",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -66,6 +92,7 @@ def _load_t7(path: str) -> Any:
     from ..gmodule import gModule
     from ..lua import load_t7
     from ..lua.t7 import T7Error
+
     if not os.path.isfile(path):
         raise CommandError(f"no such file: {path}")
     try:
@@ -80,6 +107,7 @@ def _load_t7(path: str) -> Any:
 def _import_file(path: str, target: str) -> Any:
     """The module in the ``.py`` file ``path`` (absolute or relative), imported under its stem."""
     import importlib.util
+
     if not os.path.isfile(path):
         raise CommandError(f"no such file: {path} (from {target!r})")
     name = Path(path).stem
@@ -88,7 +116,7 @@ def _import_file(path: str, target: str) -> Any:
         raise CommandError(f"cannot import {path} (from {target!r})")
     module = importlib.util.module_from_spec(spec)
     folder = str(Path(path).resolve().parent)
-    sys.path.insert(0, folder)          # so that the file can import its neighbours
+    sys.path.insert(0, folder)  # so that the file can import its neighbours
     try:
         spec.loader.exec_module(module)
     finally:
@@ -113,31 +141,40 @@ def load_factory(target: str) -> Any:
             module = importlib.import_module(module_name)
     except ModuleNotFoundError as e:
         if e.name and module_name.startswith(e.name):
-            raise CommandError(f"cannot import module {module_name!r} (from {target!r}): {e}. Run from the "
-                               f"directory that contains it, or put it on PYTHONPATH.") from e
+            raise CommandError(
+                f"cannot import module {module_name!r} (from {target!r}): {e}. Run from the "
+                f"directory that contains it, or put it on PYTHONPATH."
+            ) from e
         raise
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):
             names = sorted(n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n)))
-            raise CommandError(f"module {module_name!r} has no attribute {attr!r}; callables there: "
-                               f"{', '.join(names[:20]) or 'none'}")
+            raise CommandError(
+                f"module {module_name!r} has no attribute {attr!r}; callables there: {', '.join(names[:20]) or 'none'}"
+            )
         obj = getattr(obj, part)
     from ..gmodule import gModule
+
     if not isinstance(obj, gModule) and callable(obj):
         try:
             obj = obj()
         except TypeError as e:
-            raise CommandError(f"{target} was called with no arguments and failed: {e}. Give its "
-                               f"parameters defaults, or wrap it in a function that does.") from e
+            raise CommandError(
+                f"{target} was called with no arguments and failed: {e}. Give its "
+                f"parameters defaults, or wrap it in a function that does."
+            ) from e
     if not isinstance(obj, gModule):
-        raise CommandError(f"{target} must be a gModule or a function returning one; got "
-                           f"{type(obj).__module__}.{type(obj).__qualname__}")
+        raise CommandError(
+            f"{target} must be a gModule or a function returning one; got "
+            f"{type(obj).__module__}.{type(obj).__qualname__}"
+        )
     return obj
 
 
 def run(args: argparse.Namespace) -> int:
     from . import backward_graph, forward_graph, render, to_dot_source
+
     fmt = args.format
     if fmt is None:
         suffix = Path(args.output).suffix.lstrip(".").lower() if args.output and args.output != "-" else ""
@@ -154,8 +191,13 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--backward is for the nngraph style")
     g = load_factory(args.target)
     obj = (backward_graph(g) if args.backward else forward_graph(g)) if style == "nngraph" else g
-    options = dict(title=args.title if args.title is not None or style == "cell" else g._label(),
-                   style=style, rankdir=args.rankdir, expand=args.expand, unroll=args.unroll)
+    options = dict(
+        title=args.title if args.title is not None or style == "cell" else g._label(),
+        style=style,
+        rankdir=args.rankdir,
+        expand=args.expand,
+        unroll=args.unroll,
+    )
     if args.output == "-" or (args.output is None and fmt == "dot"):
         if fmt != "dot":
             raise CommandError("-o - (stdout) only works with --format dot")

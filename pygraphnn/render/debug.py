@@ -4,6 +4,7 @@ nngraph writes ``<name>.svg`` where the script runs; so do we, or in
 ``$PYGRAPHNN_DEBUG_DIR`` when set. Without graphviz the DOT text is written
 instead (``<name>.dot``), so the failure report still points at a drawing.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,6 +27,7 @@ def _file_stem(label: str) -> str:
 def failure_title(g: Any, gnode: Any) -> str:
     """``mlp: node 'L2' (nn.Linear(7 -> 3)) at [model.py]:12 failed``."""
     from ..node import module_label
+
     what = f"node {gnode.name!r}" if gnode.name else f"node #{gnode.id}"
     if gnode.module is not None:
         what += f" ({module_label(gnode.module)})"

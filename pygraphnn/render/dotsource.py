@@ -5,6 +5,7 @@ returns the source text. Attribute values are quoted and escaped here, once;
 :class:`Escaped` marks a string whose graphviz escapes (``\\l``, ``\\n``) are
 already in place, :class:`Html` a graphviz HTML-like label (emitted as ``<...>``).
 """
+
 from __future__ import annotations
 
 import html
@@ -80,7 +81,7 @@ class DotWriter:
     def raw(self, line: str) -> None:
         self._emit(line)
 
-    def subgraph(self, name: str | None = None, **attrs: Any) -> "_Sub":
+    def subgraph(self, name: str | None = None, **attrs: Any) -> _Sub:
         """``with w.subgraph("cluster_x", label="gates"): w.node(...)``."""
         return _Sub(self, name, attrs)
 

@@ -3,6 +3,7 @@
 Only this file touches the ``graphviz`` Python package and the ``dot`` program;
 everything else in :mod:`pygraphnn.render` produces DOT text without them.
 """
+
 from __future__ import annotations
 
 FORMATS = ("svg", "png", "pdf")
@@ -25,8 +26,7 @@ class GraphvizNotFound(RuntimeError):
 def check_format(fmt: str) -> str:
     f = fmt.lower().lstrip(".")
     if f not in FORMATS:
-        raise ValueError(f"unknown diagram format {fmt!r}: choose one of {', '.join(FORMATS)} "
-                         f"(or 'dot' for DOT text)")
+        raise ValueError(f"unknown diagram format {fmt!r}: choose one of {', '.join(FORMATS)} (or 'dot' for DOT text)")
     return f
 
 

@@ -18,6 +18,7 @@ it is left out unless ``lua_labels=True`` asks for Lua's labels line for line.
 
 The backward graph is the forward graph with every edge reversed, as in nngraph.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -30,8 +31,8 @@ from ..node import module_label
 from . import trace as tr
 from .dotsource import DotWriter, Escaped, escape
 
-IN, OUT = "input", "output"          # keys of nngraph's dummy nodes
-C_SITE = "[[C]]:-1"                  # where Lua says a dummy node was declared
+IN, OUT = "input", "output"  # keys of nngraph's dummy nodes
+C_SITE = "[[C]]:-1"  # where Lua says a dummy node was declared
 
 
 def _structure(graph: Graph) -> tuple[dict[Any, list[Any]], dict[Any, dict]]:
@@ -72,13 +73,14 @@ def _lua_numbering(args: dict[Any, list[Any]]) -> dict[Any, int]:
             if a not in seen:
                 seen.add(a)
                 queue.append(a)
-    for k in args:   # an unused graph input is still fed by the dummy input
+    for k in args:  # an unused graph input is still fed by the dummy input
         ids.setdefault(k, len(ids) + 1)
     return ids
 
 
-def forward_graph(g: Any, input: Any = None, grad_output: Any = None, *, values: bool = True,
-                  lua_labels: bool = False) -> nx.DiGraph:
+def forward_graph(
+    g: Any, input: Any = None, grad_output: Any = None, *, values: bool = True, lua_labels: bool = False
+) -> nx.DiGraph:
     """nngraph's ``g.fg``: a ``networkx.DiGraph`` of the gModule's nodes, inputs to outputs.
 
     >>> fg = forward_graph(g); print(fg.nodes[1]["label"])
@@ -97,23 +99,43 @@ def forward_graph(g: Any, input: Any = None, grad_output: Any = None, *, values:
     graph: Graph = g.graph
     args, extra = _structure(graph)
     ids = _lua_numbering(args)
-    values = _values(g, input, grad_output) if values else None
+    trace = _values(g, input, grad_output) if values else None
 
     fg = nx.DiGraph(name=g._label(), direction="forward")
     for key in sorted(args, key=ids.__getitem__):
         nid = ids[key]
         gn = graph.nodes[key] if isinstance(key, int) else None
         data = extra.get(key, {})
-        kind = data.get("kind") or ("input" if gn.is_input else "split" if gn.n_split is not None
-                                    else "select" if gn.select_index is not None else "module")
-        fields = _fields(g, key, gn, data, args, ids, values, lua_labels)
+        kind = data.get("kind")
+        if not kind:
+            assert gn is not None  # the synthetic nodes (IN, OUT, split, select) all carry their kind
+            kind = (
+                "input"
+                if gn.is_input
+                else "split"
+                if gn.n_split is not None
+                else "select"
+                if gn.select_index is not None
+                else "module"
+            )
+        fields = _fields(g, key, gn, data, args, ids, trace, lua_labels)
         name = gn.name if gn is not None else None
         title = f"{name} ({nid})" if name else f"Node{nid}"
         desc = gn.annotations.get("description") if gn is not None else None
         attrs = dict(gn.annotations.get("graphAttributes") or {}) if gn is not None else {}
-        fg.add_node(nid, key=key, gnode=gn, kind=kind, title=title, description=desc, fields=fields,
-                    label=_label(title, desc, fields), tooltip=_tooltip(g, gn, kind, data), attrs=attrs,
-                    bad_values=any(f[2] for f in fields))
+        fg.add_node(
+            nid,
+            key=key,
+            gnode=gn,
+            kind=kind,
+            title=title,
+            description=desc,
+            fields=fields,
+            label=_label(title, desc, fields),
+            tooltip=_tooltip(g, gn, kind, data),
+            attrs=attrs,
+            bad_values=any(f[2] for f in fields),
+        )
     for key, ins in args.items():
         for pos, a in enumerate(ins, 1):
             u, v = ids[a], ids[key]
@@ -124,8 +146,9 @@ def forward_graph(g: Any, input: Any = None, grad_output: Any = None, *, values:
     return fg
 
 
-def backward_graph(g: Any, input: Any = None, grad_output: Any = None, *, values: bool = True,
-                   lua_labels: bool = False) -> nx.DiGraph:
+def backward_graph(
+    g: Any, input: Any = None, grad_output: Any = None, *, values: bool = True, lua_labels: bool = False
+) -> nx.DiGraph:
     """nngraph's ``g.bg``: the forward graph with every edge reversed (same nodes and labels)."""
     bg = forward_graph(g, input, grad_output, values=values, lua_labels=lua_labels).reverse(copy=True)
     bg.graph["direction"] = "backward"
@@ -141,19 +164,20 @@ def _values(g: Any, input: Any, grad_output: Any) -> tr.Trace | None:
         grad_output = grad_output if grad_output is not None else recorded_grad
     try:
         return tr.run(g.graph, input, grad_output)
-    except Exception:  # noqa: BLE001 - stale or foreign inputs: draw the graph without values
+    except Exception:  # stale or foreign inputs: draw the graph without values
         return None
 
 
-Field = tuple[str, str, bool]   # key, text, holds NaN/inf
+Field = tuple[str, str, bool]  # key, text, holds NaN/inf
 
 
 def _field(key: str, value: Any) -> Field:
     return key, tr.describe(value), tr.has_bad_values(value)
 
 
-def _fields(g: Any, key: Any, gn: Any, data: dict, args: dict, ids: dict,
-            values: tr.Trace | None, lua_labels: bool = False) -> list[Field]:
+def _fields(
+    g: Any, key: Any, gn: Any, data: dict, args: dict, ids: dict, values: tr.Trace | None, lua_labels: bool = False
+) -> list[Field]:
     fields: list[Field] = [("reverseMap", "{}", False)] if lua_labels else []
     if gn is not None and gn.module is not None:
         fields.append(("module", module_label(gn.module), False))
@@ -172,25 +196,24 @@ def _fields(g: Any, key: Any, gn: Any, data: dict, args: dict, ids: dict,
 
 
 def _value_fields(g: Any, key: Any, gn: Any, t: tr.Trace) -> list[Field]:
-    grads = t.grad_outputs is not None
+    # a trace has both gradient lists (a backward ran) or neither
+    gi, go = t.grad_inputs, t.grad_outputs
+    grads = go is not None
     if key == IN:
         out = [_field("input", list(t.inputs))]
-        if grads:
-            gi = t.grad_inputs
+        if gi is not None:
             out.append(_field("gradOutput", [gi[0] if len(gi) == 1 else gi]))
         return out
     if key == OUT:
         out = [_field("input", list(t.outputs))]
-        if grads:
-            go = t.grad_outputs
+        if go is not None:
             out.append(_field("gradOutput", [go[0] if len(go) == 1 else go]))
         return out
-    if isinstance(key, tuple):          # the split/select nodes of several graph inputs
+    if isinstance(key, tuple):  # the split/select nodes of several graph inputs
         table = list(t.inputs)
         k = key[1]
         out = [_field("input", [table])]
-        if grads:
-            gi = t.grad_inputs
+        if gi is not None:
             out.append(_field("gradOutput", [gi] if key[0] == "split" else [gi[k - 1]]))
         return out
     nv = t.nodes[gn.index]
@@ -202,10 +225,12 @@ def _value_fields(g: Any, key: Any, gn: Any, t: tr.Trace) -> list[Field]:
             sel = t.select_grads.get(gn.index, {})
             out.append(_field("gradOutput", [[sel.get(k) for k in range(1, gn.n_split + 1)]]))
         else:
-            out.append(_field("gradOutput", nv.grad_output))
-            if len(nv.grad_output) > 1:
-                buf = nv.grad_output[0]
-                for x in nv.grad_output[1:]:
+            gos = nv.grad_output
+            assert gos is not None  # every node has one when the trace ran a backward
+            out.append(_field("gradOutput", gos))
+            if len(gos) > 1:
+                buf = gos[0]
+                for x in gos[1:]:
                     buf = _add(buf, x)
                 out.append(_field("gradOutputBuffer", buf))
     return out
@@ -223,7 +248,7 @@ def _label(title: str, desc: str | None, fields: list[Field]) -> Escaped:
     if desc:
         head += "desc = " + escape(str(desc)) + "\\n"
     lines = ["\\l".join(escape(part) for part in f"{k} = {v}".split("\n")) for k, v, _ in fields]
-    return Escaped(head + "".join(line + "\\l" for line in lines))   # \\l: left-justified lines
+    return Escaped(head + "".join(line + "\\l" for line in lines))  # \\l: left-justified lines
 
 
 def _tooltip(g: Any, gn: Any, kind: str, data: dict) -> str:
@@ -241,16 +266,16 @@ def _tooltip(g: Any, gn: Any, kind: str, data: dict) -> str:
     return f"{gn.site.short}_"
 
 
-def dot_source(fg: nx.DiGraph, title: str | None = None, *, highlight: Any = None,
-               rankdir: str | None = None) -> str:
+def dot_source(fg: nx.DiGraph, title: str | None = None, *, highlight: Any = None, rankdir: str | None = None) -> str:
     """DOT text of a graph from :func:`forward_graph`/:func:`backward_graph`.
 
     ``highlight``: a GNode index (or a set of them) to fill red, as nngraph's debug
     mode does with the node that failed.
     """
     marks = set() if highlight is None else ({highlight} if isinstance(highlight, int) else set(highlight))
-    w = DotWriter("G", label=title, labelloc="t" if title else None, rankdir=rankdir,
-                  fontname="Helvetica", tooltip=title)
+    w = DotWriter(
+        "G", label=title, labelloc="t" if title else None, rankdir=rankdir, fontname="Helvetica", tooltip=title
+    )
     w.node_defaults = {"shape": "oval", "fontname": "Helvetica", "fontsize": 11}
     for nid, d in fg.nodes(data=True):
         attrs: dict[str, Any] = {"label": d["label"], "tooltip": d["tooltip"]}

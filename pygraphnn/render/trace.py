@@ -7,6 +7,7 @@ on inputs given explicitly): every edge hands its consumer an alias of the value
 (``t.view_as(t)``), so one ``autograd.grad`` call gives each consumer's own
 gradOutput, as nngraph keeps them. gModule.forward itself is never slowed down.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,10 +19,16 @@ from ..graph import Graph
 from ..tables import flatten, map_structure
 
 _LUA_TYPES = {
-    torch.float64: "torch.DoubleTensor", torch.float32: "torch.FloatTensor",
-    torch.float16: "torch.HalfTensor", torch.bfloat16: "torch.BFloat16Tensor",
-    torch.int64: "torch.LongTensor", torch.int32: "torch.IntTensor", torch.int16: "torch.ShortTensor",
-    torch.int8: "torch.CharTensor", torch.uint8: "torch.ByteTensor", torch.bool: "torch.BoolTensor",
+    torch.float64: "torch.DoubleTensor",
+    torch.float32: "torch.FloatTensor",
+    torch.float16: "torch.HalfTensor",
+    torch.bfloat16: "torch.BFloat16Tensor",
+    torch.int64: "torch.LongTensor",
+    torch.int32: "torch.IntTensor",
+    torch.int16: "torch.ShortTensor",
+    torch.int8: "torch.CharTensor",
+    torch.uint8: "torch.ByteTensor",
+    torch.bool: "torch.BoolTensor",
 }
 
 
@@ -37,11 +44,11 @@ class NodeValues:
 
 @dataclass
 class Trace:
-    inputs: list[Any]                       # the values fed to the graph inputs
+    inputs: list[Any]  # the values fed to the graph inputs
     outputs: list[Any]
     nodes: dict[int, NodeValues] = field(default_factory=dict)
-    grad_inputs: list[Any] | None = None    # gradient w.r.t. each graph input
-    grad_outputs: list[Any] | None = None   # the gradOutput given, one per graph output
+    grad_inputs: list[Any] | None = None  # gradient w.r.t. each graph input
+    grad_outputs: list[Any] | None = None  # the gradOutput given, one per graph output
     select_grads: dict[int, Any] = field(default_factory=dict)  # split node -> table of grads
 
 
@@ -76,7 +83,7 @@ def run(graph: Graph, input: Any, grad_output: Any = None) -> Trace:
         raise ValueError(f"the graph takes {n_in} inputs, got {len(fed)}")
     fed = [map_structure(_fresh, v) for v in fed]
     values: dict[int, Any] = {}
-    edge_alias: dict[tuple[int, int], Any] = {}     # (consumer, arg position) -> alias
+    edge_alias: dict[tuple[int, int], Any] = {}  # (consumer, arg position) -> alias
     trace = Trace(inputs=fed, outputs=[])
     with torch.enable_grad(), torch.random.fork_rng(devices=[]):
         for k, i in enumerate(graph.inputs):
@@ -111,21 +118,23 @@ def run(graph: Graph, input: Any, grad_output: Any = None) -> Trace:
     wanted: list[torch.Tensor] = []
     for v in [*edge_alias.values(), *fed]:
         wanted.extend(t for t in flatten(v) if t.requires_grad)
-    grads = torch.autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs],
-                                allow_unused=True) if pairs and wanted else []
+    grads = (
+        torch.autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs], allow_unused=True)
+        if pairs and wanted
+        else []
+    )
     grad_of = {id(t): g for t, g in zip(wanted, grads)}
     grad_of.update({id(o): g for o, g in pairs})
 
     def grad_like(v: Any) -> Any:
-        return map_structure(lambda t: grad_of.get(id(t)) if grad_of.get(id(t)) is not None
-                             else torch.zeros_like(t), v)
+        return map_structure(lambda t: grad_of.get(id(t)) if grad_of.get(id(t)) is not None else torch.zeros_like(t), v)
 
     trace.grad_inputs = [grad_like(v) for v in fed]
     per_node: dict[int, list[Any]] = {n.index: [] for n in graph.nodes}
     for n in graph.nodes:
         for p, a in enumerate(n.args):
             g = grad_like(edge_alias[(n.index, p)])
-            if n.select_index is not None:      # a select reads one entry of the split's table
+            if n.select_index is not None:  # a select reads one entry of the split's table
                 trace.select_grads.setdefault(a, {})[n.select_index] = g[n.select_index - 1]
                 g = g[n.select_index - 1]
             per_node[a].append(g)
