@@ -2,6 +2,7 @@
 tests/fixtures/lua_diff/torch/run_optim.lua): x and every returned loss after each call,
 bit for bit, L-BFGS with its Wolfe line search included (this relies on torch's CPU
 kernels fusing ``y + a*x`` as OpenBLAS's axpy/dot do, true on FMA-capable x86)."""
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,7 @@ def rosen(x: torch.Tensor, grad: torch.Tensor):
     for i in range(len(v) - 1):
         a = v[i + 1] - v[i] ** 2
         b = 1 - v[i]
-        f = f + 100 * a ** 2 + b ** 2
+        f = f + 100 * a**2 + b**2
         g[i] = g[i] - 400 * v[i] * a - 2 * b
         g[i + 1] = g[i + 1] + 200 * a
     grad.copy_(torch.tensor(g, dtype=torch.float64))
@@ -61,7 +62,7 @@ def quad(x: torch.Tensor, grad: torch.Tensor):
 
 
 def _fmt(v) -> str:
-    return "%.17g" % float(v)
+    return f"{float(v):.17g}"
 
 
 def _vals(t: torch.Tensor) -> str:

@@ -7,6 +7,7 @@ every returned value, the identity of returned tensors (``@x``: the call returne
 itself) and every tensor's final contents must match: bit for bit for random streams,
 to 1e-12 relative elsewhere (summation order may differ in the last bit).
 """
+
 from __future__ import annotations
 
 import json
@@ -51,7 +52,7 @@ RECORDED = _recorded()
 
 # ------------------------------------------------------------------ serialising like run_cases.lua
 def _fmt(v) -> str:
-    return "%.17g" % float(v)
+    return f"{float(v):.17g}"
 
 
 def _ser_tensor(t: torch.Tensor) -> str:
@@ -121,13 +122,13 @@ def run_case(case) -> list[str]:
     lines = []
     for k, step in enumerate(case["steps"], 1):
         if "m" in step:
-            fn = TENSOR_METHODS[step["m"]]        # a missing method fails the test
+            fn = TENSOR_METHODS[step["m"]]  # a missing method fails the test
         else:
             fn = TORCH_FUNCTIONS[step["f"]]
         try:
             args = [_arg(a, variables) for a in step["args"]]
             res = fn(variables[step["on"]], *args) if "m" in step else fn(*args)
-        except Exception:  # noqa: BLE001 - Lua raised here too, or the comparison shows it
+        except Exception:
             lines.append(f"{k} ERR")
             continue
         # a tuple is several Lua results (torch.Size is one value); None is no result
@@ -165,8 +166,12 @@ def _close(a: float, b: float, exact: bool) -> bool:
 
 
 def _compare(case, got: list[str], want: list[str]) -> None:
-    assert len(got) == len(want), f"{case['id']}: {len(got)} lines, Lua printed {len(want)}:\n" \
-                                  + "\n".join(got) + "\n--- Lua:\n" + "\n".join(want)
+    assert len(got) == len(want), (
+        f"{case['id']}: {len(got)} lines, Lua printed {len(want)}:\n"
+        + "\n".join(got)
+        + "\n--- Lua:\n"
+        + "\n".join(want)
+    )
     for g, w in zip(got, want):
         gs, gn, gm = _split(g)
         ws, wn, wm = _split(w)
@@ -195,15 +200,20 @@ def test_nn_init_and_runtime_draws_interleave_as_in_lua():
         name, values = line.split()
         want[name] = [float(v) for v in values.split(",")]
     before = torch.get_default_dtype()
-    TORCH_FUNCTIONS["setdefaulttensortype"]("torch.DoubleTensor")    # Lua's modules are double
+    TORCH_FUNCTIONS["setdefaulttensortype"]("torch.DoubleTensor")  # Lua's modules are double
     try:
         lrandom.manualSeed(1)
         lt = nn.LookupTable(3, 3)
         lin = nn.Linear(2, 2)
-        got = {"lookup": lt.weight, "linear_w": lin.weight, "linear_b": lin.bias,
-               "normal3": TENSOR_METHODS["normal"](TORCH_FUNCTIONS["Tensor"](3)),
-               "uniform2": TENSOR_METHODS["uniform"](TORCH_FUNCTIONS["Tensor"](2), -0.08, 0.08),
-               "lookup2": nn.LookupTable(1, 1).weight, "randn1": TORCH_FUNCTIONS["randn"](1)}
+        got = {
+            "lookup": lt.weight,
+            "linear_w": lin.weight,
+            "linear_b": lin.bias,
+            "normal3": TENSOR_METHODS["normal"](TORCH_FUNCTIONS["Tensor"](3)),
+            "uniform2": TENSOR_METHODS["uniform"](TORCH_FUNCTIONS["Tensor"](2), -0.08, 0.08),
+            "lookup2": nn.LookupTable(1, 1).weight,
+            "randn1": TORCH_FUNCTIONS["randn"](1),
+        }
     finally:
         torch.set_default_dtype(before)
     for name, values in want.items():
@@ -211,21 +221,35 @@ def test_nn_init_and_runtime_draws_interleave_as_in_lua():
 
 
 # ------------------------------------------------------------------ errors say what was wrong
-@pytest.mark.parametrize("call, message", [
-    (lambda x: TENSOR_METHODS["narrow"](x, 3, 1, 1), r"Tensor:narrow: dimension 3 out of range for a 2-D tensor"),
-    (lambda x: TENSOR_METHODS["sub"](x, 1, 3), r"Tensor:sub: range \[1, 3\] out of bounds for dimension 1 of size 2"),
-    (lambda x: TENSOR_METHODS["select"](x, 1, 0), r"Tensor:select: index 0 out of range \[1, 2\]"),
-    (lambda x: TENSOR_METHODS["index"](x, 1, torch.tensor([3])), r"Tensor:index: index out of range"),
-    (lambda x: TENSOR_METHODS["index"](x, 1, torch.tensor([1.0])), r"the index must be a torch.LongTensor, "
-                                                                     r"got torch.FloatTensor"),
-    (lambda x: TENSOR_METHODS["add"](x, "a"), r"Tensor:add: expected \(.*\), got \(str 'a'\)"),
-    (lambda x: TENSOR_METHODS["add"](x, torch.ones(4, dtype=torch.float64)),
-     r"inconsistent tensor size: torch.DoubleTensor of size 2x3 and torch.DoubleTensor of size 4"),
-    (lambda x: TENSOR_METHODS["addmm"](x, torch.ones(3), torch.ones(3)), r"Tensor:addmm: expected 2-D, 2-D and 2-D"),
-    (lambda x: TENSOR_METHODS["type"](x, "torch.Foo"), r"unknown Torch tensor type 'torch.Foo'"),
-    (lambda x: TENSOR_METHODS["maskedFill"](x, torch.ones(2, 3), 1), r"the mask must be a torch.ByteTensor"),
-    (lambda x: TENSOR_METHODS["__index"](x, [1, 1, 1]), r"3 dimensions given for a 2-D tensor"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda x: TENSOR_METHODS["narrow"](x, 3, 1, 1), r"Tensor:narrow: dimension 3 out of range for a 2-D tensor"),
+        (
+            lambda x: TENSOR_METHODS["sub"](x, 1, 3),
+            r"Tensor:sub: range \[1, 3\] out of bounds for dimension 1 of size 2",
+        ),
+        (lambda x: TENSOR_METHODS["select"](x, 1, 0), r"Tensor:select: index 0 out of range \[1, 2\]"),
+        (lambda x: TENSOR_METHODS["index"](x, 1, torch.tensor([3])), r"Tensor:index: index out of range"),
+        (
+            lambda x: TENSOR_METHODS["index"](x, 1, torch.tensor([1.0])),
+            r"the index must be a torch.LongTensor, "
+            r"got torch.FloatTensor",
+        ),
+        (lambda x: TENSOR_METHODS["add"](x, "a"), r"Tensor:add: expected \(.*\), got \(str 'a'\)"),
+        (
+            lambda x: TENSOR_METHODS["add"](x, torch.ones(4, dtype=torch.float64)),
+            r"inconsistent tensor size: torch.DoubleTensor of size 2x3 and torch.DoubleTensor of size 4",
+        ),
+        (
+            lambda x: TENSOR_METHODS["addmm"](x, torch.ones(3), torch.ones(3)),
+            r"Tensor:addmm: expected 2-D, 2-D and 2-D",
+        ),
+        (lambda x: TENSOR_METHODS["type"](x, "torch.Foo"), r"unknown Torch tensor type 'torch.Foo'"),
+        (lambda x: TENSOR_METHODS["maskedFill"](x, torch.ones(2, 3), 1), r"the mask must be a torch.ByteTensor"),
+        (lambda x: TENSOR_METHODS["__index"](x, [1, 1, 1]), r"3 dimensions given for a 2-D tensor"),
+    ],
+)
 def test_bad_arguments_are_named(call, message):
     x = torch.zeros(2, 3, dtype=torch.float64)
     with pytest.raises((ValueError, TypeError), match=message):
@@ -235,7 +259,7 @@ def test_bad_arguments_are_named(call, message):
 def test_random_argument_errors_are_named():
     with pytest.raises(ValueError, match="normal: standard deviation must be strictly positive, got 0"):
         lrandom.normal_(torch.zeros(2, dtype=torch.float64), 0, 0)
-    with pytest.raises(ValueError, match="multinomial: cannot sample 3 > .* = 2 samples without replacement"):
+    with pytest.raises(ValueError, match=r"multinomial: cannot sample 3 > .* = 2 samples without replacement"):
         lrandom.multinomial(torch.tensor([1.0, 1.0]), 3)
 
 
@@ -246,7 +270,7 @@ def test_default_tensor_type_is_double_until_changed():
     try:
         TORCH_FUNCTIONS["setdefaulttensortype"]("torch.FloatTensor")
         assert TORCH_FUNCTIONS["zeros"](2).dtype == torch.float32
-        assert torch.get_default_dtype() == torch.float32      # nn modules follow, as in Lua
+        assert torch.get_default_dtype() == torch.float32  # nn modules follow, as in Lua
     finally:
         TORCH_FUNCTIONS["setdefaulttensortype"]("torch.DoubleTensor")
         torch.set_default_dtype(before)
@@ -269,10 +293,11 @@ def test_in_place_methods_work_on_parameters():
 
 def test_cuda_calls_run_on_cpu_only_machines():
     from pygraphnn.lua.runtime import cuda
+
     if cuda.available():
         pytest.skip("a CUDA device is present")
     x = TORCH_FUNCTIONS["Tensor"]([1, 2])
-    y = TENSOR_METHODS["cuda"](x)                     # x:cuda(): CudaTensor is float
+    y = TENSOR_METHODS["cuda"](x)  # x:cuda(): CudaTensor is float
     assert y.dtype == torch.float32 and y.device.type == "cpu" and y.tolist() == [1.0, 2.0]
     assert TENSOR_METHODS["cuda"](y) is y
     assert TORCH_FUNCTIONS["CudaTensor"](2, 2).dtype == torch.float32
@@ -288,7 +313,7 @@ def test_timer_reports_lua_fields():
     timer = TORCH_FUNCTIONS["Timer"]()
     t = timer.stop().time()
     assert set(t) == {"real", "user", "sys"} and all(v >= 0 for v in t.values())
-    assert timer.time() == t                          # stopped: no time passes
+    assert timer.time() == t  # stopped: no time passes
     assert timer.resume() is timer and timer.reset() is timer
 
 
@@ -304,26 +329,35 @@ def test_new_is_a_constructor_of_the_same_type():
 def test_storage_is_a_window_on_the_tensor():
     x = TORCH_FUNCTIONS["Tensor"]([[1, 2], [3, 4]])
     s = TENSOR_METHODS["storage"](x)
-    s[4] = 9                                              # Lua: x:storage()[4] = 9
+    s[4] = 9  # Lua: x:storage()[4] = 9
     assert x[1, 1].item() == 9 and s.size() == 4 and s.totable() == [1.0, 2.0, 3.0, 9.0]
     row = TENSOR_METHODS["select"](x, 1, 2)
-    assert TENSOR_METHODS["storage"](row) == s            # the same storage, as isSetTo would say
+    assert TENSOR_METHODS["storage"](row) == s  # the same storage, as isSetTo would say
     sizes = TORCH_FUNCTIONS["LongStorage"]([4, 1])
     assert TENSOR_METHODS["view"](x, sizes).shape == (4, 1)
-    assert TORCH_FUNCTIONS["LongTensor"](sizes).tolist() == [4, 1]    # a LongTensor over that storage
+    assert TORCH_FUNCTIONS["LongTensor"](sizes).tolist() == [4, 1]  # a LongTensor over that storage
     with pytest.raises(IndexError, match=r"storage index 5 out of range \[1, 4\]"):
         s[5]
 
 
 # Torch7 tensor methods the runtime leaves out, and why
 NOT_PROVIDED = {
-    "cdata": "a C pointer", "data": "a C pointer (FFI)", "free": "memory management", "retain": "memory management",
-    "read": "serialisation internals (use torch.load)", "write": "serialisation internals (use torch.save)",
-    "real": "internal", "match": "internal",
-    "conv2": "2-D convolution helper, not used by ported programs", "conv3": "as conv2",
-    "xcorr2": "as conv2", "xcorr3": "as conv2", "bhistc": "batched histc",
+    "cdata": "a C pointer",
+    "data": "a C pointer (FFI)",
+    "free": "memory management",
+    "retain": "memory management",
+    "read": "serialisation internals (use torch.load)",
+    "write": "serialisation internals (use torch.save)",
+    "real": "internal",
+    "match": "internal",
+    "conv2": "2-D convolution helper, not used by ported programs",
+    "conv3": "as conv2",
+    "xcorr2": "as conv2",
+    "xcorr3": "as conv2",
+    "bhistc": "batched histc",
     "multinomial": "the method form needs a LongTensor result and a float distribution at once (use torch.multinomial)",
-    "multinomialAliasSetup_": "alias-method internals", "multinomialAlias_": "alias-method internals",
+    "multinomialAliasSetup_": "alias-method internals",
+    "multinomialAlias_": "alias-method internals",
 }
 
 
@@ -338,18 +372,61 @@ def test_every_torch7_tensor_method_is_provided_or_listed():
 
 # torch.* functions the runtime leaves out: the Lua language side (branch `port`:
 # classes, metatables, files, command lines, serialisation, environment) or not provided
-LANGUAGE_SIDE = {"class", "CmdLine", "File", "DiskFile", "MemoryFile", "PipeFile", "Tester", "TestSuite", "include",
-                 "getmetatable", "setmetatable", "newmetatable", "getconstructortable", "isTypeOf", "metatype",
-                 "factory", "version", "packageLuaPath", "getenv", "setenv", "isatty", "serialize", "deserialize",
-                 "serializeToStorage", "deserializeFromStorage", "saveobj", "loadobj", "pointer", "pushudata",
-                 "test", "updateerrorhandlers", "updatethreadlocals", "setheaptracking", "Allocator"}
+LANGUAGE_SIDE = {
+    "class",
+    "CmdLine",
+    "File",
+    "DiskFile",
+    "MemoryFile",
+    "PipeFile",
+    "Tester",
+    "TestSuite",
+    "include",
+    "getmetatable",
+    "setmetatable",
+    "newmetatable",
+    "getconstructortable",
+    "isTypeOf",
+    "metatype",
+    "factory",
+    "version",
+    "packageLuaPath",
+    "getenv",
+    "setenv",
+    "isatty",
+    "serialize",
+    "deserialize",
+    "serializeToStorage",
+    "deserializeFromStorage",
+    "saveobj",
+    "loadobj",
+    "pointer",
+    "pushudata",
+    "test",
+    "updateerrorhandlers",
+    "updatethreadlocals",
+    "setheaptracking",
+    "Allocator",
+}
 NOT_PROVIDED_FUNCTIONS = {
-    "Generator": "separate generators (programs use the default one)", "gels": "least squares (not used by programs)",
-    "geqrf": "QR internals", "orgqr": "QR internals", "ormqr": "QR internals", "pstrf": "pivoted Cholesky",
-    "bhistc": "batched histc", "cdata": "a C pointer", "data": "a C pointer", "match": "internal",
-    "conv2": "convolution helper", "conv3": "convolution helper", "xcorr2": "convolution helper",
-    "xcorr3": "convolution helper", "multinomialAlias": "alias method", "multinomialAliasSetup": "alias method",
-    "multinomialAlias_": "alias method", "multinomialAliasSetup_": "alias method",
+    "Generator": "separate generators (programs use the default one)",
+    "gels": "least squares (not used by programs)",
+    "geqrf": "QR internals",
+    "orgqr": "QR internals",
+    "ormqr": "QR internals",
+    "pstrf": "pivoted Cholesky",
+    "bhistc": "batched histc",
+    "cdata": "a C pointer",
+    "data": "a C pointer",
+    "match": "internal",
+    "conv2": "convolution helper",
+    "conv3": "convolution helper",
+    "xcorr2": "convolution helper",
+    "xcorr3": "convolution helper",
+    "multinomialAlias": "alias method",
+    "multinomialAliasSetup": "alias method",
+    "multinomialAlias_": "alias method",
+    "multinomialAliasSetup_": "alias method",
 }
 
 
@@ -357,28 +434,41 @@ def test_every_torch7_function_is_provided_or_listed():
     """torch_function_names.txt lists the functions of real Lua's `torch` table."""
     names = set((FIXTURES / "torch_function_names.txt").read_text().split())
     missing = {n for n in names if n not in TORCH_FUNCTIONS}
-    assert missing == (LANGUAGE_SIDE | set(NOT_PROVIDED_FUNCTIONS)) & names, \
-        sorted(missing ^ ((LANGUAGE_SIDE | set(NOT_PROVIDED_FUNCTIONS)) & names))
+    assert missing == (LANGUAGE_SIDE | set(NOT_PROVIDED_FUNCTIONS)) & names, sorted(
+        missing ^ ((LANGUAGE_SIDE | set(NOT_PROVIDED_FUNCTIONS)) & names)
+    )
 
 
 def test_decompositions_reconstruct_their_matrix():
     """Eigenvector and singular-vector signs are LAPACK's choice: check what they mean."""
-    a = TORCH_FUNCTIONS["Tensor"]([[4., 2., 0.6], [2., 5., 1.], [0.6, 1., 3.]])
+    a = TORCH_FUNCTIONS["Tensor"]([[4.0, 2.0, 0.6], [2.0, 5.0, 1.0], [0.6, 1.0, 3.0]])
     e, v = TORCH_FUNCTIONS["symeig"](a, "V")
     torch.testing.assert_close(v @ torch.diag(e) @ v.t(), a)
-    u, s, w = TORCH_FUNCTIONS["svd"](TORCH_FUNCTIONS["Tensor"]([[3., 1.], [1., 3.], [0., 2.]]))
-    torch.testing.assert_close(u @ torch.diag(s) @ w.t(), TORCH_FUNCTIONS["Tensor"]([[3., 1.], [1., 3.], [0., 2.]]))
+    u, s, w = TORCH_FUNCTIONS["svd"](TORCH_FUNCTIONS["Tensor"]([[3.0, 1.0], [1.0, 3.0], [0.0, 2.0]]))
+    torch.testing.assert_close(
+        u @ torch.diag(s) @ w.t(), TORCH_FUNCTIONS["Tensor"]([[3.0, 1.0], [1.0, 3.0], [0.0, 2.0]])
+    )
     q, r = TORCH_FUNCTIONS["qr"](a)
     torch.testing.assert_close(q @ r, a)
     ev, vecs = TORCH_FUNCTIONS["eig"](a, "V")
     torch.testing.assert_close(a @ vecs, vecs @ torch.diag(ev[:, 0]))
 
 
-@pytest.mark.parametrize("module", ["pygraphnn.lua_random", "pygraphnn.lua.runtime.tensor_types",
-                                    "pygraphnn.lua.runtime.random", "pygraphnn.lua.runtime.storage",
-                                    "pygraphnn.lua.runtime.tensor_methods", "pygraphnn.lua.runtime.torch_functions",
-                                    "pygraphnn.lua.runtime.optim", "pygraphnn.lua.runtime.cuda",
-                                    "pygraphnn.lua.runtime.linalg", "pygraphnn.lua.runtime.libm"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "pygraphnn.lua_random",
+        "pygraphnn.lua.runtime.tensor_types",
+        "pygraphnn.lua.runtime.random",
+        "pygraphnn.lua.runtime.storage",
+        "pygraphnn.lua.runtime.tensor_methods",
+        "pygraphnn.lua.runtime.torch_functions",
+        "pygraphnn.lua.runtime.optim",
+        "pygraphnn.lua.runtime.cuda",
+        "pygraphnn.lua.runtime.linalg",
+        "pygraphnn.lua.runtime.libm",
+    ],
+)
 def test_docstring_examples_run(module):
     import doctest
     import importlib

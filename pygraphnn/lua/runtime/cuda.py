@@ -10,6 +10,7 @@ Example::
     >>> cuda.to_device(torch.zeros(2)).shape
     torch.Size([2])
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -13,6 +13,7 @@ Example::
     >>> apply("tanh", torch.tensor([-0.7], dtype=torch.float32)).item()   # tanhf, as Lua
     -0.604367733001709
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -21,7 +22,7 @@ import math
 
 import torch
 
-__all__ = ["apply", "power", "FUNCTIONS", "EXACT_MAX"]
+__all__ = ["EXACT_MAX", "FUNCTIONS", "apply", "power"]
 
 EXACT_MAX = 1 << 16
 
@@ -35,8 +36,26 @@ def _c(name: str, ctype):
     return fn
 
 
-_DIRECT = ["exp", "log", "log1p", "cos", "acos", "cosh", "sin", "asin", "sinh", "tan", "atan", "tanh", "sqrt",
-           "ceil", "floor", "round", "fabs", "trunc"]
+_DIRECT = [
+    "exp",
+    "log",
+    "log1p",
+    "cos",
+    "acos",
+    "cosh",
+    "sin",
+    "asin",
+    "sinh",
+    "tan",
+    "atan",
+    "tanh",
+    "sqrt",
+    "ceil",
+    "floor",
+    "round",
+    "fabs",
+    "trunc",
+]
 _DOUBLE = {n: _c(n, ctypes.c_double) for n in _DIRECT}
 _FLOAT = {n: _c(n + "f", ctypes.c_float) for n in _DIRECT}
 _POW = {torch.float64: _LIBM.pow, torch.float32: _LIBM.powf}
@@ -83,12 +102,28 @@ def _scalar_fn(name: str, single: bool):
 
 #: Lua method name -> torch's (vectorised) equivalent, for large tensors
 FUNCTIONS = {
-    "exp": torch.exp, "log": torch.log, "log1p": torch.log1p, "sqrt": torch.sqrt, "rsqrt": torch.rsqrt,
-    "abs": torch.abs, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "sin": torch.sin, "cos": torch.cos,
-    "tan": torch.tan, "asin": torch.asin, "acos": torch.acos, "atan": torch.atan, "sinh": torch.sinh,
-    "cosh": torch.cosh, "ceil": torch.ceil, "floor": torch.floor, "trunc": torch.trunc, "frac": torch.frac,
+    "exp": torch.exp,
+    "log": torch.log,
+    "log1p": torch.log1p,
+    "sqrt": torch.sqrt,
+    "rsqrt": torch.rsqrt,
+    "abs": torch.abs,
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "tan": torch.tan,
+    "asin": torch.asin,
+    "acos": torch.acos,
+    "atan": torch.atan,
+    "sinh": torch.sinh,
+    "cosh": torch.cosh,
+    "ceil": torch.ceil,
+    "floor": torch.floor,
+    "trunc": torch.trunc,
+    "frac": torch.frac,
     "cinv": torch.reciprocal,
-    "round": lambda a: torch.sign(a) * torch.floor(torch.abs(a) + 0.5),   # C round(): halves away from 0
+    "round": lambda a: torch.sign(a) * torch.floor(torch.abs(a) + 0.5),  # C round(): halves away from 0
 }
 
 
@@ -114,8 +149,12 @@ def power(base, exponent) -> torch.Tensor:
     single = like.dtype == torch.float32
     r = _f32 if single else float
     if isinstance(base, torch.Tensor) and not isinstance(exponent, torch.Tensor):
-        special = {1: lambda x: x, 2: lambda x: r(x * x), 3: lambda x: r(r(x * x) * x),
-                   -2: lambda x: r(_div(1.0, r(x * x)))}
+        special = {
+            1: lambda x: x,
+            2: lambda x: r(x * x),
+            3: lambda x: r(r(x * x) * x),
+            -2: lambda x: r(_div(1.0, r(x * x))),
+        }
         named = {0.5: "sqrt", -0.5: "rsqrt", -1: "cinv"}
         if exponent in named:
             return apply(named[exponent], base)
@@ -126,6 +165,5 @@ def power(base, exponent) -> torch.Tensor:
         b = r(base)
         values = [_POW[like.dtype](b, v) for v in exponent.reshape(-1).tolist()]
     else:
-        values = [_POW[like.dtype](a, b) for a, b in zip(base.reshape(-1).tolist(),
-                                                         exponent.reshape(-1).tolist())]
+        values = [_POW[like.dtype](a, b) for a, b in zip(base.reshape(-1).tolist(), exponent.reshape(-1).tolist())]
     return torch.tensor(values, dtype=like.dtype).reshape(like.shape)

@@ -13,6 +13,7 @@ Example::
     >>> x.reshape(-1).tolist()
     [0.5, 0.0]
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -53,7 +54,7 @@ def trtrs(b: torch.Tensor, a: torch.Tensor, uplo: str = "U", trans: str = "N", d
     a = _matrix(a, "trtrs")
     upper = _option(uplo, "UL", "trtrs") == "U"
     m = a
-    if _option(diag, "NU", "trtrs") == "U":     # a unit diagonal is assumed, not read
+    if _option(diag, "NU", "trtrs") == "U":  # a unit diagonal is assumed, not read
         m = a.clone()
         m.diagonal().fill_(1)
     if _option(trans, "NT", "trtrs") == "T":
@@ -113,6 +114,14 @@ def qr(a: torch.Tensor):
 
 #: ``torch.<name>`` -> function
 LINALG: dict[str, Callable] = {
-    "inverse": inverse, "gesv": gesv, "trtrs": trtrs, "potrf": potrf, "potrs": potrs, "potri": potri,
-    "symeig": symeig, "eig": eig, "svd": svd, "qr": qr,
+    "inverse": inverse,
+    "gesv": gesv,
+    "trtrs": trtrs,
+    "potrf": potrf,
+    "potrs": potrs,
+    "potri": potri,
+    "symeig": symeig,
+    "eig": eig,
+    "svd": svd,
+    "qr": qr,
 }

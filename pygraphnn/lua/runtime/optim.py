@@ -21,6 +21,7 @@ Example::
     >>> x.tolist(), fs, config["evalCounter"]
     ([0.9, -1.8], [2.5], 1)
 """
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,20 @@ import torch
 
 from .tensor_methods import TENSOR_METHODS as T
 
-__all__ = ["OPTIM", "sgd", "adam", "rmsprop", "adagrad", "adadelta", "nag", "adamax", "asgd", "lbfgs",
-           "lswolfe", "polyinterp"]
+__all__ = [
+    "OPTIM",
+    "adadelta",
+    "adagrad",
+    "adam",
+    "adamax",
+    "asgd",
+    "lbfgs",
+    "lswolfe",
+    "nag",
+    "polyinterp",
+    "rmsprop",
+    "sgd",
+]
 
 
 def _get(table, key: str, default=None):
@@ -261,7 +274,7 @@ def adamax(opfunc: Callable, x: torch.Tensor, config=None, state=None):
         T["add"](T["mul"](state["m"], beta1), 1 - beta1, dfdx)
         T["mul"](T["copy"](state["max"][0], state["u"]), beta2)
         T["add"](T["abs"](T["copy"](state["max"][1], dfdx)), eps)
-        state["u"].copy_(state["max"].max(0).values)     # state.u:max(state.max, 1)
+        state["u"].copy_(state["max"].max(0).values)  # state.u:max(state.max, 1)
         step = lr / (1 - beta1 ** state["t"])
         T["addcdiv"](x, -step, state["m"], state["u"])
     return x, [fx]
@@ -308,7 +321,7 @@ def _roots(c: list[float]) -> list[tuple[float, float]]:
     c = [0.0 if abs(v) < 1e-12 else v for v in c]
     if not any(v != 0 for v in c):
         return []
-    c = c[next(i for i, v in enumerate(c) if v != 0):]
+    c = c[next(i for i, v in enumerate(c) if v != 0) :]
     nz = 0
     while c and c[-1] == 0:
         c.pop()
@@ -336,7 +349,7 @@ def polyinterp(points: list[list[float]], xmin_bound: float | None = None, xmax_
         hi = 1 - lo
         p_lo, p_hi = points[lo], points[hi]
         d1 = p_lo[2] + p_hi[2] - 3 * (p_lo[1] - p_hi[1]) / (p_lo[0] - p_hi[0])
-        d2 = _sqrt(d1 ** 2 - p_lo[2] * p_hi[2])
+        d2 = _sqrt(d1**2 - p_lo[2] * p_hi[2])
         if d2 == d2:
             t = p_hi[0] - (p_hi[0] - p_lo[0]) * ((p_hi[2] + d2 - d1) / (p_hi[2] - p_lo[2] + 2 * d2))
             return min(max(t, p_lo[0]), p_hi[0])
@@ -346,10 +359,11 @@ def polyinterp(points: list[list[float]], xmin_bound: float | None = None, xmax_
     a = torch.zeros(n_points * 2, order + 1, dtype=torch.float64)
     b = torch.zeros(n_points * 2, 1, dtype=torch.float64)
     for i, (px, pf, pg) in enumerate(points):
-        a[i] = torch.tensor([px ** j for j in range(order, -1, -1)], dtype=torch.float64)
+        a[i] = torch.tensor([px**j for j in range(order, -1, -1)], dtype=torch.float64)
         b[i] = pf
-        a[n_points + i] = torch.tensor([(order - j + 1) * px ** (order - j) for j in range(1, order + 1)] + [0.0],
-                                       dtype=torch.float64)
+        a[n_points + i] = torch.tensor(
+            [(order - j + 1) * px ** (order - j) for j in range(1, order + 1)] + [0.0], dtype=torch.float64
+        )
         b[n_points + i] = pg
     params = torch.linalg.lstsq(a, b, driver="gels").solution[: n_points * 2].reshape(-1)
     params[params.abs() <= 1e-12] = 0
@@ -369,8 +383,9 @@ def polyinterp(points: list[list[float]], xmin_bound: float | None = None, xmax_
     return min_pos, fmin
 
 
-def lswolfe(opfunc: Callable, x: torch.Tensor, t: float, d: torch.Tensor, f: float, g: torch.Tensor, gtd: float,
-            options=None):
+def lswolfe(
+    opfunc: Callable, x: torch.Tensor, t: float, d: torch.Tensor, f: float, g: torch.Tensor, gtd: float, options=None
+):
     """``optim.lswolfe``: a line search along ``d`` for the strong Wolfe conditions
     (options c1 (1e-4), c2 (0.9), tolX (1e-9), maxIter (20)). Returns
     ``(f_new, g_new, x, t, evaluations)``; ``x`` ends at ``x + t d``."""
@@ -388,7 +403,7 @@ def lswolfe(opfunc: Callable, x: torch.Tensor, t: float, d: torch.Tensor, f: flo
     f_new, g_new = opfunc(x)
     evals = 1
     gtd_new = dot(g_new, d)
-    ls_iter, t_prev, done = 0, 0, False
+    ls_iter, t_prev, done = 0, 0.0, False
     f_prev, g_prev, gtd_prev = f, g.clone(), gtd
     bracket: list = []
     while ls_iter < max_iter:
@@ -565,6 +580,15 @@ def lbfgs(opfunc: Callable, x: torch.Tensor, config=None, state=None):
 
 #: ``optim.<name>`` -> function
 OPTIM: dict[str, Callable] = {
-    "sgd": sgd, "adam": adam, "rmsprop": rmsprop, "adagrad": adagrad, "adadelta": adadelta, "nag": nag,
-    "adamax": adamax, "asgd": asgd, "lbfgs": lbfgs, "lswolfe": lswolfe, "polyinterp": polyinterp,
+    "sgd": sgd,
+    "adam": adam,
+    "rmsprop": rmsprop,
+    "adagrad": adagrad,
+    "adadelta": adadelta,
+    "nag": nag,
+    "adamax": adamax,
+    "asgd": asgd,
+    "lbfgs": lbfgs,
+    "lswolfe": lswolfe,
+    "polyinterp": polyinterp,
 }

@@ -17,6 +17,7 @@ Example::
     >>> R.uniform_(torch.empty(2, dtype=torch.float64), -1, 1).tolist()
     [0.99436961626634, 0.4406489785760641]
 """
+
 from __future__ import annotations
 
 import math
@@ -28,20 +29,47 @@ from ... import lua_random
 from . import tensor_types
 
 __all__ = [
-    "manualSeed", "seed", "initialSeed", "getRNGState", "setRNGState",
-    "random", "uniform", "normal", "exponential", "cauchy", "logNormal", "geometric", "bernoulli",
-    "random_", "uniform_", "normal_", "exponential_", "cauchy_", "logNormal_", "geometric_", "bernoulli_",
-    "multinomial", "randperm", "rand", "randn",
+    "bernoulli",
+    "bernoulli_",
+    "cauchy",
+    "cauchy_",
+    "exponential",
+    "exponential_",
+    "geometric",
+    "geometric_",
+    "getRNGState",
+    "initialSeed",
+    "logNormal",
+    "logNormal_",
+    "manualSeed",
+    "multinomial",
+    "normal",
+    "normal_",
+    "rand",
+    "randn",
+    "random",
+    "random_",
+    "randperm",
+    "seed",
+    "setRNGState",
+    "uniform",
+    "uniform_",
 ]
 
 _U64 = (1 << 64) - 1
 # what THTensor_(random) reduces a raw draw by, per element type (random() with no bounds)
-_RANDOM_MOD = {torch.uint8: 256, torch.int8: 128, torch.int16: 1 << 15, torch.int32: 1 << 31,
-               torch.float32: (1 << 24) + 1, torch.float16: (1 << 11) + 1}
+_RANDOM_MOD = {
+    torch.uint8: 256,
+    torch.int8: 128,
+    torch.int16: 1 << 15,
+    torch.int32: 1 << 31,
+    torch.float32: (1 << 24) + 1,
+    torch.float16: (1 << 11) + 1,
+}
 
 
 # ------------------------------------------------------------------ the generator
-def manualSeed(seed: int) -> None:  # noqa: N802 - Lua name
+def manualSeed(seed: int) -> None:
     """``torch.manualSeed(seed)``: reseed (also drops a pending normal value, as Lua)."""
     torch.manual_seed(int(seed) & _U64)
     lua_random.forget_pending_normal()
@@ -54,12 +82,12 @@ def seed() -> int:
     return s
 
 
-def initialSeed() -> int:  # noqa: N802
+def initialSeed() -> int:
     """``torch.initialSeed()``: the last seed given."""
     return torch.default_generator.initial_seed()
 
 
-def getRNGState() -> torch.Tensor:  # noqa: N802
+def getRNGState() -> torch.Tensor:
     """``torch.getRNGState()``: a ByteTensor holding the whole generator state (torch's
     state followed by the pending Box-Muller value), for :func:`setRNGState`."""
     state, pending, _ = lua_random.get_state()
@@ -67,7 +95,7 @@ def getRNGState() -> torch.Tensor:  # noqa: N802
     return torch.cat([state, extra.view(torch.uint8)])
 
 
-def setRNGState(state: torch.Tensor) -> torch.Tensor:  # noqa: N802
+def setRNGState(state: torch.Tensor) -> torch.Tensor:
     """``torch.setRNGState(state)``: restore what :func:`getRNGState` returned."""
     if not isinstance(state, torch.Tensor) or state.dtype != torch.uint8 or state.dim() != 1:
         raise TypeError(f"setRNGState: expected the ByteTensor getRNGState returned, got {state!r:.60}")
@@ -96,7 +124,7 @@ def _fill(t: torch.Tensor, values) -> torch.Tensor:
     """Store ``values`` (double, in element order) into ``t`` as Torch's C cast does."""
     vals = values if isinstance(values, torch.Tensor) else torch.tensor(values, dtype=torch.float64)
     if not t.is_floating_point():
-        vals = vals.trunc()   # (real) cast of a double truncates toward zero
+        vals = vals.trunc()  # (real) cast of a double truncates toward zero
     t.copy_(vals.view(t.shape))
     return t
 
@@ -135,7 +163,7 @@ def normal(mean: float = 0.0, stdv: float = 1.0) -> float:
 
 
 def _exponential(u: float, lam: float) -> float:
-    return -1. / lam * math.log(1 - u)
+    return -1.0 / lam * math.log(1 - u)
 
 
 def _cauchy(u: float, median: float, sigma: float) -> float:
@@ -166,7 +194,7 @@ def cauchy(median: float = 0.0, sigma: float = 1.0) -> float:
     return _cauchy(_uniform01(1)[0], float(median), float(sigma))
 
 
-def logNormal(mean: float = 1.0, stdv: float = 2.0) -> float:  # noqa: N802
+def logNormal(mean: float = 1.0, stdv: float = 2.0) -> float:
     """``torch.logNormal([mean], [stdv])``: ``exp(normal(mean, stdv))``."""
     return math.exp(normal(mean, stdv))
 
@@ -220,7 +248,7 @@ def normal_(t: torch.Tensor, mean: float = 0.0, stdv: float = 1.0) -> torch.Tens
     """``t:normal([mean], [stdv])``."""
     _check_tensor(t, "normal")
     for v in (mean, stdv):
-        if isinstance(v, torch.Tensor) or isinstance(v, bool) or not isinstance(v, (int, float)):
+        if isinstance(v, (torch.Tensor, bool)) or not isinstance(v, (int, float)):
             raise TypeError(f"normal: mean and stdv must be numbers, got {type(v).__name__}")
     return _fill(t, lua_random.normal_values(t.numel(), _real(t, mean), _real(t, stdv)))
 
@@ -239,7 +267,7 @@ def cauchy_(t: torch.Tensor, median: float = 0.0, sigma: float = 1.0) -> torch.T
     return _fill(t, [_cauchy(u, median, sigma) for u in _uniform01(t.numel())])
 
 
-def logNormal_(t: torch.Tensor, mean: float = 1.0, stdv: float = 2.0) -> torch.Tensor:  # noqa: N802
+def logNormal_(t: torch.Tensor, mean: float = 1.0, stdv: float = 2.0) -> torch.Tensor:
     """``t:logNormal([mean], [stdv])``."""
     _check_tensor(t, "logNormal")
     vals = lua_random.normal_values(t.numel(), _real(t, mean), _real(t, stdv))
@@ -258,8 +286,7 @@ def bernoulli_(t: torch.Tensor, p=0.5) -> torch.Tensor:
     _check_tensor(t, "bernoulli")
     if isinstance(p, torch.Tensor):
         if p.numel() != t.numel():
-            raise ValueError(f"bernoulli: the probability tensor has {p.numel()} elements, "
-                             f"the tensor {t.numel()}")
+            raise ValueError(f"bernoulli: the probability tensor has {p.numel()} elements, the tensor {t.numel()}")
         probs = p.double().reshape(-1)
         if probs.numel() and not bool(((probs >= 0) & (probs <= 1)).all()):
             raise ValueError("bernoulli: every probability must be >= 0 and <= 1")
@@ -283,8 +310,9 @@ def multinomial(prob: torch.Tensor, n: int, replacement: bool = False) -> torch.
     if n <= 0:
         raise ValueError(f"multinomial: cannot sample n_sample <= 0 samples (got {n})")
     if not replacement and n > ncat:
-        raise ValueError(f"multinomial: cannot sample {n} > prob:size({prob.dim()}) = {ncat} "
-                         "samples without replacement")
+        raise ValueError(
+            f"multinomial: cannot sample {n} > prob:size({prob.dim()}) = {ncat} samples without replacement"
+        )
     out = []
     for row in rows:
         cum, total = [], 0.0

@@ -14,18 +14,25 @@ Example::
     >>> x[1, 1].item(), s.size()
     (7.0, 4)
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import torch
 
-__all__ = ["Storage", "LongStorage", "as_sizes"]
+__all__ = ["LongStorage", "Storage", "as_sizes"]
 
-_STORAGE_NAMES = {torch.float64: "torch.DoubleStorage", torch.float32: "torch.FloatStorage",
-                  torch.int64: "torch.LongStorage", torch.int32: "torch.IntStorage",
-                  torch.int16: "torch.ShortStorage", torch.int8: "torch.CharStorage",
-                  torch.uint8: "torch.ByteStorage", torch.float16: "torch.HalfStorage"}
+_STORAGE_NAMES = {
+    torch.float64: "torch.DoubleStorage",
+    torch.float32: "torch.FloatStorage",
+    torch.int64: "torch.LongStorage",
+    torch.int32: "torch.IntStorage",
+    torch.int16: "torch.ShortStorage",
+    torch.int8: "torch.CharStorage",
+    torch.uint8: "torch.ByteStorage",
+    torch.float16: "torch.HalfStorage",
+}
 
 
 def _lua_list(obj) -> list:
@@ -54,7 +61,7 @@ class Storage:
             self._flat = torch.tensor([float(v) for v in _lua_list(init)], dtype=torch.float64).to(dtype)
 
     @classmethod
-    def of(cls, tensor: torch.Tensor) -> "Storage":
+    def of(cls, tensor: torch.Tensor) -> Storage:
         """The storage under ``tensor`` (all of it, from its first element)."""
         n = tensor.untyped_storage().nbytes() // tensor.element_size()
         flat = torch.empty(0, dtype=tensor.dtype, device=tensor.device)
@@ -81,16 +88,16 @@ class Storage:
     def __setitem__(self, i, value) -> None:
         self._flat[self._check(i)] = value
 
-    def fill(self, value) -> "Storage":
+    def fill(self, value) -> Storage:
         self._flat.fill_(value)
         return self
 
-    def copy(self, src) -> "Storage":
+    def copy(self, src) -> Storage:
         data = src._flat if isinstance(src, Storage) else src
         self._flat.copy_(data.reshape(-1))
         return self
 
-    def resize(self, n: int) -> "Storage":
+    def resize(self, n: int) -> Storage:
         old = self._flat
         self._flat = torch.zeros(int(n), dtype=old.dtype)
         k = min(int(n), old.numel())
@@ -112,8 +119,11 @@ class Storage:
 
     def __eq__(self, other) -> bool:
         # Lua compares storages by identity; two windows on one memory are the same storage
-        return isinstance(other, Storage) and self._flat.data_ptr() == other._flat.data_ptr() \
+        return (
+            isinstance(other, Storage)
+            and self._flat.data_ptr() == other._flat.data_ptr()
             and self._flat.numel() == other._flat.numel()
+        )
 
     __hash__ = object.__hash__
 
@@ -121,7 +131,7 @@ class Storage:
         return f"{self.type()}({self._flat.tolist()})"
 
 
-def LongStorage(init=0) -> Storage:  # noqa: N802 - Lua name
+def LongStorage(init=0) -> Storage:
     """``torch.LongStorage(n)`` or ``torch.LongStorage{2, 3}``."""
     return Storage(init, torch.int64)
 

@@ -21,6 +21,7 @@ Example::
     >>> T["sub"](x, -2, -1).tolist(), T["size"](x, 1)
     ([4.0, 5.0], 3)
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,12 +29,11 @@ from collections.abc import Callable
 
 import torch
 
-from . import libm
+from . import libm, tensor_types
 from . import random as lrandom
-from . import tensor_types
 from .storage import Storage, _lua_list, as_sizes
 
-__all__ = ["TENSOR_METHODS", "tensor_index", "tensor_newindex", "LuaTensorError"]
+__all__ = ["TENSOR_METHODS", "LuaTensorError", "tensor_index", "tensor_newindex"]
 
 TENSOR_METHODS: dict[str, Callable] = {}
 
@@ -46,16 +46,20 @@ class LuaTensorError(ValueError):
 def _method(*names: str, mutates: bool = False):
     """Register ``fn`` under Lua method ``names``; methods that write into their tensor
     run without autograd (Lua has none; it lets ``params:uniform()`` touch leaves)."""
+
     def deco(fn):
         impl = fn
         if mutates:
+
             @functools.wraps(fn)
             def impl(*args, **kwargs):
                 with torch.no_grad():
                     return fn(*args, **kwargs)
+
         for n in names:
             TENSOR_METHODS[n] = impl
         return impl
+
     return deco
 
 
@@ -174,7 +178,7 @@ def n_element(t: torch.Tensor) -> int:
 @_method("storageOffset")
 def storage_offset(t: torch.Tensor) -> int:
     """1-based offset of the first element in the storage."""
-    return t.storage_offset() + 1
+    return int(t.storage_offset()) + 1
 
 
 @_method("isContiguous")
@@ -195,9 +199,13 @@ def is_size(t: torch.Tensor, sizes) -> bool:
 @_method("isSetTo")
 def is_set_to(t: torch.Tensor, other: torch.Tensor) -> bool:
     """Same storage, offset, sizes and strides."""
-    return (t.untyped_storage().data_ptr() == other.untyped_storage().data_ptr() and t.numel() > 0
-            and t.storage_offset() == other.storage_offset() and t.shape == other.shape
-            and t.stride() == other.stride())
+    return (
+        t.untyped_storage().data_ptr() == other.untyped_storage().data_ptr()
+        and t.numel() > 0
+        and t.storage_offset() == other.storage_offset()
+        and t.shape == other.shape
+        and t.stride() == other.stride()
+    )
 
 
 @_method("elementSize")
@@ -224,6 +232,7 @@ def type_(t: torch.Tensor, name: str | None = None):
         return tensor_types.typename(t)
     if name.startswith("torch.Cuda"):
         from . import cuda
+
         return cuda.to_device(t.to(tensor_types.dtype_of(name)))
     dtype = tensor_types.dtype_of(name)
     if t.dtype == dtype and not t.is_cuda:
@@ -239,13 +248,21 @@ def type_as(t: torch.Tensor, other: torch.Tensor):
 def _converter(name: str):
     def convert(t: torch.Tensor):
         return type_(t, name)
+
     convert.__doc__ = f"``t:{name.split('.')[1][:-6].lower()}()``: ``t`` as a {name} (itself if already one)."
     return convert
 
 
-for _lua, _tname in {"double": "torch.DoubleTensor", "float": "torch.FloatTensor", "long": "torch.LongTensor",
-                     "int": "torch.IntTensor", "short": "torch.ShortTensor", "char": "torch.CharTensor",
-                     "byte": "torch.ByteTensor", "half": "torch.HalfTensor"}.items():
+for _lua, _tname in {
+    "double": "torch.DoubleTensor",
+    "float": "torch.FloatTensor",
+    "long": "torch.LongTensor",
+    "int": "torch.IntTensor",
+    "short": "torch.ShortTensor",
+    "char": "torch.CharTensor",
+    "byte": "torch.ByteTensor",
+    "half": "torch.HalfTensor",
+}.items():
     TENSOR_METHODS[_lua] = _converter(_tname)
 
 
@@ -254,6 +271,7 @@ def cuda_(t: torch.Tensor):
     """``t:cuda()``: a float32 copy on the CUDA device if there is one, else a CPU float32
     tensor (``t`` itself when already so)."""
     from . import cuda
+
     return cuda.to_device(type_(t, "torch.FloatTensor") if t.dtype != torch.float32 else t)
 
 
@@ -269,6 +287,7 @@ def new(t: torch.Tensor, *args) -> torch.Tensor:
     """``x.new(...)``: a new tensor of ``x``'s type, from the same arguments as
     ``torch.Tensor(...)`` (sizes, a LongStorage, a table of values or nothing)."""
     from .torch_functions import make_tensor
+
     return make_tensor(t.dtype, *args)
 
 
@@ -323,7 +342,7 @@ def set_(t: torch.Tensor, src=None, offset=1, sizes=None, strides=None) -> torch
     """``t:set(y)`` (share ``y``'s storage, offset, sizes, strides) or
     ``t:set(storage, [offset, sizes, strides])``."""
     if src is None:
-        t.set_()
+        t.set_()  # type: ignore[call-overload]  # torch's stubs lack the no-argument form
     elif _is_t(src):
         t.set_(src)
     elif isinstance(src, Storage):
@@ -426,8 +445,10 @@ def sub(t: torch.Tensor, *bounds) -> torch.Tensor:
         s = s + n + 1 if s < 0 else s
         e = e + n + 1 if e < 0 else e
         if not (1 <= s <= n and 1 <= e <= n and s <= e):
-            raise LuaTensorError(f"Tensor:sub: range [{bounds[2 * k]}, {bounds[2 * k + 1]}] out of bounds "
-                                 f"for dimension {k + 1} of size {n}")
+            raise LuaTensorError(
+                f"Tensor:sub: range [{bounds[2 * k]}, {bounds[2 * k + 1]}] out of bounds "
+                f"for dimension {k + 1} of size {n}"
+            )
         out = out.narrow(k, s - 1, e - s + 1)
     return out
 
@@ -661,7 +682,7 @@ def _axpy(t: torch.Tensor, value, src: torch.Tensor, name: str) -> None:
     src = _elementwise(t, src, name)
     value = _scalar(t, value)
     if t.is_contiguous() and src.is_contiguous() and t.is_floating_point():
-        t.add_(src, alpha=value)       # torch's CPU kernel fuses this as axpy does
+        t.add_(src, alpha=value)  # torch's CPU kernel fuses this as axpy does
     else:
         t.add_(src * value)
 
@@ -711,6 +732,7 @@ def _scalar_op(name: str, op):
         else:
             raise _fail(name, "[tensor,] number", args)
         return t
+
     method.__doc__ = f"``x:{name}(s)`` in place, or ``x:{name}(y, s)`` into ``x``. Returns ``x``."
     return method
 
@@ -724,6 +746,7 @@ def _tensor_op(name: str, op):
         else:
             raise _fail(name, "[tensor,] tensor", args)
         return t
+
     method.__doc__ = f"``x:{name}(y)`` in place, or ``x:{name}(y, z)`` into ``x``. Returns ``x``."
     return method
 
@@ -739,11 +762,23 @@ def _lua_remainder(a, b):
     return torch.remainder(a, b)
 
 
-for _name, _op in {"mul": torch.mul, "div": torch.div, "fmod": _c_fmod, "mod": _c_fmod,
-                   "remainder": _lua_remainder}.items():
+for _name, _op in {
+    "mul": torch.mul,
+    "div": torch.div,
+    "fmod": _c_fmod,
+    "mod": _c_fmod,
+    "remainder": _lua_remainder,
+}.items():
     TENSOR_METHODS[_name] = _method(mutates=True)(_scalar_op(_name, _op))
-for _name, _op in {"cmul": torch.mul, "cdiv": torch.div, "cpow": libm.power,
-                   "cfmod": _c_fmod, "cmod": _c_fmod, "cremainder": _lua_remainder, "atan2": torch.atan2}.items():
+for _name, _op in {
+    "cmul": torch.mul,
+    "cdiv": torch.div,
+    "cpow": libm.power,
+    "cfmod": _c_fmod,
+    "cmod": _c_fmod,
+    "cremainder": _lua_remainder,
+    "atan2": torch.atan2,
+}.items():
     TENSOR_METHODS[_name] = _method(mutates=True)(_tensor_op(_name, _op))
 
 
@@ -781,9 +816,9 @@ def _addc(name, t, args, term):
     args = list(args)
     base = t
     if len(args) in (3, 4) and _is_t(args[0]) and _is_t(args[1]) and _is_t(args[2]):
-        base = args.pop(0)            # x:addcmul(y, t1, t2)
+        base = args.pop(0)  # x:addcmul(y, t1, t2)
     elif len(args) == 4 and _is_t(args[0]):
-        base = args.pop(0)            # x:addcmul(y, s, t1, t2)
+        base = args.pop(0)  # x:addcmul(y, s, t1, t2)
     s = args.pop(0) if args and _is_num(args[0]) else 1
     if len(args) != 2 or not all(_is_t(a) for a in args):
         raise _fail(name, "[tensor,] [number,] tensor, tensor", args)
@@ -818,6 +853,7 @@ def _unary(name: str, fn):
         if src is not None and not _is_t(src):
             raise _fail(name, "[tensor]", [src])
         return _store(t, fn(t if src is None else src))
+
     method.__doc__ = f"``x:{name}()`` in place, or ``x:{name}(y)``: x = {name}(y). Returns ``x``."
     return method
 
@@ -855,11 +891,12 @@ def _blas(name: str, t: torch.Tensor, args, dims: tuple[int, int, int], product,
             raise _fail(name, "[M,] [v2,] a, b | v1, [M,] v2, a, b", args)
         if t.dim() != dims[0]:
             raise LuaTensorError(f"Tensor:{name}: the result must be a {dims[0]}-D tensor, got {_describe(t)}")
-    v1, v2 = (nums if len(nums) == 2 else [1, nums[0]] if nums and not before_m else
-              [nums[0], 1] if nums else [1, 1])
+    v1, v2 = nums if len(nums) == 2 else [1, nums[0]] if nums and not before_m else [nums[0], 1] if nums else [1, 1]
     if m.dim() != dims[0] or a.dim() != dims[1] or b.dim() != dims[2]:
-        raise LuaTensorError(f"Tensor:{name}: expected {dims[0]}-D, {dims[1]}-D and {dims[2]}-D tensors, "
-                             f"got {_describe(m)}, {_describe(a)}, {_describe(b)}")
+        raise LuaTensorError(
+            f"Tensor:{name}: expected {dims[0]}-D, {dims[1]}-D and {dims[2]}-D tensors, "
+            f"got {_describe(m)}, {_describe(a)}, {_describe(b)}"
+        )
     prod = product(a, b)
     if v2 != 1:
         prod = prod * _scalar(t, v2)
@@ -868,8 +905,13 @@ def _blas(name: str, t: torch.Tensor, args, dims: tuple[int, int, int], product,
 
 
 #: the ``v1*M + v2*(a op b)`` family: name -> (dimensions of M, a, b), product
-BLAS = {"addmm": ((2, 2, 2), torch.mm), "addmv": ((1, 2, 1), torch.mv), "addr": ((2, 1, 1), torch.outer),
-        "addbmm": ((2, 3, 3), lambda a, b: torch.bmm(a, b).sum(0)), "baddbmm": ((3, 3, 3), torch.bmm)}
+BLAS = {
+    "addmm": ((2, 2, 2), torch.mm),
+    "addmv": ((1, 2, 1), torch.mv),
+    "addr": ((2, 1, 1), torch.outer),
+    "addbmm": ((2, 3, 3), lambda a, b: torch.bmm(a, b).sum(0)),
+    "baddbmm": ((3, 3, 3), torch.bmm),
+}
 
 
 def blas(name: str, res: torch.Tensor, args, method: bool) -> torch.Tensor:
@@ -914,9 +956,12 @@ def _product_into(name, op, res_dim):
         out = op(a, b)
         if t.shape != out.shape:
             # Torch7 computes 0*x + a op b with x itself as the added matrix
-            raise LuaTensorError(f"Tensor:{name}: the result tensor must already have the product's size "
-                                 f"{tuple(out.shape)}, got {_describe(t)}")
+            raise LuaTensorError(
+                f"Tensor:{name}: the result tensor must already have the product's size "
+                f"{tuple(out.shape)}, got {_describe(t)}"
+            )
         return _store(t, out)
+
     method.__doc__ = f"``x:{name}(a, b)``: x = {name}(a, b) (``x`` must already have that size). Returns x."
     return method
 
@@ -936,7 +981,7 @@ def dot(t: torch.Tensor, other: torch.Tensor) -> float:
     if a.dtype == torch.float64 and a.numel() < 16:
         acc = torch.zeros(1, dtype=torch.float64)
         for i, ai in enumerate(a.tolist()):
-            acc.add_(b[i:i + 1], alpha=ai)    # fused, as torch's CPU kernel does
+            acc.add_(b[i : i + 1], alpha=ai)  # fused, as torch's CPU kernel does
         return float(acc)
     return float(torch.dot(a, b))
 
@@ -1030,12 +1075,14 @@ def _extreme(name: str, op):
             if _is_t(t) and t.numel() == 0:
                 raise LuaTensorError(f"Tensor:{name}: the tensor is empty")
             return _number(op(t))
-        if _is_t(d):   # no element-wise form in Torch7 (that is cmax/cmin)
+        if _is_t(d):  # no element-wise form in Torch7 (that is cmax/cmin)
             raise _fail(name, "[dim]", [d])
         values, idx = op(t, _dim(t, d, name), keepdim=True)
         return values, idx + 1
-    method.__doc__ = (f"``t:{name}()`` -> number; ``t:{name}(d)`` -> (values, 1-based LongTensor "
-                      "indices), ``d`` kept with size 1.")
+
+    method.__doc__ = (
+        f"``t:{name}()`` -> number; ``t:{name}(d)`` -> (values, 1-based LongTensor indices), ``d`` kept with size 1."
+    )
     return method
 
 
@@ -1072,8 +1119,10 @@ def mode(t: torch.Tensor, d=None):
         values.append(best)
         indices.append(best_i + 1)
     shape = moved.shape[:-1] + (1,)
-    return (torch.tensor(values, dtype=t.dtype).reshape(shape).movedim(-1, dd).contiguous(),
-            torch.tensor(indices, dtype=torch.int64).reshape(shape).movedim(-1, dd).contiguous())
+    return (
+        torch.tensor(values, dtype=t.dtype).reshape(shape).movedim(-1, dd).contiguous(),
+        torch.tensor(indices, dtype=torch.int64).reshape(shape).movedim(-1, dd).contiguous(),
+    )
 
 
 @_method("kthvalue")
@@ -1110,9 +1159,11 @@ def sort(t: torch.Tensor, d=None, descending=False):
 def _quickselect(vals: list, idx: list, k: int) -> None:
     """Torch7's quickselect (median-of-three pivot) on ``vals``/``idx`` in place: the
     ``k``-th smallest (0-based) ends at ``k``, smaller ones before it, in Torch7's order."""
+
     def swap(i, j):
         vals[i], vals[j] = vals[j], vals[i]
         idx[i], idx[j] = idx[j], idx[i]
+
     lo, hi = 0, len(vals) - 1
     while True:
         if hi <= lo:
@@ -1166,7 +1217,7 @@ def topk(t: torch.Tensor, k, d=None, largest=False, sorted_=False):
         if largest:
             if n - k > 0:
                 _quickselect(row, idx, n - k - 1)
-            pairs = list(zip(row[n - k:], idx[n - k:]))
+            pairs = list(zip(row[n - k :], idx[n - k :]))
             if sorted_:
                 pairs.sort(key=lambda p: -p[0])
         else:
@@ -1218,17 +1269,24 @@ def _compare(name: str, op):
             other = args[0]
             o = _elementwise(t, other, name) if _is_t(other) else _scalar(t, other)
             return op(t, o).to(torch.uint8)
-        if len(args) == 2 and _is_t(args[0]):    # res:gt(a, b) writes into res
+        if len(args) == 2 and _is_t(args[0]):  # res:gt(a, b) writes into res
             a, b = args
             o = _elementwise(a, b, name) if _is_t(b) else _scalar(a, b)
             return _store(t, op(a, o).to(t.dtype))
         raise _fail(name, "tensor | number", args)
+
     method.__doc__ = f"``t:{name}(y | s)``: a ByteTensor of 1 where ``t {name} y``, else 0."
     return method
 
 
-for _name, _op in {"eq": torch.eq, "ne": torch.ne, "lt": torch.lt, "le": torch.le, "gt": torch.gt,
-                   "ge": torch.ge}.items():
+for _name, _op in {
+    "eq": torch.eq,
+    "ne": torch.ne,
+    "lt": torch.lt,
+    "le": torch.le,
+    "gt": torch.gt,
+    "ge": torch.ge,
+}.items():
     TENSOR_METHODS[_name] = _method()(_compare(_name, _op))
 
 
@@ -1345,6 +1403,7 @@ def renorm(t: torch.Tensor, *args) -> torch.Tensor:
 def _fill_like_function(name: str):
     def method(t: torch.Tensor, *args) -> torch.Tensor:
         from .torch_functions import TORCH_FUNCTIONS
+
         if name in ("zeros", "ones", "rand", "randn"):
             t.resize_(as_sizes(args))
             if name == "rand":
@@ -1353,8 +1412,11 @@ def _fill_like_function(name: str):
                 return lrandom.normal_(t)
             return t.fill_(0 if name == "zeros" else 1)
         if name == "randperm":
-            return _store(t, lrandom.randperm(*args, dtype=t.dtype))
+            if len(args) != 1:
+                raise _fail("randperm", "n", args)
+            return _store(t, lrandom.randperm(args[0], dtype=t.dtype))
         return _store(t, TORCH_FUNCTIONS[name](*args).to(t.dtype))
+
     method.__doc__ = f"``x:{name}(...)``: ``torch.{name}(...)`` written into ``x`` (resized). Returns x."
     return method
 
@@ -1368,16 +1430,24 @@ def _bitwise(name: str, op, tensor_arg: bool):
     def method(t: torch.Tensor, *args) -> torch.Tensor:
         if t.is_floating_point():
             raise LuaTensorError(f"Tensor:{name}: only integer tensors support bit operations, got {_describe(t)}")
-        base, other = (t, args[0]) if len(args) == 1 else args if len(args) == 2 else (None, None)
-        if base is None or (tensor_arg and not _is_t(other)) or (not tensor_arg and not _is_num(other)):
+        if len(args) not in (1, 2):
+            raise _fail(name, "[tensor,] " + ("tensor" if tensor_arg else "number"), args)
+        base, other = (t, args[0]) if len(args) == 1 else args
+        if (tensor_arg and not _is_t(other)) or (not tensor_arg and not _is_num(other)):
             raise _fail(name, "[tensor,] " + ("tensor" if tensor_arg else "number"), args)
         o = _elementwise(base, other, name).to(t.dtype) if tensor_arg else int(other)
         return _store(t, op(base, o))
+
     method.__doc__ = f"``x:{name}(...)`` in place (or ``x:{name}(y, ...)`` into ``x``); integer tensors only."
     return method
 
 
-for _name, _op in {"bitand": torch.bitwise_and, "bitor": torch.bitwise_or, "bitxor": torch.bitwise_xor,
-                   "lshift": torch.bitwise_left_shift, "rshift": torch.bitwise_right_shift}.items():
+for _name, _op in {
+    "bitand": torch.bitwise_and,
+    "bitor": torch.bitwise_or,
+    "bitxor": torch.bitwise_xor,
+    "lshift": torch.bitwise_left_shift,
+    "rshift": torch.bitwise_right_shift,
+}.items():
     TENSOR_METHODS[_name] = _method(mutates=True)(_bitwise(_name, _op, False))
     TENSOR_METHODS["c" + _name] = _method(mutates=True)(_bitwise("c" + _name, _op, True))

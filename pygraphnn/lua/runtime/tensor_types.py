@@ -14,11 +14,12 @@ Example::
     >>> tensor_types.default_dtype()
     torch.float64
 """
+
 from __future__ import annotations
 
 import torch
 
-__all__ = ["DTYPES", "typename", "dtype_of", "default_dtype", "set_default_type", "is_tensor"]
+__all__ = ["DTYPES", "default_dtype", "dtype_of", "is_tensor", "set_default_type", "typename"]
 
 #: Lua tensor type name -> torch dtype
 DTYPES: dict[str, torch.dtype] = {
@@ -39,9 +40,14 @@ DTYPES: dict[str, torch.dtype] = {
     "torch.CudaHalfTensor": torch.float16,
 }
 _NAMES = {dt: name for name, dt in reversed(list(DTYPES.items())) if "Cuda" not in name}
-_CUDA_NAMES = {torch.float32: "torch.CudaTensor", torch.float64: "torch.CudaDoubleTensor",
-               torch.int64: "torch.CudaLongTensor", torch.uint8: "torch.CudaByteTensor",
-               torch.int32: "torch.CudaIntTensor", torch.float16: "torch.CudaHalfTensor"}
+_CUDA_NAMES = {
+    torch.float32: "torch.CudaTensor",
+    torch.float64: "torch.CudaDoubleTensor",
+    torch.int64: "torch.CudaLongTensor",
+    torch.uint8: "torch.CudaByteTensor",
+    torch.int32: "torch.CudaIntTensor",
+    torch.float16: "torch.CudaHalfTensor",
+}
 
 _default = "torch.DoubleTensor"
 
@@ -53,7 +59,7 @@ def is_tensor(obj) -> bool:
 
 def typename(t: torch.Tensor) -> str:
     """Lua's ``t:type()`` / ``torch.typename(t)``: ``'torch.DoubleTensor'`` etc."""
-    if t.dtype == torch.bool:   # comparisons give ByteTensors in Lua; a bool reads as one
+    if t.dtype == torch.bool:  # comparisons give ByteTensors in Lua; a bool reads as one
         return "torch.ByteTensor"
     if t.is_cuda:
         return _CUDA_NAMES.get(t.dtype, "torch.CudaTensor")

@@ -18,6 +18,7 @@ Example::
     >>> torch_["range"](1, 3).tolist()
     [1.0, 2.0, 3.0]
 """
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,7 @@ from .linalg import LINALG
 from .storage import LongStorage, Storage, _lua_list, as_sizes
 from .tensor_methods import BLAS, TENSOR_METHODS, LuaTensorError, blas
 
-__all__ = ["TORCH_FUNCTIONS", "make_tensor", "Timer"]
+__all__ = ["TORCH_FUNCTIONS", "Timer", "make_tensor"]
 
 TORCH_FUNCTIONS: dict[str, Callable] = {}
 
@@ -42,6 +43,7 @@ def _fn(*names: str):
         for n in names:
             TORCH_FUNCTIONS[n] = f
         return f
+
     return deco
 
 
@@ -69,11 +71,16 @@ def make_tensor(dtype: torch.dtype, *args) -> torch.Tensor:
     first = args[0]
     if isinstance(first, torch.Tensor):
         if first.dtype != dtype:
-            raise LuaTensorError(f"torch.{tensor_types.typename(torch.empty(0, dtype=dtype))[6:]}: "
-                                 f"cannot share the storage of a {tensor_types.typename(first)}")
-        return torch.empty(0, dtype=dtype).set_(first)
-    if isinstance(first, Storage) and (len(args) > 1 or first.tensor().dtype == dtype) \
-            and not (first.type() == "torch.LongStorage" and dtype != torch.int64 and len(args) == 1):
+            raise LuaTensorError(
+                f"torch.{tensor_types.typename(torch.empty(0, dtype=dtype))[6:]}: "
+                f"cannot share the storage of a {tensor_types.typename(first)}"
+            )
+        return torch.empty(0, dtype=dtype).set_(first)  # type: ignore[call-overload]  # stubs lack set_(tensor)
+    if (
+        isinstance(first, Storage)
+        and (len(args) > 1 or first.tensor().dtype == dtype)
+        and not (first.type() == "torch.LongStorage" and dtype != torch.int64 and len(args) == 1)
+    ):
         return TENSOR_METHODS["set"](torch.empty(0, dtype=dtype), first, *args[1:])
     if isinstance(first, (list, tuple, Mapping)) and not isinstance(first, torch.Size) and len(args) == 1:
         values = _nested(first)
@@ -95,8 +102,10 @@ def _constructor(name: str):
         t = make_tensor(dtype, *args)
         if "Cuda" in name:
             from . import cuda
+
             t = cuda.to_device(t)
         return t
+
     ctor.__doc__ = f"``{name}(...)`` (see :func:`make_tensor`)."
     return ctor
 
@@ -109,13 +118,20 @@ for _tname in tensor_types.DTYPES:
 def _storage_ctor(dtype):
     def ctor(init=0) -> Storage:
         return Storage(init, dtype)
+
     return ctor
 
 
 TORCH_FUNCTIONS["LongStorage"] = LongStorage
-for _sname, _dt in {"DoubleStorage": torch.float64, "FloatStorage": torch.float32, "IntStorage": torch.int32,
-                    "HalfStorage": torch.float16,
-                    "ByteStorage": torch.uint8, "CharStorage": torch.int8, "ShortStorage": torch.int16}.items():
+for _sname, _dt in {
+    "DoubleStorage": torch.float64,
+    "FloatStorage": torch.float32,
+    "IntStorage": torch.int32,
+    "HalfStorage": torch.float16,
+    "ByteStorage": torch.uint8,
+    "CharStorage": torch.int8,
+    "ShortStorage": torch.int16,
+}.items():
     TORCH_FUNCTIONS[_sname] = _storage_ctor(_dt)
 
 
@@ -169,12 +185,12 @@ def logspace(a, b, n=100) -> torch.Tensor:
 def cat(*args) -> torch.Tensor:
     """``torch.cat(x1, x2, [dim])`` or ``torch.cat({x1, x2, ...}, [dim])``; ``dim``
     defaults to the last dimension."""
-    args = list(args)
-    d = args.pop() if args and _is_num(args[-1]) else None
-    if len(args) == 1 and not isinstance(args[0], torch.Tensor):
-        tensors = _lua_list(args[0])
+    items = list(args)
+    d = items.pop() if items and _is_num(items[-1]) else None
+    if len(items) == 1 and not isinstance(items[0], torch.Tensor):
+        tensors = list(_lua_list(items[0]))
     else:
-        tensors = args
+        tensors = items
     tensors = [t for t in tensors if t.numel() > 0]
     if not tensors:
         return torch.empty(0, dtype=tensor_types.default_dtype())
@@ -191,16 +207,74 @@ def cat(*args) -> torch.Tensor:
 # torch.f(x, ...) is res:f(x, ...) on a new result tensor, or on a leading result tensor
 # when there is one more tensor than the plain form takes.
 _INTO_MAX_TENSORS = {
-    "add": 2, "csub": 2, "mul": 1, "div": 1, "cmul": 2, "cdiv": 2, "cpow": 2, "cmax": 2, "cmin": 2,
-    "pow": 1, "clamp": 1, "fmod": 1, "remainder": 1, "cfmod": 2, "cremainder": 2,
-    "addcmul": 3, "addcdiv": 3, "addmm": 3, "addmv": 3, "addr": 3, "addbmm": 3, "baddbmm": 3,
-    "mm": 2, "mv": 2, "bmm": 2, "ger": 2,
-    "atan2": 2, "lerp": 2, "mod": 1, "cmod": 2, "renorm": 1,
-    "bitand": 1, "bitor": 1, "bitxor": 1, "lshift": 1, "rshift": 1,
-    "cbitand": 2, "cbitor": 2, "cbitxor": 2, "clshift": 2, "crshift": 2,
+    "add": 2,
+    "csub": 2,
+    "mul": 1,
+    "div": 1,
+    "cmul": 2,
+    "cdiv": 2,
+    "cpow": 2,
+    "cmax": 2,
+    "cmin": 2,
+    "pow": 1,
+    "clamp": 1,
+    "fmod": 1,
+    "remainder": 1,
+    "cfmod": 2,
+    "cremainder": 2,
+    "addcmul": 3,
+    "addcdiv": 3,
+    "addmm": 3,
+    "addmv": 3,
+    "addr": 3,
+    "addbmm": 3,
+    "baddbmm": 3,
+    "mm": 2,
+    "mv": 2,
+    "bmm": 2,
+    "ger": 2,
+    "atan2": 2,
+    "lerp": 2,
+    "mod": 1,
+    "cmod": 2,
+    "renorm": 1,
+    "bitand": 1,
+    "bitor": 1,
+    "bitxor": 1,
+    "lshift": 1,
+    "rshift": 1,
+    "cbitand": 2,
+    "cbitor": 2,
+    "cbitxor": 2,
+    "clshift": 2,
+    "crshift": 2,
 }
-_UNARY = ["exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sigmoid", "tanh", "sin", "cos", "tan", "asin", "acos",
-          "atan", "sinh", "cosh", "ceil", "floor", "round", "trunc", "frac", "neg", "sign", "cinv"]
+_UNARY = [
+    "exp",
+    "log",
+    "log1p",
+    "sqrt",
+    "rsqrt",
+    "abs",
+    "sigmoid",
+    "tanh",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "ceil",
+    "floor",
+    "round",
+    "trunc",
+    "frac",
+    "neg",
+    "sign",
+    "cinv",
+]
 _INTO_MAX_TENSORS.update({u: 1 for u in _UNARY})
 
 
@@ -225,6 +299,7 @@ def _into(name: str):
             return method(args[0], *args[1:])
         template = tensors[0] if tensors else torch.empty(0, dtype=tensor_types.default_dtype())
         return method(torch.empty(0, dtype=template.dtype, device=template.device), *args)
+
     fn.__doc__ = f"``torch.{name}(...)``: a new result (or into a leading result tensor)."
     return fn
 
@@ -236,11 +311,57 @@ for _name in _INTO_MAX_TENSORS:
     TORCH_FUNCTIONS[_name] = _into(_name)
 
 # functions that read their tensor and return something new: torch.f(x, ...) = x:f(...)
-for _name in ["sum", "prod", "mean", "std", "var", "norm", "dist", "max", "min", "median", "kthvalue", "cumsum",
-              "cumprod", "sort", "topk", "trace", "diag", "tril", "triu", "all", "any", "eq", "ne", "lt", "le",
-              "gt", "ge", "dot", "cross", "nonzero", "squeeze", "view", "viewAs", "expand", "expandAs", "split",
-              "chunk", "gather", "repeatTensor", "reshape", "permute", "numel", "equal", "histc", "mode", "totable",
-              "fill", "zero", "scatter"]:
+for _name in [
+    "sum",
+    "prod",
+    "mean",
+    "std",
+    "var",
+    "norm",
+    "dist",
+    "max",
+    "min",
+    "median",
+    "kthvalue",
+    "cumsum",
+    "cumprod",
+    "sort",
+    "topk",
+    "trace",
+    "diag",
+    "tril",
+    "triu",
+    "all",
+    "any",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "dot",
+    "cross",
+    "nonzero",
+    "squeeze",
+    "view",
+    "viewAs",
+    "expand",
+    "expandAs",
+    "split",
+    "chunk",
+    "gather",
+    "repeatTensor",
+    "reshape",
+    "permute",
+    "numel",
+    "equal",
+    "histc",
+    "mode",
+    "totable",
+    "fill",
+    "zero",
+    "scatter",
+]:
     # (Torch7 has no torch.transpose, torch.t, torch.narrow, torch.select, torch.sub,
     # torch.index, torch.clone...: those are methods only)
     TORCH_FUNCTIONS[_name] = TENSOR_METHODS[_name]
@@ -249,8 +370,17 @@ for _name in ["sum", "prod", "mean", "std", "var", "norm", "dist", "max", "min",
 TORCH_FUNCTIONS.update(LINALG)
 
 # ------------------------------------------------------------------ random
-for _name in ["manualSeed", "seed", "initialSeed", "getRNGState", "setRNGState", "multinomial", "randperm", "rand",
-              "randn"]:
+for _name in [
+    "manualSeed",
+    "seed",
+    "initialSeed",
+    "getRNGState",
+    "setRNGState",
+    "multinomial",
+    "randperm",
+    "rand",
+    "randn",
+]:
     TORCH_FUNCTIONS[_name] = getattr(lrandom, _name)
 
 
@@ -262,6 +392,7 @@ def _random_function(name: str):
         if args and isinstance(args[0], torch.Tensor):
             return fill(*args)
         return scalar(*args)
+
     fn.__doc__ = f"``torch.{name}(...)``: a number, or ``torch.{name}(x, ...)`` fills ``x``."
     return fn
 
@@ -318,6 +449,7 @@ def type_(obj) -> str:
 def save(path, obj, mode: str = "binary") -> None:
     """``torch.save(path, obj, [format])``: a ``.t7`` file Lua can read (via ``save_t7``)."""
     from ..load import save_t7
+
     save_t7(obj, path, mode="ascii" if mode == "ascii" else "binary")
 
 
@@ -325,6 +457,7 @@ def save(path, obj, mode: str = "binary") -> None:
 def load(path, mode: str | None = None):
     """``torch.load(path, [format])`` (via ``load_t7``; nothing in the file is executed)."""
     from ..load import load_t7
+
     return load_t7(path, mode=mode) if mode else load_t7(path)
 
 
@@ -362,20 +495,20 @@ class Timer:
         cpu = time.process_time()
         return time.perf_counter(), cpu, 0.0
 
-    def reset(self) -> "Timer":
+    def reset(self) -> Timer:
         self._start = self._now()
         self._acc = (0.0, 0.0, 0.0)
         self._running = True
         return self
 
-    def stop(self) -> "Timer":
+    def stop(self) -> Timer:
         if self._running:
             now = self._now()
             self._acc = tuple(a + n - s for a, n, s in zip(self._acc, now, self._start))
             self._running = False
         return self
 
-    def resume(self) -> "Timer":
+    def resume(self) -> Timer:
         if not self._running:
             self._start = self._now()
             self._running = True
