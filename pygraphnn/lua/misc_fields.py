@@ -41,7 +41,7 @@ SCALAR_CLASSES: dict[type, tuple[list[Field], list[Field]]] = {
     nn.CMinTable: ([], []),
     nn.MixtureTable: ([("dim", "int", None, "dim")], []),
     nn.L1Penalty: ([("l1weight", "num", ..., "l1weight"), ("sizeAverage", "bool", False, "sizeAverage"),
-                    ("provideOutput", "bool", True, "provideOutput")], []),
+                    ("provideOutput", "bool", True, "provideOutput")], [("loss", "num", 0.0, "loss")]),
     nn.GradientReversal: ([("lambda", "num", 1.0, "lambda_")], []),
     nn.MarginCriterion: ([("margin", "num", 1.0, "margin")], [_SIZE_AVERAGE]),
     nn.MultiLabelMarginCriterion: ([], [_SIZE_AVERAGE]),
