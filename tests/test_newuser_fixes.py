@@ -38,3 +38,9 @@ def test_batchnorm_blames_running_mean_when_it_is_the_odd_field():
     obj.state["running_var"] = torch.zeros(7, dtype=torch.float64)
     with pytest.raises(T7Error, match=r"running_var has shape \(7,\), expected \(10,\)"):
         from_lua(obj)
+
+
+def test_kept_container_label_has_no_open_brace():
+    import pygraphnn as ng
+    _, kept = ng.convert.convert(nn.Sequential().add(nn.MapTable(nn.Linear(3, 3))))
+    assert kept == ["nn.MapTable"]
