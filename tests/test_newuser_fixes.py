@@ -44,3 +44,13 @@ def test_kept_container_label_has_no_open_brace():
     import pygraphnn as ng
     _, kept = ng.convert.convert(nn.Sequential().add(nn.MapTable(nn.Linear(3, 3))))
     assert kept == ["nn.MapTable"]
+
+
+def test_save_t7_swapped_arguments_suggest_the_order(tmp_path):
+    from pygraphnn.lua.save import save_t7
+    from pygraphnn.lua.t7 import LuaTable
+    with pytest.raises(TypeError, match=r"object comes first and the path second.*torch\.save\(filename, obj\)"):
+        save_t7(str(tmp_path / "x.t7"), LuaTable())
+    with pytest.raises(TypeError, match="object comes first"):
+        save_t7(tmp_path / "x.t7", nn.Linear(2, 2))
+    assert not (tmp_path / "x.t7").exists()
