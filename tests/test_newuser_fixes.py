@@ -54,3 +54,24 @@ def test_save_t7_swapped_arguments_suggest_the_order(tmp_path):
     with pytest.raises(TypeError, match="object comes first"):
         save_t7(tmp_path / "x.t7", nn.Linear(2, 2))
     assert not (tmp_path / "x.t7").exists()
+
+
+def test_port_of_risky_calls_exits_3_and_marks_the_lines(tmp_path, capsys):
+    pytest.importorskip("luaparser")
+    from pygraphnn.cli import main
+    src = tmp_path / "evil.lua"
+    src.write_text("require 'nn'\nos.execute('ls')\nlocal m = require('some' .. 'thing')\n"
+                   "local x = nn.Identity()()\nreturn nn.gModule({x}, {x})\n")
+    out = tmp_path / "evil.py"
+    assert main(["port", str(src), "-o", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert "evil.lua:2: warning: os.execute()" in err
+    assert "require" not in err                      # folded to a constant name: an ordinary require
+    lines = out.read_text().splitlines()
+    i = next(k for k, line in enumerate(lines) if "lua.os.execute(" in line)
+    assert lines[i - 1].strip() == "# WARNING(port): os.execute() runs a shell command"
+    assert 'm = lua.require("something")' in lines
+    assert not any("WARNING" in line and "require" in line for line in lines)
+    # a clean file still exits 0
+    src.write_text("require 'nn'\nlocal x = nn.Identity()()\nreturn nn.gModule({x}, {x})\n")
+    assert main(["port", str(src), "-o", str(out)]) == 0
