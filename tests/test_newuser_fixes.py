@@ -75,3 +75,12 @@ def test_port_of_risky_calls_exits_3_and_marks_the_lines(tmp_path, capsys):
     # a clean file still exits 0
     src.write_text("require 'nn'\nlocal x = nn.Identity()()\nreturn nn.gModule({x}, {x})\n")
     assert main(["port", str(src), "-o", str(out)]) == 0
+
+
+def test_sample_help_is_plain_text(capsys):
+    from pygraphnn.cli import main
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    out = capsys.readouterr().out
+    assert "-length 300" in out and "pygraphnn.lua.charrnn" in out
+    assert "``" not in out and ":mod:" not in out
