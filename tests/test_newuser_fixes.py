@@ -84,3 +84,30 @@ def test_sample_help_is_plain_text(capsys):
     out = capsys.readouterr().out
     assert "-length 300" in out and "pygraphnn.lua.charrnn" in out
     assert "``" not in out and ":mod:" not in out
+
+
+def _t7_file(tmp_path, obj, name):
+    from pygraphnn.lua.save import save_t7
+    path = tmp_path / name
+    save_t7(obj, path)
+    return path
+
+
+def test_convert_to_a_missing_folder_is_a_one_line_error(tmp_path, capsys):
+    from pygraphnn.cli import main
+    src = _t7_file(tmp_path, nn.Linear(2, 3), "lin.t7")
+    out = tmp_path / "nope" / "lin.pt"
+    assert main(["convert", str(src), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"folder {out.parent} does not exist" in err
+    assert not out.parent.exists()
+
+
+def test_convert_of_a_criterion_says_it_is_one(tmp_path, capsys):
+    from pygraphnn.cli import main
+    src = _t7_file(tmp_path, nn.MSECriterion(), "crit.t7")
+    out = tmp_path / "crit.pt"
+    assert main(["convert", str(src), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "a criterion (a loss function, not a model)" in err and "0 parameters" not in err
+    assert isinstance(torch.load(out, weights_only=False), nn.MSECriterion)
