@@ -111,3 +111,29 @@ def test_convert_of_a_criterion_says_it_is_one(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "a criterion (a loss function, not a model)" in err and "0 parameters" not in err
     assert isinstance(torch.load(out, weights_only=False), nn.MSECriterion)
+
+
+def test_port_to_a_missing_folder_is_a_one_line_error(tmp_path, capsys):
+    pytest.importorskip("luaparser")
+    from pygraphnn.cli import main
+    src = tmp_path / "m.lua"
+    src.write_text("require 'nn'\nlocal x = nn.Identity()()\nreturn nn.gModule({x}, {x})\n")
+    for out in (tmp_path / "nope" / "m.py", f"{tmp_path / 'nope' / 'pkg'}/"):
+        assert main(["port", str(src), "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"folder {tmp_path / 'nope'} does not exist" in err
+    assert not (tmp_path / "nope").exists()
+
+
+def test_render_output_folder_and_suffix_errors(tmp_path, capsys, monkeypatch):
+    from pygraphnn.cli import main
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", "models.cells:lstm", "-o", str(tmp_path / "nope" / "x.svg")]) == 2
+    assert "folder" in capsys.readouterr().err and not (tmp_path / "nope").exists()
+    assert main(["render", "models.cells:lstm", "-o", str(tmp_path / "x.jpg")]) == 2
+    assert "unsupported suffix .jpg; use one of .svg, .png, .pdf, .dot" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    # --format dot without -o: DOT text on stdout, as --help says, and no file
+    assert main(["render", "models.cells:lstm", "--format", "dot"]) == 0
+    assert capsys.readouterr().out.startswith("digraph")
+    assert list(tmp_path.iterdir()) == []

@@ -46,7 +46,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("source", metavar="FILE.lua", help="the Lua file to translate")
     p.add_argument("-o", "--output", default=None, metavar="PATH",
                    help="Python file to write (default: stdout); a folder (ending in /, or existing) gets "
-                        "the whole program: one module per Lua file it requires, and __main__.py")
+                        "the whole program: one module per Lua file it requires, and __main__.py. The "
+                        "folder holding PATH must exist (a missing one is an error, exit status 2)")
     p.set_defaults(func=run)
     return p
 
@@ -59,6 +60,11 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.source)
     if not path.is_file():
         raise CommandError(f"no such file: {args.source}")
+    if args.output and args.output != "-":
+        # the folder the output goes into must exist: a missing one is a mistake, not created
+        folder = Path(args.output.rstrip("/\\") or "/").parent
+        if not folder.is_dir():
+            raise CommandError(f"-o {args.output}: the folder {folder} does not exist (it is not created)")
     if args.output and (args.output.endswith(("/", "\\")) or Path(args.output).is_dir()):
         return run_program(path, Path(args.output))
     source = path.read_text(encoding="utf-8", errors="replace")
