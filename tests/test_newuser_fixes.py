@@ -137,3 +137,86 @@ def test_render_output_folder_and_suffix_errors(tmp_path, capsys, monkeypatch):
     assert main(["render", "models.cells:lstm", "--format", "dot"]) == 0
     assert capsys.readouterr().out.startswith("digraph")
     assert list(tmp_path.iterdir()) == []
+
+
+def _rename(obj, old: str, new: str) -> int:
+    """Rename every Torch object of class ``old`` inside a raw object (as a renamed Lua class would read)."""
+    from pygraphnn.lua.t7 import LuaTable, TorchObject
+    seen, stack, n = set(), [obj], 0
+    while stack:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        if isinstance(o, TorchObject):
+            if o.class_name == old:
+                object.__setattr__(o, "class_name", new)
+                n += 1
+            stack.append(o.state)
+        elif isinstance(o, LuaTable):
+            stack.extend(v for v in o.values() if isinstance(v, (TorchObject, LuaTable)))
+    return n
+
+
+def _roundtrip_raw(obj):
+    import io
+    from pygraphnn.lua.save import save_t7
+    buf = io.BytesIO()
+    save_t7(obj, buf)
+    buf.seek(0)
+    return load_t7_raw(buf)
+
+
+def test_strict_false_keeps_an_unknown_module_inside_a_sequential():
+    from pygraphnn.lua.unknown import UnknownLuaModule
+    raw = _roundtrip_raw(nn.Sequential().add(nn.Linear(3, 4)).add(nn.ReLU()).add(nn.Linear(4, 2)))
+    assert _rename(raw, "nn.ReLU", "nn.FancyReLU") == 1
+    with pytest.raises(T7Error, match="nn.FancyReLU"):
+        from_lua(raw)
+    m = from_lua(raw, strict=False)
+    unknown = m[1]
+    assert isinstance(unknown, UnknownLuaModule) and unknown.lua_class == "nn.FancyReLU"
+    assert unknown.raw is raw.state["modules"][2]
+    torch.testing.assert_close(m[2].weight, raw.state["modules"][3].state["weight"], rtol=0, atol=0)
+    with pytest.raises(RuntimeError, match=r"cannot run nn\.FancyReLU \(at modules\[2\]\)"):
+        m(torch.randn(5, 3, dtype=m[0].weight.dtype))
+    back = _roundtrip_raw(m).state["modules"][2]
+    assert back.class_name == "nn.FancyReLU"
+    assert set(back.state.keys()) == set(raw.state["modules"][2].state.keys())
+    assert back.state["threshold"] == raw.state["modules"][2].state["threshold"]
+
+
+def test_strict_false_keeps_an_unknown_node_module_inside_a_gmodule():
+    import pygraphnn as ng
+    from pygraphnn.lua.unknown import UnknownLuaModule
+    x = nn.Identity()()
+    y = nn.LogSoftMax()(nn.Linear(3, 2)(x))
+    raw = _roundtrip_raw(ng.gModule([x], [y]))
+    assert _rename(raw, "nn.LogSoftMax", "nn.MyFancyLogSoftMax") == 1
+    with pytest.raises(T7Error, match="nn.MyFancyLogSoftMax"):
+        from_lua(raw)
+    g = from_lua(raw, strict=False)
+    unknown = [m for m in g.modules() if isinstance(m, UnknownLuaModule)]
+    assert len(unknown) == 1 and unknown[0].lua_class == "nn.MyFancyLogSoftMax"
+    assert "data.module" in unknown[0].where
+    with pytest.raises(Exception, match="nn.MyFancyLogSoftMax"):
+        g(torch.randn(5, 3))
+    back = _roundtrip_raw(g)
+    assert back.class_name == "nn.gModule"
+    names = [n.data.module.class_name for n in back.forwardnodes.to_list() if n.data.get("module") is not None]
+    assert "nn.MyFancyLogSoftMax" in names and "nn.Linear" in names
+
+
+def test_supported_classes_with_aliases_and_the_class_table_agree():
+    from pygraphnn.lua.aliases import ALIASES
+    from pygraphnn.lua.load import LOADERS, supported_classes
+    assert supported_classes() == sorted(LOADERS)
+    with_aliases = supported_classes(aliases=True)
+    assert "cudnn.ReLU" in with_aliases and "nn.Linear" in with_aliases
+    assert "cudnn.ReLU" not in supported_classes()
+    # a name is a class or an alias, never both (an alias of a class with its own loader is never used)
+    assert not set(ALIASES) & set(LOADERS)
+    page = (Path(__file__).resolve().parents[1] / "docs" / "t7-classes.md").read_text()
+    for name in with_aliases:
+        assert f"| `{name}` |" in page, name
+    assert "| ? |" not in page

@@ -36,6 +36,7 @@ from ..gmodule import gModule
 from ..site import Site
 from . import t7
 from .t7 import LuaKey, LuaTable, Storage, TorchObject
+from .unknown import UnknownLuaModule
 
 __all__ = ["to_torch_object", "to_lua", "save_t7", "SaveError", "SAVERS", "debug_label"]
 
@@ -628,3 +629,8 @@ from . import save_spatial  # noqa: E402,F401
 
 # more of the zoo (activations, distances, table combiners, margin criterions...)
 from . import save_misc  # noqa: E402,F401 - registers its savers
+
+
+@register_saver(UnknownLuaModule)
+def _unknown(S, m):
+    return m.raw  # kept by load_t7(..., strict=False): written back exactly as it was read
