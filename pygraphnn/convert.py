@@ -119,7 +119,8 @@ class _Converter:
         twin._modules = {k: (None if c is None else self.module(c)) for k, c in m._modules.items()}
         if type(m).__module__.startswith("pygraphnn"):
             label = getattr(m, "lua_label", None)
-            self.kept.append((label() if callable(label) else type(m).__name__).split("\n")[0])
+            # a container's label opens a multi-line block ("nn.MapTable {"): keep its name only
+            self.kept.append((label() if callable(label) else type(m).__name__).split("\n")[0].removesuffix(" {"))
         return twin
 
 

@@ -77,7 +77,6 @@ ALIASES: dict[str, Alias] = {
         "nn.HardTanh", fixed={"min_val": 0.0}, renamed={"max_val": "ceiling"}, note="min(max(x, 0), ceiling)"
     ),
     # nn's own older / backend-specific spellings
-    "nn.SpatialConvolutionMM": Alias("nn.SpatialConvolution", note="same fields and computation"),
     "nn.SpatialConvolutionCUDA": Alias("nn.SpatialConvolution"),
     # imagine-nn (inn): subclasses of the nn classes
     "inn.SpatialMaxPooling": Alias("nn.SpatialMaxPooling", fixed={"ceil_mode": True}, note="always ceil mode"),

@@ -25,8 +25,11 @@ torch.load('model.pt', weights_only=False) (or, with --state-dict, only the
 weights, for a module you build yourself). Modules with no exact plain
 equivalent are kept as pygraphnn modules and listed on stderr. Inputs of the
 converted model are batches (PyTorch's convention). The model is converted in the
-mode it was saved in (Lua's evaluate() -> eval()).
-Exit status: 0 written, 2 a mistake (no such file, no model at --key, ...).
+mode it was saved in (Lua's evaluate() -> eval()). A file holding a criterion
+(nn.MSECriterion, ...) is written as it is, a pygraphnn criterion, and said to be
+one on stderr. The folder of -o must exist (it is not created).
+Exit status: 0 written, 2 a mistake (no such file, no model at --key, missing
+output folder, ...).
 """
 
 
@@ -88,12 +91,16 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from ..convert import convert
+    from ..module import Criterion
     from .load import load_t7
     from .t7 import T7Error
 
     path = Path(args.source)
     if not path.is_file():
         raise CommandError(f"no such file: {args.source}")
+    folder = Path(args.output).parent
+    if not folder.is_dir():
+        raise CommandError(f"-o {args.output}: the folder {folder} does not exist (it is not created)")
     try:
         obj = load_t7(path)
     except T7Error as e:
@@ -104,8 +111,15 @@ def run(args: argparse.Namespace) -> int:
         plain, kept = convert(model)
     if args.dtype:
         plain = plain.to(getattr(torch, args.dtype))
-    torch.save(plain.state_dict() if args.state_dict else plain, args.output)
+    try:
+        torch.save(plain.state_dict() if args.state_dict else plain, args.output)
+    except OSError as e:      # a folder as -o, no permission, disk full
+        raise CommandError(f"cannot write {args.output}: {e}") from e
     n = sum(p.numel() for p in plain.parameters())
+    if isinstance(model, Criterion):   # a loss function, not a model: say so rather than "0 parameters"
+        print(f"wrote {args.output}: a criterion (a loss function, not a model), pygraphnn's "
+              f"{type(plain).__name__}", file=sys.stderr)
+        return 0
     print(f"wrote {args.output}: {type(plain).__name__} with {n} parameters", file=sys.stderr)
     for label in kept:
         print(f"kept as a pygraphnn module (no exact plain PyTorch equivalent): {label}", file=sys.stderr)

@@ -109,9 +109,18 @@ def register_loader(*class_names: str) -> Callable[[Loader], Loader]:
     return deco
 
 
-def supported_classes() -> list[str]:
-    """The Torch class names :func:`load_t7` turns into modules."""
-    return sorted(LOADERS)
+def supported_classes(aliases: bool = False) -> list[str]:
+    """The Torch class names :func:`load_t7` turns into modules; with ``aliases=True`` also
+    the GPU-stack and package names that load as one of them (``cudnn.ReLU``...).
+
+    >>> 'nn.Linear' in supported_classes(), 'cudnn.ReLU' in supported_classes(aliases=True)
+    (True, True)
+    """
+    names = set(LOADERS)
+    if aliases:
+        from .aliases import ALIASES
+        names.update(a for a, alias in ALIASES.items() if alias.target in LOADERS)
+    return sorted(names)
 
 
 def load_t7(
@@ -127,7 +136,9 @@ def load_t7(
     """Read a ``.t7`` file and turn its ``nn``/``nngraph`` objects into pygraphnn modules.
 
     ``strict=False`` keeps objects of unknown classes as raw :class:`TorchObject` instead
-    of raising. ``mode``/``long_size``/``max_tensor_bytes`` as for
+    of raising; where a module must be (a container's child, a gModule node), as an
+    :class:`~pygraphnn.lua.unknown.UnknownLuaModule` that fails when run and saves back
+    unchanged. ``mode``/``long_size``/``max_tensor_bytes`` as for
     :func:`~pygraphnn.lua.t7.load_t7_raw`.
 
     Tensors keep the type they have in the file (``torch.DoubleTensor`` -> float64,
@@ -415,7 +426,8 @@ class _Loader:
             hint = " (a graph.Graph/Edge is only read as part of an nn.gModule)" if cls.startswith("graph.") else ""
             raise _fail(
                 f"unsupported Torch class {cls[:80]!r}: pygraphnn has no module for it{hint}; "
-                f"load_t7(..., strict=False) keeps such objects raw, load_t7_raw reads the "
+                f"load_t7(..., strict=False) keeps such objects raw (an UnknownLuaModule inside a "
+                f"model), load_t7_raw reads the "
                 f"file without converting anything",
                 path,
             )
@@ -549,13 +561,23 @@ class _Loader:
             self.params[key] = p
         return p
 
+    def kept_unknown(self, v: Any, path: list) -> Any:
+        """Where a module must be: an object of an unknown class that ``strict=False`` kept
+        raw becomes an :class:`~.unknown.UnknownLuaModule` (one per object)."""
+        if self.strict or not isinstance(v, TorchObject) or v.class_name in LOADERS:
+            return v
+        from .unknown import UnknownLuaModule
+        if id(v) not in self.memo:
+            self.memo[id(v)] = UnknownLuaModule(v, _where(path))
+        return self.memo[id(v)]
+
     def modules_list(self, obj: TorchObject, path: list) -> list[torch.nn.Module]:
         mods = self.field(obj, "modules", path, "table", LuaTable())
         if not mods.is_list():
             raise _fail(f"{obj.class_name}.modules is not a list 1..n", path + ["modules"])
         out = []
         for i, m in enumerate(mods.to_list(), 1):
-            mod = self.value(m, path + ["modules", i])
+            mod = self.kept_unknown(self.value(m, path + ["modules", i]), path + ["modules", i])
             if not isinstance(mod, torch.nn.Module):
                 raise _fail(
                     f"{obj.class_name}.modules[{i}] should be a module, got {t7._describe(m)}", path + ["modules", i]
@@ -944,7 +966,7 @@ def _node_module(L: _Loader, data: LuaTable, path: list) -> torch.nn.Module | No
         if data.get("criterion") is not None:
             raise _fail("a criterion node of an old nngraph version is not supported", path + ["criterion"])
         return None
-    m = L.value(raw, path + ["module"])
+    m = L.kept_unknown(L.value(raw, path + ["module"]), path + ["module"])
     if not isinstance(m, torch.nn.Module):
         raise _fail(f"a node's module should be an nn module, got {t7._describe(raw)}", path + ["module"])
     if isinstance(m, Criterion):

@@ -313,6 +313,11 @@ def _batchnorm(L, obj, path):
     else:  # nn before BatchNormalization version 2 kept 1/sqrt(var + eps); Lua's read converts
         std = L.field(obj, "running_std", path, "tensor")
         var = std.detach().pow(-2).add(-eps)
+    w = obj.state.get("weight")
+    if tuple(var.shape) != (n,) and isinstance(w, torch.Tensor) and tuple(w.shape) == tuple(var.shape):
+        # weight and running_var agree, so running_mean is the odd one out
+        raise _fail(f"{obj.class_name}.running_mean has shape ({n},), expected {tuple(var.shape)} like "
+                    f"running_var and weight", path + ["running_mean"])
     if tuple(var.shape) != (n,):
         raise _fail(
             f"{obj.class_name}.running_var has shape {tuple(var.shape)}, expected ({n},)", path + ["running_var"]

@@ -55,7 +55,7 @@ SCALAR_CLASSES: dict[type, tuple[list[Field], list[Field]]] = {
             ("sizeAverage", "bool", False, "sizeAverage"),
             ("provideOutput", "bool", True, "provideOutput"),
         ],
-        [],
+        [("loss", "num", 0.0, "loss")],
     ),
     nn.GradientReversal: ([("lambda", "num", 1.0, "lambda_")], []),
     nn.MarginCriterion: ([("margin", "num", 1.0, "margin")], [_SIZE_AVERAGE]),

@@ -103,6 +103,14 @@ RISKY = {"os.execute": "runs a shell command", "io.popen": "runs a shell command
          "loadstring": "compiles Lua source at run time", "load": "compiles Lua source at run time",
          "dofile": "runs another Lua file", "require": "loads a module whose name is computed at run time"}
 
+def _is_str_literal(text: str) -> bool:
+    """Whether generated Python ``text`` is one string literal (a constant-folded Lua expression)."""
+    try:
+        return isinstance(pyast.literal_eval(text), str)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
 # characters that end a line for some reader of the output (Python's tokenizer: \r and \n; str.splitlines:
 # the rest) or are invisible/direction controls: never written raw into a comment
 _LINE_BREAKING = set("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -372,6 +380,7 @@ class Emitter:
     def risk(self, name: str) -> str:
         """A call that runs a shell or loads code: listed, and spelled as the explicit runtime call."""
         self.risky.append(Issue(self.line, f"{name}() {RISKY[name]}: check what it is given"))
+        self.emit(f"# WARNING(port): {name}() {RISKY[name]}")  # just above the line that makes the call
         self.imports.add("lua")
         return f"lua.{name}"
 
@@ -988,6 +997,7 @@ class Emitter:
             for a in aliased:
                 if a in RISKY:  # `local ex = os.execute; ex(cmd)`: listed at the call too
                     self.risky.append(Issue(self.line, f"{e.func.id}() is {a}, which {RISKY[a]}"))
+                    self.emit(f"# WARNING(port): {safe_comment(e.func.id)}() is {a}, which {RISKY[a]}")
         if d is not None:
             special = self.library_call(d, args, e)
             if special is not None:
@@ -1043,7 +1053,11 @@ class Emitter:
             if len(args) == 1 and isinstance(args[0], A.String):
                 self.imports.add("lua")
                 return f"lua.require({py_str(lua_string(args[0]))})"
-            return f"{self.risk(d)}({self.args_text(args)})"
+            text = self.args_text(args)
+            if len(args) == 1 and _is_str_literal(text):  # a name folded to a constant ('a' .. 'b'): not risky
+                self.imports.add("lua")
+                return f"lua.require({text})"
+            return f"{self.risk(d)}({text})"
         if d.startswith("math."):
             name = d[5:]
             if name in ("random", "randomseed"):

@@ -2,7 +2,8 @@
 
 ``register(subparsers)`` adds the subcommand to :mod:`pygraphnn.cli`'s parser.
 Exit status: 0 for a clean port, 1 when something was flagged ``TODO(port)`` (the
-output is written all the same), 2 when the Lua does not parse.
+output is written all the same), 2 when the Lua does not parse, 3 when the Lua runs a shell
+command or loads code (``# WARNING(port)`` lines; 3 wins over 1).
 """
 from __future__ import annotations
 
@@ -23,8 +24,15 @@ Translate a Lua file that declares nngraph models into Python using pygraphnn.
 What cannot be translated faithfully is marked `# TODO(port): ...` in the output
 and listed on stderr as FILE:LINE: what. Calls that run a shell or load code
 (os.execute, io.popen, loadstring, dofile, load, require of a computed name)
-become explicit runtime calls and are listed as FILE:LINE: warning: ... Exit status: 0 clean, 1 something
-flagged (the output is still written), 2 the Lua does not parse.
+become explicit runtime calls, marked `# WARNING(port): ...` in the output and
+listed on stderr as FILE:LINE: warning: ... (a require whose name folds to a
+constant, require('a' .. 'b'), is an ordinary require and not warned about).
+
+Exit status:
+  0  clean port
+  1  something flagged TODO(port) (the output is still written)
+  2  the Lua does not parse, or a mistake on the command line
+  3  the Lua runs a shell command or loads code (output written; wins over 1)
 """
 
 
@@ -38,7 +46,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("source", metavar="FILE.lua", help="the Lua file to translate")
     p.add_argument("-o", "--output", default=None, metavar="PATH",
                    help="Python file to write (default: stdout); a folder (ending in /, or existing) gets "
-                        "the whole program: one module per Lua file it requires, and __main__.py")
+                        "the whole program: one module per Lua file it requires, and __main__.py. The "
+                        "folder holding PATH must exist (a missing one is an error, exit status 2)")
     p.set_defaults(func=run)
     return p
 
@@ -51,6 +60,11 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.source)
     if not path.is_file():
         raise CommandError(f"no such file: {args.source}")
+    if args.output and args.output != "-":
+        # the folder the output goes into must exist: a missing one is a mistake, not created
+        folder = Path(args.output.rstrip("/\\") or "/").parent
+        if not folder.is_dir():
+            raise CommandError(f"-o {args.output}: the folder {folder} does not exist (it is not created)")
     if args.output and (args.output.endswith(("/", "\\")) or Path(args.output).is_dir()):
         return run_program(path, Path(args.output))
     source = path.read_text(encoding="utf-8", errors="replace")
@@ -67,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         print(issue.format(path.name), file=sys.stderr)
     for call in result.risky:  # shell and code loading: always said out loud
         print(call.format(path.name).replace(": ", ": warning: ", 1), file=sys.stderr)
-    return 1 if result.issues else 0
+    return 3 if result.risky else 1 if result.issues else 0
 
 
 def run_program(main: Path, outdir: Path) -> int:
@@ -79,7 +93,7 @@ def run_program(main: Path, outdir: Path) -> int:
     except PortSyntaxError as e:
         print(str(e), file=sys.stderr)
         return 2
-    flagged = 0
+    flagged = risky = 0
     for name, r in result.modules.items():
         shown = r.filename
         for issue in r.issues:
@@ -87,6 +101,7 @@ def run_program(main: Path, outdir: Path) -> int:
         for call in r.risky:
             print(call.format(shown).replace(": ", ": warning: ", 1), file=sys.stderr)
         flagged += len(r.issues)
+        risky += len(r.risky)
     print(f"wrote {outdir}/ ({len(result.modules)} modules, {flagged} flagged lines): "
           f"python -m {outdir.name} [flags]", file=sys.stderr)
-    return 1 if flagged else 0
+    return 3 if risky else 1 if flagged else 0

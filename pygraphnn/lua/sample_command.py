@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -75,12 +76,17 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 add_sample_arguments = _add_arguments
 
 
+def _plain(rest: str) -> str:
+    """The module docstring's reST as terminal text (``x`` and :mod:`x` -> x)."""
+    return re.sub(r":\w+:`([^`]*)`", r"\1", rest).replace("``", "")
+
+
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``sample`` subcommand to the ``pygraphnn`` command."""
     p = subparsers.add_parser(
         "sample",
         help=HELP,
-        description="\n\n".join(__doc__.split("\n\n")[1:3]),
+        description=_plain("\n\n".join(__doc__.split("\n\n")[1:3])),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_arguments(p)

@@ -26,6 +26,7 @@ twice in its input list.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,7 @@ from ..gmodule import gModule
 from ..site import Site
 from . import t7
 from .t7 import LuaKey, LuaTable, Storage, TorchObject
+from .unknown import UnknownLuaModule
 
 __all__ = ["SAVERS", "SaveError", "debug_label", "save_t7", "to_lua", "to_torch_object"]
 
@@ -60,6 +62,12 @@ _TYPE_NAMES = {
 def save_t7(obj: Any, path_or_fileobj: Any, *, mode: str = "binary") -> None:
     """Write ``obj`` (modules anywhere inside dicts/lists are converted with
     :func:`to_torch_object`) like Torch7's ``torch.save``."""
+    if isinstance(obj, (str, os.PathLike)) and not isinstance(path_or_fileobj, (str, os.PathLike)) \
+            and not hasattr(path_or_fileobj, "write"):
+        # Lua's torch.save(filename, obj) takes the file first; ours takes it second
+        raise TypeError(f"save_t7(obj, path): the object comes first and the path second (Lua's "
+                        f"torch.save(filename, obj) is the other way round); got a path {str(obj)!r} "
+                        f"as obj and a {type(path_or_fileobj).__name__} as path")
     t7.save_t7(to_lua(obj), path_or_fileobj, mode=mode)
 
 
@@ -698,3 +706,8 @@ def _lua_annotations(ann: dict) -> dict:
 # the convolutional half of the zoo and the rest of it (activations, distances, table combiners, margin
 # criterions...) register their savers from their own files; imported last, as they import this one
 from . import save_misc, save_spatial  # noqa: E402, F401 - imported for their registrations
+
+
+@register_saver(UnknownLuaModule)
+def _unknown(S, m):
+    return m.raw  # kept by load_t7(..., strict=False): written back exactly as it was read

@@ -29,6 +29,11 @@ arguments, so give its parameters defaults. MODULE is a dotted name such as
 models.cells (imported from the current directory first) or the path of a .py
 file, relative or absolute. A .t7 file is read as data (nothing in it runs) and
 must hold an nngraph gModule.
+
+The format comes from --format, else from the suffix of -o (.svg, .png, .pdf,
+.dot; another suffix is an error), else svg. Without -o the file is FACTORY.FORMAT
+in the current folder, except --format dot, which writes DOT text to stdout. The
+folder of -o must exist (a missing one is an error, exit status 2).
 """
 
 
@@ -178,6 +183,9 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format
     if fmt is None:
         suffix = Path(args.output).suffix.lstrip(".").lower() if args.output and args.output != "-" else ""
+        if suffix and suffix not in FORMATS + ("dot",):
+            raise CommandError(f"-o {args.output}: unsupported suffix .{suffix}; use one of "
+                               f"{', '.join('.' + f for f in FORMATS + ('dot',))} (or give --format)")
         fmt = suffix if suffix in FORMATS + ("dot",) else "svg"
     fmt = fmt.lower()
     if fmt not in FORMATS + ("dot",):
@@ -189,6 +197,9 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--unroll draws a cell: use it with --style cell (or without --style)")
     if args.backward and style != "nngraph":
         raise CommandError("--backward is for the nngraph style")
+    if args.output and args.output != "-" and not Path(args.output).parent.is_dir():
+        raise CommandError(f"-o {args.output}: the folder {Path(args.output).parent} does not exist "
+                           f"(it is not created)")
     g = load_factory(args.target)
     obj = (backward_graph(g) if args.backward else forward_graph(g)) if style == "nngraph" else g
     options = dict(
