@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 CONSTRAINTS ?= constraints.txt
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench gallery dot clean
+.PHONY: demo test lint format bench gallery dot clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,18 @@ dot:
 demo: $(VENV)/.installed dot
 	$(PY) -m models.demo
 
-test: $(VENV)/.installed dot
+test: lint $(VENV)/.installed dot
 	$(PY) -m pytest
+
+# ruff (lint + format check) and mypy over the package; `make format` applies ruff's formatting
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+format: $(VENV)/.installed
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.lstm_cell
