@@ -6,6 +6,7 @@ to graph node (used to name the failing node in runtime errors). Modules may
 offer ``_inline(ref, args, table_input)`` to be emitted as an expression (e.g.
 ``torch.tanh(h)``) instead of a module call; a module with hooks is always called.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -18,8 +19,22 @@ import torch
 from .graph import GNode, Graph
 from .module import _GLOBAL_HOOKS
 
-_RESERVED = set(keyword.kwlist) | {"self", "m", "torch", "F", "inputs", "error", "_fail", "_check_inputs",
-                                    "_check_split", "len", "isinstance", "list", "tuple", "Exception"}
+_RESERVED = set(keyword.kwlist) | {
+    "self",
+    "m",
+    "torch",
+    "F",
+    "inputs",
+    "error",
+    "_fail",
+    "_check_inputs",
+    "_check_split",
+    "len",
+    "isinstance",
+    "list",
+    "tuple",
+    "Exception",
+}
 
 _BUILTINS = set(dir(builtins)) - {"input"}
 
@@ -27,8 +42,8 @@ _BUILTINS = set(dir(builtins)) - {"input"}
 @dataclass
 class Code:
     src: str
-    line_nodes: dict[int, int]      # source line (1-based) -> graph node index
-    var_names: list[str | None]     # graph node index -> variable holding its value
+    line_nodes: dict[int, int]  # source line (1-based) -> graph node index
+    var_names: list[str | None]  # graph node index -> variable holding its value
 
 
 def identifier(text: str) -> str:
@@ -73,8 +88,13 @@ def base_name(node: GNode) -> str:
 
 
 def _has_hooks(m: torch.nn.Module) -> bool:
-    return bool(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
-                or getattr(m, "_backward_pre_hooks", None) or any(_GLOBAL_HOOKS))
+    return bool(
+        m._forward_hooks
+        or m._forward_pre_hooks
+        or m._backward_hooks
+        or getattr(m, "_backward_pre_hooks", None)
+        or any(_GLOBAL_HOOKS)
+    )
 
 
 def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = True) -> Code:
@@ -95,14 +115,18 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
         last_use[o] = len(graph.nodes)
 
     if len(graph.inputs) == 1:
-        header = ["def forward(self, *inputs):",
-                  f"    {input_names[0]}, = inputs if len(inputs) == 1 else _check_inputs(inputs, 1)"]
+        header = [
+            "def forward(self, *inputs):",
+            f"    {input_names[0]}, = inputs if len(inputs) == 1 else _check_inputs(inputs, 1)",
+        ]
     else:
-        header = ["def forward(self, *inputs):",
-                  "    if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):",
-                  "        inputs = inputs[0]",
-                  f"    {', '.join(input_names)}, = _check_inputs(inputs, {len(input_names)})"]
-    body: list[tuple[str, int | None]] = []   # (statement, node index)
+        header = [
+            "def forward(self, *inputs):",
+            "    if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):",
+            "        inputs = inputs[0]",
+            f"    {', '.join(input_names)}, = _check_inputs(inputs, {len(input_names)})",
+        ]
+    body: list[tuple[str, int | None]] = []  # (statement, node index)
     input_of = {i: input_names[k] for k, i in enumerate(graph.inputs)}
 
     for n in graph.nodes:
@@ -117,8 +141,7 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
             continue
         elif n.n_split is not None:
             outs = [c for c in graph.consumers[n.index]]
-            names = [namer(f"{base_name(graph.nodes[n.args[0]])}_{graph.nodes[c].select_index}")
-                     for c in outs]
+            names = [namer(f"{base_name(graph.nodes[n.args[0]])}_{graph.nodes[c].select_index}") for c in outs]
             for c, nm in zip(outs, names):
                 var[c] = nm
             by_index = {graph.nodes[c].select_index: nm for c, nm in zip(outs, names)}
@@ -128,7 +151,7 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
             continue
         else:
             expr = _call_expr(n, [var[a] for a in n.args], module_attrs, inline)
-        if expr.isidentifier():   # an identity: reuse the variable, emit nothing
+        if expr.isidentifier():  # an identity: reuse the variable, emit nothing
             var[n.index] = expr
             continue
         var[n.index] = namer(base_name(n))
@@ -161,10 +184,12 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
         src_lines.append(f"        {stmt}")
         if idx is not None:
             line_nodes[len(src_lines)] = idx
-    src_lines += [f"        return {ret}",
-                  "    except Exception as error:",
-                  "        _fail(self, error)",
-                  "        raise"]
+    src_lines += [
+        f"        return {ret}",
+        "    except Exception as error:",
+        "        _fail(self, error)",
+        "        raise",
+    ]
     return Code("\n".join(src_lines) + "\n", line_nodes, var)
 
 
