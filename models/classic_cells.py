@@ -2,7 +2,8 @@
 
 Every cell is a ``gModule`` whose inputs are ``{x, *prev_state}`` and whose outputs are
 ``{*next_state[, prediction]}`` (char-rnn's convention: the state first, the prediction
-last); the peephole cell, whose state is ``{c}`` alone, also returns ``next_h`` before the prediction. The equations, with ``⊙`` the element-wise product:
+last); the peephole cell, whose state is ``{c}`` alone, also returns ``next_h`` before the
+prediction. The equations, with ``⊙`` the element-wise product:
 
 * :func:`rnn` (Elman): ``h_t = tanh(W_hx x + W_hh h + b_h)``, ``p_t = W_ph h_t + b_p``.
 * :func:`lstm` (four gates, one equation each, in the order of the classic write-up):

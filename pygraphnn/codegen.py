@@ -13,6 +13,7 @@ import builtins
 import keyword
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 
@@ -87,8 +88,8 @@ def base_name(node: GNode) -> str:
     return "split" if node.n_split is not None else "value"
 
 
-def _has_hooks(m: torch.nn.Module) -> bool:
-    return bool(
+def _has_hooks(m: torch.nn.Module | None) -> bool:
+    return m is not None and bool(
         m._forward_hooks
         or m._forward_pre_hooks
         or m._backward_hooks
@@ -126,7 +127,7 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
             "        inputs = inputs[0]",
             f"    {', '.join(input_names)}, = _check_inputs(inputs, {len(input_names)})",
         ]
-    body: list[tuple[str, int | None]] = []  # (statement, node index)
+    body: list[tuple[str, int]] = []  # (statement, node index)
     input_of = {i: input_names[k] for k, i in enumerate(graph.inputs)}
 
     for n in graph.nodes:
@@ -150,7 +151,8 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
             var[n.index] = None
             continue
         else:
-            expr = _call_expr(n, [var[a] for a in n.args], module_attrs, inline)
+            # every argument has its variable by now: only selects read a split node, and they never get here
+            expr = _call_expr(n, cast(list[str], [var[a] for a in n.args]), module_attrs, inline)
         if expr.isidentifier():  # an identity: reuse the variable, emit nothing
             var[n.index] = expr
             continue
@@ -166,14 +168,14 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
     dies_at: dict[int, list[str]] = {}
     for v, last in last_stmt.items():
         dies_at.setdefault(last, []).append(v)
-    lines: list[tuple[str, int | None]] = []
+    lines: list[tuple[str, int]] = []
     for stmt, idx in body:
         dead = sorted(dies_at.get(idx, ()))
         if dead:
             stmt += f"; del {', '.join(dead)}"
         lines.append((stmt, idx))
-    outs = [var[o] for o in graph.outputs]
-    ret = outs[0] if len(outs) == 1 else f"[{', '.join(outs)}]"
+    out_vars = [var[o] for o in graph.outputs]
+    ret = out_vars[0] if len(out_vars) == 1 else f"[{', '.join(map(str, out_vars))}]"
 
     # Submodules are reached through the ``_modules`` dict (``m['i2h']``): the same
     # objects as ``self.i2h``, without nn.Module.__getattr__'s cost on every use.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import linecache
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -55,6 +56,11 @@ class gModule(Module):  # noqa: N801 - nngraph's name
     returned bare, several as a list) or the Lua way (``g.forward(input)``,
     ``g.backward(input, gradOutput)``).
     """
+
+    # set by recompile() straight into __dict__: generated code, not module state
+    _code: Code
+    _filename: str
+    _fwd: Callable[..., Any]
 
     def __init__(self, inputs: Any, outputs: Any, *, name: str | None = None, inline: bool = True):
         super().__init__()
@@ -189,10 +195,11 @@ class gModule(Module):  # noqa: N801 - nngraph's name
                 ps, gs = m.luaParameters()
             else:  # a plain torch module in the graph
                 ps = list(m.parameters())
+                gs = []
                 for p in ps:
                     if p.grad is None:
                         p.grad = torch.zeros_like(p)
-                gs = [p.grad for p in ps]
+                    gs.append(p.grad)
             params += ps
             grads += gs
         return params, grads
@@ -237,7 +244,7 @@ class gModule(Module):  # noqa: N801 - nngraph's name
 def _fail(g: gModule, error: BaseException) -> None:
     """Re-raise ``error`` naming the node whose generated line raised it."""
     tb = error.__traceback__
-    frame = lineno = None
+    frame, lineno = None, 0
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == g._filename:
             frame, lineno = tb.tb_frame, tb.tb_lineno

@@ -36,9 +36,9 @@ from __future__ import annotations
 
 import itertools
 import linecache
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -48,6 +48,10 @@ from .errors import GraphError
 from .graph import GNode, Graph
 from .module import Module
 from .tables import describe
+
+if TYPE_CHECKING:  # for annotations only: the run-time imports are local, where needed
+    from .adapters import ModuleFromCriterion
+    from .gmodule import gModule
 
 __all__ = ["Window", "compile_window", "rowwise"]
 
@@ -123,7 +127,7 @@ _ROWWISE = {
 
 
 # ----------------------------------------------------------------- runtime helpers
-def _fold(steps: Sequence[Any]) -> Any:
+def _fold(steps: list[Any] | tuple[Any, ...]) -> Any:
     """``T`` per-step values (tensors with a batch dimension, or tables of them) as one
     value with the steps stacked along the batch: ``T*B`` rows."""
     first = steps[0]
@@ -293,8 +297,9 @@ def _per_step_loss(crit: torch.nn.Module, pred: torch.Tensor, target: Any, T: in
         idx = torch.where(keep, t - 1, torch.zeros_like(t))
         picked = x.gather(1, idx.unsqueeze(1)).squeeze(1)
         w = keep.to(x.dtype)
-        if crit.weights is not None:
-            w = w * crit.weights.to(dtype=x.dtype, device=x.device)[idx]
+        weights = crit.weights
+        if isinstance(weights, torch.Tensor):  # a buffer, or None
+            w = w * weights.to(dtype=x.dtype, device=x.device)[idx]
         loss = -(picked * w).unflatten(0, (T, -1)).sum(1)
         if crit.sizeAverage:
             total = w.unflatten(0, (T, -1)).sum(1)
@@ -319,7 +324,7 @@ class _Criterion:
         )
 
 
-def _criterion_per_step(module: torch.nn.Module, table: list, T: int) -> torch.Tensor:
+def _criterion_per_step(module: ModuleFromCriterion, table: list, T: int) -> torch.Tensor:
     """``ModuleFromCriterion`` over a folded ``[prediction, target]``: the ``T`` losses
     (folded: one row per step, as the cell's 1-element loss)."""
     pred, target = table
@@ -355,20 +360,21 @@ class _LogSoftMaxNLL(torch.autograd.Function):
         return grad, None, None, None
 
 
-def _log_softmax_nll(module: torch.nn.Module, logits: torch.Tensor, target: Any, T: int) -> torch.Tensor:
+def _log_softmax_nll(module: ModuleFromCriterion, logits: torch.Tensor, target: Any, T: int) -> torch.Tensor:
     """``ModuleFromCriterion(ClassNLLCriterion)`` of ``LogSoftMax(logits)``, folded: the ``T``
     per-step losses."""
-    from .nn.criterion import _class_targets
+    from .nn.criterion import ClassNLLCriterion, _class_targets
 
-    crit = module.criterion
+    crit = cast(ClassNLLCriterion, module.criterion)  # the plan fuses only LogSoftMax + ClassNLLCriterion
     if logits.dim() != 2:
         return _criterion_per_step(module, [torch.log_softmax(logits, -1), target], T)
     t = _class_targets(logits, target.detach() if isinstance(target, torch.Tensor) else target)
     keep = t != crit.ignoreIndex
     idx = torch.where(keep, t - 1, torch.zeros_like(t))
     w = keep.to(logits.dtype)
-    if crit.weights is not None:
-        w = w * crit.weights.to(dtype=logits.dtype, device=logits.device)[idx]
+    weights = crit.weights
+    if isinstance(weights, torch.Tensor):  # a buffer, or None
+        w = w * weights.to(dtype=logits.dtype, device=logits.device)[idx]
     if crit.sizeAverage:
         total = w.unflatten(0, (T, -1)).sum(1, keepdim=True)
         w = (w.unflatten(0, (T, -1)) / torch.where(total != 0, total, torch.ones_like(total))).flatten()
@@ -478,7 +484,7 @@ def plan(graph: Graph, pairs: list[tuple[int, int]], fuse_loss: bool = True) -> 
         others = set(graph.outputs[:op] + graph.outputs[op + 1 :]) | set(graph.inputs)
         leaf_reads: set[int] = set()
 
-        def collect(m):
+        def collect(m, leaf_reads=leaf_reads):  # bound now: ruff's B023 cannot see it runs in this iteration
             if isinstance(m, tuple):
                 leaf_reads.add(m[0])
             elif m is not None:
@@ -582,7 +588,7 @@ def _fused_log_softmax(graph: Graph, n: GNode) -> int | None:
     return p.index
 
 
-def _has_hooks(m: torch.nn.Module) -> bool:
+def _has_hooks(m: torch.nn.Module | None) -> bool:
     from .codegen import _has_hooks as has
 
     return has(m)
@@ -618,15 +624,15 @@ def _components(nodes: list[int], succ: list[list[int]]) -> list[list[int]]:
     for root in reversed(order):
         if root in assigned:
             continue
-        comp, stack = [], [root]
+        comp, todo = [], [root]
         assigned.add(root)
-        while stack:
-            v = stack.pop()
+        while todo:
+            v = todo.pop()
             comp.append(v)
             for w in pred[v]:
                 if w not in assigned:
                     assigned.add(w)
-                    stack.append(w)
+                    todo.append(w)
         comps.append(comp)
     return comps
 
@@ -637,7 +643,7 @@ def _in_declaration_order(comps: list[list[int]], succ: list[list[int]]) -> list
     import heapq
 
     comp_of = {v: k for k, c in enumerate(comps) for v in c}
-    deps = [set() for _ in comps]
+    deps: list[set[int]] = [set() for _ in comps]
     for k, c in enumerate(comps):
         for v in c:
             for w in succ[v]:
@@ -696,15 +702,15 @@ class _Generator:
         self.all_names: dict[int, str] = {}
         self.steps_names: dict[int, str] = {}
         self.avail: dict[int, set[str]] = {}
-        self.producer: dict[int, Any] = {}  # node -> _Loop that computes it step by step
+        self.producer: dict[int, _Loop] = {}  # node -> _Loop that computes it step by step
         self.lines: list[Any] = []  # (stmt, node) or _Loop
         self.n_step_inputs = n_step_inputs
         self.alias = {n.index: (n.args[k] if n.args and (k := _alias_of(n)) is not None else None) for n in graph.nodes}
 
     # names ------------------------------------------------------------------
     def canon(self, i: int) -> int:
-        while self.alias.get(i) is not None and i not in self.plan.plumbing:
-            i = self.alias[i]
+        while (a := self.alias.get(i)) is not None and i not in self.plan.plumbing:
+            i = a
         return i
 
     def v(self, i: int) -> str:
@@ -760,6 +766,7 @@ class _Generator:
         return _call_expr(n, args, self.attrs, True)
 
     def split_targets(self, n: GNode, name) -> str:
+        assert n.n_split is not None, "called for split nodes only"
         by_index = {self.g.nodes[c].select_index: c for c in self.g.consumers[n.index]}
         return ", ".join(name(by_index[k]) if k in by_index else "_" for k in range(1, n.n_split + 1)) + ","
 
@@ -980,7 +987,7 @@ class _Generator:
             loop.body.append((f"{self.v(x)} = {self.need_steps(x)}[t]", None))
         src = self.need_all(other)
         with_bias = self.namer(f"{self.v(other)}_{self.v(lin)}")
-        if ln.module.bias is not None:
+        if getattr(ln.module, "bias", None) is not None:  # ln is a Linear node: its module is set
             self.emit(f"{with_bias}_all = {src} + m[{self.attrs[lin]!r}].bias", lin)
         else:
             self.emit(f"{with_bias}_all = {src}", lin)
@@ -1057,9 +1064,16 @@ class Window(Module):
     ``win.backward([inputs, state], [grad_outputs, grad_state])``.
     """
 
+    cell: gModule
+    # set by _install straight into __dict__: generated code, not module state
+    _src: str
+    _filename: str
+    _fn: Callable[..., Any]
+    _line_nodes: dict[int, int]
+
     def __init__(
         self,
-        cell: torch.nn.Module,
+        cell: gModule,
         T: int | None,
         pairs: list[tuple[int, int]],
         n_step_inputs: int,
@@ -1150,7 +1164,7 @@ def _fail(win: Window, error: BaseException) -> None:
             lineno = tb.tb_lineno
         tb = tb.tb_next
     idx = win._line_nodes.get(lineno) if lineno is not None else None
-    if idx is None:
+    if idx is None or lineno is None:
         return
     node = win.cell.graph.nodes[idx]
     line = linecache.getline(win._filename, lineno).strip()

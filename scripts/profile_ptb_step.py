@@ -55,7 +55,7 @@ def main(argv=None) -> None:
     for name in args.variants.split(","):
         r, st = makers[name](), DataState(data)
 
-        def step():
+        def step(r=r, st=st):  # bound now: ruff's B023 cannot see it runs in this iteration
             if isinstance(r, NNLSTM):
                 r.step(st.data[st.pos : st.pos + T], st.data[st.pos + 1 : st.pos + T + 1])
                 st.pos += T

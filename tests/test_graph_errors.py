@@ -39,7 +39,7 @@ def test_empty_list_passed_to_a_module():
 def test_unused_split_output_names_declaration_and_split_sites():
     x = nn.Identity()()
     t = nn.JustTable()([x, x])
-    a, b = t.split(2)  # line of the split
+    a, _b = t.split(2)  # line of the split
     with pytest.raises(
         ng.GraphError,
         match=rf"output 2 of 2 from split\(2\) of .*JustTable.* declared at {HERE}:\d+.*"
@@ -90,7 +90,7 @@ def test_wrong_call_shapes():
     x = nn.Identity()()
     with pytest.raises(ng.GraphError, match=r"called with 2 arguments .*one list"):
         nn.CAddTable()(x, x)
-    with pytest.raises(ng.GraphError, match="nested list.*ng.nest"):
+    with pytest.raises(ng.GraphError, match=r"nested list.*ng\.nest"):
         nn.CAddTable()([x, [x]])
     with pytest.raises(ng.GraphError, match=r"is a tensor of shape \(2,\)"):
         nn.CAddTable()([x, torch.zeros(2)])
@@ -99,7 +99,7 @@ def test_wrong_call_shapes():
     with pytest.raises(ng.GraphError, match=r"split\(n\) needs a positive integer"):
         x.split(0)
     with pytest.raises(ng.GraphError, match="cannot be unpacked"):
-        a, b = x
+        _a, _b = x
 
 
 def test_runtime_error_names_node_site_shapes_and_generated_line():

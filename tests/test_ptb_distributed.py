@@ -31,15 +31,15 @@ CFG = Config(
 )
 V = 12
 
-WORKER = (
-    """
+WORKER = """
 import json, sys, torch
 from models.ptb.model import Config
 from models.ptb.train import RunOptions, load_checkpoint
 from models.ptb.distributed import DistributedSession
 cfg = Config(**json.loads(sys.argv[1])); data = torch.load(sys.argv[2]); out, ckdir = sys.argv[3], sys.argv[4]
+V = int(sys.argv[5])
 class Vocab:
-    itos = tuple(f"w{i}" for i in range(%d))
+    itos = tuple(f"w{i}" for i in range(V))
     def __len__(self): return len(self.itos)
 opts = lambda n: RunOptions(trainer="window", dtype="float64", max_epochs=n, skip_test=True, checkpoint_dir=ckdir)
 DistributedSession(cfg, Vocab(), data, opts(1)).run()           # epoch 1, checkpoint
@@ -48,8 +48,6 @@ result = s.run()                                                # resumed: epoch
 if s.rank == 0:
     torch.save({"params": s.trainer.paramx, "valid": result["valid_perplexities"]}, out)
 """
-    % V
-)
 
 
 class Vocab:
@@ -93,6 +91,7 @@ def test_two_gloo_processes_equal_one_process_and_resume(tmp_path):
                 str(tmp_path / "data.pt"),
                 str(tmp_path / "out.pt"),
                 str(tmp_path / "ck"),
+                str(V),
             ],
             env=dict(env, RANK=str(r), LOCAL_RANK=str(r)),
             cwd=ROOT,

@@ -116,7 +116,7 @@ def test_unroll_matches_clones_forward_and_gradients():
     T, B, H = 4, 2, 5
     torch.manual_seed(1)
     cell = _lstm_step_net(H)
-    flat, grad = cell.getParameters()
+    _flat, grad = cell.getParameters()
     xs = [torch.randn(B, 3, dtype=torch.float64) for _ in range(T)]
     c0, h0 = torch.randn(B, H, dtype=torch.float64), torch.randn(B, H, dtype=torch.float64)
     gh = [torch.randn(B, H, dtype=torch.float64) for _ in range(T)]  # dLoss/dh_t

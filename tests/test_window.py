@@ -29,11 +29,12 @@ def chained(cell, pairs, step_inputs, state0):
         rest = [out[k] for k in range(n_out) if k not in state_out]
         outs.append(rest if rest else state)
     cols = list(zip(*outs))
-    stack = lambda vals: (
-        torch.stack(vals)
-        if isinstance(vals[0], torch.Tensor)
-        else [stack([v[k] for v in vals]) for k in range(len(vals[0]))]
-    )  # noqa: E731
+
+    def stack(vals):
+        if isinstance(vals[0], torch.Tensor):
+            return torch.stack(vals)
+        return [stack([v[k] for v in vals]) for k in range(len(vals[0]))]
+
     stacked = [stack(list(c)) for c in cols]
     return (stacked[0] if len(stacked) == 1 else stacked), state
 
@@ -216,7 +217,7 @@ def test_lua_idiom_forward_backward_over_the_window_equals_clones():
     gradient (getParameters) and the same gradient of the initial state (model.ds)."""
     cfg = Config(rnn_size=5, layers=2, batch_size=3, seq_length=4)
     core = create_network(cfg, 9, dtype=torch.float64)
-    params, grads = core.getParameters()
+    _params, grads = core.getParameters()
     x, y = torch.randint(1, 10, (4, 3)), torch.randint(1, 10, (4, 3))
     s0 = [randn(3, 5) for _ in range(4)]
 

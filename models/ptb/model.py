@@ -142,7 +142,7 @@ def create_network(
     tensor, which ``getParameters()`` returns again."""
     if init:
         torch.manual_seed(cfg.seed)
-    x, y, prev_s, pred, err, next_s = _declare(cfg, vocab_size)
+    x, y, prev_s, _pred, err, next_s = _declare(cfg, vocab_size)
     module = nn.gModule([x, y, prev_s], [err, nn.Identity()(ng.nest(next_s))], name="ptb_lstm")
     module.to(dtype)
     module.ptb_config, module.vocab_size = cfg, vocab_size

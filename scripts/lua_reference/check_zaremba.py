@@ -51,7 +51,7 @@ def main() -> None:
     cfg = CONFIGS["small"]
     vocab, data = load_data("word", cfg.batch_size, args.data / "ptb")
     torch.manual_seed(1)
-    x, y, prev_s, pred, err, next_s = _declare(cfg, len(vocab))
+    x, y, prev_s, _pred, err, next_s = _declare(cfg, len(vocab))
     core = nn.gModule([x, y, prev_s], [err, nn.Identity()(ng.nest(next_s))])
     core.ptb_config, core.vocab_size = cfg, len(vocab)
     lua_uniform_(core.getParameters()[0], -cfg.init_weight, cfg.init_weight)
