@@ -197,7 +197,7 @@ class _WindowGrads:
 
     __slots__ = ("grads", "inputs")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.inputs: list[torch.Tensor] = []
         self.grads: list[torch.Tensor | None] = []
 
@@ -214,7 +214,7 @@ class _SharedParams(torch.autograd.Function):
         return weight.view_as(weight), (bias.view_as(bias) if bias is not None else None)
 
     @staticmethod
-    def backward(ctx, grad_weight, grad_bias):
+    def backward(ctx, grad_weight: torch.Tensor, grad_bias: torch.Tensor | None):
         # grad_weight/grad_bias: what steps that ran as a plain Linear (an input that is not
         # a batch of rows) sent through autograd; zeros when every step went through the store
         store: _WindowGrads = ctx.grads
