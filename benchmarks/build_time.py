@@ -6,6 +6,7 @@ Each graph is a chain of blocks ``h = CAddTable(Tanh(h), Sigmoid(h))`` (3 nodes 
 block, so every node has fan-out and the DAG is not a plain chain). Reports
 declare, validate+compile and total times, and the time per node.
 """
+
 from __future__ import annotations
 
 import argparse

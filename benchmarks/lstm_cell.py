@@ -7,6 +7,7 @@ Both modules get identical weights and inputs, run in one process, interleaved
 per-iteration time, and the ratio gModule / hand-written (1.00 = no overhead).
 Also times the Lua idiom (``g.forward`` + ``g.backward``) and ``torch.compile``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,9 +16,10 @@ import time
 
 import torch
 
-if __package__ in (None, ""):        # run as a script (python benchmarks/x.py): make the repo importable
+if __package__ in (None, ""):  # run as a script (python benchmarks/x.py): make the repo importable
     import sys
     from pathlib import Path
+
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.cells import lstm
@@ -54,7 +56,7 @@ def measure(fns: dict, rounds: int, iters: int) -> dict[str, float]:
     times: dict[str, list[float]] = {k: [] for k in fns}
     names = list(fns)
     for r in range(rounds):
-        for name in (names if r % 2 == 0 else names[::-1]):
+        for name in names if r % 2 == 0 else names[::-1]:
             fn = fns[name]
             t0 = time.perf_counter()
             for _ in range(iters):
@@ -98,12 +100,16 @@ def main(argv=None) -> None:
     measure(fns, 2, args.iters)  # warm-up (and compilation)
     res = measure(fns, args.rounds, args.iters)
     base = res["hand-written"]
-    print(f"Zaremba LSTM cell fwd+bwd, rnn {args.rnn}, batch {args.batch}, float32, CPU, "
-          f"{args.threads} thread(s), median of {args.rounds} rounds x {args.iters} iterations")
+    print(
+        f"Zaremba LSTM cell fwd+bwd, rnn {args.rnn}, batch {args.batch}, float32, CPU, "
+        f"{args.threads} thread(s), median of {args.rounds} rounds x {args.iters} iterations"
+    )
     print(f"{'variant':<26} {'us/iter':>9} {'vs hand-written':>16}   (Lua idiom vs hand-written + gradInput)")
     for name, t in res.items():
-        ref = {"gModule, compiled": res.get("hand-written, compiled"),
-               "gModule, Lua idiom": res["hand-written + gradInput"]}.get(name, base)
+        ref = {
+            "gModule, compiled": res.get("hand-written, compiled"),
+            "gModule, Lua idiom": res["hand-written + gradInput"],
+        }.get(name, base)
         print(f"{name:<26} {t * 1e6:>9.1f} {t / ref:>15.3f}x")
 
 

@@ -24,6 +24,7 @@ measured in the same rounds on the decoder's product (the best of the rounds).
 
 Every step is forward + backward + clip by norm + SGD.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,9 +36,10 @@ import time
 import torch
 import torch.nn.functional as F
 
-if __package__ in (None, ""):        # run as a script (python benchmarks/x.py): make the repo importable
+if __package__ in (None, ""):  # run as a script (python benchmarks/x.py): make the repo importable
     import sys
     from pathlib import Path
+
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.ptb.model import CONFIGS, Config, create_network
@@ -57,9 +59,9 @@ class HandWritten:
         self.params, off = [], 0
         for s in shapes:
             n = torch.Size(s).numel()
-            p = self.flat[off:off + n].view(s).requires_grad_(False)
+            p = self.flat[off : off + n].view(s).requires_grad_(False)
             p = torch.nn.Parameter(p)
-            p.grad = self.grad[off:off + n].view(s)
+            p.grad = self.grad[off : off + n].view(s)
             self.params.append(p)
             off += n
         self.cfg, self.H = cfg, H
@@ -74,7 +76,7 @@ class HandWritten:
             i = F.embedding(x[t] - 1, emb)
             new_s = []
             for layer in range(cfg.layers):
-                w_ih, b_ih, w_hh, b_hh = p[1 + 4 * layer:5 + 4 * layer]
+                w_ih, b_ih, w_hh, b_hh = p[1 + 4 * layer : 5 + 4 * layer]
                 prev_c, prev_h = s[2 * layer], s[2 * layer + 1]
                 i = F.dropout(i, cfg.dropout, True)
                 gates = F.linear(i, w_ih, b_ih) + F.linear(prev_h, w_hh, b_hh)
@@ -139,10 +141,11 @@ def train_matrix(cfg: Config, V: int, rows: int) -> torch.Tensor:
     """PTB's training matrix when the data is around, else random ids (same cost)."""
     try:
         from models.ptb.train import load_data
+
         vocab, data = load_data("word", cfg.batch_size)
         if len(vocab) == V:
             return data["train"][:rows]
-    except Exception:  # noqa: BLE001 - fall back to synthetic ids
+    except Exception:  # fall back to synthetic ids
         pass
     g = torch.Generator().manual_seed(0)
     return torch.randint(1, V + 1, (rows, cfg.batch_size), generator=g)
@@ -194,11 +197,11 @@ def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, st
             else:
                 if st.pos + T >= st.data.shape[0]:
                     st.pos = 0
-                r.step(st.data[st.pos:st.pos + T], st.data[st.pos + 1:st.pos + T + 1])
+                r.step(st.data[st.pos : st.pos + T], st.data[st.pos + 1 : st.pos + T + 1])
                 st.pos += T
         return n_steps * T * cfg.batch_size / (time.perf_counter() - t0)
 
-    for n in names:          # warm-up (and torch.compile's first compilation)
+    for n in names:  # warm-up (and torch.compile's first compilation)
         run(n, 2)
     order_rng = random.Random(seed)
     wps: dict[str, list[float]] = {n: [] for n in names}
@@ -211,8 +214,12 @@ def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, st
                 rates.append(sgemm_rate(cfg, V))
             else:
                 wps[n].append(run(n, steps))
-        print(f"  round {r + 1} ({' '.join(order)}): " + ", ".join(f"{n} {wps[n][-1]:.0f}" for n in names)
-              + f", sgemm {rates[-1] / 1e9:.1f} GFLOP/s", flush=True)
+        print(
+            f"  round {r + 1} ({' '.join(order)}): "
+            + ", ".join(f"{n} {wps[n][-1]:.0f}" for n in names)
+            + f", sgemm {rates[-1] / 1e9:.1f} GFLOP/s",
+            flush=True,
+        )
     limit = max(rates) / step_flops(cfg, V) * T * cfg.batch_size
     return {"wps": wps, "sgemm": rates, "limit": limit}
 
@@ -220,13 +227,18 @@ def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, st
 def report(cfg: Config, V: int, threads: int, res: dict) -> list[str]:
     wps, limit = res["wps"], res["limit"]
     med = {n: statistics.median(v) for n, v in wps.items()}
-    lines = [f"| variant ({threads} thread{'s' if threads > 1 else ''}) | words/s median | best | "
-             f"/ nn.LSTM | % of FLOP limit |", "|---|---|---|---|---|"]
+    lines = [
+        f"| variant ({threads} thread{'s' if threads > 1 else ''}) | words/s median | best | "
+        f"/ nn.LSTM | % of FLOP limit |",
+        "|---|---|---|---|---|",
+    ]
     for n in sorted(med, key=med.get, reverse=True):
         ratio = f"{med[n] / med['nnlstm']:.2f}x" if "nnlstm" in med else "-"
         lines.append(f"| {n} | {med[n]:,.0f} | {max(wps[n]):,.0f} | {ratio} | {100 * med[n] / limit:.0f}% |")
-    lines.append(f"| FLOP limit ({step_flops(cfg, V) / 1e9:.2f} GFLOP a step at {max(res['sgemm']) / 1e9:.1f} "
-                 f"GFLOP/s) | {limit:,.0f} | | | 100% |")
+    lines.append(
+        f"| FLOP limit ({step_flops(cfg, V) / 1e9:.2f} GFLOP a step at {max(res['sgemm']) / 1e9:.1f} "
+        f"GFLOP/s) | {limit:,.0f} | | | 100% |"
+    )
     return lines
 
 
@@ -237,15 +249,21 @@ def main(argv=None) -> dict:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--steps", type=int, default=5, help="steps a variant a round")
     ap.add_argument("--seed", type=int, default=0, help="seed of the order of the variants in each round")
-    ap.add_argument("--variants", default="lua,torch,torch_step,window,hand,hand_step,nnlstm",
-                    help="comma-separated; add window_compile for torch.compile of the window")
+    ap.add_argument(
+        "--variants",
+        default="lua,torch,torch_step,window,hand,hand_step,nnlstm",
+        help="comma-separated; add window_compile for torch.compile of the window",
+    )
     args = ap.parse_args(argv)
     cfg = CONFIGS[args.config]
     V = 10000
     names = args.variants.split(",")
-    print(f"{args.config} config, batch {cfg.batch_size} x seq {cfg.seq_length}, vocabulary {V}, "
-          f"{args.rounds} rounds x {args.steps} steps; load average {os.getloadavg()[0]:.2f} on "
-          f"{os.cpu_count()} CPUs", flush=True)
+    print(
+        f"{args.config} config, batch {cfg.batch_size} x seq {cfg.seq_length}, vocabulary {V}, "
+        f"{args.rounds} rounds x {args.steps} steps; load average {os.getloadavg()[0]:.2f} on "
+        f"{os.cpu_count()} CPUs",
+        flush=True,
+    )
     results = {}
     for threads in [int(t) for t in args.threads.split(",")]:
         print(f"{threads} thread(s):", flush=True)

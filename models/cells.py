@@ -12,6 +12,7 @@ that the cell diagram draws as a cluster::
 
     pygraphnn render models.cells:lstm --style cell -o lstm.svg
 """
+
 from __future__ import annotations
 
 from pygraphnn import nn
@@ -27,18 +28,21 @@ def lstm(input_size: int = DEFAULT_SIZE, rnn_size: int = DEFAULT_SIZE) -> nn.gMo
     i2h = nn.Linear(input_size, 4 * rnn_size)(x).annotate(name="i2h", group="gates")
     h2h = nn.Linear(rnn_size, 4 * rnn_size)(prev_h).annotate(name="h2h", group="gates")
     gates = nn.CAddTable()([i2h, h2h]).annotate(name="all_input_sums", group="gates")
-    reshaped = nn.Reshape(4, rnn_size)(gates)                  # batch x 4 x rnn_size
+    reshaped = nn.Reshape(4, rnn_size)(gates)  # batch x 4 x rnn_size
     in_chunk, transform_chunk, forget_chunk, out_chunk = nn.SplitTable(2)(reshaped).split(4)
     in_gate = nn.Sigmoid()(in_chunk).annotate(name="in_gate", group="gates")
     in_transform = nn.Tanh()(transform_chunk).annotate(name="in_transform", group="gates")
     forget_gate = nn.Sigmoid()(forget_chunk).annotate(name="forget_gate", group="gates")
     out_gate = nn.Sigmoid()(out_chunk).annotate(name="out_gate", group="gates")
-    next_c = nn.CAddTable()([
-        nn.CMulTable()([forget_gate, prev_c]).annotate(name="keep", group="cell state"),
-        nn.CMulTable()([in_gate, in_transform]).annotate(name="write", group="cell state"),
-    ]).annotate(name="next_c", group="cell state")
-    next_h = nn.CMulTable()([out_gate, nn.Tanh()(next_c).annotate(name="squash", group="output")]) \
-        .annotate(name="next_h", group="output")
+    next_c = nn.CAddTable()(
+        [
+            nn.CMulTable()([forget_gate, prev_c]).annotate(name="keep", group="cell state"),
+            nn.CMulTable()([in_gate, in_transform]).annotate(name="write", group="cell state"),
+        ]
+    ).annotate(name="next_c", group="cell state")
+    next_h = nn.CMulTable()([out_gate, nn.Tanh()(next_c).annotate(name="squash", group="output")]).annotate(
+        name="next_h", group="output"
+    )
     return nn.gModule([x, prev_c, prev_h], [next_c, next_h], name="lstm")
 
 
@@ -57,11 +61,13 @@ def gru(input_size: int = DEFAULT_SIZE, rnn_size: int = DEFAULT_SIZE) -> nn.gMod
     gated_hidden = nn.CMulTable()([reset_gate, prev_h]).annotate(name="gated_hidden", group="candidate")
     p2 = nn.Linear(rnn_size, rnn_size)(gated_hidden).annotate(name="h2h_candidate", group="candidate")
     p1 = nn.Linear(input_size, rnn_size)(x).annotate(name="i2h_candidate", group="candidate")
-    candidate = nn.Tanh()(nn.CAddTable()([p1, p2]).annotate(group="candidate")) \
-        .annotate(name="hidden_candidate", group="candidate")
+    candidate = nn.Tanh()(nn.CAddTable()([p1, p2]).annotate(group="candidate")).annotate(
+        name="hidden_candidate", group="candidate"
+    )
     zh = nn.CMulTable()([update_gate, candidate]).annotate(name="zh", group="mix")
-    one_minus_z = nn.AddConstant(1, False)(nn.MulConstant(-1, False)(update_gate).annotate(group="mix")) \
-        .annotate(group="mix")
+    one_minus_z = nn.AddConstant(1, False)(nn.MulConstant(-1, False)(update_gate).annotate(group="mix")).annotate(
+        group="mix"
+    )
     zhm1 = nn.CMulTable()([one_minus_z, prev_h]).annotate(name="zhm1", group="mix")
     next_h = nn.CAddTable()([zh, zhm1]).annotate(name="next_h", group="mix")
     return nn.gModule([x, prev_h], [next_h], name="gru")
@@ -77,4 +83,4 @@ def rnn(input_size: int = DEFAULT_SIZE, rnn_size: int = DEFAULT_SIZE) -> nn.gMod
     return nn.gModule([x, prev_h], [next_h], name="rnn")
 
 
-cell = lstm   # `pygraphnn render models.cells:cell`
+cell = lstm  # `pygraphnn render models.cells:cell`

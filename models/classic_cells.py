@@ -2,7 +2,8 @@
 
 Every cell is a ``gModule`` whose inputs are ``{x, *prev_state}`` and whose outputs are
 ``{*next_state[, prediction]}`` (char-rnn's convention: the state first, the prediction
-last); the peephole cell, whose state is ``{c}`` alone, also returns ``next_h`` before the prediction. The equations, with ``⊙`` the element-wise product:
+last); the peephole cell, whose state is ``{c}`` alone, also returns ``next_h`` before the
+prediction. The equations, with ``⊙`` the element-wise product:
 
 * :func:`rnn` (Elman): ``h_t = tanh(W_hx x + W_hh h + b_h)``, ``p_t = W_ph h_t + b_p``.
 * :func:`lstm` (four gates, one equation each, in the order of the classic write-up):
@@ -39,6 +40,7 @@ Stacks (:func:`stack`) follow char-rnn: optional ``OneHot`` input, dropout on th
 every layer above the first and on the top ``h`` before the decoder, a ``decoder`` Linear and
 an optional ``LogSoftMax``.
 """
+
 from __future__ import annotations
 
 import torch
@@ -47,13 +49,25 @@ from pygraphnn import nn
 from pygraphnn.nn import OneHot
 
 __all__ = [
-    "OneHot", "rnn", "lstm", "charrnn_lstm", "peephole_lstm", "gru", "stack", "STATE",
-    "count_parameters", "lstm_parameter_count",
+    "STATE",
+    "OneHot",
+    "charrnn_lstm",
+    "count_parameters",
+    "gru",
+    "lstm",
+    "lstm_parameter_count",
+    "peephole_lstm",
+    "rnn",
+    "stack",
 ]
 
 # The per-layer state of each kind, in the order the cells take and return it.
 STATE: dict[str, tuple[str, ...]] = {
-    "rnn": ("h",), "gru": ("h",), "lstm": ("c", "h"), "lstm_gates": ("c", "h"), "peephole": ("c",),
+    "rnn": ("h",),
+    "gru": ("h",),
+    "lstm": ("c", "h"),
+    "lstm_gates": ("c", "h"),
+    "peephole": ("c",),
 }
 
 
@@ -73,10 +87,18 @@ def rnn_layer(x, prev_h, input_size: int, rnn_size: int, L: int = 1):
 
 def lstm_layer(x, prev_c, prev_h, input_size: int, rnn_size: int, L: int = 1):
     """The LSTM with its four gates written out; returns ``(next_c, next_h)``."""
-    g = nn.Tanh()(_sum(x, prev_h, input_size, rnn_size, f"g_{L}", group="gates")).annotate(name=f"in_transform_{L}", group="gates")
-    i = nn.Sigmoid()(_sum(x, prev_h, input_size, rnn_size, f"i_{L}", group="gates")).annotate(name=f"in_gate_{L}", group="gates")
-    f = nn.Sigmoid()(_sum(x, prev_h, input_size, rnn_size, f"f_{L}", group="gates")).annotate(name=f"forget_gate_{L}", group="gates")
-    o = nn.Sigmoid()(_sum(x, prev_h, input_size, rnn_size, f"o_{L}", group="gates")).annotate(name=f"out_gate_{L}", group="gates")
+    g = nn.Tanh()(_sum(x, prev_h, input_size, rnn_size, f"g_{L}", group="gates")).annotate(
+        name=f"in_transform_{L}", group="gates"
+    )
+    i = nn.Sigmoid()(_sum(x, prev_h, input_size, rnn_size, f"i_{L}", group="gates")).annotate(
+        name=f"in_gate_{L}", group="gates"
+    )
+    f = nn.Sigmoid()(_sum(x, prev_h, input_size, rnn_size, f"f_{L}", group="gates")).annotate(
+        name=f"forget_gate_{L}", group="gates"
+    )
+    o = nn.Sigmoid()(_sum(x, prev_h, input_size, rnn_size, f"o_{L}", group="gates")).annotate(
+        name=f"out_gate_{L}", group="gates"
+    )
     next_c = nn.CAddTable()([nn.CMulTable()([g, i]), nn.CMulTable()([prev_c, f])]).annotate(name=f"next_c_{L}")
     next_h = nn.CMulTable()([nn.Tanh()(next_c), o]).annotate(name=f"next_h_{L}")
     return next_c, next_h
@@ -87,26 +109,36 @@ def charrnn_lstm_layer(x, prev_c, prev_h, input_size: int, rnn_size: int, L: int
     i2h = nn.Linear(input_size, 4 * rnn_size)(x).annotate(name=f"i2h_{L}")
     h2h = nn.Linear(rnn_size, 4 * rnn_size)(prev_h).annotate(name=f"h2h_{L}")
     all_input_sums = nn.CAddTable()([i2h, h2h])
-    reshaped = nn.Reshape(4, rnn_size)(all_input_sums)              # batch x 4 x rnn_size
+    reshaped = nn.Reshape(4, rnn_size)(all_input_sums)  # batch x 4 x rnn_size
     n1, n2, n3, n4 = nn.SplitTable(2)(reshaped).split(4)
     in_gate = nn.Sigmoid()(n1).annotate(name=f"in_gate_{L}")
     forget_gate = nn.Sigmoid()(n2).annotate(name=f"forget_gate_{L}")
     out_gate = nn.Sigmoid()(n3).annotate(name=f"out_gate_{L}")
     in_transform = nn.Tanh()(n4).annotate(name=f"in_transform_{L}")
-    next_c = nn.CAddTable()([
-        nn.CMulTable()([forget_gate, prev_c]),
-        nn.CMulTable()([in_gate, in_transform]),
-    ]).annotate(name=f"next_c_{L}")
+    next_c = nn.CAddTable()(
+        [
+            nn.CMulTable()([forget_gate, prev_c]),
+            nn.CMulTable()([in_gate, in_transform]),
+        ]
+    ).annotate(name=f"next_c_{L}")
     next_h = nn.CMulTable()([out_gate, nn.Tanh()(next_c)]).annotate(name=f"next_h_{L}")
     return next_c, next_h
 
 
 def peephole_layer(x, prev_c, input_size: int, rnn_size: int, L: int = 1):
     """The peephole LSTM of the exercise; returns ``(next_c, next_h)``."""
-    f = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"f_{L}", h_name="c", group="gates")).annotate(name=f"forget_gate_{L}", group="gates")
-    i = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"i_{L}", h_name="c", group="gates")).annotate(name=f"in_gate_{L}", group="gates")
-    o = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"o_{L}", h_name="c", group="gates")).annotate(name=f"out_gate_{L}", group="gates")
-    write = nn.Sigmoid()(nn.Linear(input_size, rnn_size)(x).annotate(name=f"c_x_{L}")).annotate(name=f"in_transform_{L}")
+    f = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"f_{L}", h_name="c", group="gates")).annotate(
+        name=f"forget_gate_{L}", group="gates"
+    )
+    i = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"i_{L}", h_name="c", group="gates")).annotate(
+        name=f"in_gate_{L}", group="gates"
+    )
+    o = nn.Sigmoid()(_sum(x, prev_c, input_size, rnn_size, f"o_{L}", h_name="c", group="gates")).annotate(
+        name=f"out_gate_{L}", group="gates"
+    )
+    write = nn.Sigmoid()(nn.Linear(input_size, rnn_size)(x).annotate(name=f"c_x_{L}")).annotate(
+        name=f"in_transform_{L}"
+    )
     next_c = nn.CAddTable()([nn.CMulTable()([write, i]), nn.CMulTable()([prev_c, f])]).annotate(name=f"next_c_{L}")
     next_h = nn.CMulTable()([nn.Tanh()(next_c), o]).annotate(name=f"next_h_{L}")
     return next_c, next_h
@@ -121,6 +153,7 @@ def gru_layer(x, prev_h, input_size: int, rnn_size: int, L: int = 1, reset: str 
     """
     if reset not in ("before", "after"):
         raise ValueError(f"gru: reset must be 'before' (char-rnn) or 'after' (torch.nn.GRUCell), got {reset!r}")
+
     def new_input_sum(name):
         i2h = nn.Linear(input_size, rnn_size)(x).annotate(name=f"i2h_{name}_{L}")
         h2h = nn.Linear(rnn_size, rnn_size)(prev_h).annotate(name=f"h2h_{name}_{L}")
@@ -166,7 +199,7 @@ def _cell(kind: str, input_size: int, rnn_size: int, output_size: int | None, na
     state = [nn.Identity()().annotate(name=f"prev_{s}") for s in STATE[kind]]
     next_state, h = _layer(kind, x, state, input_size, rnn_size, 1, **opts)
     outputs = list(next_state)
-    if kind == "peephole":       # h is not part of its state, but it is the cell's output
+    if kind == "peephole":  # h is not part of its state, but it is the cell's output
         outputs.append(h)
     if output_size is not None:
         outputs.append(nn.Linear(rnn_size, output_size)(h).annotate(name="prediction"))
@@ -203,20 +236,31 @@ def peephole_lstm(input_size: int = 10, rnn_size: int = 20, output_size: int | N
     return _cell("peephole", input_size, rnn_size, output_size, "peephole_lstm")
 
 
-def gru(input_size: int = 10, rnn_size: int = 20, output_size: int | None = None, *,
-        reset: str = "before") -> nn.gModule:
+def gru(
+    input_size: int = 10, rnn_size: int = 20, output_size: int | None = None, *, reset: str = "before"
+) -> nn.gModule:
     """char-rnn's GRU: ``{x, prev_h} -> {next_h[, p]}``.
 
     ``reset="after"`` builds the variant of ``torch.nn.GRUCell`` (reset gate applied to the
     h2h product; same parameters, same graph shape otherwise).
     """
-    return _cell("gru", input_size, rnn_size, output_size, "gru" if reset == "before" else "gru_reset_after",
-                 reset=reset)
+    return _cell(
+        "gru", input_size, rnn_size, output_size, "gru" if reset == "before" else "gru_reset_after", reset=reset
+    )
 
 
 # ------------------------------------------------------------------ stacks
-def stack(kind: str, input_size: int, rnn_size: int, num_layers: int = 1, dropout: float = 0.0,
-          output_size: int | None = None, *, one_hot: bool = False, log_softmax: bool = False) -> nn.gModule:
+def stack(
+    kind: str,
+    input_size: int,
+    rnn_size: int,
+    num_layers: int = 1,
+    dropout: float = 0.0,
+    output_size: int | None = None,
+    *,
+    one_hot: bool = False,
+    log_softmax: bool = False,
+) -> nn.gModule:
     """``num_layers`` cells of ``kind`` stacked as in char-rnn's ``model/*.lua``.
 
     Inputs ``{x, layer 1 state, ..., layer n state}``, outputs ``{next states..., prediction}``.

@@ -18,6 +18,7 @@ Example (a local mirror with the same layout stands in for the internet)::
 
     path = download("tinyshakespeare", "/tmp/data", mirror="http://127.0.0.1:8000")
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Remote", "CORPORA", "ENV_VAR", "default_data_dir", "data_root", "download", "fetch_command",
-           "DataNotFoundError", "register"]
+__all__ = [
+    "CORPORA",
+    "ENV_VAR",
+    "DataNotFoundError",
+    "Remote",
+    "data_root",
+    "default_data_dir",
+    "download",
+    "fetch_command",
+    "register",
+]
 
 ENV_VAR = "PYGRAPHNN_DATA"
 
@@ -49,16 +59,28 @@ _SHAKESPEARE = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/
 
 CORPORA: dict[str, tuple[Remote, ...]] = {
     "ptb": (
-        Remote("ptb/ptb.train.txt", f"{_PTB}/ptb.train.txt",
-               "fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf"),
-        Remote("ptb/ptb.valid.txt", f"{_PTB}/ptb.valid.txt",
-               "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2"),
-        Remote("ptb/ptb.test.txt", f"{_PTB}/ptb.test.txt",
-               "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0"),
+        Remote(
+            "ptb/ptb.train.txt",
+            f"{_PTB}/ptb.train.txt",
+            "fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf",
+        ),
+        Remote(
+            "ptb/ptb.valid.txt",
+            f"{_PTB}/ptb.valid.txt",
+            "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2",
+        ),
+        Remote(
+            "ptb/ptb.test.txt",
+            f"{_PTB}/ptb.test.txt",
+            "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0",
+        ),
     ),
     "tinyshakespeare": (
-        Remote("tinyshakespeare/input.txt", _SHAKESPEARE,
-               "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"),
+        Remote(
+            "tinyshakespeare/input.txt",
+            _SHAKESPEARE,
+            "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+        ),
     ),
 }
 # ptb-char is the word-level download plus ptb.char.*.txt derived from it (derive_char_text
@@ -73,6 +95,7 @@ class DataNotFoundError(FileNotFoundError):
 def default_data_dir() -> Path:
     """The per-user cache folder used when neither ``--data-dir`` nor ``$PYGRAPHNN_DATA`` is given."""
     import pooch
+
     return Path(pooch.os_cache("pygraphnn"))
 
 
@@ -96,8 +119,9 @@ def _file_name_url(remote: Remote, mirror: str | None) -> str:
     return f"{mirror.rstrip('/')}/{remote.path}" if mirror else remote.url
 
 
-def download(corpus: str, data_dir: str | os.PathLike | None = None, *, mirror: str | None = None,
-             progress: bool = True) -> Path:
+def download(
+    corpus: str, data_dir: str | os.PathLike | None = None, *, mirror: str | None = None, progress: bool = True
+) -> Path:
     """Fetch ``corpus`` into the data folder (see :func:`data_root`), checking every file's
     sha256; files already there with the right checksum are kept. ``mirror`` replaces the
     canonical URLs by ``<mirror>/<path under the data folder>``. Returns the corpus folder.
@@ -112,8 +136,13 @@ def download(corpus: str, data_dir: str | os.PathLike | None = None, *, mirror: 
     root = data_root(data_dir)
     for remote in CORPORA["ptb" if corpus == "ptb-char" else corpus]:
         target = root / remote.path
-        pooch.retrieve(_file_name_url(remote, mirror), known_hash=f"sha256:{remote.sha256}",
-                       fname=target.name, path=target.parent, progressbar=progress)
+        pooch.retrieve(
+            _file_name_url(remote, mirror),
+            known_hash=f"sha256:{remote.sha256}",
+            fname=target.name,
+            path=target.parent,
+            progressbar=progress,
+        )
     folder = root / CORPORA["ptb" if corpus == "ptb-char" else corpus][0].path.split("/")[0]
     if corpus == "ptb-char":
         _write_char_files(folder)
@@ -128,8 +157,9 @@ def _write_char_files(folder: Path) -> None:
         got = ptb.md5_file(path)
         if got != ptb.PTB_CHAR_MD5[split]:
             path.unlink()
-            raise ValueError(f"{path}: md5 {got} differs from the original's {ptb.PTB_CHAR_MD5[split]}; "
-                             f"the file was removed")
+            raise ValueError(
+                f"{path}: md5 {got} differs from the original's {ptb.PTB_CHAR_MD5[split]}; the file was removed"
+            )
 
 
 # ------------------------------------------------------------------ command
@@ -143,16 +173,28 @@ class CommandError(Exception):
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``data`` to the ``pygraphnn`` command."""
-    p = subparsers.add_parser("data", help=HELP, description=__doc__.split("\n\n")[1],
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("corpus", choices=CORPUS_NAMES,
-                   help="ptb: word-level Penn Treebank (Mikolov's split); ptb-char: the same plus the "
-                        "character-level files; tinyshakespeare: char-rnn's corpus")
-    p.add_argument("--dir", default=None, metavar="D",
-                   help=f"data folder to put it in [${ENV_VAR}, else the cache folder {default_data_dir()}]")
-    p.add_argument("--mirror", default=None, metavar="URL",
-                   help="download from URL/<path> instead of the canonical source (same layout as the "
-                        "data folder, e.g. a local copy served over HTTP) [the canonical source]")
+    p = subparsers.add_parser(
+        "data", help=HELP, description=__doc__.split("\n\n")[1], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "corpus",
+        choices=CORPUS_NAMES,
+        help="ptb: word-level Penn Treebank (Mikolov's split); ptb-char: the same plus the "
+        "character-level files; tinyshakespeare: char-rnn's corpus",
+    )
+    p.add_argument(
+        "--dir",
+        default=None,
+        metavar="D",
+        help=f"data folder to put it in [${ENV_VAR}, else the cache folder {default_data_dir()}]",
+    )
+    p.add_argument(
+        "--mirror",
+        default=None,
+        metavar="URL",
+        help="download from URL/<path> instead of the canonical source (same layout as the "
+        "data folder, e.g. a local copy served over HTTP) [the canonical source]",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar [show one]")
     p.set_defaults(func=run)
     return p
@@ -162,16 +204,19 @@ def run(args: argparse.Namespace) -> int:
     """Handler of ``pygraphnn data``: download, then print the folder (and how trainers find it)."""
     try:
         folder = download(args.corpus, args.dir, mirror=args.mirror, progress=not args.quiet)
-    except ValueError as e:      # pooch: checksum mismatch
+    except ValueError as e:  # pooch: checksum mismatch
         raise CommandError(str(e).strip().splitlines()[0]) from None
-    except OSError as e:         # no network, unwritable folder
+    except OSError as e:  # no network, unwritable folder
         raise CommandError(f"download failed: {e}") from None
-    except Exception as e:       # requests' connection errors are not OSErrors
+    except Exception as e:  # requests' connection errors are not OSErrors
         if type(e).__module__.startswith(("requests", "urllib3")):
             raise CommandError(f"download failed: {e}") from None
         raise
     print(f"{args.corpus}: {folder}")
     if args.dir and Path(args.dir).expanduser() != data_root(None):
-        print(f"trainers find it with --data-dir {shlex.quote(str(Path(args.dir).expanduser()))} "
-              f"or {ENV_VAR}={shlex.quote(str(Path(args.dir).expanduser()))}", file=sys.stderr)
+        print(
+            f"trainers find it with --data-dir {shlex.quote(str(Path(args.dir).expanduser()))} "
+            f"or {ENV_VAR}={shlex.quote(str(Path(args.dir).expanduser()))}",
+            file=sys.stderr,
+        )
     return 0

@@ -13,6 +13,7 @@ Example::
     ...         if stop.requested:
     ...             break
 """
+
 from __future__ import annotations
 
 import signal
@@ -21,7 +22,7 @@ import threading
 from types import FrameType
 from typing import Any, TextIO
 
-__all__ = ["StopRequest", "INTERRUPTED_EXIT_STATUS"]
+__all__ = ["INTERRUPTED_EXIT_STATUS", "StopRequest"]
 
 # what a shell reports for a process ended by SIGINT (128 + 2)
 INTERRUPTED_EXIT_STATUS = 130
@@ -34,9 +35,11 @@ class StopRequest:
     ``requested`` stays False: Ctrl-C then behaves as usual.
     """
 
-    def __init__(self, notice: str = "stopping after the current step to save a checkpoint "
-                                     "(Ctrl-C again to quit without saving)",
-                 stream: TextIO | None = None):
+    def __init__(
+        self,
+        notice: str = "stopping after the current step to save a checkpoint (Ctrl-C again to quit without saving)",
+        stream: TextIO | None = None,
+    ):
         self.requested = False
         self._notice = notice
         self._stream = stream
@@ -49,7 +52,7 @@ class StopRequest:
         self.requested = True
         print(f"\n{self._notice}", file=self._stream or sys.stderr, flush=True)
 
-    def __enter__(self) -> "StopRequest":
+    def __enter__(self) -> StopRequest:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
             self._installed = True

@@ -4,6 +4,7 @@ Used by the gallery (``scripts/make_gallery.py``) and by the tests that compare 
 diagrams with the ``.dot`` files Lua's ``graph.dot`` wrote for the same graphs
 (``shared/data/t7/lua/readme_*_fg.dot``).
 """
+
 from __future__ import annotations
 
 from pygraphnn import nn
@@ -39,10 +40,14 @@ def more_fun_annotated() -> nn.gModule:
     """Skip connections with JoinTable; L1..L3 annotated with the README's graphAttributes."""
     x = nn.Identity()()
     l1 = nn.Tanh()(nn.Linear(10, 20)(x)).annotate(
-        name="L1", description="Level 1 Node", graphAttributes={"color": "red"})
+        name="L1", description="Level 1 Node", graphAttributes={"color": "red"}
+    )
     l2 = nn.Tanh()(nn.Linear(30, 60)(nn.JoinTable(1)([x, l1]))).annotate(
-        name="L2", description="Level 2 Node", graphAttributes={"color": "blue", "fontcolor": "green"})
+        name="L2", description="Level 2 Node", graphAttributes={"color": "blue", "fontcolor": "green"}
+    )
     l3 = nn.Tanh()(nn.Linear(80, 160)(nn.JoinTable(1)([l1, l2]))).annotate(
-        name="L3", description="Level 3 Node",
-        graphAttributes={"color": "green", "style": "filled", "fillcolor": "yellow"})
+        name="L3",
+        description="Level 3 Node",
+        graphAttributes={"color": "green", "style": "filled", "fillcolor": "yellow"},
+    )
     return nn.gModule([x], [l3], name="more_fun_annotated")

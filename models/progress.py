@@ -11,15 +11,17 @@ Example::
     >>> for i in bar(range(3), "validation"):
     ...     total += i
 """
+
 from __future__ import annotations
 
 import os
 import sys
-from typing import Iterable, Iterator, TypeVar
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 from tqdm import tqdm
 
-__all__ = ["bar", "counter", "say", "ENV_VAR"]
+__all__ = ["ENV_VAR", "bar", "counter", "say"]
 
 ENV_VAR = "PYGRAPHNN_PROGRESS"
 T = TypeVar("T")
@@ -31,19 +33,37 @@ def _disable() -> bool | None:
         return False
     if setting in ("0", "false", "no", "off"):
         return True
-    return None                 # tqdm's own rule: only on a terminal
+    return None  # tqdm's own rule: only on a terminal
 
 
 def bar(iterable: Iterable[T], desc: str, *, total: int | None = None, unit: str = "it") -> Iterator[T]:
     """``iterable`` with a transient progress bar named ``desc``."""
-    return iter(tqdm(iterable, desc=desc, total=total, unit=unit, leave=False, disable=_disable(),
-                     file=sys.stderr, dynamic_ncols=True))
+    return iter(
+        tqdm(
+            iterable,
+            desc=desc,
+            total=total,
+            unit=unit,
+            leave=False,
+            disable=_disable(),
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
+    )
 
 
 def counter(desc: str, *, total: int, initial: int = 0, unit: str = "it") -> tqdm:
     """A progress bar advanced by hand (``.update()``; ``.close()`` at the end)."""
-    return tqdm(desc=desc, total=total, initial=initial, unit=unit, leave=False, disable=_disable(),
-                file=sys.stderr, dynamic_ncols=True)
+    return tqdm(
+        desc=desc,
+        total=total,
+        initial=initial,
+        unit=unit,
+        leave=False,
+        disable=_disable(),
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
 
 
 def say(line: str) -> None:

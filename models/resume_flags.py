@@ -20,12 +20,14 @@ Example::
     >>> args.rnn_size
     16
 """
+
 from __future__ import annotations
 
 import argparse
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-__all__ = ["record_explicit", "explicit_options", "reconcile", "underscored", "dashed"]
+__all__ = ["dashed", "explicit_options", "reconcile", "record_explicit", "underscored"]
 
 _ATTR = "explicit_options_"
 
@@ -47,9 +49,12 @@ def _recording(base: type) -> type:
 def record_explicit(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Make ``parser`` record the options given on the command line (see :func:`explicit_options`).
     Call it after the options are added; it returns ``parser``."""
-    for action in parser._actions:     # argparse has no public hook for "was this option given"
-        if action.option_strings and not getattr(type(action), "_records", False) \
-                and not isinstance(action, argparse._HelpAction | argparse._VersionAction):
+    for action in parser._actions:  # argparse has no public hook for "was this option given"
+        if (
+            action.option_strings
+            and not getattr(type(action), "_records", False)
+            and not isinstance(action, argparse._HelpAction | argparse._VersionAction)
+        ):
             cls = _recording(type(action))
             cls._records = True
             action.__class__ = cls
@@ -71,9 +76,14 @@ def dashed(dest: str) -> str:
     return "--" + dest.replace("_", "-")
 
 
-def reconcile(args: argparse.Namespace, saved: dict[str, Any], *, checkpoint_wins: Iterable[str] = (),
-              command_line_wins: Iterable[str] = (),
-              spell: Callable[[str], str] = underscored) -> list[str]:
+def reconcile(
+    args: argparse.Namespace,
+    saved: dict[str, Any],
+    *,
+    checkpoint_wins: Iterable[str] = (),
+    command_line_wins: Iterable[str] = (),
+    spell: Callable[[str], str] = underscored,
+) -> list[str]:
     """Put the checkpoint's value of every ``checkpoint_wins`` option into ``args``; return one
     note for each option given on the command line whose value differs from the checkpoint's
     (either kept from the checkpoint or, for ``command_line_wins``, replacing it)."""
@@ -84,8 +94,10 @@ def reconcile(args: argparse.Namespace, saved: dict[str, Any], *, checkpoint_win
             continue
         mine = getattr(args, dest, None)
         if dest in given and mine != saved[dest]:
-            notes.append(f"{spell(dest)} {mine} ignored: the checkpoint's {saved[dest]} is kept "
-                         f"(a resumed run continues the same run)")
+            notes.append(
+                f"{spell(dest)} {mine} ignored: the checkpoint's {saved[dest]} is kept "
+                f"(a resumed run continues the same run)"
+            )
         setattr(args, dest, saved[dest])
     for dest in command_line_wins:
         if dest in given and dest in saved and getattr(args, dest) != saved[dest]:

@@ -11,7 +11,9 @@ generated straight-line code::
     g = nn.gModule([x], [y])
     print(g.code)
 """
+
 from .adapters import JustElement, JustTable, ModuleFromCriterion
+from .convert import to_torch
 from .debug import set_debug
 from .errors import GraphError, GraphRuntimeError, LuaIdiomError
 from .gmodule import gModule
@@ -21,7 +23,6 @@ from .module import Criterion, Module, flatten_parameters
 from .naming import annotate_nodes
 from .node import Node, nest, node
 from .unroll import Unroll, clip_gradient_norm, clone_many_times, detach_state, g_cloneManyTimes, set_training
-from .convert import to_torch  # noqa: E402 - out to plain PyTorch
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     # Rendering pulls in networkx/graphviz: load it on first use only.
     import importlib
+
     if name in ("dot", "render"):
         render = importlib.import_module(".render", __name__)
         return render.dot if name == "dot" else render
@@ -37,13 +39,38 @@ def __getattr__(name: str):
         return lua if name == "lua" else getattr(lua, name)
     raise AttributeError(f"module 'pygraphnn' has no attribute {name!r}")
 
+
 __all__ = [
-    "Criterion", "Graph", "dot", "load_t7", "save_t7", "GraphError", "GraphRuntimeError", "JustElement", "JustTable",
-    "LuaIdiomError", "Module", "ModuleFromCriterion", "Node", "annotate_nodes", "build_graph",
-    "flatten_parameters", "gModule", "interpret", "nest", "node", "set_debug",
-    "Unroll", "clip_gradient_norm", "clone_many_times", "detach_state", "g_cloneManyTimes", "set_training",
+    "Criterion",
+    "Graph",
+    "GraphError",
+    "GraphRuntimeError",
+    "JustElement",
+    "JustTable",
+    "LuaIdiomError",
+    "Module",
+    "ModuleFromCriterion",
+    "Node",
+    "Unroll",
+    "annotate_nodes",
+    "build_graph",
+    "clip_gradient_norm",
+    "clone_many_times",
+    "detach_state",
+    "dot",
+    "flatten_parameters",
+    "gModule",
+    "g_cloneManyTimes",
+    "interpret",
+    "load_t7",
+    "nest",
+    "node",
+    "save_t7",
+    "set_debug",
+    "set_training",
 ]
 __all__ += ["to_torch"]
 
 from .window import Window, compile_window  # noqa: E402 - compile across time (issue 14)
+
 __all__ += ["Window", "compile_window"]

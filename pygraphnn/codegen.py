@@ -6,20 +6,36 @@ to graph node (used to name the failing node in runtime errors). Modules may
 offer ``_inline(ref, args, table_input)`` to be emitted as an expression (e.g.
 ``torch.tanh(h)``) instead of a module call; a module with hooks is always called.
 """
+
 from __future__ import annotations
 
 import builtins
 import keyword
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 
 from .graph import GNode, Graph
 from .module import _GLOBAL_HOOKS
 
-_RESERVED = set(keyword.kwlist) | {"self", "m", "torch", "F", "inputs", "error", "_fail", "_check_inputs",
-                                    "_check_split", "len", "isinstance", "list", "tuple", "Exception"}
+_RESERVED = set(keyword.kwlist) | {
+    "self",
+    "m",
+    "torch",
+    "F",
+    "inputs",
+    "error",
+    "_fail",
+    "_check_inputs",
+    "_check_split",
+    "len",
+    "isinstance",
+    "list",
+    "tuple",
+    "Exception",
+}
 
 _BUILTINS = set(dir(builtins)) - {"input"}
 
@@ -27,8 +43,8 @@ _BUILTINS = set(dir(builtins)) - {"input"}
 @dataclass
 class Code:
     src: str
-    line_nodes: dict[int, int]      # source line (1-based) -> graph node index
-    var_names: list[str | None]     # graph node index -> variable holding its value
+    line_nodes: dict[int, int]  # source line (1-based) -> graph node index
+    var_names: list[str | None]  # graph node index -> variable holding its value
 
 
 def identifier(text: str) -> str:
@@ -72,9 +88,14 @@ def base_name(node: GNode) -> str:
     return "split" if node.n_split is not None else "value"
 
 
-def _has_hooks(m: torch.nn.Module) -> bool:
-    return bool(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
-                or getattr(m, "_backward_pre_hooks", None) or any(_GLOBAL_HOOKS))
+def _has_hooks(m: torch.nn.Module | None) -> bool:
+    return m is not None and bool(
+        m._forward_hooks
+        or m._forward_pre_hooks
+        or m._backward_hooks
+        or getattr(m, "_backward_pre_hooks", None)
+        or any(_GLOBAL_HOOKS)
+    )
 
 
 def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = True) -> Code:
@@ -95,14 +116,18 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
         last_use[o] = len(graph.nodes)
 
     if len(graph.inputs) == 1:
-        header = ["def forward(self, *inputs):",
-                  f"    {input_names[0]}, = inputs if len(inputs) == 1 else _check_inputs(inputs, 1)"]
+        header = [
+            "def forward(self, *inputs):",
+            f"    {input_names[0]}, = inputs if len(inputs) == 1 else _check_inputs(inputs, 1)",
+        ]
     else:
-        header = ["def forward(self, *inputs):",
-                  "    if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):",
-                  "        inputs = inputs[0]",
-                  f"    {', '.join(input_names)}, = _check_inputs(inputs, {len(input_names)})"]
-    body: list[tuple[str, int | None]] = []   # (statement, node index)
+        header = [
+            "def forward(self, *inputs):",
+            "    if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):",
+            "        inputs = inputs[0]",
+            f"    {', '.join(input_names)}, = _check_inputs(inputs, {len(input_names)})",
+        ]
+    body: list[tuple[str, int]] = []  # (statement, node index)
     input_of = {i: input_names[k] for k, i in enumerate(graph.inputs)}
 
     for n in graph.nodes:
@@ -117,8 +142,7 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
             continue
         elif n.n_split is not None:
             outs = [c for c in graph.consumers[n.index]]
-            names = [namer(f"{base_name(graph.nodes[n.args[0]])}_{graph.nodes[c].select_index}")
-                     for c in outs]
+            names = [namer(f"{base_name(graph.nodes[n.args[0]])}_{graph.nodes[c].select_index}") for c in outs]
             for c, nm in zip(outs, names):
                 var[c] = nm
             by_index = {graph.nodes[c].select_index: nm for c, nm in zip(outs, names)}
@@ -127,8 +151,9 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
             var[n.index] = None
             continue
         else:
-            expr = _call_expr(n, [var[a] for a in n.args], module_attrs, inline)
-        if expr.isidentifier():   # an identity: reuse the variable, emit nothing
+            # every argument has its variable by now: only selects read a split node, and they never get here
+            expr = _call_expr(n, cast(list[str], [var[a] for a in n.args]), module_attrs, inline)
+        if expr.isidentifier():  # an identity: reuse the variable, emit nothing
             var[n.index] = expr
             continue
         var[n.index] = namer(base_name(n))
@@ -143,14 +168,14 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
     dies_at: dict[int, list[str]] = {}
     for v, last in last_stmt.items():
         dies_at.setdefault(last, []).append(v)
-    lines: list[tuple[str, int | None]] = []
+    lines: list[tuple[str, int]] = []
     for stmt, idx in body:
         dead = sorted(dies_at.get(idx, ()))
         if dead:
             stmt += f"; del {', '.join(dead)}"
         lines.append((stmt, idx))
-    outs = [var[o] for o in graph.outputs]
-    ret = outs[0] if len(outs) == 1 else f"[{', '.join(outs)}]"
+    out_vars = [var[o] for o in graph.outputs]
+    ret = out_vars[0] if len(out_vars) == 1 else f"[{', '.join(map(str, out_vars))}]"
 
     # Submodules are reached through the ``_modules`` dict (``m['i2h']``): the same
     # objects as ``self.i2h``, without nn.Module.__getattr__'s cost on every use.
@@ -161,10 +186,12 @@ def generate(graph: Graph, module_attrs: list[str | None], *, inline: bool = Tru
         src_lines.append(f"        {stmt}")
         if idx is not None:
             line_nodes[len(src_lines)] = idx
-    src_lines += [f"        return {ret}",
-                  "    except Exception as error:",
-                  "        _fail(self, error)",
-                  "        raise"]
+    src_lines += [
+        f"        return {ret}",
+        "    except Exception as error:",
+        "        _fail(self, error)",
+        "        raise",
+    ]
     return Code("\n".join(src_lines) + "\n", line_nodes, var)
 
 

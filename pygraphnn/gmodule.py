@@ -12,18 +12,20 @@ modules of the graph are registered as submodules in the order Lua nngraph keeps
 ``state_dict()`` and ``getParameters()`` lay out exactly as Lua's ``getParameters()``
 does for the same declaration; the attribute names follow the declaration.
 """
+
 from __future__ import annotations
 
 import itertools
 import linecache
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
+from . import module as _module
 from .codegen import Code, Namer, base_name, generate
 from .errors import GraphError, GraphRuntimeError
 from .graph import Graph, build_graph
-from . import module as _module
 from .module import Module
 from .site import caller_site
 from .tables import describe
@@ -54,6 +56,11 @@ class gModule(Module):  # noqa: N801 - nngraph's name
     returned bare, several as a list) or the Lua way (``g.forward(input)``,
     ``g.backward(input, gradOutput)``).
     """
+
+    # set by recompile() straight into __dict__: generated code, not module state
+    _code: Code
+    _filename: str
+    _fwd: Callable[..., Any]
 
     def __init__(self, inputs: Any, outputs: Any, *, name: str | None = None, inline: bool = True):
         super().__init__()
@@ -93,9 +100,14 @@ class gModule(Module):  # noqa: N801 - nngraph's name
             return
         filename = f"<pygraphnn gModule {self._label()} #{next(_counter)}>"
         linecache.cache[filename] = (len(code.src), None, code.src.splitlines(True), filename)
-        env = {"torch": torch, "F": torch.nn.functional, "_fail": _fail,
-               "_check_inputs": _check_inputs, "_check_split": _check_split}
-        exec(compile(code.src, filename, "exec"), env)  # noqa: S102 - our own generated source
+        env = {
+            "torch": torch,
+            "F": torch.nn.functional,
+            "_fail": _fail,
+            "_check_inputs": _check_inputs,
+            "_check_split": _check_split,
+        }
+        exec(compile(code.src, filename, "exec"), env)  # our own generated source, never text from a file
         self.__dict__["_code"] = code
         self.__dict__["_filename"] = filename
         self.__dict__["_fwd"] = env["forward"]
@@ -116,13 +128,15 @@ class gModule(Module):  # noqa: N801 - nngraph's name
         several inputs is a mistake caught here, not a node that fails when run."""
         n = len(self.graph.inputs)
         if n < 2 or (args and not isinstance(args[0], (list, tuple))):
-            return           # one input, or one node whose value is a table: known only when run
+            return  # one input, or one node whose value is a table: known only when run
         got = len(args[0]) if args else 0
         if got != n:
             what = "no inputs" if not args else f"{got} input node{'s' if got != 1 else ''}"
-            raise GraphError(f"gModule {self._label()} takes {n} inputs but was called with {what} at {site}: "
-                             f"to run it pass {n} tensors, g(x1, ..., x{n}); to use it in a graph pass "
-                             f"{n} nodes, g([a1, ..., a{n}])")
+            raise GraphError(
+                f"gModule {self._label()} takes {n} inputs but was called with {what} at {site}: "
+                f"to run it pass {n} tensors, g(x1, ..., x{n}); to use it in a graph pass "
+                f"{n} nodes, g([a1, ..., a{n}])"
+            )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._backward_hooks or self._backward_pre_hooks or _gh2 or _gh3:
@@ -135,13 +149,14 @@ class gModule(Module):  # noqa: N801 - nngraph's name
         arguments and the output list as a tuple, and hands the list back."""
         n = len(self.graph.inputs)
         if len(args) == 1 and n > 1 and isinstance(args[0], (list, tuple)) and len(args[0]) == n:
-            args = tuple(args[0])                   # g([x1, x2]) is g(x1, x2)
-        self._check_hooks()                         # recompile now, not inside the swapped call
+            args = tuple(args[0])  # g([x1, x2]) is g(x1, x2)
+        self._check_hooks()  # recompile now, not inside the swapped call
         fwd = self.__dict__["_fwd"]
 
         def tupled(g: Any, *inputs: Any) -> Any:
             out = fwd(g, *inputs)
             return tuple(out) if isinstance(out, list) else out
+
         self.__dict__["_fwd"] = tupled
         try:
             out = super().__call__(*args, **kwargs)
@@ -164,7 +179,7 @@ class gModule(Module):  # noqa: N801 - nngraph's name
     def lua_label(self) -> str:
         return f"nn.gModule({self.extra_repr()})"
 
-    def luaParameters(self) -> tuple[list[torch.nn.Parameter], list[torch.Tensor]]:  # noqa: N802
+    def luaParameters(self) -> tuple[list[torch.nn.Parameter], list[torch.Tensor]]:
         """Lua's ``g:parameters()``: each node's module's parameters in nngraph's order.
 
         As in Lua, a module used at several nodes contributes its parameters once per node
@@ -180,10 +195,11 @@ class gModule(Module):  # noqa: N801 - nngraph's name
                 ps, gs = m.luaParameters()
             else:  # a plain torch module in the graph
                 ps = list(m.parameters())
+                gs = []
                 for p in ps:
                     if p.grad is None:
                         p.grad = torch.zeros_like(p)
-                gs = [p.grad for p in ps]
+                    gs.append(p.grad)
             params += ps
             grads += gs
         return params, grads
@@ -193,20 +209,24 @@ class gModule(Module):  # noqa: N801 - nngraph's name
     def fg(self):
         """The forward graph as nngraph draws it (a ``networkx.DiGraph``): ``ng.dot(g.fg, ...)``."""
         from .render import forward_graph
+
         return forward_graph(self)
 
     @property
     def bg(self):
         """The backward graph (the forward graph reversed), as nngraph's ``g.bg``."""
         from .render import backward_graph
+
         return backward_graph(self)
 
     def _repr_svg_(self) -> str:
         from .render import to_svg
+
         return to_svg(self)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         from .render import mimebundle
+
         return mimebundle(self)
 
     # -------------------------------------------------------------- copying
@@ -224,7 +244,7 @@ class gModule(Module):  # noqa: N801 - nngraph's name
 def _fail(g: gModule, error: BaseException) -> None:
     """Re-raise ``error`` naming the node whose generated line raised it."""
     tb = error.__traceback__
-    frame = lineno = None
+    frame, lineno = None, 0
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == g._filename:
             frame, lineno = tb.tb_frame, tb.tb_lineno
@@ -242,9 +262,12 @@ def _fail(g: gModule, error: BaseException) -> None:
     received = ", ".join(f"{a}: {describe(frame.f_locals.get(a))}" for a in args if a) or "-"
     line = linecache.getline(g._filename, lineno).strip()
     from . import debug
+
     svg = debug.on_failure(g, node)
-    msg = (f"{node.describe()} failed in gModule {g._label()}: {type(error).__name__}: {error}\n"
-           f"  received: {received}\n  generated line {lineno}: {line}")
+    msg = (
+        f"{node.describe()} failed in gModule {g._label()}: {type(error).__name__}: {error}\n"
+        f"  received: {received}\n  generated line {lineno}: {line}"
+    )
     if svg:
         msg += f"\n  graph with the failing node in red: {svg}"
     raise GraphRuntimeError(msg) from error

@@ -5,6 +5,7 @@
 :class:`~pygraphnn.node.Node` objects (so copying a gModule copies only its own
 graph, never nodes of other graphs that happen to share an input).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class GNode:
 
     def describe(self) -> str:
         from .node import module_label
+
         label = f"node {self.name!r}" if self.name else f"node #{self.id}"
         if self.select_index is not None:
             label = f"output {self.select_index} of a split ({label})"
@@ -128,16 +130,18 @@ def build_graph(inputs: Any, outputs: Any, site: Site) -> Graph:
     for k, n in enumerate(ins, 1):
         if n.inputs:
             src = n.inputs[0]
-            raise GraphError(f"gModule inputs[{k}] ({n.describe()}) has inputs of its own (it reads "
-                             f"{src.describe()}); a gModule input must be declared with no arguments, "
-                             f"e.g. nn.Identity()().")
+            raise GraphError(
+                f"gModule inputs[{k}] ({n.describe()}) has inputs of its own (it reads "
+                f"{src.describe()}); a gModule input must be declared with no arguments, "
+                f"e.g. nn.Identity()()."
+            )
         if id(n) in in_pos:
             raise GraphError(f"gModule inputs[{k}] repeats inputs[{in_pos[id(n)]}] ({n.describe()}).")
         in_pos[id(n)] = k
 
     # Depth-first walk back from the outputs: finds the nodes needed, cycles, and
     # leaves that are not inputs.
-    state: dict[int, int] = {}          # 1 = on the stack, 2 = done
+    state: dict[int, int] = {}  # 1 = on the stack, 2 = done
     needed: dict[int, Node] = {}
     for k, out in enumerate(outs, 1):
         stack: list[tuple[Node, int]] = [(out, 0)]
@@ -154,7 +158,8 @@ def build_graph(inputs: Any, outputs: Any, site: Site) -> Graph:
                     raise GraphError(
                         f"gModule outputs[{k}] ({out.describe()}) is not computable from the inputs: it "
                         f"depends on {n.describe()}, which has no inputs and is not among the gModule's "
-                        f"inputs. Add it to the inputs list, or connect it to an input.")
+                        f"inputs. Add it to the inputs list, or connect it to an input."
+                    )
             if i < len(n.inputs):
                 stack.append((n, i + 1))
                 child = n.inputs[i]
@@ -184,10 +189,19 @@ def build_graph(inputs: Any, outputs: Any, site: Site) -> Graph:
     order.sort(key=lambda n: n.id)
     index = {id(n): i for i, n in enumerate(order)}
     gnodes = [
-        GNode(index=i, id=n.id, module=n.module, args=tuple(index[id(a)] for a in n.inputs),
-              table_input=n.table_input, n_split=n.n_split, select_index=n.select_index,
-              annotations=dict(n.annotations), site=n.site, split_site=n.split_site,
-              is_input=id(n) in in_pos)
+        GNode(
+            index=i,
+            id=n.id,
+            module=n.module,
+            args=tuple(index[id(a)] for a in n.inputs),
+            table_input=n.table_input,
+            n_split=n.n_split,
+            select_index=n.select_index,
+            annotations=dict(n.annotations),
+            site=n.site,
+            split_site=n.split_site,
+            is_input=id(n) in in_pos,
+        )
         for i, n in enumerate(order)
     ]
     consumers: list[list[int]] = [[] for _ in gnodes]
@@ -204,8 +218,10 @@ def _dangling(node: Node, outs: list[Node]) -> GraphError:
         return GraphError(
             f"output {node.select_index} of {mnode.n_split} from split({mnode.n_split}) of "
             f"{mnode.inputs[0].describe()} (split at {node.split_site}) is never used on the way to the "
-            f"gModule outputs. Use it, or split into fewer outputs (or keep it with nn.SelectTable).")
+            f"gModule outputs. Use it, or split into fewer outputs (or keep it with nn.SelectTable)."
+        )
     return GraphError(
         f"{node.describe()} reads values of this graph but does not reach any gModule output "
         f"(a dangling node). Add it to the outputs or remove it; if it belongs to another gModule "
-        f"built from the same input nodes, give each gModule its own input nodes.")
+        f"built from the same input nodes, give each gModule its own input nodes."
+    )

@@ -9,11 +9,13 @@ Two idioms, as in the classic tutorials and in modern PyTorch:
 * PyTorch: ``ng.Unroll(cell, T)`` is one module that runs the cell T times,
   threading the state through; autograd does BPTT.
 """
+
 from __future__ import annotations
 
 import copy
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 

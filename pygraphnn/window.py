@@ -31,12 +31,14 @@ Equal to ``T`` chained calls of the cell in value and in every gradient (within 
 rounding; dropout draws its masks in another order, so with the same seed the masks
 differ, with the same distribution).
 """
+
 from __future__ import annotations
 
-import linecache
 import itertools
+import linecache
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -46,6 +48,10 @@ from .errors import GraphError
 from .graph import GNode, Graph
 from .module import Module
 from .tables import describe
+
+if TYPE_CHECKING:  # for annotations only: the run-time imports are local, where needed
+    from .adapters import ModuleFromCriterion
+    from .gmodule import gModule
 
 __all__ = ["Window", "compile_window", "rowwise"]
 
@@ -65,12 +71,13 @@ def rowwise(module: torch.nn.Module | None) -> bool:
     A module can say so itself with a ``window_rowwise`` attribute (a bool, or a method
     taking no argument); pygraphnn's own modules are listed here.
     """
-    if module is None:                       # a split: structure only
+    if module is None:  # a split: structure only
         return True
     own = getattr(module, "window_rowwise", None)
     if own is not None:
         return bool(own() if callable(own) else own)
     from . import nn
+
     name = type(module).__name__
     if type(module).__module__.split(".")[0] != "pygraphnn":
         return False
@@ -79,22 +86,48 @@ def rowwise(module: torch.nn.Module | None) -> bool:
     if isinstance(module, nn.Narrow):
         return _dim_ok(module.dimension, None)
     if isinstance(module, nn.LookupTable):
-        return not module.shouldScaleGradByFreq        # counts over the batch
+        return not module.shouldScaleGradByFreq  # counts over the batch
     if isinstance(module, nn.Reshape):
         return module.batchMode is not False
     return name in _ROWWISE
 
 
 _ROWWISE = {
-    "Identity", "Tanh", "Sigmoid", "Exp", "Log", "Square", "ReLU", "Abs", "HardTanh", "Sqrt", "Power",
-    "MulConstant", "AddConstant", "SoftMax", "LogSoftMax", "CAddTable", "CSubTable", "CMulTable",
-    "CDivTable", "SelectTable", "NarrowTable", "FlattenTable", "JustTable", "JustElement", "Linear",
-    "Dropout", "Add", "Mul", "CMul", "OneHot",
+    "Identity",
+    "Tanh",
+    "Sigmoid",
+    "Exp",
+    "Log",
+    "Square",
+    "ReLU",
+    "Abs",
+    "HardTanh",
+    "Sqrt",
+    "Power",
+    "MulConstant",
+    "AddConstant",
+    "SoftMax",
+    "LogSoftMax",
+    "CAddTable",
+    "CSubTable",
+    "CMulTable",
+    "CDivTable",
+    "SelectTable",
+    "NarrowTable",
+    "FlattenTable",
+    "JustTable",
+    "JustElement",
+    "Linear",
+    "Dropout",
+    "Add",
+    "Mul",
+    "CMul",
+    "OneHot",
 }
 
 
 # ----------------------------------------------------------------- runtime helpers
-def _fold(steps: Sequence[Any]) -> Any:
+def _fold(steps: list[Any] | tuple[Any, ...]) -> Any:
     """``T`` per-step values (tensors with a batch dimension, or tables of them) as one
     value with the steps stacked along the batch: ``T*B`` rows."""
     first = steps[0]
@@ -133,16 +166,18 @@ def _window_input(value: Any, T: int | None, what: str) -> tuple[Any, int]:
     """A step input given as a ``T x B x ...`` tensor or a list of ``T`` values, folded."""
     if isinstance(value, torch.Tensor):
         if value.dim() < 2:
-            raise GraphError(f"compile_window: {what} must have a time and a batch dimension "
-                             f"(T x B x ...), got {describe(value)}")
+            raise GraphError(
+                f"compile_window: {what} must have a time and a batch dimension (T x B x ...), got {describe(value)}"
+            )
         n = value.shape[0]
         folded = value.flatten(0, 1)
     elif isinstance(value, (list, tuple)) and value:
         n = len(value)
         folded = _fold(value)
     else:
-        raise GraphError(f"compile_window: {what} must be a T x B x ... tensor or a list of T steps, "
-                         f"got {describe(value)}")
+        raise GraphError(
+            f"compile_window: {what} must be a T x B x ... tensor or a list of T steps, got {describe(value)}"
+        )
     if T is not None and n != T:
         raise GraphError(f"compile_window: {what} has {n} steps, the window has T={T}")
     return folded, n
@@ -160,9 +195,9 @@ class _WindowGrads:
     """What the steps of one window leave for a Linear's weight gradient: inputs in the
     forward, gradients of the outputs in the backward, one slot a step."""
 
-    __slots__ = ("inputs", "grads")
+    __slots__ = ("grads", "inputs")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.inputs: list[torch.Tensor] = []
         self.grads: list[torch.Tensor | None] = []
 
@@ -179,7 +214,7 @@ class _SharedParams(torch.autograd.Function):
         return weight.view_as(weight), (bias.view_as(bias) if bias is not None else None)
 
     @staticmethod
-    def backward(ctx, grad_weight, grad_bias):
+    def backward(ctx, grad_weight: torch.Tensor, grad_bias: torch.Tensor | None):
         # grad_weight/grad_bias: what steps that ran as a plain Linear (an input that is not
         # a batch of rows) sent through autograd; zeros when every step went through the store
         store: _WindowGrads = ctx.grads
@@ -199,19 +234,25 @@ class _StepLinear(torch.autograd.Function):
     leaves the output gradient to :class:`_SharedParams`."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, store: _WindowGrads,
-                addend: torch.Tensor | None = None):
+    def forward(
+        ctx,
+        x: torch.Tensor,
+        weight: torch.Tensor,
+        bias: torch.Tensor | None,
+        store: _WindowGrads,
+        addend: torch.Tensor | None = None,
+    ):
         ctx.store, ctx.t = store, len(store.inputs)
         store.inputs.append(x)
         store.grads.append(None)
         ctx.save_for_backward(weight)
-        if addend is not None:          # addend + x W^T in one BLAS call
+        if addend is not None:  # addend + x W^T in one BLAS call
             return torch.addmm(addend, x, weight.t())
         return F.linear(x, weight, bias)
 
     @staticmethod
     def backward(ctx, grad_out):
-        weight, = ctx.saved_tensors
+        (weight,) = ctx.saved_tensors
         ctx.store.grads[ctx.t] = grad_out
         grad_x = grad_out.mm(weight) if ctx.needs_input_grad[0] else None
         return grad_x, None, None, None, (grad_out if ctx.needs_input_grad[4] else None)
@@ -227,8 +268,13 @@ def _window_params(weight: torch.Tensor, bias: torch.Tensor | None):
     return store, w, b
 
 
-def _step_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, store: _WindowGrads | None,
-                 addend: torch.Tensor | None = None):
+def _step_linear(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    store: _WindowGrads | None,
+    addend: torch.Tensor | None = None,
+):
     """One step's ``x W^T + b`` (plus ``addend``, a value computed before the loop)."""
     if store is None or x.dim() != 2 or (addend is not None and addend.shape != (x.shape[0], weight.shape[0])):
         out = F.linear(x, weight, bias)
@@ -242,6 +288,7 @@ def _per_step_loss(crit: torch.nn.Module, pred: torch.Tensor, target: Any, T: in
     target, for the criterions whose loss is a (weighted) mean or sum over rows."""
     from .nn import ClassNLLCriterion, CrossEntropyCriterion, MSECriterion
     from .nn.criterion import _class_targets
+
     if isinstance(crit, (ClassNLLCriterion, CrossEntropyCriterion)) and pred.dim() == 2:
         x = torch.log_softmax(pred, 1) if isinstance(crit, CrossEntropyCriterion) else pred
         t = _class_targets(x, target)
@@ -250,8 +297,9 @@ def _per_step_loss(crit: torch.nn.Module, pred: torch.Tensor, target: Any, T: in
         idx = torch.where(keep, t - 1, torch.zeros_like(t))
         picked = x.gather(1, idx.unsqueeze(1)).squeeze(1)
         w = keep.to(x.dtype)
-        if crit.weights is not None:
-            w = w * crit.weights.to(dtype=x.dtype, device=x.device)[idx]
+        weights = crit.weights
+        if isinstance(weights, torch.Tensor):  # a buffer, or None
+            w = w * weights.to(dtype=x.dtype, device=x.device)[idx]
         loss = -(picked * w).unflatten(0, (T, -1)).sum(1)
         if crit.sizeAverage:
             total = w.unflatten(0, (T, -1)).sum(1)
@@ -270,17 +318,19 @@ class _Criterion:
     def applies(module: torch.nn.Module | None) -> bool:
         from .adapters import ModuleFromCriterion
         from .nn import ClassNLLCriterion, CrossEntropyCriterion, MSECriterion
+
         return isinstance(module, ModuleFromCriterion) and isinstance(
-            module.criterion, (ClassNLLCriterion, CrossEntropyCriterion, MSECriterion))
+            module.criterion, (ClassNLLCriterion, CrossEntropyCriterion, MSECriterion)
+        )
 
 
-def _criterion_per_step(module: torch.nn.Module, table: list, T: int) -> torch.Tensor:
+def _criterion_per_step(module: ModuleFromCriterion, table: list, T: int) -> torch.Tensor:
     """``ModuleFromCriterion`` over a folded ``[prediction, target]``: the ``T`` losses
     (folded: one row per step, as the cell's 1-element loss)."""
     pred, target = table
     target = target.detach() if isinstance(target, torch.Tensor) else target
     loss = _per_step_loss(module.criterion, pred, target, T)
-    if loss is None:   # a shape the closed form does not cover: step by step
+    if loss is None:  # a shape the closed form does not cover: step by step
         steps = zip(_unfold(pred, T), _unfold(target, T))
         return torch.cat([module([p, t]) for p, t in steps])
     return loss
@@ -310,19 +360,21 @@ class _LogSoftMaxNLL(torch.autograd.Function):
         return grad, None, None, None
 
 
-def _log_softmax_nll(module: torch.nn.Module, logits: torch.Tensor, target: Any, T: int) -> torch.Tensor:
+def _log_softmax_nll(module: ModuleFromCriterion, logits: torch.Tensor, target: Any, T: int) -> torch.Tensor:
     """``ModuleFromCriterion(ClassNLLCriterion)`` of ``LogSoftMax(logits)``, folded: the ``T``
     per-step losses."""
-    from .nn.criterion import _class_targets
-    crit = module.criterion
+    from .nn.criterion import ClassNLLCriterion, _class_targets
+
+    crit = cast(ClassNLLCriterion, module.criterion)  # the plan fuses only LogSoftMax + ClassNLLCriterion
     if logits.dim() != 2:
         return _criterion_per_step(module, [torch.log_softmax(logits, -1), target], T)
     t = _class_targets(logits, target.detach() if isinstance(target, torch.Tensor) else target)
     keep = t != crit.ignoreIndex
     idx = torch.where(keep, t - 1, torch.zeros_like(t))
     w = keep.to(logits.dtype)
-    if crit.weights is not None:
-        w = w * crit.weights.to(dtype=logits.dtype, device=logits.device)[idx]
+    weights = crit.weights
+    if isinstance(weights, torch.Tensor):  # a buffer, or None
+        w = w * weights.to(dtype=logits.dtype, device=logits.device)[idx]
     if crit.sizeAverage:
         total = w.unflatten(0, (T, -1)).sum(1, keepdim=True)
         w = (w.unflatten(0, (T, -1)) / torch.where(total != 0, total, torch.ones_like(total))).flatten()
@@ -335,9 +387,9 @@ class _Slot:
     """One recurrent tensor: the node that reads it at a step and the node that gives it
     for the next step."""
 
-    reads: int                 # node index (a select of a split state input, or the input)
-    gives: int                 # node index
-    init: str = ""             # variable holding its value before the first step
+    reads: int  # node index (a select of a split state input, or the input)
+    gives: int  # node index
+    init: str = ""  # variable holding its value before the first step
 
 
 @dataclass
@@ -346,7 +398,7 @@ class _Pair:
 
     input_pos: int
     output_pos: int
-    structure: Any = None      # nested lists of slot numbers (None: one slot, the whole value)
+    structure: Any = None  # nested lists of slot numbers (None: one slot, the whole value)
     slot: int | None = None
 
 
@@ -366,6 +418,7 @@ def _alias_of(n: GNode) -> int | None:
     if n.module is None or n.n_split is not None or n.select_index is not None:
         return None
     from .codegen import _has_hooks
+
     if _has_hooks(n.module):
         return None
     emit = getattr(n.module, "_inline", None)
@@ -374,7 +427,7 @@ def _alias_of(n: GNode) -> int | None:
     names = [f"__arg{k}__" for k in range(max(1, len(n.args)))]
     try:
         expr = emit("m", names, n.table_input)
-    except Exception:  # noqa: BLE001 - a module that cannot inline this call is simply called
+    except Exception:  # a module that cannot inline this call is simply called
         return None
     return names.index(expr) if expr in names else None
 
@@ -383,6 +436,7 @@ def _out_structure(graph: Graph, i: int, plumbing: set[int]) -> Any:
     """Nested lists of leaf node indices for a next-state output built with ``ng.nest``."""
     from .adapters import JustTable
     from .nn import Identity
+
     n = graph.nodes[i]
     if isinstance(n.module, JustTable) and n.table_input:
         plumbing.add(i)
@@ -412,6 +466,7 @@ def _match_input(graph: Graph, i: int, structure: Any, plumbing: set[int]) -> An
 def plan(graph: Graph, pairs: list[tuple[int, int]], fuse_loss: bool = True) -> Plan:
     """Schedule ``graph`` over a window (see the module docstring)."""
     from .nn import Identity
+
     slots: list[_Slot] = []
     plans: list[_Pair] = []
     plumbing: set[int] = set()
@@ -426,19 +481,22 @@ def plan(graph: Graph, pairs: list[tuple[int, int]], fuse_loss: bool = True) -> 
                 matched = _match_input(graph, i_node, structure, extra)
             except (ValueError, KeyError):
                 matched = None
-        others = set(graph.outputs[:op] + graph.outputs[op + 1:]) | set(graph.inputs)
+        others = set(graph.outputs[:op] + graph.outputs[op + 1 :]) | set(graph.inputs)
         leaf_reads: set[int] = set()
 
-        def collect(m):
+        def collect(m, leaf_reads=leaf_reads):  # bound now: ruff's B023 cannot see it runs in this iteration
             if isinstance(m, tuple):
                 leaf_reads.add(m[0])
             elif m is not None:
                 for x in m:
                     collect(x)
+
         collect(matched)
-        if matched is not None and not any(
-                c not in extra and c not in leaf_reads for p in extra for c in graph.consumers[p]) \
-                and not (extra - {i_node}) & others:
+        if (
+            matched is not None
+            and not any(c not in extra and c not in leaf_reads for p in extra for c in graph.consumers[p])
+            and not (extra - {i_node}) & others
+        ):
             plumbing |= extra
 
             def leaves(m):
@@ -446,6 +504,7 @@ def plan(graph: Graph, pairs: list[tuple[int, int]], fuse_loss: bool = True) -> 
                     slots.append(_Slot(*m))
                     return len(slots) - 1
                 return [leaves(x) for x in m]
+
             pair.structure = leaves(matched)
         else:
             slots.append(_Slot(i_node, o_node))
@@ -467,8 +526,15 @@ def plan(graph: Graph, pairs: list[tuple[int, int]], fuse_loss: bool = True) -> 
     comps = _components([i for i in range(n_nodes) if i not in plumbing], succ)
 
     in_loop = {v for c in comps if len(c) > 1 or c[0] in succ[c[0]] for v in c}
-    fused = {p for p in (_fused_log_softmax(graph, n) for n in graph.nodes if n.index not in in_loop)
-             if p is not None and p not in in_loop} if fuse_loss else set()
+    fused = (
+        {
+            p
+            for p in (_fused_log_softmax(graph, n) for n in graph.nodes if n.index not in in_loop)
+            if p is not None and p not in in_loop
+        }
+        if fuse_loss
+        else set()
+    )
     stages: list[tuple[str, list[int]]] = []
     for comp in _in_declaration_order(comps, succ):
         if comp[0] in in_loop:
@@ -478,7 +544,7 @@ def plan(graph: Graph, pairs: list[tuple[int, int]], fuse_loss: bool = True) -> 
         n = graph.nodes[i]
         reads = {s.reads for s in slots}
         if (n.select_index is not None and i not in reads) or i in fused:
-            continue          # produced with its split / by the criterion it feeds
+            continue  # produced with its split / by the criterion it feeds
         if n.args and n.args[0] in fused:
             stages.append(("log_softmax_nll", [i]))
             continue
@@ -500,18 +566,31 @@ def _fused_log_softmax(graph: Graph, n: GNode) -> int | None:
     can run as one), or None."""
     from .adapters import ModuleFromCriterion
     from .nn import ClassNLLCriterion, LogSoftMax
-    if not (isinstance(n.module, ModuleFromCriterion) and type(n.module.criterion) is ClassNLLCriterion
-            and n.table_input and len(n.args) == 2 and not _has_hooks(n.module)):
+
+    if not (
+        isinstance(n.module, ModuleFromCriterion)
+        and type(n.module.criterion) is ClassNLLCriterion
+        and n.table_input
+        and len(n.args) == 2
+        and not _has_hooks(n.module)
+    ):
         return None
     p = graph.nodes[n.args[0]]
-    if type(p.module) is not LogSoftMax or p.table_input or _has_hooks(p.module) or \
-            graph.consumers[p.index] != [n.index] or p.index in graph.outputs or p.index == n.args[1]:
+    if (
+        type(p.module) is not LogSoftMax
+        or p.table_input
+        or _has_hooks(p.module)
+        or graph.consumers[p.index] != [n.index]
+        or p.index in graph.outputs
+        or p.index == n.args[1]
+    ):
         return None
     return p.index
 
 
-def _has_hooks(m: torch.nn.Module) -> bool:
+def _has_hooks(m: torch.nn.Module | None) -> bool:
     from .codegen import _has_hooks as has
+
     return has(m)
 
 
@@ -545,15 +624,15 @@ def _components(nodes: list[int], succ: list[list[int]]) -> list[list[int]]:
     for root in reversed(order):
         if root in assigned:
             continue
-        comp, stack = [], [root]
+        comp, todo = [], [root]
         assigned.add(root)
-        while stack:
-            v = stack.pop()
+        while todo:
+            v = todo.pop()
             comp.append(v)
             for w in pred[v]:
                 if w not in assigned:
                     assigned.add(w)
-                    stack.append(w)
+                    todo.append(w)
         comps.append(comp)
     return comps
 
@@ -562,8 +641,9 @@ def _in_declaration_order(comps: list[list[int]], succ: list[list[int]]) -> list
     """The components in a topological order that follows the declaration where it can
     (Kahn's algorithm, smallest node index first): generated code reads like the cell."""
     import heapq
+
     comp_of = {v: k for k, c in enumerate(comps) for v in c}
-    deps = [set() for _ in comps]
+    deps: list[set[int]] = [set() for _ in comps]
     for k, c in enumerate(comps):
         for v in c:
             for w in succ[v]:
@@ -605,8 +685,15 @@ class _Loop:
 class _Generator:
     """Writes the window function for a :class:`Plan` (see the module docstring)."""
 
-    def __init__(self, graph: Graph, module_attrs: list[str | None], the_plan: Plan,
-                 n_step_inputs: int, T: int | None, batch_weight_grads: bool):
+    def __init__(
+        self,
+        graph: Graph,
+        module_attrs: list[str | None],
+        the_plan: Plan,
+        n_step_inputs: int,
+        T: int | None,
+        batch_weight_grads: bool,
+    ):
         self.g, self.attrs, self.plan = graph, module_attrs, the_plan
         self.T = T
         self.batch_weight_grads = batch_weight_grads
@@ -615,16 +702,15 @@ class _Generator:
         self.all_names: dict[int, str] = {}
         self.steps_names: dict[int, str] = {}
         self.avail: dict[int, set[str]] = {}
-        self.producer: dict[int, Any] = {}      # node -> _Loop that computes it step by step
-        self.lines: list[Any] = []               # (stmt, node) or _Loop
+        self.producer: dict[int, _Loop] = {}  # node -> _Loop that computes it step by step
+        self.lines: list[Any] = []  # (stmt, node) or _Loop
         self.n_step_inputs = n_step_inputs
-        self.alias = {n.index: (n.args[k] if n.args and (k := _alias_of(n)) is not None else None)
-                      for n in graph.nodes}
+        self.alias = {n.index: (n.args[k] if n.args and (k := _alias_of(n)) is not None else None) for n in graph.nodes}
 
     # names ------------------------------------------------------------------
     def canon(self, i: int) -> int:
-        while self.alias.get(i) is not None and i not in self.plan.plumbing:
-            i = self.alias[i]
+        while (a := self.alias.get(i)) is not None and i not in self.plan.plumbing:
+            i = a
         return i
 
     def v(self, i: int) -> str:
@@ -680,14 +766,14 @@ class _Generator:
         return _call_expr(n, args, self.attrs, True)
 
     def split_targets(self, n: GNode, name) -> str:
+        assert n.n_split is not None, "called for split nodes only"
         by_index = {self.g.nodes[c].select_index: c for c in self.g.consumers[n.index]}
         return ", ".join(name(by_index[k]) if k in by_index else "_" for k in range(1, n.n_split + 1)) + ","
 
     def generate(self) -> tuple[str, dict[int, int]]:
         g, plan = self.g, self.plan
         step_inputs = [i for k, i in enumerate(g.inputs) if k not in {p.input_pos for p in plan.pairs}]
-        header = ["def window(self, inputs, state):",
-                  "    m = self._modules['cell']._modules"]
+        header = ["def window(self, inputs, state):", "    m = self._modules['cell']._modules"]
         T = repr(self.T) if self.T is not None else "None"
         for k, i in enumerate(step_inputs):
             name = self.all_(i)
@@ -710,7 +796,7 @@ class _Generator:
         outs = self._outputs()
         lines = header + ["    try:"]
         line_nodes: dict[int, int] = {}
-        body: list[tuple[str, int | None, int]] = []    # stmt, node, indent
+        body: list[tuple[str, int | None, int]] = []  # stmt, node, indent
 
         for item in self.lines:
             if isinstance(item, _Loop):
@@ -722,9 +808,7 @@ class _Generator:
             lines.append("    " * indent + stmt)
             if node is not None:
                 line_nodes[len(lines)] = node
-        lines += ["    except Exception as error:",
-                  "        _fail(self, error)",
-                  "        raise"]
+        lines += ["    except Exception as error:", "        _fail(self, error)", "        raise"]
         return "\n".join(lines) + "\n", line_nodes
 
     def _emit_init(self, source: str, pair: _Pair) -> None:
@@ -748,7 +832,7 @@ class _Generator:
 
     # the stages -------------------------------------------------------------
     def _stage_input(self, nodes: list[int]) -> None:
-        pass        # folded in the header
+        pass  # folded in the header
 
     def _stage_fold(self, nodes: list[int]) -> None:
         n = self.g.nodes[nodes[0]]
@@ -775,8 +859,9 @@ class _Generator:
         n = self.g.nodes[nodes[0]]
         lsm = self.g.nodes[n.args[0]]
         logits, target = self.need_all(lsm.args[0]), self.need_all(n.args[1])
-        self.emit(f"{self.all_(n.index)} = _log_softmax_nll(m[{self.attrs[n.index]!r}], {logits}, {target}, T)",
-                  n.index)
+        self.emit(
+            f"{self.all_(n.index)} = _log_softmax_nll(m[{self.attrs[n.index]!r}], {logits}, {target}, T)", n.index
+        )
         self.avail[n.index] = {"all"}
 
     def _stage_steps(self, nodes: list[int]) -> None:
@@ -833,7 +918,7 @@ class _Generator:
             self.producer[i] = loop
         for i in reads:
             self.producer[i] = loop
-        for i in reads:     # the carried value after the loop: the next state (other loops may rebind the name)
+        for i in reads:  # the carried value after the loop: the next state (other loops may rebind the name)
             loop.finals[i] = self.namer(f"{self.v(i)}_final")
         targets = [self.v(s.reads) for s in reads.values()]
         sources = [self.v(self.canon(s.gives)) for s in reads.values()]
@@ -843,8 +928,8 @@ class _Generator:
 
     def _batched_linear(self, n: GNode) -> bool:
         from .nn import Linear
-        return self.batch_weight_grads and type(n.module) is Linear and not n.table_input \
-            and not _has_hooks(n.module)
+
+        return self.batch_weight_grads and type(n.module) is Linear and not n.table_input and not _has_hooks(n.module)
 
     def _loop_linear(self, loop: _Loop, n: GNode, args: list[str], addend: str | None = None) -> str | None:
         """A Linear inside a loop: input gradients step by step, weight gradient once. With
@@ -867,6 +952,7 @@ class _Generator:
         Linear of the state used nowhere else: the Linear's bias then joins the outside
         value once a window, and each step is one ``addmm``."""
         from .nn import CAddTable
+
         g, gives = self.g, {s.gives for s in self.plan.slots}
         fused: dict[int, int] = {}
         for c in nodes:
@@ -876,9 +962,17 @@ class _Generator:
             for k in (0, 1):
                 lin, other = n.args[k], self.canon(n.args[1 - k])
                 ln = g.nodes[lin]
-                if (lin in inside and other not in inside and self.alias[lin] is None and self._batched_linear(ln)
-                        and g.consumers[lin] == [c] and lin not in g.outputs and lin not in gives
-                        and lin not in fused and other != lin):
+                if (
+                    lin in inside
+                    and other not in inside
+                    and self.alias[lin] is None
+                    and self._batched_linear(ln)
+                    and g.consumers[lin] == [c]
+                    and lin not in g.outputs
+                    and lin not in gives
+                    and lin not in fused
+                    and other != lin
+                ):
                     fused[lin] = c
                     break
         return fused
@@ -893,7 +987,7 @@ class _Generator:
             loop.body.append((f"{self.v(x)} = {self.need_steps(x)}[t]", None))
         src = self.need_all(other)
         with_bias = self.namer(f"{self.v(other)}_{self.v(lin)}")
-        if ln.module.bias is not None:
+        if getattr(ln.module, "bias", None) is not None:  # ln is a Linear node: its module is set
             self.emit(f"{with_bias}_all = {src} + m[{self.attrs[lin]!r}].bias", lin)
         else:
             self.emit(f"{with_bias}_all = {src}", lin)
@@ -914,7 +1008,7 @@ class _Generator:
         if loop.update:
             out.append((loop.update, None, 3))
         if out[-1][0] == "for t in range(T):":
-            out.append(("pass", None, 3))       # a state that passes through unchanged
+            out.append(("pass", None, 3))  # a state that passes through unchanged
         if loop.finals:
             out.append((f"{', '.join(loop.finals.values())} = {', '.join(self.v(i) for i in loop.finals)}", None, 2))
         return out
@@ -929,7 +1023,7 @@ class _Generator:
     def _final(self, slot: _Slot) -> str:
         loop = self.producer.get(slot.reads)
         if loop is not None and self.producer.get(self.canon(slot.gives)) is loop:
-            return loop.finals[slot.reads]       # carried: after the loop it holds the last step's value
+            return loop.finals[slot.reads]  # carried: after the loop it holds the last step's value
         i = self.canon(slot.gives)
         if "all" in self.avail.get(i, set()) and "steps" not in self.avail[i]:
             return f"_unfold({self.all_(i)}, T)[-1]"
@@ -948,7 +1042,7 @@ class _Generator:
         def of_pair(p: _Pair, leaf) -> str:
             return build(p.slot if p.slot is not None else p.structure, leaf)
 
-        if not step_outs:   # the per-step values of the next state are the outputs
+        if not step_outs:  # the per-step values of the next state are the outputs
             step_outs = [of_pair(p, lambda s: self._stacked(s.gives)) for p in plan.pairs]
         finals = [of_pair(p, self._final) for p in plan.pairs]
         outs = step_outs[0] if len(step_outs) == 1 else f"[{', '.join(step_outs)}]"
@@ -970,8 +1064,22 @@ class Window(Module):
     ``win.backward([inputs, state], [grad_outputs, grad_state])``.
     """
 
-    def __init__(self, cell: torch.nn.Module, T: int | None, pairs: list[tuple[int, int]], n_step_inputs: int,
-                 batch_weight_grads: bool = True, fuse_loss: bool = True):
+    cell: gModule
+    # set by _install straight into __dict__: generated code, not module state
+    _src: str
+    _filename: str
+    _fn: Callable[..., Any]
+    _line_nodes: dict[int, int]
+
+    def __init__(
+        self,
+        cell: gModule,
+        T: int | None,
+        pairs: list[tuple[int, int]],
+        n_step_inputs: int,
+        batch_weight_grads: bool = True,
+        fuse_loss: bool = True,
+    ):
         super().__init__()
         self.cell = cell
         self.T = T
@@ -979,20 +1087,31 @@ class Window(Module):
         self.n_step_inputs = n_step_inputs
         self.batch_weight_grads = batch_weight_grads
         self.plan = plan(cell.graph, pairs, fuse_loss)
-        src, line_nodes = _Generator(cell.graph, cell.module_attrs, self.plan, n_step_inputs, T,
-                                     batch_weight_grads).generate()
+        src, line_nodes = _Generator(
+            cell.graph, cell.module_attrs, self.plan, n_step_inputs, T, batch_weight_grads
+        ).generate()
         self.__dict__["_line_nodes"] = line_nodes
         self._install(src)
 
     def _install(self, src: str) -> None:
         filename = f"<pygraphnn window {self.cell._label()} #{next(_counter)}>"
         linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
-        env = {"torch": torch, "F": F, "_fail": _fail, "_check_split": _check_split, "_fold": _fold,
-               "_unfold": _unfold, "_stacked": _stacked, "_stack_steps": _stack_steps,
-               "_window_input": _window_input, "_window_params": _window_params, "_step_linear": _step_linear,
-               "_criterion_per_step": _criterion_per_step,
-               "_log_softmax_nll": _log_softmax_nll}
-        exec(compile(src, filename, "exec"), env)  # noqa: S102 - our own generated source
+        env = {
+            "torch": torch,
+            "F": F,
+            "_fail": _fail,
+            "_check_split": _check_split,
+            "_fold": _fold,
+            "_unfold": _unfold,
+            "_stacked": _stacked,
+            "_stack_steps": _stack_steps,
+            "_window_input": _window_input,
+            "_window_params": _window_params,
+            "_step_linear": _step_linear,
+            "_criterion_per_step": _criterion_per_step,
+            "_log_softmax_nll": _log_softmax_nll,
+        }
+        exec(compile(src, filename, "exec"), env)  # our own generated source, never text from a file
         self.__dict__["_src"] = src
         self.__dict__["_filename"] = filename
         self.__dict__["_fn"] = env["window"]
@@ -1004,14 +1123,15 @@ class Window(Module):
 
     def forward(self, inputs: Any, state: Any = None) -> tuple[Any, list[Any]]:
         if state is None and isinstance(inputs, (list, tuple)) and len(inputs) == 2:
-            inputs, state = inputs              # the Lua idiom's one table {inputs, state}
+            inputs, state = inputs  # the Lua idiom's one table {inputs, state}
         if self.n_step_inputs == 1:
             inputs = [inputs]
         elif not isinstance(inputs, (list, tuple)) or len(inputs) != self.n_step_inputs:
             raise GraphError(f"this window takes {self.n_step_inputs} step inputs (a list), got {describe(inputs)}")
         if not isinstance(state, (list, tuple)) or len(state) != len(self.pairs):
-            raise GraphError(f"this window takes a list of {len(self.pairs)} initial state values, "
-                             f"got {describe(state)}")
+            raise GraphError(
+                f"this window takes a list of {len(self.pairs)} initial state values, got {describe(state)}"
+            )
         return self._fn(self, inputs, state)
 
     def extra_repr(self) -> str:
@@ -1027,8 +1147,9 @@ class Window(Module):
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
-        src, line_nodes = _Generator(self.cell.graph, self.cell.module_attrs, self.plan, self.n_step_inputs,
-                                     self.T, self.batch_weight_grads).generate()
+        src, line_nodes = _Generator(
+            self.cell.graph, self.cell.module_attrs, self.plan, self.n_step_inputs, self.T, self.batch_weight_grads
+        ).generate()
         self.__dict__["_line_nodes"] = line_nodes
         self._install(src)
 
@@ -1036,23 +1157,32 @@ class Window(Module):
 def _fail(win: Window, error: BaseException) -> None:
     """Re-raise ``error`` naming the cell node whose line of the window raised it."""
     from .errors import GraphRuntimeError
+
     tb, lineno = error.__traceback__, None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == win._filename:
             lineno = tb.tb_lineno
         tb = tb.tb_next
     idx = win._line_nodes.get(lineno) if lineno is not None else None
-    if idx is None:
+    if idx is None or lineno is None:
         return
     node = win.cell.graph.nodes[idx]
     line = linecache.getline(win._filename, lineno).strip()
-    raise GraphRuntimeError(f"{node.describe()} failed in the window of {win.cell._label()}: "
-                            f"{type(error).__name__}: {error}\n  generated line {lineno}: {line}") from error
+    raise GraphRuntimeError(
+        f"{node.describe()} failed in the window of {win.cell._label()}: "
+        f"{type(error).__name__}: {error}\n  generated line {lineno}: {line}"
+    ) from error
 
 
-def compile_window(cell: torch.nn.Module, T: int | None = None, *, n_state: int | None = None,
-                   state: Sequence[tuple[int, int]] | None = None, batch_weight_grads: bool = True,
-                   fuse_loss: bool = True) -> Window:
+def compile_window(
+    cell: torch.nn.Module,
+    T: int | None = None,
+    *,
+    n_state: int | None = None,
+    state: Sequence[tuple[int, int]] | None = None,
+    batch_weight_grads: bool = True,
+    fuse_loss: bool = True,
+) -> Window:
     """One generated function for ``T`` steps of ``cell`` (a gModule); see the module docstring.
 
     Which inputs are recurrent state: by default (as :class:`~pygraphnn.Unroll`) the
@@ -1072,6 +1202,7 @@ def compile_window(cell: torch.nn.Module, T: int | None = None, *, n_state: int 
     >>> hs, [h] = win(torch.randn(35, 4, 10), [torch.zeros(4, 20)])
     """
     from .gmodule import gModule
+
     if not isinstance(cell, gModule):
         raise GraphError(f"compile_window needs a gModule cell, got {type(cell).__name__}")
     if T is not None and (isinstance(T, bool) or not isinstance(T, int) or T < 1):
@@ -1080,25 +1211,33 @@ def compile_window(cell: torch.nn.Module, T: int | None = None, *, n_state: int 
     if state is None:
         n = n_in - 1 if n_state is None else n_state
         if not 1 <= n <= min(n_in, n_out):
-            raise GraphError(f"compile_window: n_state={n} for a cell of {n_in} inputs and {n_out} outputs; "
-                             f"say which inputs are state with state=[(input, output), ...]")
+            raise GraphError(
+                f"compile_window: n_state={n} for a cell of {n_in} inputs and {n_out} outputs; "
+                f"say which inputs are state with state=[(input, output), ...]"
+            )
         pairs = [(n_in - n + k, k) for k in range(n)]
     else:
         pairs = [(int(a), int(b)) for a, b in state]
         ins, outs = [a for a, _ in pairs], [b for _, b in pairs]
         bad = [p for p in pairs if not (0 <= p[0] < n_in and 0 <= p[1] < n_out)]
         if bad or len(set(ins)) != len(ins) or len(set(outs)) != len(outs) or not pairs:
-            raise GraphError(f"compile_window: state={list(state)!r} must pair distinct input positions "
-                             f"(0..{n_in - 1}) with distinct output positions (0..{n_out - 1})")
+            raise GraphError(
+                f"compile_window: state={list(state)!r} must pair distinct input positions "
+                f"(0..{n_in - 1}) with distinct output positions (0..{n_out - 1})"
+            )
     for ip, _ in pairs:
         node = cell.graph.nodes[cell.graph.inputs[ip]]
         if _alias_of(node) is None and node.module is not None:
-            raise GraphError(f"compile_window: state input {node.describe()} applies a module to its value; "
-                             f"declare state inputs with nn.Identity()()")
+            raise GraphError(
+                f"compile_window: state input {node.describe()} applies a module to its value; "
+                f"declare state inputs with nn.Identity()()"
+            )
     n_step = n_in - len(pairs)
     for k, i in enumerate(cell.graph.inputs):
         node = cell.graph.nodes[i]
         if k not in {a for a, _ in pairs} and _alias_of(node) is None and node.module is not None:
-            raise GraphError(f"compile_window: step input {node.describe()} applies a module to its value; "
-                             f"declare inputs with nn.Identity()()")
+            raise GraphError(
+                f"compile_window: step input {node.describe()} applies a module to its value; "
+                f"declare inputs with nn.Identity()()"
+            )
     return Window(cell, T, pairs, n_step, batch_weight_grads, fuse_loss)

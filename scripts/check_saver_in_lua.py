@@ -9,6 +9,7 @@ these classes is checked too, against pygraphnn's own forward/backward.
 
 Needs a Lua Torch7 (``th``) with nn; prints one line per case and exits 1 on a mismatch.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,6 +46,7 @@ def _graph_case() -> dict:
     import torch
 
     from pygraphnn import nn
+
     torch.manual_seed(0)
     x, y = nn.Identity()(), nn.Identity()()
     h = nn.PReLU(4)(nn.Linear(3, 4)(x))
@@ -55,13 +57,21 @@ def _graph_case() -> dict:
     inputs = [torch.randn(6, 3, dtype=torch.float64), torch.randn(6, 5, dtype=torch.float64)]
     params, grads = g.getParameters()
     g.zeroGradParameters()
-    module = to_lua(g)                         # before forward, as the recorded cases
+    module = to_lua(g)  # before forward, as the recorded cases
     out = [t.clone() for t in g.forward(inputs)]
     grad_out = [torch.randn_like(t) for t in out]
     grad_in = [t.clone() for t in g.backward(inputs, grad_out)]
-    return {"kind": "module", "ctor": "gModule of PReLU, CosineDistance, Bottle, LeakyReLU, CMaxTable, Euclidean...",
-            "module": module, "input": inputs, "output": out, "gradOutput": grad_out, "gradInput": grad_in,
-            "params": params.clone(), "gradParams": grads.clone()}
+    return {
+        "kind": "module",
+        "ctor": "gModule of PReLU, CosineDistance, Bottle, LeakyReLU, CMaxTable, Euclidean...",
+        "module": module,
+        "input": inputs,
+        "output": out,
+        "gradOutput": grad_out,
+        "gradInput": grad_in,
+        "params": params.clone(),
+        "gradParams": grads.clone(),
+    }
 
 
 def main() -> int:
@@ -74,17 +84,18 @@ def main() -> int:
         raw = load_t7_raw(path)
         for c in (raw[key] if key else raw).to_list():
             if c.get("noise") is not None or c.get("backwardError") is not None:
-                continue                       # random (RReLU training) or no backward
+                continue  # random (RReLU training) or no backward
             if not all(n in LOADERS for n in _classes(c.module, set())):
-                continue                       # classes of another part of the zoo
-            c.module = to_lua(from_lua(c.module))   # what pygraphnn writes for this module
+                continue  # classes of another part of the zoo
+            c.module = to_lua(from_lua(c.module))  # what pygraphnn writes for this module
             cases.append(c)
     cases.append(_graph_case())
     with tempfile.TemporaryDirectory() as tmp:
         f = Path(tmp) / "saved_cases.t7"
         save_t7(cases, str(f))
-        proc = subprocess.run([args.th, str(REPO / "scripts" / "check_saver_in_lua.lua"), str(f)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [args.th, str(REPO / "scripts" / "check_saver_in_lua.lua"), str(f)], capture_output=True, text=True
+        )
     print(proc.stdout, end="")
     print(proc.stderr, end="", file=sys.stderr)
     return proc.returncode

@@ -7,6 +7,7 @@ must equal the recorded one to 1e-10. Needs Lua Torch7 (``th``); not a test.
 
     python scripts/check_spatial_saves_in_lua.py [--th /work/luatorch/bin/th]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,10 +39,11 @@ os.exit(bad == 0 and 0 or 1)
 
 
 def main() -> int:
+    from test_nn_zoo2_spatial import SPATIAL
+
     from pygraphnn.lua.load import load_t7
     from pygraphnn.lua.save import to_lua
     from pygraphnn.lua.t7 import load_t7_raw, save_t7
-    from test_nn_zoo2_spatial import SPATIAL
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--th", default="/work/luatorch/bin/th", help="Lua Torch's th")
@@ -53,8 +55,7 @@ def main() -> int:
         for case, entry in zip(raw, loaded):
             if case.kind != "module" or (wanted is not None and case.module.class_name[3:] not in wanted):
                 continue
-            out.append({"ctor": case.ctor, "module": to_lua(entry.module), "input": case.input,
-                        "output": case.output})
+            out.append({"ctor": case.ctor, "module": to_lua(entry.module), "input": case.input, "output": case.output})
     with tempfile.TemporaryDirectory() as tmp:
         saved, script = Path(tmp) / "saved.t7", Path(tmp) / "check.lua"
         save_t7(out, saved)

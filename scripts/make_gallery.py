@@ -5,6 +5,7 @@
 Needs graphviz's ``dot``. PNGs are written at 72 dpi to keep the repository small;
 the SVGs carry the tooltips (declaration sites).
 """
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,7 @@ def more_fun_annotated():
 def broken():
     x = nn.Identity()()
     h = nn.Tanh()(nn.Linear(20, 10)(x))
-    y = nn.Linear(7, 3)(h).annotate(name="bad_layer")    # expects 7 features, gets 10
+    y = nn.Linear(7, 3)(h).annotate(name="bad_layer")  # expects 7 features, gets 10
     return nn.gModule([x], [y], name="debug_example")
 
 
@@ -54,27 +55,44 @@ def write(name: str, source: str) -> None:
     (OUT / f"{name}.svg").write_bytes(run_dot(source, "svg"))
     small = source.replace("{\n", f"{{\n\tgraph [dpi={PNG_DPI}];\n", 1)
     (OUT / f"{name}.png").write_bytes(run_dot(small, "png"))
-    print(f"  {name}: {(OUT / f'{name}.svg').stat().st_size // 1024} KiB svg, "
-          f"{(OUT / f'{name}.png').stat().st_size // 1024} KiB png")
+    print(
+        f"  {name}: {(OUT / f'{name}.svg').stat().st_size // 1024} KiB svg, "
+        f"{(OUT / f'{name}.png').stat().st_size // 1024} KiB png"
+    )
 
 
-SECTIONS: list[tuple[str, str, str]] = []    # (file stem, heading, text)
+SECTIONS: list[tuple[str, str, str]] = []  # (file stem, heading, text)
 
 
 def nngraph_examples() -> None:
     blurbs = {
-        "mlp": ("MLP (nngraph README)", "`ng.dot(g.fg, 'mlp', 'out/mlp')` after a forward and a backward: "
-                "nngraph's dummy input (`Node7`) and output (`Node2`) nodes, module sizes and the sizes of "
-                "input, output and gradOutput."),
-        "two_in_two_out": ("Two inputs, two outputs", "Several inputs go through nngraph's split node "
-                           "(`nSplitOutputs = 2`) and one select node each; `mapindex` gives the input order."),
-        "containers": ("Containers with split", "A `Sequential(SplitTable, ParallelTable)` node whose table "
-                       "output is `:split(2)`, then joined again."),
-        "more_fun_annotated": ("Annotated graph", "`annotate{name=..., description=..., graphAttributes=...}`: "
-                               "the name and description head the label, graphAttributes reach graphviz."),
+        "mlp": (
+            "MLP (nngraph README)",
+            "`ng.dot(g.fg, 'mlp', 'out/mlp')` after a forward and a backward: "
+            "nngraph's dummy input (`Node7`) and output (`Node2`) nodes, module sizes and the sizes of "
+            "input, output and gradOutput.",
+        ),
+        "two_in_two_out": (
+            "Two inputs, two outputs",
+            "Several inputs go through nngraph's split node "
+            "(`nSplitOutputs = 2`) and one select node each; `mapindex` gives the input order.",
+        ),
+        "containers": (
+            "Containers with split",
+            "A `Sequential(SplitTable, ParallelTable)` node whose table output is `:split(2)`, then joined again.",
+        ),
+        "more_fun_annotated": (
+            "Annotated graph",
+            "`annotate{name=..., description=..., graphAttributes=...}`: "
+            "the name and description head the label, graphAttributes reach graphviz.",
+        ),
     }
-    for name, build in [("mlp", mlp), ("two_in_two_out", two_in_two_out), ("containers", containers),
-                        ("more_fun_annotated", more_fun_annotated)]:
+    for name, build in [
+        ("mlp", mlp),
+        ("two_in_two_out", two_in_two_out),
+        ("containers", containers),
+        ("more_fun_annotated", more_fun_annotated),
+    ]:
         g, x, gout = build()
         fg = render.forward_graph(g, x, gout)
         write(f"{name}_fg", render.to_dot_source(fg, name))
@@ -83,27 +101,54 @@ def nngraph_examples() -> None:
 
 def cell_examples() -> None:
     write("lstm_cell", render.to_dot_source(cells.lstm(), "LSTM cell (Zaremba)", style="cell"))
-    SECTIONS.append(("lstm_cell", "LSTM cell", "`pygraphnn render models.cells:lstm --style cell`. The "
-                     "Reshape/SplitTable/split plumbing is gone: the `+` of the gate pre-activations feeds "
-                     "the four gates, each edge labelled with its chunk (Zaremba's order i, g, f, o)."))
+    SECTIONS.append(
+        (
+            "lstm_cell",
+            "LSTM cell",
+            "`pygraphnn render models.cells:lstm --style cell`. The "
+            "Reshape/SplitTable/split plumbing is gone: the `+` of the gate pre-activations feeds "
+            "the four gates, each edge labelled with its chunk (Zaremba's order i, g, f, o).",
+        )
+    )
     write("gru_cell", render.to_dot_source(cells.gru(), "GRU cell (char-rnn)", style="cell"))
-    SECTIONS.append(("gru_cell", "GRU cell", "char-rnn's `GRU.lua`; `AddConstant(1)(MulConstant(-1)(z))` "
-                     "is drawn as one `1−` node."))
-    write("peephole_cell", render.to_dot_source(classic_cells.peephole_lstm(), "Peephole LSTM cell",
-                                                style="cell"))
-    SECTIONS.append(("peephole_cell", "Peephole LSTM cell", "`models.classic_cells.peephole_lstm`: the gates "
-                     "look at the previous cell state. State names with a layer number (`next_c_1`) read as "
-                     "c<sub>t</sub><sup>(1)</sup>."))
+    SECTIONS.append(
+        (
+            "gru_cell",
+            "GRU cell",
+            "char-rnn's `GRU.lua`; `AddConstant(1)(MulConstant(-1)(z))` is drawn as one `1−` node.",
+        )
+    )
+    write("peephole_cell", render.to_dot_source(classic_cells.peephole_lstm(), "Peephole LSTM cell", style="cell"))
+    SECTIONS.append(
+        (
+            "peephole_cell",
+            "Peephole LSTM cell",
+            "`models.classic_cells.peephole_lstm`: the gates "
+            "look at the previous cell state. State names with a layer number (`next_c_1`) read as "
+            "c<sub>t</sub><sup>(1)</sup>.",
+        )
+    )
     write("rnn_cell", render.to_dot_source(cells.rnn(), "Vanilla RNN cell", style="cell"))
     SECTIONS.append(("rnn_cell", "Vanilla RNN cell", "`h_t = tanh(W x_t + U h_{t-1})`."))
     write("lstm_unrolled", render.to_dot_source(cells.lstm(), style="cell", unroll=3))
-    SECTIONS.append(("lstm_unrolled", "LSTM unrolled over 3 steps", "`pygraphnn render models.cells:lstm "
-                     "--unroll 3`: the steps stack top to bottom; the state outputs of step t (red) end its row "
-                     "and wrap round (dashed) to the start of step t+1; Linear boxes hold weights shared by "
-                     "all steps."))
+    SECTIONS.append(
+        (
+            "lstm_unrolled",
+            "LSTM unrolled over 3 steps",
+            "`pygraphnn render models.cells:lstm "
+            "--unroll 3`: the steps stack top to bottom; the state outputs of step t (red) end its row "
+            "and wrap round (dashed) to the start of step t+1; Linear boxes hold weights shared by "
+            "all steps.",
+        )
+    )
     write("lstm_fg", render.to_dot_source(render.forward_graph(cells.lstm()), "LSTM (nngraph style)"))
-    SECTIONS.append(("lstm_fg", "The same LSTM, nngraph style", "What Lua's `graph.dot(m.fg, 'LSTM', ...)` "
-                     "shows: every node, plumbing included."))
+    SECTIONS.append(
+        (
+            "lstm_fg",
+            "The same LSTM, nngraph style",
+            "What Lua's `graph.dot(m.fg, 'LSTM', ...)` shows: every node, plumbing included.",
+        )
+    )
 
 
 def debug_example() -> None:
@@ -117,13 +162,20 @@ def debug_example() -> None:
         ng.set_debug(False)
     g = broken()
     bad = next(n for n in g.graph.nodes if n.name == "bad_layer")
-    source = render.nngraph.dot_source(render.forward_graph(g, values=False),
-                                       render.debug.failure_title(g, bad), highlight=bad.index)
+    source = render.nngraph.dot_source(
+        render.forward_graph(g, values=False), render.debug.failure_title(g, bad), highlight=bad.index
+    )
     small = source.replace("{\n", f"{{\n\tgraph [dpi={PNG_DPI}];\n", 1)
     (OUT / "debug_example.png").write_bytes(run_dot(small, "png"))
-    SECTIONS.append(("debug_example", "Debug SVG", "With `ng.set_debug(True)`, a failing forward writes "
-                     "`<name>.svg` (here `debug_example.svg`, in `$PYGRAPHNN_DEBUG_DIR` or the current "
-                     "directory) with the failing node filled red, and the error message gives its path."))
+    SECTIONS.append(
+        (
+            "debug_example",
+            "Debug SVG",
+            "With `ng.set_debug(True)`, a failing forward writes "
+            "`<name>.svg` (here `debug_example.svg`, in `$PYGRAPHNN_DEBUG_DIR` or the current "
+            "directory) with the failing node filled red, and the error message gives its path.",
+        )
+    )
 
 
 def as_chain(seq: torch.nn.Module, name: str) -> ng.gModule:
@@ -144,15 +196,25 @@ def loaded_convnet() -> None:
     ckpt = ng.load_t7(path)
     g = as_chain(ckpt.model, "legacy_convnet")
     write("legacy_convnet_fg", render.to_dot_source(render.forward_graph(g, ckpt.input), "legacy_convnet.t7"))
-    SECTIONS.append(("legacy_convnet_fg", "A loaded Torch7 convnet", "`ng.load_t7('legacy_convnet.t7')`: a "
-                     "VGG-style classifier trained and saved by Lua Torch7, its `nn.Sequential` drawn as a chain "
-                     "after a forward of the batch saved with it (the sizes each layer saw)."))
+    SECTIONS.append(
+        (
+            "legacy_convnet_fg",
+            "A loaded Torch7 convnet",
+            "`ng.load_t7('legacy_convnet.t7')`: a "
+            "VGG-style classifier trained and saved by Lua Torch7, its `nn.Sequential` drawn as a chain "
+            "after a forward of the batch saved with it (the sizes each layer saw).",
+        )
+    )
 
 
 def write_markdown() -> None:
-    lines = ["# Gallery", "",
-             "Every picture is regenerated by `scripts/make_gallery.py`. Click a picture for its SVG "
-             "(hover a node: its tooltip is the line that declared it).", ""]
+    lines = [
+        "# Gallery",
+        "",
+        "Every picture is regenerated by `scripts/make_gallery.py`. Click a picture for its SVG "
+        "(hover a node: its tooltip is the line that declared it).",
+        "",
+    ]
     for stem, heading, text in SECTIONS:
         lines += [f"## {heading}", "", text, "", f"[![{heading}](gallery/{stem}.png)](gallery/{stem}.svg)", ""]
     (REPO / "docs" / "gallery.md").write_text("\n".join(lines))

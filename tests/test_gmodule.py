@@ -1,4 +1,5 @@
 """gModule as a torch.nn.Module: call idioms, autograd, compile, export, copies, devices."""
+
 import copy
 import io
 
@@ -98,7 +99,7 @@ def test_nested_gmodule_and_shared_module():
     p, q = nn.Identity()(), nn.Identity()()
     h = inner([p, q]) - nn.Tanh()
     outer = nn.gModule([p, q], [lin(h)])
-    assert len(list(outer.parameters())) == 2           # the shared Linear counts once
+    assert len(list(outer.parameters())) == 2  # the shared Linear counts once
     x, y = torch.randn(3, 4), torch.randn(3, 4)
     torch.testing.assert_close(outer(x, y), lin(torch.tanh(lin(x) + lin(y))))
     outer(x, y).sum().backward()
@@ -148,14 +149,13 @@ def test_global_module_hooks_see_every_graph_module():
     x = nn.Identity()()
     g = nn.gModule([x], [nn.Sigmoid()(nn.Tanh()(x))])
     seen = []
-    handle = torch.nn.modules.module.register_module_forward_hook(
-        lambda m, i, o: seen.append(type(m).__name__))
+    handle = torch.nn.modules.module.register_module_forward_hook(lambda m, i, o: seen.append(type(m).__name__))
     try:
         g(torch.zeros(2))
     finally:
         handle.remove()
     assert seen == ["Identity", "Tanh", "Sigmoid", "gModule"]
-    g(torch.zeros(2))       # hooks gone: inlined again on the next compilation
+    g(torch.zeros(2))  # hooks gone: inlined again on the next compilation
     assert len(seen) == 4 and "torch.tanh(" in g.code
 
 
@@ -179,6 +179,6 @@ def test_dropout_follows_train_and_eval():
     t = torch.ones(1000)
     g.train()
     y = g(t)
-    assert set(y.unique().tolist()) == {0.0, 2.0}          # Lua v2: scaled by 1/(1-p)
+    assert set(y.unique().tolist()) == {0.0, 2.0}  # Lua v2: scaled by 1/(1-p)
     g.evaluate()
     assert torch.equal(g(t), t)

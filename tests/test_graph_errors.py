@@ -1,4 +1,5 @@
 """Every build-time mistake gets a clear error naming the node and where it was declared."""
+
 import re
 
 import pytest
@@ -11,7 +12,9 @@ HERE = re.escape(__file__)
 
 
 def test_module_instead_of_node_suggests_second_parens():
-    with pytest.raises(ng.GraphError, match=r"is a module \(nn\.Identity\), not a node .*Did you forget the second \(\)"):
+    with pytest.raises(
+        ng.GraphError, match=r"is a module \(nn\.Identity\), not a node .*Did you forget the second \(\)"
+    ):
         nn.Linear(3, 4)(nn.Identity())
     with pytest.raises(ng.GraphError, match=r"input 2 of nn\.CAddTable is a module .*second \(\)"):
         x = nn.Identity()()
@@ -36,9 +39,12 @@ def test_empty_list_passed_to_a_module():
 def test_unused_split_output_names_declaration_and_split_sites():
     x = nn.Identity()()
     t = nn.JustTable()([x, x])
-    a, b = t.split(2)  # line of the split
-    with pytest.raises(ng.GraphError, match=rf"output 2 of 2 from split\(2\) of .*JustTable.* declared at {HERE}:\d+.*"
-                                             rf"\(split at {HERE}:\d+ .*\) is never used"):
+    a, _b = t.split(2)  # line of the split
+    with pytest.raises(
+        ng.GraphError,
+        match=rf"output 2 of 2 from split\(2\) of .*JustTable.* declared at {HERE}:\d+.*"
+        rf"\(split at {HERE}:\d+ .*\) is never used",
+    ):
         nn.gModule([x], [nn.Tanh()(a)])
 
 
@@ -46,7 +52,9 @@ def test_dangling_node_is_named():
     x = nn.Identity()()
     h = nn.Tanh()(x)
     stray = nn.Sigmoid()(x)  # noqa: F841 - the mistake under test
-    with pytest.raises(ng.GraphError, match=rf"nn\.Sigmoid\) declared at {HERE}:\d+ .*does not reach any gModule output"):
+    with pytest.raises(
+        ng.GraphError, match=rf"nn\.Sigmoid\) declared at {HERE}:\d+ .*does not reach any gModule output"
+    ):
         nn.gModule([x], [h])
 
 
@@ -60,8 +68,11 @@ def test_input_node_with_inputs():
 def test_output_not_computable_from_inputs():
     x, forgotten = nn.Identity()(), nn.Identity()()
     y = nn.CAddTable()([x, forgotten])
-    with pytest.raises(ng.GraphError, match=r"outputs\[1\] .* is not computable from the inputs: it depends on "
-                                            rf"node #\d+ \(nn\.Identity\) declared at {HERE}"):
+    with pytest.raises(
+        ng.GraphError,
+        match=r"outputs\[1\] .* is not computable from the inputs: it depends on "
+        rf"node #\d+ \(nn\.Identity\) declared at {HERE}",
+    ):
         nn.gModule([x], [y])
 
 
@@ -79,7 +90,7 @@ def test_wrong_call_shapes():
     x = nn.Identity()()
     with pytest.raises(ng.GraphError, match=r"called with 2 arguments .*one list"):
         nn.CAddTable()(x, x)
-    with pytest.raises(ng.GraphError, match="nested list.*ng.nest"):
+    with pytest.raises(ng.GraphError, match=r"nested list.*ng\.nest"):
         nn.CAddTable()([x, [x]])
     with pytest.raises(ng.GraphError, match=r"is a tensor of shape \(2,\)"):
         nn.CAddTable()([x, torch.zeros(2)])
@@ -88,7 +99,7 @@ def test_wrong_call_shapes():
     with pytest.raises(ng.GraphError, match=r"split\(n\) needs a positive integer"):
         x.split(0)
     with pytest.raises(ng.GraphError, match="cannot be unpacked"):
-        a, b = x
+        _a, _b = x
 
 
 def test_runtime_error_names_node_site_shapes_and_generated_line():
@@ -117,6 +128,7 @@ def test_wrong_number_of_inputs_at_run_time():
 
 def test_traceback_shows_the_generated_line():
     import traceback
+
     x = nn.Identity()()
     g = nn.gModule([x], [nn.Linear(3, 4)(x)])
     try:
@@ -131,7 +143,7 @@ def test_nodes_of_an_earlier_gmodule_are_not_dangling_for_a_later_one():
     h = nn.Tanh()(x)
     y = nn.Sigmoid()(h)
     full = nn.gModule([x], [y])
-    head = nn.gModule([x], [h])          # a sub-graph of `full`: y is not dangling here
+    head = nn.gModule([x], [h])  # a sub-graph of `full`: y is not dangling here
     t = torch.randn(3)
     torch.testing.assert_close(head(t), torch.tanh(t))
     torch.testing.assert_close(full(t), torch.sigmoid(torch.tanh(t)))

@@ -5,6 +5,7 @@ in real Lua Torch7 (see each folder's ``command.txt``). Here: char-rnn checkpoin
 ``train.lua`` wrote (LSTM with and without dropout, GRU, vanilla RNN) load in pygraphnn, and
 ``pygraphnn sample -sample 0`` prints what the original ``sample.lua`` printed from them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,11 @@ def test_zaremba_first_window_perplexity_is_luas(shared_data):
     from pygraphnn import nn
     from pygraphnn.nn.linear import lua_uniform_
 
-    first = next(line for line in (PROGRAMS / "zaremba_lstm" / "stdout.txt").read_text().splitlines()
-                 if line.startswith("epoch = "))
+    first = next(
+        line
+        for line in (PROGRAMS / "zaremba_lstm" / "stdout.txt").read_text().splitlines()
+        if line.startswith("epoch = ")
+    )
     lua_perp = float(first.split("train perp. = ")[1].split(",")[0])
     cfg = CONFIGS["small"]
     prev = torch.get_default_dtype()
@@ -72,7 +76,7 @@ def test_zaremba_first_window_perplexity_is_luas(shared_data):
     try:
         vocab, data = load_data("word", cfg.batch_size, shared_data / "ptb")
         torch.manual_seed(1)
-        x, y, prev_s, pred, err, next_s = _declare(cfg, len(vocab))
+        x, y, prev_s, _pred, err, next_s = _declare(cfg, len(vocab))
         core = nn.gModule([x, y, prev_s], [err, nn.Identity()(ng.nest(next_s))])
         core.ptb_config, core.vocab_size = cfg, len(vocab)
         lua_uniform_(core.getParameters()[0], -cfg.init_weight, cfg.init_weight)
@@ -88,6 +92,7 @@ def _charrnn_rnn_as_in_lua(input_size: int, rnn_size: int, n: int):
     cell has one bias per sum, so it is not this network)."""
     from pygraphnn import nn
     from pygraphnn.lua.charrnn import OneHot
+
     inputs = [nn.Identity()() for _ in range(n + 1)]
     outputs = []
     for L in range(1, n + 1):

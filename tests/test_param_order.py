@@ -7,6 +7,7 @@ Torch7 into ``param_order.json``): seed 1, build (the constructors draw Lua's de
 ``flat = getParameters()``, ``flat:uniform(-0.1, 0.1)``, forward. The flat tensors must be Lua's bit
 for bit, which holds only if the layout is Lua's.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,8 @@ CASES = {c["name"]: c for c in json.loads(FIXTURE.read_text())}
 
 def gate_before_value():
     x, h = nn.Identity()(), nn.Identity()()
-    gate = nn.Sigmoid()(nn.Linear(4, 3)(h))     # declared first
-    value = nn.Tanh()(nn.Linear(4, 3)(x))       # reached first from the output
+    gate = nn.Sigmoid()(nn.Linear(4, 3)(h))  # declared first
+    value = nn.Tanh()(nn.Linear(4, 3)(x))  # reached first from the output
     return nn.gModule([x, h], [nn.CMulTable()([value, gate])])
 
 
@@ -43,7 +44,7 @@ def shared_module():
     other = nn.Linear(3, 3)
     a = other(y)
     b = nn.Tanh()(lin(x))
-    c = lin(nn.Tanh()(a))                       # the same module in a second node
+    c = lin(nn.Tanh()(a))  # the same module in a second node
     return nn.gModule([x, y], [nn.CAddTable()([b, c])])
 
 
@@ -71,6 +72,7 @@ def lstm_gates_out_of_order():
 
     def input_sum():
         return nn.CAddTable()([nn.Linear(4, 3)(x), nn.Linear(3, 3)(prev_h)])
+
     out_gate = nn.Sigmoid()(input_sum())
     forget_gate = nn.Sigmoid()(input_sum())
     in_gate = nn.Sigmoid()(input_sum())
@@ -89,8 +91,15 @@ def split_branches():
     return nn.gModule([x], [nn.CAddTable()([early, late])])
 
 
-BUILDERS = [gate_before_value, outputs_reversed, shared_module, shared_clone, nested, lstm_gates_out_of_order,
-            split_branches]
+BUILDERS = [
+    gate_before_value,
+    outputs_reversed,
+    shared_module,
+    shared_clone,
+    nested,
+    lstm_gates_out_of_order,
+    split_branches,
+]
 
 
 def _tensor(rec) -> torch.Tensor:
@@ -181,6 +190,7 @@ def test_saved_gmodule_lists_modules_in_luas_order(build, tmp_path):
     # save_t7 must list them as nngraph would, or Lua's getParameters() lays the file out differently.
     from pygraphnn.lua import save_t7
     from pygraphnn.lua.t7 import load_t7_raw
+
     torch.manual_seed(1)
     g = build()
     save_t7(g, tmp_path / "g.t7")

@@ -33,13 +33,9 @@ def _data_root() -> Path:
 DATA_ROOT = _data_root()
 PTB_DIR = DATA_ROOT / "ptb"
 HAVE_WORDS = all((PTB_DIR / f).is_file() for f in WORD_FILES)
-HAVE_CHARS = HAVE_WORDS and all(
-    (PTB_DIR / f).is_file() for f in ("ptb.char.valid.txt", "ptb.char.test.txt")
-)
+HAVE_CHARS = HAVE_WORDS and all((PTB_DIR / f).is_file() for f in ("ptb.char.valid.txt", "ptb.char.test.txt"))
 needs_data = pytest.mark.skipif(not HAVE_WORDS, reason=f"PTB word files not found in {PTB_DIR}")
-needs_chars = pytest.mark.skipif(
-    not HAVE_CHARS, reason=f"original PTB char files not found in {PTB_DIR}"
-)
+needs_chars = pytest.mark.skipif(not HAVE_CHARS, reason=f"original PTB char files not found in {PTB_DIR}")
 
 # Numbers checked independently with `wc` on the files: words + lines.
 TRAIN_WORDS, TRAIN_LINES = 887_521, 42_068
@@ -64,7 +60,7 @@ def chars() -> ptb.Corpus:
 
 def test_missing_data_error_says_how_to_fix(tmp_path, monkeypatch):
     monkeypatch.delenv(ptb.ENV_VAR, raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))       # an empty default data folder
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # an empty default data folder
     with pytest.raises(ptb.PTBDataNotFoundError) as info:
         ptb.resolve_ptb_dir(None)
     message = str(info.value)
@@ -100,7 +96,7 @@ def test_word_counts_and_vocab(words):
     for split in ptb.SPLITS:
         stream = words.split(split)
         assert stream.dtype == torch.int64 and stream.dim() == 1
-        assert 0 <= int(stream.min()) and int(stream.max()) < 10_000
+        assert int(stream.min()) >= 0 and int(stream.max()) < 10_000
     eos = words.vocab.stoi[ptb.EOS]
     assert int((words.train == eos).sum()) == TRAIN_LINES
     assert int((words.valid == eos).sum()) == VALID_LINES

@@ -1,4 +1,5 @@
 """The PTB language model: network, the two trainers, checkpoints, CLI, completion."""
+
 from __future__ import annotations
 
 import os
@@ -12,13 +13,32 @@ import torch
 
 from models.ptb.complete import complete
 from models.ptb.model import CONFIGS, Config, create_network, create_predictor, num_parameters, zero_state
-from models.ptb.train import (DataState, LuaTrainer, RunOptions, Session, TorchTrainer, TrainingInterrupted,
-                              load_checkpoint, network_from_checkpoint)
+from models.ptb.train import (
+    DataState,
+    LuaTrainer,
+    RunOptions,
+    Session,
+    TorchTrainer,
+    TrainingInterrupted,
+    load_checkpoint,
+    network_from_checkpoint,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 V = 20
-TINY = Config(batch_size=3, seq_length=5, layers=2, rnn_size=8, dropout=0.0, init_weight=0.1, lr=1.0,
-              max_grad_norm=0.5, max_epoch=1, max_max_epoch=3, decay=2.0)
+TINY = Config(
+    batch_size=3,
+    seq_length=5,
+    layers=2,
+    rnn_size=8,
+    dropout=0.0,
+    init_weight=0.1,
+    lr=1.0,
+    max_grad_norm=0.5,
+    max_epoch=1,
+    max_max_epoch=3,
+    decay=2.0,
+)
 
 
 def tiny_data(rows: int = 61, seed: int = 0) -> torch.Tensor:
@@ -43,7 +63,7 @@ TINY_VOCAB = Vocab(["<unk>", "<eos>"] + [f"w{i}" for i in range(V - 2)])
 def test_shapes_and_parameter_count():
     for name, cfg in CONFIGS.items():
         assert num_parameters(cfg, 10000) > 0, name
-    assert num_parameters(CONFIGS["small"], 10000) == 4_653_200    # the tutorial's small model
+    assert num_parameters(CONFIGS["small"], 10000) == 4_653_200  # the tutorial's small model
     core = create_network(TINY, V, dtype=torch.float64)
     assert sum(p.numel() for p in core.parameters()) == num_parameters(TINY, V)
     flat, _ = core.getParameters()
@@ -68,7 +88,7 @@ def _run(kind: str, cfg: Config, data: torch.Tensor, steps: int):
     errs = [tr.train_step(st) for _ in range(steps)]
     valid = tr.run_valid(DataState(data))
     test = tr.run_test(DataState(data[:20]))
-    test += tr.run_test(DataState(data[:20, :1].expand(20, cfg.batch_size)))   # main.lua's test matrix
+    test += tr.run_test(DataState(data[:20, :1].expand(20, cfg.batch_size)))  # main.lua's test matrix
     return errs, tr.paramx.clone(), valid, test, st.pos, tr.norm_dw
 
 
@@ -76,7 +96,7 @@ def _run(kind: str, cfg: Config, data: torch.Tensor, steps: int):
 def test_lua_and_torch_trainers_agree(dropout):
     cfg = TINY.with_(dropout=dropout)
     data = tiny_data()
-    steps = 14      # 12 windows fit: the run wraps to the start of the data
+    steps = 14  # 12 windows fit: the run wraps to the start of the data
     a = _run("lua", cfg, data, steps)
     for kind in ("torch", "torch-stepwise"):
         b = _run(kind, cfg, data, steps)
@@ -96,14 +116,21 @@ def test_loss_falls_on_tiny_data():
     assert sum(errs[-10:]) / 10 < 0.85 * sum(errs[:10]) / 10
 
 
-def _session(tmp_path, trainer="torch", max_epochs=None, ck=None, dropout=0.2, level="word", log=None,
-             **options):
+def _session(tmp_path, trainer="torch", max_epochs=None, ck=None, dropout=0.2, level="word", log=None, **options):
     data = {"train": tiny_data(31), "valid": tiny_data(16, 1), "test": tiny_data(12, 2)[:, :1].expand(12, 3)}
-    opts = RunOptions(level=level, trainer=trainer, dtype="float64", max_epochs=max_epochs,
-                      epoch_size_limit=4, checkpoint_dir=str(tmp_path), **options)
+    opts = RunOptions(
+        level=level,
+        trainer=trainer,
+        dtype="float64",
+        max_epochs=max_epochs,
+        epoch_size_limit=4,
+        checkpoint_dir=str(tmp_path),
+        **options,
+    )
     lines = []
-    s = Session(TINY.with_(dropout=dropout), TINY_VOCAB, data, opts, config_name="tiny",
-                log=log or lines.append, checkpoint=ck)
+    s = Session(
+        TINY.with_(dropout=dropout), TINY_VOCAB, data, opts, config_name="tiny", log=log or lines.append, checkpoint=ck
+    )
     return s, lines
 
 
@@ -112,15 +139,15 @@ def test_checkpoint_resume_is_exact(tmp_path):
     r_full = full.run()
     first, _ = _session(tmp_path / "part", max_epochs=1)
     first.run()
-    torch.manual_seed(123)          # whatever happens in between must not matter
+    torch.manual_seed(123)  # whatever happens in between must not matter
     ck = load_checkpoint(tmp_path / "part")
-    assert sorted(p.name for p in (tmp_path / "part").iterdir()) == ["last.pt"]   # no temporary left
+    assert sorted(p.name for p in (tmp_path / "part").iterdir()) == ["last.pt"]  # no temporary left
     resumed, lines = _session(tmp_path / "part", ck=ck)
     r_res = resumed.run()
     assert torch.equal(resumed.trainer.paramx, full.trainer.paramx)
     assert r_res["valid_perplexities"] == r_full["valid_perplexities"]
     assert r_res["test_perplexity"] == r_full["test_perplexity"]
-    assert resumed.trainer.lr == full.trainer.lr == 0.25      # decayed after epochs 2 and 3
+    assert resumed.trainer.lr == full.trainer.lr == 0.25  # decayed after epochs 2 and 3
     assert any("train perp." in line and "ETA" in line for line in lines)
 
 
@@ -132,13 +159,17 @@ def test_ctrl_c_mid_epoch_then_resume_is_exact(tmp_path, trainer):
     r_full = full.run()
 
     def log(line):
-        if line.startswith("epoch = 1.500"):           # step 6 of 12
+        if line.startswith("epoch = 1.500"):  # step 6 of 12
             os.kill(os.getpid(), signal.SIGINT)
+
     part, _ = _session(tmp_path / "part", trainer, log=log, resume_hint="pygraphnn ptb train --resume X")
-    with pytest.raises(TrainingInterrupted, match=r"after step 6/12: checkpoint written to .*last.pt; "
-                                                   r"resume with: pygraphnn ptb train --resume X"):
+    with pytest.raises(
+        TrainingInterrupted,
+        match=r"after step 6/12: checkpoint written to .*last.pt; "
+        r"resume with: pygraphnn ptb train --resume X",
+    ):
         part.run()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler      # handler restored
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
     ck = load_checkpoint(tmp_path / "part")
     assert ck["progress"]["step"] == 6
     resumed, _ = _session(tmp_path / "part", trainer, ck=ck)
@@ -155,7 +186,7 @@ def test_checkpoint_every_min_writes_mid_epoch(tmp_path):
     s, lines = _session(tmp_path, max_epochs=1, checkpoint_every_min=1e-9)
     s.run()
     mid = [line for line in lines if "--checkpoint-every-min" in line]
-    assert [m.split("(step ")[1].split(",")[0] for m in mid] == ["1", "2", "3"]     # step 4 ends the epoch
+    assert [m.split("(step ")[1].split(",")[0] for m in mid] == ["1", "2", "3"]  # step 4 ends the epoch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.pt"]
 
 
@@ -183,16 +214,38 @@ def test_complete_on_a_tiny_checkpoint(tmp_path):
 
 def _cli(*args, **kw):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "models.ptb", *args], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "models.ptb", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        **kw,
+    )
 
 
 def test_cli_help(capsys):
     from models.ptb.__main__ import build_parser
-    for argv, flags in ([[], ("train", "complete")],
-                        [["train"], ("--config", "--data", "--resume", "--checkpoint-dir", "--max-epochs",
-                                     "--epoch-size-limit", "--threads", "--trainer", "--level")],
-                        [["complete"], ("--checkpoint", "--words", "--temperature", "--greedy")]):
+
+    for argv, flags in (
+        [[], ("train", "complete")],
+        [
+            ["train"],
+            (
+                "--config",
+                "--data",
+                "--resume",
+                "--checkpoint-dir",
+                "--max-epochs",
+                "--epoch-size-limit",
+                "--threads",
+                "--trainer",
+                "--level",
+            ),
+        ],
+        [["complete"], ("--checkpoint", "--words", "--temperature", "--greedy")],
+    ):
         with pytest.raises(SystemExit) as exit_:
             build_parser().parse_args(argv + ["--help"])
         assert exit_.value.code == 0
@@ -215,8 +268,7 @@ def _tiny_ptb(folder: Path) -> Path:
     g = torch.Generator().manual_seed(0)
     folder.mkdir(parents=True, exist_ok=True)
     for split, n in (("train", 120), ("valid", 60), ("test", 20)):
-        lines = [" " + " ".join(f"w{int(i)}" for i in torch.randint(0, 30, (9,), generator=g)) + " "
-                 for _ in range(n)]
+        lines = [" " + " ".join(f"w{int(i)}" for i in torch.randint(0, 30, (9,), generator=g)) + " " for _ in range(n)]
         (folder / f"ptb.{split}.txt").write_text("\n".join(lines) + "\n")
     return folder
 
@@ -226,10 +278,32 @@ def test_cli_resume_says_which_flags_win_and_ctrl_c_exits_cleanly(tmp_path):
     runs = tmp_path / "runs"
     # SIGINT to a training subprocess: one line saying where the checkpoint is and how to resume
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "models.ptb", "train", "--data", str(data), "--threads", "1",
-                             "--checkpoint-dir", str(runs), "--max-epochs", "50", "--log-every", "1",
-                             "--valid-limit", "1", "--no-test"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "models.ptb",
+            "train",
+            "--data",
+            str(data),
+            "--threads",
+            "1",
+            "--checkpoint-dir",
+            str(runs),
+            "--max-epochs",
+            "50",
+            "--log-every",
+            "1",
+            "--valid-limit",
+            "1",
+            "--no-test",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     try:
         for line in proc.stdout:
             if line.startswith("epoch = "):
@@ -245,14 +319,33 @@ def test_cli_resume_says_which_flags_win_and_ctrl_c_exits_cleanly(tmp_path):
     step = load_checkpoint(runs)["progress"]["step"]
     assert f"interrupted after step {step}/" in last
     # --resume with flags that disagree with the checkpoint: the checkpoint's win, and a note says so
-    r = _cli("train", "--resume", str(runs), "--data", str(data), "--config", "medium", "--level", "word",
-             "--seed", "5", "--max-epochs", "1", "--epoch-size-limit", str(step + 1), "--valid-limit", "1",
-             "--no-test", "--threads", "1")
+    r = _cli(
+        "train",
+        "--resume",
+        str(runs),
+        "--data",
+        str(data),
+        "--config",
+        "medium",
+        "--level",
+        "word",
+        "--seed",
+        "5",
+        "--max-epochs",
+        "1",
+        "--epoch-size-limit",
+        str(step + 1),
+        "--valid-limit",
+        "1",
+        "--no-test",
+        "--threads",
+        "1",
+    )
     assert r.returncode == 0, r.stderr
     assert "note: --config medium ignored: the checkpoint's small is kept" in r.stdout
     assert "note: --seed 5 ignored: the checkpoint's 1 is kept" in r.stdout
     assert "note: --max-epochs 1 replaces the checkpoint's 50" in r.stdout
-    assert "--level" not in r.stdout                   # it agrees with the checkpoint: nothing to say
+    assert "--level" not in r.stdout  # it agrees with the checkpoint: nothing to say
 
 
 def test_progress_bars_for_training_validation_and_test(tmp_path, capsys, monkeypatch):

@@ -1,4 +1,5 @@
 """pygraphnn.unroll: clones sharing parameters, truncated-BPTT helpers, Unroll."""
+
 from __future__ import annotations
 
 import math
@@ -25,7 +26,7 @@ def test_clones_share_parameter_storage():
         for p, q in zip(net.parameters(), c.parameters()):
             assert p is q and p.untyped_storage().data_ptr() == q.untyped_storage().data_ptr()
     with torch.no_grad():
-        next(net.parameters()).add_(1.0)      # visible from every clone
+        next(net.parameters()).add_(1.0)  # visible from every clone
     assert all(torch.equal(next(c.parameters()), next(net.parameters())) for c in clones)
 
 
@@ -59,7 +60,7 @@ def test_get_parameters_before_cloning_stays_valid():
 def test_get_parameters_after_cloning():
     net = small_net().double()
     clones = ng.clone_many_times(net, 3)
-    flat, grad = net.getParameters()         # re-homes the shared Parameter objects
+    flat, grad = net.getParameters()  # re-homes the shared Parameter objects
     flat.fill_(-0.25)
     assert all(torch.all(p == -0.25) for c in clones for p in c.parameters())
     x = torch.randn(2, 4, dtype=torch.float64)
@@ -67,8 +68,7 @@ def test_get_parameters_after_cloning():
     clones[1].forward(x)
     clones[1].backward(x, torch.ones(2, 3, dtype=torch.float64))
     assert grad.abs().sum() > 0
-    assert all(p.grad.untyped_storage().data_ptr() == grad.untyped_storage().data_ptr()
-               for p in clones[2].parameters())
+    assert all(p.grad.untyped_storage().data_ptr() == grad.untyped_storage().data_ptr() for p in clones[2].parameters())
 
 
 def test_dropout_masks_differ_per_clone_and_train_eval_per_clone():
@@ -77,7 +77,7 @@ def test_dropout_masks_differ_per_clone_and_train_eval_per_clone():
     clones = ng.clone_many_times(net, 4)
     ones = torch.ones(8, 4, dtype=torch.float64)
     torch.manual_seed(0)
-    masks = [(c.forward(ones) != 0) for c in clones]          # tanh(0) = 0: dropped entries
+    masks = [(c.forward(ones) != 0) for c in clones]  # tanh(0) = 0: dropped entries
     assert all(not torch.equal(masks[0], m) for m in masks[1:])
     # backward T..1: each clone back-propagates through its own mask
     for c, m in reversed(list(zip(clones, masks))):
@@ -85,7 +85,7 @@ def test_dropout_masks_differ_per_clone_and_train_eval_per_clone():
         assert torch.equal(g != 0, m)
     ng.set_training(clones, False)
     assert all(not m.training for c in clones for m in c.modules())
-    assert net.training                                  # the prototype is not touched
+    assert net.training  # the prototype is not touched
     evals = [c.forward(ones) for c in clones]
     assert all(torch.equal(evals[0], e) for e in evals[1:]) and torch.all(evals[0] != 0)
     ng.set_training(clones, True)
@@ -98,7 +98,7 @@ def test_clip_gradient_norm_is_the_shrink_factor():
     assert ng.clip_gradient_norm(g, 1.0) == 5.0
     assert torch.allclose(g, torch.tensor([0.6, 0.8], dtype=torch.float64))
     bad = torch.tensor([math.inf, 1.0])
-    assert math.isinf(ng.clip_gradient_norm(bad, 1.0))       # left alone, reported
+    assert math.isinf(ng.clip_gradient_norm(bad, 1.0))  # left alone, reported
 
 
 def test_detach_state():
@@ -116,10 +116,10 @@ def test_unroll_matches_clones_forward_and_gradients():
     T, B, H = 4, 2, 5
     torch.manual_seed(1)
     cell = _lstm_step_net(H)
-    flat, grad = cell.getParameters()
+    _flat, grad = cell.getParameters()
     xs = [torch.randn(B, 3, dtype=torch.float64) for _ in range(T)]
     c0, h0 = torch.randn(B, H, dtype=torch.float64), torch.randn(B, H, dtype=torch.float64)
-    gh = [torch.randn(B, H, dtype=torch.float64) for _ in range(T)]       # dLoss/dh_t
+    gh = [torch.randn(B, H, dtype=torch.float64) for _ in range(T)]  # dLoss/dh_t
 
     # PyTorch idiom: Unroll; the cell maps [x, c, h] -> [next_c, next_h] (state first: n_state=2)
     unroll = ng.Unroll(cell, T, n_step_inputs=1, n_state=2)
@@ -147,5 +147,4 @@ def test_unroll_matches_clones_forward_and_gradients():
 def test_unroll_checks_the_number_of_steps():
     unroll = ng.Unroll(_lstm_step_net(), 3, n_state=2)
     with pytest.raises(ng.GraphError):
-        unroll([torch.zeros(1, 3, dtype=torch.float64)] * 2,
-               [torch.zeros(1, 5, dtype=torch.float64)] * 2)
+        unroll([torch.zeros(1, 3, dtype=torch.float64)] * 2, [torch.zeros(1, 5, dtype=torch.float64)] * 2)

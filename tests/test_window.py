@@ -1,4 +1,5 @@
 """ng.compile_window: one generated function for a BPTT window, equal to T chained cells."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,8 +29,12 @@ def chained(cell, pairs, step_inputs, state0):
         rest = [out[k] for k in range(n_out) if k not in state_out]
         outs.append(rest if rest else state)
     cols = list(zip(*outs))
-    stack = lambda vals: torch.stack(vals) if isinstance(vals[0], torch.Tensor) else \
-        [stack([v[k] for v in vals]) for k in range(len(vals[0]))]   # noqa: E731
+
+    def stack(vals):
+        if isinstance(vals[0], torch.Tensor):
+            return torch.stack(vals)
+        return [stack([v[k] for v in vals]) for k in range(len(vals[0]))]
+
     stacked = [stack(list(c)) for c in cols]
     return (stacked[0] if len(stacked) == 1 else stacked), state
 
@@ -74,8 +79,9 @@ def randn(*shape, dtype=torch.float64):
 def test_zaremba_lstm_cell(dtype, tol):
     torch.manual_seed(1)
     cell = cells.lstm(6, 5).to(dtype)
-    win = assert_window_equals_chained(cell, [randn(7, 3, 6, dtype=dtype)],
-                                       [randn(3, 5, dtype=dtype), randn(3, 5, dtype=dtype)], tol=tol)
+    win = assert_window_equals_chained(
+        cell, [randn(7, 3, 6, dtype=dtype)], [randn(3, 5, dtype=dtype), randn(3, 5, dtype=dtype)], tol=tol
+    )
     code = win.code
     # the input-side Linear runs once over the window, before the loop; h2h stays inside
     assert code.index("i2h_all = F.linear(x_all") < code.index("for t in range(T):") < code.index("h2h = ")
@@ -93,8 +99,12 @@ def test_gru_cell():
 
 def test_peephole_lstm_and_classic_cells_with_outputs():
     torch.manual_seed(3)
-    for build, n_state in ((classic_cells.peephole_lstm, 1), (classic_cells.lstm, 2), (classic_cells.rnn, 1),
-                           (classic_cells.gru, 1)):
+    for build, n_state in (
+        (classic_cells.peephole_lstm, 1),
+        (classic_cells.lstm, 2),
+        (classic_cells.rnn, 1),
+        (classic_cells.gru, 1),
+    ):
         cell = build(4, 5, 3).double()
         state0 = [randn(2, 5) for _ in range(n_state)]
         win = assert_window_equals_chained(cell, [randn(6, 2, 4)], state0, pairs=[(1 + k, k) for k in range(n_state)])
@@ -130,8 +140,7 @@ def test_ptb_network_table_state_and_criterion():
 def test_without_batched_weight_gradients_and_without_grad():
     torch.manual_seed(5)
     cell = cells.lstm(4, 4).double()
-    win = assert_window_equals_chained(cell, [randn(4, 2, 4)], [randn(2, 4), randn(2, 4)],
-                                       batch_weight_grads=False)
+    win = assert_window_equals_chained(cell, [randn(4, 2, 4)], [randn(2, 4), randn(2, 4)], batch_weight_grads=False)
     assert "_step_linear" not in win.code
     win = ng.compile_window(cell, 4)
     with torch.no_grad():
@@ -145,14 +154,15 @@ def random_cells(draw):
     picked among them, every other sink a step output (some of them a loss)."""
     n_step = draw(st.integers(1, 2))
     n_state = draw(st.integers(1, 3))
-    table_state = n_state > 1 and draw(st.booleans())    # one table input, split; ng.nest out
+    table_state = n_state > 1 and draw(st.booleans())  # one table input, split; ng.nest out
     inputs = [nn.Identity()() for _ in range(n_step + (1 if table_state else n_state))]
     nodes = inputs[:n_step] + (list(inputs[n_step].split(n_state)) if table_state else inputs[n_step:])
     losses = []
     shared = nn.Linear(4, 4)
     for _ in range(draw(st.integers(1, 14))):
-        kind = draw(st.sampled_from(["linear", "shared", "tanh", "sigmoid", "add", "mul", "split", "identity",
-                                     "torch", "loss"]))
+        kind = draw(
+            st.sampled_from(["linear", "shared", "tanh", "sigmoid", "add", "mul", "split", "identity", "torch", "loss"])
+        )
         pick = lambda: nodes[draw(st.integers(0, len(nodes) - 1))]  # noqa: E731
         if kind == "linear":
             nodes.append(nn.Linear(4, 4)(pick()))
@@ -164,7 +174,7 @@ def random_cells(draw):
             nodes.append(nn.Sigmoid()(pick()))
         elif kind == "identity":
             nodes.append(nn.Identity()(pick()))
-        elif kind == "torch":       # not known to be row-wise: runs once a step
+        elif kind == "torch":  # not known to be row-wise: runs once a step
             nodes.append(ng.node(torch.nn.Softsign())(pick()))
         elif kind in ("add", "mul"):
             k = draw(st.integers(2, 3))
@@ -174,7 +184,7 @@ def random_cells(draw):
         else:
             k = draw(st.integers(2, 3))
             nodes.extend(nn.JustTable()([pick() for _ in range(k)]).split(k))
-    candidates = nodes[n_step:]          # a next state may be any value but a step input
+    candidates = nodes[n_step:]  # a next state may be any value but a step input
     state_out = [candidates[draw(st.integers(0, len(candidates) - 1))] for _ in range(n_state)]
     sinks = [n for n in nodes if not n.children and n not in inputs and n not in state_out]
     if table_state:
@@ -207,7 +217,7 @@ def test_lua_idiom_forward_backward_over_the_window_equals_clones():
     gradient (getParameters) and the same gradient of the initial state (model.ds)."""
     cfg = Config(rnn_size=5, layers=2, batch_size=3, seq_length=4)
     core = create_network(cfg, 9, dtype=torch.float64)
-    params, grads = core.getParameters()
+    _params, grads = core.getParameters()
     x, y = torch.randint(1, 10, (4, 3)), torch.randint(1, 10, (4, 3))
     s0 = [randn(3, 5) for _ in range(4)]
 
@@ -224,10 +234,10 @@ def test_lua_idiom_forward_backward_over_the_window_equals_clones():
     clone_grad = grads.clone()
 
     win = ng.compile_window(core, 4, state=[(2, 1)])
-    assert all(a is b for a, b in zip(win.parameters(), core.parameters()))   # shared, as clones
+    assert all(a is b for a, b in zip(win.parameters(), core.parameters()))  # shared, as clones
     grads.zero_()
     err, (final,) = win.forward([[x, y], [s0]])
-    no_ds = [torch.zeros(3, 5, dtype=torch.float64)] * 4        # the window's end: model.ds = 0
+    no_ds = [torch.zeros(3, 5, dtype=torch.float64)] * 4  # the window's end: model.ds = 0
     gi = win.backward([[x, y], [s0]], [torch.ones(4, 1, dtype=torch.float64), no_ds])
     torch.testing.assert_close(err.reshape(-1), torch.tensor(errs, dtype=torch.float64), rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(grads, clone_grad, rtol=1e-12, atol=1e-12)
@@ -249,12 +259,13 @@ def test_dropout_masks_backward_is_consistent():
         torch.manual_seed(7)
         err, (s,) = win([x, y], [[c1, h1, c2, h2]])
         return err, *s
+
     state = [randn(2, 3, dtype=torch.float64).requires_grad_() for _ in range(4)]
     assert torch.autograd.gradcheck(f, state)
     torch.manual_seed(7)
     a = win([x, y], [state])[0]
     b = win([x, y], [state])[0]
-    assert not torch.equal(a, b)          # dropout is on: fresh masks at every call
+    assert not torch.equal(a, b)  # dropout is on: fresh masks at every call
     core.eval()
     ref, _ = chained(core, [(2, 1)], [x, y], [state])
     torch.testing.assert_close(win([x, y], [state])[0], ref, rtol=1e-12, atol=1e-12)
@@ -280,12 +291,13 @@ def test_errors_name_what_was_wrong():
 def test_ptb_window_trainer_equals_torch_trainer():
     """--trainer window (the default) takes the same SGD steps as --trainer torch."""
     from models.ptb.train import DataState, TorchTrainer, WindowTrainer
+
     cfg = Config(rnn_size=6, layers=2, batch_size=3, seq_length=5, max_grad_norm=0.5)
     data = torch.randint(1, 12, (40, 3), generator=torch.Generator().manual_seed(0))
     a = TorchTrainer(create_network(cfg, 11, dtype=torch.float64), cfg)
     b = WindowTrainer(create_network(cfg, 11, dtype=torch.float64), cfg)
     sa, sb = DataState(data), DataState(data)
-    for _ in range(9):          # wraps around the data once
+    for _ in range(9):  # wraps around the data once
         la, lb = a.train_step(sa), b.train_step(sb)
         assert abs(la - lb) < 1e-12
     torch.testing.assert_close(b.paramx, a.paramx, rtol=1e-10, atol=1e-12)
@@ -300,8 +312,10 @@ def test_first_step_matches_lua_main_lua(shared_data):
     import math
     import re
     from pathlib import Path
+
     from models.ptb.model import CONFIGS
     from models.ptb.train import DataState, WindowTrainer, load_data
+
     record = Path(__file__).parent / "fixtures" / "lua_programs" / "zaremba_lstm" / "stdout.txt"
     if not record.is_file() or not (shared_data / "ptb").is_dir():
         pytest.skip("needs the recorded Lua run and the PTB data")
@@ -316,5 +330,5 @@ def test_first_step_matches_lua_main_lua(shared_data):
         perp = math.exp(trainer.train_step(DataState(data["train"])))
     finally:
         torch.set_num_threads(threads)
-    assert abs(perp - lua_perp) / lua_perp < 1e-5          # float32: 9933.326 vs 9933.320
+    assert abs(perp - lua_perp) / lua_perp < 1e-5  # float32: 9933.326 vs 9933.320
     assert abs(trainer.norm_dw - lua_norm) / lua_norm < 2e-3

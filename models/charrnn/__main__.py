@@ -1,4 +1,5 @@
 """``pygraphnn charrnn {train,sample} ...`` (also ``python -m models.charrnn ...``)."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,7 +8,6 @@ from typing import Any
 
 from models.interrupt import INTERRUPTED_EXIT_STATUS
 from models.resume_flags import record_explicit
-
 from pygraphnn.lua import sample_command
 
 from . import train
@@ -18,16 +18,24 @@ DESCRIPTION = "char-rnn on pygraphnn: train a character-level LSTM/GRU/RNN, or s
 
 def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``train`` and ``sample`` subcommands to ``p``."""
-    sub = p.add_subparsers(dest="charrnn_command", required=True, metavar="{train,sample}",
-                           help="train a model, or sample text from one")
-    t = sub.add_parser("train", help="train a model on a text file", description=train.__doc__.split("\n\n")[0],
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    sub = p.add_subparsers(
+        dest="charrnn_command", required=True, metavar="{train,sample}", help="train a model, or sample text from one"
+    )
+    t = sub.add_parser(
+        "train",
+        help="train a model on a text file",
+        description=train.__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     train.add_arguments(t)
     record_explicit(t)
     t.set_defaults(func=cmd_train)
-    s = sub.add_parser("sample", help="sample text from a checkpoint (.pt of `train`, or char-rnn's .t7); "
-                                      "the same command as `pygraphnn sample`",
-                       description=sample_command.__doc__.split("\n\n")[1])
+    s = sub.add_parser(
+        "sample",
+        help="sample text from a checkpoint (.pt of `train`, or char-rnn's .t7); "
+        "the same command as `pygraphnn sample`",
+        description=sample_command.__doc__.split("\n\n")[1],
+    )
     sample_command.add_sample_arguments(s)
     s.set_defaults(func=cmd_sample)
     return p
@@ -35,8 +43,11 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``charrnn`` to the ``pygraphnn`` command."""
-    return configure(subparsers.add_parser("charrnn", help="char-rnn: train a character-level language model, "
-                                                          "sample from it", description=DESCRIPTION))
+    return configure(
+        subparsers.add_parser(
+            "charrnn", help="char-rnn: train a character-level language model, sample from it", description=DESCRIPTION
+        )
+    )
 
 
 def parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ split into chunks of ``seq_length`` columns, and the chunks are divided into tra
 test: ``ntrain = floor(n * f_train)``, then val takes the rest (when ``f_test == 0``) or
 ``floor(n * f_val)`` and test the rest.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,9 +33,11 @@ def find_input(data: str | os.PathLike | None = None, data_dir: str | os.PathLik
         return path
     path = data_root(data_dir) / "tinyshakespeare" / "input.txt"
     if not path.is_file():
-        raise DataNotFoundError(f"no {path}; to download tinyshakespeare, run: "
-                                f"{fetch_command('tinyshakespeare', data_dir)}  (or pass --data FILE to "
-                                f"train on another text)")
+        raise DataNotFoundError(
+            f"no {path}; to download tinyshakespeare, run: "
+            f"{fetch_command('tinyshakespeare', data_dir)}  (or pass --data FILE to "
+            f"train on another text)"
+        )
     return path
 
 
@@ -57,16 +60,25 @@ class CharSplitLMMinibatchLoader:
     >>> x, y = loader.next_batch(TRAIN)
     """
 
-    def __init__(self, path: str | os.PathLike, batch_size: int, seq_length: int,
-                 split_fractions: tuple[float, float, float] = (0.95, 0.05, 0.0), *, verbose: bool = False):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        batch_size: int,
+        seq_length: int,
+        split_fractions: tuple[float, float, float] = (0.95, 0.05, 0.0),
+        *,
+        verbose: bool = False,
+    ):
         raw = Path(path).read_bytes()
         self.vocab_mapping = build_vocab(raw)
         self.vocab_size = len(self.vocab_mapping)
         data = encode(raw, self.vocab_mapping)
         chunk = batch_size * seq_length
         if len(data) < chunk:
-            raise ValueError(f"{path}: {len(data)} characters is less than one batch "
-                             f"(batch_size * seq_length = {chunk}); use smaller ones")
+            raise ValueError(
+                f"{path}: {len(data)} characters is less than one batch "
+                f"(batch_size * seq_length = {chunk}); use smaller ones"
+            )
         data = data[: chunk * (len(data) // chunk)]
         ydata = data.clone()
         ydata[:-1] = data[1:]
@@ -89,8 +101,10 @@ class CharSplitLMMinibatchLoader:
         self.split_sizes = [self.ntrain, self.nval, self.ntest]
         self.batch_ix = [0, 0, 0]
         if verbose:
-            print(f"vocab size: {self.vocab_size}; data batches in train: {self.ntrain}, "
-                  f"val: {self.nval}, test: {self.ntest}")
+            print(
+                f"vocab size: {self.vocab_size}; data batches in train: {self.ntrain}, "
+                f"val: {self.nval}, test: {self.ntest}"
+            )
 
     def reset_batch_pointer(self, split: int, batch_index: int = 0) -> None:
         self.batch_ix[split] = batch_index

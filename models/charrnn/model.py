@@ -1,4 +1,5 @@
 """char-rnn's models: ``LSTM.lstm``, ``GRU.gru``, ``RNN.rnn`` with a OneHot input and a LogSoftMax decoder."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -13,6 +14,7 @@ MODELS = ("lstm", "gru", "rnn")
 @dataclass
 class Config:
     """The model part of ``train.lua``'s options (char-rnn's defaults)."""
+
     model: str = "lstm"
     rnn_size: int = 128
     num_layers: int = 2
@@ -29,8 +31,9 @@ def build(cfg: Config, vocab_size: int):
     """
     if cfg.model not in MODELS:
         raise ValueError(f"unknown model {cfg.model!r}; expected one of {MODELS}")
-    return classic_cells.stack(cfg.model, vocab_size, cfg.rnn_size, cfg.num_layers, cfg.dropout,
-                               vocab_size, one_hot=True, log_softmax=True)
+    return classic_cells.stack(
+        cfg.model, vocab_size, cfg.rnn_size, cfg.num_layers, cfg.dropout, vocab_size, one_hot=True, log_softmax=True
+    )
 
 
 def init_state(cfg: Config, batch_size: int) -> list[torch.Tensor]:
@@ -49,4 +52,4 @@ def charrnn_init(net, cfg: Config) -> None:
         H = cfg.rnn_size
         for n in net.graph.nodes:
             if n.name and n.name.startswith("i2h_"):
-                n.module.bias[H:2 * H] = 1.0
+                n.module.bias[H : 2 * H] = 1.0

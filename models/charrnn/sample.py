@@ -8,17 +8,19 @@ private ``torch.Generator``, so a seed gives the same text every time.
 The command line is ``pygraphnn sample`` (:mod:`pygraphnn.lua.sample_command`), the same
 for these checkpoints and for Lua char-rnn's ``.t7`` ones.
 """
+
 from __future__ import annotations
 
 import torch
 
 from pygraphnn.checkpoint import load_checkpoint_file
+
 from .model import Config, build, init_state
 
 
 def load(path: str):
     """``(net, cfg, vocab)`` from a checkpoint, the net in evaluation mode."""
-    ck = load_checkpoint_file(path)      # plain data only: nothing in the file is executed
+    ck = load_checkpoint_file(path)  # plain data only: nothing in the file is executed
     cfg = Config(**ck["config"])
     net = build(cfg, len(ck["vocab"]))
     net.load_state_dict(ck["state_dict"])
@@ -27,8 +29,17 @@ def load(path: str):
 
 
 @torch.no_grad()
-def sample(net, cfg: Config, vocab: dict[str, int], length: int, *, primetext: str = "",
-           temperature: float = 1.0, greedy: bool = False, seed: int = 123) -> str:
+def sample(
+    net,
+    cfg: Config,
+    vocab: dict[str, int],
+    length: int,
+    *,
+    primetext: str = "",
+    temperature: float = 1.0,
+    greedy: bool = False,
+    seed: int = 123,
+) -> str:
     """``primetext`` followed by ``length`` sampled characters."""
     if temperature <= 0 and not greedy:
         raise ValueError(f"temperature must be positive, got {temperature}")

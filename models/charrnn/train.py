@@ -17,6 +17,7 @@ data and optimizer options are the checkpoint's (a flag that disagrees gets a no
 how long to run, logging and where to write come from the command line. Ctrl-C finishes the
 current iteration, writes ``lm_<savefile>_last.pt`` and prints how to resume.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,30 +29,44 @@ from pathlib import Path
 
 import torch
 
-from pygraphnn import nn
-from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file, write_text_atomically
 from models.interrupt import INTERRUPTED_EXIT_STATUS, StopRequest
 from models.progress import bar
 from models.resume_flags import reconcile
+from pygraphnn import nn
+from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file, write_text_atomically
+
 from . import data as chardata
 from .model import MODELS, Config, build, charrnn_init, init_state
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", default=None, metavar="FILE",
-                   help="text file to train on (default: tinyshakespeare/input.txt in the data folder)")
-    p.add_argument("--data_dir", "--data-dir", default=None, metavar="DIR",
-                   help="data folder (default: $PYGRAPHNN_DATA, else the folder `pygraphnn data "
-                        "tinyshakespeare` downloads to)")
+    p.add_argument(
+        "--data",
+        default=None,
+        metavar="FILE",
+        help="text file to train on (default: tinyshakespeare/input.txt in the data folder)",
+    )
+    p.add_argument(
+        "--data_dir",
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="data folder (default: $PYGRAPHNN_DATA, else the folder `pygraphnn data tinyshakespeare` downloads to)",
+    )
     p.add_argument("--model", default="lstm", choices=MODELS, help="the recurrent cell")
     p.add_argument("--rnn_size", type=int, default=128, help="hidden units in each layer")
     p.add_argument("--num_layers", type=int, default=2, help="stacked recurrent layers")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout after each RNN layer (0 = none)")
     p.add_argument("--learning_rate", type=float, default=2e-3, help="RMSProp learning rate")
-    p.add_argument("--learning_rate_decay", type=float, default=0.97,
-                   help="factor applied to the learning rate at the end of each epoch past --learning_rate_decay_after")
-    p.add_argument("--learning_rate_decay_after", type=float, default=10,
-                   help="epochs before the learning rate starts to decay")
+    p.add_argument(
+        "--learning_rate_decay",
+        type=float,
+        default=0.97,
+        help="factor applied to the learning rate at the end of each epoch past --learning_rate_decay_after",
+    )
+    p.add_argument(
+        "--learning_rate_decay_after", type=float, default=10, help="epochs before the learning rate starts to decay"
+    )
     p.add_argument("--decay_rate", type=float, default=0.95, help="RMSProp's alpha")
     p.add_argument("--seq_length", type=int, default=50, help="time steps of truncated backpropagation")
     p.add_argument("--batch_size", type=int, default=50, help="sequences a minibatch")
@@ -62,16 +77,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val_frac", type=float, default=0.05, help="fraction of the batches used for validation")
     p.add_argument("--seed", type=int, default=123, help="random seed (initialisation, dropout)")
     p.add_argument("--print_every", type=int, default=10, help="iterations between progress lines")
-    p.add_argument("--eval_val_every", type=int, default=1000,
-                   help="iterations between validation runs (also run at every epoch end); 0: epoch ends only")
+    p.add_argument(
+        "--eval_val_every",
+        type=int,
+        default=1000,
+        help="iterations between validation runs (also run at every epoch end); 0: epoch ends only",
+    )
     p.add_argument("--checkpoint_dir", default="cv", help="folder for the checkpoints (lm_*.pt)")
     p.add_argument("--savefile", default=None, help="checkpoint name stem (default: the model name)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--init_from", default="",
-                   help="start from this checkpoint's weights (its model options override these); "
-                        "default: a freshly initialised model")
-    p.add_argument("--resume", action="store_true",
-                   help="with --init_from: also restore the optimizer, learning rate, iteration count and history")
+    p.add_argument(
+        "--init_from",
+        default="",
+        help="start from this checkpoint's weights (its model options override these); "
+        "default: a freshly initialised model",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --init_from: also restore the optimizer, learning rate, iteration count and history",
+    )
 
 
 @torch.no_grad()
@@ -97,11 +122,31 @@ def eval_split(net, cfg: Config, loader, split: int, max_batches: int | None = N
 
 # With --resume these come from the checkpoint (they fix the model, the batches and the optimizer);
 # every other option (run length, logging, output) is the command line's.
-CHECKPOINT_WINS = ("model", "rnn_size", "num_layers", "dropout", "learning_rate", "learning_rate_decay",
-                   "learning_rate_decay_after", "decay_rate", "seq_length", "batch_size", "grad_clip",
-                   "train_frac", "val_frac", "seed")
-COMMAND_LINE_WINS = ("max_epochs", "max_minutes", "print_every", "eval_val_every", "checkpoint_dir",
-                     "savefile", "threads")
+CHECKPOINT_WINS = (
+    "model",
+    "rnn_size",
+    "num_layers",
+    "dropout",
+    "learning_rate",
+    "learning_rate_decay",
+    "learning_rate_decay_after",
+    "decay_rate",
+    "seq_length",
+    "batch_size",
+    "grad_clip",
+    "train_frac",
+    "val_frac",
+    "seed",
+)
+COMMAND_LINE_WINS = (
+    "max_epochs",
+    "max_minutes",
+    "print_every",
+    "eval_val_every",
+    "checkpoint_dir",
+    "savefile",
+    "threads",
+)
 
 
 class TrainingInterrupted(Exception):
@@ -110,22 +155,50 @@ class TrainingInterrupted(Exception):
     exit_status = INTERRUPTED_EXIT_STATUS
 
 
-def save_checkpoint(path: Path, net, cfg: Config, loader, opt: dict, history: dict,
-                    optimizer=None, iteration: int = 0, rnn_state=None, loss0: float | None = None) -> Path:
+def save_checkpoint(
+    path: Path,
+    net,
+    cfg: Config,
+    loader,
+    opt: dict,
+    history: dict,
+    optimizer=None,
+    iteration: int = 0,
+    rnn_state=None,
+    loss0: float | None = None,
+) -> Path:
     """Write a checkpoint of plain data atomically; with ``rnn_state`` (the state carried into the
     next batch) it also holds the random generator's state, so a resume continues exactly."""
-    return save_checkpoint_file({
-        "state_dict": net.state_dict(), "config": cfg.asdict(), "vocab": loader.vocab_mapping,
-        "opt": opt, "history": history, "iteration": iteration,
-        "optimizer": optimizer.state_dict() if optimizer is not None else None,
-        "rnn_state": [t.detach().clone() for t in rnn_state] if rnn_state is not None else None,
-        "rng_state": torch.get_rng_state(), "loss0": loss0}, path)
+    return save_checkpoint_file(
+        {
+            "state_dict": net.state_dict(),
+            "config": cfg.asdict(),
+            "vocab": loader.vocab_mapping,
+            "opt": opt,
+            "history": history,
+            "iteration": iteration,
+            "optimizer": optimizer.state_dict() if optimizer is not None else None,
+            "rnn_state": [t.detach().clone() for t in rnn_state] if rnn_state is not None else None,
+            "rng_state": torch.get_rng_state(),
+            "loss0": loss0,
+        },
+        path,
+    )
 
 
 def resume_command(checkpoint: Path, args: argparse.Namespace) -> str:
     """The command line that continues a run from ``checkpoint``."""
-    words = ["--data", str(args.data), "--init_from", str(checkpoint), "--resume", "--max_epochs",
-             f"{args.max_epochs:g}", "--checkpoint_dir", str(args.checkpoint_dir)]
+    words = [
+        "--data",
+        str(args.data),
+        "--init_from",
+        str(checkpoint),
+        "--resume",
+        "--max_epochs",
+        f"{args.max_epochs:g}",
+        "--checkpoint_dir",
+        str(args.checkpoint_dir),
+    ]
     return "pygraphnn charrnn train " + " ".join(shlex.quote(w) for w in words)
 
 
@@ -133,23 +206,28 @@ def train(args: argparse.Namespace) -> dict:
     """Run a training; returns the history (losses, validation losses, timings, checkpoint paths)."""
     torch.set_num_threads(args.threads)
     checkpoint = load_checkpoint_file(args.init_from) if args.init_from else None
-    if checkpoint is not None and args.resume:     # the same model, batches and optimizer as the saved run
-        for note in reconcile(args, checkpoint["opt"], checkpoint_wins=CHECKPOINT_WINS,
-                              command_line_wins=COMMAND_LINE_WINS):
+    if checkpoint is not None and args.resume:  # the same model, batches and optimizer as the saved run
+        for note in reconcile(
+            args, checkpoint["opt"], checkpoint_wins=CHECKPOINT_WINS, command_line_wins=COMMAND_LINE_WINS
+        ):
             print(f"note: {note}")
     torch.manual_seed(args.seed)
     args.data = str(chardata.find_input(args.data, args.data_dir))
     test_frac = max(0.0, 1 - (args.train_frac + args.val_frac))
-    loader = chardata.CharSplitLMMinibatchLoader(args.data, args.batch_size, args.seq_length,
-                                                 (args.train_frac, args.val_frac, test_frac), verbose=True)
+    loader = chardata.CharSplitLMMinibatchLoader(
+        args.data, args.batch_size, args.seq_length, (args.train_frac, args.val_frac, test_frac), verbose=True
+    )
     if checkpoint is not None:
         if checkpoint["vocab"] != loader.vocab_mapping:
             raise ValueError(f"the character vocabulary of {args.data} and the one in {args.init_from} differ")
         c = checkpoint["config"]
-        print(f"loading a model from checkpoint {args.init_from}: rnn_size={c['rnn_size']}, "
-              f"num_layers={c['num_layers']}, model={c['model']}")
-        cfg = Config(c["model"], c["rnn_size"], c["num_layers"], c.get("dropout", args.dropout)
-                     if args.resume else args.dropout)
+        print(
+            f"loading a model from checkpoint {args.init_from}: rnn_size={c['rnn_size']}, "
+            f"num_layers={c['num_layers']}, model={c['model']}"
+        )
+        cfg = Config(
+            c["model"], c["rnn_size"], c["num_layers"], c.get("dropout", args.dropout) if args.resume else args.dropout
+        )
     else:
         cfg = Config(args.model, args.rnn_size, args.num_layers, args.dropout)
     net = build(cfg, loader.vocab_size)
@@ -164,8 +242,15 @@ def train(args: argparse.Namespace) -> dict:
     ckdir = Path(args.checkpoint_dir)
     ckdir.mkdir(parents=True, exist_ok=True)
     stem = args.savefile or cfg.model
-    history = {"train_losses": [], "val_losses": [], "n_params": n_params, "checkpoints": [],
-               "vocab_size": loader.vocab_size, "ntrain": loader.ntrain, "nval": loader.nval}
+    history = {
+        "train_losses": [],
+        "val_losses": [],
+        "n_params": n_params,
+        "checkpoints": [],
+        "vocab_size": loader.vocab_size,
+        "ntrain": loader.ntrain,
+        "nval": loader.nval,
+    }
     opt = {k: v for k, v in vars(args).items() if k != "func" and not k.endswith("_")}
 
     first = 1
@@ -176,15 +261,17 @@ def train(args: argparse.Namespace) -> dict:
         done = checkpoint.get("iteration") or len(history["train_losses"])
         if checkpoint.get("optimizer") is not None:
             optimizer.load_state_dict(checkpoint["optimizer"])
-        else:   # an older checkpoint: the learning rate from the schedule, RMSProp statistics restart
+        else:  # an older checkpoint: the learning rate from the schedule, RMSProp statistics restart
             epochs = done // loader.ntrain
-            decays = max(0, epochs - math.ceil(args.learning_rate_decay_after) + 1) if args.learning_rate_decay < 1 else 0
+            decays = (
+                max(0, epochs - math.ceil(args.learning_rate_decay_after) + 1) if args.learning_rate_decay < 1 else 0
+            )
             for group in optimizer.param_groups:
-                group["lr"] = args.learning_rate * args.learning_rate_decay ** decays
+                group["lr"] = args.learning_rate * args.learning_rate_decay**decays
             print("warning: the checkpoint has no optimizer state; RMSProp's statistics restart from zero")
         first = done + 1
         loader.batch_ix[chardata.TRAIN] = done % loader.ntrain
-        if checkpoint.get("rnn_state") is not None:      # exactly where it stopped
+        if checkpoint.get("rnn_state") is not None:  # exactly where it stopped
             state = [t.clone() for t in checkpoint["rnn_state"]]
             torch.set_rng_state(checkpoint["rng_state"])
             loss0 = checkpoint.get("loss0")
@@ -201,18 +288,22 @@ def train(args: argparse.Namespace) -> dict:
     def evaluate_and_save(i: int, epoch: float) -> None:
         t0 = time.perf_counter()
         val = eval_split(net, cfg, loader, chardata.VAL)
-        history["val_losses"].append({"iteration": i, "epoch": epoch, "val_loss": val,
-                                      "train_minutes": (prior_seconds + train_time) / 60})
+        history["val_losses"].append(
+            {"iteration": i, "epoch": epoch, "val_loss": val, "train_minutes": (prior_seconds + train_time) / 60}
+        )
         history["train_seconds"] = prior_seconds + train_time
         path = ckdir / f"lm_{stem}_epoch{epoch:.2f}_{val:.4f}.pt"
         save_checkpoint(path, net, cfg, loader, opt, history, optimizer, i, state, loss0)
         save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history, optimizer, i, state, loss0)
         history["checkpoints"].append(str(path))
-        print(f"validation loss {val:.4f} at epoch {epoch:.2f} ({time.perf_counter() - t0:.1f}s); "
-              f"saved {path}", flush=True)
+        print(
+            f"validation loss {val:.4f} at epoch {epoch:.2f} ({time.perf_counter() - t0:.1f}s); saved {path}",
+            flush=True,
+        )
 
-    stop = StopRequest(notice="stopping after this iteration to save a checkpoint "
-                              "(Ctrl-C again to quit without saving)")
+    stop = StopRequest(
+        notice="stopping after this iteration to save a checkpoint (Ctrl-C again to quit without saving)"
+    )
     with stop:
         for i in bar(range(first, iterations + 1), "training", unit="iteration"):
             if stop.requested:
@@ -226,7 +317,7 @@ def train(args: argparse.Namespace) -> dict:
                 out = net(x[:, t], *state)
                 state, pred = out[:-1], out[-1]
                 preds.append(pred)
-            loss = crit(torch.cat(preds), y.t().reshape(-1))   # mean over T x B = sum_t(mean_b) / T
+            loss = crit(torch.cat(preds), y.t().reshape(-1))  # mean over T x B = sum_t(mean_b) / T
             optimizer.zero_grad(set_to_none=False)
             (loss * T).backward()
             state = [s.detach() for s in state]
@@ -244,15 +335,24 @@ def train(args: argparse.Namespace) -> dict:
             if i % loader.ntrain == 0 and args.learning_rate_decay < 1 and epoch >= args.learning_rate_decay_after:
                 for group in optimizer.param_groups:
                     group["lr"] *= args.learning_rate_decay
-                print(f"decayed learning rate by a factor {args.learning_rate_decay} to "
-                      f"{optimizer.param_groups[0]['lr']:g}")
+                print(
+                    f"decayed learning rate by a factor {args.learning_rate_decay} to "
+                    f"{optimizer.param_groups[0]['lr']:g}"
+                )
             if i % args.print_every == 0:
-                print(f"{i}/{iterations} (epoch {epoch:.3f}), train_loss = {train_loss:6.4f}, "
-                      f"grad norm = {grad_norm:6.4e}, time/batch = {dt:.4f}s, "
-                      f"{args.batch_size * T / dt:,.0f} chars/s", flush=True)
+                print(
+                    f"{i}/{iterations} (epoch {epoch:.3f}), train_loss = {train_loss:6.4f}, "
+                    f"grad norm = {grad_norm:6.4e}, time/batch = {dt:.4f}s, "
+                    f"{args.batch_size * T / dt:,.0f} chars/s",
+                    flush=True,
+                )
             out_of_time = args.max_minutes is not None and time.perf_counter() - start > 60 * args.max_minutes
-            if ((args.eval_val_every and i % args.eval_val_every == 0) or i % loader.ntrain == 0
-                    or i == iterations or out_of_time):
+            if (
+                (args.eval_val_every and i % args.eval_val_every == 0)
+                or i % loader.ntrain == 0
+                or i == iterations
+                or out_of_time
+            ):
                 evaluate_and_save(i, epoch)
             if not math.isfinite(train_loss):
                 print("loss is NaN. This usually indicates a bug.")
@@ -266,13 +366,16 @@ def train(args: argparse.Namespace) -> dict:
     history["iterations"] = i
     if stop.requested:
         history["train_seconds"] = prior_seconds + train_time
-        last = save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history, optimizer, i,
-                               state, loss0)
-        raise TrainingInterrupted(f"interrupted after iteration {i}/{iterations}: checkpoint written to {last}; "
-                                  f"resume with: {resume_command(last, args)}")
+        last = save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history, optimizer, i, state, loss0)
+        raise TrainingInterrupted(
+            f"interrupted after iteration {i}/{iterations}: checkpoint written to {last}; "
+            f"resume with: {resume_command(last, args)}"
+        )
     history["train_seconds"] = prior_seconds + train_time
     history["chars_per_second"] = (i - first + 1) * args.batch_size * T / train_time if train_time else None
     write_text_atomically(json.dumps(history, indent=1), ckdir / f"{stem}_history.json")
     if train_time:
-        print(f"{i - first + 1} iterations in {train_time:.0f}s of training: {history['chars_per_second']:,.0f} chars/s")
+        print(
+            f"{i - first + 1} iterations in {train_time:.0f}s of training: {history['chars_per_second']:,.0f} chars/s"
+        )
     return history

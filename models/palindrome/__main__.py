@@ -5,6 +5,7 @@
 ``python -m models.palindrome --cell rnn`` form). Runs are minutes long and keep no
 checkpoint: Ctrl-C stops them with one line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,6 @@ import json
 import statistics
 import sys
 from pathlib import Path
-
 from typing import Any
 
 from models.interrupt import INTERRUPTED_EXIT_STATUS
@@ -29,8 +29,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="random seeds, one run each")
     p.add_argument("--symbols", type=int, default=d.symbols, help="alphabet size: 10 digits, 2 for binary")
     p.add_argument("--hidden", type=int, default=d.hidden, help="hidden units of the cell")
-    p.add_argument("--inputs", choices=INPUTS, default=d.inputs,
-                   help="onehot vectors, a learned embedding, or the digit's value as one number (scalar)")
+    p.add_argument(
+        "--inputs",
+        choices=INPUTS,
+        default=d.inputs,
+        help="onehot vectors, a learned embedding, or the digit's value as one number (scalar)",
+    )
     p.add_argument("--embedding", type=int, default=d.embedding, help="embedding size with --inputs embedding")
     p.add_argument("--optimizer", choices=("adam", "rmsprop"), default=d.optimizer, help="optimizer")
     p.add_argument("--lr", type=float, default=d.lr, help="learning rate")
@@ -43,10 +47,21 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace, **kw) -> Config:
-    return Config(symbols=args.symbols, hidden=args.hidden, inputs=args.inputs, embedding=args.embedding,
-                  optimizer=args.optimizer, lr=args.lr, batch=args.batch, steps=args.steps, clip=args.clip,
-                  forget_bias=args.forget_bias,
-                  eval_every=args.eval_every, threads=args.threads, **kw)
+    return Config(
+        symbols=args.symbols,
+        hidden=args.hidden,
+        inputs=args.inputs,
+        embedding=args.embedding,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        batch=args.batch,
+        steps=args.steps,
+        clip=args.clip,
+        forget_bias=args.forget_bias,
+        eval_every=args.eval_every,
+        threads=args.threads,
+        **kw,
+    )
 
 
 def _train_args(p: argparse.ArgumentParser) -> None:
@@ -58,8 +73,9 @@ def _train_args(p: argparse.ArgumentParser) -> None:
 
 
 def _sweep_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cells", nargs="+", choices=sorted(CELLS), default=["rnn", "lstm", "peephole"],
-                   help="cells to compare")
+    p.add_argument(
+        "--cells", nargs="+", choices=sorted(CELLS), default=["rnn", "lstm", "peephole"], help="cells to compare"
+    )
     p.add_argument("--lengths", type=int, nargs="+", default=[5, 10, 20], help="sequence lengths T")
     _common(p)
     p.add_argument("--out", default="palindrome_out", help="output folder")
@@ -68,28 +84,47 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
 def _compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("sweeps", nargs="+", help="sweep output folders (or their palindrome_sweep.json)")
     p.add_argument("--length", type=int, default=20, help="the sequence length T to compare at")
-    p.add_argument("--cells", nargs="+", choices=sorted(CELLS), default=["lstm", "peephole"],
-                   help="cells to compare")
+    p.add_argument("--cells", nargs="+", choices=sorted(CELLS), default=["lstm", "peephole"], help="cells to compare")
     p.add_argument("--threshold", type=float, default=0.9, help="accuracy that counts as 'learned'")
     p.add_argument("--plot", default=None, help="write the curves (one panel per configuration) to this PNG")
 
 
 def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``train``, ``sweep`` and ``compare`` subcommands to ``p``."""
-    sub = p.add_subparsers(dest="palindrome_command", required=True, metavar="{train,sweep,compare}",
-                           help="train one cell, sweep cells and lengths, or compare sweeps")
+    sub = p.add_subparsers(
+        dest="palindrome_command",
+        required=True,
+        metavar="{train,sweep,compare}",
+        help="train one cell, sweep cells and lengths, or compare sweeps",
+    )
     for name, add, handler, help_, description in (
-            ("train", _train_args, cmd_train, "one cell at one T, several seeds",
-             "Palindrome memory task: predict the last symbol from the first T-1; one cell, one T, "
-             "several seeds."),
-            ("sweep", _sweep_args, cmd_sweep, "accuracy vs T for several cells",
-             "Accuracy vs T for several cells, mean ± std over seeds; writes palindrome_sweep.json, "
-             "accuracy_vs_length.png and curves_T*.png."),
-            ("compare", _compare_args, cmd_compare, "compare finished sweeps",
-             "Compare cells across finished sweeps (one configuration each): final accuracy, steps to "
-             "a threshold accuracy, which cell got there first.")):
-        c = sub.add_parser(name, help=help_, description=description,
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        (
+            "train",
+            _train_args,
+            cmd_train,
+            "one cell at one T, several seeds",
+            "Palindrome memory task: predict the last symbol from the first T-1; one cell, one T, several seeds.",
+        ),
+        (
+            "sweep",
+            _sweep_args,
+            cmd_sweep,
+            "accuracy vs T for several cells",
+            "Accuracy vs T for several cells, mean ± std over seeds; writes palindrome_sweep.json, "
+            "accuracy_vs_length.png and curves_T*.png.",
+        ),
+        (
+            "compare",
+            _compare_args,
+            cmd_compare,
+            "compare finished sweeps",
+            "Compare cells across finished sweeps (one configuration each): final accuracy, steps to "
+            "a threshold accuracy, which cell got there first.",
+        ),
+    ):
+        c = sub.add_parser(
+            name, help=help_, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        )
         add(c)
         c.set_defaults(func=_guarded(handler))
     return p
@@ -97,8 +132,11 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``palindrome`` to the ``pygraphnn`` command."""
-    return configure(subparsers.add_parser("palindrome", help="the palindrome memory task: train, sweep, compare",
-                                           description=DESCRIPTION))
+    return configure(
+        subparsers.add_parser(
+            "palindrome", help="the palindrome memory task: train, sweep, compare", description=DESCRIPTION
+        )
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -107,18 +145,24 @@ def parser() -> argparse.ArgumentParser:
 
 def _guarded(handler: Any) -> Any:
     """``handler`` that ends with one line on Ctrl-C or a missing file, not a traceback."""
+
     def run_(args: argparse.Namespace) -> int:
         try:
             return handler(args)
         except KeyboardInterrupt:
-            print(f"{PROG} {args.palindrome_command}: interrupted (palindrome runs keep no checkpoint; "
-                  f"run the command again to start over)", file=sys.stderr)
+            print(
+                f"{PROG} {args.palindrome_command}: interrupted (palindrome runs keep no checkpoint; "
+                f"run the command again to start over)",
+                file=sys.stderr,
+            )
             return INTERRUPTED_EXIT_STATUS
+
     return run_
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from . import compare
+
     try:
         sources = [compare.load(s) for s in args.sweeps]
     except FileNotFoundError as e:
@@ -126,8 +170,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return 2
     rows = compare.rows(sources, args.cells, args.length, args.threshold)
     if not rows:
-        print(f"{PROG} compare: error: no sweep has runs of all of {args.cells} at T = {args.length}",
-              file=sys.stderr)
+        print(f"{PROG} compare: error: no sweep has runs of all of {args.cells} at T = {args.length}", file=sys.stderr)
         return 2
     print(compare.table(rows, args.cells, args.threshold))
     if args.plot:
@@ -138,12 +181,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from . import plots
     from .sweep import sweep, table
+
     out = Path(args.out)
     results = sweep(_config(args), args.cells, args.lengths, args.seeds, out=out)
     plots.accuracy_vs_length(results, out / "accuracy_vs_length.png")
     for T in args.lengths:
-        plots.curves([r for r in results if r["config"]["length"] == T], out / f"curves_T{T}.png",
-                     title=f"Palindrome task, T = {T} (mean ± std over seeds)")
+        plots.curves(
+            [r for r in results if r["config"]["length"] == T],
+            out / f"curves_T{T}.png",
+            title=f"Palindrome task, T = {T} (mean ± std over seeds)",
+        )
     print(table(results))
     return 0
 
@@ -162,6 +209,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps(results))
     if args.plot:
         from . import plots
+
         plots.curves(results, args.plot)
     return 0
 
@@ -169,7 +217,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
-        argv = ["train", *argv]          # the older form without a subcommand
+        argv = ["train", *argv]  # the older form without a subcommand
     args = parser().parse_args(argv)
     return args.func(args)
 

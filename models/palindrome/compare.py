@@ -8,6 +8,7 @@ median over seeds, a seed that never got there counting as infinitely slow; wher
 is finite, the cell with more seeds that got there). ``--plot`` draws the
 mean accuracy curves, one panel per configuration.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,15 +28,19 @@ def load(path: str | Path) -> list[dict]:
     if p.is_dir():
         p = p / "palindrome_sweep.json"
     if not p.is_file():
-        raise FileNotFoundError(f"no sweep results at {p} (expected a sweep's --out folder or its palindrome_sweep.json)")
+        raise FileNotFoundError(
+            f"no sweep results at {p} (expected a sweep's --out folder or its palindrome_sweep.json)"
+        )
     return json.loads(p.read_text())
 
 
 def label(config: dict) -> str:
     """``rmsprop 1e-3, hidden 128, batch 128, clip 10, forget bias 1, onehot, 1500 steps``."""
-    return (f"{config['optimizer']} {config['lr']:g}, hidden {config['hidden']}, batch {config['batch']}, "
-            f"clip {config['clip']:g}, forget bias {config['forget_bias']:g}, {config['inputs']}, "
-            f"{config['steps']} steps")
+    return (
+        f"{config['optimizer']} {config['lr']:g}, hidden {config['hidden']}, batch {config['batch']}, "
+        f"clip {config['clip']:g}, forget bias {config['forget_bias']:g}, {config['inputs']}, "
+        f"{config['steps']} steps"
+    )
 
 
 def rows(sources: list[list[dict]], cells: list[str], length: int, threshold: float = 0.9) -> list[dict]:
@@ -52,8 +57,10 @@ def rows(sources: list[list[dict]], cells: list[str], length: int, threshold: fl
             accs = [r["final_accuracy"] for r in rs]
             steps = [steps_to(r, threshold) for r in rs]
             row["cells"][c] = {
-                "mean": statistics.fmean(accs), "std": statistics.pstdev(accs) if len(accs) > 1 else 0.0,
-                "steps": steps, "median": statistics.median(math.inf if s is None else s for s in steps),
+                "mean": statistics.fmean(accs),
+                "std": statistics.pstdev(accs) if len(accs) > 1 else 0.0,
+                "steps": steps,
+                "median": statistics.median(math.inf if s is None else s for s in steps),
             }
         # Rank by the median; where no median is finite, by how many seeds got there at all.
         key = {c: (v["median"], -sum(s is not None for s in v["steps"])) for c, v in row["cells"].items()}
@@ -90,6 +97,7 @@ def table(rows_: list[dict], cells: list[str], threshold: float = 0.9) -> str:
 def plot(sources: list[list[dict]], cells: list[str], length: int, path: str | Path) -> None:
     """Mean fresh-sample accuracy (± std band) per cell, one panel per configuration."""
     from .plots import np, plt
+
     sources = [[r for r in runs if r["config"]["length"] == length] for runs in sources]
     sources = [runs for runs in sources if runs]
     cols = min(3, len(sources))
@@ -103,16 +111,16 @@ def plot(sources: list[list[dict]], cells: list[str], length: int, path: str | P
             steps = np.array(rs[0]["steps"])
             y = np.array([r["accuracy"] for r in rs])
             m, s = y.mean(0), y.std(0)
-            line, = ax.plot(steps, m, label=f"{c} ({len(rs)} seeds)")
+            (line,) = ax.plot(steps, m, label=f"{c} ({len(rs)} seeds)")
             ax.fill_between(steps, (m - s).clip(0, 1), (m + s).clip(0, 1), color=line.get_color(), alpha=0.2)
         cfg = runs[0]["config"]
         ax.axhline(1 / cfg["symbols"], color="grey", ls=":", lw=1)
         ax.set_title(label(cfg).replace(", forget", ",\nforget"), fontsize=8)
         ax.set(ylim=(0, 1.02), xlabel="training step", ylabel="accuracy")
         ax.legend(fontsize=7)
-    for ax in list(axes.flat)[len(sources):]:
+    for ax in list(axes.flat)[len(sources) :]:
         ax.axis("off")
     fig.suptitle(f"Palindrome task, T = {length}: which cell learns first (mean ± std over seeds)")
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))       # room for the title
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))  # room for the title
     fig.savefig(path, dpi=100 if nrows <= 3 else 75)
     plt.close(fig)

@@ -1,4 +1,5 @@
 """Seeded palindromes and the last-symbol prediction task built on them."""
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """Figures for the palindrome task (matplotlib, Agg backend: no display needed)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,10 +7,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from .sweep import summary  # noqa: E402
+from .sweep import summary
 
 
 def _by(results: list[dict], cell: str, T: int) -> list[dict]:
@@ -33,7 +34,7 @@ def curves(results: list[dict], path: str | Path, *, title: str | None = None) -
                 lo, hi = lo.clip(0, 1), hi.clip(0, 1)
             else:
                 lo = lo.clip(0, None)
-            line, = ax.plot(steps, m, label=label)
+            (line,) = ax.plot(steps, m, label=label)
             ax.fill_between(steps, lo, hi, color=line.get_color(), alpha=0.2)
     symbols = results[0]["config"]["symbols"]
     ax_acc.axhline(1 / symbols, color="grey", ls=":", lw=1, label="chance")
@@ -54,12 +55,16 @@ def accuracy_vs_length(results: list[dict], path: str | Path) -> None:
         Ts = sorted(T for c, T in s if c == cell)
         m = np.array([s[cell, T][0] for T in Ts])
         sd = np.array([s[cell, T][1] for T in Ts])
-        line, = ax.plot(Ts, m, "o-", label=cell)
+        (line,) = ax.plot(Ts, m, "o-", label=cell)
         ax.fill_between(Ts, (m - sd).clip(0, 1), (m + sd).clip(0, 1), color=line.get_color(), alpha=0.2)
     symbols = results[0]["config"]["symbols"]
     ax.axhline(1 / symbols, color="grey", ls=":", lw=1, label="chance")
-    ax.set(xlabel="sequence length T", ylabel="accuracy on fresh samples", ylim=(0, 1.02),
-           title="Palindrome task: accuracy vs T (mean ± std over seeds)")
+    ax.set(
+        xlabel="sequence length T",
+        ylabel="accuracy on fresh samples",
+        ylim=(0, 1.02),
+        title="Palindrome task: accuracy vs T (mean ± std over seeds)",
+    )
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)

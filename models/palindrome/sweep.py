@@ -1,4 +1,5 @@
 """Accuracy vs sequence length for several cells, over several seeds."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,15 @@ from pathlib import Path
 from .train import Config, RunResult, run
 
 
-def sweep(base: Config, cells: list[str], lengths: list[int], seeds: list[int], *,
-          out: Path | None = None, verbose: bool = True) -> list[dict]:
+def sweep(
+    base: Config,
+    cells: list[str],
+    lengths: list[int],
+    seeds: list[int],
+    *,
+    out: Path | None = None,
+    verbose: bool = True,
+) -> list[dict]:
     """Every (cell, T, seed) run; the results (as dicts) are also written to ``out/palindrome_sweep.json``
     after each run, so an interrupted sweep keeps what it finished."""
     results: list[dict] = []
@@ -20,8 +28,11 @@ def sweep(base: Config, cells: list[str], lengths: list[int], seeds: list[int], 
                 r: RunResult = run(replace(base, cell=cell, length=T), seed)
                 results.append(r.asdict())
                 if verbose:
-                    print(f"{cell:9s} T={T:3d} seed {seed}: accuracy {r.final_accuracy:.3f} "
-                          f"({r.seconds:.0f}s, {r.n_params} params)", flush=True)
+                    print(
+                        f"{cell:9s} T={T:3d} seed {seed}: accuracy {r.final_accuracy:.3f} "
+                        f"({r.seconds:.0f}s, {r.n_params} params)",
+                        flush=True,
+                    )
                 if out is not None:
                     out.mkdir(parents=True, exist_ok=True)
                     (out / "palindrome_sweep.json").write_text(json.dumps(results))
@@ -57,8 +68,7 @@ def table(results: list[dict]) -> str:
     s = summary(results)
     cells = list(dict.fromkeys(r["config"]["cell"] for r in results))
     lengths = sorted({T for _, T in s})
-    lines = ["| cell | " + " | ".join(f"T = {T}" for T in lengths) + " |",
-             "|---|" + "---|" * len(lengths)]
+    lines = ["| cell | " + " | ".join(f"T = {T}" for T in lengths) + " |", "|---|" + "---|" * len(lengths)]
     for c in cells:
         row = [f"{100 * s[c, T][0]:.1f} ± {100 * s[c, T][1]:.1f}" if (c, T) in s else "" for T in lengths]
         lines.append(f"| {c} | " + " | ".join(row) + " |")

@@ -6,6 +6,7 @@ cross-entropy of ``p`` at the last step only (Lua's ``CrossEntropyCriterion``, 1
 targets). Adam (or RMSProp), gradient-norm clipping.
 Accuracy is measured on fresh samples from a generator of its own, never seen in training.
 """
+
 from __future__ import annotations
 
 import time
@@ -15,6 +16,7 @@ import torch
 
 from models import classic_cells
 from pygraphnn import nn
+
 from .data import task
 
 CELLS = {
@@ -34,14 +36,14 @@ class Config:
     length: int = 20
     symbols: int = 10
     hidden: int = 64
-    inputs: str = "onehot"        # "embedding" (a LookupTable of size `embedding`) or "scalar" (the digit's value)
+    inputs: str = "onehot"  # "embedding" (a LookupTable of size `embedding`) or "scalar" (the digit's value)
     embedding: int = 16
-    optimizer: str = "adam"       # or "rmsprop"
+    optimizer: str = "adam"  # or "rmsprop"
     lr: float = 3e-3
     batch: int = 64
     steps: int = 2000
     clip: float = 5.0
-    forget_bias: float = 1.0      # initial forget-gate bias of lstm / peephole (as char-rnn's 1)
+    forget_bias: float = 1.0  # initial forget-gate bias of lstm / peephole (as char-rnn's 1)
     eval_every: int = 100
     eval_samples: int = 500
     final_samples: int = 2000
@@ -73,17 +75,17 @@ class PalindromeNet(torch.nn.Module):
         # vanishes over T steps before the gate can learn to keep it.
         H = self.cfg.hidden
         for n in self.cell.graph.nodes:
-            if n.name == "f_1_x":                      # lstm / peephole: W_fx x + b_f
+            if n.name == "f_1_x":  # lstm / peephole: W_fx x + b_f
                 n.module.bias.fill_(value)
-            elif n.name == "i2h_1":                    # charrnn_lstm: gates i, f, o, g
-                n.module.bias[H:2 * H] = value
+            elif n.name == "i2h_1":  # charrnn_lstm: gates i, f, o, g
+                n.module.bias[H : 2 * H] = value
 
-    def forward(self, seq: torch.Tensor) -> torch.Tensor:     # seq: B x (T-1), 0-based symbols
+    def forward(self, seq: torch.Tensor) -> torch.Tensor:  # seq: B x (T-1), 0-based symbols
         B = seq.shape[0]
         if self.lookup is not None:
-            xs = self.lookup(seq + 1)                          # B x (T-1) x embedding (1-based ids)
-        elif self.cfg.inputs == "scalar":                      # the UvA assignment's input_dim = 1
-            xs = seq.unsqueeze(-1).float()                     # B x (T-1) x 1: the digit's value
+            xs = self.lookup(seq + 1)  # B x (T-1) x embedding (1-based ids)
+        elif self.cfg.inputs == "scalar":  # the UvA assignment's input_dim = 1
+            xs = seq.unsqueeze(-1).float()  # B x (T-1) x 1: the digit's value
         else:
             xs = torch.nn.functional.one_hot(seq, self.cfg.symbols).float()
         state = [xs.new_zeros(B, self.cfg.hidden) for _ in range(self.n_state)]
@@ -97,9 +99,9 @@ class PalindromeNet(torch.nn.Module):
 class RunResult:
     config: dict
     seed: int
-    steps: list = field(default_factory=list)        # step numbers of the curve points
-    loss: list = field(default_factory=list)         # mean training loss since the previous point
-    accuracy: list = field(default_factory=list)     # accuracy on fresh samples
+    steps: list = field(default_factory=list)  # step numbers of the curve points
+    loss: list = field(default_factory=list)  # mean training loss since the previous point
+    accuracy: list = field(default_factory=list)  # accuracy on fresh samples
     final_accuracy: float = 0.0
     seconds: float = 0.0
     n_params: int = 0
@@ -153,9 +155,11 @@ def run(cfg: Config, seed: int, *, verbose: bool = False) -> RunResult:
             res.accuracy.append(accuracy(net, cfg.eval_samples, eval_gen))
             window = []
             if verbose:
-                print(f"  {cfg.cell} T={cfg.length} seed {seed} step {step}: loss {res.loss[-1]:.4f}, "
-                      f"accuracy {res.accuracy[-1]:.3f}", flush=True)
+                print(
+                    f"  {cfg.cell} T={cfg.length} seed {seed} step {step}: loss {res.loss[-1]:.4f}, "
+                    f"accuracy {res.accuracy[-1]:.3f}",
+                    flush=True,
+                )
     res.final_accuracy = accuracy(net, cfg.final_samples, eval_gen)
     res.seconds = time.perf_counter() - start
     return res
-

@@ -6,10 +6,11 @@ from a zero state, then tokens are drawn one at a time from the softmax (``tempe
 scales the log-probabilities; ``greedy`` takes the most likely). Prompt tokens that are
 not in the vocabulary become ``<unk>``, with a notice through ``warn``.
 """
+
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -25,12 +26,21 @@ def prompt_tokens(text: str, level: str) -> list[str]:
     """The tokens of ``text`` as the corpus of ``level`` has them."""
     if level == "char":
         from models.ptb.data import char_tokens
+
         return [t for t in char_tokens(text.strip() + "\n") if t != "<eos>"] + ["_"]
     return text.split()
 
 
-def complete(ck: dict, text: str, n: int = 10, *, temperature: float = 1.0, greedy: bool = False,
-             seed: int | None = None, warn: Callable[[str], None] | None = None) -> list[str]:
+def complete(
+    ck: dict,
+    text: str,
+    n: int = 10,
+    *,
+    temperature: float = 1.0,
+    greedy: bool = False,
+    seed: int | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> list[str]:
     """``n`` tokens continuing ``text`` under the checkpoint ``ck`` (see the module docstring)."""
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
     if n < 0:
@@ -56,7 +66,7 @@ def complete(ck: dict, text: str, n: int = 10, *, temperature: float = 1.0, gree
     s = zero_state(cfg, 1, next(core.parameters()).dtype)
     out: list[str] = []
     with torch.no_grad():
-        for t in tokens:                                   # 1-based ids, batch of one
+        for t in tokens:  # 1-based ids, batch of one
             log_probs, s = predictor(torch.tensor([stoi[t] + 1]), s)
         for _ in range(n):
             if greedy:

@@ -100,36 +100,36 @@ from typing import BinaryIO, Literal
 import torch
 
 __all__ = [
-    "EOS",
-    "WORD_SEP",
-    "SPLITS",
     "ENV_VAR",
+    "EOS",
     "PTB_BASE_URL",
-    "PTB_MD5",
     "PTB_CHAR_MD5",
-    "PTBDataNotFoundError",
-    "PTBChecksumError",
-    "Vocab",
+    "PTB_MD5",
+    "SPLITS",
+    "WORD_SEP",
     "Corpus",
-    "word_filename",
+    "PTBChecksumError",
+    "PTBDataNotFoundError",
+    "Vocab",
     "char_filename",
-    "resolve_ptb_dir",
-    "read_text",
-    "tokenize",
-    "read_tokens",
-    "load_word_corpus",
-    "replicate",
-    "expand_batch",
-    "tutorial_batches",
-    "num_windows",
-    "iter_windows",
+    "char_stream",
     "char_tokens",
     "derive_char_text",
-    "char_stream",
-    "write_char_files",
-    "load_char_corpus",
-    "md5_file",
     "download_ptb",
+    "expand_batch",
+    "iter_windows",
+    "load_char_corpus",
+    "load_word_corpus",
+    "md5_file",
+    "num_windows",
+    "read_text",
+    "read_tokens",
+    "replicate",
+    "resolve_ptb_dir",
+    "tokenize",
+    "tutorial_batches",
+    "word_filename",
+    "write_char_files",
 ]
 
 EOS = "<eos>"
@@ -280,9 +280,7 @@ class Vocab:
             ids = [stoi[tok] for tok in tokens]
         except KeyError:
             missing = sorted({tok for tok in tokens if tok not in stoi})
-            raise ValueError(
-                f"{len(missing)} token type(s) not in the vocabulary, e.g. {missing[:10]}"
-            ) from None
+            raise ValueError(f"{len(missing)} token type(s) not in the vocabulary, e.g. {missing[:10]}") from None
         return torch.tensor(ids, dtype=torch.int64)
 
     def decode(self, ids: Iterable[int] | torch.Tensor) -> list[str]:
@@ -507,9 +505,7 @@ def load_char_corpus(data_dir: PathLike | None = None) -> Corpus:
     of first appearance over train.
     """
     ptb_dir = resolve_ptb_dir(data_dir)
-    tokens = {
-        split: char_tokens(read_text(ptb_dir / word_filename(split))) for split in SPLITS
-    }
+    tokens = {split: char_tokens(read_text(ptb_dir / word_filename(split))) for split in SPLITS}
     return _corpus_from_tokens(tokens)
 
 
@@ -542,9 +538,7 @@ class _AtomicWriter:
         self.handle: BinaryIO | None = None
 
     def __enter__(self) -> tuple[BinaryIO, Path]:
-        fd, name = tempfile.mkstemp(
-            dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".part"
-        )
+        fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".part")
         self.tmp = Path(name)
         self.handle = os.fdopen(fd, "wb")
         return self.handle, self.tmp
@@ -605,7 +599,6 @@ def download_ptb(
             got = _fetch(url, handle, timeout)
             if got != expected:
                 raise PTBChecksumError(
-                    f"md5 mismatch for {url}: expected {expected}, got {got}; "
-                    f"the download was discarded"
+                    f"md5 mismatch for {url}: expected {expected}, got {got}; the download was discarded"
                 )
     return paths

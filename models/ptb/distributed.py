@@ -13,6 +13,7 @@ Process 0 writes the logs and the checkpoints; a checkpoint holds the state of e
 column and every process's random state, so ``--resume`` continues with the same number
 of processes exactly as one uninterrupted run.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,7 +26,7 @@ import torch.distributed as dist
 from models.ptb.model import Config
 from models.ptb.train import RunOptions, Session, WindowTrainer
 
-__all__ = ["DistributedSession", "DistributedWindowTrainer", "is_distributed", "init"]
+__all__ = ["DistributedSession", "DistributedWindowTrainer", "init", "is_distributed"]
 
 
 def is_distributed() -> bool:
@@ -71,7 +72,7 @@ class DistributedWindowTrainer(WindowTrainer):
     def _unroll(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if torch.is_grad_enabled():
             return super()._unroll(x, y)
-        errs, (s,) = self.window([x, y], [self.start_s])     # validation and test: no DDP
+        errs, (s,) = self.window([x, y], [self.start_s])  # validation and test: no DDP
         self.start_s = [t.detach() for t in s]
         return errs.reshape(-1)
 
@@ -84,13 +85,11 @@ class DistributedSession(Session):
         if cfg.batch_size % self.world:
             raise ValueError(f"batch size {cfg.batch_size} does not split over {self.world} processes")
         if opts.trainer != "window":
-            raise ValueError(f"multi-process training runs the window trainer (--trainer window), "
-                             f"not {opts.trainer!r}")
+            raise ValueError(f"multi-process training runs the window trainer (--trainer window), not {opts.trainer!r}")
         self.global_cfg = cfg
         share = cfg.batch_size // self.world
         self.columns = slice(self.rank * share, (self.rank + 1) * share)
-        local = {k: (v[:, self.columns].contiguous() if k == "train" or k == "valid" else v)
-                 for k, v in data.items()}
+        local = {k: (v[:, self.columns].contiguous() if k == "train" or k == "valid" else v) for k, v in data.items()}
         if self.rank != 0:
             kw["log"] = lambda line: None
         super().__init__(cfg.with_(batch_size=share), vocab, local, opts, **kw)
@@ -103,7 +102,7 @@ class DistributedSession(Session):
         if rng is not None:
             torch.set_rng_state(rng[self.rank])
         elif ck is None and self.rank:
-            torch.manual_seed(cfg.seed + 100003 * self.rank)   # own dropout masks; process 0 as one process
+            torch.manual_seed(cfg.seed + 100003 * self.rank)  # own dropout masks; process 0 as one process
 
     def _restore(self, ck: dict) -> None:
         ck = dict(ck, start_s=[t[self.columns] for t in ck["start_s"]])
@@ -118,8 +117,9 @@ class DistributedSession(Session):
             dist.all_gather(out, t.contiguous())
         rng: list[Any] = [None] * self.world
         dist.all_gather_object(rng, torch.get_rng_state())
-        state.update(config=asdict(self.global_cfg), start_s=[torch.cat(p) for p in parts],
-                     rng_states=rng, processes=self.world)
+        state.update(
+            config=asdict(self.global_cfg), start_s=[torch.cat(p) for p in parts], rng_states=rng, processes=self.world
+        )
         return state
 
     # Every process must take the same decision at the same step: a save gathers from all of them.
@@ -134,7 +134,7 @@ class DistributedSession(Session):
         return bool(flag.item())
 
     def save(self):
-        state = self.state_dict()      # every process takes part in gathering it
+        state = self.state_dict()  # every process takes part in gathering it
         path = None
         if self.rank == 0:
             self.__dict__["_gathered"] = state
@@ -142,5 +142,5 @@ class DistributedSession(Session):
                 path = super().save()
             finally:
                 del self.__dict__["_gathered"]
-        dist.barrier()                 # the file is complete before anyone may read it
+        dist.barrier()  # the file is complete before anyone may read it
         return path

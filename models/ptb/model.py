@@ -15,6 +15,7 @@ tables ``{c_1, h_1, ..., c_L, h_L}``, ``x``/``y`` are 1-based word ids (batch) a
 (``{x, prev_s} -> {dropped_top_h, next_s}``), both given the very Parameter objects of a core
 network: sampling needs the first, the fast trainer the second.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -24,8 +25,17 @@ import torch
 import pygraphnn as ng
 from pygraphnn import nn
 
-__all__ = ["Config", "CONFIGS", "create_network", "create_predictor", "create_body", "h2y", "lstm", "num_parameters",
-           "zero_state"]
+__all__ = [
+    "CONFIGS",
+    "Config",
+    "create_body",
+    "create_network",
+    "create_predictor",
+    "h2y",
+    "lstm",
+    "num_parameters",
+    "zero_state",
+]
 
 
 @dataclass(frozen=True)
@@ -44,9 +54,9 @@ class Config:
     max_epoch: int = 4
     max_max_epoch: int = 13
     max_grad_norm: float = 5.0
-    seed: int = 1          # g_make_deterministic(1)
+    seed: int = 1  # g_make_deterministic(1)
 
-    def with_(self, **changes) -> "Config":
+    def with_(self, **changes) -> Config:
         """A copy with some fields changed."""
         return replace(self, **changes)
 
@@ -55,11 +65,20 @@ CONFIGS: dict[str, Config] = {
     # main.lua: "Trains 1h and gives test 115 perplexity."
     "small": Config(),
     # Zaremba et al. 2014, medium: 2 x 650, dropout 50%, 39 epochs, lr decay 1.2 after 6.
-    "medium": Config(seq_length=35, rnn_size=650, dropout=0.5, init_weight=0.05, decay=1.2,
-                     max_epoch=6, max_max_epoch=39),
+    "medium": Config(
+        seq_length=35, rnn_size=650, dropout=0.5, init_weight=0.05, decay=1.2, max_epoch=6, max_max_epoch=39
+    ),
     # main.lua's commented block / the paper's large: 2 x 1500, dropout 65%, 55 epochs.
-    "large": Config(seq_length=35, rnn_size=1500, dropout=0.65, init_weight=0.04, decay=1.15,
-                    max_epoch=14, max_max_epoch=55, max_grad_norm=10.0),
+    "large": Config(
+        seq_length=35,
+        rnn_size=1500,
+        dropout=0.65,
+        init_weight=0.04,
+        decay=1.15,
+        max_epoch=14,
+        max_max_epoch=55,
+        max_grad_norm=10.0,
+    ),
 }
 
 
@@ -68,16 +87,18 @@ def lstm(x: ng.Node, prev_c: ng.Node, prev_h: ng.Node, rnn_size: int) -> tuple[n
     i2h = nn.Linear(rnn_size, 4 * rnn_size)(x)
     h2h = nn.Linear(rnn_size, 4 * rnn_size)(prev_h)
     gates = nn.CAddTable()([i2h, h2h])
-    reshaped_gates = nn.Reshape(4, rnn_size)(gates)          # batch x 4 x rnn_size
+    reshaped_gates = nn.Reshape(4, rnn_size)(gates)  # batch x 4 x rnn_size
     sliced_gates = nn.SplitTable(2)(reshaped_gates)
     in_gate = nn.Sigmoid()(nn.SelectTable(1)(sliced_gates))
     in_transform = nn.Tanh()(nn.SelectTable(2)(sliced_gates))
     forget_gate = nn.Sigmoid()(nn.SelectTable(3)(sliced_gates))
     out_gate = nn.Sigmoid()(nn.SelectTable(4)(sliced_gates))
-    next_c = nn.CAddTable()([
-        nn.CMulTable()([forget_gate, prev_c]),
-        nn.CMulTable()([in_gate, in_transform]),
-    ])
+    next_c = nn.CAddTable()(
+        [
+            nn.CMulTable()([forget_gate, prev_c]),
+            nn.CMulTable()([in_gate, in_transform]),
+        ]
+    )
     next_h = nn.CMulTable()([out_gate, nn.Tanh()(next_c)])
     return next_c, next_h
 
@@ -110,8 +131,9 @@ def _declare(cfg: Config, vocab_size: int, criterion: bool = True, head: bool = 
     return x, y, prev_s, pred, err, next_s
 
 
-def create_network(cfg: Config, vocab_size: int, *, dtype: torch.dtype = torch.float32,
-                   init: bool = True) -> nn.gModule:
+def create_network(
+    cfg: Config, vocab_size: int, *, dtype: torch.dtype = torch.float32, init: bool = True
+) -> nn.gModule:
     """The core network ``{x, y, prev_s} -> {err, next_s}``; with ``init``, as ``main.lua``:
     seed first (``g_make_deterministic``), build (the modules' own initialisation draws
     from the seeded stream, as Lua's do), then ``paramx:uniform(-init_weight, init_weight)``
@@ -120,7 +142,7 @@ def create_network(cfg: Config, vocab_size: int, *, dtype: torch.dtype = torch.f
     tensor, which ``getParameters()`` returns again."""
     if init:
         torch.manual_seed(cfg.seed)
-    x, y, prev_s, pred, err, next_s = _declare(cfg, vocab_size)
+    x, y, prev_s, _pred, err, next_s = _declare(cfg, vocab_size)
     module = nn.gModule([x, y, prev_s], [err, nn.Identity()(ng.nest(next_s))], name="ptb_lstm")
     module.to(dtype)
     module.ptb_config, module.vocab_size = cfg, vocab_size
@@ -158,7 +180,7 @@ def _share(core: nn.gModule, other: nn.gModule) -> None:
     """Give ``other`` (declared like ``core``, maybe shorter) ``core``'s Parameter objects."""
     owners = [m for m in core.modules() if m._parameters]
     targets = [m for m in other.modules() if m._parameters]
-    assert [type(m) for m in owners[:len(targets)]] == [type(m) for m in targets], "graphs differ"
+    assert [type(m) for m in owners[: len(targets)]] == [type(m) for m in targets], "graphs differ"
     for src, dst in zip(owners, targets):
         for name, p in src._parameters.items():
             assert dst._parameters[name].shape == p.shape, name

@@ -26,26 +26,39 @@ Checkpoints (``Session.save``) are written atomically after every epoch (and eve
 the flat parameters, the schedule, the data position, ``start_s``, the perplexity window and
 the RNG state, so ``--resume`` continues exactly as if the run had not stopped.
 """
+
 from __future__ import annotations
 
 import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
 import pygraphnn as ng
-from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file
 from models.interrupt import INTERRUPTED_EXIT_STATUS, StopRequest
 from models.progress import bar, counter, say
 from models.ptb.model import Config, create_body, create_network, h2y, zero_state
+from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file
 
-__all__ = ["DataState", "LuaTrainer", "TorchTrainer", "WindowTrainer", "TRAINERS", "Session", "RunOptions",
-           "load_data", "load_checkpoint", "network_from_checkpoint", "CHECKPOINT_NAME"]
+__all__ = [
+    "CHECKPOINT_NAME",
+    "TRAINERS",
+    "DataState",
+    "LuaTrainer",
+    "RunOptions",
+    "Session",
+    "TorchTrainer",
+    "WindowTrainer",
+    "load_checkpoint",
+    "load_data",
+    "network_from_checkpoint",
+]
 
 CHECKPOINT_NAME = "last.pt"
 FORMAT = "pygraphnn-ptb-1"
@@ -98,7 +111,7 @@ class _Trainer:
         """``run_valid``: every full window of the validation data from a zero state,
         dropout off; the perplexity of the mean per-step loss."""
         self.reset_state(state)
-        self._train_mode(False)                    # g_disable_dropout
+        self._train_mode(False)  # g_disable_dropout
         n = (state.data.shape[0] - 1) // self.T
         if limit is not None:
             n = min(n, limit)
@@ -136,7 +149,7 @@ class LuaTrainer(_Trainer):
 
     def fp(self, state: DataState) -> float:
         _replace_table(self.s[0], self.start_s)
-        if state.pos + self.T >= state.data.shape[0]:   # Lua: pos + T > size (pos 1-based)
+        if state.pos + self.T >= state.data.shape[0]:  # Lua: pos + T > size (pos 1-based)
             self.reset_state(state)
         for i in range(1, self.T + 1):
             x = state.data[state.pos]
@@ -210,9 +223,9 @@ class TorchTrainer(_Trainer):
 
     def _window(self, state: DataState) -> tuple[torch.Tensor, torch.Tensor]:
         if state.pos + self.T >= state.data.shape[0]:
-            state.pos = 0       # reset_state after start_s was read: the carried state stays
-        x = state.data[state.pos:state.pos + self.T]
-        y = state.data[state.pos + 1:state.pos + self.T + 1]
+            state.pos = 0  # reset_state after start_s was read: the carried state stays
+        x = state.data[state.pos : state.pos + self.T]
+        y = state.data[state.pos + 1 : state.pos + self.T + 1]
         state.pos += self.T
         return x, y
 
@@ -230,8 +243,8 @@ class TorchTrainer(_Trainer):
             for t in range(x.shape[0]):
                 top, s = body(x[t], s)
                 tops.append(top)
-            log_probs = torch.log_softmax(self.h2y(torch.stack(tops)), -1)        # T x B x V
-            out = -log_probs.gather(2, (y - 1).unsqueeze(2)).squeeze(2).mean(1)   # 1-based targets
+            log_probs = torch.log_softmax(self.h2y(torch.stack(tops)), -1)  # T x B x V
+            out = -log_probs.gather(2, (y - 1).unsqueeze(2)).squeeze(2).mean(1)  # 1-based targets
         self.start_s = [t.detach() for t in s]
         return out
 
@@ -266,7 +279,7 @@ class TorchTrainer(_Trainer):
         errs = []
         with torch.no_grad():
             for i in bar(range(n - 1), "test", unit="token"):
-                errs.append(self._unroll(data[i:i + 1], data[i + 1:i + 2]))
+                errs.append(self._unroll(data[i : i + 1], data[i + 1 : i + 2]))
         self.start_s = carried if data is not state.data else self.start_s
         self._train_mode(True)
         return math.exp(float(torch.cat(errs).double().sum()) / (n - 1))
@@ -302,15 +315,18 @@ TRAINERS: dict[str, Callable[[torch.nn.Module, Config], _Trainer]] = {
 
 # --------------------------------------------------------------------------- data
 
+
 def load_data(level: str, batch_size: int, data_dir: str | os.PathLike | None = None):
     """``(vocab, {'train', 'valid', 'test'} matrices of 1-based ids)`` as ``main.lua`` builds them."""
     from models.ptb import data as ptb
+
     corpus = ptb.load_word_corpus(data_dir) if level == "word" else ptb.load_char_corpus(data_dir)
     mats = ptb.tutorial_batches(corpus, batch_size)
-    return corpus.vocab, {k: (v + 1).contiguous() for k, v in mats.items()}   # Lua's ids
+    return corpus.vocab, {k: (v + 1).contiguous() for k, v in mats.items()}  # Lua's ids
 
 
 # --------------------------------------------------------------------------- driver
+
 
 @dataclass
 class RunOptions:
@@ -319,15 +335,15 @@ class RunOptions:
     level: str = "word"
     trainer: str = "window"
     dtype: str = "float32"
-    max_epochs: int | None = None          # overrides cfg.max_max_epoch
-    epoch_size_limit: int | None = None    # steps an epoch (smoke runs)
-    valid_limit: int | None = None         # validation windows
-    test_limit: int | None = None          # test tokens (None: all)
+    max_epochs: int | None = None  # overrides cfg.max_max_epoch
+    epoch_size_limit: int | None = None  # steps an epoch (smoke runs)
+    valid_limit: int | None = None  # validation windows
+    test_limit: int | None = None  # test tokens (None: all)
     skip_test: bool = False
-    log_every: int | None = None           # steps; default: a tenth of an epoch
+    log_every: int | None = None  # steps; default: a tenth of an epoch
     checkpoint_dir: str | None = None
-    checkpoint_every_min: float | None = None   # also checkpoint mid-epoch this often
-    resume_hint: str | None = None         # the command that resumes (said on Ctrl-C)
+    checkpoint_every_min: float | None = None  # also checkpoint mid-epoch this often
+    resume_hint: str | None = None  # the command that resumes (said on Ctrl-C)
 
 
 class TrainingInterrupted(Exception):
@@ -356,9 +372,17 @@ def _bits(ppl: float) -> float:
 class Session:
     """``main()`` of ``main.lua``: the epoch loop, logging, validation, decay, checkpoints, test."""
 
-    def __init__(self, cfg: Config, vocab: Any, data: dict[str, torch.Tensor], opts: RunOptions,
-                 *, config_name: str = "custom", log: Callable[[str], None] | None = None,
-                 checkpoint: dict | None = None):
+    def __init__(
+        self,
+        cfg: Config,
+        vocab: Any,
+        data: dict[str, torch.Tensor],
+        opts: RunOptions,
+        *,
+        config_name: str = "custom",
+        log: Callable[[str], None] | None = None,
+        checkpoint: dict | None = None,
+    ):
         self.cfg, self.vocab, self.opts, self.config_name = cfg, vocab, opts, config_name
         self.log = log or say
         dtype = getattr(torch, opts.dtype)
@@ -430,8 +454,9 @@ class Session:
     def run(self) -> dict:
         """Train to ``max_epochs`` (from where a checkpoint left off), then test. The first Ctrl-C
         stops at the next step boundary, writes a checkpoint and raises :class:`TrainingInterrupted`."""
-        with StopRequest(notice="stopping after this step to save a checkpoint "
-                                "(Ctrl-C again to quit without saving)") as self._stop:
+        with StopRequest(
+            notice="stopping after this step to save a checkpoint (Ctrl-C again to quit without saving)"
+        ) as self._stop:
             return self._run()
 
     # Both decisions are methods so that a multi-process session can make every process agree
@@ -451,10 +476,14 @@ class Session:
         log_every = self.opts.log_every or max(1, round(self.epoch_size / 10))
         total_steps = self.epoch_size * self.max_epochs
         perps = torch.tensor(pr.perps, dtype=torch.float64) if pr.perps else None
-        self.log(f"{self.config_name} config ({self.opts.level} level, {self.opts.trainer} trainer, "
-                 f"{self.opts.dtype}): {cfg}")
-        self.log(f"{sum(p.numel() for p in self.core.parameters())} parameters; vocabulary {len(self.vocab)}; "
-                 f"{self.epoch_size} steps an epoch of {words_per_step} {self._unit()}s; {self.max_epochs} epochs")
+        self.log(
+            f"{self.config_name} config ({self.opts.level} level, {self.opts.trainer} trainer, "
+            f"{self.opts.dtype}): {cfg}"
+        )
+        self.log(
+            f"{sum(p.numel() for p in self.core.parameters())} parameters; vocabulary {len(self.vocab)}; "
+            f"{self.epoch_size} steps an epoch of {words_per_step} {self._unit()}s; {self.max_epochs} epochs"
+        )
         start = time.perf_counter()
         start_step = pr.step
         last_save, every = time.monotonic(), self.opts.checkpoint_every_min
@@ -472,10 +501,12 @@ class Session:
                 elapsed = time.perf_counter() - start
                 rate = (pr.step - start_step) / elapsed
                 eta = (total_steps - pr.step) / rate
-                self.log(f"epoch = {pr.step / self.epoch_size:.3f}, train perp. = "
-                         f"{math.exp(float(perps.mean())):.3f}, {self._unit()}s/s = "
-                         f"{rate * words_per_step:.0f}, dw:norm() = {tr.norm_dw:.3f}, lr = {tr.lr:.3f}, "
-                         f"elapsed = {(pr.train_seconds + elapsed) / 60:.1f} min, ETA = {eta / 60:.1f} min")
+                self.log(
+                    f"epoch = {pr.step / self.epoch_size:.3f}, train perp. = "
+                    f"{math.exp(float(perps.mean())):.3f}, {self._unit()}s/s = "
+                    f"{rate * words_per_step:.0f}, dw:norm() = {tr.norm_dw:.3f}, lr = {tr.lr:.3f}, "
+                    f"elapsed = {(pr.train_seconds + elapsed) / 60:.1f} min, ETA = {eta / 60:.1f} min"
+                )
             if pr.step % self.epoch_size == 0:
                 pr.train_seconds += time.perf_counter() - start
                 epoch = pr.step // self.epoch_size
@@ -490,21 +521,24 @@ class Session:
                 saved = self.save()
                 if saved:
                     self.log(f"checkpoint written: {saved}")
-                start, start_step = time.perf_counter(), pr.step   # wps/ETA count training only
+                start, start_step = time.perf_counter(), pr.step  # wps/ETA count training only
                 last_save = time.monotonic()
             elif every and self._time_to_checkpoint(last_save, every):
                 saved = self._save_mid_epoch(perps, start)
                 start, start_step, last_save = time.perf_counter(), pr.step, time.monotonic()
                 self.log(f"checkpoint written: {saved} (step {pr.step}, --checkpoint-every-min {every:g})")
         steps.close()
-        if pr.step < total_steps:         # stopped by Ctrl-C
+        if pr.step < total_steps:  # stopped by Ctrl-C
             saved = self._save_mid_epoch(perps, start)
             where = f"checkpoint written to {saved}" if saved else "no --checkpoint-dir, nothing saved"
             hint = f"; resume with: {self.opts.resume_hint}" if saved and self.opts.resume_hint else ""
             raise TrainingInterrupted(f"interrupted after step {pr.step}/{total_steps}: {where}{hint}")
-        result = {"valid_perplexities": list(pr.valid_perplexities), "train_seconds": pr.train_seconds,
-                  "train_perplexity": math.exp(float(perps.mean())) if perps is not None else None,
-                  "steps": pr.step}
+        result = {
+            "valid_perplexities": list(pr.valid_perplexities),
+            "train_seconds": pr.train_seconds,
+            "train_perplexity": math.exp(float(perps.mean())) if perps is not None else None,
+            "steps": pr.step,
+        }
         if not self.opts.skip_test:
             t0 = time.perf_counter()
             ppl = tr.run_test(self.states["test"], self.opts.test_limit)
@@ -516,12 +550,13 @@ class Session:
 
 # ----------------------------------------------------------------- checkpoints
 
+
 def load_checkpoint(path: str | os.PathLike) -> dict:
     """Read a checkpoint file (or ``<dir>/last.pt``)."""
     p = Path(path)
     if p.is_dir():
         p = p / CHECKPOINT_NAME
-    ck = load_checkpoint_file(p)        # plain data only: nothing in the file is executed
+    ck = load_checkpoint_file(p)  # plain data only: nothing in the file is executed
     if not isinstance(ck, dict) or ck.get("format") != FORMAT:
         raise ValueError(f"{p} is not a pygraphnn PTB checkpoint")
     return ck

@@ -18,6 +18,7 @@ next forward, so from iteration 2 on Lua's first-step backward reads the new fin
 ``charrnn_lstm_state_cloned`` was recorded with the state copied (a one-line runtime patch): this replay
 gives its losses to all printed digits.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,10 +45,15 @@ def lua_losses(run: str) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--run", default="charrnn_lstm_state_cloned", choices=["charrnn_lstm", "charrnn_gru", "charrnn_lstm_state_cloned"])
+    ap.add_argument(
+        "--run",
+        default="charrnn_lstm_state_cloned",
+        choices=["charrnn_lstm", "charrnn_gru", "charrnn_lstm_state_cloned"],
+    )
     ap.add_argument("--iterations", type=int, default=20)
-    ap.add_argument("--data", type=Path,
-                    default=Path(os.environ.get("PYGRAPHNN_DATA", ROOT.parent / "shared" / "data")))
+    ap.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("PYGRAPHNN_DATA", ROOT.parent / "shared" / "data"))
+    )
     args = ap.parse_args()
     lua = lua_losses(args.run)
     torch.set_default_dtype(torch.float64)
@@ -62,7 +68,7 @@ def main() -> None:
         with torch.no_grad():
             for n in proto.graph.nodes:
                 if n.name and n.name.startswith("i2h_"):
-                    n.module.bias[H:2 * H] = 1.0
+                    n.module.bias[H : 2 * H] = 1.0
     clones = ng.clone_many_times(proto, T)
     crits = [nn.ClassNLLCriterion() for _ in range(T)]
     state0 = init_state(cfg, B)
@@ -90,8 +96,9 @@ def main() -> None:
         params.addcdiv_(grad_params, m.sqrt().add_(1e-8), value=-2e-3)
         ours = f"{loss:6.8f}"
         worst = max(worst, abs(loss / float(lua[it - 1]) - 1))
-        print(f"{it}: pygraphnn {ours} | Lua {lua[it - 1]}  {'same' if ours == lua[it - 1] else 'DIFFERENT'}",
-              flush=True)
+        print(
+            f"{it}: pygraphnn {ours} | Lua {lua[it - 1]}  {'same' if ours == lua[it - 1] else 'DIFFERENT'}", flush=True
+        )
     print(f"max relative difference to Lua's printed losses: {worst:.2e} (printed with 8 decimals)")
 
 

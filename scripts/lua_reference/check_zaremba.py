@@ -9,6 +9,7 @@ trained by ``LuaTrainer`` (``fp``/``bp`` clone by clone, clipping, SGD) in float
 line the patched ``main.lua`` printed (``tests/fixtures/lua_programs/zaremba_lstm``: an epoch of 100
 steps, the running-mean perplexity) next to Lua's, and the largest relative differences at the end.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,23 +32,26 @@ from pygraphnn import nn  # noqa: E402
 from pygraphnn.nn.linear import lua_uniform_  # noqa: E402
 
 LINE = re.compile(r"epoch = ([\d.]+), train perp\. = ([\d.]+), .*dw:norm\(\) = ([\d.]+)")
-EPOCH_SIZE = 100   # the recording's runtime patch
+EPOCH_SIZE = 100  # the recording's runtime patch
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--data", type=Path,
-                    default=Path(os.environ.get("PYGRAPHNN_DATA", ROOT.parent / "shared" / "data")))
+    ap.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("PYGRAPHNN_DATA", ROOT.parent / "shared" / "data"))
+    )
     args = ap.parse_args()
-    lua = [LINE.search(line).groups() for line in
-           (ROOT / "tests/fixtures/lua_programs/zaremba_lstm/stdout.txt").read_text().splitlines()
-           if line.startswith("epoch = ")]
+    lua = [
+        LINE.search(line).groups()
+        for line in (ROOT / "tests/fixtures/lua_programs/zaremba_lstm/stdout.txt").read_text().splitlines()
+        if line.startswith("epoch = ")
+    ]
     torch.set_default_dtype(torch.float64)
     cfg = CONFIGS["small"]
     vocab, data = load_data("word", cfg.batch_size, args.data / "ptb")
     torch.manual_seed(1)
-    x, y, prev_s, pred, err, next_s = _declare(cfg, len(vocab))
+    x, y, prev_s, _pred, err, next_s = _declare(cfg, len(vocab))
     core = nn.gModule([x, y, prev_s], [err, nn.Identity()(ng.nest(next_s))])
     core.ptb_config, core.vocab_size = cfg, len(vocab)
     lua_uniform_(core.getParameters()[0], -cfg.init_weight, cfg.init_weight)
@@ -66,10 +70,15 @@ def main() -> None:
         worst_perp = max(worst_perp, abs(perp / float(lua[step - 1][1]) - 1))
         worst_norm = max(worst_norm, abs(trainer.norm_dw / float(lua[step - 1][2]) - 1))
         same = "same" if ours == lua[step - 1] else "DIFFERENT"
-        print(f"step {step:3d}: pygraphnn perp {ours[1]:>10} dw {ours[2]:>8} | Lua perp {lua[step - 1][1]:>10} "
-              f"dw {lua[step - 1][2]:>8}  {same}  ({time.perf_counter() - start:.0f} s)", flush=True)
-    print(f"max relative difference to Lua's printed values: perplexity {worst_perp:.2e}, dw:norm {worst_norm:.2e} "
-          f"(printed with 3 decimals: up to {0.0005 / 657:.1e} and {0.0005 / 3:.1e} from rounding)")
+        print(
+            f"step {step:3d}: pygraphnn perp {ours[1]:>10} dw {ours[2]:>8} | Lua perp {lua[step - 1][1]:>10} "
+            f"dw {lua[step - 1][2]:>8}  {same}  ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
+    print(
+        f"max relative difference to Lua's printed values: perplexity {worst_perp:.2e}, dw:norm {worst_norm:.2e} "
+        f"(printed with 3 decimals: up to {0.0005 / 657:.1e} and {0.0005 / 3:.1e} from rounding)"
+    )
 
 
 if __name__ == "__main__":

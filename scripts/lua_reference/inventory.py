@@ -10,6 +10,7 @@ string patterns, ``paths``/``lfs``, serialisation, GPU calls, and language const
 must get right (``pcall``, varargs, ``[0] =`` tables, ``#``, ``..``, ``goto``). Comments are skipped;
 strings are not (``'%d'`` formats are counted as patterns on purpose).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,14 +24,23 @@ from run_reference import RUNS, git_dir
 # family -> regex whose group 1 (or whole match) names the item
 FAMILIES: list[tuple[str, str]] = [
     ("require / include (own modules and libraries)", r"""\b(?:require|include)\s*\(?\s*['"]([\w./-]+)['"]"""),
-    ("classes and metatables", r"\b(torch\.class|setmetatable|getmetatable|__index|__call|__init|parent\.__init|"
-                               r"torch\.typename|torch\.type|torch\.isTensor|rawget|rawset)\b"),
-    ("torch.CmdLine", r"\b(torch\.CmdLine|cmd:option|cmd:parse|cmd:text|cmd:string|cmd:log|cmd:addTime|"
-                      r"cmd:silent)\b"),
+    (
+        "classes and metatables",
+        r"\b(torch\.class|setmetatable|getmetatable|__index|__call|__init|parent\.__init|"
+        r"torch\.typename|torch\.type|torch\.isTensor|rawget|rawset)\b",
+    ),
+    (
+        "torch.CmdLine",
+        r"\b(torch\.CmdLine|cmd:option|cmd:parse|cmd:text|cmd:string|cmd:log|cmd:addTime|"
+        r"cmd:silent)\b",
+    ),
     ("optim", r"\boptim\.(\w+)"),
     ("nn modules / criterions", r"\bnn\.([A-Z]\w*)"),
-    ("nngraph", r"\b(nn\.gModule|nngraph\.\w+|:split\(|:annotate\(|graph\.dot|\.forwardnodes|\.backwardnodes|"
-                r"\.fg\b|\.bg\b|\.data\.module|\.data\.mapindex)"),
+    (
+        "nngraph",
+        r"\b(nn\.gModule|nngraph\.\w+|:split\(|:annotate\(|graph\.dot|\.forwardnodes|\.backwardnodes|"
+        r"\.fg\b|\.bg\b|\.data\.module|\.data\.mapindex)",
+    ),
     ("torch.* functions", r"\btorch\.(?!class\b|CmdLine\b)([a-z]\w*)"),
     ("tensor types", r"\btorch\.([A-Z]\w*Tensor|[A-Z]\w*Storage|MemoryFile|DiskFile|Timer|Generator)\b"),
     ("method calls (:name)", r":([A-Za-z_]\w*)\s*[\(\{'\"]"),
@@ -42,12 +52,18 @@ FAMILIES: list[tuple[str, str]] = [
     ("io library and files", r"\b(io\.\w+|:read\(|:write\(|:lines\(|:close\(|file\.\w+)"),
     ("paths / lfs / penlight", r"\b(paths\.\w+|lfs\.\w+|path\.\w+|pl\.\w+|stringx\.\w+|tablex\.\w+)"),
     ("serialisation", r"\b(torch\.save|torch\.load|writeObject|readObject|torch\.serialize|torch\.deserialize)\b"),
-    ("GPU (cutorch/cunn/cl)", r"\b(cutorch\.\w+|cunn|cudnn|fbcunn|cltorch\.\w+|clnn|:cuda\(\)|:cl\(\)|"
-                              r"CudaTensor)\b"),
-    ("language constructs", r"(\bpcall\b|\bxpcall\b|\berror\s*\(|\bassert\s*\(|\bunpack\b|\bselect\s*\(|"
-                            r"\bipairs\b|\bpairs\b|\bnext\s*\(|\.\.\.|\[0\]\s*=|\bgoto\b|\bloadstring\b|"
-                            r"\bdofile\b|\bcollectgarbage\b|\btostring\b|\btonumber\b|\btype\s*\(|\bsetfenv\b|"
-                            r"\b_G\b|\bio\.write\b|\bprint\b)"),
+    (
+        "GPU (cutorch/cunn/cl)",
+        r"\b(cutorch\.\w+|cunn|cudnn|fbcunn|cltorch\.\w+|clnn|:cuda\(\)|:cl\(\)|"
+        r"CudaTensor)\b",
+    ),
+    (
+        "language constructs",
+        r"(\bpcall\b|\bxpcall\b|\berror\s*\(|\bassert\s*\(|\bunpack\b|\bselect\s*\(|"
+        r"\bipairs\b|\bpairs\b|\bnext\s*\(|\.\.\.|\[0\]\s*=|\bgoto\b|\bloadstring\b|"
+        r"\bdofile\b|\bcollectgarbage\b|\btostring\b|\btonumber\b|\btype\s*\(|\bsetfenv\b|"
+        r"\b_G\b|\bio\.write\b|\bprint\b)",
+    ),
 ]
 
 # What the recorded runs showed beyond the API counts: behaviour a port must reproduce to print the
@@ -100,8 +116,12 @@ def strip_comments(src: str) -> str:
 
 
 def lua_files(gd: Path) -> dict[str, str]:
-    names = subprocess.run(["git", "--git-dir", str(gd), "ls-tree", "-r", "--name-only", "HEAD"], check=True,
-                           capture_output=True, text=True).stdout.split("\n")
+    names = subprocess.run(
+        ["git", "--git-dir", str(gd), "ls-tree", "-r", "--name-only", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\n")
     out = {}
     for n in names:
         if n.endswith(".lua"):
@@ -114,8 +134,10 @@ def lua_files(gd: Path) -> dict[str, str]:
 def inventory(files: dict[str, str]) -> list[str]:
     lines = []
     total = sum(src.count("\n") for src in files.values())
-    lines.append(f"{len(files)} Lua files, {total} lines: " + ", ".join(
-        f"`{n}` ({src.count(chr(10))})" for n, src in sorted(files.items())))
+    lines.append(
+        f"{len(files)} Lua files, {total} lines: "
+        + ", ".join(f"`{n}` ({src.count(chr(10))})" for n, src in sorted(files.items()))
+    )
     lines.append("")
     code = {n: strip_comments(src) for n, src in files.items()}
     for family, rx in FAMILIES:
@@ -130,8 +152,10 @@ def inventory(files: dict[str, str]) -> list[str]:
                 where.setdefault(item, set()).add(n)
         if not per_item:
             continue
-        items = ", ".join(f"`{k}` {v}" + ("" if len(files) == 1 else f" ({', '.join(sorted(where[k]))})")
-                          for k, v in sorted(per_item.items(), key=lambda kv: (-kv[1], kv[0])))
+        items = ", ".join(
+            f"`{k}` {v}" + ("" if len(files) == 1 else f" ({', '.join(sorted(where[k]))})")
+            for k, v in sorted(per_item.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
         lines.append(f"* **{family}**: {items}")
     return lines
 
@@ -141,10 +165,12 @@ def main() -> None:
     ap.add_argument("--mirror", type=Path, required=True)
     args = ap.parse_args()
     print("# Inventory of the legacy Lua programs recorded here\n")
-    print("Generated by `scripts/lua_reference/inventory.py --mirror <mirror>` from the fetched snapshots (grep "
-          "level: comments skipped, counts are occurrences, files in parentheses). It lists what a translator and "
-          "its runtime must cover to port each program whole; the runs themselves are described in each "
-          "fixture folder's `command.txt`.\n")
+    print(
+        "Generated by `scripts/lua_reference/inventory.py --mirror <mirror>` from the fetched snapshots (grep "
+        "level: comments skipped, counts are occurrences, files in parentheses). It lists what a translator and "
+        "its runtime must cover to port each program whole; the runs themselves are described in each "
+        "fixture folder's `command.txt`.\n"
+    )
     print("## Behaviour seen in the recordings\n")
     for f in FINDINGS:
         print(f"* {f}")
@@ -155,8 +181,9 @@ def main() -> None:
             continue
         seen.add(run.repo)
         gd = git_dir(args.mirror, run.repo)
-        commit = subprocess.run(["git", "--git-dir", str(gd), "rev-parse", "HEAD"], check=True,
-                                capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "--git-dir", str(gd), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+        ).stdout.strip()
         fixtures = ", ".join(f"`{r.name}/`" for r in RUNS if r.repo == run.repo)
         print(f"## {run.repo.replace('+', '/')} ({commit[:10]}) - fixtures {fixtures}\n")
         needs = list(dict.fromkeys(p.why for p in run.patches))

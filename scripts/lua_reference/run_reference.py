@@ -23,6 +23,7 @@ Each program is a fetched git snapshot under ``--mirror`` (``<owner>+<name>/repo
 
 Nothing of the fetched programs is kept in the repository: only what they printed and wrote.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,48 +84,90 @@ class NativeDep:
 
 @dataclasses.dataclass
 class Run:
-    name: str                      # fixture folder
-    repo: str                      # mirror folder, owner+name
+    name: str  # fixture folder
+    repo: str  # mirror folder, owner+name
     steps: list[Step]
-    links: dict[str, str] = dataclasses.field(default_factory=dict)   # scratch path -> data path
+    links: dict[str, str] = dataclasses.field(default_factory=dict)  # scratch path -> data path
     patches: list[Patch] = dataclasses.field(default_factory=list)
     artefacts: dict[str, str] = dataclasses.field(default_factory=dict)  # glob in scratch -> fixture name
     note: str = ""
-    seed: int | None = None        # the wrapper seeds Torch's RNG (programs that never do)
-    ckpt: str = "cv/*.t7"          # what @CKPT in a step's flags stands for (one file)
+    seed: int | None = None  # the wrapper seeds Torch's RNG (programs that never do)
+    ckpt: str = "cv/*.t7"  # what @CKPT in a step's flags stands for (one file)
     native: list[NativeDep] = dataclasses.field(default_factory=list)
-    scope: str = ""                # folder of the snapshot the program lives in (for INVENTORY.md)
+    scope: str = ""  # folder of the snapshot the program lives in (for INVENTORY.md)
     max_bytes: int = 1_000_000
 
 
 # ----------------------------------------------------------------------------------------- programs
 ZAREMBA_PATCHES = [
-    Patch("main.lua", "local ok,cunn = pcall(require, 'fbcunn')\n", "local ok,cunn = pcall(require, 'nn')\n",
-          "CPU: load nn instead of fbcunn, so the program takes its fbcunn branch (LookupTable = nn.LookupTable)"),
-    Patch("main.lua",
-          "else\n    deviceParams = cutorch.getDeviceProperties(1)\n"
-          "    cudaComputeCapability = deviceParams.major + deviceParams.minor/10\n",
-          "else\n",
-          "CPU: no device properties to read"),
+    Patch(
+        "main.lua",
+        "local ok,cunn = pcall(require, 'fbcunn')\n",
+        "local ok,cunn = pcall(require, 'nn')\n",
+        "CPU: load nn instead of fbcunn, so the program takes its fbcunn branch (LookupTable = nn.LookupTable)",
+    ),
+    Patch(
+        "main.lua",
+        "else\n    deviceParams = cutorch.getDeviceProperties(1)\n"
+        "    cudaComputeCapability = deviceParams.major + deviceParams.minor/10\n",
+        "else\n",
+        "CPU: no device properties to read",
+    ),
     Patch("main.lua", "  return x:cuda()\n", "  return x\n", "CPU: transfer_data keeps tensors on the CPU"),
     Patch("main.lua", "cutorch.synchronize()", "", "CPU: nothing to synchronize", count=2),
     Patch("base.lua", "  cutorch.setDevice(gpuidx)\n", "", "CPU: no device to select"),
-    Patch("base.lua", "  cutorch.manualSeed(seed)\n  torch.zeros(1, 1):cuda():uniform()\n", "",
-          "CPU: the CUDA generator is not used (torch.manualSeed(seed) just before is kept)"),
-    Patch("main.lua",
-          "  local epoch_size = torch.floor(state_train.data:size(1) / params.seq_length)\n",
-          "  local epoch_size = 100\n",
-          "short run: an 'epoch' of 100 steps, so validation runs after 100 training steps"),
-    Patch("main.lua", "max_max_epoch=13", "max_max_epoch=2",
-          "short run: 2 such epochs = 200 steps, validation after each (lr decay starts after max_epoch=4, not reached)"),
-    Patch("main.lua", "    if step % torch.round(epoch_size / 10) == 10 then\n", "    if true then\n",
-          "print the training perplexity every step (originally every epoch_size/10 steps)"),
-    Patch("main.lua", "  local len = state_test.data:size(1)\n", "  local len = 1001\n",
-          "short test: the first 1000 test-set predictions (originally all 82430)"),
+    Patch(
+        "base.lua",
+        "  cutorch.manualSeed(seed)\n  torch.zeros(1, 1):cuda():uniform()\n",
+        "",
+        "CPU: the CUDA generator is not used (torch.manualSeed(seed) just before is kept)",
+    ),
+    Patch(
+        "main.lua",
+        "  local epoch_size = torch.floor(state_train.data:size(1) / params.seq_length)\n",
+        "  local epoch_size = 100\n",
+        "short run: an 'epoch' of 100 steps, so validation runs after 100 training steps",
+    ),
+    Patch(
+        "main.lua",
+        "max_max_epoch=13",
+        "max_max_epoch=2",
+        "short run: 2 such epochs = 200 steps, validation after each (lr decay starts after max_epoch=4, not reached)",
+    ),
+    Patch(
+        "main.lua",
+        "    if step % torch.round(epoch_size / 10) == 10 then\n",
+        "    if true then\n",
+        "print the training perplexity every step (originally every epoch_size/10 steps)",
+    ),
+    Patch(
+        "main.lua",
+        "  local len = state_test.data:size(1)\n",
+        "  local len = 1001\n",
+        "short test: the first 1000 test-set predictions (originally all 82430)",
+    ),
 ]
 
-CHARRNN_TRAIN = ["-gpuid", "-1", "-rnn_size", "32", "-num_layers", "2", "-seq_length", "20", "-batch_size", "10",
-                 "-max_epochs", "0.0944", "-eval_val_every", "500", "-seed", "123", "-checkpoint_dir", "cv"]
+CHARRNN_TRAIN = [
+    "-gpuid",
+    "-1",
+    "-rnn_size",
+    "32",
+    "-num_layers",
+    "2",
+    "-seq_length",
+    "20",
+    "-batch_size",
+    "10",
+    "-max_epochs",
+    "0.0944",
+    "-eval_val_every",
+    "500",
+    "-seed",
+    "123",
+    "-checkpoint_dir",
+    "cv",
+]
 # -max_epochs 0.0944: iterations = 0.0944 * 5297 batches = 500.04, so the loop runs i = 1..500 and the
 # checkpoint is written once, at the validation of i = 500 (after 100 iterations greedy sampling
 # still prints only spaces; after 500 it prints words).
@@ -133,95 +176,240 @@ CHARRNN_TRAIN = ["-gpuid", "-1", "-rnn_size", "32", "-num_layers", "2", "-seq_le
 def _charrnn(name: str, extra: list[str], model: str = "lstm") -> Run:
     flags = CHARRNN_TRAIN + ["-model", model, "-savefile", name] + extra
     return Run(
-        name=name, repo="karpathy+char-rnn",
+        name=name,
+        repo="karpathy+char-rnn",
         links={"data/tinyshakespeare/input.txt": "tinyshakespeare/input.txt"},
-        steps=[Step("train.lua", flags),
-               Step("sample.lua", ["@CKPT", "-gpuid", "-1", "-sample", "0", "-primetext", "The ", "-length", "200",
-                                   "-seed", "123"], stdout_name="sample.txt"),
-               Step("sample.lua", ["@CKPT", "-gpuid", "-1", "-sample", "1", "-temperature", "0.8",
-                                   "-primetext", "The ", "-length", "200", "-seed", "123"],
-                    stdout_name="sample_t0.8.txt")],
+        steps=[
+            Step("train.lua", flags),
+            Step(
+                "sample.lua",
+                ["@CKPT", "-gpuid", "-1", "-sample", "0", "-primetext", "The ", "-length", "200", "-seed", "123"],
+                stdout_name="sample.txt",
+            ),
+            Step(
+                "sample.lua",
+                [
+                    "@CKPT",
+                    "-gpuid",
+                    "-1",
+                    "-sample",
+                    "1",
+                    "-temperature",
+                    "0.8",
+                    "-primetext",
+                    "The ",
+                    "-length",
+                    "200",
+                    "-seed",
+                    "123",
+                ],
+                stdout_name="sample_t0.8.txt",
+            ),
+        ],
         artefacts={"cv/*.t7": "checkpoint.t7", "data/tinyshakespeare/vocab.t7": "vocab.t7"},
         note="training losses of iterations 1..500 (train_loss printed with %6.8f), the validation loss at "
-             "i = 500 in the checkpoint name, the checkpoint itself, and sample.lua's greedy (-sample 0) and "
-             "sampled (-sample 1 -temperature 0.8, Torch RNG) text from it. @CKPT is the checkpoint train.lua wrote.")
+        "i = 500 in the checkpoint name, the checkpoint itself, and sample.lua's greedy (-sample 0) and "
+        "sampled (-sample 1 -temperature 0.8, Torch RNG) text from it. @CKPT is the checkpoint train.lua wrote.",
+    )
 
 
 RUNS: list[Run] = [
-    Run(name="zaremba_lstm", repo="wojzaremba+lstm", patches=ZAREMBA_PATCHES,
-        links={"data/ptb.train.txt": "ptb/ptb.train.txt", "data/ptb.valid.txt": "ptb/ptb.valid.txt",
-               "data/ptb.test.txt": "ptb/ptb.test.txt"},
+    Run(
+        name="zaremba_lstm",
+        repo="wojzaremba+lstm",
+        patches=ZAREMBA_PATCHES,
+        links={
+            "data/ptb.train.txt": "ptb/ptb.train.txt",
+            "data/ptb.valid.txt": "ptb/ptb.valid.txt",
+            "data/ptb.test.txt": "ptb/ptb.test.txt",
+        },
         steps=[Step("main.lua", [])],
         note="defaults of main.lua's small config (rnn_size 200, 2 layers, seq 20, batch 20, dropout 0, "
-             "init_weight 0.1, lr 1, max_grad_norm 5), seed torch.manualSeed(1) from g_make_deterministic; "
-             "200 steps printed one per line, validation perplexity after steps 100 and 200, test perplexity "
-             "over the first 1000 test words. wps and 'since beginning' are timings."),
+        "init_weight 0.1, lr 1, max_grad_norm 5), seed torch.manualSeed(1) from g_make_deterministic; "
+        "200 steps printed one per line, validation perplexity after steps 100 and 200, test perplexity "
+        "over the first 1000 test words. wps and 'since beginning' are timings.",
+    ),
     _charrnn("charrnn_lstm", ["-dropout", "0"]),
     _charrnn("charrnn_lstm_dropout", ["-dropout", "0.5"]),
     _charrnn("charrnn_gru", ["-dropout", "0"], model="gru"),
     _charrnn("charrnn_rnn", ["-dropout", "0"], model="rnn"),
     dataclasses.replace(
         _charrnn("charrnn_lstm_state_cloned", ["-dropout", "0"]),
-        patches=[Patch("train.lua", "    init_state_global = rnn_state[#rnn_state] -- NOTE",
-                       "    init_state_global = clone_list(rnn_state[#rnn_state]) -- NOTE",
-                       "diagnostic variant: carry a copy of the final state to the next batch. The original "
-                       "carries references to the last clone's output buffers, which that clone overwrites in "
-                       "the next forward, so from iteration 2 on clone 1's backward reads the new final state "
-                       "as its prev_c/prev_h (aliasing); a port without that aliasing prints these losses")]),
-    Run(name="practical6", repo="oxford-cs-ml-2015+practical6",
+        patches=[
+            Patch(
+                "train.lua",
+                "    init_state_global = rnn_state[#rnn_state] -- NOTE",
+                "    init_state_global = clone_list(rnn_state[#rnn_state]) -- NOTE",
+                "diagnostic variant: carry a copy of the final state to the next batch. The original "
+                "carries references to the last clone's output buffers, which that clone overwrites in "
+                "the next forward, so from iteration 2 on clone 1's backward reads the new final state "
+                "as its prev_c/prev_h (aliasing); a port without that aliasing prints these losses",
+            )
+        ],
+    ),
+    Run(
+        name="practical6",
+        repo="oxford-cs-ml-2015+practical6",
         links={"input.txt": "tinyshakespeare/input.txt"},
-        steps=[Step("data_preparation/prepare_data.lua", ["-txt", "input.txt", "-vocab", "vocab.t7", "-data",
-                                                          "train.t7"], stdout_name="prepare.txt"),
-               Step("train.lua", ["-vocabfile", "vocab.t7", "-datafile", "train.t7", "-rnn_size", "64",
-                                  "-batch_size", "16", "-seq_length", "16", "-max_epochs", "0.0689",
-                                  "-print_every", "1", "-save_every", "300", "-seed", "123"]),
-               Step("sample.lua", ["-vocabfile", "vocab.t7", "-model", "@CKPT", "-primetext", "The ",
-                                   "-length", "200", "-seed", "123"], stdout_name="sample.txt")],
+        steps=[
+            Step(
+                "data_preparation/prepare_data.lua",
+                ["-txt", "input.txt", "-vocab", "vocab.t7", "-data", "train.t7"],
+                stdout_name="prepare.txt",
+            ),
+            Step(
+                "train.lua",
+                [
+                    "-vocabfile",
+                    "vocab.t7",
+                    "-datafile",
+                    "train.t7",
+                    "-rnn_size",
+                    "64",
+                    "-batch_size",
+                    "16",
+                    "-seq_length",
+                    "16",
+                    "-max_epochs",
+                    "0.0689",
+                    "-print_every",
+                    "1",
+                    "-save_every",
+                    "300",
+                    "-seed",
+                    "123",
+                ],
+            ),
+            Step(
+                "sample.lua",
+                ["-vocabfile", "vocab.t7", "-model", "@CKPT", "-primetext", "The ", "-length", "200", "-seed", "123"],
+                stdout_name="sample.txt",
+            ),
+        ],
         ckpt="model_autosave*.t7",
         artefacts={"model_autosave*.t7": "model_autosave.t7", "vocab.t7": "vocab.t7"},
         note="the practical's own data preparation run on tinyshakespeare (its data tarball is not public any "
-             "more), then train.lua: -max_epochs 0.0689 of 4357 batches = 300 iterations, every loss printed "
-             "(%6.8f), the protos saved at i = 300; then sample.lua's greedy text (its -sample default is false)."),
-    Run(name="learning_to_execute", repo="wojciechz+learning_to_execute",
-        patches=[Patch(f, 'require "env"\n', "", "the torch 'env' package is not part of Torch7 any more; it "
-                       "only set up the REPL environment") for f in ("main.lua", "data.lua", "utils/utils.lua")]
-        + [Patch("main.lua", "  params = {batch_size=100,", "  params = {batch_size=20,",
-                 "smaller batch (100 -> 20)"),
-           Patch("main.lua", "            rnn_size=400,", "            rnn_size=64,",
-                 "smaller LSTM (400 -> 64 units)"),
-           Patch("main.lua", "  while true do\n", "  while step < 220 do\n",
-                 "short run: 220 steps (results are printed at steps 10, 110 and 210)")],
+        "more), then train.lua: -max_epochs 0.0689 of 4357 batches = 300 iterations, every loss printed "
+        "(%6.8f), the protos saved at i = 300; then sample.lua's greedy text (its -sample default is false).",
+    ),
+    Run(
+        name="learning_to_execute",
+        repo="wojciechz+learning_to_execute",
+        patches=[
+            Patch(
+                f,
+                'require "env"\n',
+                "",
+                "the torch 'env' package is not part of Torch7 any more; it only set up the REPL environment",
+            )
+            for f in ("main.lua", "data.lua", "utils/utils.lua")
+        ]
+        + [
+            Patch("main.lua", "  params = {batch_size=100,", "  params = {batch_size=20,", "smaller batch (100 -> 20)"),
+            Patch(
+                "main.lua", "            rnn_size=400,", "            rnn_size=64,", "smaller LSTM (400 -> 64 units)"
+            ),
+            Patch(
+                "main.lua",
+                "  while true do\n",
+                "  while step < 220 do\n",
+                "short run: 220 steps (results are printed at steps 10, 110 and 210)",
+            ),
+        ],
         steps=[Step("main.lua", ["-gpuidx", "0"])],
         note="-gpuidx 0 is the program's own CPU mode; seed 1 from its make_deterministic; curriculum 'blend'; "
-             "prints train/validation/test accuracies at steps 10, 110, 210 and example predictions; "
-             "'characters per sec.' is a timing."),
-    Run(name="lstm_char_cnn", repo="yoonkim+lstm-char-cnn",
+        "prints train/validation/test accuracies at steps 10, 110, 210 and example predictions; "
+        "'characters per sec.' is a timing.",
+    ),
+    Run(
+        name="lstm_char_cnn",
+        repo="yoonkim+lstm-char-cnn",
         native=[NativeDep("starwing+luautf8", ["lutf8lib.c"], "lua-utf8")],
-        links={"data/ptb/train.txt": "ptb/ptb.train.txt", "data/ptb/valid.txt": "ptb/ptb.valid.txt",
-               "data/ptb/test.txt": "ptb/ptb.test.txt"},
-        steps=[Step("main.lua", ["-gpuid", "-1", "-rnn_size", "50", "-word_vec_size", "50", "-char_vec_size", "15",
-                                 "-feature_maps", "{10,20,30}", "-kernels", "{1,2,3}", "-highway_layers", "1",
-                                 "-num_layers", "2", "-dropout", "0.5", "-seq_length", "20", "-batch_size", "20",
-                                 "-max_epochs", "0.0431", "-print_every", "1", "-seed", "3435"])],
+        links={
+            "data/ptb/train.txt": "ptb/ptb.train.txt",
+            "data/ptb/valid.txt": "ptb/ptb.valid.txt",
+            "data/ptb/test.txt": "ptb/ptb.test.txt",
+        },
+        steps=[
+            Step(
+                "main.lua",
+                [
+                    "-gpuid",
+                    "-1",
+                    "-rnn_size",
+                    "50",
+                    "-word_vec_size",
+                    "50",
+                    "-char_vec_size",
+                    "15",
+                    "-feature_maps",
+                    "{10,20,30}",
+                    "-kernels",
+                    "{1,2,3}",
+                    "-highway_layers",
+                    "1",
+                    "-num_layers",
+                    "2",
+                    "-dropout",
+                    "0.5",
+                    "-seq_length",
+                    "20",
+                    "-batch_size",
+                    "20",
+                    "-max_epochs",
+                    "0.0431",
+                    "-print_every",
+                    "1",
+                    "-seed",
+                    "3435",
+                ],
+            )
+        ],
         note="character-aware LM (char CNN + highway + LSTM) on PTB, small sizes: 100 iterations, every training "
-             "loss printed (%6.4f), then the program's own final test-set perplexity (batch 1 over the whole "
-             "test set). Its data preprocessing writes vocab.t7/data.t7/data_char.t7 next to the text files."),
-    Run(name="torch_ntm_copy", repo="kaishengtai+torch-ntm", seed=1,
-        patches=[Patch("tasks/copy.lua", "local num_iters = 10000\n", "local num_iters = 100\n",
-                       "short run: 100 iterations (printed every 25)")],
+        "loss printed (%6.4f), then the program's own final test-set perplexity (batch 1 over the whole "
+        "test set). Its data preprocessing writes vocab.t7/data.t7/data_char.t7 next to the text files.",
+    ),
+    Run(
+        name="torch_ntm_copy",
+        repo="kaishengtai+torch-ntm",
+        seed=1,
+        patches=[
+            Patch(
+                "tasks/copy.lua",
+                "local num_iters = 10000\n",
+                "local num_iters = 100\n",
+                "short run: 100 iterations (printed every 25)",
+            )
+        ],
         steps=[Step("tasks/copy.lua", [])],
         note="Neural Turing Machine, copy task (th's relative require('../') loads the package from the "
-             "snapshot); random sequences from Torch's RNG, so the wrapper seeds it (torch.manualSeed(1)); "
-             "its own rmsprop; prints loss and read/write head positions every 25 iterations."),
-    Run(name="linear_regression", repo="torch+demos", seed=1, scope="linear-regression/",
-        patches=[Patch("linear-regression/example-linear-regression.lua", "   logger:plot()  \n", "",
-                       "no plot window (gnuplot); the logger still writes loss_log.txt"),
-                 Patch("linear-regression/example-linear-regression.lua", "for i = 1,1e4 do\n",
-                       "for i = 1,1e3 do\n", "short run: 1000 epochs of SGD instead of 10000")],
+        "snapshot); random sequences from Torch's RNG, so the wrapper seeds it (torch.manualSeed(1)); "
+        "its own rmsprop; prints loss and read/write head positions every 25 iterations.",
+    ),
+    Run(
+        name="linear_regression",
+        repo="torch+demos",
+        seed=1,
+        scope="linear-regression/",
+        patches=[
+            Patch(
+                "linear-regression/example-linear-regression.lua",
+                "   logger:plot()  \n",
+                "",
+                "no plot window (gnuplot); the logger still writes loss_log.txt",
+            ),
+            Patch(
+                "linear-regression/example-linear-regression.lua",
+                "for i = 1,1e4 do\n",
+                "for i = 1,1e3 do\n",
+                "short run: 1000 epochs of SGD instead of 10000",
+            ),
+        ],
         steps=[Step("linear-regression/example-linear-regression.lua", [])],
         note="torch/demos linear regression (nn.Linear + MSECriterion + optim.sgd with weight decay and "
-             "momentum settings), Lua-printed losses (%.14g via tostring) each epoch and the final predictions; "
-             "nn.Linear's default init draws from the RNG the wrapper seeds."),
+        "momentum settings), Lua-printed losses (%.14g via tostring) each epoch and the final predictions; "
+        "nn.Linear's default init draws from the RNG the wrapper seeds.",
+    ),
 ]
 
 
@@ -263,8 +451,10 @@ def build_native(args: argparse.Namespace, dep: NativeDep, scratch: Path) -> str
     so = scratch / "_native" / f"{dep.module}.so"
     cmd = ["gcc", "-O2", "-shared", "-fPIC", f"-I{include}", *dep.sources, "-o", str(so)]
     subprocess.run(cmd, cwd=src, check=True)
-    return (f"native module {dep.module}: {dep.repo.replace('+', '/')} at commit {commit}, built with "
-            f"`{' '.join(cmd[:-2])} -o {dep.module}.so`, found through LUA_CPATH")
+    return (
+        f"native module {dep.module}: {dep.repo.replace('+', '/')} at commit {commit}, built with "
+        f"`{' '.join(cmd[:-2])} -o {dep.module}.so`, found through LUA_CPATH"
+    )
 
 
 def apply_patches(scratch: Path, patches: list[Patch]) -> None:
@@ -308,7 +498,8 @@ def run_one(run: Run, args: argparse.Namespace) -> None:
     scratch = Path(tempfile.mkdtemp(prefix=f"luaref-{run.name}-"))
     commit = prepare(run, args, scratch)
     (scratch / "_ref_wrapper.lua").write_text(
-        WRAPPER.format(seed=SEED_LINE.format(run.seed) if run.seed is not None else ""))
+        WRAPPER.format(seed=SEED_LINE.format(run.seed) if run.seed is not None else "")
+    )
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     native_lines = []
     for dep in run.native:
@@ -316,15 +507,17 @@ def run_one(run: Run, args: argparse.Namespace) -> None:
     if run.native:
         env["LUA_CPATH"] = f"{scratch / '_native'}/?.so;" + env.get("LUA_CPATH", ";")
     out.mkdir(parents=True, exist_ok=True)
-    cmd_lines = [f"program: {run.repo.replace('+', '/')} at commit {commit}",
-                 f"recorded with: {args.th} (LuaJIT + torch7/nn/nngraph/optim, see /work/luatorch/VERSIONS), "
-                 f"torch.setnumthreads(1), OMP_NUM_THREADS=1",
-                 f"data links: " + (", ".join(f"{d} -> <data>/{s}" for d, s in run.links.items()) or "none"),
-                 f"wrapper _ref_wrapper.lua: torch.setnumthreads(1)"
-                 + (f", torch.manualSeed({run.seed}) (the program never seeds Torch's RNG)" if run.seed is not None
-                    else "") + ", then dofile(<script>) with th's arg",
-                 *native_lines,
-                 ""]
+    cmd_lines = [
+        f"program: {run.repo.replace('+', '/')} at commit {commit}",
+        f"recorded with: {args.th} (LuaJIT + torch7/nn/nngraph/optim, see /work/luatorch/VERSIONS), "
+        f"torch.setnumthreads(1), OMP_NUM_THREADS=1",
+        "data links: " + (", ".join(f"{d} -> <data>/{s}" for d, s in run.links.items()) or "none"),
+        "wrapper _ref_wrapper.lua: torch.setnumthreads(1)"
+        + (f", torch.manualSeed({run.seed}) (the program never seeds Torch's RNG)" if run.seed is not None else "")
+        + ", then dofile(<script>) with th's arg",
+        *native_lines,
+        "",
+    ]
     for step in run.steps:
         flags = list(step.flags)
         if "@CKPT" in flags:
@@ -354,8 +547,11 @@ def run_one(run: Run, args: argparse.Namespace) -> None:
             shutil.copyfile(found[0], out / name)
             cmd_lines.append(f"artefact {name} <- {found[0].relative_to(scratch)} ({found[0].stat().st_size} bytes)")
         else:
-            cmd_lines.append(f"artefact {pattern}: not kept ({len(found)} found"
-                             + (f", {found[0].stat().st_size} bytes" if found else "") + ")")
+            cmd_lines.append(
+                f"artefact {pattern}: not kept ({len(found)} found"
+                + (f", {found[0].stat().st_size} bytes" if found else "")
+                + ")"
+            )
     cmd_lines.append("")
     cmd_lines.append(describe_patches(run.patches))
     if run.note:
@@ -375,14 +571,25 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mirror", type=Path, required=True, help="folder of fetched snapshots (<owner>+<name>/repo)")
     ap.add_argument("--th", type=Path, required=True, help="real Lua Torch's th")
-    ap.add_argument("--data", type=Path, default=Path(os.environ.get("PYGRAPHNN_DATA", ROOT.parent / "shared" / "data")),
-                    help="the shared data folder (default: $PYGRAPHNN_DATA or <repo>/../shared/data)")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("PYGRAPHNN_DATA", ROOT.parent / "shared" / "data")),
+        help="the shared data folder (default: $PYGRAPHNN_DATA or <repo>/../shared/data)",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures" / "lua_programs")
     ap.add_argument("--keep-scratch", action="store_true")
-    ap.add_argument("--prepare", type=Path, metavar="DIR",
-                    help="only write each program as it is run (extracted, patched, data linked) to DIR/<run>")
-    ap.add_argument("--lua-include", default="/usr/include/luajit-2.1",
-                    help="Lua headers for native modules some programs need (default /usr/include/luajit-2.1)")
+    ap.add_argument(
+        "--prepare",
+        type=Path,
+        metavar="DIR",
+        help="only write each program as it is run (extracted, patched, data linked) to DIR/<run>",
+    )
+    ap.add_argument(
+        "--lua-include",
+        default="/usr/include/luajit-2.1",
+        help="Lua headers for native modules some programs need (default /usr/include/luajit-2.1)",
+    )
     ap.add_argument("names", nargs="*", help="runs to record (default: all): " + ", ".join(r.name for r in RUNS))
     args = ap.parse_args(argv)
     wanted = set(args.names) or {r.name for r in RUNS}
