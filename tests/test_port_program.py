@@ -90,3 +90,14 @@ def test_include_of_a_program_file_is_followed(tmp_path):
     assert all(not r.issues for r in result.modules.values())
     proc = subprocess.run([sys.executable, "-m", "inc"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.stdout == "hello lua\t0.5\t\n", proc.stderr
+
+
+def test_program_port_shows_progress_when_asked(tmp_path, monkeypatch, capsys):
+    """Porting a program is a long job: a bar counts its files (on a terminal, or PYGRAPHNN_PROGRESS=1)."""
+    monkeypatch.setenv("PYGRAPHNN_PROGRESS", "1")
+    port_program(PROGRAM / "main.lua", tmp_path / "out")
+    err = capsys.readouterr().err
+    assert "porting" in err and "file" in err
+    monkeypatch.setenv("PYGRAPHNN_PROGRESS", "0")
+    port_program(PROGRAM / "main.lua", tmp_path / "out2")
+    assert "porting" not in capsys.readouterr().err

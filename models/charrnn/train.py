@@ -30,7 +30,7 @@ from pathlib import Path
 import torch
 
 from models.interrupt import INTERRUPTED_EXIT_STATUS, StopRequest
-from models.progress import bar
+from pygraphnn.progress import bar
 from models.resume_flags import reconcile
 from pygraphnn import nn
 from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file, write_text_atomically

@@ -42,7 +42,7 @@ import torch
 
 import pygraphnn as ng
 from models.interrupt import INTERRUPTED_EXIT_STATUS, StopRequest
-from models.progress import bar, counter, say
+from pygraphnn.progress import bar, counter, say
 from models.ptb.model import Config, create_body, create_network, h2y, zero_state
 from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from luaparser import astnodes as A
 
+from ..progress import bar
 from .port import PortResult, port_source, py_str
 from .port_parse import parse
 from .port_scope import KNOWN_GLOBALS, Resolver, safe_ident
@@ -105,7 +106,7 @@ def find_modules(main: Path) -> Program:
         source = path.read_text(encoding="utf-8", errors="replace")
         try:
             tree, _ = parse(source)
-        except Exception:  # noqa: BLE001 - reported when the file itself is translated
+        except Exception:
             continue
         resolver = Resolver()
         resolver.chunk(tree)
@@ -130,7 +131,7 @@ def port_program(main: str | Path, outdir: str | Path) -> ProgramResult:
     # file names are Lua-side text: written as escaped literals, never spliced into code
     (outdir / "__init__.py").write_text(py_str(f"{main.name} and its modules, ported by `pygraphnn port`: "
                                                f"run with python -m {outdir.name}") + "\n")
-    for name, path in program.files.items():
+    for name, path in bar(program.files.items(), "porting", total=len(program.files), unit="file"):
         rel = path.relative_to(program.root).as_posix() if path.is_relative_to(program.root) else path.name
         if path != main:
             rel = "./" + rel  # Lua names a required file by the package.path entry that found it

@@ -1,5 +1,5 @@
-"""Progress bars for the long jobs of the reference models (training epochs, validation and test
-passes), with :mod:`tqdm`.
+"""Progress bars for long jobs (training epochs, validation and test passes, porting a Lua
+program), with :mod:`tqdm`.
 
 Bars go to stderr and only when it is a terminal, so logs and pipes stay clean;
 ``PYGRAPHNN_PROGRESS=1`` forces them on, ``PYGRAPHNN_PROGRESS=0`` off. Lines printed with
