@@ -39,6 +39,7 @@ Lua's bilinear up-sampling arithmetic, SpatialConvolutionMap...) are kept
 as pygraphnn modules (their children converted) and named in a warning;
 :func:`convert` returns the list.
 """
+
 from __future__ import annotations
 
 import copy
@@ -46,7 +47,8 @@ import dataclasses
 import linecache
 import re
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -54,7 +56,7 @@ from . import nn
 from .codegen import generate
 from .gmodule import _check_inputs, _check_split, gModule
 
-__all__ = ["to_torch", "convert", "GraphModule", "CONVERTERS"]
+__all__ = ["CONVERTERS", "GraphModule", "convert", "to_torch"]
 
 Converter = Callable[[torch.nn.Module, "_Converter"], "torch.nn.Module | None"]
 #: pygraphnn class -> function ``(module, converter) -> plain module`` (None: keep ours)
@@ -66,6 +68,7 @@ def _register(*classes: type):
         for c in classes:
             CONVERTERS[c] = fn
         return fn
+
     return deco
 
 
@@ -78,8 +81,10 @@ def to_torch(model: torch.nn.Module, *, warn: bool = True) -> torch.nn.Module:
     """
     plain, kept = convert(model)
     if warn and kept:
-        warnings.warn(f"to_torch kept {len(kept)} pygraphnn module(s) with no exact plain PyTorch "
-                      f"equivalent: {', '.join(kept)}", stacklevel=2)
+        warnings.warn(
+            f"to_torch kept {len(kept)} pygraphnn module(s) with no exact plain PyTorch equivalent: {', '.join(kept)}",
+            stacklevel=2,
+        )
     return plain
 
 
@@ -90,7 +95,7 @@ def convert(model: torch.nn.Module) -> tuple[torch.nn.Module, list[str]]:
 
 
 class _Converter:
-    def __init__(self):
+    def __init__(self) -> None:
         self.memo: dict[int, torch.nn.Module] = {}
         self.kept: list[str] = []
 
@@ -124,7 +129,7 @@ class _Converter:
         return twin
 
 
-def _from_inline(m: torch.nn.Module) -> "GraphModule | None":
+def _from_inline(m: torch.nn.Module) -> GraphModule | None:
     """A module the gModule code generator inlines as a torch expression (``torch.exp(x)``,
     ``x * self.constant_scalar``) becomes a GraphModule returning that expression; the
     numbers and parameters it reads are copied onto it. None when it has no such form."""
@@ -133,7 +138,7 @@ def _from_inline(m: torch.nn.Module) -> "GraphModule | None":
     if expr is None:
         return None
     names = set(re.findall(re.escape(_SELF) + r"\.(\w+)", expr))
-    if _SELF in re.sub(re.escape(_SELF) + r"\.\w+", "", expr):   # the module itself is called
+    if _SELF in re.sub(re.escape(_SELF) + r"\.\w+", "", expr):  # the module itself is called
         return None
     values = {n: getattr(m, n, None) for n in names}
     if not all(isinstance(v, (int, float, torch.nn.Parameter)) and not isinstance(v, bool) for v in values.values()):
@@ -167,32 +172,61 @@ def _copy_params(dst: torch.nn.Module, **tensors: torch.Tensor | None) -> torch.
 # ------------------------------------------------------------------------ convolutions
 
 
-@_register(nn.SpatialConvolution)     # and MM, Dilated
+@_register(nn.SpatialConvolution)  # and MM, Dilated
 def _conv2d(m, c):
-    conv = torch.nn.Conv2d(m.nInputPlane, m.nOutputPlane, (m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW),
-                           (m.dilationH, m.dilationW), m.groups, bias=m.bias is not None)
+    conv = torch.nn.Conv2d(
+        m.nInputPlane,
+        m.nOutputPlane,
+        (m.kH, m.kW),
+        (m.dH, m.dW),
+        (m.padH, m.padW),
+        (m.dilationH, m.dilationW),
+        m.groups,
+        bias=m.bias is not None,
+    )
     return _copy_params(conv, weight=m.weight, bias=m.bias)
 
 
 @_register(nn.SpatialFullConvolution)
 def _conv_transpose2d(m, c):
-    conv = torch.nn.ConvTranspose2d(m.nInputPlane, m.nOutputPlane, (m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW),
-                                    (m.adjH, m.adjW), bias=m.bias is not None)
+    conv = torch.nn.ConvTranspose2d(
+        m.nInputPlane,
+        m.nOutputPlane,
+        (m.kH, m.kW),
+        (m.dH, m.dW),
+        (m.padH, m.padW),
+        (m.adjH, m.adjW),
+        bias=m.bias is not None,
+    )
     return _copy_params(conv, weight=m.weight, bias=m.bias)
 
 
-@_register(nn.VolumetricConvolution)     # and VolumetricDilatedConvolution
+@_register(nn.VolumetricConvolution)  # and VolumetricDilatedConvolution
 def _conv3d(m, c):
     dilation = tuple(getattr(m, f"dilation{a}", 1) for a in "THW")
-    conv = torch.nn.Conv3d(m.nInputPlane, m.nOutputPlane, (m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW),
-                           (m.padT, m.padH, m.padW), dilation, bias=m.bias is not None)
+    conv = torch.nn.Conv3d(
+        m.nInputPlane,
+        m.nOutputPlane,
+        (m.kT, m.kH, m.kW),
+        (m.dT, m.dH, m.dW),
+        (m.padT, m.padH, m.padW),
+        dilation,
+        bias=m.bias is not None,
+    )
     return _copy_params(conv, weight=m.weight, bias=m.bias)
 
 
 @_register(nn.VolumetricFullConvolution)
 def _conv_transpose3d(m, c):
-    conv = torch.nn.ConvTranspose3d(m.nInputPlane, m.nOutputPlane, (m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW),
-                                    (m.padT, m.padH, m.padW), (m.adjT, m.adjH, m.adjW), bias=m.bias is not None)
+    conv = torch.nn.ConvTranspose3d(
+        m.nInputPlane,
+        m.nOutputPlane,
+        (m.kT, m.kH, m.kW),
+        (m.dT, m.dH, m.dW),
+        (m.padT, m.padH, m.padW),
+        (m.adjT, m.adjH, m.adjW),
+        bias=m.bias is not None,
+    )
     return _copy_params(conv, weight=m.weight, bias=m.bias)
 
 
@@ -207,9 +241,9 @@ def _linear(m, c):
 
 @_register(nn.SpatialMaxPooling)
 def _max_pool2d(m, c):
-    if m._keep_indices:   # a SpatialMaxUnpooling reads its indices
+    if m._keep_indices:  # a SpatialMaxUnpooling reads its indices
         return None
-    dilation = (getattr(m, "dilationH", 1), getattr(m, "dilationW", 1))   # SpatialDilatedMaxPooling
+    dilation = (getattr(m, "dilationH", 1), getattr(m, "dilationW", 1))  # SpatialDilatedMaxPooling
     return torch.nn.MaxPool2d((m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW), dilation, ceil_mode=m.ceil_mode)
 
 
@@ -225,8 +259,9 @@ def _max_unpool(m, c):
 def _avg_pool2d(m, c):
     if not m.divide:
         return None
-    return torch.nn.AvgPool2d((m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW), ceil_mode=m.ceil_mode,
-                              count_include_pad=m.count_include_pad)
+    return torch.nn.AvgPool2d(
+        (m.kH, m.kW), (m.dH, m.dW), (m.padH, m.padW), ceil_mode=m.ceil_mode, count_include_pad=m.count_include_pad
+    )
 
 
 @_register(nn.SpatialAdaptiveMaxPooling)
@@ -241,15 +276,21 @@ def _adaptive_avg(m, c):
 
 @_register(nn.VolumetricMaxPooling)
 def _max_pool3d(m, c):
-    dilation = tuple(getattr(m, f"dilation{a}", 1) for a in "THW")   # VolumetricDilatedMaxPooling
-    return torch.nn.MaxPool3d((m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW), (m.padT, m.padH, m.padW), dilation,
-                              ceil_mode=m.ceil_mode)
+    dilation = tuple(getattr(m, f"dilation{a}", 1) for a in "THW")  # VolumetricDilatedMaxPooling
+    return torch.nn.MaxPool3d(
+        (m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW), (m.padT, m.padH, m.padW), dilation, ceil_mode=m.ceil_mode
+    )
 
 
 @_register(nn.VolumetricAveragePooling)
 def _avg_pool3d(m, c):
-    return torch.nn.AvgPool3d((m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW), (m.padT, m.padH, m.padW),
-                              ceil_mode=m.ceil_mode, count_include_pad=m.count_include_pad)
+    return torch.nn.AvgPool3d(
+        (m.kT, m.kH, m.kW),
+        (m.dT, m.dH, m.dW),
+        (m.padT, m.padH, m.padW),
+        ceil_mode=m.ceil_mode,
+        count_include_pad=m.count_include_pad,
+    )
 
 
 # ------------------------------------------------------------- padding, up-sampling
@@ -283,7 +324,7 @@ def _upsample_nearest(m, c):
 # ------------------------------------------------------------------------ normalisation
 
 
-@_register(nn.BatchNormalization)    # and SpatialBatchNormalization
+@_register(nn.BatchNormalization)  # and SpatialBatchNormalization
 def _batch_norm(m, c):
     cls = torch.nn.BatchNorm2d if isinstance(m, nn.SpatialBatchNormalization) else torch.nn.BatchNorm1d
     n = m.running_mean.numel()
@@ -321,7 +362,7 @@ def _hardtanh(m, c):
 def _softmax(m, c):
     if isinstance(m, nn.LogSoftMax):
         return torch.nn.LogSoftmax(dim=1)
-    return torch.nn.Softmax(dim=1)    # also SpatialSoftMax: dim 1 of a batch
+    return torch.nn.Softmax(dim=1)  # also SpatialSoftMax: dim 1 of a batch
 
 
 def _batch_view(size: list[int]) -> torch.nn.Module:
@@ -350,7 +391,7 @@ def _sequential(m, c):
 # torch.nn has no class for these; each becomes a GraphModule with a few lines of code
 
 
-def _generated(name: str, body: str, children: dict[str, torch.nn.Module] | None = None) -> "GraphModule":
+def _generated(name: str, body: str, children: dict[str, torch.nn.Module] | None = None) -> GraphModule:
     return GraphModule(f"def forward(self, input):\n    m = self._modules\n{body}", children or {}, name)
 
 
@@ -372,8 +413,10 @@ def _parallel_table(m, c):
 def _concat(m, c):
     kids = {str(i): c.module(k) for i, k in enumerate(m)}
     calls = ", ".join(f"m[{k!r}](input)" for k in kids)
-    body = (f"    outs = [{calls}]\n    d = {m.dimension}\n"
-            "    return torch.cat(outs, d + outs[0].dim() if d < 0 else d - 1)\n")
+    body = (
+        f"    outs = [{calls}]\n    d = {m.dimension}\n"
+        "    return torch.cat(outs, d + outs[0].dim() if d < 0 else d - 1)\n"
+    )
     return _generated("Concat", body, kids)
 
 
@@ -382,32 +425,39 @@ def _depth_concat(m, c):
     kids = {str(i): c.module(k) for i, k in enumerate(m)}
     calls = ", ".join(f"m[{k!r}](input)" for k in kids)
     # each output centred in zeros of the largest size, offset floor((max - size) / 2), as Lua
-    body = (f"    outs = [{calls}]\n    d = {m.dimension}\n    d = d + outs[0].dim() if d < 0 else d - 1\n"
-            "    size = [max(o.shape[k] for o in outs) for k in range(outs[0].dim())]\n"
-            "    padded = []\n"
-            "    for o in outs:\n"
-            "        pads = []\n"
-            "        for k in reversed(range(o.dim())):\n"
-            "            extra = 0 if k == d else size[k] - o.shape[k]\n"
-            "            pads += [extra // 2, extra - extra // 2]\n"
-            "        padded.append(F.pad(o, pads))\n"
-            "    return torch.cat(padded, d)\n")
+    body = (
+        f"    outs = [{calls}]\n    d = {m.dimension}\n    d = d + outs[0].dim() if d < 0 else d - 1\n"
+        "    size = [max(o.shape[k] for o in outs) for k in range(outs[0].dim())]\n"
+        "    padded = []\n"
+        "    for o in outs:\n"
+        "        pads = []\n"
+        "        for k in reversed(range(o.dim())):\n"
+        "            extra = 0 if k == d else size[k] - o.shape[k]\n"
+        "            pads += [extra // 2, extra - extra // 2]\n"
+        "        padded.append(F.pad(o, pads))\n"
+        "    return torch.cat(padded, d)\n"
+    )
     return _generated("DepthConcat", body, kids)
 
 
 @_register(nn.TemporalConvolution)
 def _temporal_conv(m, c):
     # PyTorch's Conv1d reads channels first: transpose the frames in and out
-    conv = _copy_params(torch.nn.Conv1d(m.inputFrameSize, m.outputFrameSize, m.kW, m.dW),
-                        weight=m.weight3d(), bias=m.bias)
-    return _generated("TemporalConvolution", "    return m['conv'](input.transpose(-1, -2)).transpose(-1, -2)\n",
-                      {"conv": conv})
+    conv = _copy_params(
+        torch.nn.Conv1d(m.inputFrameSize, m.outputFrameSize, m.kW, m.dW), weight=m.weight3d(), bias=m.bias
+    )
+    return _generated(
+        "TemporalConvolution", "    return m['conv'](input.transpose(-1, -2)).transpose(-1, -2)\n", {"conv": conv}
+    )
 
 
 @_register(nn.TemporalMaxPooling)
 def _temporal_pool(m, c):
-    return _generated("TemporalMaxPooling", "    return m['pool'](input.transpose(-1, -2)).transpose(-1, -2)\n",
-                      {"pool": torch.nn.MaxPool1d(m.kW, m.dW)})
+    return _generated(
+        "TemporalMaxPooling",
+        "    return m['pool'](input.transpose(-1, -2)).transpose(-1, -2)\n",
+        {"pool": torch.nn.MaxPool1d(m.kW, m.dW)},
+    )
 
 
 _FOLDS = {nn.CAddTable: "+", nn.CMulTable: "*"}
@@ -433,7 +483,7 @@ def _pair_table(m, c):
 
 @_register(nn.LeakyReLU)
 def _leaky_relu(m, c):
-    return torch.nn.LeakyReLU(m.negval)     # Lua uses the slope at 0, torch not: both give 0 there
+    return torch.nn.LeakyReLU(m.negval)  # Lua uses the slope at 0, torch not: both give 0 there
 
 
 @_register(nn.ELU)
@@ -467,8 +517,12 @@ def _threshold(m, c):
     return torch.nn.Threshold(m.threshold, m.val)
 
 
-_PLAIN = {nn.SoftSign: torch.nn.Softsign, nn.LogSigmoid: torch.nn.LogSigmoid, nn.ReLU6: torch.nn.ReLU6,
-          nn.TanhShrink: torch.nn.Tanhshrink}
+_PLAIN = {
+    nn.SoftSign: torch.nn.Softsign,
+    nn.LogSigmoid: torch.nn.LogSigmoid,
+    nn.ReLU6: torch.nn.ReLU6,
+    nn.TanhShrink: torch.nn.Tanhshrink,
+}
 
 
 @_register(*_PLAIN)
@@ -512,8 +566,10 @@ def _dropout(m, c):
     drop = "True" if m.stochastic_inference else "self.training"
     if m.v2:
         return _generated("Dropout", f"    return F.dropout(input, {m.p!r}, {drop})\n")
-    body = (f"    if {drop}:\n        return input * torch.empty_like(input).bernoulli_({1 - m.p!r})\n"
-            f"    return input * {1 - m.p!r}\n")
+    body = (
+        f"    if {drop}:\n        return input * torch.empty_like(input).bernoulli_({1 - m.p!r})\n"
+        f"    return input * {1 - m.p!r}\n"
+    )
     return _generated("Dropout", body)
 
 
@@ -566,6 +622,8 @@ class GraphModule(torch.nn.Module):
     importable to unpickle).
     """
 
+    _fwd: Any  # the compiled forward, set in __dict__ (not a submodule or buffer)
+
     def __init__(self, code: str, modules: dict[str, torch.nn.Module], name: str = "graph"):
         super().__init__()
         for k, v in modules.items():
@@ -577,9 +635,14 @@ class GraphModule(torch.nn.Module):
     def _compile(self) -> None:
         filename = f"<pygraphnn plain GraphModule {self.name} {id(self):x}>"
         linecache.cache[filename] = (len(self.code), None, self.code.splitlines(True), filename)
-        env = {"torch": torch, "F": torch.nn.functional, "_check_inputs": _check_inputs,
-               "_check_split": _check_split, "_fail": _no_annotation}
-        exec(compile(self.code, filename, "exec"), env)  # noqa: S102 - source generated from the graph
+        env = {
+            "torch": torch,
+            "F": torch.nn.functional,
+            "_check_inputs": _check_inputs,
+            "_check_split": _check_split,
+            "_fail": _no_annotation,
+        }
+        exec(compile(self.code, filename, "exec"), env)
         self.__dict__["_fwd"] = env["forward"]
 
     def forward(self, *inputs: Any) -> Any:
@@ -617,10 +680,11 @@ def _pure_inline(n) -> bool:
 def _gmodule(g, c):
     # the same graph with each module replaced by its plain counterpart (which is then
     # called by name), except modules inlined as plain torch expressions
-    nodes = [n if n.module is None or _pure_inline(n) else dataclasses.replace(n, module=c.module(n.module))
-             for n in g.graph.nodes]
+    nodes = [
+        n if n.module is None or _pure_inline(n) else dataclasses.replace(n, module=c.module(n.module))
+        for n in g.graph.nodes
+    ]
     graph = dataclasses.replace(g.graph, nodes=nodes)
     src = generate(graph, g.module_attrs, inline=True).src
-    modules = {attr: n.module for n, attr in zip(nodes, g.module_attrs)
-               if attr is not None and f"m[{attr!r}]" in src}
+    modules = {attr: n.module for n, attr in zip(nodes, g.module_attrs) if attr is not None and f"m[{attr!r}]" in src}
     return GraphModule(src, modules, g._label())

@@ -7,6 +7,7 @@ every alias, from the loader's registry (``pygraphnn.lua.load.LOADERS``), the sa
 
 tests/test_class_table.py fails when the committed page differs from what this writes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,6 +50,7 @@ LOADED_AS = {
 def _python_class(lua_name: str) -> str:
     from pygraphnn import nn
     from pygraphnn.lua import charrnn
+
     short = lua_name.split(".")[-1]
     if lua_name in LOADED_AS:
         return LOADED_AS[lua_name]
@@ -67,8 +69,12 @@ def _saves_as_itself(lua_name: str) -> bool:
     from pygraphnn import nn
     from pygraphnn.lua.charrnn import OneHot
     from pygraphnn.lua.cudnn import InstanceSoftMax
-    outside_nn = {"OneHot": lambda: OneHot(3), "cudnn.SoftMax": InstanceSoftMax,
-                  "cudnn.LogSoftMax": lambda: InstanceSoftMax(True)}
+
+    outside_nn = {
+        "OneHot": lambda: OneHot(3),
+        "cudnn.SoftMax": InstanceSoftMax,
+        "cudnn.LogSoftMax": lambda: InstanceSoftMax(True),
+    }
     cls = getattr(nn, lua_name.split(".")[-1], None)
     if lua_name in outside_nn:
         cls = outside_nn[lua_name]
@@ -78,6 +84,7 @@ def _saves_as_itself(lua_name: str) -> bool:
         module = _example(cls)
     except Exception:  # a class whose construction needs arguments we cannot guess: ask the registry
         from pygraphnn.lua.save import SAVERS
+
         return any(c in SAVERS for c in cls.__mro__)
     try:
         return to_torch_object(module).class_name == lua_name
@@ -98,12 +105,18 @@ def render() -> str:
     lines = [HEADER, f"## Classes ({len(LOADERS)})", "", "| Lua class | pygraphnn | save |", "|---|---|---|"]
     for name in sorted(LOADERS, key=str.lower):
         lines.append(f"| `{name}` | {_python_class(name)} | {'yes' if _saves_as_itself(name) else ''} |")
-    lines += ["", f"## Aliases ({len(ALIASES)})", "",
-              "Class names from GPU stacks and other packages that load as an `nn` class. An alias whose "
-              "target is not in the table above fails like any unknown class. Backend-only fields "
-              "(cudnn's `iSize`, `workspace`, algorithm choices, descriptors) are ignored. Saving writes "
-              "the `nn` class name.", "",
-              "| Lua class | loads as | available | notes |", "|---|---|---|---|"]
+    lines += [
+        "",
+        f"## Aliases ({len(ALIASES)})",
+        "",
+        "Class names from GPU stacks and other packages that load as an `nn` class. An alias whose "
+        "target is not in the table above fails like any unknown class. Backend-only fields "
+        "(cudnn's `iSize`, `workspace`, algorithm choices, descriptors) are ignored. Saving writes "
+        "the `nn` class name.",
+        "",
+        "| Lua class | loads as | available | notes |",
+        "|---|---|---|---|",
+    ]
     for name in sorted(ALIASES, key=str.lower):
         a = ALIASES[name]
         notes = a.note

@@ -11,9 +11,11 @@
 
 ``reference`` receives the input and the module (to read its parameters).
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -28,12 +30,19 @@ def _clone_input(value: Any, requires_grad: bool) -> Any:
     def c(t):
         t = t.detach().clone()
         return t.requires_grad_(requires_grad) if t.is_floating_point() else t
+
     return map_structure(c, value)
 
 
-def check_module(module: torch.nn.Module, input: Any,
-                 reference: Callable[[Any, torch.nn.Module], Any], *,
-                 atol: float = 1e-10, gradcheck: bool = True, seed: int = 0) -> None:
+def check_module(
+    module: torch.nn.Module,
+    input: Any,
+    reference: Callable[[Any, torch.nn.Module], Any],
+    *,
+    atol: float = 1e-10,
+    gradcheck: bool = True,
+    seed: int = 0,
+) -> None:
     module = module.double()
     input = map_structure(lambda t: t.double() if t.is_floating_point() else t, input)
 
@@ -56,10 +65,12 @@ def check_module(module: torch.nn.Module, input: Any,
     leaves_mod = _float_leaves(x_mod) + params
     leaves_ref = _float_leaves(x_ref) + params
     if diff_outs and leaves_mod:
-        gm = torch.autograd.grad([o for o, _, _ in diff_outs], leaves_mod, [go for *_, go in diff_outs],
-                                 allow_unused=True, retain_graph=True)
-        gr = torch.autograd.grad([r for _, r, _ in diff_outs], leaves_ref, [go for *_, go in diff_outs],
-                                 allow_unused=True, retain_graph=True)
+        gm = torch.autograd.grad(
+            [o for o, _, _ in diff_outs], leaves_mod, [go for *_, go in diff_outs], allow_unused=True, retain_graph=True
+        )
+        gr = torch.autograd.grad(
+            [r for _, r, _ in diff_outs], leaves_ref, [go for *_, go in diff_outs], allow_unused=True, retain_graph=True
+        )
         for a, b in zip(gm, gr):
             if a is None or b is None:
                 assert a is None or not a.any(), "module has a gradient where the reference has none"
@@ -89,12 +100,18 @@ def check_module(module: torch.nn.Module, input: Any,
     gi = module.backward(lua_in, lua_go)
     if diff_outs:
         ref_in = _float_leaves(x_ref)
-        gr_in = torch.autograd.grad([r for _, r, _ in diff_outs], ref_in, [go for *_, go in diff_outs],
-                                    allow_unused=True, retain_graph=True) if ref_in else []
+        gr_in = (
+            torch.autograd.grad(
+                [r for _, r, _ in diff_outs], ref_in, [go for *_, go in diff_outs], allow_unused=True, retain_graph=True
+            )
+            if ref_in
+            else []
+        )
         for a, b in zip(_float_leaves(gi), gr_in):
             torch.testing.assert_close(a, b if b is not None else torch.zeros_like(a), atol=atol, rtol=0)
         if params:
-            gr_p = torch.autograd.grad([r for _, r, _ in diff_outs], params, [go for *_, go in diff_outs],
-                                       allow_unused=True)
+            gr_p = torch.autograd.grad(
+                [r for _, r, _ in diff_outs], params, [go for *_, go in diff_outs], allow_unused=True
+            )
             for p, b in zip(params, gr_p):
                 torch.testing.assert_close(p.grad, b if b is not None else torch.zeros_like(p), atol=atol, rtol=0)

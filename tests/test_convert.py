@@ -8,6 +8,7 @@ Checkpoints: ``../shared/data/t7/lua/legacy_convnet{,_float}.t7`` (a VGG-style n
 same block as an nngraph gModule, an Inception-style DepthConcat block, a char-level CNN),
 each ``{model, input, output}`` with Lua's output in evaluate mode.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,12 +17,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_lua_load import fixture
 
 import pygraphnn as ng
 from pygraphnn import cli, nn
 from pygraphnn.convert import GraphModule, convert
 from pygraphnn.lua.load import load_t7
-from test_lua_load import fixture
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lua_spatial"
 
@@ -47,21 +48,41 @@ def test_legacy_convnet_reproduces_lua(legacy):
     m = legacy.model
     assert not m.training and all(not c.training for c in m.modules())
     assert [type(c).__name__ for c in m] == [
-        "SpatialConvolution", "SpatialBatchNormalization", "ReLU", "SpatialMaxPooling", "SpatialConvolution",
-        "ReLU", "SpatialMaxPooling", "View", "Dropout", "Linear", "LogSoftMax"]
+        "SpatialConvolution",
+        "SpatialBatchNormalization",
+        "ReLU",
+        "SpatialMaxPooling",
+        "SpatialConvolution",
+        "ReLU",
+        "SpatialMaxPooling",
+        "View",
+        "Dropout",
+        "Linear",
+        "LogSoftMax",
+    ]
     bn = m[1]
-    assert bn.running_var.min() < 0.99 or bn.running_var.max() > 1.01   # trained statistics, not the defaults
+    assert bn.running_var.min() < 0.99 or bn.running_var.max() > 1.01  # trained statistics, not the defaults
     with torch.no_grad():
         assert _max_diff(m(legacy.input), legacy.output) <= 1e-10
-    assert _max_diff(m.forward(legacy.input), legacy.output) <= 1e-10   # the Lua idiom too
+    assert _max_diff(m.forward(legacy.input), legacy.output) <= 1e-10  # the Lua idiom too
 
 
 def test_legacy_convnet_to_torch(legacy):
     plain, kept = convert(legacy.model)
     assert kept == []
     assert [type(c).__name__ for c in plain] == [
-        "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Dropout", "Linear",
-        "LogSoftmax"]
+        "Conv2d",
+        "BatchNorm2d",
+        "ReLU",
+        "MaxPool2d",
+        "Conv2d",
+        "ReLU",
+        "MaxPool2d",
+        "Flatten",
+        "Dropout",
+        "Linear",
+        "LogSoftmax",
+    ]
     assert not any(type(c).__module__.startswith("pygraphnn") for c in plain.modules())
     assert not plain.training
     with torch.no_grad():
@@ -102,7 +123,7 @@ def test_own_checkpoints(name):
     with torch.no_grad():
         assert _max_diff(ckpt.model(ckpt.input), ckpt.output) <= 1e-10, name
     plain, kept = convert(ckpt.model)
-    assert kept == []                  # every module has a plain (or generated plain) counterpart
+    assert kept == []  # every module has a plain (or generated plain) counterpart
     assert not any(type(c).__module__.startswith("pygraphnn.nn") for c in plain.modules())
     with torch.no_grad():
         assert _max_diff(plain(ckpt.input), ckpt.output) <= 1e-10, name + " (to_torch)"
@@ -110,11 +131,11 @@ def test_own_checkpoints(name):
 
 def test_resnet_checkpoint_structure():
     m = load_t7(FIXTURES / "resnet_block.t7").model
-    block = m[4]       # basicblock(8, 16, 2): ConcatTable(residual, 1x1 conv shortcut) + CAddTable + ReLU
+    block = m[4]  # basicblock(8, 16, 2): ConcatTable(residual, 1x1 conv shortcut) + CAddTable + ReLU
     assert [type(c).__name__ for c in block] == ["ConcatTable", "CAddTable", "ReLU"]
     assert [type(c).__name__ for c in block[0][1]] == ["SpatialConvolution", "SpatialBatchNormalization"]
     assert (block[0][1][0].dW, block[0][1][0].kW) == (2, 1)
-    plain = ng.to_torch(m)[4]          # ConcatTable and CAddTable become generated plain modules
+    plain = ng.to_torch(m)[4]  # ConcatTable and CAddTable become generated plain modules
     assert [type(c).__name__ for c in plain] == ["GraphModule", "GraphModule", "ReLU"]
     assert "out = out + x" in plain[1].code
 
@@ -124,7 +145,7 @@ def test_gmodule_becomes_a_plain_graph_module():
     plain = ng.to_torch(ckpt.model)
     assert isinstance(plain, GraphModule)
     assert not any(type(c).__module__.startswith("pygraphnn") for c in plain.children())
-    assert "torch.add" in plain.code or " + " in plain.code            # CAddTable inlined as plain torch
+    assert "torch.add" in plain.code or " + " in plain.code  # CAddTable inlined as plain torch
     exported = torch.export.export(plain, (ckpt.input,))
     with torch.no_grad():
         assert _max_diff(exported.module()(ckpt.input), ckpt.output) <= 1e-10
@@ -138,8 +159,13 @@ def test_gmodule_becomes_a_plain_graph_module():
 
 def _with_kept_modules():
     """A net with two modules to_torch keeps (no exact plain counterpart)."""
-    return (nn.Sequential().add(nn.SpatialConvolution(2, 3, 3, 3)).add(nn.SpatialDropout(0.2))
-            .add(nn.SpatialUpSamplingBilinear(2)).evaluate())
+    return (
+        nn.Sequential()
+        .add(nn.SpatialConvolution(2, 3, 3, 3))
+        .add(nn.SpatialDropout(0.2))
+        .add(nn.SpatialUpSamplingBilinear(2))
+        .evaluate()
+    )
 
 
 def test_kept_modules_are_named_in_a_warning():
@@ -154,8 +180,19 @@ def test_kept_modules_are_named_in_a_warning():
 
 def test_inlined_modules_become_plain_expressions():
     torch.manual_seed(0)
-    net = (nn.Sequential().add(nn.Linear(4, 3)).add(nn.MulConstant(2.0)).add(nn.Square()).add(nn.AddConstant(1.0))
-           .add(nn.Power(0.5)).add(nn.Mul()).add(nn.Add(1, True)).add(nn.Exp()).add(nn.Log()).add(nn.Abs()))
+    net = (
+        nn.Sequential()
+        .add(nn.Linear(4, 3))
+        .add(nn.MulConstant(2.0))
+        .add(nn.Square())
+        .add(nn.AddConstant(1.0))
+        .add(nn.Power(0.5))
+        .add(nn.Mul())
+        .add(nn.Add(1, True))
+        .add(nn.Exp())
+        .add(nn.Log())
+        .add(nn.Abs())
+    )
     plain, kept = convert(net)
     assert kept == []
     assert "torch.pow(input, self.pow)" in plain[4].code and plain[4].pow == 0.5
@@ -220,8 +257,9 @@ def test_cli_convert_key_and_kept(tmp_path, capsys):
 def test_cli_convert_errors(tmp_path, capsys):
     assert cli.main(["convert", str(tmp_path / "missing.t7"), "-o", str(tmp_path / "x.pt")]) == 2
     assert "no such file" in capsys.readouterr().err
-    assert cli.main(["convert", str(FIXTURES / "char_cnn.t7"), "--key", "protos.rnn",
-                     "-o", str(tmp_path / "x.pt")]) == 2
+    assert (
+        cli.main(["convert", str(FIXTURES / "char_cnn.t7"), "--key", "protos.rnn", "-o", str(tmp_path / "x.pt")]) == 2
+    )
     assert "no field 'protos'" in capsys.readouterr().err
     assert cli.main(["convert", str(FIXTURES / "init.t7"), "-o", str(tmp_path / "x.pt")]) == 2
     assert "--key" in capsys.readouterr().err

@@ -5,6 +5,7 @@ output equals ours in double, and a Sequential of them goes through ``torch.expo
 Our modules are the truth here: each is checked against real-Lua recordings in
 tests/test_nn_zoo2_misc.py, so equal output means Lua's output.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -18,7 +19,7 @@ from pygraphnn.convert import GraphModule, convert
 def _x(*shape, seed=0):
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(*shape, generator=g, dtype=torch.float64) * 3
-    x.view(-1)[:4] = torch.tensor([0.0, 0.5, -0.5, 20.0], dtype=torch.float64)   # kinks, shrink edges
+    x.view(-1)[:4] = torch.tensor([0.0, 0.5, -0.5, 20.0], dtype=torch.float64)  # kinks, shrink edges
     return x
 
 
@@ -77,7 +78,7 @@ def test_softplus_threshold_is_lua_s():
     assert p.threshold == 20 == torch.nn.Softplus().threshold and p.beta == 2
     x = torch.tensor([9.99, 10.0, 10.01, 30.0], dtype=torch.float64)
     torch.testing.assert_close(p(x), m(x), atol=0, rtol=0)
-    assert p(x)[2] == x[2]                   # linear beyond the threshold, as Lua
+    assert p(x)[2] == x[2]  # linear beyond the threshold, as Lua
 
 
 def test_glu_dim_is_lua_s_one_based_dim():
@@ -124,7 +125,7 @@ def test_lua_v1_dropout(p):
     torch.manual_seed(3)
     torch.testing.assert_close(plain(x), ours, atol=0, rtol=0)
     y = plain(x)
-    assert ((y == 0) | (y == x)).all() and (y == 0).any()            # unscaled kept elements
+    assert ((y == 0) | (y == x)).all() and (y == 0).any()  # unscaled kept elements
 
 
 def test_dropout_variants():
@@ -135,7 +136,7 @@ def test_dropout_variants():
     torch.manual_seed(1)
     ours = m(x)
     torch.manual_seed(1)
-    torch.testing.assert_close(plain(x), ours, atol=0, rtol=0)    # drops in evaluate mode too
+    torch.testing.assert_close(plain(x), ours, atol=0, rtol=0)  # drops in evaluate mode too
     assert (ours == 0).any()
 
 
@@ -145,9 +146,9 @@ TABLES = [
     (lambda: nn.NarrowTable(2, 2), lambda x: [x, 2 * x, 3 * x]),
     (lambda: nn.JoinTable(2), lambda x: [x, 2 * x]),
     (lambda: nn.JoinTable(-1), lambda x: [x, 2 * x]),
-    (lambda: nn.JoinTable(1, 2), lambda x: [x, 2 * x]),        # a batch of 2-D samples: joins dim 2
+    (lambda: nn.JoinTable(1, 2), lambda x: [x, 2 * x]),  # a batch of 2-D samples: joins dim 2
     (lambda: nn.SplitTable(2), lambda x: x),
-    (lambda: nn.SplitTable(1, 2), lambda x: x),                # batch rule: splits dim 2
+    (lambda: nn.SplitTable(1, 2), lambda x: x),  # batch rule: splits dim 2
     (lambda: nn.SplitTable(-2), lambda x: x),
 ]
 
@@ -186,13 +187,33 @@ def test_still_kept_and_named():
 
 def test_export_a_sequential_of_them():
     torch.manual_seed(0)
-    net = (nn.Sequential().add(nn.Linear(6, 8)).add(nn.PReLU(8)).add(nn.LeakyReLU(0.1)).add(nn.ELU())
-           .add(nn.SoftPlus(2)).add(nn.SoftShrink(0.1)).add(nn.HardShrink(0.05)).add(nn.Threshold(0.01, -1))
-           .add(nn.Clamp(-0.8, 3)).add(nn.SoftSign()).add(nn.TanhShrink()).add(nn.ReLU6()).add(nn.CReLU(1))
-           .add(nn.GatedLinearUnit(2)).add(nn.LogSigmoid()).add(nn.SoftMin()).add(nn.Dropout(0.25, True))
-           .add(nn.ConcatTable().add(nn.Identity()).add(nn.MulConstant(2)))
-           .add(nn.JoinTable(2)).add(nn.SplitTable(1, 1)).add(nn.NarrowTable(2, 5)).add(nn.SelectTable(-1))
-           .double().evaluate())
+    net = (
+        nn.Sequential()
+        .add(nn.Linear(6, 8))
+        .add(nn.PReLU(8))
+        .add(nn.LeakyReLU(0.1))
+        .add(nn.ELU())
+        .add(nn.SoftPlus(2))
+        .add(nn.SoftShrink(0.1))
+        .add(nn.HardShrink(0.05))
+        .add(nn.Threshold(0.01, -1))
+        .add(nn.Clamp(-0.8, 3))
+        .add(nn.SoftSign())
+        .add(nn.TanhShrink())
+        .add(nn.ReLU6())
+        .add(nn.CReLU(1))
+        .add(nn.GatedLinearUnit(2))
+        .add(nn.LogSigmoid())
+        .add(nn.SoftMin())
+        .add(nn.Dropout(0.25, True))
+        .add(nn.ConcatTable().add(nn.Identity()).add(nn.MulConstant(2)))
+        .add(nn.JoinTable(2))
+        .add(nn.SplitTable(1, 1))
+        .add(nn.NarrowTable(2, 5))
+        .add(nn.SelectTable(-1))
+        .double()
+        .evaluate()
+    )
     plain, kept = convert(net)
     assert kept == []
     x = _x(4, 6)

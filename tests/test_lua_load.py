@@ -325,7 +325,10 @@ def test_nn_modules_cover_the_zoo(nn_cases):
     from test_nn_zoo2_spatial import COVERED_ELSEWHERE  # the convolutional zoo: nn_zoo2.t7 + its own fixtures
 
     seen |= COVERED_ELSEWHERE
-    from test_nn_zoo_finish import COVERED  # SpatialConvolutionLocal, VolumetricReplicationPadding, ...FractionalMaxPooling
+    from test_nn_zoo_finish import (
+        COVERED,  # SpatialConvolutionLocal, VolumetricReplicationPadding, ...FractionalMaxPooling
+    )
+
     seen |= COVERED
     assert {"nn." + n for n in zoo} <= seen
 

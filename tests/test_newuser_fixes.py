@@ -1,4 +1,5 @@
 """Fixes for problems a new user met on main: each test here failed before its fix."""
+
 from __future__ import annotations
 
 import os
@@ -42,6 +43,7 @@ def test_batchnorm_blames_running_mean_when_it_is_the_odd_field():
 
 def test_kept_container_label_has_no_open_brace():
     import pygraphnn as ng
+
     _, kept = ng.convert.convert(nn.Sequential().add(nn.MapTable(nn.Linear(3, 3))))
     assert kept == ["nn.MapTable"]
 
@@ -49,6 +51,7 @@ def test_kept_container_label_has_no_open_brace():
 def test_save_t7_swapped_arguments_suggest_the_order(tmp_path):
     from pygraphnn.lua.save import save_t7
     from pygraphnn.lua.t7 import LuaTable
+
     with pytest.raises(TypeError, match=r"object comes first and the path second.*torch\.save\(filename, obj\)"):
         save_t7(str(tmp_path / "x.t7"), LuaTable())
     with pytest.raises(TypeError, match="object comes first"):
@@ -59,14 +62,17 @@ def test_save_t7_swapped_arguments_suggest_the_order(tmp_path):
 def test_port_of_risky_calls_exits_3_and_marks_the_lines(tmp_path, capsys):
     pytest.importorskip("luaparser")
     from pygraphnn.cli import main
+
     src = tmp_path / "evil.lua"
-    src.write_text("require 'nn'\nos.execute('ls')\nlocal m = require('some' .. 'thing')\n"
-                   "local x = nn.Identity()()\nreturn nn.gModule({x}, {x})\n")
+    src.write_text(
+        "require 'nn'\nos.execute('ls')\nlocal m = require('some' .. 'thing')\n"
+        "local x = nn.Identity()()\nreturn nn.gModule({x}, {x})\n"
+    )
     out = tmp_path / "evil.py"
     assert main(["port", str(src), "-o", str(out)]) == 3
     err = capsys.readouterr().err
     assert "evil.lua:2: warning: os.execute()" in err
-    assert "require" not in err                      # folded to a constant name: an ordinary require
+    assert "require" not in err  # folded to a constant name: an ordinary require
     lines = out.read_text().splitlines()
     i = next(k for k, line in enumerate(lines) if "lua.os.execute(" in line)
     assert lines[i - 1].strip() == "# WARNING(port): os.execute() runs a shell command"
@@ -79,6 +85,7 @@ def test_port_of_risky_calls_exits_3_and_marks_the_lines(tmp_path, capsys):
 
 def test_sample_help_is_plain_text(capsys):
     from pygraphnn.cli import main
+
     with pytest.raises(SystemExit):
         main(["sample", "--help"])
     out = capsys.readouterr().out
@@ -88,6 +95,7 @@ def test_sample_help_is_plain_text(capsys):
 
 def _t7_file(tmp_path, obj, name):
     from pygraphnn.lua.save import save_t7
+
     path = tmp_path / name
     save_t7(obj, path)
     return path
@@ -95,6 +103,7 @@ def _t7_file(tmp_path, obj, name):
 
 def test_convert_to_a_missing_folder_is_a_one_line_error(tmp_path, capsys):
     from pygraphnn.cli import main
+
     src = _t7_file(tmp_path, nn.Linear(2, 3), "lin.t7")
     out = tmp_path / "nope" / "lin.pt"
     assert main(["convert", str(src), "-o", str(out)]) == 2
@@ -105,6 +114,7 @@ def test_convert_to_a_missing_folder_is_a_one_line_error(tmp_path, capsys):
 
 def test_convert_of_a_criterion_says_it_is_one(tmp_path, capsys):
     from pygraphnn.cli import main
+
     src = _t7_file(tmp_path, nn.MSECriterion(), "crit.t7")
     out = tmp_path / "crit.pt"
     assert main(["convert", str(src), "-o", str(out)]) == 0
@@ -116,6 +126,7 @@ def test_convert_of_a_criterion_says_it_is_one(tmp_path, capsys):
 def test_port_to_a_missing_folder_is_a_one_line_error(tmp_path, capsys):
     pytest.importorskip("luaparser")
     from pygraphnn.cli import main
+
     src = tmp_path / "m.lua"
     src.write_text("require 'nn'\nlocal x = nn.Identity()()\nreturn nn.gModule({x}, {x})\n")
     for out in (tmp_path / "nope" / "m.py", f"{tmp_path / 'nope' / 'pkg'}/"):
@@ -127,6 +138,7 @@ def test_port_to_a_missing_folder_is_a_one_line_error(tmp_path, capsys):
 
 def test_render_output_folder_and_suffix_errors(tmp_path, capsys, monkeypatch):
     from pygraphnn.cli import main
+
     monkeypatch.chdir(tmp_path)
     assert main(["render", "models.cells:lstm", "-o", str(tmp_path / "nope" / "x.svg")]) == 2
     assert "folder" in capsys.readouterr().err and not (tmp_path / "nope").exists()
@@ -142,6 +154,7 @@ def test_render_output_folder_and_suffix_errors(tmp_path, capsys, monkeypatch):
 def _rename(obj, old: str, new: str) -> int:
     """Rename every Torch object of class ``old`` inside a raw object (as a renamed Lua class would read)."""
     from pygraphnn.lua.t7 import LuaTable, TorchObject
+
     seen, stack, n = set(), [obj], 0
     while stack:
         o = stack.pop()
@@ -160,7 +173,9 @@ def _rename(obj, old: str, new: str) -> int:
 
 def _roundtrip_raw(obj):
     import io
+
     from pygraphnn.lua.save import save_t7
+
     buf = io.BytesIO()
     save_t7(obj, buf)
     buf.seek(0)
@@ -169,9 +184,10 @@ def _roundtrip_raw(obj):
 
 def test_strict_false_keeps_an_unknown_module_inside_a_sequential():
     from pygraphnn.lua.unknown import UnknownLuaModule
+
     raw = _roundtrip_raw(nn.Sequential().add(nn.Linear(3, 4)).add(nn.ReLU()).add(nn.Linear(4, 2)))
     assert _rename(raw, "nn.ReLU", "nn.FancyReLU") == 1
-    with pytest.raises(T7Error, match="nn.FancyReLU"):
+    with pytest.raises(T7Error, match=r"nn.FancyReLU"):
         from_lua(raw)
     m = from_lua(raw, strict=False)
     unknown = m[1]
@@ -189,17 +205,18 @@ def test_strict_false_keeps_an_unknown_module_inside_a_sequential():
 def test_strict_false_keeps_an_unknown_node_module_inside_a_gmodule():
     import pygraphnn as ng
     from pygraphnn.lua.unknown import UnknownLuaModule
+
     x = nn.Identity()()
     y = nn.LogSoftMax()(nn.Linear(3, 2)(x))
     raw = _roundtrip_raw(ng.gModule([x], [y]))
     assert _rename(raw, "nn.LogSoftMax", "nn.MyFancyLogSoftMax") == 1
-    with pytest.raises(T7Error, match="nn.MyFancyLogSoftMax"):
+    with pytest.raises(T7Error, match=r"nn.MyFancyLogSoftMax"):
         from_lua(raw)
     g = from_lua(raw, strict=False)
     unknown = [m for m in g.modules() if isinstance(m, UnknownLuaModule)]
     assert len(unknown) == 1 and unknown[0].lua_class == "nn.MyFancyLogSoftMax"
     assert "data.module" in unknown[0].where
-    with pytest.raises(Exception, match="nn.MyFancyLogSoftMax"):
+    with pytest.raises(Exception, match=r"nn.MyFancyLogSoftMax"):
         g(torch.randn(5, 3))
     back = _roundtrip_raw(g)
     assert back.class_name == "nn.gModule"
@@ -210,6 +227,7 @@ def test_strict_false_keeps_an_unknown_node_module_inside_a_gmodule():
 def test_supported_classes_with_aliases_and_the_class_table_agree():
     from pygraphnn.lua.aliases import ALIASES
     from pygraphnn.lua.load import LOADERS, supported_classes
+
     assert supported_classes() == sorted(LOADERS)
     with_aliases = supported_classes(aliases=True)
     assert "cudnn.ReLU" in with_aliases and "nn.Linear" in with_aliases

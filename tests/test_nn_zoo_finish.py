@@ -6,6 +6,7 @@ the loaded module and on a saved-and-reloaded copy, output / gradInput / params 
 gradParams to 1e-10 in double. ``init.t7``: Lua's default ``reset()`` after
 ``torch.manualSeed(123)``, reproduced bit for bit.
 """
+
 from __future__ import annotations
 
 import io
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_nn_zoo2_spatial import _check
 
 import pygraphnn as ng
 from pygraphnn import nn
@@ -21,7 +23,6 @@ from pygraphnn.lua.load import load_t7
 from pygraphnn.lua.save import save_t7
 from pygraphnn.lua.t7 import LuaTable, T7Error, TorchObject, load_t7_raw
 from pygraphnn.lua.t7 import save_t7 as save_raw
-from test_nn_zoo2_spatial import _check
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lua_zoo_finish"
 
@@ -45,10 +46,10 @@ def test_lua_cases():
         what = f"case {i} {case.ctor} ({case.note})"
         m = entry.module
         assert type(m).__name__ == case.module.class_name[3:], what
-        again = _roundtrip(m)           # before the forward: a fractional pooling keeps its samples
+        again = _roundtrip(m)  # before the forward: a fractional pooling keeps its samples
         assert type(again) is type(m), what
         for module, how in ((m, what), (again, what + " (saved and reloaded)")):
-            if case.get("seed") is not None:      # Lua drew the pooling windows right after this seed
+            if case.get("seed") is not None:  # Lua drew the pooling windows right after this seed
                 torch.manual_seed(int(case.seed))
             _check(case, module, how)
             if case.get("randomSamples") is not None:
@@ -57,8 +58,9 @@ def test_lua_cases():
 
 INIT = {
     "nn.SpatialConvolutionLocal(2, 3, 6, 5, 3, 3)": lambda: nn.SpatialConvolutionLocal(2, 3, 6, 5, 3, 3),
-    "nn.SpatialConvolutionLocal(3, 2, 7, 6, 3, 2, 2, 1, 1, 0)":
-        lambda: nn.SpatialConvolutionLocal(3, 2, 7, 6, 3, 2, 2, 1, 1, 0),
+    "nn.SpatialConvolutionLocal(3, 2, 7, 6, 3, 2, 2, 1, 1, 0)": lambda: nn.SpatialConvolutionLocal(
+        3, 2, 7, 6, 3, 2, 2, 1, 1, 0
+    ),
 }
 
 
@@ -67,7 +69,7 @@ def test_lua_default_initialisation():
     assert [r.ctor for r in records] == list(INIT)
     for rec in records:
         torch.manual_seed(123)
-        m = INIT[rec.ctor]()            # default float32: Lua's double draws rounded once
+        m = INIT[rec.ctor]()  # default float32: Lua's double draws rounded once
         assert torch.equal(m.weight.detach(), rec.weight.to(m.weight.dtype)), rec.ctor
         assert torch.equal(m.bias.detach(), rec.bias.to(m.bias.dtype)), rec.ctor
 
@@ -88,9 +90,10 @@ def test_local_convolution_is_a_convolution_per_position():
 def test_gradients():
     m = nn.SpatialConvolutionLocal(1, 2, 3, 3, 2, 2, 2, 2, 1).double()
     x = torch.randn(2, 1, 3, 3, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda x, w, b: torch.func.functional_call(m, {"weight": w, "bias": b}, (x,)),
-                                    (x, m.weight.detach().clone().requires_grad_(),
-                                     m.bias.detach().clone().requires_grad_()))
+    assert torch.autograd.gradcheck(
+        lambda x, w, b: torch.func.functional_call(m, {"weight": w, "bias": b}, (x,)),
+        (x, m.weight.detach().clone().requires_grad_(), m.bias.detach().clone().requires_grad_()),
+    )
     pad = nn.VolumetricReplicationPadding(1, 0, 2, 1, 0, 1)
     assert torch.autograd.gradcheck(pad, (torch.randn(1, 2, 2, 2, dtype=torch.float64, requires_grad=True),))
 
@@ -104,9 +107,25 @@ def test_errors_name_the_module():
         nn.SpatialConvolutionLocal(2, 3, 2, 2, 3, 3)
     with pytest.raises(ValueError, match=r"VolumetricReplicationPadding.*expects a 4-D"):
         nn.VolumetricReplicationPadding(1)(torch.randn(3, 4, 5))
-    bad = TorchObject("nn.SpatialConvolutionLocal", LuaTable(
-        nInputPlane=2.0, nOutputPlane=3.0, iW=6.0, iH=5.0, kW=3.0, kH=3.0, dW=1.0, dH=1.0, padW=0.0, padH=0.0,
-        oW=4.0, oH=3.0, weight=torch.zeros(3, 4, 3, 2, 3), bias=torch.zeros(3, 3, 4)))
+    bad = TorchObject(
+        "nn.SpatialConvolutionLocal",
+        LuaTable(
+            nInputPlane=2.0,
+            nOutputPlane=3.0,
+            iW=6.0,
+            iH=5.0,
+            kW=3.0,
+            kH=3.0,
+            dW=1.0,
+            dH=1.0,
+            padW=0.0,
+            padH=0.0,
+            oW=4.0,
+            oH=3.0,
+            weight=torch.zeros(3, 4, 3, 2, 3),
+            bias=torch.zeros(3, 3, 4),
+        ),
+    )
     buf = io.BytesIO()
     save_raw({"net": bad}, buf)
     buf.seek(0)
@@ -141,14 +160,14 @@ def test_fractional_pooling_redraws_unless_fixed():
     m(x)
     first = m.randomSamples
     m(x)
-    assert not torch.equal(first, m.randomSamples)             # new windows each forward
+    assert not torch.equal(first, m.randomSamples)  # new windows each forward
     m.fixPoolingRegions()
     kept, y = m.randomSamples, m(x)
     torch.testing.assert_close(m(x), y, atol=0, rtol=0)
     assert m.randomSamples is kept
-    m(x[:1])                                                    # another batch size: new samples
+    m(x[:1])  # another batch size: new samples
     assert m.randomSamples.shape == (1, 2, 2)
     with pytest.raises(ValueError, match=r"SpatialFractionalMaxPooling.*needs a larger input"):
         nn.SpatialFractionalMaxPooling(3, 3, 6, 6)(torch.randn(1, 7, 7))
-    with pytest.raises(ValueError, match="output size .* or reduction ratios"):
+    with pytest.raises(ValueError, match=r"output size .* or reduction ratios"):
         nn.SpatialFractionalMaxPooling(2, 2, 0.5, 2)

@@ -8,6 +8,7 @@ and contain no name or attribute that the Lua program did not spell; where the
 payload stays inside one Lua token, the output must be the benign output with
 only string constants changed. Calls that run a shell or load code are listed.
 """
+
 from __future__ import annotations
 
 import ast
@@ -17,17 +18,68 @@ import pytest
 
 pytest.importorskip("luaparser")
 
-from pygraphnn.cli import main  # noqa: E402
-from pygraphnn.lua.port import PortSyntaxError, port_source  # noqa: E402
+from pygraphnn.cli import main
+from pygraphnn.lua.port import PortSyntaxError, port_source
 
-PIECES = ["\r", "\n", "\r\n", '"', "'", "]]", "]=]", "\0", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c",
-          "\\", "{", "}", "\u202e", "\ufeff", "\t", "import os", 'os.system("echo PWNED")', "__import__('os')",
-          "eval('1')", "class", "__class__", "#", "%", "$", "é", "\U0001f600", "--", "--[[", "x" * 3]
+PIECES = [
+    "\r",
+    "\n",
+    "\r\n",
+    '"',
+    "'",
+    "]]",
+    "]=]",
+    "\0",
+    "\u2028",
+    "\u2029",
+    "\x85",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\\",
+    "{",
+    "}",
+    "\u202e",
+    "\ufeff",
+    "\t",
+    "import os",
+    'os.system("echo PWNED")',
+    "__import__('os')",
+    "eval('1')",
+    "class",
+    "__class__",
+    "#",
+    "%",
+    "$",
+    "é",
+    "\U0001f600",
+    "--",
+    "--[[",
+    "x" * 3,
+]
 
 ALLOWED_IMPORTS = {"math", "gc", "types", "torch", "pygraphnn", "pygraphnn.lua"}
 # names that would mean Lua text became Python: none of the templates spells them
-FORBIDDEN = {"eval", "exec", "compile", "__import__", "os", "system", "open", "getattr", "setattr", "globals",
-             "locals", "vars", "__builtins__", "__class__", "subprocess", "PWNED", "breakpoint", "input"}
+FORBIDDEN = {
+    "eval",
+    "exec",
+    "compile",
+    "__import__",
+    "os",
+    "system",
+    "open",
+    "getattr",
+    "setattr",
+    "globals",
+    "locals",
+    "vars",
+    "__builtins__",
+    "__class__",
+    "subprocess",
+    "PWNED",
+    "breakpoint",
+    "input",
+}
 
 
 def lua_escaped(payload: str) -> str:
@@ -97,7 +149,7 @@ def translate(source: str, filename: str = "hostile.lua"):
 
 
 def check_general(code: str, source: str) -> ast.Module:
-    tree = ast.parse(code)                     # raises on anything that is not Python
+    tree = ast.parse(code)  # raises on anything that is not Python
     compile(code, "<hostile>", "exec")
     lua_words = set(source.replace("(", " ").split())
     for node in ast.walk(tree):
@@ -106,8 +158,10 @@ def check_general(code: str, source: str) -> ast.Module:
         elif isinstance(node, ast.ImportFrom):
             assert node.module in ALLOWED_IMPORTS, ast.unparse(node)
         elif isinstance(node, ast.Name):
-            assert node.id not in FORBIDDEN or node.id in lua_words and node.id not in ("eval", "__import__"), \
-                (node.id, code)
+            assert node.id not in FORBIDDEN or (node.id in lua_words and node.id not in ("eval", "__import__")), (
+                node.id,
+                code,
+            )
         elif isinstance(node, ast.Attribute):
             assert not node.attr.startswith("__"), (node.attr, code)
             root = node
@@ -204,8 +258,16 @@ def test_shell_and_code_loading_calls_are_listed_and_explicit(capsys, tmp_path):
     lines = sorted({i.line for i in result.risky})
     assert lines == [1, 2, 3, 4, 5, 6, 7, 9, 10]
     code = result.code
-    for call in ("lua.os.execute(", "lua.io.popen(", "lua.loadstring(", "lua.dofile(", "lua.load(",
-                 "lua.require(name)", "ex = lua.os.execute", "lc = lua.loadstring"):
+    for call in (
+        "lua.os.execute(",
+        "lua.io.popen(",
+        "lua.loadstring(",
+        "lua.dofile(",
+        "lua.load(",
+        "lua.require(name)",
+        "ex = lua.os.execute",
+        "lc = lua.loadstring",
+    ):
         assert call in code, (call, code)
     path = tmp_path / "risky.lua"
     path.write_text(RISKY_SOURCE)
@@ -217,6 +279,7 @@ def test_shell_and_code_loading_calls_are_listed_and_explicit(capsys, tmp_path):
 
 def test_program_file_names_never_become_code(tmp_path):
     from pygraphnn.lua.port_program import port_program
+
     src = tmp_path / 'we"""ird\rname'
     src.mkdir()
     (src / 'ma"""in.lua').write_text("print(1)\n")

@@ -6,6 +6,7 @@ Every snippet must translate without a flag, compile, and print exactly the
 recorded text: numbers as ``%.14g``, tables by trepl's pretty printer, Lua
 patterns, ``#`` and ``ipairs``/``pairs`` order over arrays, classes, errors.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -18,7 +19,7 @@ import pytest
 
 pytest.importorskip("luaparser")
 
-from pygraphnn.lua.port import port_source  # noqa: E402
+from pygraphnn.lua.port import port_source
 
 HERE = Path(__file__).parent / "fixtures" / "lua_diff" / "lang"
 sys.path.insert(0, str(HERE))
@@ -40,10 +41,11 @@ def run_ported(source: str) -> str:
     result = port_source(source, "snippet.lua")
     assert not result.issues, [i.format("snippet.lua") for i in result.issues] + [result.code]
     from pygraphnn.lua.runtime import objects
+
     objects._CLASSES.clear()  # each snippet is its own program, as each th run was
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(result.code, "<snippet.lua ported>", "exec"), {"__name__": "snippet"})  # noqa: S102
+        exec(compile(result.code, "<snippet.lua ported>", "exec"), {"__name__": "snippet"})
     return out.getvalue()
 
 

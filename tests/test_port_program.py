@@ -5,6 +5,7 @@ modules by require, global helpers from another file, a metatable class, CmdLine
 flags), whose real-Lua output is recorded in expected.json. The real programs
 (char-rnn, Zaremba's lstm) are ported too when their sources are on this machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,8 @@ import pytest
 
 pytest.importorskip("luaparser")
 
-from pygraphnn.cli import main  # noqa: E402
-from pygraphnn.lua.port_program import port_program  # noqa: E402
+from pygraphnn.cli import main
+from pygraphnn.lua.port_program import port_program
 
 PROGRAM = Path(__file__).parent / "lua_sources" / "program"
 MIRROR = Path("/work/.mirror")
@@ -37,42 +38,60 @@ def test_program_is_a_package_with_one_module_per_file(tmp_path):
 def test_ported_program_prints_what_lua_printed(tmp_path, run):
     expected = json.loads((PROGRAM / "expected.json").read_text())
     assert main(["port", str(PROGRAM / "main.lua"), "-o", str(tmp_path / "counting") + "/"]) == 0
-    proc = subprocess.run([sys.executable, "-m", "counting", *expected["argv"][run]], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "counting", *expected["argv"][run]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == expected["stdout"][run]
 
 
 def test_program_flags_are_the_lua_flags(tmp_path):
     port_program(PROGRAM / "main.lua", tmp_path / "counting")
-    proc = subprocess.run([sys.executable, "-m", "counting", "--help"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "counting", "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split())
     assert "Count words of a text, in chunks" in text
-    for flag, help_, default in [("-chunk N", "words per chunk", "3"), ("-text TEXT", "text to count",
-                                                                       "the cat and the dog and the bird"),
-                                 ("-upper", "print words in upper case", "false")]:
+    for flag, help_, default in [
+        ("-chunk N", "words per chunk", "3"),
+        ("-text TEXT", "text to count", "the cat and the dog and the bird"),
+        ("-upper", "print words in upper case", "false"),
+    ]:
         assert flag in text and f"{help_} [{default}]" in text, (flag, text)
 
 
-@pytest.mark.parametrize("repo, main_file, modules", [
-    ("karpathy+char-rnn", "train.lua", 8),
-    ("wojzaremba+lstm", "main.lua", 3),
-])
+@pytest.mark.parametrize(
+    "repo, main_file, modules",
+    [
+        ("karpathy+char-rnn", "train.lua", 8),
+        ("wojzaremba+lstm", "main.lua", 3),
+    ],
+)
 def test_real_programs_port_without_flags(tmp_path, repo, main_file, modules):
     """Needs the fetched sources (never committed): skipped where they are absent."""
     git = MIRROR / repo / "repo"
     if not git.is_dir():
         pytest.skip(f"{repo} is not fetched here")
     src = tmp_path / "src"
-    files = subprocess.run(["git", "--git-dir", str(git), "ls-tree", "-r", "--name-only", "HEAD"],
-                           capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "--git-dir", str(git), "ls-tree", "-r", "--name-only", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for name in files:
         if name.endswith(".lua"):
             (src / name).parent.mkdir(parents=True, exist_ok=True)
-            (src / name).write_bytes(subprocess.run(["git", "--git-dir", str(git), "show", f"HEAD:{name}"],
-                                                    capture_output=True, check=True).stdout)
+            (src / name).write_bytes(
+                subprocess.run(
+                    ["git", "--git-dir", str(git), "show", f"HEAD:{name}"], capture_output=True, check=True
+                ).stdout
+            )
     result = port_program(src / main_file, tmp_path / "ported")
     assert len(result.modules) == modules
     assert [i for r in result.modules.values() for i in r.issues] == []

@@ -2,14 +2,15 @@
 
 (The 20,000-line timing is ``benchmarks/port_scale.py``; tests here stay small.)
 """
+
 from __future__ import annotations
 
 import pytest
 
 pytest.importorskip("luaparser")
 
-from pygraphnn.lua.port import PortSyntaxError, port_source  # noqa: E402
-from pygraphnn.lua.port_parse import parse  # noqa: E402
+from pygraphnn.lua.port import PortSyntaxError, port_source
+from pygraphnn.lua.port_parse import parse
 
 
 def nested_ifs(depth: int) -> str:
@@ -22,7 +23,7 @@ def nested_ifs(depth: int) -> str:
 
 def run(code: str) -> dict:
     ns: dict = {}
-    exec(compile(code, "<deep>", "exec"), ns)  # noqa: S102 - our own translation
+    exec(compile(code, "<deep>", "exec"), ns)
     return ns
 
 
@@ -53,16 +54,29 @@ def test_long_operator_chains_parse_without_recursion():
 
 
 def test_operator_precedence_and_associativity():
-    src = ("a = 2 ^ 3 ^ 2\nb = -2 ^ 2\nc = 1 .. 2 + 3\nd = not nil == true\ne = 1 + 2 * 3 - 4 / 2\n"
-           "f = 2 ^ -1\ng = 'a' .. 'b' .. 'c' == 'abc'\nh = 1 < 2 and 2 < 3 or false\n")
+    src = (
+        "a = 2 ^ 3 ^ 2\nb = -2 ^ 2\nc = 1 .. 2 + 3\nd = not nil == true\ne = 1 + 2 * 3 - 4 / 2\n"
+        "f = 2 ^ -1\ng = 'a' .. 'b' .. 'c' == 'abc'\nh = 1 < 2 and 2 < 3 or false\n"
+    )
     ns = run(port_source(src, "prec.lua").code)
     assert (ns["a"], ns["b"], ns["c"], ns["d"], ns["e"], ns["f"], ns["g"], ns["h"]) == (
-        512, -4, "15", True, 5, 0.5, True, True)
+        512,
+        -4,
+        "15",
+        True,
+        5,
+        0.5,
+        True,
+        True,
+    )
 
 
 def test_a_few_thousand_lines():
-    body = "".join(f"local function f{i}(a, b)\n  local t = {{a, b}}\n  for k = 1, #t do t[k] = t[k] * {i} end\n"
-                   f"  return t[1] + t[2]  -- sum {i}\nend\n" for i in range(400))
+    body = "".join(
+        f"local function f{i}(a, b)\n  local t = {{a, b}}\n  for k = 1, #t do t[k] = t[k] * {i} end\n"
+        f"  return t[1] + t[2]  -- sum {i}\nend\n"
+        for i in range(400)
+    )
     result = port_source(body + "print(f399(1, 2))\n", "many.lua")
     assert result.issues == [] and result.code.count("def f") == 400
     chunk, comments = parse(body)

@@ -4,6 +4,7 @@ Tensor methods with Torch's meaning come from rt-torch's tensor_methods when it 
 there; these tests check what the translation emits for them and, where the
 meaning is the language's (identity, indexing by ranges, dispatch), run it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -14,10 +15,10 @@ import sys
 import pytest
 
 pytest.importorskip("luaparser")
-import torch  # noqa: E402
+import torch
 
-from pygraphnn.lua.port import port_source  # noqa: E402
-from pygraphnn.lua.runtime.table import LuaTable  # noqa: E402
+from pygraphnn.lua.port import port_source
+from pygraphnn.lua.runtime.table import LuaTable
 
 
 def port(src: str) -> str:
@@ -31,18 +32,19 @@ def run(src: str, **env) -> tuple[dict, str]:
     ns = {"__name__": "case", **env}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "<case>", "exec"), ns)  # noqa: S102 - our own translation
+        exec(compile(code, "<case>", "exec"), ns)
     return ns, out.getvalue()
 
 
 def test_table_filled_by_insert_in_a_field_is_not_a_dict():
-    ns, out = run("local obj = {}\nobj.items = {}\ntable.insert(obj.items, 'a')\nprint(#obj.items)\n")
+    _ns, out = run("local obj = {}\nobj.items = {}\ntable.insert(obj.items, 'a')\nprint(#obj.items)\n")
     assert out == "1\t\n"
 
 
 def test_pairs_over_a_list_walks_it_in_order():
-    ns, out = run("local t = {}\nfor i = 1, 3 do table.insert(t, i * 10) end\n"
-                  "for k, v in pairs(t) do print(k, v) end\n")
+    _ns, out = run(
+        "local t = {}\nfor i = 1, 3 do table.insert(t, i * 10) end\nfor k, v in pairs(t) do print(k, v) end\n"
+    )
     assert out == "1\t10\t\n2\t20\t\n3\t30\t\n"
 
 
@@ -61,7 +63,7 @@ def test_tensor_inequality_is_identity():
     assert "not lua.eq(x, params)" in port(src)
     ns, _ = run(src)
     a = torch.zeros(3)
-    assert ns["same"](a, torch.zeros(3)) is True          # different tensors, equal values
+    assert ns["same"](a, torch.zeros(3)) is True  # different tensors, equal values
     assert ns["same"](a, a) is False
     assert ns["same"](1, 1) is False and ns["same"]("a", "b") is True
 
@@ -88,15 +90,18 @@ def test_add_with_a_scale_keeps_torchs_meaning():
     assert ns["step"](x, 3, torch.tensor([1.0, 2.0])).tolist() == [4.0, 7.0]
 
 
-@pytest.mark.parametrize("call, emitted", [
-    ("x:squeeze(2)", 'lua.invoke(x, "squeeze", 2)'),
-    ("x:split(3, 2)", 'lua.invoke(x, "split", 3, 2)'),
-    ("x:exp()", 'lua.invoke(x, "exp")'),
-    ("x:pow(2)", 'lua.invoke(x, "pow", 2)'),
-    ("x:addmm(a, b)", 'lua.invoke(x, "addmm", a, b)'),
-    ("x:cumsum(1)", 'lua.invoke(x, "cumsum", 1)'),
-    ("x:sub(1, 2)", 'lua.invoke(x, "sub", 1, 2)'),
-])
+@pytest.mark.parametrize(
+    "call, emitted",
+    [
+        ("x:squeeze(2)", 'lua.invoke(x, "squeeze", 2)'),
+        ("x:split(3, 2)", 'lua.invoke(x, "split", 3, 2)'),
+        ("x:exp()", 'lua.invoke(x, "exp")'),
+        ("x:pow(2)", 'lua.invoke(x, "pow", 2)'),
+        ("x:addmm(a, b)", 'lua.invoke(x, "addmm", a, b)'),
+        ("x:cumsum(1)", 'lua.invoke(x, "cumsum", 1)'),
+        ("x:sub(1, 2)", 'lua.invoke(x, "sub", 1, 2)'),
+    ],
+)
 def test_torch_methods_go_to_the_runtime_with_luas_arguments(call, emitted):
     """In place and 1-based in Torch: never PyTorch's copy-returning, 0-based method of the same name."""
     code = port(f"function f(x, a, b) return {call} end\n")
@@ -104,7 +109,7 @@ def test_torch_methods_go_to_the_runtime_with_luas_arguments(call, emitted):
 
 
 def test_table_sort_runs():
-    ns, out = run("local t = {3, 1, 2}\ntable.sort(t, function(a, b) return a > b end)\nprint(t[1], t[3])\n")
+    _ns, out = run("local t = {3, 1, 2}\ntable.sort(t, function(a, b) return a > b end)\nprint(t[1], t[3])\n")
     assert out == "3\t1\t\n"
 
 
@@ -119,17 +124,20 @@ def test_parenthesised_concatenation_terminates():
 
 
 def test_setting_a_field_of_a_dict_to_nil_removes_it():
-    ns, out = run("local t = {}\nt[1] = 'x'\nt.a = 1\nt.a = nil\nt[1] = nil\nlocal n = 0\n"
-                  "for k in pairs(t) do n = n + 1 end\nprint(n, t.a)\n")
+    _ns, out = run(
+        "local t = {}\nt[1] = 'x'\nt.a = 1\nt.a = nil\nt[1] = nil\nlocal n = 0\n"
+        "for k in pairs(t) do n = n + 1 end\nprint(n, t.a)\n"
+    )
     assert out == "0\tnil\t\n"
 
 
 def test_lua_written_nn_module_class_works_in_a_graph():
     """torch.class('Doubler', 'nn.Module') (char-rnn's OneHot pattern): a module nngraph can call."""
     from pathlib import Path
+
     src = (Path(__file__).parent / "lua_sources" / "lua_module_class.lua").read_text()
     ns, out = run(src)
-    assert out == "times 2\tDoubler\t\n"                 # what th prints for this file
+    assert out == "times 2\tDoubler\t\n"  # what th prints for this file
     x = torch.randn(5, dtype=torch.float64, requires_grad=True)
     y = ns["g"](x)
     torch.testing.assert_close(y, torch.tanh(3 * x))
@@ -144,6 +152,7 @@ def test_tensor_new_read_as_a_field_is_torchs_constructor():
 
 def test_torch_pointer_identifies_a_storage_by_its_memory():
     from pygraphnn.lua import runtime as lua
+
     t = torch.zeros(4)
     assert lua.torch.pointer(t) == lua.torch.pointer(t) and lua.torch.pointer(t) != lua.torch.pointer(t.clone())
     assert lua.torch.pointer(t.untyped_storage()) == lua.torch.pointer(t[1:].untyped_storage())
@@ -152,6 +161,7 @@ def test_torch_pointer_identifies_a_storage_by_its_memory():
 def test_pcall_require_of_gpu_packages_gives_the_runtime_tables():
     """char-rnn: `local ok, cunn = pcall(require, 'cunn')`, then cutorch.setDevice(...) on a GPU."""
     from pygraphnn.lua import runtime as lua
+
     ok, cutorch = lua.pcall(lua.require, "cutorch")
     assert ok is True and cutorch is lua.cutorch
     assert lua.require("torch") is lua.torch and lua.require("optim") is lua.optim
@@ -159,8 +169,10 @@ def test_pcall_require_of_gpu_packages_gives_the_runtime_tables():
 
 def test_importing_the_optim_module_keeps_the_lua_optim_table():
     """`lua.optim` is Lua's library table even after something imports runtime/optim.py."""
-    code = ("from pygraphnn.lua import runtime as lua\n"
-            "before = lua.optim\n"
-            "import pygraphnn.lua.runtime.optim\n"
-            "assert lua.optim is before and lua.require('optim') is lua.optim, lua.optim\n")
+    code = (
+        "from pygraphnn.lua import runtime as lua\n"
+        "before = lua.optim\n"
+        "import pygraphnn.lua.runtime.optim\n"
+        "assert lua.optim is before and lua.require('optim') is lua.optim, lua.optim\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

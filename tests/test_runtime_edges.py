@@ -1,5 +1,6 @@
 """Edges of the Python idiom at run time: wrong calls get our own clear errors, torch's
 backward hooks fire on gModules, TorchScript says what replaces it."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,14 +27,14 @@ def test_gmodule_called_with_too_few_inputs_raises():
     y = nn.Identity()()
     assert len(nn.gModule([x, y], g([x, y]).split(2))(torch.ones(1, 3), torch.ones(1, 3))) == 2
     one = nn.gModule([x], [nn.Tanh()(x)])
-    assert one().module is one              # one input: g() declares a graph input, as nngraph's
+    assert one().module is one  # one input: g() declares a graph input, as nngraph's
 
 
 @pytest.mark.parametrize("call", [lambda m: m(None), lambda m: m.forward(None)], ids=["torch", "lua"])
 def test_none_input_names_the_module_and_the_call_site(call):
     with pytest.raises(ModuleInputError, match=r"nn\.Tanh was called with None at .*test_runtime_edges.py:\d+"):
         call(nn.Tanh())
-    with pytest.raises(TypeError):          # still a TypeError for code that catches those
+    with pytest.raises(TypeError):  # still a TypeError for code that catches those
         call(nn.Linear(2, 2))
 
 
@@ -45,11 +46,11 @@ def test_backward_after_a_failed_forward_is_refused(make):
     out = m.forward(good)
     grad = [torch.ones_like(t) for t in out] if isinstance(out, list) else torch.ones_like(out)
     m.backward(good, grad)
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError):  # a shape mismatch (GraphRuntimeError for the gModule)
         m.forward(bad)
     with pytest.raises(LuaIdiomError, match="backward called after a forward that failed"):
         m.backward(bad, grad)
-    m.forward(good)                          # a good forward makes backward work again
+    m.forward(good)  # a good forward makes backward work again
     assert m.backward(good, grad) is not None
 
 
@@ -58,7 +59,7 @@ def test_criterion_backward_after_a_failed_forward_is_refused():
     x, t = torch.randn(3, 2), torch.randn(3, 2)
     crit.forward(x, t)
     crit.backward(x, t)
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError):  # input and target sizes differ
         crit.forward(x, torch.randn(4, 7))
     with pytest.raises(LuaIdiomError, match="failed"):
         crit.backward(x, t)
@@ -74,11 +75,11 @@ def test_full_backward_hooks_fire_on_gmodules(as_list):
     x = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
     y = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
     out = g([x, y]) if as_list else g(x, y)
-    assert isinstance(out, list) and len(out) == 2           # the output stays a Lua table
+    assert isinstance(out, list) and len(out) == 2  # the output stays a Lua table
     (out[0].sum() + 2 * out[1].sum()).backward()
     assert seen[0] == ("pre", 2)
     grad_x, grad_y = seen[1][1]
-    torch.testing.assert_close(grad_x, x.grad)                # the hook gets the real input gradients
+    torch.testing.assert_close(grad_x, x.grad)  # the hook gets the real input gradients
     torch.testing.assert_close(grad_y, y.grad)
 
 

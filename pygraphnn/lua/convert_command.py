@@ -113,12 +113,14 @@ def run(args: argparse.Namespace) -> int:
         plain = plain.to(getattr(torch, args.dtype))
     try:
         torch.save(plain.state_dict() if args.state_dict else plain, args.output)
-    except OSError as e:      # a folder as -o, no permission, disk full
+    except OSError as e:  # a folder as -o, no permission, disk full
         raise CommandError(f"cannot write {args.output}: {e}") from e
     n = sum(p.numel() for p in plain.parameters())
-    if isinstance(model, Criterion):   # a loss function, not a model: say so rather than "0 parameters"
-        print(f"wrote {args.output}: a criterion (a loss function, not a model), pygraphnn's "
-              f"{type(plain).__name__}", file=sys.stderr)
+    if isinstance(model, Criterion):  # a loss function, not a model: say so rather than "0 parameters"
+        print(
+            f"wrote {args.output}: a criterion (a loss function, not a model), pygraphnn's {type(plain).__name__}",
+            file=sys.stderr,
+        )
         return 0
     print(f"wrote {args.output}: {type(plain).__name__} with {n} parameters", file=sys.stderr)
     for label in kept:

@@ -37,12 +37,14 @@ class InstanceSoftMax(Module):
         return "cudnn.LogSoftMax" if self.log else "cudnn.SoftMax"
 
 
-def _plain_instance_softmax(m: InstanceSoftMax, converter) -> GraphModule:
+def _plain_instance_softmax(m: torch.nn.Module, converter) -> GraphModule:
     """``to_torch``'s counterpart: a plain module normalising each sample of a batch over
     all its elements (plain modules take batches, so every input is one)."""
+    assert isinstance(m, InstanceSoftMax)  # registered for that class only
     op = "torch.log_softmax" if m.log else "torch.softmax"
-    return GraphModule(f"def forward(self, input):\n    return {op}(input.flatten(1), 1).reshape(input.shape)\n",
-                       {}, m.lua_label())
+    return GraphModule(
+        f"def forward(self, input):\n    return {op}(input.flatten(1), 1).reshape(input.shape)\n", {}, m.lua_label()
+    )
 
 
 CONVERTERS[InstanceSoftMax] = _plain_instance_softmax

@@ -119,6 +119,7 @@ def supported_classes(aliases: bool = False) -> list[str]:
     names = set(LOADERS)
     if aliases:
         from .aliases import ALIASES
+
         names.update(a for a, alias in ALIASES.items() if alias.target in LOADERS)
     return sorted(names)
 
@@ -567,6 +568,7 @@ class _Loader:
         if self.strict or not isinstance(v, TorchObject) or v.class_name in LOADERS:
             return v
         from .unknown import UnknownLuaModule
+
         if id(v) not in self.memo:
             self.memo[id(v)] = UnknownLuaModule(v, _where(path))
         return self.memo[id(v)]

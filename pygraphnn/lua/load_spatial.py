@@ -316,8 +316,10 @@ def _batchnorm(L, obj, path):
     w = obj.state.get("weight")
     if tuple(var.shape) != (n,) and isinstance(w, torch.Tensor) and tuple(w.shape) == tuple(var.shape):
         # weight and running_var agree, so running_mean is the odd one out
-        raise _fail(f"{obj.class_name}.running_mean has shape ({n},), expected {tuple(var.shape)} like "
-                    f"running_var and weight", path + ["running_mean"])
+        raise _fail(
+            f"{obj.class_name}.running_mean has shape ({n},), expected {tuple(var.shape)} like running_var and weight",
+            path + ["running_mean"],
+        )
     if tuple(var.shape) != (n,):
         raise _fail(
             f"{obj.class_name}.running_var has shape {tuple(var.shape)}, expected ({n},)", path + ["running_var"]
@@ -462,8 +464,10 @@ def _conv_local(L, obj, path):
     m.oW = (2 * m.padW + m.iW - m.kW) // m.dW + 1
     m.oH = (2 * m.padH + m.iH - m.kH) // m.dH + 1
     if (_int(L, obj, path, "oW", m.oW), _int(L, obj, path, "oH", m.oH)) != (m.oW, m.oH):
-        raise _fail(f"nn.SpatialConvolutionLocal: stored oW x oH does not follow from its sizes "
-                    f"(expected {m.oW} x {m.oH})", path)
+        raise _fail(
+            f"nn.SpatialConvolutionLocal: stored oW x oH does not follow from its sizes (expected {m.oW} x {m.oH})",
+            path,
+        )
     # Lua keeps the weight 6-D between calls (a 3-D view only inside updateOutput)
     m.weight = L.param(obj, "weight", path, (m.oH, m.oW, m.nOutputPlane, m.nInputPlane, m.kH, m.kW), "gradWeight")
     m.bias = L.param(obj, "bias", path, (m.nOutputPlane, m.oH, m.oW), "gradBias")
@@ -473,8 +477,9 @@ def _conv_local(L, obj, path):
 @register_loader("nn.VolumetricReplicationPadding")
 def _volumetric_replication_padding(L, obj, path):
     left = _int(L, obj, path, "pleft")
-    return nn.VolumetricReplicationPadding(left, *(_int(L, obj, path, n, left)
-                                                   for n in ("pright", "ptop", "pbottom", "pfront", "pback")))
+    return nn.VolumetricReplicationPadding(
+        left, *(_int(L, obj, path, n, left) for n in ("pright", "ptop", "pbottom", "pfront", "pback"))
+    )
 
 
 @register_loader("nn.SpatialFractionalMaxPooling")
@@ -483,14 +488,18 @@ def _fractional_max_pool(L, obj, path):
     if obj.state.get("outW") is not None:
         m = nn.SpatialFractionalMaxPooling(pw, ph, _int(L, obj, path, "outW"), _int(L, obj, path, "outH"))
     else:
-        m = nn.SpatialFractionalMaxPooling(pw, ph, L.field(obj, "ratioW", path, "num"),
-                                           L.field(obj, "ratioH", path, "num"))
+        m = nn.SpatialFractionalMaxPooling(
+            pw, ph, L.field(obj, "ratioW", path, "num"), L.field(obj, "ratioH", path, "num")
+        )
     m.newRandomPool = L.field(obj, "newRandomPool", path, "bool", False)
     samples = obj.state.get("randomSamples")
     if samples is not None:
         samples = L.field(obj, "randomSamples", path, "tensor")
         if samples.dim() != 3 or samples.shape[2] != 2 or not samples.is_floating_point():
-            raise _fail(f"nn.SpatialFractionalMaxPooling.randomSamples should be a batch x planes x 2 "
-                        f"floating-point tensor, got {tuple(samples.shape)} {samples.dtype}", path + ["randomSamples"])
+            raise _fail(
+                f"nn.SpatialFractionalMaxPooling.randomSamples should be a batch x planes x 2 "
+                f"floating-point tensor, got {tuple(samples.shape)} {samples.dtype}",
+                path + ["randomSamples"],
+            )
         m.randomSamples = samples.clone()
     return m

@@ -5,6 +5,7 @@ Exit status: 0 for a clean port, 1 when something was flagged ``TODO(port)`` (th
 output is written all the same), 2 when the Lua does not parse, 3 when the Lua runs a shell
 command or loads code (``# WARNING(port)`` lines; 3 wins over 1).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,13 +42,22 @@ class CommandError(Exception):
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("port", help="translate nngraph model Lua into Python using pygraphnn",
-                              description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "port",
+        help="translate nngraph model Lua into Python using pygraphnn",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("source", metavar="FILE.lua", help="the Lua file to translate")
-    p.add_argument("-o", "--output", default=None, metavar="PATH",
-                   help="Python file to write (default: stdout); a folder (ending in /, or existing) gets "
-                        "the whole program: one module per Lua file it requires, and __main__.py. The "
-                        "folder holding PATH must exist (a missing one is an error, exit status 2)")
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="PATH",
+        help="Python file to write (default: stdout); a folder (ending in /, or existing) gets "
+        "the whole program: one module per Lua file it requires, and __main__.py. The "
+        "folder holding PATH must exist (a missing one is an error, exit status 2)",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -88,13 +98,14 @@ def run_program(main: Path, outdir: Path) -> int:
     """``pygraphnn port main.lua -o outdir/``: the program as a package; flags and warnings on stderr."""
     from .port import PortSyntaxError
     from .port_program import port_program
+
     try:
         result = port_program(main, outdir)
     except PortSyntaxError as e:
         print(str(e), file=sys.stderr)
         return 2
     flagged = risky = 0
-    for name, r in result.modules.items():
+    for r in result.modules.values():
         shown = r.filename
         for issue in r.issues:
             print(issue.format(shown), file=sys.stderr)
@@ -102,6 +113,8 @@ def run_program(main: Path, outdir: Path) -> int:
             print(call.format(shown).replace(": ", ": warning: ", 1), file=sys.stderr)
         flagged += len(r.issues)
         risky += len(r.risky)
-    print(f"wrote {outdir}/ ({len(result.modules)} modules, {flagged} flagged lines): "
-          f"python -m {outdir.name} [flags]", file=sys.stderr)
+    print(
+        f"wrote {outdir}/ ({len(result.modules)} modules, {flagged} flagged lines): python -m {outdir.name} [flags]",
+        file=sys.stderr,
+    )
     return 3 if risky else 1 if flagged else 0

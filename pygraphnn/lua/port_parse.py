@@ -12,6 +12,7 @@ operand.
 >>> type(chunk.body.body[0]).__name__, comments
 ('LocalAssign', [(1, 1, '-- one')])
 """
+
 from __future__ import annotations
 
 import re
@@ -31,25 +32,94 @@ class LuaSyntaxError(Exception):
 class Token:
     """One token: kind ('name', 'number', 'string', 'op', 'eof'), text, value, line, last line."""
 
-    __slots__ = ("kind", "text", "value", "line", "end_line", "delimiter")
+    __slots__ = ("delimiter", "end_line", "kind", "line", "text", "value")
 
     def __init__(self, kind: str, text: str, value: Any, line: int, end_line: int, delimiter: Any = None):
         self.kind, self.text, self.value, self.line, self.end_line = kind, text, value, line, end_line
         self.delimiter = delimiter
 
 
-KEYWORDS = {"and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if", "in", "local",
-            "nil", "not", "or", "repeat", "return", "then", "true", "until", "while"}
-OPS = ["...", "..", "==", "~=", "<=", ">=", "::", "+", "-", "*", "/", "%", "^", "#", "<", ">", "=", "(", ")", "{",
-       "}", "[", "]", ";", ":", ",", "."]
+KEYWORDS = {
+    "and",
+    "break",
+    "do",
+    "else",
+    "elseif",
+    "end",
+    "false",
+    "for",
+    "function",
+    "goto",
+    "if",
+    "in",
+    "local",
+    "nil",
+    "not",
+    "or",
+    "repeat",
+    "return",
+    "then",
+    "true",
+    "until",
+    "while",
+}
+OPS = [
+    "...",
+    "..",
+    "==",
+    "~=",
+    "<=",
+    ">=",
+    "::",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "^",
+    "#",
+    "<",
+    ">",
+    "=",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    ";",
+    ":",
+    ",",
+    ".",
+]
 OP_RE = re.compile("|".join(re.escape(op) for op in OPS))
 SPACE_RE = re.compile(r"[ \t\f\v]+")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
-NUMBER_RE = re.compile(r"0[xX][0-9a-fA-F]*(?:\.[0-9a-fA-F]*)?(?:[pP][+-]?[0-9]+)?|"
-                       r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+NUMBER_RE = re.compile(
+    r"0[xX][0-9a-fA-F]*(?:\.[0-9a-fA-F]*)?(?:[pP][+-]?[0-9]+)?|"
+    r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+)
 LONG_OPEN = re.compile(r"\[(=*)\[")
-ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"',
-           "'": "'", "\n": "\n", "\r": "\n"}
+ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+    "\\": "\\",
+    '"': '"',
+    "'": "'",
+    "\n": "\n",
+    "\r": "\n",
+}
+
+
+def _must(m: re.Match[str] | None) -> re.Match[str]:
+    """A match the caller already knows exists (its first character was just checked)."""
+    assert m is not None
+    return m
 
 
 def _number(text: str, line: int) -> int | float:
@@ -83,7 +153,7 @@ def tokenize(src: str) -> tuple[list[Token], list[tuple[int, int, str]]]:
             line += 1
             continue
         if c in " \t\f\v":
-            i = SPACE_RE.match(src, i).end()
+            i = _must(SPACE_RE.match(src, i)).end()
             continue
         if c == "-" and src.startswith("--", i):
             start, first = i, line
@@ -93,7 +163,7 @@ def tokenize(src: str) -> tuple[list[Token], list[tuple[int, int, str]]]:
                 j = src.find(close, m.end())
                 if j < 0:
                     raise LuaSyntaxError(line, "unfinished long comment")
-                text = src[start:j + len(close)]
+                text = src[start : j + len(close)]
                 line += _newlines(text)
                 i = j + len(close)
             else:
@@ -105,13 +175,13 @@ def tokenize(src: str) -> tuple[list[Token], list[tuple[int, int, str]]]:
             comments.append((first, line, text))
             continue
         if c.isalpha() or c == "_":
-            m = NAME_RE.match(src, i)
+            m = _must(NAME_RE.match(src, i))
             word = m.group(0)
             toks.append(Token("keyword" if word in KEYWORDS else "name", word, word, line, line))
             i = m.end()
             continue
-        if c.isdigit() or c == "." and i + 1 < n and src[i + 1].isdigit():
-            m = NUMBER_RE.match(src, i)
+        if c.isdigit() or (c == "." and i + 1 < n and src[i + 1].isdigit()):
+            m = _must(NUMBER_RE.match(src, i))
             text = m.group(0)
             j = m.end()
             if j < n and (src[j].isalnum() or src[j] == "_"):
@@ -149,8 +219,8 @@ def tokenize(src: str) -> tuple[list[Token], list[tuple[int, int, str]]]:
                             raise LuaSyntaxError(line, "escape sequence too large")
                         value.append(chr(code))
                         j = k
-                    elif e == "x" and j + 2 < n and all(h in "0123456789abcdefABCDEF" for h in src[j + 1:j + 3]):
-                        value.append(chr(int(src[j + 1:j + 3], 16)))
+                    elif e == "x" and j + 2 < n and all(h in "0123456789abcdefABCDEF" for h in src[j + 1 : j + 3]):
+                        value.append(chr(int(src[j + 1 : j + 3], 16)))
                         j += 3
                     elif e == "z":
                         j += 1
@@ -175,10 +245,12 @@ def tokenize(src: str) -> tuple[list[Token], list[tuple[int, int, str]]]:
                 j = src.find(close, m.end())
                 if j < 0:
                     raise LuaSyntaxError(line, "unfinished long string")
-                body = src[m.end():j]
+                body = src[m.end() : j]
                 first = line
-                line += _newlines(src[i:j + len(close)])
-                toks.append(Token("string", src[i:j + len(close)], body, first, line, A.StringDelimiter.DOUBLE_SQUARE))
+                line += _newlines(src[i : j + len(close)])
+                toks.append(
+                    Token("string", src[i : j + len(close)], body, first, line, A.StringDelimiter.DOUBLE_SQUARE)
+                )
                 i = j + len(close)
                 continue
         m = OP_RE.match(src, i)
@@ -196,13 +268,41 @@ def _newlines(text: str) -> int:
 
 
 # binary operators: (left priority, right priority), Lua 5.1's table
-BINARY = {"or": (1, 1), "and": (2, 2), "<": (3, 3), ">": (3, 3), "<=": (3, 3), ">=": (3, 3), "~=": (3, 3),
-          "==": (3, 3), "..": (5, 4), "+": (6, 6), "-": (6, 6), "*": (7, 7), "/": (7, 7), "%": (7, 7),
-          "^": (10, 9)}
+BINARY = {
+    "or": (1, 1),
+    "and": (2, 2),
+    "<": (3, 3),
+    ">": (3, 3),
+    "<=": (3, 3),
+    ">=": (3, 3),
+    "~=": (3, 3),
+    "==": (3, 3),
+    "..": (5, 4),
+    "+": (6, 6),
+    "-": (6, 6),
+    "*": (7, 7),
+    "/": (7, 7),
+    "%": (7, 7),
+    "^": (10, 9),
+}
 UNARY_PRIORITY = 8
-BINARY_NODE = {"or": A.OrLoOp, "and": A.AndLoOp, "<": A.LessThanOp, ">": A.GreaterThanOp, "<=": A.LessOrEqThanOp,
-               ">=": A.GreaterOrEqThanOp, "~=": A.NotEqToOp, "==": A.EqToOp, "..": A.Concat, "+": A.AddOp,
-               "-": A.SubOp, "*": A.MultOp, "/": A.FloatDivOp, "%": A.ModOp, "^": A.ExpoOp}
+BINARY_NODE = {
+    "or": A.OrLoOp,
+    "and": A.AndLoOp,
+    "<": A.LessThanOp,
+    ">": A.GreaterThanOp,
+    "<=": A.LessOrEqThanOp,
+    ">=": A.GreaterOrEqThanOp,
+    "~=": A.NotEqToOp,
+    "==": A.EqToOp,
+    "..": A.Concat,
+    "+": A.AddOp,
+    "-": A.SubOp,
+    "*": A.MultOp,
+    "/": A.FloatDivOp,
+    "%": A.ModOp,
+    "^": A.ExpoOp,
+}
 
 
 class Parser:
@@ -262,7 +362,7 @@ class Parser:
         stmts: list[Any] = []
         while True:
             t = self.tok
-            if t.kind == "eof" or t.kind == "keyword" and t.text in ("end", "else", "elseif", "until"):
+            if t.kind == "eof" or (t.kind == "keyword" and t.text in ("end", "else", "elseif", "until")):
                 break
             if self.check("return"):
                 stmts.append(self.return_stat())
@@ -276,8 +376,9 @@ class Parser:
         first = self.expect("return")
         values: list[Any] = []
         t = self.tok
-        if not (t.kind == "eof" or t.kind == "keyword" and t.text in ("end", "else", "elseif", "until")
-                or self.check(";")):
+        if not (
+            t.kind == "eof" or (t.kind == "keyword" and t.text in ("end", "else", "elseif", "until")) or self.check(";")
+        ):
             values = self.exprlist()
         self.accept(";")
         return self.mark(A.Return(values), first, self.prev())
@@ -464,8 +565,7 @@ class Parser:
                     operands.append(self.expr(5) if op == ".." else self.power_operand())
                 right = operands[-1]
                 for k in range(len(operands) - 2, -1, -1):
-                    right = self.mark(BINARY_NODE[op](operands[k], right), operands[k]._first_token,
-                                      right._last_token)
+                    right = self.mark(BINARY_NODE[op](operands[k], right), operands[k]._first_token, right._last_token)
                 left = right
                 continue
             self.pos += 1
@@ -549,7 +649,7 @@ class Parser:
                 method = self.name()
                 args = self.call_args()
                 e = self.mark(A.Invoke(e, method, args), first, self.prev())
-            elif t.kind == "string" or t.kind == "op" and t.text in ("(", "{"):
+            elif t.kind == "string" or (t.kind == "op" and t.text in ("(", "{")):
                 args = self.call_args()
                 e = self.mark(A.Call(e, args), first, self.prev())
             else:

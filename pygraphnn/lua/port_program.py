@@ -17,6 +17,7 @@ one file defines and another reads goes through ``lua.G``.
 >>> sorted(result.modules)
 ['main', 'util']
 """
+
 from __future__ import annotations
 
 import re
@@ -37,15 +38,18 @@ class Program:
     """What every module's translation must know about the others."""
 
     root: Path
-    modules: dict[str, str] = field(default_factory=dict)       # Lua module name -> Python module path
-    files: dict[str, Path] = field(default_factory=dict)        # Lua module name -> Lua file
-    globals_defined: set[str] = field(default_factory=set)      # Lua globals some file assigns
-    classes: set[str] = field(default_factory=set)              # torch.class('Name') of some file
+    modules: dict[str, str] = field(default_factory=dict)  # Lua module name -> Python module path
+    files: dict[str, Path] = field(default_factory=dict)  # Lua module name -> Lua file
+    globals_defined: set[str] = field(default_factory=set)  # Lua globals some file assigns
+    classes: set[str] = field(default_factory=set)  # torch.class('Name') of some file
 
     def shared_globals(self, resolver: Resolver) -> list[str]:
         """The globals this file assigns (they join Lua's one global table)."""
-        return sorted(v.pyname for name, v in resolver.globals.items()
-                      if (v.values or v.funcdef is not None) and name not in KNOWN_GLOBALS and v.pyname.isidentifier())
+        return sorted(
+            v.pyname
+            for name, v in resolver.globals.items()
+            if (v.values or v.funcdef is not None) and name not in KNOWN_GLOBALS and v.pyname.isidentifier()
+        )
 
 
 @dataclass
@@ -58,8 +62,12 @@ class ProgramResult:
 
     @property
     def issues(self) -> list[str]:
-        return [i.format(str(self_path)) for name, r in self.modules.items()
-                for self_path in [name.replace(".", "/") + ".lua"] for i in r.issues]
+        return [
+            i.format(str(self_path))
+            for name, r in self.modules.items()
+            for self_path in [name.replace(".", "/") + ".lua"]
+            for i in r.issues
+        ]
 
 
 def _python_name(lua_name: str) -> str:
@@ -78,8 +86,12 @@ def _requires(tree: Any) -> list[str]:
     stack = [tree]
     while stack:
         node = stack.pop()
-        if isinstance(node, A.Call) and isinstance(node.func, A.Name) and len(node.args) == 1 \
-                and isinstance(node.args[0], A.String):
+        if (
+            isinstance(node, A.Call)
+            and isinstance(node.func, A.Name)
+            and len(node.args) == 1
+            and isinstance(node.args[0], A.String)
+        ):
             text = node.args[0].s.decode("utf-8", "replace")
             if node.func.id == "require":
                 found.append(text.replace("/", "."))
@@ -110,8 +122,9 @@ def find_modules(main: Path) -> Program:
             continue
         resolver = Resolver()
         resolver.chunk(tree)
-        program.globals_defined |= {n for n, v in resolver.globals.items()
-                                    if (v.values or v.funcdef is not None) and n not in KNOWN_GLOBALS}
+        program.globals_defined |= {
+            n for n, v in resolver.globals.items() if (v.values or v.funcdef is not None) and n not in KNOWN_GLOBALS
+        }
         program.classes |= resolver.classes
         for req in _requires(tree):
             rel = Path(*req.split("."))
@@ -129,8 +142,9 @@ def port_program(main: str | Path, outdir: str | Path) -> ProgramResult:
     results: dict[str, PortResult] = {}
     outdir.mkdir(parents=True, exist_ok=True)
     # file names are Lua-side text: written as escaped literals, never spliced into code
-    (outdir / "__init__.py").write_text(py_str(f"{main.name} and its modules, ported by `pygraphnn port`: "
-                                               f"run with python -m {outdir.name}") + "\n")
+    (outdir / "__init__.py").write_text(
+        py_str(f"{main.name} and its modules, ported by `pygraphnn port`: run with python -m {outdir.name}") + "\n"
+    )
     for name, path in bar(program.files.items(), "porting", total=len(program.files), unit="file"):
         rel = path.relative_to(program.root).as_posix() if path.is_relative_to(program.root) else path.name
         if path != main:
@@ -148,5 +162,6 @@ def port_program(main: str | Path, outdir: str | Path) -> ProgramResult:
     (outdir / "__main__.py").write_text(
         py_str(f"Entry point: python -m {outdir.name} [the Lua program's flags].") + "\n"
         "from pygraphnn.lua import runtime as lua\n\n"
-        f"lua.require({py_str(main_module)}, __package__)\n")
+        f"lua.require({py_str(main_module)}, __package__)\n"
+    )
     return ProgramResult(outdir, main.stem, results)

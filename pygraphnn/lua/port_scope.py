@@ -11,6 +11,7 @@ values, decided per variable from that evidence:
   and never handed to code we cannot see: a ``SimpleNamespace``;
 * ``dict``: anything else (``{[0] = x}``, computed keys, ``pairs``): keys kept.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -22,9 +23,37 @@ from luaparser import astnodes as A
 
 # names the translation itself uses: a Lua variable with one of them is renamed
 PY_RESERVED = set(keyword.kwlist) | {
-    "abs", "bool", "callable", "dict", "enumerate", "float", "getattr", "int", "isinstance", "len", "list",
-    "max", "min", "print", "range", "str", "tuple", "vars", "AssertionError", "RuntimeError",
-    "nn", "ng", "torch", "math", "SimpleNamespace", "truthy", "lua_set", "lua_values", "exports", "args", "lua",
+    "abs",
+    "bool",
+    "callable",
+    "dict",
+    "enumerate",
+    "float",
+    "getattr",
+    "int",
+    "isinstance",
+    "len",
+    "list",
+    "max",
+    "min",
+    "print",
+    "range",
+    "str",
+    "tuple",
+    "vars",
+    "AssertionError",
+    "RuntimeError",
+    "nn",
+    "ng",
+    "torch",
+    "math",
+    "SimpleNamespace",
+    "truthy",
+    "lua_set",
+    "lua_values",
+    "exports",
+    "args",
+    "lua",
 }
 
 # Python's builtins (eval, exec, open, __import__, ...): a Lua global of that name that the program
@@ -39,11 +68,52 @@ def safe_ident(s: str) -> bool:
 
 # Lua globals the translation knows how to write (the rest are flagged when read)
 KNOWN_GLOBALS = {
-    "nn", "nngraph", "torch", "math", "string", "table", "print", "ipairs", "pairs", "unpack", "require",
-    "tostring", "tonumber", "type", "error", "assert", "select", "os", "io", "setmetatable", "getmetatable",
-    "coroutine", "pcall", "_G", "graph", "collectgarbage", "loadstring", "dofile", "load", "rawget", "rawset",
-    "next", "g_cloneManyTimes", "model_utils",
-    "optim", "lfs", "paths", "path", "arg", "cutorch", "cunn", "cltorch", "clnn", "cudnn", "sys", "xlua",
+    "nn",
+    "nngraph",
+    "torch",
+    "math",
+    "string",
+    "table",
+    "print",
+    "ipairs",
+    "pairs",
+    "unpack",
+    "require",
+    "tostring",
+    "tonumber",
+    "type",
+    "error",
+    "assert",
+    "select",
+    "os",
+    "io",
+    "setmetatable",
+    "getmetatable",
+    "coroutine",
+    "pcall",
+    "_G",
+    "graph",
+    "collectgarbage",
+    "loadstring",
+    "dofile",
+    "load",
+    "rawget",
+    "rawset",
+    "next",
+    "g_cloneManyTimes",
+    "model_utils",
+    "optim",
+    "lfs",
+    "paths",
+    "path",
+    "arg",
+    "cutorch",
+    "cunn",
+    "cltorch",
+    "clnn",
+    "cudnn",
+    "sys",
+    "xlua",
 }
 
 
@@ -51,11 +121,11 @@ KNOWN_GLOBALS = {
 class FuncScope:
     """One Python scope: the module or a ``def``."""
 
-    parent: "FuncScope | None"
-    vars: list["Var"] = field(default_factory=list)       # declared here, in order
-    free: set = field(default_factory=set)                # outer Vars read or written here
-    assigns_outer: list["Var"] = field(default_factory=list)  # need global/nonlocal
-    returns: list[int] = field(default_factory=list)      # value counts of its return statements
+    parent: FuncScope | None
+    vars: list[Var] = field(default_factory=list)  # declared here, in order
+    free: set = field(default_factory=set)  # outer Vars read or written here
+    assigns_outer: list[Var] = field(default_factory=list)  # need global/nonlocal
+    returns: list[int] = field(default_factory=list)  # value counts of its return statements
 
 
 @dataclass(eq=False)
@@ -65,15 +135,17 @@ class Var:
     line: int | None = None
     is_global: bool = False
     is_param: bool = False
-    values: list[Any] = field(default_factory=list)       # expressions assigned (None: unknown)
+    values: list[Any] = field(default_factory=list)  # expressions assigned (None: unknown)
     evidence: set = field(default_factory=set)
-    fields: set = field(default_factory=set)              # names written as t.name / {name = ...}
+    fields: set = field(default_factory=set)  # names written as t.name / {name = ...}
     call_sites: list[list[Any]] = field(default_factory=list)  # for local functions: argument lists
-    params: list["Var"] = field(default_factory=list)     # for local functions
-    funcdef: Any = None                                   # the function it names, when it does
-    require: str | None = None                            # local x = require 'name'
-    index_keys: list[Any] = field(default_factory=list)   # the k of every t[k] with a computed k
+    params: list[Var] = field(default_factory=list)  # for local functions
+    funcdef: Any = None  # the function it names, when it does
+    require: str | None = None  # local x = require 'name'
+    index_keys: list[Any] = field(default_factory=list)  # the k of every t[k] with a computed k
     pyname: str = ""
+    owner: Var | None = field(default=None, repr=False)  # for parameters: the local function they belong to
+    visible: list[Var] = field(default_factory=list, repr=False)  # locals of the same function in scope at declaration
     _kind: Any = "?"
     _busy: bool = False
 
@@ -103,8 +175,9 @@ def table_class(t: A.Table) -> str:
     if not keyed:
         # {1, nil, 3} has a hole: # and ipairs stop at it, a Python list would not
         return "dict" if any(isinstance(f.value, A.Nil) for f in t.fields) else "list"
-    if len(keyed) == len(t.fields) and all(isinstance(f.key, A.Name) and not f.between_brackets
-                                           and safe_ident(f.key.id) for f in keyed):
+    if len(keyed) == len(t.fields) and all(
+        isinstance(f.key, A.Name) and not f.between_brackets and safe_ident(f.key.id) for f in keyed
+    ):
         return "record"
     return "dict"
 
@@ -124,7 +197,7 @@ def _var_kind(v: Var) -> str | None:
     tableish = bool(tables) or (not others and ev & {"array", "hashint", "meta"})
     if None in kinds and not (ev & {"meta"}):
         return None  # some value comes from code we cannot see (a call, another file): decided at run time
-    if tables and not others or tableish and not others:
+    if (tables and not others) or (tableish and not others):
         # used more than one way (array and keys, a metatable): Lua's own table type decides at run time
         if "meta" in ev:
             return "luatable"
@@ -147,24 +220,27 @@ def _var_kind(v: Var) -> str | None:
 
 
 def _param_sites(v: Var) -> list[list[Any]]:
-    owner = getattr(v, "owner", None)
+    owner = v.owner
     return owner.call_sites if owner is not None and not owner.evidence & {"escape"} else []
 
 
 def _param_index(v: Var) -> int:
+    assert v.owner is not None, "only parameters of a local function have an index"
     return v.owner.params.index(v)
 
 
 def is_name(e: Any, name: str) -> bool:
-    return isinstance(e, A.Name) and e.id == name and getattr(e, "_var", None) is not None \
-        and e._var.is_global
+    return isinstance(e, A.Name) and e.id == name and getattr(e, "_var", None) is not None and e._var.is_global
 
 
 def dotted(e: Any) -> str | None:
     """``nn.Linear`` -> 'nn.Linear' when the root is a global name; else None."""
     parts = []
-    while isinstance(e, A.Index) and isinstance(e.idx, (A.Name, A.String)) and (
-            e.notation == A.IndexNotation.DOT or isinstance(e.idx, A.String)):
+    while (
+        isinstance(e, A.Index)
+        and isinstance(e.idx, (A.Name, A.String))
+        and (e.notation == A.IndexNotation.DOT or isinstance(e.idx, A.String))
+    ):
         part = e.idx.id if isinstance(e.idx, A.Name) else e.idx.s.decode("utf-8", "replace")
         if not (part.isascii() and part.isidentifier() and not part.startswith("__")):
             return None  # t["a b"], t.__class__: never spelled as Python attribute text
@@ -189,9 +265,9 @@ def expr_kind(e: Any) -> str | None:
     """
     if isinstance(e, A.Nil):
         return "nil"
-    if isinstance(e, (A.TrueExpr, A.FalseExpr)) or isinstance(e, COMPARISONS) or isinstance(e, A.ULNotOp):
+    if isinstance(e, (A.TrueExpr, A.FalseExpr, *COMPARISONS, A.ULNotOp)):
         return "bool"
-    if isinstance(e, A.Number) or isinstance(e, A.ULengthOP):
+    if isinstance(e, (A.Number, A.ULengthOP)):
         return "number"
     if isinstance(e, (A.String, A.Concat)):
         return "string"
@@ -201,7 +277,7 @@ def expr_kind(e: Any) -> str | None:
         return "function"
     if isinstance(e, A.Name):
         var = getattr(e, "_var", None)
-        return var.kind() if var is not None and not var.is_global or (var and var.values) else None
+        return var.kind() if (var is not None and not var.is_global) or (var and var.values) else None
     if isinstance(e, A.SubOp):
         r = expr_kind(e.right)
         if r == "module":
@@ -237,8 +313,18 @@ def expr_kind(e: Any) -> str | None:
                 return "string"
             if d == "torch.CmdLine":
                 return "object"  # the runtime's CmdLine has Lua's method names
-            if d in ("torch.Tensor", "torch.zeros", "torch.ones", "torch.randn", "torch.rand", "torch.range",
-                     "torch.LongTensor", "torch.DoubleTensor", "torch.FloatTensor", "torch.linspace"):
+            if d in (
+                "torch.Tensor",
+                "torch.zeros",
+                "torch.ones",
+                "torch.randn",
+                "torch.rand",
+                "torch.range",
+                "torch.LongTensor",
+                "torch.DoubleTensor",
+                "torch.FloatTensor",
+                "torch.linspace",
+            ):
                 return "tensor"
             if d in ("unpack", "table.unpack"):
                 return "multi"
@@ -249,7 +335,7 @@ def expr_kind(e: Any) -> str | None:
         if isinstance(e.func, A.Name) and getattr(e.func, "_var", None) is not None:
             fv = e.func._var
             if fv.funcdef is not None:
-                counts = set(getattr(fv.funcdef, "_scope").returns)
+                counts = set(fv.funcdef._scope.returns)
                 if counts and max(counts) > 1:
                     return "multi"
         return None
@@ -278,7 +364,7 @@ class Resolver:
         self.blocks: list[dict[str, Var]] = [{}]
         self.func = self.module
         self.all_vars: list[Var] = []
-        self.classes: set[str] = set()   # names torch.class('Name') makes global constructors of
+        self.classes: set[str] = set()  # names torch.class('Name') makes global constructors of
 
     # ---------------------------------------------------------------- scopes
     def declare(self, name: A.Name, line: int | None, *, param: bool = False) -> Var:
@@ -296,12 +382,13 @@ class Resolver:
                 v = block[name]
                 break
         else:
-            v = self.globals.get(name)
-            if v is None:
-                v = self.globals[name] = Var(name, self.module, is_global=True)
-                self.module.vars.append(v)
-                self.all_vars.append(v)
-        f = self.func
+            found = self.globals.get(name)
+            if found is None:
+                found = self.globals[name] = Var(name, self.module, is_global=True)
+                self.module.vars.append(found)
+                self.all_vars.append(found)
+            v = found
+        f: FuncScope | None = self.func
         while f is not None and f is not v.func:
             f.free.add(v)
             f = f.parent
@@ -372,8 +459,9 @@ class Resolver:
             v = self.declare(st.target, line)
             v.values.append(A.Number(1))
             step = st.step if isinstance(st.step, A.Node) else A.Number(st.step)
-            if _int_literal(st.start) and (_int_literal(step) or isinstance(step, A.UMinusOp)
-                                           and _int_literal(step.operand)):
+            if _int_literal(st.start) and (
+                _int_literal(step) or (isinstance(step, A.UMinusOp) and _int_literal(step.operand))
+            ):
                 v.evidence.add("int")  # counts in integers: prints as Lua prints it
             self.block(st.body, new_scope=False)
             self.blocks.pop()
@@ -416,17 +504,27 @@ class Resolver:
             for e in st.values:
                 self.expr(e)
             last = st.values[-1] if st.values else None
-            spreads = isinstance(last, (A.Varargs, A.Dots)) or isinstance(last, A.Call) and not last.wrapped and (
-                dotted(last.func) in ("unpack", "table.unpack", "pcall", "select", "string.find", "string.match")
-                or isinstance(last.func, A.Name) and last.func._var is not None and last.func._var.funcdef is not None
-                and -1 in last.func._var.funcdef._scope.returns)
+            spreads = isinstance(last, (A.Varargs, A.Dots)) or (
+                isinstance(last, A.Call)
+                and not last.wrapped
+                and (
+                    dotted(last.func) in ("unpack", "table.unpack", "pcall", "select", "string.find", "string.match")
+                    or (
+                        isinstance(last.func, A.Name)
+                        and last.func._var is not None
+                        and last.func._var.funcdef is not None
+                        and -1 in last.func._var.funcdef._scope.returns
+                    )
+                )
+            )
             self.func.returns.append(-1 if spreads else len(st.values))  # -1: counted at run time
         elif isinstance(st, (A.Call, A.Invoke)):
             self.expr(st)
         # Break, Goto, Label, SemiColon: nothing to resolve
 
-    def function(self, node: Any, args: list, body: A.Block, *, owner: Var | None = None,
-                 self_param: bool = False) -> None:
+    def function(
+        self, node: Any, args: list, body: A.Block, *, owner: Var | None = None, self_param: bool = False
+    ) -> None:
         scope = FuncScope(self.func)
         node._scope = scope
         outer, self.func = self.func, scope
@@ -460,7 +558,7 @@ class Resolver:
                     if store:
                         base.fields.add(key)
                 elif text is not None and text.startswith("__"):
-                    base.evidence.add("meta")      # __index, __call ...: a metatable
+                    base.evidence.add("meta")  # __index, __call ...: a metatable
                 elif text is not None:
                     base.evidence.add("index")
                     base.index_keys.append(e.idx)
@@ -477,8 +575,11 @@ class Resolver:
                 self.expr(a)
             d = dotted(e.func)
             fv = e.func._var if isinstance(e.func, A.Name) else None
-            if d in ("table.insert", "table.remove", "unpack", "table.unpack", "table.concat") and e.args \
-                    and isinstance(e.args[0], A.Name):
+            if (
+                d in ("table.insert", "table.remove", "unpack", "table.unpack", "table.concat")
+                and e.args
+                and isinstance(e.args[0], A.Name)
+            ):
                 e.args[0]._var.evidence.add("array")
             elif fv is not None and fv.funcdef is not None:
                 fv.call_sites.append(list(e.args))
@@ -534,14 +635,21 @@ class Resolver:
 def _value_at(values: list, i: int) -> Any:
     if i < len(values):
         return values[i]
-    if values and isinstance(values[-1], (A.Call, A.Invoke, A.Varargs)) and not values[-1].wrapped or values and isinstance(values[-1], A.Dots):
+    if (values and isinstance(values[-1], (A.Call, A.Invoke, A.Varargs)) and not values[-1].wrapped) or (
+        values and isinstance(values[-1], A.Dots)
+    ):
         return None  # one of several values of a call: unknown
     return A.Nil()
 
 
 def _require_name(e: Any) -> str | None:
-    if isinstance(e, A.Call) and isinstance(e.func, A.Name) and e.func.id == "require" and len(e.args) == 1 \
-            and isinstance(e.args[0], A.String):
+    if (
+        isinstance(e, A.Call)
+        and isinstance(e.func, A.Name)
+        and e.func.id == "require"
+        and len(e.args) == 1
+        and isinstance(e.args[0], A.String)
+    ):
         return e.args[0].s.decode("utf-8", "replace")
     return None
 
@@ -556,7 +664,7 @@ def _static_field(e: A.Index) -> str | None:
 
 
 def _int_literal(e: Any) -> bool:
-    return isinstance(e, A.Number) and isinstance(e.n, int) or isinstance(e, A.ULengthOP)
+    return (isinstance(e, A.Number) and isinstance(e.n, int)) or isinstance(e, A.ULengthOP)
 
 
 def _key_text(e: A.Index) -> str | None:
@@ -569,8 +677,14 @@ def _key_text(e: A.Index) -> str | None:
 
 
 def _is_len_plus_one(idx: Any, base: Var) -> bool:
-    return isinstance(idx, A.AddOp) and isinstance(idx.left, A.ULengthOP) and isinstance(idx.left.operand, A.Name) \
-        and getattr(idx.left.operand, "_var", None) is base and isinstance(idx.right, A.Number) and idx.right.n == 1
+    return (
+        isinstance(idx, A.AddOp)
+        and isinstance(idx.left, A.ULengthOP)
+        and isinstance(idx.left.operand, A.Name)
+        and getattr(idx.left.operand, "_var", None) is base
+        and isinstance(idx.right, A.Number)
+        and idx.right.n == 1
+    )
 
 
 def assign_pynames(resolver: Resolver) -> None:
@@ -589,16 +703,22 @@ def assign_pynames(resolver: Resolver) -> None:
         for v in scope.vars:
             if not v.is_global and v.func.parent is not None:
                 # a Lua local may reuse the Python name of one whose block has ended
-                used = {u.pyname for u in getattr(v, "visible", ())} | {
-                    u.pyname for u in scope.vars if u.pyname and (u in captured or u.is_param)}
+                used = {u.pyname for u in v.visible} | {
+                    u.pyname for u in scope.vars if u.pyname and (u in captured or u.is_param)
+                }
             if v.require in ("nn", "nngraph", "torch"):
                 v.pyname = {"nn": "nn", "nngraph": "ng", "torch": "torch"}[v.require]
                 continue
             if v.is_global and v.name in KNOWN_GLOBALS:
                 v.pyname = {"nngraph": "ng"}.get(v.name, v.name)
                 continue
-            base = v.name + "_" if v.name in PY_RESERVED or (v.is_global and v.name in PY_BUILTINS) or (
-                v.is_global and v.name == "exports") else v.name
+            base = (
+                v.name + "_"
+                if v.name in PY_RESERVED
+                or (v.is_global and v.name in PY_BUILTINS)
+                or (v.is_global and v.name == "exports")
+                else v.name
+            )
             if base.startswith("__"):
                 base = "lua" + base  # __builtins__, __import__: Python's machinery, not the Lua program's
             name, i = base, 2

@@ -62,12 +62,17 @@ _TYPE_NAMES = {
 def save_t7(obj: Any, path_or_fileobj: Any, *, mode: str = "binary") -> None:
     """Write ``obj`` (modules anywhere inside dicts/lists are converted with
     :func:`to_torch_object`) like Torch7's ``torch.save``."""
-    if isinstance(obj, (str, os.PathLike)) and not isinstance(path_or_fileobj, (str, os.PathLike)) \
-            and not hasattr(path_or_fileobj, "write"):
+    if (
+        isinstance(obj, (str, os.PathLike))
+        and not isinstance(path_or_fileobj, (str, os.PathLike))
+        and not hasattr(path_or_fileobj, "write")
+    ):
         # Lua's torch.save(filename, obj) takes the file first; ours takes it second
-        raise TypeError(f"save_t7(obj, path): the object comes first and the path second (Lua's "
-                        f"torch.save(filename, obj) is the other way round); got a path {str(obj)!r} "
-                        f"as obj and a {type(path_or_fileobj).__name__} as path")
+        raise TypeError(
+            f"save_t7(obj, path): the object comes first and the path second (Lua's "
+            f"torch.save(filename, obj) is the other way round); got a path {str(obj)!r} "
+            f"as obj and a {type(path_or_fileobj).__name__} as path"
+        )
     t7.save_t7(to_lua(obj), path_or_fileobj, mode=mode)
 
 

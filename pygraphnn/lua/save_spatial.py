@@ -7,13 +7,14 @@ Spatial{Subtractive,Divisive,Contrastive}Normalization are written with the
 sub-networks Lua's constructors build (estimators of padding, convolutions and
 Replicate), holding the module's kernels.
 """
+
 from __future__ import annotations
 
 import torch
 
 from .. import nn
-from .t7 import LuaTable, TorchObject
 from .save import _TYPE_NAMES, _long_storage, register_saver
+from .t7 import LuaTable, TorchObject
 
 
 def _f(v) -> float:
@@ -23,13 +24,21 @@ def _f(v) -> float:
 @register_saver(nn.SpatialConvolution, nn.SpatialConvolutionMM, nn.SpatialDilatedConvolution)
 def _spatial_conv(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
-    f.update(nInputPlane=_f(m.nInputPlane), nOutputPlane=_f(m.nOutputPlane), kW=_f(m.kW), kH=_f(m.kH),
-             dW=_f(m.dW), dH=_f(m.dH), padW=_f(m.padW), padH=_f(m.padH))
+    f.update(
+        nInputPlane=_f(m.nInputPlane),
+        nOutputPlane=_f(m.nOutputPlane),
+        kW=_f(m.kW),
+        kH=_f(m.kH),
+        dW=_f(m.dW),
+        dH=_f(m.dH),
+        padW=_f(m.padW),
+        padH=_f(m.padH),
+    )
     dt = S.dtype_of(m)
     f.update(finput=torch.empty(0, dtype=dt), fgradInput=torch.empty(0, dtype=dt))
     if isinstance(m, nn.SpatialDilatedConvolution):
         f.update(dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
-    if m.groups != 1:   # only cudnn.SpatialConvolution reads it
+    if m.groups != 1:  # only cudnn.SpatialConvolution reads it
         f["groups"] = _f(m.groups)
     return S.base(m, "nn." + type(m).__name__, f)
 
@@ -37,9 +46,19 @@ def _spatial_conv(S, m):
 @register_saver(nn.SpatialFullConvolution)
 def _full_conv(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
-    f.update(nInputPlane=_f(m.nInputPlane), nOutputPlane=_f(m.nOutputPlane), kW=_f(m.kW), kH=_f(m.kH),
-             dW=_f(m.dW), dH=_f(m.dH), padW=_f(m.padW), padH=_f(m.padH), adjW=_f(m.adjW), adjH=_f(m.adjH),
-             ones=torch.empty(0, dtype=S.dtype_of(m)))
+    f.update(
+        nInputPlane=_f(m.nInputPlane),
+        nOutputPlane=_f(m.nOutputPlane),
+        kW=_f(m.kW),
+        kH=_f(m.kH),
+        dW=_f(m.dW),
+        dH=_f(m.dH),
+        padW=_f(m.padW),
+        padH=_f(m.padH),
+        adjW=_f(m.adjW),
+        adjH=_f(m.adjH),
+        ones=torch.empty(0, dtype=S.dtype_of(m)),
+    )
     return S.base(m, "nn.SpatialFullConvolution", f)
 
 
@@ -53,8 +72,15 @@ def _temporal_conv(S, m):
 @register_saver(nn.SpatialConvolutionMap)
 def _conv_map(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
-    f.update(connTable=m.connTable.detach().cpu().to(S.dtype_of(m)), kW=_f(m.kW), kH=_f(m.kH), dW=_f(m.dW),
-             dH=_f(m.dH), nInputPlane=_f(m.nInputPlane), nOutputPlane=_f(m.nOutputPlane))
+    f.update(
+        connTable=m.connTable.detach().cpu().to(S.dtype_of(m)),
+        kW=_f(m.kW),
+        kH=_f(m.kH),
+        dW=_f(m.dW),
+        dH=_f(m.dH),
+        nInputPlane=_f(m.nInputPlane),
+        nOutputPlane=_f(m.nOutputPlane),
+    )
     return S.base(m, "nn.SpatialConvolutionMap", f)
 
 
@@ -74,15 +100,29 @@ def _temporal_subsampling(S, m):
 
 @register_saver(nn.SpatialLPPooling)
 def _lp_pooling(S, m):
-    return S.base(m, "nn.SpatialLPPooling", {"modules": [S.module(c) for c in m], "kW": _f(m.kW), "kH": _f(m.kH),
-                                             "dW": _f(m.dW), "dH": _f(m.dH)})
+    return S.base(
+        m,
+        "nn.SpatialLPPooling",
+        {"modules": [S.module(c) for c in m], "kW": _f(m.kW), "kH": _f(m.kH), "dW": _f(m.dW), "dH": _f(m.dH)},
+    )
 
 
-@register_saver(nn.VolumetricConvolution, nn.VolumetricFullConvolution)   # and VolumetricDilatedConvolution
+@register_saver(nn.VolumetricConvolution, nn.VolumetricFullConvolution)  # and VolumetricDilatedConvolution
 def _volumetric_conv(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
-    f.update(nInputPlane=_f(m.nInputPlane), nOutputPlane=_f(m.nOutputPlane), kT=_f(m.kT), kW=_f(m.kW),
-             kH=_f(m.kH), dT=_f(m.dT), dW=_f(m.dW), dH=_f(m.dH), padT=_f(m.padT), padW=_f(m.padW), padH=_f(m.padH))
+    f.update(
+        nInputPlane=_f(m.nInputPlane),
+        nOutputPlane=_f(m.nOutputPlane),
+        kT=_f(m.kT),
+        kW=_f(m.kW),
+        kH=_f(m.kH),
+        dT=_f(m.dT),
+        dW=_f(m.dW),
+        dH=_f(m.dH),
+        padT=_f(m.padT),
+        padW=_f(m.padW),
+        padH=_f(m.padH),
+    )
     dt = S.dtype_of(m)
     f.update(finput=torch.empty(0, dtype=dt), fgradInput=torch.empty(0, dtype=dt))
     if isinstance(m, nn.VolumetricFullConvolution):
@@ -92,10 +132,18 @@ def _volumetric_conv(S, m):
     return S.base(m, "nn." + type(m).__name__, f)
 
 
-@register_saver(nn.SpatialMaxPooling)   # and SpatialDilatedMaxPooling
+@register_saver(nn.SpatialMaxPooling)  # and SpatialDilatedMaxPooling
 def _max_pool(S, m):
-    f = dict(kW=_f(m.kW), kH=_f(m.kH), dW=_f(m.dW), dH=_f(m.dH), padW=_f(m.padW), padH=_f(m.padH),
-             ceil_mode=bool(m.ceil_mode), indices=torch.empty(0, dtype=torch.int64))
+    f = dict(
+        kW=_f(m.kW),
+        kH=_f(m.kH),
+        dW=_f(m.dW),
+        dH=_f(m.dH),
+        padW=_f(m.padW),
+        padH=_f(m.padH),
+        ceil_mode=bool(m.ceil_mode),
+        indices=torch.empty(0, dtype=torch.int64),
+    )
     if isinstance(m, nn.SpatialDilatedMaxPooling):
         f.update(dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
     return S.base(m, "nn." + type(m).__name__, f)
@@ -103,12 +151,24 @@ def _max_pool(S, m):
 
 @register_saver(nn.SpatialAveragePooling)
 def _avg_pool(S, m):
-    return S.base(m, "nn.SpatialAveragePooling", dict(
-        kW=_f(m.kW), kH=_f(m.kH), dW=_f(m.dW), dH=_f(m.dH), padW=_f(m.padW), padH=_f(m.padH),
-        ceil_mode=bool(m.ceil_mode), count_include_pad=bool(m.count_include_pad), divide=bool(m.divide)))
+    return S.base(
+        m,
+        "nn.SpatialAveragePooling",
+        dict(
+            kW=_f(m.kW),
+            kH=_f(m.kH),
+            dW=_f(m.dW),
+            dH=_f(m.dH),
+            padW=_f(m.padW),
+            padH=_f(m.padH),
+            ceil_mode=bool(m.ceil_mode),
+            count_include_pad=bool(m.count_include_pad),
+            divide=bool(m.divide),
+        ),
+    )
 
 
-@register_saver(nn.SpatialAdaptiveMaxPooling)   # and SpatialAdaptiveAveragePooling
+@register_saver(nn.SpatialAdaptiveMaxPooling)  # and SpatialAdaptiveAveragePooling
 def _adaptive_pool(S, m):
     f = {"W": _f(m.W), "H": _f(m.H)}
     if isinstance(m, nn.SpatialAdaptiveMaxPooling) and not isinstance(m, nn.SpatialAdaptiveAveragePooling):
@@ -126,10 +186,20 @@ def _temporal_pool(S, m):
     return S.base(m, "nn.TemporalMaxPooling", {"kW": _f(m.kW), "dW": _f(m.dW)})
 
 
-@register_saver(nn.VolumetricMaxPooling, nn.VolumetricAveragePooling)   # and VolumetricDilatedMaxPooling
+@register_saver(nn.VolumetricMaxPooling, nn.VolumetricAveragePooling)  # and VolumetricDilatedMaxPooling
 def _volumetric_pool(S, m):
-    f = dict(kT=_f(m.kT), kW=_f(m.kW), kH=_f(m.kH), dT=_f(m.dT), dW=_f(m.dW), dH=_f(m.dH), padT=_f(m.padT),
-             padW=_f(m.padW), padH=_f(m.padH), ceil_mode=bool(m.ceil_mode))
+    f = dict(
+        kT=_f(m.kT),
+        kW=_f(m.kW),
+        kH=_f(m.kH),
+        dT=_f(m.dT),
+        dW=_f(m.dW),
+        dH=_f(m.dH),
+        padT=_f(m.padT),
+        padW=_f(m.padW),
+        padH=_f(m.padH),
+        ceil_mode=bool(m.ceil_mode),
+    )
     if isinstance(m, nn.VolumetricMaxPooling):
         f["indices"] = torch.empty(0, dtype=torch.int64)
     else:
@@ -141,8 +211,9 @@ def _volumetric_pool(S, m):
 
 @register_saver(nn.SpatialZeroPadding, nn.SpatialReflectionPadding, nn.SpatialReplicationPadding)
 def _padding(S, m):
-    return S.base(m, "nn." + type(m).__name__, dict(pad_l=_f(m.pad_l), pad_r=_f(m.pad_r), pad_t=_f(m.pad_t),
-                                                    pad_b=_f(m.pad_b)))
+    return S.base(
+        m, "nn." + type(m).__name__, dict(pad_l=_f(m.pad_l), pad_r=_f(m.pad_r), pad_t=_f(m.pad_t), pad_b=_f(m.pad_b))
+    )
 
 
 @register_saver(nn.SpatialUpSamplingNearest)
@@ -159,23 +230,32 @@ def _size_buffers() -> dict:
 def _upsampling_bilinear(S, m):
     if m.scale_factor is not None:
         return S.base(m, "nn.SpatialUpSamplingBilinear", {"scale_factor": _f(m.scale_factor), **_size_buffers()})
-    return S.base(m, "nn.SpatialUpSamplingBilinear", {"oheight": _f(m.oheight), "owidth": _f(m.owidth),
-                                                      **_size_buffers()})
+    return S.base(
+        m, "nn.SpatialUpSamplingBilinear", {"oheight": _f(m.oheight), "owidth": _f(m.owidth), **_size_buffers()}
+    )
 
 
-@register_saver(nn.BatchNormalization)   # and SpatialBatchNormalization
+@register_saver(nn.BatchNormalization)  # and SpatialBatchNormalization
 def _batchnorm(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
-    f.update(running_mean=m.running_mean.detach().cpu().clone(), running_var=m.running_var.detach().cpu().clone(),
-             eps=_f(m.eps), momentum=_f(m.momentum), affine=bool(m.affine))
+    f.update(
+        running_mean=m.running_mean.detach().cpu().clone(),
+        running_var=m.running_var.detach().cpu().clone(),
+        eps=_f(m.eps),
+        momentum=_f(m.momentum),
+        affine=bool(m.affine),
+    )
     return S.base(m, "nn." + type(m).__name__, f)
 
 
 @register_saver(nn.SpatialDropout)
 def _spatial_dropout(S, m):
     noise = m.noise if isinstance(m.noise, torch.Tensor) else torch.empty(0)
-    return S.base(m, "nn.SpatialDropout", {"p": _f(m.p), "stochastic_inference": bool(m.stochastic_inference),
-                                           "noise": noise.detach().cpu()})
+    return S.base(
+        m,
+        "nn.SpatialDropout",
+        {"p": _f(m.p), "stochastic_inference": bool(m.stochastic_inference), "noise": noise.detach().cpu()},
+    )
 
 
 @register_saver(nn.SpatialCrossMapLRN)
@@ -208,12 +288,12 @@ def _estimator(S, m, prefix: str, square: bool) -> TorchObject:
         seq.add(nn.Square())
     seq.add(nn.SpatialZeroPadding(*m._pads()))
     with torch.no_grad():
-        if w2 is None:          # one 2-D kernel
+        if w2 is None:  # one 2-D kernel
             conv = nn.SpatialConvolution(n, 1, w1.shape[3], w1.shape[2]).to(w1.dtype)
             conv.weight.copy_(w1)
             conv.bias.zero_()
             seq.add(conv)
-        else:                   # rows per plane (oneToOne map), then columns over the planes
+        else:  # rows per plane (oneToOne map), then columns over the planes
             k = w1.shape[3]
             rows = nn.SpatialConvolutionMap(torch.arange(1, n + 1).repeat_interleave(2).view(n, 2), k, 1)
             rows = rows.to(w1.dtype)
@@ -237,46 +317,89 @@ def _kernel(m, prefix: str) -> torch.Tensor:
 @register_saver(nn.SpatialSubtractiveNormalization)
 def _subtractive(S, m):
     dt = S.dtype_of(m)
-    return S.base(m, "nn.SpatialSubtractiveNormalization", {
-        "nInputPlane": _f(m.nInputPlane), "kernel": _kernel(m, "mean").to(dt),
-        "meanestimator": _estimator(S, m, "mean", False), "subtractor": S.module(nn.CSubTable()),
-        "divider": S.module(nn.CDivTable()), "coef": torch.zeros(1, 1, 1, dtype=dt)})
+    return S.base(
+        m,
+        "nn.SpatialSubtractiveNormalization",
+        {
+            "nInputPlane": _f(m.nInputPlane),
+            "kernel": _kernel(m, "mean").to(dt),
+            "meanestimator": _estimator(S, m, "mean", False),
+            "subtractor": S.module(nn.CSubTable()),
+            "divider": S.module(nn.CDivTable()),
+            "coef": torch.zeros(1, 1, 1, dtype=dt),
+        },
+    )
 
 
 @register_saver(nn.SpatialDivisiveNormalization)
 def _divisive(S, m):
     dt = S.dtype_of(m)
     # nn.Threshold is written directly: it is not part of this module's zoo
-    thresholder = TorchObject("nn.Threshold", LuaTable(
-        threshold=m.threshold, val=m.thresval, inplace=False, output=torch.empty(0, dtype=dt),
-        gradInput=torch.empty(0, dtype=dt), train=bool(m.training), _type=_TYPE_NAMES.get(dt, "torch.DoubleTensor")))
-    return S.base(m, "nn.SpatialDivisiveNormalization", {
-        "nInputPlane": _f(m.nInputPlane), "kernel": _kernel(m, "std").to(dt), "threshold": m.threshold,
-        "thresval": m.thresval, "meanestimator": _estimator(S, m, "mean", False),
-        "stdestimator": _estimator(S, m, "std", True), "normalizer": S.module(nn.CDivTable()),
-        "divider": S.module(nn.CDivTable()), "thresholder": thresholder, "coef": torch.zeros(1, 1, 1, dtype=dt)})
+    thresholder = TorchObject(
+        "nn.Threshold",
+        LuaTable(
+            threshold=m.threshold,
+            val=m.thresval,
+            inplace=False,
+            output=torch.empty(0, dtype=dt),
+            gradInput=torch.empty(0, dtype=dt),
+            train=bool(m.training),
+            _type=_TYPE_NAMES.get(dt, "torch.DoubleTensor"),
+        ),
+    )
+    return S.base(
+        m,
+        "nn.SpatialDivisiveNormalization",
+        {
+            "nInputPlane": _f(m.nInputPlane),
+            "kernel": _kernel(m, "std").to(dt),
+            "threshold": m.threshold,
+            "thresval": m.thresval,
+            "meanestimator": _estimator(S, m, "mean", False),
+            "stdestimator": _estimator(S, m, "std", True),
+            "normalizer": S.module(nn.CDivTable()),
+            "divider": S.module(nn.CDivTable()),
+            "thresholder": thresholder,
+            "coef": torch.zeros(1, 1, 1, dtype=dt),
+        },
+    )
 
 
 @register_saver(nn.SpatialContrastiveNormalization)
 def _contrastive(S, m):
     sub = m.normalizer[0]
-    return S.base(m, "nn.SpatialContrastiveNormalization", {
-        "nInputPlane": _f(m.nInputPlane), "kernel": _kernel(sub, "mean").to(S.dtype_of(m)),
-        "threshold": m.threshold, "thresval": m.thresval, "normalizer": S.module(m.normalizer)})
+    return S.base(
+        m,
+        "nn.SpatialContrastiveNormalization",
+        {
+            "nInputPlane": _f(m.nInputPlane),
+            "kernel": _kernel(sub, "mean").to(S.dtype_of(m)),
+            "threshold": m.threshold,
+            "thresval": m.thresval,
+            "normalizer": S.module(m.normalizer),
+        },
+    )
 
 
 @register_saver(nn.SpatialConvolutionLocal)
 def _conv_local(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
-    f.update({k: _f(getattr(m, k)) for k in ("nInputPlane", "nOutputPlane", "iW", "iH", "kW", "kH", "dW", "dH",
-                                               "padW", "padH", "oW", "oH")})
+    f.update(
+        {
+            k: _f(getattr(m, k))
+            for k in ("nInputPlane", "nOutputPlane", "iW", "iH", "kW", "kH", "dW", "dH", "padW", "padH", "oW", "oH")
+        }
+    )
     return S.base(m, "nn.SpatialConvolutionLocal", f)
 
 
 @register_saver(nn.VolumetricReplicationPadding)
 def _volumetric_replication_padding(S, m):
-    return S.base(m, "nn.VolumetricReplicationPadding",
-                  {k: _f(getattr(m, k)) for k in ("pleft", "pright", "ptop", "pbottom", "pfront", "pback")})
+    return S.base(
+        m,
+        "nn.VolumetricReplicationPadding",
+        {k: _f(getattr(m, k)) for k in ("pleft", "pright", "ptop", "pbottom", "pfront", "pback")},
+    )
 
 
 @register_saver(nn.SpatialFractionalMaxPooling)

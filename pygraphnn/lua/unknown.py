@@ -7,6 +7,7 @@ object keeps its class name and every field as read from the file (nothing in it
 converted or run), running it raises an error naming the class and its place in the file,
 and :func:`~pygraphnn.lua.save.save_t7` writes the object back unchanged.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -38,7 +39,8 @@ class UnknownLuaModule(Module):
         raise RuntimeError(
             f"cannot run {self.lua_class} (at {self.where}): pygraphnn has no module for this Lua class; "
             f"load_t7(..., strict=False) kept it as an UnknownLuaModule (its fields are in .raw.state). "
-            f"Put a pygraphnn module with the same behaviour in its place before running the model")
+            f"Put a pygraphnn module with the same behaviour in its place before running the model"
+        )
 
     def lua_label(self) -> str:
         return f"{self.lua_class} (unknown class, kept as read)"

@@ -64,7 +64,7 @@ def _check_planes(module: Module, x: torch.Tensor, n: int) -> None:
 class _Convolution(Module):
     """Weight + optional bias, Lua's reset over ``fan_in``, ``noBias()``."""
 
-    def _init_params(self, weight_shape: tuple, n_out: int, fan_in: int) -> None:
+    def _init_params(self, weight_shape: tuple, n_out: int | tuple[int, ...], fan_in: int) -> None:
         self.weight = torch.nn.Parameter(torch.empty(weight_shape))
         self.bias = torch.nn.Parameter(torch.empty(n_out))
         self._fan_in = fan_in

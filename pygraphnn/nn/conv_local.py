@@ -5,6 +5,7 @@ bank per output position (a locally connected layer, as in DeepFace).
 >>> m.weight.shape, m(torch.randn(2, 5, 6)).shape
 (torch.Size([3, 4, 3, 2, 3, 3]), torch.Size([3, 3, 4]))
 """
+
 from __future__ import annotations
 
 import torch
@@ -24,8 +25,19 @@ class SpatialConvolutionLocal(_Convolution):
     ±1/sqrt(kW*kH*nInputPlane).
     """
 
-    def __init__(self, nInputPlane: int, nOutputPlane: int, iW: int, iH: int, kW: int, kH: int,
-                 dW: int = 1, dH: int = 1, padW: int = 0, padH: int | None = None):
+    def __init__(
+        self,
+        nInputPlane: int,
+        nOutputPlane: int,
+        iW: int,
+        iH: int,
+        kW: int,
+        kH: int,
+        dW: int = 1,
+        dH: int = 1,
+        padW: int = 0,
+        padH: int | None = None,
+    ):
         super().__init__()
         self.nInputPlane, self.nOutputPlane = int(nInputPlane), int(nOutputPlane)
         self.iW, self.iH, self.kW, self.kH = int(iW), int(iH), int(kW), int(kH)
@@ -36,17 +48,24 @@ class SpatialConvolutionLocal(_Convolution):
         self.oW = (2 * self.padW + self.iW - self.kW) // self.dW + 1
         self.oH = (2 * self.padH + self.iH - self.kH) // self.dH + 1
         if self.oW < 1 or self.oH < 1:
-            raise ValueError(f"{self.lua_label()}: illegal configuration: output width or height less than 1 "
-                             f"(oW={self.oW}, oH={self.oH})")
-        self._init_params((self.oH, self.oW, self.nOutputPlane, self.nInputPlane, self.kH, self.kW),
-                          (self.nOutputPlane, self.oH, self.oW), self.kW * self.kH * self.nInputPlane)
+            raise ValueError(
+                f"{self.lua_label()}: illegal configuration: output width or height less than 1 "
+                f"(oW={self.oW}, oH={self.oH})"
+            )
+        self._init_params(
+            (self.oH, self.oW, self.nOutputPlane, self.nInputPlane, self.kH, self.kW),
+            (self.nOutputPlane, self.oH, self.oW),
+            self.kW * self.kH * self.nInputPlane,
+        )
 
     def forward(self, input):
         x, batched = as_batch(self, input, 3, "nInputPlane x iH x iW")
         _check_planes(self, x, self.nInputPlane)
         if tuple(x.shape[2:]) != (self.iH, self.iW):
-            raise ValueError(f"{self.lua_label()}: expects images of {self.iH}x{self.iW} (iH x iW, fixed at "
-                             f"construction), got {tuple(x.shape[2:])}")
+            raise ValueError(
+                f"{self.lua_label()}: expects images of {self.iH}x{self.iW} (iH x iW, fixed at "
+                f"construction), got {tuple(x.shape[2:])}"
+            )
         # every window as a column (im2col, as THNN), then each position's own filters
         cols = F.unfold(x, (self.kH, self.kW), padding=(self.padH, self.padW), stride=(self.dH, self.dW))
         w = self.weight.reshape(self.oH * self.oW, self.nOutputPlane, -1)
@@ -56,5 +75,7 @@ class SpatialConvolutionLocal(_Convolution):
         return _unbatch(y, batched)
 
     def lua_label(self) -> str:
-        return (f"nn.SpatialConvolutionLocal({self.nInputPlane} -> {self.nOutputPlane}, {self.iW}x{self.iH}, "
-                f"{self.kW}x{self.kH}, {self.dW},{self.dH}, {self.padW},{self.padH})")
+        return (
+            f"nn.SpatialConvolutionLocal({self.nInputPlane} -> {self.nOutputPlane}, {self.iW}x{self.iH}, "
+            f"{self.kW}x{self.kH}, {self.dW},{self.dH}, {self.padW},{self.padH})"
+        )

@@ -85,12 +85,20 @@ class VolumetricReplicationPadding(Module):
     torch.Size([1, 3, 1, 2])
     """
 
-    def __init__(self, pleft: int, pright: int | None = None, ptop: int | None = None, pbottom: int | None = None,
-                 pfront: int | None = None, pback: int | None = None):
+    def __init__(
+        self,
+        pleft: int,
+        pright: int | None = None,
+        ptop: int | None = None,
+        pbottom: int | None = None,
+        pfront: int | None = None,
+        pback: int | None = None,
+    ):
         super().__init__()
         self.pleft = int(pleft)
         self.pright, self.ptop, self.pbottom, self.pfront, self.pback = (
-            self.pleft if p is None else int(p) for p in (pright, ptop, pbottom, pfront, pback))
+            self.pleft if p is None else int(p) for p in (pright, ptop, pbottom, pfront, pback)
+        )
 
     def pads(self) -> tuple[int, int, int, int, int, int]:
         """``(left, right, top, bottom, front, back)``, the order ``torch.nn.functional.pad`` takes."""

@@ -8,6 +8,7 @@ stream as Lua draws them, so after the same seed the output is Lua's.
 >>> SpatialFractionalMaxPooling(2, 2, 0.5, 0.5)(torch.randn(3, 8, 6)).shape
 torch.Size([3, 4, 3])
 """
+
 from __future__ import annotations
 
 import math
@@ -38,16 +39,21 @@ class SpatialFractionalMaxPooling(Module):
         self.poolSizeW, self.poolSizeH = int(poolSizeW), int(poolSizeH)
         self.randomSamples: torch.Tensor | None = None
         self.newRandomPool = False
-        self.outW = self.outH = self.ratioW = self.ratioH = None
+        self.outW: int | None = None
+        self.outH: int | None = None
+        self.ratioW: float | None = None
+        self.ratioH: float | None = None
         if arg1 >= 1 and arg2 >= 1:
             self.outW, self.outH = int(arg1), int(arg2)
         elif 0 < arg1 < 1 and 0 < arg2 < 1:
             self.ratioW, self.ratioH = float(arg1), float(arg2)
         else:
-            raise ValueError(f"nn.SpatialFractionalMaxPooling: give an output size (both >= 1) or reduction "
-                             f"ratios (both in (0, 1)), got {arg1}, {arg2}")
+            raise ValueError(
+                f"nn.SpatialFractionalMaxPooling: give an output size (both >= 1) or reduction "
+                f"ratios (both in (0, 1)), got {arg1}, {arg2}"
+            )
 
-    def fixPoolingRegions(self, val: bool = True) -> "SpatialFractionalMaxPooling":  # noqa: N802 - Lua name
+    def fixPoolingRegions(self, val: bool = True) -> SpatialFractionalMaxPooling:
         """Lua's ``fixPoolingRegions([val=true])``: keep the current samples across forwards."""
         self.newRandomPool = bool(val)
         return self
@@ -64,24 +70,29 @@ class SpatialFractionalMaxPooling(Module):
         return s
 
     def _out_size(self, x: torch.Tensor) -> tuple[int, int]:
-        if self.outW is not None:
+        if self.outW is not None and self.outH is not None:
             return self.outH, self.outW
+        assert self.ratioW is not None and self.ratioH is not None  # the constructor set one pair
         h, w = math.floor(x.shape[2] * self.ratioH), math.floor(x.shape[3] * self.ratioW)
         if h < 1 or w < 1:
-            raise ValueError(f"{self.lua_label()}: reduction ratio or input size too small "
-                             f"(input {tuple(x.shape[2:])})")
+            raise ValueError(
+                f"{self.lua_label()}: reduction ratio or input size too small (input {tuple(x.shape[2:])})"
+            )
         return h, w
 
     def forward(self, input):
         x, batched = as_batch(self, input, 3, "C x H x W")
         out_h, out_w = self._out_size(x)
         if out_h + self.poolSizeH - 1 > x.shape[2] or out_w + self.poolSizeW - 1 > x.shape[3]:
-            raise ValueError(f"{self.lua_label()}: an output of {out_h}x{out_w} with {self.poolSizeH}x"
-                             f"{self.poolSizeW} windows needs a larger input than {tuple(x.shape[2:])}")
+            raise ValueError(
+                f"{self.lua_label()}: an output of {out_h}x{out_w} with {self.poolSizeH}x"
+                f"{self.poolSizeW} windows needs a larger input than {tuple(x.shape[2:])}"
+            )
         samples = self._samples(x).to(device=x.device, dtype=x.dtype)
         # PyTorch's op places the windows with THNN's formula from the same samples
-        y = F.fractional_max_pool2d(x, (self.poolSizeH, self.poolSizeW), output_size=(out_h, out_w),
-                                    _random_samples=samples)
+        y = F.fractional_max_pool2d(
+            x, (self.poolSizeH, self.poolSizeW), output_size=(out_h, out_w), _random_samples=samples
+        )
         return _unbatch(y, batched)
 
     def lua_label(self) -> str:

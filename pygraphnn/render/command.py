@@ -184,8 +184,10 @@ def run(args: argparse.Namespace) -> int:
     if fmt is None:
         suffix = Path(args.output).suffix.lstrip(".").lower() if args.output and args.output != "-" else ""
         if suffix and suffix not in FORMATS + ("dot",):
-            raise CommandError(f"-o {args.output}: unsupported suffix .{suffix}; use one of "
-                               f"{', '.join('.' + f for f in FORMATS + ('dot',))} (or give --format)")
+            raise CommandError(
+                f"-o {args.output}: unsupported suffix .{suffix}; use one of "
+                f"{', '.join('.' + f for f in FORMATS + ('dot',))} (or give --format)"
+            )
         fmt = suffix if suffix in FORMATS + ("dot",) else "svg"
     fmt = fmt.lower()
     if fmt not in FORMATS + ("dot",):
@@ -198,8 +200,9 @@ def run(args: argparse.Namespace) -> int:
     if args.backward and style != "nngraph":
         raise CommandError("--backward is for the nngraph style")
     if args.output and args.output != "-" and not Path(args.output).parent.is_dir():
-        raise CommandError(f"-o {args.output}: the folder {Path(args.output).parent} does not exist "
-                           f"(it is not created)")
+        raise CommandError(
+            f"-o {args.output}: the folder {Path(args.output).parent} does not exist (it is not created)"
+        )
     g = load_factory(args.target)
     obj = (backward_graph(g) if args.backward else forward_graph(g)) if style == "nngraph" else g
     options = dict(

@@ -12,6 +12,7 @@ number, a boolean default is a flag that sets the opposite value).
 >>> opt["rnn_size"], opt["gpuid"]
 (64, 0)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,24 +36,24 @@ class CmdLine:
     def text(self, line: str = "") -> None:
         self.lines.append(line)
 
-    def option(self, name: str, default: Any, help: str = "", *_rest: Any) -> None:  # noqa: A002 - torch's name
+    def option(self, name: str, default: Any, help: str = "", *_rest: Any) -> None:
         self.options.append((name.lstrip("-"), default, help))
 
-    def argument(self, name: str, help: str = "", *_rest: Any) -> None:  # noqa: A002 - torch's name
+    def argument(self, name: str, help: str = "", *_rest: Any) -> None:
         self.arguments.append((name, help))
 
     def parser(self, prog: str | None = None) -> argparse.ArgumentParser:
         """The argparse parser for these flags (``-name`` and ``--name`` both accepted)."""
-        p = argparse.ArgumentParser(prog=prog, description="\n".join(self.lines),
-                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = argparse.ArgumentParser(
+            prog=prog, description="\n".join(self.lines), formatter_class=argparse.RawDescriptionHelpFormatter
+        )
         for name, help_ in self.arguments:
             p.add_argument(name, help=help_)
         for name, default, help_ in self.options:
             shown = f"{help_} [{tostring(default)}]" if default is not None else help_
             flags = [f"-{name}", f"--{name}"]
             if isinstance(default, bool):
-                p.add_argument(*flags, dest=name, action="store_const", const=not default, default=default,
-                               help=shown)
+                p.add_argument(*flags, dest=name, action="store_const", const=not default, default=default, help=shown)
             elif isinstance(default, (int, float)):
                 p.add_argument(*flags, dest=name, type=_number, default=default, help=shown, metavar="N")
             else:

@@ -14,6 +14,7 @@ a Python object's method.
 >>> index(["a", "b"], 2), length(LuaTable.of(1, 2, 3))
 ('b', 3)
 """
+
 from __future__ import annotations
 
 import math
@@ -34,7 +35,7 @@ def _tensor_table() -> dict:
     global _tensor_methods
     if _tensor_methods is None:
         try:
-            from .tensor_methods import TENSOR_METHODS  # type: ignore[import-not-found]
+            from .tensor_methods import TENSOR_METHODS
         except ImportError:
             TENSOR_METHODS = _PYTORCH_FALLBACK
         _tensor_methods = TENSOR_METHODS
@@ -56,10 +57,18 @@ def _add(t: Any, *args: Any) -> Any:
 # Used only while rt-torch's tensor_methods module is absent: the methods whose PyTorch in-place
 # spelling has Torch's arguments (random draws then come from PyTorch's generator, not Torch's).
 _PYTORCH_FALLBACK: dict = {
-    "uniform": lambda t, a=0, b=1: t.uniform_(a, b), "normal": lambda t, m=0, s=1: t.normal_(m, s),
-    "zero": lambda t: t.zero_(), "fill": lambda t, v: t.fill_(v), "copy": lambda t, s: t.copy_(s),
-    "mul": lambda t, v: t.mul_(v), "div": lambda t, v: t.div_(v), "cmul": lambda t, v: t.mul_(v),
-    "add": _add, "size": _size, "dim": lambda t: t.dim(), "nElement": lambda t: t.numel(),
+    "uniform": lambda t, a=0, b=1: t.uniform_(a, b),
+    "normal": lambda t, m=0, s=1: t.normal_(m, s),
+    "zero": lambda t: t.zero_(),
+    "fill": lambda t, v: t.fill_(v),
+    "copy": lambda t, s: t.copy_(s),
+    "mul": lambda t, v: t.mul_(v),
+    "div": lambda t, v: t.div_(v),
+    "cmul": lambda t, v: t.mul_(v),
+    "add": _add,
+    "size": _size,
+    "dim": lambda t: t.dim(),
+    "nElement": lambda t: t.numel(),
     "clone": lambda t: t.clone(),
 }
 
@@ -76,7 +85,7 @@ def invoke(obj: Any, name: str, *args: Any) -> Any:
         if method is None:
             raise AttributeError(f"attempt to call method '{name}' (a nil value)")
         return method(obj, *args)
-    if isinstance(obj, str) or isinstance(obj, (int, float)) and not isinstance(obj, bool):
+    if isinstance(obj, str) or (isinstance(obj, (int, float)) and not isinstance(obj, bool)):
         method = getattr(string, name, None)
         if method is None:
             raise AttributeError(f"attempt to call method '{name}' (a nil value)")
@@ -202,6 +211,7 @@ def concat(*parts: Any) -> str:
 
 def _kind(v: Any) -> str:
     from .system import type as lua_type
+
     return lua_type(v)
 
 
@@ -227,12 +237,13 @@ def _arith(a: Any, b: Any, event: str) -> Any:
 
 
 def _number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) or _is_tensor(x)
+    return (isinstance(x, (int, float)) and not isinstance(x, bool)) or _is_tensor(x)
 
 
 def _coerce(x: Any) -> Any:
     if isinstance(x, str):
         from .strings import tonumber
+
         n = tonumber(x)
         return x if n is None else n
     return x
@@ -262,27 +273,31 @@ def mul(a: Any, b: Any) -> Any:
 
 def div(a: Any, b: Any) -> Any:
     """``a / b``: always a float division; x/0 is inf or nan as in Lua."""
+
     def divide(x: Any, y: Any) -> Any:
         if isinstance(y, (int, float)) and y == 0 and isinstance(x, (int, float)):
             if x == 0 or x != x:
                 return math.nan
             return math.copysign(math.inf, x) * math.copysign(1.0, y)
         return x / y
+
     return _binary(a, b, "__div", divide)
 
 
 def mod(a: Any, b: Any) -> Any:
     """``a % b``: ``a - floor(a / b) * b`` (the sign of b, as Python's ``%``); x % 0 is nan."""
+
     def modulo(x: Any, y: Any) -> Any:
         if isinstance(y, (int, float)) and y == 0:
             return math.nan
         return x % y
+
     return _binary(a, b, "__mod", modulo)
 
 
-def pow(a: Any, b: Any) -> Any:  # noqa: A001 - Lua's operator name
+def pow(a: Any, b: Any) -> Any:
     """``a ^ b``: a float power."""
-    return _binary(a, b, "__pow", lambda x, y: float(x) ** y if not _is_tensor(x) else x ** y)
+    return _binary(a, b, "__pow", lambda x, y: float(x) ** y if not _is_tensor(x) else x**y)
 
 
 def neg(a: Any) -> Any:

@@ -11,6 +11,7 @@ numerics with Lua's conventions: double default type, Torch's random stream).
 >>> torch.type(p), torch.type({}), torch.typename(p)
 ('Point', 'table', 'Point')
 """
+
 from __future__ import annotations
 
 import importlib
@@ -38,6 +39,7 @@ def _type(obj: Any) -> str:
     if fn is not None:
         return fn(obj)
     from .system import type as lua_type
+
     return lua_type(obj)
 
 
@@ -57,6 +59,7 @@ def _pointer(obj: Any) -> int:
 
 def _setnumthreads(n: Any) -> None:
     import torch as _torch
+
     _torch.set_num_threads(int(n))
 
 
@@ -83,18 +86,27 @@ class _Namespace:
         return getattr(self, key)
 
 
-torch = _Namespace("torch", "torch_functions", "TORCH_FUNCTIONS", {
-    "class": lambda name, parent=None: objects.class_(name, parent),
-    "new": objects.new,
-    "CmdLine": CmdLine,
-    "type": _type,
-    "typename": lambda obj: objects.typename(obj) if objects.typename(obj) is not None else (
-        None if isinstance(obj, (LuaTable, list, dict)) else _type(obj)),
-    "isTypeOf": _is_type_of,
-}, {
-    # torch.pointer: an object's identity as a number (programs key tables by it)
-    "pointer": lambda obj: _pointer(obj),
-})
+torch = _Namespace(
+    "torch",
+    "torch_functions",
+    "TORCH_FUNCTIONS",
+    {
+        "class": lambda name, parent=None: objects.class_(name, parent),
+        "new": objects.new,
+        "CmdLine": CmdLine,
+        "type": _type,
+        "typename": lambda obj: (
+            objects.typename(obj)
+            if objects.typename(obj) is not None
+            else (None if isinstance(obj, (LuaTable, list, dict)) else _type(obj))
+        ),
+        "isTypeOf": _is_type_of,
+    },
+    {
+        # torch.pointer: an object's identity as a number (programs key tables by it)
+        "pointer": lambda obj: _pointer(obj),
+    },
+)
 # before rt-torch's module is there, the thread count still works (programs call it first)
 torch._own.setdefault("setnumthreads", _setnumthreads)
 

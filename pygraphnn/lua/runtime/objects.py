@@ -13,6 +13,7 @@ classes and objects are :class:`~.table.LuaTable` s, ``obj:method(x)`` is
 >>> rex["speak"](rex), parent is Animal
 ('I am rex', True)
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -38,6 +39,7 @@ def getmetatable(t: Any) -> Any:
         return t._meta
     if isinstance(t, str):
         from .strings import string
+
         return LuaTable({"__index": string})
     return None
 
@@ -68,6 +70,7 @@ def class_(name: str, parent: str | LuaTable | None = None) -> tuple:
 
 def _nn_base(parent: str) -> type:
     from pygraphnn import module, nn
+
     base = getattr(nn, parent[3:], None) or getattr(module, parent[3:], None)
     if not (isinstance(base, type) and issubclass(base, module.Module)):
         raise ValueError(f"parent class {parent} does not exist in pygraphnn.nn")
@@ -85,7 +88,7 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
 
     import torch
 
-    base = _nn_base(parent)
+    base: Any = _nn_base(parent)  # a Module subclass, chosen at run time
 
     def __init__(self: Any, *args: Any) -> None:  # noqa: N807 - the Python constructor
         base.__init__(self) if base.__init__ is not object.__init__ else None
@@ -108,8 +111,17 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
                 raise
             return functools.partial(found, self) if callable(found) else found
 
-    pycls = type(name, (base,), {"__init__": __init__, "forward": forward, "__getattr__": __getattr__,
-                                 "_lua_class": cls, "__module__": "pygraphnn.lua.runtime.objects"})
+    pycls = type(
+        name,
+        (base,),
+        {
+            "__init__": __init__,
+            "forward": forward,
+            "__getattr__": __getattr__,
+            "_lua_class": cls,
+            "__module__": "pygraphnn.lua.runtime.objects",
+        },
+    )
     cls.rawset("__pyclass", pycls)
 
     def parent_init(self: Any, *args: Any) -> None:

@@ -14,11 +14,13 @@ matcher does.
 >>> string.format("%5.2f|%d|%s", 3.14159, 7, None)
 ' 3.14|7|nil'
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Iterator
+from typing import Any
 
 
 class LuaPatternError(Exception):
@@ -83,7 +85,7 @@ def number_to_string(x: int | float) -> str:
             return "inf" if x > 0 else "-inf"
         if x != x:
             return "nan" if math.copysign(1.0, x) > 0 else "-nan"
-    elif -10 ** 14 < x < 10 ** 14:
+    elif -(10**14) < x < 10**14:
         return str(x)
     return _format_g(float(x), 14)
 
@@ -101,6 +103,7 @@ def tostring(v: Any) -> str:
     if isinstance(v, str):
         return v
     from .table import LuaTable
+
     if isinstance(v, LuaTable):
         meta = v._meta
         handler = meta.rawget("__tostring") if meta is not None else None
@@ -151,7 +154,7 @@ def tonumber(v: Any, base: int | None = None) -> int | float | None:
         f = float(s)
     except ValueError:
         return None
-    if f.is_integer() and not any(c in s for c in ".eEnN") and abs(f) < 2 ** 53:
+    if f.is_integer() and not any(c in s for c in ".eEnN") and abs(f) < 2**53:
         return int(s)
     return f
 
@@ -279,9 +282,10 @@ class _Matcher:
             if pc == L_ESC and p + 1 < len(pat):
                 nc = pat[p + 1]
                 if nc == "b":
-                    s = self.match_balance(s, p + 2)
-                    if s is None:
+                    after = self.match_balance(s, p + 2)
+                    if after is None:
                         return None
+                    s = after
                     p += 4
                     continue
                 if nc == "f":
@@ -296,9 +300,10 @@ class _Matcher:
                         continue
                     return None
                 if nc.isdigit():
-                    s = self.match_capture(s, int(nc))
-                    if s is None:
+                    after = self.match_capture(s, int(nc))
+                    if after is None:
                         return None
+                    s = after
                     p += 2
                     continue
             ep = self.class_end(p)
@@ -393,8 +398,8 @@ class _Matcher:
         if idx < 0 or idx >= self.level or self.capture[idx][1] == CAP_UNFINISHED:
             raise LuaPatternError(f"invalid capture index %{idx + 1}")
         start, n = self.capture[idx]
-        cap = self.src[start:start + n]
-        if self.src[s:s + n] == cap:
+        cap = self.src[start : start + n]
+        if self.src[s : s + n] == cap:
             return s + n
         return None
 
@@ -408,7 +413,7 @@ class _Matcher:
             raise LuaPatternError("unfinished capture")
         if n == CAP_POSITION:
             return start + 1
-        return self.src[start:start + n]
+        return self.src[start : start + n]
 
     def captures(self, s: int, e: int, whole_if_none: bool = True) -> list:
         n = self.level if (self.level or not whole_if_none) else 1
@@ -471,7 +476,7 @@ def find(s: Any, pattern: str, init: Any = None, plain: Any = False) -> Any:
     i = _start(init, len(s))
     if i > len(s):
         return None
-    if plain is not None and plain is not False or not any(c in SPECIALS for c in pattern):
+    if (plain is not None and plain is not False) or not any(c in SPECIALS for c in pattern):
         k = s.find(pattern, i)
         return None if k < 0 else (k + 1, k + len(pattern))
     for m, st, e in _run(s, pattern, i):
@@ -531,6 +536,7 @@ def _add_value(m: _Matcher, s: int, e: int, repl: Any) -> str:
         v = v[0] if isinstance(v, tuple) else v
     else:
         from .dispatch import index
+
         v = index(repl, first)
     if v is None or v is False:
         return whole
@@ -585,7 +591,7 @@ def _quote(s: str) -> str:
     return "".join(out)
 
 
-def format(fmt: str, *args: Any) -> str:  # noqa: A001 - Lua's name
+def format(fmt: str, *args: Any) -> str:
     """``string.format``: C's conversions with Lua's argument rules (``%s`` uses tostring)."""
     fmt = _check(fmt, "format")
     out = []
@@ -619,9 +625,7 @@ def format(fmt: str, *args: Any) -> str:  # noqa: A001 - Lua's name
             raise ValueError(f"bad argument #{argi + 2} to 'format' (no value)")
         a = args[argi]
         argi += 1
-        if conv in "di":
-            out.append((spec + "d") % _integer(a, argi))
-        elif conv == "u":
+        if conv in "di" or conv == "u":
             out.append((spec + "d") % _integer(a, argi))
         elif conv == "c":
             out.append(chr(_integer(a, argi) % 256))
@@ -667,7 +671,7 @@ def _float_format(spec: str, conv: str, x: float) -> str:
             text = text.ljust(width)
         elif "0" in flags:
             sign = text[0] if text[0] in "+- " else ""
-            text = sign + text[len(sign):].rjust(width - len(sign), "0")
+            text = sign + text[len(sign) :].rjust(width - len(sign), "0")
         else:
             text = text.rjust(width)
     return text
@@ -702,7 +706,7 @@ def _byte(s: Any, i: Any = 1, j: Any = None) -> Any:
     n = len(s)
     i = n + i + 1 if i < 0 else i
     j = n + j + 1 if j < 0 else j
-    vals = [ord(c) for c in s[max(i, 1) - 1:j]]
+    vals = [ord(c) for c in s[max(i, 1) - 1 : j]]
     return None if not vals else _multi(vals)
 
 
@@ -720,7 +724,7 @@ def sub(s: Any, i: Any = 1, j: Any = None) -> str:
         j = n + j + 1
     elif j > n:
         j = n
-    return s[i - 1:j] if i <= j else ""
+    return s[i - 1 : j] if i <= j else ""
 
 
 def rep(s: Any, n: Any, sep: str = "") -> str:
@@ -743,7 +747,7 @@ class _StringLibrary:
     byte = staticmethod(_byte)
 
     @staticmethod
-    def len(s: Any) -> int:  # noqa: A003 - Lua's name
+    def len(s: Any) -> int:
         return len(_check(s, "len"))
 
     @staticmethod

@@ -11,8 +11,9 @@ plain, visible functions here: the translator lists every use on stderr.
 >>> ok, err
 (False, 'boom')
 >>> print("x", 1.0, None)  # doctest: +NORMALIZE_WHITESPACE
-x	1	nil	
+x	1	nil
 """
+
 from __future__ import annotations
 
 import builtins
@@ -67,14 +68,14 @@ def pcall(f: Any, *args: Any) -> tuple:
         return False, e.value
     except RecursionError:
         return False, "stack overflow"
-    except Exception as e:  # noqa: BLE001 - Lua's pcall catches every run-time error
+    except Exception as e:
         return False, str(e)
     if isinstance(result, tuple):
         return (True, *result)
     return (True,) if result is None else (True, result)
 
 
-def type(v: Any) -> str:  # noqa: A001 - Lua's name
+def type(v: Any) -> str:
     """Lua's ``type``: nil, boolean, number, string, table, function or userdata."""
     if v is None:
         return "nil"
@@ -101,6 +102,7 @@ def _write(text: str) -> None:
 
 def _pretty(obj: Any, depth: int, out: list[str]) -> None:
     from .table import pairs
+
     pad = " " * (depth * 4)
     entries = list(pairs(obj))
     if not entries:
@@ -121,13 +123,14 @@ def _pretty(obj: Any, depth: int, out: list[str]) -> None:
     out.append(pad + "}")
 
 
-def print(*args: Any) -> None:  # noqa: A001 - Lua's name
+def print(*args: Any) -> None:
     """``print`` as trepl's ``th`` prints: a tab after each value, tables pretty-printed."""
     parts: list[str] = []
     n = len(args)
     for i, v in enumerate(args):
-        if isinstance(v, (LuaTable, list, dict)) and not (isinstance(v, LuaTable) and v._meta is not None
-                                                         and v._meta.rawget("__tostring") is not None):
+        if isinstance(v, (LuaTable, list, dict)) and not (
+            isinstance(v, LuaTable) and v._meta is not None and v._meta.rawget("__tostring") is not None
+        ):
             lines: list[str] = []
             _pretty(v, 0, lines)
             parts.append("\n".join(lines) + "\n")
@@ -151,8 +154,16 @@ class _Os:
         if t is None:
             return int(_time.time())
         fields = {k: t[k] for k in ("year", "month", "day", "hour", "min", "sec")}
-        return int(datetime.datetime(fields["year"], fields["month"], fields["day"], fields["hour"] or 12,
-                                     fields["min"] or 0, fields["sec"] or 0).timestamp())
+        return int(
+            datetime.datetime(
+                fields["year"],
+                fields["month"],
+                fields["day"],
+                fields["hour"] or 12,
+                fields["min"] or 0,
+                fields["sec"] or 0,
+            ).timestamp()
+        )
 
     @staticmethod
     def date(fmt: str = "%c", t: Any = None) -> Any:
@@ -161,9 +172,19 @@ class _Os:
         fmt = fmt[1:] if utc else fmt
         st = _time.gmtime(when) if utc else _time.localtime(when)
         if fmt.startswith("*t"):
-            return LuaTable({"year": st.tm_year, "month": st.tm_mon, "day": st.tm_mday, "hour": st.tm_hour,
-                             "min": st.tm_min, "sec": st.tm_sec, "wday": (st.tm_wday + 1) % 7 + 1,
-                             "yday": st.tm_yday, "isdst": bool(st.tm_isdst)})
+            return LuaTable(
+                {
+                    "year": st.tm_year,
+                    "month": st.tm_mon,
+                    "day": st.tm_mday,
+                    "hour": st.tm_hour,
+                    "min": st.tm_min,
+                    "sec": st.tm_sec,
+                    "wday": (st.tm_wday + 1) % 7 + 1,
+                    "yday": st.tm_yday,
+                    "isdst": bool(st.tm_isdst),
+                }
+            )
         return _time.strftime(fmt, st)
 
     @staticmethod
@@ -194,6 +215,7 @@ class _Os:
     @staticmethod
     def tmpname() -> str:
         import tempfile
+
         fd, path = tempfile.mkstemp(prefix="lua_")
         _os.close(fd)
         return path
@@ -204,7 +226,7 @@ class _Os:
         if command is None:
             return 1
         sys.stdout.flush()
-        return subprocess.call(command, shell=True)  # noqa: S602 - this is what os.execute means
+        return subprocess.call(command, shell=True)
 
 
 os = _Os()
@@ -228,6 +250,7 @@ class LuaFile:
                 out.append(self.handle.read())
             elif fmt.startswith("*n"):
                 from .strings import tonumber
+
                 line = self.handle.readline()
                 out.append(tonumber(line.split()[0]) if line.split() else None)
             elif fmt.startswith("*l") or fmt.startswith("*L"):
@@ -244,7 +267,7 @@ class LuaFile:
         for line in self.handle:
             yield line.rstrip("\n")
 
-    def write(self, *values: Any) -> "LuaFile":
+    def write(self, *values: Any) -> LuaFile:
         for v in values:
             self.handle.write(v if isinstance(v, str) else tostring(v))
         return self
@@ -253,7 +276,7 @@ class LuaFile:
         self.handle.close()
         return True
 
-    def flush(self) -> "LuaFile":
+    def flush(self) -> LuaFile:
         self.handle.flush()
         return self
 
@@ -294,9 +317,13 @@ class _Io:
     @staticmethod
     def popen(command: str, mode: str = "r") -> LuaFile:
         """Runs ``command`` in a shell, as Lua does (listed by the translator wherever it is called)."""
-        proc = subprocess.Popen(command, shell=True, text=True,  # noqa: S602 - what io.popen means
-                                stdout=subprocess.PIPE if "r" in mode else None,
-                                stdin=subprocess.PIPE if "w" in mode else None)
+        proc = subprocess.Popen(
+            command,
+            shell=True,
+            text=True,
+            stdout=subprocess.PIPE if "r" in mode else None,
+            stdin=subprocess.PIPE if "w" in mode else None,
+        )
         return LuaFile(proc.stdout if "r" in mode else proc.stdin)
 
     @property
@@ -374,8 +401,9 @@ class _Paths:
     def files(path: str) -> Any:
         return iter([".", ".."] + sorted(_os.listdir(path)))
 
-    dir = staticmethod(lambda path: LuaTable.of(*([".", ".."] + sorted(_os.listdir(path))))
-                       if _os.path.isdir(path) else None)
+    dir = staticmethod(
+        lambda path: LuaTable.of(*([".", ".."] + sorted(_os.listdir(path)))) if _os.path.isdir(path) else None
+    )
 
     @staticmethod
     def home() -> str:
@@ -465,8 +493,14 @@ class _Lfs:
             st = _os.stat(path)
         except OSError:
             return None
-        attrs = LuaTable({"mode": "directory" if _os.path.isdir(path) else "file", "size": st.st_size,
-                          "modification": int(st.st_mtime), "access": int(st.st_atime)})
+        attrs = LuaTable(
+            {
+                "mode": "directory" if _os.path.isdir(path) else "file",
+                "size": st.st_size,
+                "modification": int(st.st_mtime),
+                "access": int(st.st_atime),
+            }
+        )
         return attrs[field] if field else attrs
 
     @staticmethod
@@ -511,8 +545,30 @@ def dofile(path: Any = None) -> Any:
 
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$")
-_LIBRARIES = {"torch", "nn", "nngraph", "optim", "paths", "lfs", "cutorch", "cunn", "cudnn", "cltorch", "clnn",
-              "os", "io", "string", "table", "math", "xlua", "sys", "image", "pl.stringx", "pl.file", "pl.path"}
+_LIBRARIES = {
+    "torch",
+    "nn",
+    "nngraph",
+    "optim",
+    "paths",
+    "lfs",
+    "cutorch",
+    "cunn",
+    "cudnn",
+    "cltorch",
+    "clnn",
+    "os",
+    "io",
+    "string",
+    "table",
+    "math",
+    "xlua",
+    "sys",
+    "image",
+    "pl.stringx",
+    "pl.file",
+    "pl.path",
+}
 
 
 def require(name: Any, package: str | None = None) -> Any:
@@ -557,17 +613,50 @@ def _library(name: str) -> Any:
 
     from .strings import string
     from .table import table
-    known = {"os": os, "io": io, "paths": paths, "lfs": lfs, "string": string, "table": table, "math": math,
-             "pl.stringx": stringx, "pl.file": plfile, "pl.path": path}
+
+    known = {
+        "os": os,
+        "io": io,
+        "paths": paths,
+        "lfs": lfs,
+        "string": string,
+        "table": table,
+        "math": math,
+        "pl.stringx": stringx,
+        "pl.file": plfile,
+        "pl.path": path,
+    }
     if name in known:
         return known[name]
     if name in ("nn", "nngraph"):
         import pygraphnn
         from pygraphnn import nn
+
         return {"nn": nn, "nngraph": pygraphnn}[name]
     from . import libraries
+
     return getattr(libraries, name, None)  # cutorch, cunn ...: the runtime's tables (rt-torch's cuda module)
 
 
-__all__ = ["G", "path", "LuaError", "LuaFile", "assert_", "export_globals", "script_args", "dofile", "error", "io", "lfs", "load", "loadstring", "os", "paths", "pcall",
-           "print", "require", "truthy", "type"]
+__all__ = [
+    "G",
+    "LuaError",
+    "LuaFile",
+    "assert_",
+    "dofile",
+    "error",
+    "export_globals",
+    "io",
+    "lfs",
+    "load",
+    "loadstring",
+    "os",
+    "path",
+    "paths",
+    "pcall",
+    "print",
+    "require",
+    "script_args",
+    "truthy",
+    "type",
+]

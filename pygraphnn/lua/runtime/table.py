@@ -14,11 +14,12 @@ three (a ``list`` stands for the array 1..len).
 >>> [k for k, _ in pairs(t)], length(t)
 ([1, 2, 3, 'name'], 3)
 """
+
 from __future__ import annotations
 
 import functools
-from collections.abc import MutableMapping
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any
 
 
 class LuaTableError(Exception):
@@ -72,18 +73,18 @@ class LuaTable(MutableMapping):
     (3, None, 5)
     """
 
-    __slots__ = ("_arr", "_hash", "_meta", "__weakref__")
+    __slots__ = ("__weakref__", "_arr", "_hash", "_meta")
 
     def __init__(self, items: Any = None):
         self._arr: list[Any] = []
         self._hash: dict[Any, Any] = {}
         self._meta: LuaTable | None = None
         if items:
-            for k, v in (items.items() if hasattr(items, "items") else items):
+            for k, v in items.items() if hasattr(items, "items") else items:
                 self[k] = v
 
     @classmethod
-    def of(cls, *values: Any) -> "LuaTable":
+    def of(cls, *values: Any) -> LuaTable:
         """``{v1, v2, ...}``: the values at keys 1..n (a trailing nil ends the array)."""
         t = cls()
         for i, v in enumerate(values, 1):
@@ -107,7 +108,7 @@ class LuaTable(MutableMapping):
                     # a hole: what follows it leaves the array part
                     for i, v in enumerate(arr[key:], key + 1):
                         self._hash[i] = v
-                    del arr[key - 1:]
+                    del arr[key - 1 :]
                 return
             if key <= len(arr):
                 arr[key - 1] = value
@@ -162,7 +163,7 @@ class LuaTable(MutableMapping):
     def __iter__(self) -> Iterator[Any]:
         return iter([k for k, _ in self.items()])
 
-    def items(self) -> Any:  # type: ignore[override]
+    def items(self) -> Any:
         """(key, value) pairs in ``pairs`` order: the array part 1..n, then the rest."""
         out = list(enumerate(self._arr, 1))
         out += [(_denorm(k), v) for k, v in self._hash.items()]
@@ -207,8 +208,9 @@ class LuaTable(MutableMapping):
             self[name] = value
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{k!r}: {v!r}" if not isinstance(v, LuaTable) else f"{k!r}: <table>"
-                          for k, v in self.items())
+        inner = ", ".join(
+            f"{k!r}: {v!r}" if not isinstance(v, LuaTable) else f"{k!r}: <table>" for k, v in self.items()
+        )
         return "LuaTable({" + inner + "})"
 
 
@@ -268,7 +270,7 @@ def pairs(t: Any) -> Iterator[tuple[Any, Any]]:
     raise TypeError(f"bad argument #1 to 'pairs' (table expected, got {type(t).__name__})")
 
 
-def next(t: Any, key: Any = None) -> Any:  # noqa: A001 - Lua's name
+def next(t: Any, key: Any = None) -> Any:
     """``next(t, k)``: the entry after ``k`` in ``pairs`` order (nil at the end)."""
     items = list(pairs(t))
     if key is None:
@@ -286,7 +288,7 @@ def select(n: Any, *args: Any) -> Any:
     n = int(n)
     if n < 0:
         n = len(args) + n + 1
-    rest = args[n - 1:]
+    rest = args[n - 1 :]
     return rest if len(rest) != 1 else rest[0]
 
 
@@ -374,6 +376,7 @@ class _TableLibrary:
     def concat(t: Any, sep: str = "", i: int = 1, j: int | None = None) -> str:
         """``table.concat(t, sep, i, j)``: strings and numbers joined (numbers as Lua prints them)."""
         from .strings import tostring
+
         j = length(t) if j is None else int(j)
         parts = []
         for k in range(int(i), j + 1):
@@ -391,10 +394,12 @@ class _TableLibrary:
         if comp is None:
             values.sort()
         else:
+
             def order(a: Any, b: Any) -> int:
                 if _truthy(comp(a, b)):
                     return -1
                 return 1 if _truthy(comp(b, a)) else 0
+
             values.sort(key=functools.cmp_to_key(order))
         if isinstance(t, list):
             t[:] = values
@@ -421,5 +426,20 @@ def _truthy(v: Any) -> bool:
 
 table = _TableLibrary()
 
-__all__ = ["LuaTable", "LuaTableError", "adjust", "numeric_for", "each", "as_table", "first", "values", "ipairs", "length", "next", "pairs", "select", "table",
-           "unpack"]
+__all__ = [
+    "LuaTable",
+    "LuaTableError",
+    "adjust",
+    "as_table",
+    "each",
+    "first",
+    "ipairs",
+    "length",
+    "next",
+    "numeric_for",
+    "pairs",
+    "select",
+    "table",
+    "unpack",
+    "values",
+]
