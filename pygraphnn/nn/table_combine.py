@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from ..module import Module
+from .lua_dims import check_lua_dim
 from .table import _as_table
 
 __all__ = ["CMaxTable", "CMinTable", "MixtureTable", "MV", "MaskedSelect", "Index", "CAddTensorTable", "ZipTable",
@@ -49,6 +50,8 @@ class MixtureTable(Module):
 
     def __init__(self, dim: int | None = None):
         super().__init__()
+        if dim is not None:     # Lua indexes a size array with it: no counting from the end
+            check_lua_dim(dim, f"nn.MixtureTable({dim})", negative=False)
         self.dim = dim
 
     def forward(self, input):
@@ -112,6 +115,7 @@ class Index(Module):
 
     def __init__(self, dimension: int):
         super().__init__()
+        check_lua_dim(dimension, f"nn.Index({dimension})", negative=False)  # Lua's Tensor:index has no -1
         self.dimension = dimension
 
     def forward(self, input):
