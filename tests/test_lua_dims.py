@@ -114,3 +114,19 @@ def test_out_of_range_messages_speak_lua_numbers():
     assert "index 2" not in str(info.value)
     with pytest.raises(ng.GraphRuntimeError, match=r"nn\.SplitTable: dimension -4 out of range for a 3-D input"):
         in_gmodule(lambda: nn.SplitTable(-4), X)
+
+
+@pytest.mark.parametrize("call, want", [
+    (lambda: nn.LookupTable(5, 2)(torch.tensor([0, 1, 6])), r"nn\.LookupTable: indices \[0, 6\] out of range "
+                                                            r"\(Lua indices are 1\.\.5\)"),
+    (lambda: nn.ClassNLLCriterion().forward(torch.zeros(2, 3), torch.tensor([0, 1])),
+     r"ClassNLLCriterion: targets \[0\] out of range for 3 classes \(Lua class indices are 1\.\.3\)"),
+    (lambda: nn.Index(1)([torch.zeros(3, 2), torch.tensor([0, 4])]),
+     r"nn\.Index\(1\): indices \[0, 4\] out of range for size 3 \(Lua indices are 1\.\.3\)"),
+    (lambda: nn.Index(3)([torch.zeros(3, 2), torch.tensor([1])]), r"nn\.Index\(3\): dimension out of range"),
+])
+def test_bad_lua_indices_in_data_are_reported_1_based(call, want):
+    """torch says "index -1 is out of bounds" or "index out of range in self" for Lua's 0 or n+1."""
+    with pytest.raises(IndexError, match=want) as info:
+        call()
+    assert "-1" not in str(info.value) and "in self" not in str(info.value)

@@ -120,7 +120,16 @@ class Index(Module):
 
     def forward(self, input):
         x, index = _as_table(input, "nn.Index")
-        return torch.index_select(x, self.dimension - 1, index.long().reshape(-1) - 1)
+        if not 1 <= self.dimension <= x.dim():
+            raise IndexError(f"nn.Index({self.dimension}): dimension out of range for a {x.dim()}-D input")
+        idx = index.long().reshape(-1)
+        n = x.shape[self.dimension - 1]
+        try:
+            return torch.index_select(x, self.dimension - 1, idx - 1)
+        except IndexError as e:     # torch says "index out of range in self": name the Lua indices
+            bad = idx[(idx < 1) | (idx > n)].tolist()
+            raise IndexError(f"nn.Index({self.dimension}): indices {bad[:10]} out of range for size {n} "
+                             f"(Lua indices are 1..{n})") from e
 
     def _lua_grads(self, gradOutput, want_input, want_params, scale=1.0):
         gi = super()._lua_grads(gradOutput, want_input, want_params, scale)
