@@ -48,10 +48,17 @@ def unflatten(template: Any, flat: Iterator[Any]) -> Any:
 
 
 def describe(value: Any) -> str:
-    """Shapes of a nested structure: ``Tensor[20x200]`` or ``{Tensor[2], Tensor[3x4]}``."""
+    """Shapes of a nested structure: ``Tensor[20x200]`` or ``{Tensor[2], Tensor[3x4 float64]}``.
+
+    The dtype is shown unless it is the default float32: a double or integer input to a
+    float model is a common cause of a failing node.
+
+    >>> describe([torch.zeros(2), torch.zeros(3, 4, dtype=torch.float64)])
+    '{Tensor[2], Tensor[3x4 float64]}'
+    """
     if isinstance(value, torch.Tensor):
-        kind = "" if value.dtype in (torch.float32, torch.float64) else f"{value.dtype}".replace("torch.", "") + " "
-        return f"{kind}Tensor[{'x'.join(map(str, value.shape))}]"
+        dtype = "" if value.dtype == torch.float32 else " " + str(value.dtype).replace("torch.", "")
+        return f"Tensor[{'x'.join(map(str, value.shape))}{dtype}]"
     if isinstance(value, (list, tuple)):
         return "{" + ", ".join(describe(v) for v in value) + "}"
     return type(value).__name__ if value is not None else "nil"

@@ -25,3 +25,13 @@ def test_doc_code_blocks_run(path, tmp_path, monkeypatch):
     for i, block in enumerate(blocks, 1):
         code = compile(block, f"{path.name}[block {i}]", "exec")
         exec(code, namespace)  # our own documentation
+
+
+def test_install_lines_name_the_extras_the_makefile_installs():
+    """A new user following getting-started.md must get what `make` gets (`port` for `pygraphnn port`)."""
+    extras = re.search(r"-e '(\.\[[\w,]+\])'", (ROOT / "Makefile").read_text()).group(1)
+    for doc in ("README.md", "docs/getting-started.md"):
+        text = (ROOT / doc).read_text()
+        assert re.findall(r"-e\s+'(\.\[[\w,]+\])'", text) == [extras], doc
+    # graphviz's Python package is an install requirement: telling users to pip install it is noise
+    assert "pip install graphviz" not in (ROOT / "docs/getting-started.md").read_text()

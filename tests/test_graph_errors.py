@@ -150,3 +150,15 @@ def test_nodes_of_an_earlier_gmodule_are_not_dangling_for_a_later_one():
     stray = nn.Exp()(h)  # noqa: F841 - new, in no gModule: dangling
     with pytest.raises(ng.GraphError, match=r"nn\.Exp\) declared at .*dangling"):
         nn.gModule([x], [h])
+
+
+def test_received_line_shows_a_non_default_dtype():
+    x = nn.Identity()()
+    g = nn.gModule([x], [nn.Linear(10, 3)(x)])
+    with pytest.raises(ng.GraphRuntimeError) as info:
+        g(torch.randn(4, 10, dtype=torch.float64))  # double input, float weights
+    assert "received: input: Tensor[4x10 float64]" in str(info.value)
+    with pytest.raises(ng.GraphRuntimeError, match=r"received: input: Tensor\[4x10 int64\]"):
+        g(torch.ones(4, 10, dtype=torch.long))
+    with pytest.raises(ng.GraphRuntimeError, match=r"received: input: Tensor\[2x5\]\n"):  # float32: no dtype
+        g(torch.randn(2, 5))

@@ -143,9 +143,18 @@ def test_inline_equals_forward(module, table_input, arity):
 
 
 def test_no_inline_when_undecidable():
-    assert nn.SplitTable(1, 2)._inline("m", ["t"], False) is None  # batch rule at run time
-    assert nn.JoinTable(1, 1)._inline("m", ["a", "b"], True) is None
     assert nn.CAddTable()._inline("m", ["t"], False) is None  # one node holding a table
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4)])
+def test_inline_decides_batch_rule_at_run_time(shape):
+    """With nInputDims the split/join dimension depends on the input: the inline resolves it per call."""
+    x = torch.randn(*shape)
+    split, join = nn.SplitTable(1, 2), nn.JoinTable(1, 2)
+    got = eval(split._inline("m", ["t"], False), {"torch": torch, "m": split, "t": x})
+    assert all(torch.equal(g, w) for g, w in zip(got, split(x), strict=True))
+    got = eval(join._inline("m", ["a", "b"], True), {"torch": torch, "m": join, "a": x, "b": x})
+    assert torch.equal(got, join([x, x]))
 
 
 # -------------------------------------------------------------------- LSTM cell

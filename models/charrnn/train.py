@@ -30,10 +30,10 @@ from pathlib import Path
 import torch
 
 from models.interrupt import INTERRUPTED_EXIT_STATUS, StopRequest
-from pygraphnn.progress import bar
 from models.resume_flags import reconcile
 from pygraphnn import nn
 from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file, write_text_atomically
+from pygraphnn.progress import bar
 
 from . import data as chardata
 from .model import MODELS, Config, build, charrnn_init, init_state

@@ -42,9 +42,9 @@ import torch
 
 import pygraphnn as ng
 from models.interrupt import INTERRUPTED_EXIT_STATUS, StopRequest
-from pygraphnn.progress import bar, counter, say
 from models.ptb.model import Config, create_body, create_network, h2y, zero_state
 from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file
+from pygraphnn.progress import bar, counter, say
 
 __all__ = [
     "CHECKPOINT_NAME",

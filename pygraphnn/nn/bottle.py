@@ -14,6 +14,7 @@ import math
 import torch
 
 from ..module import Module
+from .lua_dims import check_lua_dim
 
 __all__ = ["Bottle"]
 
@@ -31,6 +32,8 @@ class Bottle(Module):
         self.add_module("0", module)
         self.nInputDim = 2 if nInputDim is None else int(nInputDim)
         self.nOutputDim = self.nInputDim if nOutputDim is None else int(nOutputDim)
+        for what, n in (("nInputDim", self.nInputDim), ("nOutputDim", self.nOutputDim)):
+            check_lua_dim(n, f"nn.Bottle(module, {self.nInputDim}, {self.nOutputDim})", what, negative=False)
 
     @property
     def module(self) -> torch.nn.Module:

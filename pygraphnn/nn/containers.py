@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from ..module import Module
+from .lua_dims import check_lua_dim
 
 __all__ = ["Concat", "ConcatTable", "Container", "DepthConcat", "ParallelTable", "Sequential"]
 
@@ -133,6 +134,7 @@ class Concat(Container):
 
     def __init__(self, dimension: int, *modules: torch.nn.Module):
         super().__init__(*modules)
+        check_lua_dim(dimension, f"nn.{type(self).__name__}({dimension})")
         self.dimension = dimension
 
     def forward(self, input):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from .containers import Container, _child_label
+from .lua_dims import check_lua_dim
 
 __all__ = ["MapTable", "Parallel"]
 
@@ -58,6 +59,8 @@ class Parallel(Container):
         super().__init__()
         self.inputDimension = int(inputDimension)
         self.outputDimension = int(outputDimension)
+        for what, d in (("inputDimension", self.inputDimension), ("outputDimension", self.outputDimension)):
+            check_lua_dim(d, f"nn.Parallel({inputDimension}, {outputDimension})", what, negative=False)
 
     def forward(self, input):
         mods = self._children_list()

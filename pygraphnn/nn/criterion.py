@@ -58,7 +58,14 @@ def _nll(
         raise ValueError(f"ClassNLLCriterion: {x.shape[0]} samples but targets of shape {tuple(t.shape)}")
     keep = t != ignoreIndex
     idx = torch.where(keep, t - 1, torch.zeros_like(t))
-    picked = x.gather(1, idx.unsqueeze(1)).squeeze(1)
+    try:
+        picked = x.gather(1, idx.unsqueeze(1)).squeeze(1)
+    except (RuntimeError, IndexError) as e:  # torch words it 0-based ("index -1"): say it in Lua's numbers
+        bad = t[keep & ((t < 1) | (t > x.shape[1]))].tolist()
+        raise IndexError(
+            f"ClassNLLCriterion: targets {bad} out of range for {x.shape[1]} classes "
+            f"(Lua class indices are 1..{x.shape[1]})"
+        ) from e
     if weights is not None:
         w = weights.to(dtype=x.dtype, device=x.device)[idx]
     else:

@@ -132,14 +132,19 @@ class LookupTable(Module):
         idx = (input if input.dtype == torch.int64 else input.long()) - 1
         pad = self.paddingValue
         pad = pad - 1 if 1 <= pad <= self.weight.shape[0] else None
-        return F.embedding(
-            idx,
-            self.weight,
-            pad,
-            self.maxNorm,
-            2.0 if self.normType is None else self.normType,
-            self.shouldScaleGradByFreq,
-        )
+        try:
+            return F.embedding(
+                idx,
+                self.weight,
+                pad,
+                self.maxNorm,
+                2.0 if self.normType is None else self.normType,
+                self.shouldScaleGradByFreq,
+            )
+        except IndexError as e:  # torch says "index out of range in self": name the Lua indices
+            n = self.weight.shape[0]
+            bad = (idx + 1)[(idx < 0) | (idx >= n)].tolist()
+            raise IndexError(f"{self.lua_label()}: indices {bad[:10]} out of range (Lua indices are 1..{n})") from e
 
 
 class CMul(Module):

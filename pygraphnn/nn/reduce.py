@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from ..module import Module
+from .lua_dims import check_lua_dim
 
 __all__ = ["Max", "Mean", "Min", "Sum"]
 
@@ -21,6 +22,8 @@ class _Reduce(Module):
         super().__init__()
         self.dimension = 1 if dimension is None else int(dimension)
         self.nInputDims = nInputDims
+        if nInputDims is None:  # with nInputDims, Lua's batch shift makes 0 the batch dimension
+            check_lua_dim(self.dimension, f"{self.lua_label()}({self.dimension})")
 
     def _dim(self, input: torch.Tensor) -> int:
         """The 0-based torch dimension this input is reduced along."""

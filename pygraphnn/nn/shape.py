@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from ..module import Module
+from .lua_dims import check_lua_dim, lua_range
 
 __all__ = ["Narrow", "Replicate", "Reshape", "Select", "Squeeze", "Transpose", "Unsqueeze", "View"]
 
@@ -33,7 +34,7 @@ def _lua_dim(d: int, ndim: int, what: str) -> int:
     """1-based (or negative, counted from the end) Lua dimension -> 0-based torch dimension."""
     d0 = d + ndim if d < 0 else d - 1
     if not 0 <= d0 < ndim:
-        raise IndexError(f"{what}: dimension {d} out of range for a {ndim}-D input")
+        raise IndexError(f"{what}: dimension {d} out of range for a {ndim}-D input (Lua dimensions {lua_range(ndim)})")
     return d0
 
 
@@ -169,6 +170,8 @@ class Narrow(Module):
         super().__init__()
         if dimension is None or offset is None:
             raise TypeError("nn.Narrow(dimension, offset, length)")
+        check_lua_dim(dimension, f"nn.Narrow({dimension}, {offset}, {length})")
+        check_lua_dim(offset, f"nn.Narrow({dimension}, {offset}, {length})", "offset")
         self.dimension = dimension
         self.index = offset
         self.length = length
@@ -183,6 +186,11 @@ class Narrow(Module):
         if index < 0:
             index = 1
             length = size - length
+        if length < 1 or index + length - 1 > size:  # Lua (torch7) refuses empty and overlong slices
+            raise IndexError(
+                f"nn.Narrow({self.dimension}, {self.index}, {self.length}): entries {index} .. "
+                f"{index + length - 1} (length {length}) out of range for size {size} of dimension {d + 1}"
+            )
         return d, index - 1, length
 
     def forward(self, input):
@@ -195,12 +203,20 @@ class Select(Module):
 
     def __init__(self, dimension: int, index: int):
         super().__init__()
+        check_lua_dim(dimension, f"nn.Select({dimension}, {index})")
+        check_lua_dim(index, f"nn.Select({dimension}, {index})", "index")
         self.dimension = dimension
         self.index = index
 
     def forward(self, input):
         d = _lua_dim(self.dimension, input.dim(), "nn.Select")
-        i = self.index + input.shape[d] if self.index < 0 else self.index - 1
+        size = input.shape[d]
+        i = self.index + size if self.index < 0 else self.index - 1
+        if not 0 <= i < size:
+            raise IndexError(
+                f"nn.Select({self.dimension}, {self.index}): index {self.index} out of range for "
+                f"size {size} of dimension {d + 1} (Lua indices {lua_range(size)})"
+            )
         return input.select(d, i)
 
 
@@ -216,6 +232,8 @@ class Transpose(Module):
         for p in self.permutations:
             if len(p) != 2:
                 raise ValueError(f"nn.Transpose: each permutation is a pair of dimensions, got {p}")
+            for d in p:
+                check_lua_dim(d, f"nn.Transpose({p})")
         self.numInputDims: int | None = None
 
     def setNumInputDims(self, numInputDims: int | None) -> Transpose:  # Lua name
@@ -279,6 +297,8 @@ class Squeeze(Module):
 
     def __init__(self, dim: int | None = None, numInputDims: int | None = None):
         super().__init__()
+        if dim is not None and numInputDims is None:  # with numInputDims, Lua's batch shift makes 0 valid
+            check_lua_dim(dim, f"nn.Squeeze({dim})")
         self.dim = dim
         self.numInputDims = numInputDims
 

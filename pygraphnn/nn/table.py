@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from ..module import Module
+from .lua_dims import check_lua_dim, lua_range
 
 __all__ = [
     "CAddTable",
@@ -90,8 +91,20 @@ def _table_dim(dimension: int, nInputDims: int | None, ndim: int, what: str) -> 
     else:
         d = dimension - 1
     if not 0 <= d < ndim:
-        raise IndexError(f"{what}: dimension {dimension} out of range for a {ndim}-D input")
+        raise IndexError(
+            f"{what}: dimension {dimension} out of range for a {ndim}-D input (Lua dimensions {lua_range(ndim)})"
+        )
     return d
+
+
+def _inline_dim(module: Any, ref: str, x: str) -> str:
+    """Source for Split/JoinTable's torch dimension given tensor ``x``: a constant behind a cheap
+    rank test when it is fixed (the test failing calls ``_torch_dim`` for Lua's error), else the
+    full rule per call (nInputDims: batch or not is known only at run time)."""
+    if module.nInputDims is not None:
+        return f"{ref}._torch_dim({x})"
+    d = module.dimension - 1 if module.dimension > 0 else module.dimension
+    return f"({d} if {x}.dim() >= {d + 1 if d >= 0 else -d} else {ref}._torch_dim({x}))"
 
 
 class SplitTable(Module):
@@ -103,19 +116,21 @@ class SplitTable(Module):
 
     def __init__(self, dimension: int, nInputDims: int | None = None):
         super().__init__()
+        if nInputDims is None:  # with nInputDims, Lua's batch shift makes 0 the batch dimension
+            check_lua_dim(dimension, f"nn.SplitTable({dimension})")
         self.dimension = dimension
         self.nInputDims = nInputDims
 
+    def _torch_dim(self, input: torch.Tensor) -> int:
+        return _table_dim(self.dimension, self.nInputDims, input.dim(), "nn.SplitTable")
+
     def forward(self, input):
-        d = _table_dim(self.dimension, self.nInputDims, input.dim(), "nn.SplitTable")
-        return list(torch.unbind(input, d))
+        return list(torch.unbind(input, self._torch_dim(input)))
 
     def _inline(self, ref, args, table_input):
-        if table_input or (self.nInputDims is not None and self.dimension > 0):
+        if table_input:
             return None
-        # positive without nInputDims: fixed dimension; negative: torch counts from the end too
-        d = self.dimension - 1 if self.dimension > 0 else self.dimension
-        return f"list(torch.unbind({args[0]}, {d}))"
+        return f"list(torch.unbind({args[0]}, {_inline_dim(self, ref, args[0])}))"
 
 
 class JoinTable(Module):
@@ -127,19 +142,22 @@ class JoinTable(Module):
 
     def __init__(self, dimension: int, nInputDims: int | None = None):
         super().__init__()
+        if nInputDims is None:  # with nInputDims, Lua's batch shift makes 0 the batch dimension
+            check_lua_dim(dimension, f"nn.JoinTable({dimension})")
         self.dimension = dimension
         self.nInputDims = nInputDims
 
+    def _torch_dim(self, first: torch.Tensor) -> int:
+        return _table_dim(self.dimension, self.nInputDims, first.dim(), "nn.JoinTable")
+
     def forward(self, input):
         input = _as_table(input, "nn.JoinTable")
-        d = _table_dim(self.dimension, self.nInputDims, input[0].dim(), "nn.JoinTable")
-        return torch.cat(list(input), d)
+        return torch.cat(list(input), self._torch_dim(input[0]))
 
     def _inline(self, ref, args, table_input):
-        if not table_input or (self.nInputDims is not None and self.dimension > 0):
+        if not table_input or not args:
             return None
-        d = self.dimension - 1 if self.dimension > 0 else self.dimension
-        return f"torch.cat([{', '.join(args)}], {d})"
+        return f"torch.cat([{', '.join(args)}], {_inline_dim(self, ref, args[0])})"
 
 
 class SelectTable(Module):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 
 from ..module import Module
+from .lua_dims import check_lua_dim
 from .table import _as_table
 
 __all__ = [
@@ -59,6 +60,8 @@ class MixtureTable(Module):
 
     def __init__(self, dim: int | None = None):
         super().__init__()
+        if dim is not None:  # Lua indexes a size array with it: no counting from the end
+            check_lua_dim(dim, f"nn.MixtureTable({dim})", negative=False)
         self.dim = dim
 
     def forward(self, input):
@@ -126,11 +129,22 @@ class Index(Module):
 
     def __init__(self, dimension: int):
         super().__init__()
+        check_lua_dim(dimension, f"nn.Index({dimension})", negative=False)  # Lua's Tensor:index has no -1
         self.dimension = dimension
 
     def forward(self, input):
         x, index = _as_table(input, "nn.Index")
-        return torch.index_select(x, self.dimension - 1, index.long().reshape(-1) - 1)
+        if not 1 <= self.dimension <= x.dim():
+            raise IndexError(f"nn.Index({self.dimension}): dimension out of range for a {x.dim()}-D input")
+        idx = index.long().reshape(-1)
+        n = x.shape[self.dimension - 1]
+        try:
+            return torch.index_select(x, self.dimension - 1, idx - 1)
+        except IndexError as e:  # torch says "index out of range in self": name the Lua indices
+            bad = idx[(idx < 1) | (idx > n)].tolist()
+            raise IndexError(
+                f"nn.Index({self.dimension}): indices {bad[:10]} out of range for size {n} (Lua indices are 1..{n})"
+            ) from e
 
     def _lua_grads(self, gradOutput, want_input, want_params, scale=1.0):
         gi = super()._lua_grads(gradOutput, want_input, want_params, scale)
