@@ -291,6 +291,9 @@ def typename(obj):
     lua_name = getattr(obj, "lua_typename", None) or getattr(obj, "__typename", None)
     if callable(lua_name):
         return lua_name()
+    pygraphnn_module = type(obj).__module__.startswith(("pygraphnn.nn.", "pygraphnn.gmodule"))
+    if lua_name is None and isinstance(obj, torch.nn.Module) and pygraphnn_module:
+        return f"nn.{type(obj).__name__}"  # the zoo's classes carry their Lua names (nn.gModule too)
     return lua_name
 
 
