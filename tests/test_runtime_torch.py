@@ -338,7 +338,7 @@ def test_every_torch7_tensor_method_is_provided_or_listed():
 
 # torch.* functions the runtime leaves out: the Lua language side (branch `port`:
 # classes, metatables, files, command lines, serialisation, environment) or not provided
-LANGUAGE_SIDE = {"class", "CmdLine", "File", "DiskFile", "MemoryFile", "PipeFile", "Tester", "TestSuite", "include",
+LANGUAGE_SIDE = {"class", "CmdLine", "File", "DiskFile", "PipeFile", "Tester", "TestSuite", "include",
                  "getmetatable", "setmetatable", "newmetatable", "getconstructortable", "isTypeOf", "metatype",
                  "factory", "version", "packageLuaPath", "getenv", "setenv", "isatty", "serialize", "deserialize",
                  "serializeToStorage", "deserializeFromStorage", "saveobj", "loadobj", "pointer", "pushudata",
@@ -385,3 +385,34 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_memory_file_clones_are_independent_copies_as_in_clone_many_times():
+    """char-rnn's clone_many_times: write a net once, read one fresh copy per step."""
+    from pygraphnn import nn
+    from pygraphnn.lua import runtime as lua
+    net = nn.Linear(3, 2)
+    mem = lua.invoke(lua.torch.MemoryFile("w"), "binary")
+    lua.invoke(mem, "writeObject", net)
+    clones = [lua.invoke(lua.invoke(lua.torch.MemoryFile(lua.invoke(mem, "storage"), "r"), "binary"), "readObject")
+              for _ in range(2)]
+    net.weight.data.fill_(7.0)   # written before: the copies keep what was written
+    assert all(c is not net and not torch.equal(c.weight, net.weight) for c in clones)
+    clones[0].weight.data.fill_(1.0)
+    assert not torch.equal(clones[1].weight, clones[0].weight)
+    with pytest.raises(ValueError, match="cannot be written"):
+        lua.invoke(lua.torch.MemoryFile(lua.invoke(mem, "storage"), "r"), "writeObject", net)
+
+
+def test_lua_optim_stays_the_optim_table_once_its_module_is_loaded():
+    """Loading the submodule pygraphnn.lua.runtime.optim must not replace `lua.optim` (the
+    table programs call optim.sgd on) by the module, whichever is imported first."""
+    import importlib
+    import subprocess
+    import sys
+    code = ("import pygraphnn.lua.runtime.optim\nfrom pygraphnn.lua import runtime as lua\n"
+            "assert type(lua.optim).__name__ == '_Namespace' and lua.require('optim') is lua.optim\n")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120).returncode == 0
+    from pygraphnn.lua import runtime as lua
+    importlib.import_module("pygraphnn.lua.runtime.optim")
+    assert lua.require("optim") is lua.optim and type(lua.optim).__name__ == "_Namespace"

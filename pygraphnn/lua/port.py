@@ -498,7 +498,8 @@ class Emitter:
             self.funcdef(st.name._var.pyname, st.args, st.body, st)
         elif isinstance(st, A.Function):
             if isinstance(st.name, A.Name):
-                self.funcdef(st.name._var.pyname, st.args, st.body, st)
+                # a global function: other files call it too (lua.G.name), see field_function
+                self.funcdef(st.name._var.pyname, st.args, st.body, st, extra=True)
             else:
                 self.field_function(st.name, st.args, st.body, st, method=False)
         elif isinstance(st, A.Method):
@@ -702,7 +703,7 @@ class Emitter:
         return f"{self.need('lua_set')}({base}, {self.single(idx)}, {val})"
 
     # ------------------------------------------------------------- functions
-    def params(self, args: list, scope: Any, method: bool) -> str:
+    def params(self, args: list, scope: Any, method: bool, extra: bool = False) -> str:
         out = ["self"] if method else []
         default = False
         for a in args:
@@ -710,14 +711,17 @@ class Emitter:
                 out.append("*args")
                 continue
             v = a._var
-            if "nilcheck" in v.evidence:
+            if "nilcheck" in v.evidence or extra:
                 default = True
             out.append(f"{v.pyname}=None" if default else v.pyname)
+        if extra and not any(isinstance(a, A.Varargs) for a in args):
+            out.append("*_extra_args")
         return ", ".join(out)
 
-    def funcdef(self, name: str, args: list, body: A.Block, node: Any, method: bool = False) -> None:
+    def funcdef(self, name: str, args: list, body: A.Block, node: Any, method: bool = False,
+                extra: bool = False) -> None:
         scope = node._scope
-        self.emit(f"def {name}({self.params(args, scope, method)}):")
+        self.emit(f"def {name}({self.params(args, scope, method, extra)}):")
         self.line = line_of(node, self.line)
         self.trailing_comments(self.line, self.line)
         self.level += 1
@@ -747,7 +751,9 @@ class Emitter:
         name = key if key not in taken and safe_ident(key) else f"{owner.replace('.', '_')}_{key}"
         if not safe_ident(name):
             name = "lua_" + name.lstrip("_")
-        self.funcdef(name, args, body, node, method=method)
+        # a table's function is called from other files too, where the translator cannot
+        # count its arguments: missing ones are nil and extra ones dropped, as in Lua
+        self.funcdef(name, args, body, node, method=method, extra=True)
         if self.level == 0:
             self.lines += ["", ""]
         self.emit(f"{self.index(target, store=True)} = {name}")
@@ -1661,6 +1667,13 @@ class Emitter:
                 text, prec = f"{self.x(e, CMP + 1)} is not None", CMP
             elif isinstance(e, A.Index) and self.table_kind(e.value) == "list":
                 text, prec = f"{self.need('truthy')}({self.nil_tested(e)})", POSTFIX
+            elif isinstance(e, A.Index) and e.notation == A.IndexNotation.DOT and isinstance(e.idx, A.Name) \
+                    and self.table_kind(e.value) is None and isinstance(e.value, (A.Name, A.Index)):
+                # `if net.parametersNoGrad then`: a test whether an object has a field, nil
+                # (not AttributeError) where it has none
+                self.imports.add("lua")
+                obj = self.x(e.value, POSTFIX)
+                text, prec = f"{self.need('truthy')}(lua.index({obj}, {py_str(e.idx.id)}))", POSTFIX
             elif kind == "nil":
                 text, prec = "False", ATOM
             else:

@@ -20,6 +20,7 @@ numerics (tensor methods, ``torch.*``, ``optim``) live in sibling modules that
 :mod:`.dispatch` reaches lazily. ``docs/lua-mapping.md`` lists every helper.
 """
 
+from . import optim as _optim_module  # noqa: F401
 from .cmdline import CmdLine  # noqa: F401
 from .dispatch import add, concat, div, eq, index, invoke, length, mod, mul, neg, pow, setindex, sub  # noqa: F401
 from .libraries import clnn, cltorch, cudnn, cunn, cutorch, optim, rawequal, rawget, rawset, sys, torch  # noqa: F401
@@ -31,6 +32,12 @@ from .system import (G, LuaError, assert_, dofile, error, export_globals, io, lf
 from .table import LuaTable, adjust, as_table, each, first, ipairs, next, pairs, select, table, unpack  # noqa: F401
 from .table import numeric_for as range  # noqa: F401
 from .table import values  # noqa: F401
+
+
+# The submodule .optim is loaded above, before the `optim` table is bound below: Python sets a
+# package attribute when a submodule is first imported, which would otherwise replace the
+# table `lua.optim` by the module the first time a program calls an optimiser.
+del _optim_module
 
 
 def __getattr__(name: str):  # noqa: ANN202 - PEP 562: computed on each read

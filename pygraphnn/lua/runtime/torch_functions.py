@@ -407,3 +407,11 @@ def tic() -> float:
 def toc(start=None) -> float:
     """``torch.toc([start])``: seconds since ``tic()``."""
     return time.perf_counter() - (_tic[0] if start is None else start)
+
+
+def _memory_file(*args):
+    from .memory_file import MemoryFile
+    return MemoryFile(*args)
+
+
+TORCH_FUNCTIONS["MemoryFile"] = _memory_file
