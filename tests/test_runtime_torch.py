@@ -285,10 +285,13 @@ def test_cuda_calls_run_on_cpu_only_machines():
 
 
 def test_timer_reports_lua_fields():
+    from pygraphnn.lua import runtime as lua
     timer = TORCH_FUNCTIONS["Timer"]()
     t = timer.stop().time()
-    assert set(t) == {"real", "user", "sys"} and all(v >= 0 for v in t.values())
-    assert timer.time() == t                          # stopped: no time passes
+    fields = {k: v for k, v in lua.pairs(t)}
+    assert set(fields) == {"real", "user", "sys"} and all(v >= 0 for v in fields.values())
+    assert t.real == t["real"]                        # char-rnn reads timer:time().real
+    assert {k: v for k, v in lua.pairs(timer.time())} == fields   # stopped: no time passes
     assert timer.resume() is timer and timer.reset() is timer
 
 

@@ -310,6 +310,21 @@ def is_pure(e: Any) -> bool:
     return False
 
 
+def maybe_fractional(e: Any, depth: int = 0) -> bool:
+    """Whether a loop bound may be a fraction: a product or quotient of values not all literal
+    (char-rnn's ``local iterations = opt.max_epochs * loader.ntrain``), directly or through a
+    local variable assigned only such values. Lua counts up to its floor; ``range`` would fail."""
+    if depth > 4:
+        return False
+    if isinstance(e, (A.MultOp, A.FloatDivOp, A.ExpoOp)):
+        return not (isinstance(e.left, A.Number) and isinstance(e.right, A.Number))
+    if isinstance(e, A.Name) and getattr(e, "_var", None) is not None:
+        v = e._var
+        return not v.is_param and bool(v.values) and all(x is not None for x in v.values) \
+            and any(maybe_fractional(x, depth + 1) for x in v.values)
+    return False
+
+
 def surely_truthy(e: Any) -> bool:
     """A value that is neither nil nor false in Lua, whatever runs."""
     if isinstance(e, (A.Number, A.String, A.Table, A.TrueExpr, A.AnonymousFunction, A.Concat)):
@@ -811,7 +826,7 @@ class Emitter:
         for e in (st.start, st.stop, st.step):
             if isinstance(e, A.Number) and not isinstance(e.n, int) or isinstance(e, (A.FloatDivOp, A.ExpoOp)) \
                     or isinstance(e, A.UMinusOp) and isinstance(e.operand, A.Number) and not isinstance(
-                        e.operand.n, int):
+                        e.operand.n, int) or maybe_fractional(e):
                 # fractional bounds or step: Lua counts in floats up to the bound
                 step = f", {self.single(st.step)}" if isinstance(st.step, A.Node) else (
                     f", {st.step}" if st.step not in (1, None) else "")

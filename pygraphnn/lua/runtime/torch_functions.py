@@ -389,7 +389,9 @@ class Timer:
         if self._running:
             now = self._now()
             acc = tuple(a + n - s for a, n, s in zip(acc, now, self._start))
-        return {"real": acc[0], "user": acc[1], "sys": acc[2]}
+        from .table import LuaTable
+        # a Lua table: programs read timer:time().real
+        return LuaTable({"real": acc[0], "user": acc[1], "sys": acc[2]})
 
 
 TORCH_FUNCTIONS["Timer"] = Timer
