@@ -419,3 +419,16 @@ def test_lua_optim_stays_the_optim_table_once_its_module_is_loaded():
     from pygraphnn.lua import runtime as lua
     importlib.import_module("pygraphnn.lua.runtime.optim")
     assert lua.require("optim") is lua.optim and type(lua.optim).__name__ == "_Namespace"
+
+
+def test_torch_save_writes_lua_tables_of_a_ported_program(tmp_path):
+    """char-rnn: checkpoint = {}; checkpoint.protos = protos (a table); torch.save(file, checkpoint)."""
+    from pygraphnn.lua import runtime as lua
+    from pygraphnn.lua.load import load_t7
+    shared = lua.LuaTable.of(1.5, 2.5)
+    checkpoint = lua.LuaTable({"protos": lua.LuaTable({"w": torch.ones(2, dtype=torch.float64)}),
+                               "losses": shared, "again": shared, "name": "lstm"})
+    lua.torch.save(str(tmp_path / "c.t7"), checkpoint)
+    back = load_t7(tmp_path / "c.t7")
+    assert back["name"] == "lstm" and torch.equal(back["protos"]["w"], torch.ones(2, dtype=torch.float64))
+    assert back["losses"] == {1: 1.5, 2: 2.5} and back["again"] is back["losses"]

@@ -321,7 +321,27 @@ def type_(obj) -> str:
 def save(path, obj, mode: str = "binary") -> None:
     """``torch.save(path, obj, [format])``: a ``.t7`` file Lua can read (via ``save_t7``)."""
     from ..load import save_t7
-    save_t7(obj, path, mode="ascii" if mode == "ascii" else "binary")
+    save_t7(_plain_tables(obj, {}), path, mode="ascii" if mode == "ascii" else "binary")
+
+
+def _plain_tables(obj, memo: dict):
+    """The runtime's Lua tables as the dicts the t7 writer takes (a table kept twice stays
+    one table); char-rnn saves ``checkpoint.protos = protos`` and the like."""
+    from .table import LuaTable
+    if isinstance(obj, LuaTable):
+        if id(obj) not in memo:
+            out = memo[id(obj)] = {}
+            for i, v in enumerate(obj._arr, 1):
+                out[i] = _plain_tables(v, memo)
+            for k, v in obj._hash.items():
+                out[k] = _plain_tables(v, memo)
+        return memo[id(obj)]
+    if isinstance(obj, dict):
+        if id(obj) not in memo:
+            out = memo[id(obj)] = {}
+            out.update({k: _plain_tables(v, memo) for k, v in obj.items()})
+        return memo[id(obj)]
+    return obj
 
 
 @_fn("load")
