@@ -432,3 +432,21 @@ def test_torch_save_writes_lua_tables_of_a_ported_program(tmp_path):
     back = load_t7(tmp_path / "c.t7")
     assert back["name"] == "lstm" and torch.equal(back["protos"]["w"], torch.ones(2, dtype=torch.float64))
     assert back["losses"] == {1: 1.5, 2: 2.5} and back["again"] is back["losses"]
+
+
+def test_torch_save_writes_a_module_of_a_ported_class_as_that_lua_class(tmp_path):
+    """char-rnn's OneHot (torch.class('OneHot', 'nn.Module')) inside the saved protos."""
+    from pygraphnn.lua import runtime as lua
+    from pygraphnn.lua.t7 import load_t7_raw
+    cls, parent = lua.class_("E2eSavedScale", "nn.Module")
+
+    def init(self, n):
+        parent["__init"](self)
+        self.size_ = n
+        self._eye = torch.eye(n, dtype=torch.float64)
+    cls["__init"] = init
+    m = lua.new("E2eSavedScale", 3)
+    lua.torch.save(str(tmp_path / "m.t7"), lua.LuaTable({"m": m}))
+    raw = load_t7_raw(tmp_path / "m.t7")["m"]
+    assert raw.class_name == "E2eSavedScale"
+    assert raw["size_"] == 3 and torch.equal(raw["_eye"], torch.eye(3, dtype=torch.float64))
