@@ -204,6 +204,14 @@ class gModule(Module):  # noqa: N801 - nngraph's name
             grads += gs
         return params, grads
 
+    @property
+    def forwardnodes(self) -> list:
+        """Lua nngraph's ``g.forwardnodes``: the nodes in its order, each with ``.data.module``,
+        ``.data.annotations`` and ``.data.mapindex`` (see :mod:`pygraphnn.lua_view`)."""
+        from .lua_view import forward_nodes
+
+        return forward_nodes(self)
+
     # ------------------------------------------------------------- diagrams
     @property
     def fg(self):

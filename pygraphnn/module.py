@@ -241,6 +241,7 @@ class Module(torch.nn.Module):
         ``scale`` times the parameter gradients to ``.grad`` (in place, so flat
         views from ``getParameters()`` see them)."""
         rec = self._record()
+        gradOutput = _lua_array(gradOutput)
         rec.grad_output = gradOutput
         outs = flatten(rec.output)
         gouts = flatten(gradOutput)
@@ -355,6 +356,16 @@ def share_parameters(source: torch.nn.Module, target: torch.nn.Module, names: An
         for pname, p in ms._parameters.items():
             if p is not None and (names is None or pname in names):
                 mt._parameters[pname] = p
+
+
+def _lua_array(value: Any) -> Any:
+    """A table of tensors that a ported Lua program built as ``g = {}; g[k] = ...`` (a dict
+    keyed 1..n) as the list a table is here; anything else unchanged."""
+    if isinstance(value, dict) and value and set(value) == set(range(1, len(value) + 1)):
+        return [_lua_array(value[i]) for i in range(1, len(value) + 1)]
+    if isinstance(value, list):
+        return [_lua_array(v) for v in value]
+    return value
 
 
 def flatten_parameters(params: list[torch.nn.Parameter]) -> tuple[torch.Tensor, torch.Tensor]:

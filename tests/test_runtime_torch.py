@@ -310,10 +310,14 @@ def test_cuda_calls_run_on_cpu_only_machines():
 
 
 def test_timer_reports_lua_fields():
+    from pygraphnn.lua import runtime as lua
+
     timer = TORCH_FUNCTIONS["Timer"]()
     t = timer.stop().time()
-    assert set(t) == {"real", "user", "sys"} and all(v >= 0 for v in t.values())
-    assert timer.time() == t  # stopped: no time passes
+    fields = {k: v for k, v in lua.pairs(t)}
+    assert set(fields) == {"real", "user", "sys"} and all(v >= 0 for v in fields.values())
+    assert t.real == t["real"]  # char-rnn reads timer:time().real
+    assert {k: v for k, v in lua.pairs(timer.time())} == fields  # stopped: no time passes
     assert timer.resume() is timer and timer.reset() is timer
 
 
@@ -377,7 +381,6 @@ LANGUAGE_SIDE = {
     "CmdLine",
     "File",
     "DiskFile",
-    "MemoryFile",
     "PipeFile",
     "Tester",
     "TestSuite",
@@ -475,3 +478,81 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_memory_file_clones_are_independent_copies_as_in_clone_many_times():
+    """char-rnn's clone_many_times: write a net once, read one fresh copy per step."""
+    from pygraphnn import nn
+    from pygraphnn.lua import runtime as lua
+
+    net = nn.Linear(3, 2)
+    mem = lua.invoke(lua.torch.MemoryFile("w"), "binary")
+    lua.invoke(mem, "writeObject", net)
+    clones = [
+        lua.invoke(lua.invoke(lua.torch.MemoryFile(lua.invoke(mem, "storage"), "r"), "binary"), "readObject")
+        for _ in range(2)
+    ]
+    net.weight.data.fill_(7.0)  # written before: the copies keep what was written
+    assert all(c is not net and not torch.equal(c.weight, net.weight) for c in clones)
+    clones[0].weight.data.fill_(1.0)
+    assert not torch.equal(clones[1].weight, clones[0].weight)
+    with pytest.raises(ValueError, match="cannot be written"):
+        lua.invoke(lua.torch.MemoryFile(lua.invoke(mem, "storage"), "r"), "writeObject", net)
+
+
+def test_lua_optim_stays_the_optim_table_once_its_module_is_loaded():
+    """Loading the submodule pygraphnn.lua.runtime.optim must not replace `lua.optim` (the
+    table programs call optim.sgd on) by the module, whichever is imported first."""
+    import importlib
+    import subprocess
+    import sys
+
+    code = (
+        "import pygraphnn.lua.runtime.optim\nfrom pygraphnn.lua import runtime as lua\n"
+        "assert type(lua.optim).__name__ == '_Namespace' and lua.require('optim') is lua.optim\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120).returncode == 0
+    from pygraphnn.lua import runtime as lua
+
+    importlib.import_module("pygraphnn.lua.runtime.optim")
+    assert lua.require("optim") is lua.optim and type(lua.optim).__name__ == "_Namespace"
+
+
+def test_torch_save_writes_lua_tables_of_a_ported_program(tmp_path):
+    """char-rnn: checkpoint = {}; checkpoint.protos = protos (a table); torch.save(file, checkpoint)."""
+    from pygraphnn.lua import runtime as lua
+    from pygraphnn.lua.load import load_t7
+
+    shared = lua.LuaTable.of(1.5, 2.5)
+    checkpoint = lua.LuaTable(
+        {
+            "protos": lua.LuaTable({"w": torch.ones(2, dtype=torch.float64)}),
+            "losses": shared,
+            "again": shared,
+            "name": "lstm",
+        }
+    )
+    lua.torch.save(str(tmp_path / "c.t7"), checkpoint)
+    back = load_t7(tmp_path / "c.t7")
+    assert back["name"] == "lstm" and torch.equal(back["protos"]["w"], torch.ones(2, dtype=torch.float64))
+    assert back["losses"] == {1: 1.5, 2: 2.5} and back["again"] is back["losses"]
+
+
+def test_torch_save_writes_a_module_of_a_ported_class_as_that_lua_class(tmp_path):
+    """char-rnn's OneHot (torch.class('OneHot', 'nn.Module')) inside the saved protos."""
+    from pygraphnn.lua import runtime as lua
+    from pygraphnn.lua.t7 import load_t7_raw
+
+    cls, parent = lua.class_("E2eSavedScale", "nn.Module")
+
+    def init(self, n):
+        parent["__init"](self)
+        self.size_ = n
+        self._eye = torch.eye(n, dtype=torch.float64)
+
+    cls["__init"] = init
+    m = lua.new("E2eSavedScale", 3)
+    lua.torch.save(str(tmp_path / "m.t7"), lua.LuaTable({"m": m}))
+    raw = load_t7_raw(tmp_path / "m.t7")["m"]
+    assert raw.class_name == "E2eSavedScale"
+    assert raw["size_"] == 3 and torch.equal(raw["_eye"], torch.eye(3, dtype=torch.float64))

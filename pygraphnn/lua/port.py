@@ -18,6 +18,7 @@ emitted as escaped literals or sanitized comments; calls that run a shell or loa
 code are listed in :attr:`PortResult.risky`. :mod:`pygraphnn.lua.port_program`
 ports a program and the modules it requires as a package.
 """
+
 from __future__ import annotations
 
 import ast as pyast
@@ -30,8 +31,7 @@ from luaparser import astnodes as A
 
 from .port_parse import LuaSyntaxError
 from .port_parse import parse as parse_lua
-from .port_scope import (COMPARISONS, Resolver, Var, assign_pynames, dotted, expr_kind, is_name, safe_ident,
-                         table_class)
+from .port_scope import COMPARISONS, Resolver, Var, assign_pynames, dotted, expr_kind, is_name, safe_ident, table_class
 
 # Python operator precedence, low to high
 TERNARY, OR, AND, NOT, CMP, ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 10, 11, 12, 13, 15, 16
@@ -56,42 +56,149 @@ HELPERS = {
     return list(result) if isinstance(result, tuple) else [result]''',
 }
 
-NNGRAPH_NAMES = {"annotateNodes": "annotate_nodes", "setDebug": "set_debug", "nest": "nest", "Node": "Node",
-                 "JustTable": "JustTable", "JustElement": "JustElement",
-                 "ModuleFromCriterion": "ModuleFromCriterion"}
-MATH_NAMES = {"floor": "math.floor", "ceil": "math.ceil", "sqrt": "math.sqrt", "exp": "math.exp",
-              "log": "math.log", "sin": "math.sin", "cos": "math.cos", "tan": "math.tan", "tanh": "math.tanh",
-              "fmod": "math.fmod", "pow": "math.pow", "pi": "math.pi", "huge": "math.inf", "abs": "abs",
-              "max": "max", "min": "min", "atan": "math.atan", "asin": "math.asin", "acos": "math.acos"}
-TORCH_SAME = {"Tensor", "zeros", "ones", "randn", "rand", "exp", "log", "tanh", "sigmoid", "abs", "sqrt",
-              "FloatTensor", "DoubleTensor", "LongTensor", "ByteTensor", "numel", "type"}
+NNGRAPH_NAMES = {
+    "annotateNodes": "annotate_nodes",
+    "setDebug": "set_debug",
+    "nest": "nest",
+    "Node": "Node",
+    "JustTable": "JustTable",
+    "JustElement": "JustElement",
+    "ModuleFromCriterion": "ModuleFromCriterion",
+}
+MATH_NAMES = {
+    "floor": "math.floor",
+    "ceil": "math.ceil",
+    "sqrt": "math.sqrt",
+    "exp": "math.exp",
+    "log": "math.log",
+    "sin": "math.sin",
+    "cos": "math.cos",
+    "tan": "math.tan",
+    "tanh": "math.tanh",
+    "fmod": "math.fmod",
+    "pow": "math.pow",
+    "pi": "math.pi",
+    "huge": "math.inf",
+    "abs": "abs",
+    "max": "max",
+    "min": "min",
+    "atan": "math.atan",
+    "asin": "math.asin",
+    "acos": "math.acos",
+}
+TORCH_SAME = {
+    "Tensor",
+    "zeros",
+    "ones",
+    "randn",
+    "rand",
+    "exp",
+    "log",
+    "tanh",
+    "sigmoid",
+    "abs",
+    "sqrt",
+    "FloatTensor",
+    "DoubleTensor",
+    "LongTensor",
+    "ByteTensor",
+    "numel",
+    "type",
+}
 # libraries that are global tables in Lua (after their require, or preloaded by th)
-LIBRARY_GLOBALS = {"optim": "optim", "lfs": "lfs", "paths": "paths", "path": "path", "arg": "arg", "cutorch": "cutorch",
-                   "cunn": "cunn", "cltorch": "cltorch", "clnn": "clnn", "cudnn": "cudnn", "sys": "sys",
-                   "xlua": "xlua"}
+LIBRARY_GLOBALS = {
+    "optim": "optim",
+    "lfs": "lfs",
+    "paths": "paths",
+    "path": "path",
+    "arg": "arg",
+    "cutorch": "cutorch",
+    "cunn": "cunn",
+    "cltorch": "cltorch",
+    "clnn": "clnn",
+    "cudnn": "cudnn",
+    "sys": "sys",
+    "xlua": "xlua",
+}
 
 # penlight modules programs require (th preloads penlight): the runtime's versions
 PENLIGHT = {"pl.stringx": "stringx", "pl.file": "plfile", "pl.path": "path"}
 
 # Lua's global functions, when a program passes them around as values (pcall(error, msg), t.f = print)
-LUA_FUNCTION_VALUES = {n: n for n in ("error", "print", "tostring", "tonumber", "type", "pairs", "ipairs", "select",
-                                      "next", "unpack", "pcall", "setmetatable", "getmetatable", "rawget", "rawset",
-                                      "rawequal")}
+LUA_FUNCTION_VALUES = {
+    n: n
+    for n in (
+        "error",
+        "print",
+        "tostring",
+        "tonumber",
+        "type",
+        "pairs",
+        "ipairs",
+        "select",
+        "next",
+        "unpack",
+        "pcall",
+        "setmetatable",
+        "getmetatable",
+        "rawget",
+        "rawset",
+        "rawequal",
+    )
+}
 LUA_FUNCTION_VALUES["assert"] = "assert_"
 
 # library calls and methods that give several values (or a number known only at run time)
-MULTI_CALLS = {"string.find", "string.match", "string.gsub", "string.byte", "pcall", "select", "next",
-               "io.open", "os.remove", "os.rename", "loadstring", "load", "torch.max", "torch.min", "torch.sort",
-               "torch.topk", "torch.kthvalue", "torch.median", "torch.mode", "torch.class"}
-MULTI_METHODS = {"find", "match", "gsub", "byte", "max", "min", "sort", "topk", "kthvalue", "median", "mode",
-                 "read"}
+MULTI_CALLS = {
+    "string.find",
+    "string.match",
+    "string.gsub",
+    "string.byte",
+    "pcall",
+    "select",
+    "next",
+    "io.open",
+    "os.remove",
+    "os.rename",
+    "loadstring",
+    "load",
+    "torch.max",
+    "torch.min",
+    "torch.sort",
+    "torch.topk",
+    "torch.kthvalue",
+    "torch.median",
+    "torch.mode",
+    "torch.class",
+}
+MULTI_METHODS = {"find", "match", "gsub", "byte", "max", "min", "sort", "topk", "kthvalue", "median", "mode", "read"}
 
 # tensor methods whose PyTorch spelling does exactly what Torch's does (same arguments, returns self)
-TENSOR_SAME_METHODS = {"zero": "zero_", "fill": "fill_", "copy": "copy_", "nElement": "numel", "dim": "dim",
-                       "size": "size", "cmul": "mul_", "clone": "clone", "contiguous": "contiguous"}
-TENSOR_INPLACE = {"zero": "zero_", "fill": "fill_", "uniform": "uniform_", "normal": "normal_", "copy": "copy_",
-                  "resize": "resize_", "resizeAs": "resize_as_", "nElement": "numel", "cmul": "mul_",
-                  "mul": "mul_", "div": "div_", "clamp": "clamp_"}
+TENSOR_SAME_METHODS = {
+    "zero": "zero_",
+    "fill": "fill_",
+    "copy": "copy_",
+    "nElement": "numel",
+    "dim": "dim",
+    "size": "size",
+    "cmul": "mul_",
+    "clone": "clone",
+    "contiguous": "contiguous",
+}
+TENSOR_INPLACE = {
+    "zero": "zero_",
+    "fill": "fill_",
+    "uniform": "uniform_",
+    "normal": "normal_",
+    "copy": "copy_",
+    "resize": "resize_",
+    "resizeAs": "resize_as_",
+    "nElement": "numel",
+    "cmul": "mul_",
+    "mul": "mul_",
+    "div": "div_",
+    "clamp": "clamp_",
+}
 TENSOR_DIMS = {"size": (1,), "narrow": (1, 2), "select": (1, 2), "transpose": (1, 2)}
 MODULE_RENAMES = {"parameters": "luaParameters", "training": "train"}
 KNOWN_REQUIRES = {"nn": "nn", "nngraph": "ng", "torch": "torch"}
@@ -99,9 +206,15 @@ CUDA_REQUIRES = {"cunn", "cutorch", "cudnn", "cltorch", "clnn"}
 
 
 # calls that run a shell or load code: emitted as explicit runtime calls and listed on stderr
-RISKY = {"os.execute": "runs a shell command", "io.popen": "runs a shell command",
-         "loadstring": "compiles Lua source at run time", "load": "compiles Lua source at run time",
-         "dofile": "runs another Lua file", "require": "loads a module whose name is computed at run time"}
+RISKY = {
+    "os.execute": "runs a shell command",
+    "io.popen": "runs a shell command",
+    "loadstring": "compiles Lua source at run time",
+    "load": "compiles Lua source at run time",
+    "dofile": "runs another Lua file",
+    "require": "loads a module whose name is computed at run time",
+}
+
 
 def _is_str_literal(text: str) -> bool:
     """Whether generated Python ``text`` is one string literal (a constant-folded Lua expression)."""
@@ -119,6 +232,7 @@ _LINE_BREAKING = set("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 def safe_comment(text: str) -> str:
     """Comment text with every control, line-breaking or format character written as an escape."""
     import unicodedata
+
     out = []
     for c in text:
         if c == "\t":
@@ -148,7 +262,7 @@ class PortResult:
     code: str
     issues: list[Issue] = field(default_factory=list)
     filename: str = "model.lua"
-    risky: list[Issue] = field(default_factory=list)   # calls that run a shell or load code (listed on stderr)
+    risky: list[Issue] = field(default_factory=list)  # calls that run a shell or load code (listed on stderr)
 
 
 class PortSyntaxError(Exception):
@@ -173,7 +287,7 @@ DEEP, MAX_LEVEL = 40, 99
 
 
 def _no_else(st: Any) -> bool:
-    return st.orelse is None or isinstance(st.orelse, A.Block) and not st.orelse.body
+    return st.orelse is None or (isinstance(st.orelse, A.Block) and not st.orelse.body)
 
 
 def _merged(outer: Any, inner: Any) -> Any:
@@ -198,7 +312,7 @@ def _comment_lines(text: str) -> list[str]:
     if body.startswith("["):  # --[[ ... ]] or --[==[ ... ]==]
         level = body.index("[", 1) if "[" in body[1:] else 1
         eq = body[1:level]
-        body = body[level + 1:]
+        body = body[level + 1 :]
         body = body[: -(len(eq) + 2)] if body.endswith("]" + eq + "]") else body
         lines = body.strip("\n").split("\n")
         return ["#" + (" " + safe_comment(ln.rstrip()) if ln.strip() else "") for ln in lines]
@@ -224,8 +338,13 @@ def port_source(source: str, filename: str = "model.lua", program: Any = None) -
     except RecursionError:
         raise PortSyntaxError(filename, None, "nested too deeply to translate", "cannot translate") from None
     except TooDeep as e:
-        raise PortSyntaxError(filename, e.line, f"blocks nested more than {MAX_LEVEL} deep: Python cannot "
-                              f"compile that; move the innermost part into a function", "cannot translate") from None
+        raise PortSyntaxError(
+            filename,
+            e.line,
+            f"blocks nested more than {MAX_LEVEL} deep: Python cannot "
+            f"compile that; move the innermost part into a function",
+            "cannot translate",
+        ) from None
     finally:
         sys.setrecursionlimit(old_limit)
     return PortResult(code, sorted(em.issues, key=lambda i: i.line), filename, sorted(em.risky, key=lambda i: i.line))
@@ -280,6 +399,7 @@ def _captures(pattern: str) -> int:
 def number_to_lua(n: int | float) -> str:
     """A number literal as Lua writes it (%.14g)."""
     from .runtime.strings import number_to_string
+
     return number_to_string(n)
 
 
@@ -318,6 +438,25 @@ def is_pure(e: Any) -> bool:
     return False
 
 
+def maybe_fractional(e: Any, depth: int = 0) -> bool:
+    """Whether a loop bound may be a fraction: a product or quotient of values not all literal
+    (char-rnn's ``local iterations = opt.max_epochs * loader.ntrain``), directly or through a
+    local variable assigned only such values. Lua counts up to its floor; ``range`` would fail."""
+    if depth > 4:
+        return False
+    if isinstance(e, (A.MultOp, A.FloatDivOp, A.ExpoOp)):
+        return not (isinstance(e.left, A.Number) and isinstance(e.right, A.Number))
+    if isinstance(e, A.Name) and getattr(e, "_var", None) is not None:
+        v = e._var
+        return (
+            not v.is_param
+            and bool(v.values)
+            and all(x is not None for x in v.values)
+            and any(maybe_fractional(x, depth + 1) for x in v.values)
+        )
+    return False
+
+
 def surely_truthy(e: Any) -> bool:
     """A value that is neither nil nor false in Lua, whatever runs."""
     if isinstance(e, (A.Number, A.String, A.Table, A.TrueExpr, A.AnonymousFunction, A.Concat)):
@@ -329,11 +468,13 @@ class _Lazy:
     """A list computed on first use."""
 
     def __init__(self, make: Any):
-        self.make, self.items = make, None
+        self.make: Any = make
+        self.items: list | None = None
 
     def _get(self) -> list:
         if self.items is None:
             self.items = self.make()
+        assert self.items is not None
         return self.items
 
     def __getitem__(self, i: int) -> str:
@@ -361,7 +502,7 @@ class Emitter:
         self.helpers: list[str] = []
         self.line = 1
         self.counter = 0
-        self.func_stack: list[Any] = []     # FuncScopes of the defs being written
+        self.func_stack: list[Any] = []  # FuncScopes of the defs being written
         self.continue_labels: list[str | None] = []
         self.flagged_globals: set[str] = set()
         self.last_lua_line = 0
@@ -405,7 +546,7 @@ class Emitter:
     def trailing_comments(self, first: int, last: int) -> None:
         """Comments inside a one-line statement's span go after its last Python line."""
         while self.ci < len(self.comments) and self.comments[self.ci][0] <= last:
-            start, end, text = self.comments[self.ci]
+            start, _end, text = self.comments[self.ci]
             lines = _comment_lines(text)
             if start >= first and len(lines) == 1 and self.lines:
                 self.lines[-1] += "  " + lines[0]
@@ -415,24 +556,33 @@ class Emitter:
             self.ci += 1
 
     def blank_line_before(self, lua_line: int) -> None:
-        if self.last_lua_line and lua_line - 1 > self.last_lua_line and 0 < lua_line - 1 <= len(
-                self.source_lines) and not self.source_lines[lua_line - 2].strip():
-            if self.lines and self.lines[-1].strip() and not self.lines[-1].rstrip().endswith(":"):
-                self.lines.append("")
+        if (
+            self.last_lua_line
+            and lua_line - 1 > self.last_lua_line
+            and 0 < lua_line - 1 <= len(self.source_lines)
+            and not self.source_lines[lua_line - 2].strip()
+            and self.lines
+            and self.lines[-1].strip()
+            and not self.lines[-1].rstrip().endswith(":")
+        ):
+            self.lines.append("")
 
     # -------------------------------------------------------------------- run
     def run(self, chunk: A.Chunk) -> str:
         self.func_stack.append(self.resolver.module)
         self.block_body(chunk.body.body, top=True)
-        self.flush_comments(10 ** 9)
+        self.flush_comments(10**9)
         shared = self.program.shared_globals(self.resolver) if self.program is not None else []
         if shared:
             # Lua's globals are one table for every file of the program: what this file defines there
             self.lines += ["", "", f"{self.rt('export_globals')}(globals(), {shared!r})"]
         body = self.lines
         fname = safe_comment(self.filename)
-        head = [f"# Ported from {fname} by `pygraphnn port`: check every TODO(port) comment."
-                if self.issues else f"# Ported from {fname} by `pygraphnn port`."]
+        head = [
+            f"# Ported from {fname} by `pygraphnn port`: check every TODO(port) comment."
+            if self.issues
+            else f"# Ported from {fname} by `pygraphnn port`."
+        ]
         imports = []
         if "math" in self.imports:
             imports.append("import math")
@@ -476,16 +626,21 @@ class Emitter:
         line = getattr(st, "line", None) or line_of(st, self.line)
         self.line = line
         is_def = isinstance(st, (A.Function, A.LocalFunction, A.Method)) or (
-            isinstance(st, (A.LocalAssign, A.Assign)) and len(st.values) == 1 and len(st.targets) == 1
-            and isinstance(st.values[0], A.AnonymousFunction))
+            isinstance(st, (A.LocalAssign, A.Assign))
+            and len(st.values) == 1
+            and len(st.targets) == 1
+            and isinstance(st.values[0], A.AnonymousFunction)
+        )
         if is_def and self.lines and self.lines[-1].strip() and not self.lines[-1].rstrip().endswith(":"):
             self.lines += [""] * (2 if self.level == 0 else 1)
             self.last_lua_line = 0  # the blank lines are there already
         self.flush_comments(line)
         if not is_def:
             self.blank_line_before(line)
-        compound = isinstance(st, (A.Function, A.LocalFunction, A.Method, A.Fornum, A.Forin, A.While, A.Repeat,
-                                   A.If, A.Do)) or is_def
+        compound = (
+            isinstance(st, (A.Function, A.LocalFunction, A.Method, A.Fornum, A.Forin, A.While, A.Repeat, A.If, A.Do))
+            or is_def
+        )
         try:
             self._statement(st, top)
         except Unsupported as e:
@@ -507,7 +662,8 @@ class Emitter:
             self.funcdef(st.name._var.pyname, st.args, st.body, st)
         elif isinstance(st, A.Function):
             if isinstance(st.name, A.Name):
-                self.funcdef(st.name._var.pyname, st.args, st.body, st)
+                # a global function: other files call it too (lua.G.name), see field_function
+                self.funcdef(st.name._var.pyname, st.args, st.body, st, extra=True)
             else:
                 self.field_function(st.name, st.args, st.body, st, method=False)
         elif isinstance(st, A.Method):
@@ -568,8 +724,12 @@ class Emitter:
         if self.level >= DEEP:
             # Python compiles at most 100 nested blocks: deep in, `if a then if b then` (neither with an
             # else) becomes `if a and b:` and `else if` becomes `elif`
-            while _no_else(st) and len(st.body.body) == 1 and isinstance(st.body.body[0], A.If) \
-                    and _no_else(st.body.body[0]):
+            while (
+                _no_else(st)
+                and len(st.body.body) == 1
+                and isinstance(st.body.body[0], A.If)
+                and _no_else(st.body.body[0])
+            ):
                 inner = st.body.body[0]
                 test = f"{self.cond_x(st.test, AND)} and {self.cond_x(inner.test, AND + 1)}"
                 st = _merged(st, inner)
@@ -625,8 +785,10 @@ class Emitter:
     def value_list(self, values: list, n: int, wants: list | None = None) -> str:
         """Right-hand side for ``n`` targets, with Lua's adjustment of value counts."""
         wants = wants or []
-        texts = [self.table(v, wants[i] if i < len(wants) else None) if isinstance(v, A.Table) else self.single(v)
-                 for i, v in enumerate(values[:-1])]
+        texts = [
+            self.table(v, wants[i] if i < len(wants) else None) if isinstance(v, A.Table) else self.single(v)
+            for i, v in enumerate(values[:-1])
+        ]
         last = values[-1]
         missing = n - len(values) + 1  # values the last expression must provide
         if missing >= 2:
@@ -635,8 +797,9 @@ class Emitter:
             if k == missing:
                 texts.append(spread if len(values) > 1 else spread.lstrip("*"))
             elif k is not None and k > missing:
-                texts.append(f"*{self.postfix(last)}[:{missing}]" if len(values) > 1
-                             else f"{self.postfix(last)}[:{missing}]")
+                texts.append(
+                    f"*{self.postfix(last)}[:{missing}]" if len(values) > 1 else f"{self.postfix(last)}[:{missing}]"
+                )
             elif k is not None and k < missing:
                 texts.append(spread)
                 texts += ["None"] * (missing - k)
@@ -651,8 +814,11 @@ class Emitter:
                     texts[-1] = f"*{adjusted}" if len(values) > 1 else adjusted
         else:
             i = len(values) - 1
-            texts.append(self.table(last, wants[i] if i < len(wants) else None) if isinstance(last, A.Table)
-                         else self.single(last))
+            texts.append(
+                self.table(last, wants[i] if i < len(wants) else None)
+                if isinstance(last, A.Table)
+                else self.single(last)
+            )
             if missing >= 1:
                 texts += ["None"] * (missing - 1)
         if len(values) > n:
@@ -680,22 +846,30 @@ class Emitter:
         if not isinstance(t, A.Index):
             return False
         kind = self.table_kind(t.value)
-        return kind == "list" or kind is None and self.computed_key(t) and dotted(t) is None or (
-            kind == "tensor" and isinstance(t.idx, A.Table))
+        return (
+            kind == "list"
+            or (kind is None and self.computed_key(t) and dotted(t) is None)
+            or (kind == "tensor" and isinstance(t.idx, A.Table))
+        )
 
     def computed_key(self, t: A.Index) -> bool:
         return not (t.notation == A.IndexNotation.DOT and isinstance(t.idx, A.Name)) and not (
-            isinstance(t.idx, A.String) and safe_ident(lua_string(t.idx)))
+            isinstance(t.idx, A.String) and safe_ident(lua_string(t.idx))
+        )
 
     def index_store(self, t: A.Index, v: Any, value_text: str | None = None) -> str | None:
         """``t[#t + 1] = v`` and ``t[i] = v`` on lists (1-based, may append); run-time stores."""
         kind = self.table_kind(t.value)
-        if kind in ("dict",) and (isinstance(v, A.Nil) or value_text is None and v is None):
-            key = py_str(t.idx.id) if t.notation == A.IndexNotation.DOT and isinstance(t.idx, A.Name) else (
-                self.single(t.idx))
+        if kind in ("dict",) and (isinstance(v, A.Nil) or (value_text is None and v is None)):
+            key = (
+                py_str(t.idx.id)
+                if t.notation == A.IndexNotation.DOT and isinstance(t.idx, A.Name)
+                else (self.single(t.idx))
+            )
             return f"{self.x(t.value, POSTFIX)}.pop({key}, None)"  # t[k] = nil removes k
-        if kind is None and self.computed_key(t) and dotted(t) is None or kind == "tensor" and isinstance(
-                t.idx, A.Table):
+        if (kind is None and self.computed_key(t) and dotted(t) is None) or (
+            kind == "tensor" and isinstance(t.idx, A.Table)
+        ):
             val = value_text if value_text is not None else self.single(v)
             key = self.table(t.idx, "list") if isinstance(t.idx, A.Table) else self.single(t.idx)
             return f"{self.rt('setindex')}({self.x(t.value, POSTFIX)}, {key}, {val})"
@@ -704,14 +878,20 @@ class Emitter:
         base = self.x(t.value, POSTFIX)
         val = value_text if value_text is not None else self.single(v)
         idx = t.idx
-        if isinstance(idx, A.AddOp) and isinstance(idx.left, A.ULengthOP) and isinstance(idx.right, A.Number) \
-                and idx.right.n == 1 and isinstance(idx.left.operand, A.Name) and isinstance(t.value, A.Name) \
-                and idx.left.operand._var is t.value._var:
+        if (
+            isinstance(idx, A.AddOp)
+            and isinstance(idx.left, A.ULengthOP)
+            and isinstance(idx.right, A.Number)
+            and idx.right.n == 1
+            and isinstance(idx.left.operand, A.Name)
+            and isinstance(t.value, A.Name)
+            and idx.left.operand._var is t.value._var
+        ):
             return f"{base}.append({val})"
         return f"{self.need('lua_set')}({base}, {self.single(idx)}, {val})"
 
     # ------------------------------------------------------------- functions
-    def params(self, args: list, scope: Any, method: bool) -> str:
+    def params(self, args: list, scope: Any, method: bool, extra: bool = False) -> str:
         out = ["self"] if method else []
         default = False
         for a in args:
@@ -719,14 +899,18 @@ class Emitter:
                 out.append("*args")
                 continue
             v = a._var
-            if "nilcheck" in v.evidence:
+            if "nilcheck" in v.evidence or extra:
                 default = True
             out.append(f"{v.pyname}=None" if default else v.pyname)
+        if extra and not any(isinstance(a, A.Varargs) for a in args):
+            out.append("*_extra_args")
         return ", ".join(out)
 
-    def funcdef(self, name: str, args: list, body: A.Block, node: Any, method: bool = False) -> None:
+    def funcdef(
+        self, name: str, args: list, body: A.Block, node: Any, method: bool = False, extra: bool = False
+    ) -> None:
         scope = node._scope
-        self.emit(f"def {name}({self.params(args, scope, method)}):")
+        self.emit(f"def {name}({self.params(args, scope, method, extra)}):")
         self.line = line_of(node, self.line)
         self.trailing_comments(self.line, self.line)
         self.level += 1
@@ -756,15 +940,21 @@ class Emitter:
         name = key if key not in taken and safe_ident(key) else f"{owner.replace('.', '_')}_{key}"
         if not safe_ident(name):
             name = "lua_" + name.lstrip("_")
-        self.funcdef(name, args, body, node, method=method)
+        # a table's function is called from other files too, where the translator cannot
+        # count its arguments: missing ones are nil and extra ones dropped, as in Lua
+        self.funcdef(name, args, body, node, method=method, extra=True)
         if self.level == 0:
             self.lines += ["", ""]
         self.emit(f"{self.index(target, store=True)} = {name}")
 
     def anonymous(self, e: A.AnonymousFunction) -> str:
         stmts = e.body.body
-        if len(stmts) == 1 and isinstance(stmts[0], A.Return) and len(stmts[0].values) <= 1 \
-                and not e._scope.assigns_outer:
+        if (
+            len(stmts) == 1
+            and isinstance(stmts[0], A.Return)
+            and len(stmts[0].values) <= 1
+            and not e._scope.assigns_outer
+        ):
             params = self.params(e.args, e._scope, False)
             if not any(isinstance(a, A.Varargs) for a in e.args):
                 params += ", *_" if params else "*_"  # called back with more arguments than it names
@@ -781,8 +971,10 @@ class Emitter:
     def return_statement(self, st: A.Return, top: bool) -> None:
         if len(self.func_stack) == 1:
             if len(st.values) == 1 and isinstance(st.values[0], A.Name):
-                self.emit(f"exports = {st.values[0]._var.pyname}  # the Lua chunk returned this: "
-                          f"`from <module> import exports`")
+                self.emit(
+                    f"exports = {st.values[0]._var.pyname}  # the Lua chunk returned this: "
+                    f"`from <module> import exports`"
+                )
                 return
             if not st.values:
                 return
@@ -793,8 +985,12 @@ class Emitter:
             return
         if len(st.values) == 1:
             v = st.values[0]
-            if isinstance(v, A.Call) and dotted(v.func) in ("unpack", "table.unpack") and len(v.args) == 1 \
-                    and self.table_kind(v.args[0]) == "list":
+            if (
+                isinstance(v, A.Call)
+                and dotted(v.func) in ("unpack", "table.unpack")
+                and len(v.args) == 1
+                and self.table_kind(v.args[0]) == "list"
+            ):
                 self.emit(f"return tuple({self.single(v.args[0])})")
                 return
             if isinstance(v, (A.Varargs, A.Dots)):
@@ -812,12 +1008,18 @@ class Emitter:
     def fornum(self, st: A.Fornum) -> None:
         var = st.target._var.pyname
         for e in (st.start, st.stop, st.step):
-            if isinstance(e, A.Number) and not isinstance(e.n, int) or isinstance(e, (A.FloatDivOp, A.ExpoOp)) \
-                    or isinstance(e, A.UMinusOp) and isinstance(e.operand, A.Number) and not isinstance(
-                        e.operand.n, int):
+            if (
+                (isinstance(e, A.Number) and not isinstance(e.n, int))
+                or isinstance(e, (A.FloatDivOp, A.ExpoOp))
+                or (isinstance(e, A.UMinusOp) and isinstance(e.operand, A.Number) and not isinstance(e.operand.n, int))
+                or maybe_fractional(e)
+            ):
                 # fractional bounds or step: Lua counts in floats up to the bound
-                step = f", {self.single(st.step)}" if isinstance(st.step, A.Node) else (
-                    f", {st.step}" if st.step not in (1, None) else "")
+                step = (
+                    f", {self.single(st.step)}"
+                    if isinstance(st.step, A.Node)
+                    else (f", {st.step}" if st.step not in (1, None) else "")
+                )
                 self.emit(f"for {var} in {self.rt('range')}({self.single(st.start)}, {self.single(st.stop)}{step}):")
                 self.loop_body(st.body, st)
                 return
@@ -873,28 +1075,46 @@ class Emitter:
             # string.gmatch, io.lines, f:lines(), paths.files ...: Python iterators in the runtime; a step
             # that gives another number of values than there are variables is adjusted as Lua does
             text = self.single(it)
-            pattern = (it.args[1] if isinstance(it, A.Call) and len(it.args) > 1 else
-                       it.args[0] if isinstance(it, A.Invoke) and it.args else None)
+            pattern = (
+                it.args[1]
+                if isinstance(it, A.Call) and len(it.args) > 1
+                else it.args[0]
+                if isinstance(it, A.Invoke) and it.args
+                else None
+            )
             captures = _captures(lua_string(pattern)) if isinstance(pattern, A.String) else None
-            if len(names) == 1 and (captures is None and not self.is_gmatch(it) or captures is not None
-                                    and captures <= 1):
+            if len(names) == 1 and (
+                (captures is None and not self.is_gmatch(it)) or (captures is not None and captures <= 1)
+            ):
                 head = f"for {target} in {text}:"
             else:
                 head = f"for {target}{',' if len(names) == 1 else ''} in {self.rt('each')}({text}, {len(names)}):"
         if head is None:
-            raise Unsupported("generic for over an iterator function (only ipairs, pairs, gmatch and "
-                              "io/paths iterators are translated)")
+            raise Unsupported(
+                "generic for over an iterator function (only ipairs, pairs, gmatch and "
+                "io/paths iterators are translated)"
+            )
         self.emit(head)
         self.loop_body(st.body, st)
 
     def is_gmatch(self, it: Any) -> bool:
-        return dotted(it.func) in ("string.gmatch", "string.gfind") if isinstance(it, A.Call) else it.func.id in (
-            "gmatch", "gfind")
+        return (
+            dotted(it.func) in ("string.gmatch", "string.gfind")
+            if isinstance(it, A.Call)
+            else it.func.id in ("gmatch", "gfind")
+        )
 
     def runtime_iterator(self, it: Any) -> bool:
         if isinstance(it, A.Call):
-            return dotted(it.func) in ("string.gmatch", "string.gfind", "io.lines", "paths.files", "paths.iterfiles",
-                                       "paths.iterdirs", "lfs.dir")
+            return dotted(it.func) in (
+                "string.gmatch",
+                "string.gfind",
+                "io.lines",
+                "paths.files",
+                "paths.iterfiles",
+                "paths.iterdirs",
+                "lfs.dir",
+            )
         return it.func.id in ("gmatch", "gfind", "lines")
 
     def describe_expr(self, e: Any) -> str:
@@ -904,9 +1124,15 @@ class Emitter:
     def call_statement(self, st: Any) -> None:
         if isinstance(st, A.Call):
             d = dotted(st.func)
-            if d in ("include", "dofile") and self.program is not None and len(st.args) == 1 \
-                    and isinstance(st.args[0], A.String) and lua_string(st.args[0]).endswith(".lua"):
+            if (
+                d in ("include", "dofile")
+                and self.program is not None
+                and len(st.args) == 1
+                and isinstance(st.args[0], A.String)
+                and lua_string(st.args[0]).endswith(".lua")
+            ):
                 from .port_program import included_module
+
                 module = included_module(lua_string(st.args[0]))
                 if module in self.program.modules:  # a file of the program, ported next to this one
                     self.emit(f"{self.rt('require')}({py_str(self.program.modules[module])}, __package__)")
@@ -974,8 +1200,7 @@ class Emitter:
             self.imports.add("lua")
             self.emit(f"{var.pyname} = {call}" if var is not None else call)
             return
-        self.todo(f"require '{name}': port {name.replace('.', '/')}.lua too (pygraphnn port) so that "
-                  f"this import works")
+        self.todo(f"require '{name}': port {name.replace('.', '/')}.lua too (pygraphnn port) so that this import works")
         if var is not None:
             self.emit(f"from {module} import exports as {var.pyname}")
         else:
@@ -992,8 +1217,11 @@ class Emitter:
         d = dotted(e.func)
         args = e.args
         if isinstance(e.func, A.Name) and not e.func._var.is_global:
-            aliased = [dotted(v) if isinstance(v, A.Index) else (v.id if isinstance(v, A.Name) else None)
-                       for v in e.func._var.values if v is not None]
+            aliased = [
+                dotted(v) if isinstance(v, A.Index) else (v.id if isinstance(v, A.Name) else None)
+                for v in e.func._var.values
+                if v is not None
+            ]
             for a in aliased:
                 if a in RISKY:  # `local ex = os.execute; ex(cmd)`: listed at the call too
                     self.risky.append(Issue(self.line, f"{e.func.id}() is {a}, which {RISKY[a]}"))
@@ -1032,8 +1260,14 @@ class Emitter:
             return self.format_call(args[0], args[1:])
         if d.startswith("string."):
             return self.string_method(d[7:], args[0], args[1:]) if args else None
-        if d == "select" and args and isinstance(args[0], A.String) and lua_string(args[0]) == "#" \
-                and len(args) == 2 and isinstance(args[1], (A.Varargs, A.Dots)):
+        if (
+            d == "select"
+            and args
+            and isinstance(args[0], A.String)
+            and lua_string(args[0]) == "#"
+            and len(args) == 2
+            and isinstance(args[1], (A.Varargs, A.Dots))
+        ):
             return "len(args)"
         if d in ("type", "select", "next", "pcall", "setmetatable", "getmetatable", "ipairs", "pairs"):
             return f"{self.rt(d)}({self.args_text(args)})"
@@ -1076,7 +1310,7 @@ class Emitter:
             return None  # the name itself maps in index()
         if d.startswith("graph."):
             raise Unsupported(f"{d}: draw graphs with `pygraphnn render` or pygraphnn.render")
-        if d == "model_utils.clone_many_times" or d == "g_cloneManyTimes" and not self.defined("g_cloneManyTimes"):
+        if d == "model_utils.clone_many_times" or (d == "g_cloneManyTimes" and not self.defined("g_cloneManyTimes")):
             self.imports.add("ng")
             return f"ng.clone_many_times({', '.join(a)})"
         if d.startswith(("os.", "io.")):
@@ -1094,10 +1328,15 @@ class Emitter:
     def format_call(self, fmt: Any, args: list) -> str:
         """Python's ``%`` where it writes what Lua writes (%s of strings, numeric conversions), else the runtime."""
         import re
+
         convs = re.findall(r"%[-+ #0]*\d*(?:\.\d*)?([a-zA-Z%])", lua_string(fmt)) if isinstance(fmt, A.String) else None
         used = [c for c in convs or () if c != "%"]
-        plain = convs is not None and len(used) == len(args) and not (args and self.is_multi(args[-1])) and all(
-            c == "d" and is_int(x) or c == "s" and expr_kind(x) == "string" for c, x in zip(used, args))
+        plain = (
+            convs is not None
+            and len(used) == len(args)
+            and not (args and self.is_multi(args[-1]))
+            and all((c == "d" and is_int(x)) or (c == "s" and expr_kind(x) == "string") for c, x in zip(used, args))
+        )
         # (float conversions go to the runtime: LuaJIT rounds a decimal tie away from zero, Python to even)
         if not plain:
             return f"{self.rt('string')}.format({self.single(fmt)}{', ' if args else ''}{self.args_text(args)})"
@@ -1121,28 +1360,47 @@ class Emitter:
         if name == "sub" and args:
             i = args[0]
             j = args[1] if len(args) > 1 else None
-            if not (isinstance(i, A.Number) and (j is None or isinstance(j, A.Number) or isinstance(j, A.UMinusOp)
-                                                 and isinstance(j.operand, A.Number))):
+            if not (
+                isinstance(i, A.Number)
+                and (
+                    j is None
+                    or isinstance(j, A.Number)
+                    or (isinstance(j, A.UMinusOp) and isinstance(j.operand, A.Number))
+                )
+            ):
                 # computed bounds may be zero or negative: Lua's rules, in the runtime
                 return f"{self.rt('string')}.sub({self.single(s)}, {', '.join(a)})"
-            if isinstance(i, A.Number) and i.n >= 1 or not isinstance(i, (A.Number, A.UMinusOp)):
+            if (isinstance(i, A.Number) and i.n >= 1) or not isinstance(i, (A.Number, A.UMinusOp)):
                 lo = self.plus(i, -1)
                 lo = "" if lo == "0" else lo
             elif isinstance(i, A.UMinusOp) and isinstance(i.operand, A.Number):
                 lo = f"-{number_text(i.operand)}"
             else:
                 return f"{self.rt('string')}.sub({self.single(s)}, {', '.join(a)})"
-            if j is None or isinstance(j, A.UMinusOp) and isinstance(j.operand, A.Number) and j.operand.n == 1:
+            if j is None or (isinstance(j, A.UMinusOp) and isinstance(j.operand, A.Number) and j.operand.n == 1):
                 hi = ""
-            elif isinstance(j, A.Number) and j.n >= 0 or not isinstance(j, (A.Number, A.UMinusOp)):
+            elif (isinstance(j, A.Number) and j.n >= 0) or not isinstance(j, (A.Number, A.UMinusOp)):
                 hi = self.single(j)
             elif isinstance(j, A.UMinusOp) and isinstance(j.operand, A.Number):
                 hi = f"-{j.operand.n - 1}"
             else:
                 return f"{self.rt('string')}.sub({self.single(s)}, {', '.join(a)})"
             return f"{base}[{lo}:{hi}]"
-        if name in ("find", "match", "gmatch", "gsub", "gfind", "byte", "char", "reverse", "sub", "rep", "len",
-                    "upper", "lower"):
+        if name in (
+            "find",
+            "match",
+            "gmatch",
+            "gsub",
+            "gfind",
+            "byte",
+            "char",
+            "reverse",
+            "sub",
+            "rep",
+            "len",
+            "upper",
+            "lower",
+        ):
             # Lua patterns are not regular expressions: Lua's own matcher, in the runtime
             rest = f", {self.args_text(args)}" if args else ""
             return f"{self.rt('string')}.{name}({self.single(s)}{rest})"
@@ -1191,13 +1449,17 @@ class Emitter:
                 return e.args[0].n if len(e.args) == 1 and isinstance(e.args[0], A.Number) else None
             if e.func.id in ("getParameters", "parameters"):
                 return 2
-            return 1 if expr_kind(e) in ("node", "module", "string") or (
-                e.func.id not in MULTI_METHODS and expr_kind(e.source) == "string") else None
+            return (
+                1
+                if expr_kind(e) in ("node", "module", "string")
+                or (e.func.id not in MULTI_METHODS and expr_kind(e.source) == "string")
+                else None
+            )
         if isinstance(e, A.Call):
             d = dotted(e.func)
             if d in ("unpack", "table.unpack") or d in MULTI_CALLS:
                 return None
-            if d and d.startswith(("nn.", "math.", "string.", "torch.", "nngraph.")) or d in ("tostring", "print"):
+            if (d and d.startswith(("nn.", "math.", "string.", "torch.", "nngraph."))) or d in ("tostring", "print"):
                 return 1
             fv = e.func._var if isinstance(e.func, A.Name) else None
             if fv is not None and fv.funcdef is not None:
@@ -1221,8 +1483,12 @@ class Emitter:
             return self.single(e)
         if isinstance(e, (A.Varargs, A.Dots)):
             return "*args"
-        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1 \
-                and self.table_kind(e.args[0]) == "list":
+        if (
+            isinstance(e, A.Call)
+            and dotted(e.func) in ("unpack", "table.unpack")
+            and len(e.args) == 1
+            and self.table_kind(e.args[0]) == "list"
+        ):
             return f"*{self.x(e.args[0], POSTFIX)}"
         k = self.arity(e)
         text = self.call(e) if isinstance(e, A.Call) else self.invoke(e)
@@ -1230,7 +1496,7 @@ class Emitter:
             return f"*{text}"
         if isinstance(e, A.Invoke) and e.func.id == "split" and expr_kind(e.source) == "node":
             return f"*{self.need('lua_values')}({text})"
-        if self.known_multi(e) or isinstance(e, A.Invoke) and "invoke(" in text:
+        if self.known_multi(e) or (isinstance(e, A.Invoke) and "invoke(" in text):
             return f"*{self.rt('values')}({text})"  # however many values it gives, all of them
         return text  # unknown arity: taken as one value (flagged by callers that care)
 
@@ -1247,8 +1513,7 @@ class Emitter:
                 counts = set(fv.funcdef._scope.returns) - {0}
                 return -1 in counts or len(counts) > 1  # returns ..., a call's values, or varying counts
             return False
-        return isinstance(e, A.Invoke) and e.func.id in MULTI_METHODS and expr_kind(e.source) not in (
-            "module", "node")
+        return isinstance(e, A.Invoke) and e.func.id in MULTI_METHODS and expr_kind(e.source) not in ("module", "node")
 
     def maybe_multi(self, e: Any) -> bool:
         """A call in a one-value place whose values are only counted at run time: ``lua.first``."""
@@ -1288,11 +1553,11 @@ class Emitter:
         if isinstance(e, A.Index):
             return self.index(e), POSTFIX
         if isinstance(e, A.Call):
-            if self.is_multi(e) and not e.wrapped or self.maybe_multi(e):
+            if (self.is_multi(e) and not e.wrapped) or self.maybe_multi(e):
                 return self.first_value(e), POSTFIX
             return self.call(e), POSTFIX
         if isinstance(e, A.Invoke):
-            if self.is_multi(e) and not e.wrapped and (self.arity(e) or 0) > 1 or self.maybe_multi(e):
+            if (self.is_multi(e) and not e.wrapped and (self.arity(e) or 0) > 1) or self.maybe_multi(e):
                 return self.first_value(e), POSTFIX
             return self.invoke(e), POSTFIX
         if isinstance(e, A.Table):
@@ -1315,13 +1580,27 @@ class Emitter:
         if isinstance(e, A.ULengthOP):
             return self.length(e.operand), POSTFIX
         if isinstance(e, (A.AddOp, A.SubOp, A.MultOp, A.FloatDivOp, A.ModOp, A.ExpoOp)) and "string" in (
-                expr_kind(e.left), expr_kind(e.right)):
+            expr_kind(e.left),
+            expr_kind(e.right),
+        ):
             # '10' + 1 is 11 in Lua: strings that read as numbers are numbers in arithmetic
-            fn = {A.AddOp: "add", A.SubOp: "sub", A.MultOp: "mul", A.FloatDivOp: "div", A.ModOp: "mod",
-                  A.ExpoOp: "pow"}[type(e)]
+            fn = {
+                A.AddOp: "add",
+                A.SubOp: "sub",
+                A.MultOp: "mul",
+                A.FloatDivOp: "div",
+                A.ModOp: "mod",
+                A.ExpoOp: "pow",
+            }[type(e)]
             return f"{self.rt(fn)}({self.single(e.left)}, {self.single(e.right)})", POSTFIX
-        arith = {A.AddOp: ("+", ADD), A.SubOp: ("-", ADD), A.MultOp: ("*", MUL), A.FloatDivOp: ("/", MUL),
-                 A.FloorDivOp: ("//", MUL), A.ModOp: ("%", MUL)}
+        arith = {
+            A.AddOp: ("+", ADD),
+            A.SubOp: ("-", ADD),
+            A.MultOp: ("*", MUL),
+            A.FloatDivOp: ("/", MUL),
+            A.FloorDivOp: ("//", MUL),
+            A.ModOp: ("%", MUL),
+        }
         for cls, (op, prec) in arith.items():
             if type(e) is cls:
                 return f"{self.x(e.left, prec)} {op} {self.x(e.right, prec + 1)}", prec
@@ -1330,8 +1609,12 @@ class Emitter:
         raise Unsupported(f"{type(e).__name__} (bitwise operators and other Lua 5.3 syntax)")
 
     def first_value(self, e: Any) -> str:
-        if isinstance(e, A.Call) and dotted(e.func) in ("unpack", "table.unpack") and len(e.args) == 1 \
-                and self.table_kind(e.args[0]) == "list":
+        if (
+            isinstance(e, A.Call)
+            and dotted(e.func) in ("unpack", "table.unpack")
+            and len(e.args) == 1
+            and self.table_kind(e.args[0]) == "list"
+        ):
             return f"{self.x(e.args[0], POSTFIX)}[0]"
         text = self.call(e) if isinstance(e, A.Call) else self.invoke(e)
         if self.known_multi(e):
@@ -1349,23 +1632,50 @@ class Emitter:
             return self.risk(v.name)  # loadstring, require ... used as a value
         if v.is_global and not v.values and v.funcdef is None and v.name in LIBRARY_GLOBALS:
             return self.rt(LIBRARY_GLOBALS[v.name])
-        if v.is_global and not v.values and v.funcdef is None and self.program is not None \
-                and v.name in self.program.globals_defined:
+        if (
+            v.is_global
+            and not v.values
+            and v.funcdef is None
+            and self.program is not None
+            and v.name in self.program.globals_defined
+        ):
             return f"{self.rt('G')}.{v.name}"  # defined as a global by another file of the program
         if v.is_global and not v.values and v.funcdef is None and v.name in LUA_FUNCTION_VALUES:
             return self.rt(LUA_FUNCTION_VALUES[v.name])  # print, error, pairs ... passed as values
-        if v.is_global and not v.values and v.funcdef is None and (v.name in self.resolver.classes or (
-                self.program is not None and v.name in self.program.classes)):
+        if (
+            v.is_global
+            and not v.values
+            and v.funcdef is None
+            and (v.name in self.resolver.classes or (self.program is not None and v.name in self.program.classes))
+        ):
             return f"{self.rt('constructor')}({py_str(v.name)})"  # the global torch.class('Name') makes
-        if v.is_global and not v.values and v.funcdef is None and v.name not in (
-                "nn", "nngraph", "torch", "math", "g_cloneManyTimes") and v.name not in self.flagged_globals:
+        if (
+            v.is_global
+            and not v.values
+            and v.funcdef is None
+            and v.name not in ("nn", "nngraph", "torch", "math", "g_cloneManyTimes")
+            and v.name not in self.flagged_globals
+        ):
             self.flagged_globals.add(v.name)
             if v.name in ("string", "table", "os", "io", "_G", "arg"):
                 raise Unsupported(f"the global table {v.name} used as a value")
-            if v.name not in ("print", "ipairs", "pairs", "tostring", "type", "error", "assert", "unpack",
-                              "require", "model_utils", "graph", "select", "tonumber"):
+            if v.name not in (
+                "print",
+                "ipairs",
+                "pairs",
+                "tostring",
+                "type",
+                "error",
+                "assert",
+                "unpack",
+                "require",
+                "model_utils",
+                "graph",
+                "select",
+                "tonumber",
+            ):
                 self.todo(f"unknown global '{v.name}' (defined in another file? pass it in or import it)")
-        if v.name in ("nn", "nngraph", "torch", "math") and v.is_global or v.require in KNOWN_REQUIRES:
+        if (v.name in ("nn", "nngraph", "torch", "math") and v.is_global) or v.require in KNOWN_REQUIRES:
             self.imports.add({"nngraph": "ng"}.get(v.require or v.name, v.require or v.name))
         if v.name == "g_cloneManyTimes" and v.is_global and not v.values:
             self.imports.add("ng")
@@ -1397,11 +1707,13 @@ class Emitter:
             root, _, rest = d.partition(".")
             if root == "nn" and "." not in rest:
                 from .. import nn as pynn
+
                 self.imports.add("nn")
                 if rest == "gModule" or hasattr(pynn, rest):
                     return f"nn.{rest}"
-                self.todo(f"nn.{rest} is not in pygraphnn.nn (write it as a pygraphnn Module or use "
-                          f"ng.node(torch_module))")
+                self.todo(
+                    f"nn.{rest} is not in pygraphnn.nn (write it as a pygraphnn Module or use ng.node(torch_module))"
+                )
                 return f"nn.{rest}"
             if root == "nngraph" and "." not in rest:
                 self.imports.add("ng")
@@ -1464,8 +1776,13 @@ class Emitter:
                 raise Unsupported(f"{kind} key into an array")
             return f"{base}[{self.plus(e.idx, -1)}]"
         if key is not None:
-            if base_kind == "record" and not store and isinstance(e.value, A.Name) \
-                    and key not in e.value._var.fields and "escape" in e.value._var.evidence:
+            if (
+                base_kind == "record"
+                and not store
+                and isinstance(e.value, A.Name)
+                and key not in e.value._var.fields
+                and "escape" in e.value._var.evidence
+            ):
                 return f"getattr({base}, {py_str(key)}, None)"
             if key == "new" and not store and base_kind != "record":
                 # x.new is a tensor's type constructor in Torch (PyTorch's .new differs): decided at run time
@@ -1600,18 +1917,24 @@ class Emitter:
                         if all(t is None for t in texts):  # only literals: one plain string
                             return py_str("".join(lua_string(p) for p in parts)), ATOM
                         return "f" + q + "".join(out) + q, ATOM
-        pieces = [self.x(p, ADD + 1) if isinstance(p, A.String) else t for p, t in zip(parts, texts)]
+        pieces = [self.x(p, ADD + 1) if isinstance(p, A.String) or t is None else t for p, t in zip(parts, texts)]
         return " + ".join(pieces), ADD
 
     def piece(self, p: Any) -> str:
         """One non-literal piece of a concatenation, as the text Lua would put there."""
         if expr_kind(p) == "string" or is_int(p):
             return self.single(p)
-        return f"{self.rt('tostring')}({self.single(p)})"  # 2.0 .. '' is '2', 0.1 + 0.2 is '0.3' 
+        return f"{self.rt('tostring')}({self.single(p)})"  # 2.0 .. '' is '2', 0.1 + 0.2 is '0.3'
 
     def compare(self, e: Any) -> tuple[str, int]:
-        ops = {A.EqToOp: "==", A.NotEqToOp: "!=", A.LessThanOp: "<", A.GreaterThanOp: ">",
-               A.LessOrEqThanOp: "<=", A.GreaterOrEqThanOp: ">="}
+        ops = {
+            A.EqToOp: "==",
+            A.NotEqToOp: "!=",
+            A.LessThanOp: "<",
+            A.GreaterThanOp: ">",
+            A.LessOrEqThanOp: "<=",
+            A.GreaterOrEqThanOp: ">=",
+        }
         op = ops[type(e)]
         if op in ("==", "!="):
             for a, b in ((e.left, e.right), (e.right, e.left)):
@@ -1624,7 +1947,8 @@ class Emitter:
                     return f"{text} {ident} {self.single(b)}", CMP
             kinds = {self.table_kind(e.left) or expr_kind(e.left), self.table_kind(e.right) or expr_kind(e.right)}
             if kinds & {"list", "dict", "record", "node", "module", "function", "tensor", "luatable"} or any(
-                    k and k.startswith("table:") for k in kinds):
+                k and k.startswith("table:") for k in kinds
+            ):
                 ident = "is" if op == "==" else "is not"  # tables, tensors, objects: the same object
                 return f"{self.x(e.left, CMP + 1)} {ident} {self.x(e.right, CMP + 1)}", CMP
             literal = isinstance(e.left, (A.Number, A.String)) or isinstance(e.right, (A.Number, A.String))
@@ -1652,8 +1976,12 @@ class Emitter:
 
     def nil_tested(self, e: Any) -> str:
         """``e`` where Lua may read nil past the end of an array (``t[i] or default``)."""
-        if isinstance(e, A.Index) and self.table_kind(e.value) == "list" and not isinstance(e.idx, A.String) \
-                and not (e.notation == A.IndexNotation.DOT):
+        if (
+            isinstance(e, A.Index)
+            and self.table_kind(e.value) == "list"
+            and not isinstance(e.idx, A.String)
+            and e.notation != A.IndexNotation.DOT
+        ):
             return f"{self.need('lua_item')}({self.x(e.value, POSTFIX)}, {self.single(e.idx)})"
         return self.single(e)
 
@@ -1670,11 +1998,24 @@ class Emitter:
                 text, prec = self.expr(e)
             elif surely_truthy(e):
                 text, prec = "True", ATOM
-            elif kind in ("number", "string", "list", "dict", "record", "node", "module", "function", "tensor") \
-                    or (kind or "").startswith("table:"):
+            elif kind in ("number", "string", "list", "dict", "record", "node", "module", "function", "tensor") or (
+                kind or ""
+            ).startswith("table:"):
                 text, prec = f"{self.x(e, CMP + 1)} is not None", CMP
             elif isinstance(e, A.Index) and self.table_kind(e.value) == "list":
                 text, prec = f"{self.need('truthy')}({self.nil_tested(e)})", POSTFIX
+            elif (
+                isinstance(e, A.Index)
+                and e.notation == A.IndexNotation.DOT
+                and isinstance(e.idx, A.Name)
+                and self.table_kind(e.value) is None
+                and isinstance(e.value, (A.Name, A.Index))
+            ):
+                # `if net.parametersNoGrad then`: a test whether an object has a field, nil
+                # (not AttributeError) where it has none
+                self.imports.add("lua")
+                obj = self.x(e.value, POSTFIX)
+                text, prec = f"{self.need('truthy')}(lua.index({obj}, {py_str(e.idx.id)}))", POSTFIX
             elif kind == "nil":
                 text, prec = "False", ATOM
             else:
@@ -1687,13 +2028,16 @@ class Emitter:
         lkind = self.table_kind(left) or expr_kind(left)
         # a and b or c, with b never nil/false: b if a else c
         if not is_and and isinstance(left, A.AndLoOp) and not left.wrapped and surely_truthy(left.right):
-            return (f"{self.x(left.right, TERNARY + 1)} if {self.cond_x(left.left, TERNARY + 1)} "
-                    f"else {self.x(right, TERNARY)}", TERNARY)
+            return (
+                f"{self.x(left.right, TERNARY + 1)} if {self.cond_x(left.left, TERNARY + 1)} "
+                f"else {self.x(right, TERNARY)}",
+                TERNARY,
+            )
         if lkind == "bool":
             op, prec = ("and", AND) if is_and else ("or", OR)
             return f"{self.x(left, prec)} {op} {self.x(right, prec + 1)}", prec
         if surely_truthy(left):
-            return (self.expr(right) if is_and else self.expr(left))
+            return self.expr(right) if is_and else self.expr(left)
         if is_pure(left):
             test = self.cond_x(left, TERNARY + 1)
             lt = self.nil_tested(left)

@@ -162,6 +162,9 @@ def port_program(main: str | Path, outdir: str | Path) -> ProgramResult:
     (outdir / "__main__.py").write_text(
         py_str(f"Entry point: python -m {outdir.name} [the Lua program's flags].") + "\n"
         "from pygraphnn.lua import runtime as lua\n\n"
+        "# A Lua program starts with torch.DoubleTensor as the default type, so its nn modules\n"
+        "# hold float64 parameters, as the tensors it makes do.\n"
+        "lua.torch.setdefaulttensortype(\"torch.DoubleTensor\")\n"
         f"lua.require({py_str(main_module)}, __package__)\n"
     )
     return ProgramResult(outdir, main.stem, results)

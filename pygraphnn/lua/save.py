@@ -155,6 +155,8 @@ class _Saver:
             saver = SAVERS.get(cls)
             if saver is not None:
                 break
+        if saver is None and getattr(type(m), "_lua_class", None) is not None:
+            saver = _ported_class  # a module class of the ported program itself (torch.class)
         if saver is None:
             raise SaveError(
                 f"cannot save a {type(m).__module__}.{type(m).__qualname__} as a Lua nn module; "
@@ -505,6 +507,20 @@ def _from_criterion(S, m):
 def _onehot_saver(S, m):
     dt = m._dtype_probe.dtype
     return S.base(m, "OneHot", {"outputSize": float(m.outputSize), "_eye": torch.eye(m.outputSize, dtype=dt)})
+
+
+_TORCH_MODULE_FIELDS = set(torch.nn.Module().__dict__)
+
+
+def _ported_class(S, m):
+    """A module of a class the ported program defined (``torch.class('OneHot', 'nn.Module')``):
+    an object of that Lua class with the fields the program set on it, so that Lua loads it
+    once the program's file defining the class is required."""
+    name = type(m)._lua_class.rawget("__typename")
+    fields = {
+        k: S.value(v) for k, v in vars(m).items() if k not in _TORCH_MODULE_FIELDS and k not in ("output", "gradInput")
+    }
+    return S.base(m, name, fields)
 
 
 def _register_onehot() -> None:

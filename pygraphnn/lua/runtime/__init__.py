@@ -20,24 +20,72 @@ numerics (tensor methods, ``torch.*``, ``optim``) live in sibling modules that
 :mod:`.dispatch` reaches lazily. ``docs/lua-mapping.md`` lists every helper.
 """
 
-# The Lua-numerics module `optim.py` shares its name with the Lua library table `lua.optim`: load it
-# first, or a later `import pygraphnn.lua.runtime.optim` would rebind `lua.optim` to the module.
-from . import optim as _optim_module  # noqa: F401
+from . import optim as _optim_module
 from .cmdline import CmdLine  # noqa: F401
 from .dispatch import add, concat, div, eq, index, invoke, length, mod, mul, neg, pow, setindex, sub  # noqa: F401
-from .libraries import clnn, cltorch, cudnn, cunn, cutorch, optim, rawequal, rawget, rawset, sys, torch  # noqa: F401
-from .libraries import xlua  # noqa: F401
+from .libraries import (  # noqa: F401
+    clnn,
+    cltorch,
+    cudnn,
+    cunn,
+    cutorch,
+    optim,
+    rawequal,
+    rawget,
+    rawset,
+    sys,
+    torch,
+    xlua,
+)
 from .objects import class_, constructor, getmetatable, new, setmetatable  # noqa: F401
 from .strings import string, tonumber, tostring  # noqa: F401
-from .system import (G, LuaError, assert_, dofile, error, export_globals, io, lfs, load, loadstring,  # noqa: F401
-                     os, path, paths, pcall, plfile, print, require, stringx, truthy, type)
-from .table import LuaTable, adjust, as_table, each, first, ipairs, next, pairs, select, table, unpack  # noqa: F401
+from .system import (  # noqa: F401
+    G,
+    LuaError,
+    assert_,
+    dofile,
+    error,
+    export_globals,
+    io,
+    lfs,
+    load,
+    loadstring,
+    os,
+    path,
+    paths,
+    pcall,
+    plfile,
+    print,
+    require,
+    stringx,
+    truthy,
+    type,
+)
+from .table import (  # noqa: F401
+    LuaTable,
+    adjust,
+    as_table,
+    each,
+    first,
+    ipairs,
+    next,
+    pairs,
+    select,
+    table,
+    unpack,
+    values,
+)
 from .table import numeric_for as range  # noqa: F401
-from .table import values  # noqa: F401
+
+# The submodule .optim is loaded above, before the `optim` table is bound below: Python sets a
+# package attribute when a submodule is first imported, which would otherwise replace the
+# table `lua.optim` by the module the first time a program calls an optimiser.
+del _optim_module
 
 
-def __getattr__(name: str):  # noqa: ANN202 - PEP 562: computed on each read
+def __getattr__(name: str):
     if name == "arg":  # Lua's arg: the command line of this run
         from .system import script_args
+
         return script_args()
     raise AttributeError(f"module 'pygraphnn.lua.runtime' has no attribute {name!r}")

@@ -18,6 +18,7 @@ a Python object's method.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from .strings import string, tostring
@@ -100,8 +101,30 @@ def invoke(obj: Any, name: str, *args: Any) -> Any:
         method = getattr(obj, name, None)
     if method is None or not callable(method):
         raise AttributeError(f"attempt to call method '{name}' of a {type(obj).__name__} (a nil value)")
+    if _is_module(obj):
+        # m:forward({x, h}), m:backward(input, drnn_state[t]): a Lua table of tensors is the
+        # module's table input, a list here
+        args = tuple(_module_arg(a) for a in args)
     result = method(*args)
     return result
+
+
+def _is_module(obj: Any) -> bool:
+    torch = sys.modules.get("torch")  # no module exists before torch is loaded
+    return torch is not None and isinstance(obj, torch.nn.Module)
+
+
+def _module_arg(value: Any) -> Any:
+    """A Lua array (a LuaTable without metatable or hash part, or a dict keyed 1..n) as the
+    list nn modules take, nested."""
+    if isinstance(value, LuaTable) and value._meta is None and not value._hash:
+        return [_module_arg(v) for v in value._arr]
+    if isinstance(value, list):
+        return [_module_arg(v) for v in value]
+    if isinstance(value, dict) and value and set(value) == set(range(1, len(value) + 1)):
+        # a table the port keeps as a dict ({} filled by out[k] = ...) whose keys are 1..n
+        return [_module_arg(value[i]) for i in range(1, len(value) + 1)]
+    return value
 
 
 def _ranges(t: Any, key: Any) -> tuple:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -32,6 +33,9 @@ from . import tensor_types
 from .linalg import LINALG
 from .storage import LongStorage, Storage, _lua_list, as_sizes
 from .tensor_methods import BLAS, TENSOR_METHODS, LuaTensorError, blas
+
+if TYPE_CHECKING:
+    from .table import LuaTable
 
 __all__ = ["TORCH_FUNCTIONS", "Timer", "make_tensor"]
 
@@ -422,6 +426,9 @@ def typename(obj):
     lua_name = getattr(obj, "lua_typename", None) or getattr(obj, "__typename", None)
     if callable(lua_name):
         return lua_name()
+    pygraphnn_module = type(obj).__module__.startswith(("pygraphnn.nn.", "pygraphnn.gmodule"))
+    if lua_name is None and isinstance(obj, torch.nn.Module) and pygraphnn_module:
+        return f"nn.{type(obj).__name__}"  # the zoo's classes carry their Lua names (nn.gModule too)
     return lua_name
 
 
@@ -450,7 +457,28 @@ def save(path, obj, mode: str = "binary") -> None:
     """``torch.save(path, obj, [format])``: a ``.t7`` file Lua can read (via ``save_t7``)."""
     from ..load import save_t7
 
-    save_t7(obj, path, mode="ascii" if mode == "ascii" else "binary")
+    save_t7(_plain_tables(obj, {}), path, mode="ascii" if mode == "ascii" else "binary")
+
+
+def _plain_tables(obj, memo: dict):
+    """The runtime's Lua tables as the dicts the t7 writer takes (a table kept twice stays
+    one table); char-rnn saves ``checkpoint.protos = protos`` and the like."""
+    from .table import LuaTable
+
+    if isinstance(obj, LuaTable):
+        if id(obj) not in memo:
+            out = memo[id(obj)] = {}
+            for i, v in enumerate(obj._arr, 1):
+                out[i] = _plain_tables(v, memo)
+            for k, v in obj._hash.items():
+                out[k] = _plain_tables(v, memo)
+        return memo[id(obj)]
+    if isinstance(obj, dict):
+        if id(obj) not in memo:
+            out = memo[id(obj)] = {}
+            out.update({k: _plain_tables(v, memo) for k, v in obj.items()})
+        return memo[id(obj)]
+    return obj
 
 
 @_fn("load")
@@ -514,12 +542,15 @@ class Timer:
             self._running = True
         return self
 
-    def time(self) -> dict:
+    def time(self) -> LuaTable:
         acc = self._acc
         if self._running:
             now = self._now()
             acc = tuple(a + n - s for a, n, s in zip(acc, now, self._start))
-        return {"real": acc[0], "user": acc[1], "sys": acc[2]}
+        from .table import LuaTable
+
+        # a Lua table: programs read timer:time().real
+        return LuaTable({"real": acc[0], "user": acc[1], "sys": acc[2]})
 
 
 TORCH_FUNCTIONS["Timer"] = Timer
@@ -537,3 +568,12 @@ def tic() -> float:
 def toc(start=None) -> float:
     """``torch.toc([start])``: seconds since ``tic()``."""
     return time.perf_counter() - (_tic[0] if start is None else start)
+
+
+def _memory_file(*args):
+    from .memory_file import MemoryFile
+
+    return MemoryFile(*args)
+
+
+TORCH_FUNCTIONS["MemoryFile"] = _memory_file
