@@ -83,6 +83,22 @@ def test_port_of_risky_calls_exits_3_and_marks_the_lines(tmp_path, capsys):
     assert main(["port", str(src), "-o", str(out)]) == 0
 
 
+def test_pcall_of_require_with_a_constant_name_is_not_risky(tmp_path, capsys):
+    """char-rnn's `pcall(require, 'cunn')` names its module; `pcall(require, name)` does not."""
+    pytest.importorskip("luaparser")
+    from pygraphnn.cli import main
+
+    src = tmp_path / "gpu.lua"
+    src.write_text("local ok, cunn = pcall(require, 'cunn')\nprint(ok)\n")
+    out = tmp_path / "gpu.py"
+    assert main(["port", str(src), "-o", str(out)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert 'lua.pcall(lua.require, "cunn")' in out.read_text()
+    src.write_text("local name = arg[1]\nlocal ok, m = pcall(require, name)\nprint(ok)\n")
+    assert main(["port", str(src), "-o", str(out)]) == 3
+    assert "gpu.lua:2: warning: require()" in capsys.readouterr().err
+
+
 def test_sample_help_is_plain_text(capsys):
     from pygraphnn.cli import main
 

@@ -1269,6 +1269,16 @@ class Emitter:
             and isinstance(args[1], (A.Varargs, A.Dots))
         ):
             return "len(args)"
+        if (
+            d == "pcall"
+            and len(args) == 2
+            and isinstance(args[0], A.Name)
+            and args[0].id == "require"
+            and args[0]._var.is_global
+            and not args[0]._var.values
+            and isinstance(args[1], A.String)
+        ):  # `pcall(require, 'cunn')`: the module name is a constant, nothing to warn about
+            return f"{self.rt('pcall')}({self.rt('require')}, {py_str(lua_string(args[1]))})"
         if d in ("type", "select", "next", "pcall", "setmetatable", "getmetatable", "ipairs", "pairs"):
             return f"{self.rt(d)}({self.args_text(args)})"
         if d in ("rawget", "rawset", "rawequal"):
