@@ -125,12 +125,6 @@ def test_unknown_class_still_names_itself_and_its_place():
     assert "'cudnn.GRU'" in str(e.value) and e.value.path == "model.modules[2]"
 
 
-@pytest.mark.skipif("nn.SpatialConvolution" in LOADERS, reason="nn.SpatialConvolution is available")
-def test_alias_of_a_class_we_lack_names_the_alias():
-    with pytest.raises(T7Error, match=r"'cudnn.SpatialConvolution'"):
-        _load([TorchObject("cudnn.SpatialConvolution", LuaTable(nInputPlane=3.0))])
-
-
 CUDNN = {
     "nn.SpatialConvolution": "cudnn.SpatialConvolution",
     "nn.SpatialBatchNormalization": "cudnn.SpatialBatchNormalization",
