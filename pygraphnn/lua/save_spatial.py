@@ -21,23 +21,19 @@ def _f(v) -> float:
     return float(v)
 
 
+def _nums(m, *names: str) -> dict[str, float]:
+    """Lua number fields named as the module's attributes: ``{"kW": float(m.kW), ...}``."""
+    return {k: float(getattr(m, k)) for k in names}
+
+
 @register_saver(nn.SpatialConvolution, nn.SpatialConvolutionMM, nn.SpatialDilatedConvolution)
 def _spatial_conv(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
-    f.update(
-        nInputPlane=_f(m.nInputPlane),
-        nOutputPlane=_f(m.nOutputPlane),
-        kW=_f(m.kW),
-        kH=_f(m.kH),
-        dW=_f(m.dW),
-        dH=_f(m.dH),
-        padW=_f(m.padW),
-        padH=_f(m.padH),
-    )
+    f.update(_nums(m, "nInputPlane", "nOutputPlane", "kW", "kH", "dW", "dH", "padW", "padH"))
     dt = S.dtype_of(m)
     f.update(finput=torch.empty(0, dtype=dt), fgradInput=torch.empty(0, dtype=dt))
     if isinstance(m, nn.SpatialDilatedConvolution):
-        f.update(dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
+        f.update(**_nums(m, "dilationW", "dilationH"))
     if m.groups != 1:  # only cudnn.SpatialConvolution reads it
         f["groups"] = _f(m.groups)
     return S.base(m, "nn." + type(m).__name__, f)
@@ -47,16 +43,7 @@ def _spatial_conv(S, m):
 def _full_conv(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
     f.update(
-        nInputPlane=_f(m.nInputPlane),
-        nOutputPlane=_f(m.nOutputPlane),
-        kW=_f(m.kW),
-        kH=_f(m.kH),
-        dW=_f(m.dW),
-        dH=_f(m.dH),
-        padW=_f(m.padW),
-        padH=_f(m.padH),
-        adjW=_f(m.adjW),
-        adjH=_f(m.adjH),
+        _nums(m, "nInputPlane", "nOutputPlane", "kW", "kH", "dW", "dH", "padW", "padH", "adjW", "adjH"),
         ones=torch.empty(0, dtype=S.dtype_of(m)),
     )
     return S.base(m, "nn.SpatialFullConvolution", f)
@@ -65,7 +52,7 @@ def _full_conv(S, m):
 @register_saver(nn.TemporalConvolution)
 def _temporal_conv(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
-    f.update(inputFrameSize=_f(m.inputFrameSize), outputFrameSize=_f(m.outputFrameSize), kW=_f(m.kW), dW=_f(m.dW))
+    f.update(**_nums(m, "inputFrameSize", "outputFrameSize", "kW", "dW"))
     return S.base(m, "nn.TemporalConvolution", f)
 
 
@@ -73,13 +60,8 @@ def _temporal_conv(S, m):
 def _conv_map(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
     f.update(
+        _nums(m, "kW", "kH", "dW", "dH", "nInputPlane", "nOutputPlane"),
         connTable=m.connTable.detach().cpu().to(S.dtype_of(m)),
-        kW=_f(m.kW),
-        kH=_f(m.kH),
-        dW=_f(m.dW),
-        dH=_f(m.dH),
-        nInputPlane=_f(m.nInputPlane),
-        nOutputPlane=_f(m.nOutputPlane),
     )
     return S.base(m, "nn.SpatialConvolutionMap", f)
 
@@ -87,14 +69,14 @@ def _conv_map(S, m):
 @register_saver(nn.SpatialSubSampling)
 def _subsampling(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
-    f.update(nInputPlane=_f(m.nInputPlane), kW=_f(m.kW), kH=_f(m.kH), dW=_f(m.dW), dH=_f(m.dH))
+    f.update(**_nums(m, "nInputPlane", "kW", "kH", "dW", "dH"))
     return S.base(m, "nn.SpatialSubSampling", f)
 
 
 @register_saver(nn.TemporalSubSampling)
 def _temporal_subsampling(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
-    f.update(inputFrameSize=_f(m.inputFrameSize), kW=_f(m.kW), dW=_f(m.dW))
+    f.update(**_nums(m, "inputFrameSize", "kW", "dW"))
     return S.base(m, "nn.TemporalSubSampling", f)
 
 
@@ -110,42 +92,25 @@ def _lp_pooling(S, m):
 @register_saver(nn.VolumetricConvolution, nn.VolumetricFullConvolution)  # and VolumetricDilatedConvolution
 def _volumetric_conv(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
-    f.update(
-        nInputPlane=_f(m.nInputPlane),
-        nOutputPlane=_f(m.nOutputPlane),
-        kT=_f(m.kT),
-        kW=_f(m.kW),
-        kH=_f(m.kH),
-        dT=_f(m.dT),
-        dW=_f(m.dW),
-        dH=_f(m.dH),
-        padT=_f(m.padT),
-        padW=_f(m.padW),
-        padH=_f(m.padH),
-    )
+    f.update(_nums(m, "nInputPlane", "nOutputPlane", "kT", "kW", "kH", "dT", "dW", "dH", "padT", "padW", "padH"))
     dt = S.dtype_of(m)
     f.update(finput=torch.empty(0, dtype=dt), fgradInput=torch.empty(0, dtype=dt))
     if isinstance(m, nn.VolumetricFullConvolution):
-        f.update(adjT=_f(m.adjT), adjW=_f(m.adjW), adjH=_f(m.adjH), ones=torch.empty(0, dtype=dt))
+        f.update(**_nums(m, "adjT", "adjW", "adjH"), ones=torch.empty(0, dtype=dt))
     if isinstance(m, nn.VolumetricDilatedConvolution):
-        f.update(dilationT=_f(m.dilationT), dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
+        f.update(**_nums(m, "dilationT", "dilationW", "dilationH"))
     return S.base(m, "nn." + type(m).__name__, f)
 
 
 @register_saver(nn.SpatialMaxPooling)  # and SpatialDilatedMaxPooling
 def _max_pool(S, m):
     f = dict(
-        kW=_f(m.kW),
-        kH=_f(m.kH),
-        dW=_f(m.dW),
-        dH=_f(m.dH),
-        padW=_f(m.padW),
-        padH=_f(m.padH),
+        **_nums(m, "kW", "kH", "dW", "dH", "padW", "padH"),
         ceil_mode=bool(m.ceil_mode),
         indices=torch.empty(0, dtype=torch.int64),
     )
     if isinstance(m, nn.SpatialDilatedMaxPooling):
-        f.update(dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
+        f.update(**_nums(m, "dilationW", "dilationH"))
     return S.base(m, "nn." + type(m).__name__, f)
 
 
@@ -155,12 +120,7 @@ def _avg_pool(S, m):
         m,
         "nn.SpatialAveragePooling",
         dict(
-            kW=_f(m.kW),
-            kH=_f(m.kH),
-            dW=_f(m.dW),
-            dH=_f(m.dH),
-            padW=_f(m.padW),
-            padH=_f(m.padH),
+            **_nums(m, "kW", "kH", "dW", "dH", "padW", "padH"),
             ceil_mode=bool(m.ceil_mode),
             count_include_pad=bool(m.count_include_pad),
             divide=bool(m.divide),
@@ -189,15 +149,7 @@ def _temporal_pool(S, m):
 @register_saver(nn.VolumetricMaxPooling, nn.VolumetricAveragePooling)  # and VolumetricDilatedMaxPooling
 def _volumetric_pool(S, m):
     f = dict(
-        kT=_f(m.kT),
-        kW=_f(m.kW),
-        kH=_f(m.kH),
-        dT=_f(m.dT),
-        dW=_f(m.dW),
-        dH=_f(m.dH),
-        padT=_f(m.padT),
-        padW=_f(m.padW),
-        padH=_f(m.padH),
+        **_nums(m, "kT", "kW", "kH", "dT", "dW", "dH", "padT", "padW", "padH"),
         ceil_mode=bool(m.ceil_mode),
     )
     if isinstance(m, nn.VolumetricMaxPooling):
@@ -205,15 +157,13 @@ def _volumetric_pool(S, m):
     else:
         f["count_include_pad"] = bool(m.count_include_pad)
     if isinstance(m, nn.VolumetricDilatedMaxPooling):
-        f.update(dilationT=_f(m.dilationT), dilationW=_f(m.dilationW), dilationH=_f(m.dilationH))
+        f.update(**_nums(m, "dilationT", "dilationW", "dilationH"))
     return S.base(m, "nn." + type(m).__name__, f)
 
 
 @register_saver(nn.SpatialZeroPadding, nn.SpatialReflectionPadding, nn.SpatialReplicationPadding)
 def _padding(S, m):
-    return S.base(
-        m, "nn." + type(m).__name__, dict(pad_l=_f(m.pad_l), pad_r=_f(m.pad_r), pad_t=_f(m.pad_t), pad_b=_f(m.pad_b))
-    )
+    return S.base(m, "nn." + type(m).__name__, dict(**_nums(m, "pad_l", "pad_r", "pad_t", "pad_b")))
 
 
 @register_saver(nn.SpatialUpSamplingNearest)
@@ -239,10 +189,9 @@ def _upsampling_bilinear(S, m):
 def _batchnorm(S, m):
     f = S.param_fields(m, {"weight": "gradWeight", "bias": "gradBias"})
     f.update(
+        _nums(m, "eps", "momentum"),
         running_mean=m.running_mean.detach().cpu().clone(),
         running_var=m.running_var.detach().cpu().clone(),
-        eps=_f(m.eps),
-        momentum=_f(m.momentum),
         affine=bool(m.affine),
     )
     return S.base(m, "nn." + type(m).__name__, f)
@@ -398,7 +347,7 @@ def _volumetric_replication_padding(S, m):
     return S.base(
         m,
         "nn.VolumetricReplicationPadding",
-        {k: _f(getattr(m, k)) for k in ("pleft", "pright", "ptop", "pbottom", "pfront", "pback")},
+        _nums(m, "pleft", "pright", "ptop", "pbottom", "pfront", "pback"),
     )
 
 
@@ -406,7 +355,7 @@ def _volumetric_replication_padding(S, m):
 def _fractional_max_pool(S, m):
     f = {"poolSizeW": _f(m.poolSizeW), "poolSizeH": _f(m.poolSizeH), "newRandomPool": m.newRandomPool}
     if m.outW is not None:
-        f.update(outW=_f(m.outW), outH=_f(m.outH))
+        f.update(**_nums(m, "outW", "outH"))
     else:
         f.update(ratioW=m.ratioW, ratioH=m.ratioH)
     if m.randomSamples is not None:
