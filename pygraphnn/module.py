@@ -84,6 +84,12 @@ def _make_dispatcher(pure):
     return forward
 
 
+def _first_line(e: BaseException) -> str:
+    """``Type: first line of the message``: what a refused backward says the failed forward was."""
+    text = str(e)
+    return f"{type(e).__name__}: {text.splitlines()[0] if text else ''}"
+
+
 def _none_input(module: torch.nn.Module) -> ModuleInputError:
     """``m(None)``: torch would fail deep inside with no hint of where the call was made."""
     lua_label = getattr(module, "lua_label", None)
@@ -209,7 +215,7 @@ class Module(torch.nn.Module):
                 out = self(leaves)
                 self.__dict__["_lua_record"] = _Record(leaves, out)
         except BaseException as e:
-            self.__dict__["_lua_failed"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            self.__dict__["_lua_failed"] = _first_line(e)
             raise
         self.__dict__["_lua_failed"] = None
         self.output = map_structure(torch.Tensor.detach, out)
@@ -436,7 +442,7 @@ class Criterion(Module):
             leaves = map_structure(_leaf, input)
             loss = self(leaves, target)
         except BaseException as e:
-            self.__dict__["_lua_failed"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            self.__dict__["_lua_failed"] = _first_line(e)
             raise
         self.__dict__["_lua_failed"] = None
         self.__dict__["_lua_record"] = _Record(leaves, loss)
