@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pygraphnn.lua.port import port_source
-from pygraphnn.lua.port_parse import parse
+from pygraphnn.lua.translator.emit import port_source
+from pygraphnn.lua.translator.parse import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 

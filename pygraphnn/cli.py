@@ -18,9 +18,9 @@ from collections.abc import Sequence
 # module path of each subcommand (imported lazily: `pygraphnn --help` stays fast)
 SUBCOMMANDS: list[str] = [
     "pygraphnn.render.command",
-    "pygraphnn.lua.port_command",
-    "pygraphnn.lua.sample_command",
-    "pygraphnn.lua.convert_command",
+    "pygraphnn.lua.commands.port",
+    "pygraphnn.lua.commands.sample",
+    "pygraphnn.lua.commands.convert",
     # the reference models and their data (the `models` package, installed beside pygraphnn)
     "models.datasets",
     "models.ptb.__main__",

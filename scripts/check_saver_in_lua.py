@@ -22,9 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pygraphnn.lua.load import LOADERS, from_lua  # noqa: E402
-from pygraphnn.lua.save import to_lua  # noqa: E402
-from pygraphnn.lua.t7 import TorchObject, load_t7_raw, save_t7  # noqa: E402
+from pygraphnn.lua.classes.load import LOADERS, from_lua  # noqa: E402
+from pygraphnn.lua.classes.save import to_lua  # noqa: E402
+from pygraphnn.lua.format.t7 import TorchObject, load_t7_raw, save_t7  # noqa: E402
 
 DATA = Path(os.environ.get("PYGRAPHNN_DATA", REPO.parent / "shared" / "data")) / "t7" / "lua"
 

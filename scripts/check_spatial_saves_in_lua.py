@@ -41,9 +41,9 @@ os.exit(bad == 0 and 0 or 1)
 def main() -> int:
     from test_nn_zoo2_spatial import SPATIAL
 
-    from pygraphnn.lua.load import load_t7
-    from pygraphnn.lua.save import to_lua
-    from pygraphnn.lua.t7 import load_t7_raw, save_t7
+    from pygraphnn.lua.classes.load import load_t7
+    from pygraphnn.lua.classes.save import to_lua
+    from pygraphnn.lua.format.t7 import load_t7_raw, save_t7
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--th", default="/work/luatorch/bin/th", help="Lua Torch's th")

@@ -25,8 +25,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import test_t7_hostile as hostile  # noqa: E402
 
-from pygraphnn.lua.load import from_lua  # noqa: E402
-from pygraphnn.lua.t7 import T7Error, load_t7_raw  # noqa: E402
+from pygraphnn.lua.classes.load import from_lua  # noqa: E402
+from pygraphnn.lua.format.t7 import T7Error, load_t7_raw  # noqa: E402
 
 FILES = ["small_gmodule.t7", "small_charrnn.t7"]
 

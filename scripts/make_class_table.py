@@ -1,6 +1,6 @@
 """Regenerate docs/t7-classes.md: every Lua class ``load_t7`` turns into a module, and
-every alias, from the loader's registry (``pygraphnn.lua.load.LOADERS``), the saver's
-(``SAVERS``) and the alias table (``pygraphnn.lua.aliases.ALIASES``).
+every alias, from the loader's registry (``pygraphnn.lua.classes.load.LOADERS``), the saver's
+(``SAVERS``) and the alias table (``pygraphnn.lua.classes.aliases.ALIASES``).
 
     .venv/bin/python scripts/make_class_table.py          # writes the page
     .venv/bin/python scripts/make_class_table.py --check  # exit 1 if the page is stale
@@ -17,9 +17,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pygraphnn.lua.aliases import ALIASES  # noqa: E402
-from pygraphnn.lua.load import LOADERS  # noqa: E402
-from pygraphnn.lua.save import to_torch_object  # noqa: E402
+from pygraphnn.lua.classes.aliases import ALIASES  # noqa: E402
+from pygraphnn.lua.classes.load import LOADERS  # noqa: E402
+from pygraphnn.lua.classes.save import to_torch_object  # noqa: E402
 
 PAGE = REPO / "docs" / "t7-classes.md"
 
@@ -33,7 +33,7 @@ column, with its weights and fields; **save** says whether `save_t7` writes that
 back under the same Lua class name. Any other class stops the load with an error naming
 the class and where it sits in the file (`load_t7(..., strict=False)` loads the rest and
 keeps such an object as read: an `UnknownLuaModule` inside a model, which fails when run
-and saves back unchanged). `pygraphnn.lua.load.supported_classes()` lists the classes
+and saves back unchanged). `pygraphnn.lua.classes.load.supported_classes()` lists the classes
 below, `supported_classes(aliases=True)` the aliases too. See
 [Lua → Python mapping](lua-mapping.md) for the module semantics.
 """
@@ -49,26 +49,26 @@ LOADED_AS = {
 
 def _python_class(lua_name: str) -> str:
     from pygraphnn import nn
-    from pygraphnn.lua import charrnn
+    from pygraphnn.lua.classes import charrnn
 
     short = lua_name.split(".")[-1]
     if lua_name in LOADED_AS:
         return LOADED_AS[lua_name]
     if lua_name == "OneHot":
-        return "`pygraphnn.lua.charrnn.OneHot`"
+        return "`pygraphnn.lua.classes.charrnn.OneHot`"
     if lua_name in ("cudnn.SoftMax", "cudnn.LogSoftMax"):
-        return "`pygraphnn.lua.cudnn.InstanceSoftMax`"
+        return "`pygraphnn.lua.classes.cudnn.InstanceSoftMax`"
     if hasattr(nn, short) and isinstance(getattr(nn, short), type):
         return f"`nn.{short}`"
     if hasattr(charrnn, short):
-        return f"`pygraphnn.lua.charrnn.{short}`"
+        return f"`pygraphnn.lua.classes.charrnn.{short}`"
     return "(data)" if lua_name.startswith("nngraph.") else "?"
 
 
 def _saves_as_itself(lua_name: str) -> bool:
     from pygraphnn import nn
-    from pygraphnn.lua.charrnn import OneHot
-    from pygraphnn.lua.cudnn import InstanceSoftMax
+    from pygraphnn.lua.classes.charrnn import OneHot
+    from pygraphnn.lua.classes.cudnn import InstanceSoftMax
 
     outside_nn = {
         "OneHot": lambda: OneHot(3),
@@ -83,7 +83,7 @@ def _saves_as_itself(lua_name: str) -> bool:
     try:
         module = _example(cls)
     except Exception:  # a class whose construction needs arguments we cannot guess: ask the registry
-        from pygraphnn.lua.save import SAVERS
+        from pygraphnn.lua.classes.save import SAVERS
 
         return any(c in SAVERS for c in cls.__mro__)
     try:

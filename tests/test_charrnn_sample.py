@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pygraphnn.lua import sample_command
-from pygraphnn.lua.charrnn import CheckpointError, OneHot, generate, load_checkpoint
+from pygraphnn.lua.commands import sample as sample_command
+from pygraphnn.lua.classes.charrnn import CheckpointError, OneHot, generate, load_checkpoint
 
 LUA = (
     Path(os.environ.get("PYGRAPHNN_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
@@ -177,7 +177,7 @@ def test_user_errors(tmp_path, ckpt64):
     assert status == 2 and "does not exist" in err
     status, _, err = run_cli([str(fixture("charrnn_lstm_checkpoint.t7")), "-primetext", "ROMEO\u00e9", "-verbose", "0"])
     assert status == 2 and "not in the checkpoint's vocabulary" in err
-    from pygraphnn.lua.t7 import save_t7
+    from pygraphnn.lua.format.t7 import save_t7
 
     save_t7({"protos": {}}, str(tmp_path / "notckpt.t7"))
     status, _, err = run_cli([str(tmp_path / "notckpt.t7")])

@@ -21,8 +21,8 @@ def test_class_table_is_current():
 
 
 def test_class_table_lists_every_loader_and_alias():
-    from pygraphnn.lua.aliases import ALIASES
-    from pygraphnn.lua.load import LOADERS
+    from pygraphnn.lua.classes.aliases import ALIASES
+    from pygraphnn.lua.classes.load import LOADERS
 
     page = (ROOT / "docs" / "t7-classes.md").read_text()
     for name in [*LOADERS, *ALIASES]:

@@ -22,7 +22,7 @@ from test_lua_load import fixture
 import pygraphnn as ng
 from pygraphnn import cli, nn
 from pygraphnn.convert import GraphModule, convert
-from pygraphnn.lua.load import load_t7
+from pygraphnn.lua.classes.load import load_t7
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lua_spatial"
 

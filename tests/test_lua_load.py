@@ -17,11 +17,11 @@ import torch
 
 import pygraphnn as ng
 from pygraphnn import nn
-from pygraphnn.lua.charrnn import OneHot
-from pygraphnn.lua.load import load_t7, parse_debug_label
-from pygraphnn.lua.save import SaveError, save_t7, to_torch_object
-from pygraphnn.lua.t7 import LuaFunction, LuaTable, T7Error, TorchObject, load_t7_raw
-from pygraphnn.lua.t7 import save_t7 as save_raw
+from pygraphnn.lua.classes.charrnn import OneHot
+from pygraphnn.lua.classes.load import load_t7, parse_debug_label
+from pygraphnn.lua.classes.save import SaveError, save_t7, to_torch_object
+from pygraphnn.lua.format.t7 import LuaFunction, LuaTable, T7Error, TorchObject, load_t7_raw
+from pygraphnn.lua.format.t7 import save_t7 as save_raw
 from pygraphnn.site import Site
 
 DATA = Path(os.environ.get("PYGRAPHNN_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")) / "t7"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pygraphnn.lua import sample_command
+from pygraphnn.lua.commands import sample as sample_command
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "lua_programs"
 CHARRNN = ["charrnn_lstm", "charrnn_lstm_dropout", "charrnn_gru", "charrnn_rnn", "charrnn_lstm_state_cloned"]
@@ -91,7 +91,7 @@ def _charrnn_rnn_as_in_lua(input_size: int, rnn_size: int, n: int):
     """char-rnn's model/RNN.lua declared node for node (its h2h has a bias; models/charrnn's rnn
     cell has one bias per sum, so it is not this network)."""
     from pygraphnn import nn
-    from pygraphnn.lua.charrnn import OneHot
+    from pygraphnn.lua.classes.charrnn import OneHot
 
     inputs = [nn.Identity()() for _ in range(n + 1)]
     outputs = []

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from pygraphnn import nn
-from pygraphnn.lua.load import from_lua
-from pygraphnn.lua.save import to_torch_object
-from pygraphnn.lua.t7 import T7Error, load_t7_raw
+from pygraphnn.lua.classes.load import from_lua
+from pygraphnn.lua.classes.save import to_torch_object
+from pygraphnn.lua.format.t7 import T7Error, load_t7_raw
 
 DATA = Path(os.environ.get("PYGRAPHNN_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")) / "t7"
 ZOO2 = DATA / "lua" / "nn_zoo2.t7"
@@ -49,8 +49,8 @@ def test_kept_container_label_has_no_open_brace():
 
 
 def test_save_t7_swapped_arguments_suggest_the_order(tmp_path):
-    from pygraphnn.lua.save import save_t7
-    from pygraphnn.lua.t7 import LuaTable
+    from pygraphnn.lua.classes.save import save_t7
+    from pygraphnn.lua.format.t7 import LuaTable
 
     with pytest.raises(TypeError, match=r"object comes first and the path second.*torch\.save\(filename, obj\)"):
         save_t7(str(tmp_path / "x.t7"), LuaTable())
@@ -110,7 +110,7 @@ def test_sample_help_is_plain_text(capsys):
 
 
 def _t7_file(tmp_path, obj, name):
-    from pygraphnn.lua.save import save_t7
+    from pygraphnn.lua.classes.save import save_t7
 
     path = tmp_path / name
     save_t7(obj, path)
@@ -169,7 +169,7 @@ def test_render_output_folder_and_suffix_errors(tmp_path, capsys, monkeypatch):
 
 def _rename(obj, old: str, new: str) -> int:
     """Rename every Torch object of class ``old`` inside a raw object (as a renamed Lua class would read)."""
-    from pygraphnn.lua.t7 import LuaTable, TorchObject
+    from pygraphnn.lua.format.t7 import LuaTable, TorchObject
 
     seen, stack, n = set(), [obj], 0
     while stack:
@@ -190,7 +190,7 @@ def _rename(obj, old: str, new: str) -> int:
 def _roundtrip_raw(obj):
     import io
 
-    from pygraphnn.lua.save import save_t7
+    from pygraphnn.lua.classes.save import save_t7
 
     buf = io.BytesIO()
     save_t7(obj, buf)
@@ -199,7 +199,7 @@ def _roundtrip_raw(obj):
 
 
 def test_strict_false_keeps_an_unknown_module_inside_a_sequential():
-    from pygraphnn.lua.unknown import UnknownLuaModule
+    from pygraphnn.lua.classes.unknown import UnknownLuaModule
 
     raw = _roundtrip_raw(nn.Sequential().add(nn.Linear(3, 4)).add(nn.ReLU()).add(nn.Linear(4, 2)))
     assert _rename(raw, "nn.ReLU", "nn.FancyReLU") == 1
@@ -220,7 +220,7 @@ def test_strict_false_keeps_an_unknown_module_inside_a_sequential():
 
 def test_strict_false_keeps_an_unknown_node_module_inside_a_gmodule():
     import pygraphnn as ng
-    from pygraphnn.lua.unknown import UnknownLuaModule
+    from pygraphnn.lua.classes.unknown import UnknownLuaModule
 
     x = nn.Identity()()
     y = nn.LogSoftMax()(nn.Linear(3, 2)(x))
@@ -241,8 +241,8 @@ def test_strict_false_keeps_an_unknown_node_module_inside_a_gmodule():
 
 
 def test_supported_classes_with_aliases_and_the_class_table_agree():
-    from pygraphnn.lua.aliases import ALIASES
-    from pygraphnn.lua.load import LOADERS, supported_classes
+    from pygraphnn.lua.classes.aliases import ALIASES
+    from pygraphnn.lua.classes.load import LOADERS, supported_classes
 
     assert supported_classes() == sorted(LOADERS)
     with_aliases = supported_classes(aliases=True)

@@ -33,7 +33,7 @@ def _load(name):
     path = _data_file(name)
     if path is None:
         pytest.skip(f"{name} not found (set PYGRAPHNN_DATA)")
-    from pygraphnn.lua.t7 import load_t7_raw
+    from pygraphnn.lua.format.t7 import load_t7_raw
 
     return load_t7_raw(path)
 
@@ -305,7 +305,7 @@ def _lua_cases():
     path = _data_file("nn_modules.t7")
     if path is None:
         return []
-    from pygraphnn.lua.t7 import load_t7_raw
+    from pygraphnn.lua.format.t7 import load_t7_raw
 
     out = []
     for c in load_t7_raw(path).to_list():

@@ -327,7 +327,7 @@ def _lua_cases(names):
     path = os.path.join(_data_dir(), "t7", "lua", "nn_modules.t7")
     if not os.path.exists(path):
         return []
-    from pygraphnn.lua.t7 import load_t7_raw
+    from pygraphnn.lua.format.t7 import load_t7_raw
 
     cases = load_t7_raw(path).to_list()
     out = []

@@ -35,7 +35,7 @@ def fixture_path() -> Path:
 
 @lru_cache(maxsize=1)
 def _load_cases():
-    from pygraphnn.lua.t7 import load_t7_raw
+    from pygraphnn.lua.format.t7 import load_t7_raw
 
     raw = load_t7_raw(str(fixture_path()))
     return [lua_value(raw[i]) | {"id": i} for i in sorted(raw)]
@@ -43,7 +43,7 @@ def _load_cases():
 
 def lua_value(v):
     """A loaded Lua value with array tables as lists (tensors, numbers, strings unchanged)."""
-    from pygraphnn.lua.t7 import LuaTable
+    from pygraphnn.lua.format.t7 import LuaTable
 
     if isinstance(v, LuaTable):
         keys = list(v.keys())

@@ -208,7 +208,7 @@ def _lstm_fixture():
     d = data_dir() / "t7" / "lua"
     if not (d / "lstm_cell.t7").is_file():
         pytest.skip(f"no Lua fixtures at {d}")
-    from pygraphnn.lua.t7 import load_t7_raw
+    from pygraphnn.lua.format.t7 import load_t7_raw
 
     return load_t7_raw(str(d / "lstm_cell.t7")), load_t7_raw(str(d / "lstm_io.t7"))
 

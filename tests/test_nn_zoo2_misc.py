@@ -15,9 +15,9 @@ import pytest
 import torch
 
 from pygraphnn import nn
-from pygraphnn.lua.load import LOADERS, load_t7
-from pygraphnn.lua.save import save_t7
-from pygraphnn.lua.t7 import LuaTable, TorchObject, load_t7_raw
+from pygraphnn.lua.classes.load import LOADERS, load_t7
+from pygraphnn.lua.classes.save import save_t7
+from pygraphnn.lua.format.t7 import LuaTable, TorchObject, load_t7_raw
 
 DATA = Path(os.environ.get("PYGRAPHNN_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")) / "t7"
 ZOO2 = DATA / "lua" / "nn_zoo2.t7"
@@ -169,7 +169,7 @@ def test_zoo2_case(zoo2, i):
 
 
 def _raw_bytes(obj) -> bytes:
-    from pygraphnn.lua.t7 import save_t7 as save_raw
+    from pygraphnn.lua.format.t7 import save_t7 as save_raw
 
     buf = io.BytesIO()
     save_raw(obj, buf)

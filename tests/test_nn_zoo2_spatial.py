@@ -22,9 +22,9 @@ from test_lua_load import DATA, _run_case, assert_close, plain
 
 from pygraphnn import nn
 from pygraphnn.errors import LuaIdiomError
-from pygraphnn.lua.load import load_t7
-from pygraphnn.lua.save import save_t7
-from pygraphnn.lua.t7 import load_t7_raw
+from pygraphnn.lua.classes.load import load_t7
+from pygraphnn.lua.classes.save import save_t7
+from pygraphnn.lua.format.t7 import load_t7_raw
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lua_spatial"
 
@@ -274,8 +274,8 @@ def test_gradcheck(k):
 
 
 def test_loader_names_bad_weights_and_fields():
-    from pygraphnn.lua.t7 import LuaTable, T7Error, TorchObject
-    from pygraphnn.lua.t7 import save_t7 as save_raw
+    from pygraphnn.lua.format.t7 import LuaTable, T7Error, TorchObject
+    from pygraphnn.lua.format.t7 import save_t7 as save_raw
 
     def load(obj):
         buf = io.BytesIO()
@@ -302,8 +302,8 @@ def test_loader_names_bad_weights_and_fields():
 def test_grouped_convolution_field():
     """cudnn.SpatialConvolution's ``groups`` field (AlexNet-style grouped convolutions):
     each group of planes convolved with its own slice of the weight."""
-    from pygraphnn.lua.t7 import LuaTable, TorchObject
-    from pygraphnn.lua.t7 import save_t7 as save_raw
+    from pygraphnn.lua.format.t7 import LuaTable, TorchObject
+    from pygraphnn.lua.format.t7 import save_t7 as save_raw
 
     torch.manual_seed(0)
     w, b = torch.randn(6, 2, 3, 3, dtype=torch.float64), torch.randn(6, dtype=torch.float64)

@@ -19,10 +19,10 @@ from test_nn_zoo2_spatial import _check
 import pygraphnn as ng
 from pygraphnn import nn
 from pygraphnn.convert import convert
-from pygraphnn.lua.load import load_t7
-from pygraphnn.lua.save import save_t7
-from pygraphnn.lua.t7 import LuaTable, T7Error, TorchObject, load_t7_raw
-from pygraphnn.lua.t7 import save_t7 as save_raw
+from pygraphnn.lua.classes.load import load_t7
+from pygraphnn.lua.classes.save import save_t7
+from pygraphnn.lua.format.t7 import LuaTable, T7Error, TorchObject, load_t7_raw
+from pygraphnn.lua.format.t7 import save_t7 as save_raw
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lua_zoo_finish"
 

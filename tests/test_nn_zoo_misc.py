@@ -18,9 +18,9 @@ from test_nn_zoo2_misc import assert_close, run_and_check
 
 import pygraphnn
 from pygraphnn import nn
-from pygraphnn.lua.load import load_t7
-from pygraphnn.lua.save import save_t7
-from pygraphnn.lua.t7 import Storage, load_t7_raw
+from pygraphnn.lua.classes.load import load_t7
+from pygraphnn.lua.classes.save import save_t7
+from pygraphnn.lua.format.t7 import Storage, load_t7_raw
 
 EXTRA = Path(__file__).resolve().parent / "fixtures" / "lua" / "zoo_misc_extra.t7"
 
@@ -386,7 +386,7 @@ def _seed(ctor: str) -> int:
 
 
 def _roundtrip_raw(obj) -> bytes:
-    from pygraphnn.lua.t7 import save_t7 as save_raw
+    from pygraphnn.lua.format.t7 import save_t7 as save_raw
 
     buf = io.BytesIO()
     save_raw(obj, buf)
@@ -481,8 +481,8 @@ def test_saved_modules_have_the_fields_luas_constructors_make():
     version). scripts/check_saver_in_lua.py runs the written files in real Lua."""
     from test_nn_zoo2_misc import _classes
 
-    from pygraphnn.lua.load import LOADERS, from_lua
-    from pygraphnn.lua.save import to_lua
+    from pygraphnn.lua.classes.load import LOADERS, from_lua
+    from pygraphnn.lua.classes.save import to_lua
 
     checked = 0
     for case in _recorded_cases():
@@ -525,8 +525,8 @@ def test_docstring_examples(name):
 
 
 def test_loader_errors_name_the_field_and_place():
-    from pygraphnn.lua.t7 import LuaTable, T7Error, TorchObject
-    from pygraphnn.lua.t7 import save_t7 as save_raw
+    from pygraphnn.lua.format.t7 import LuaTable, T7Error, TorchObject
+    from pygraphnn.lua.format.t7 import save_t7 as save_raw
 
     def load(obj):
         buf = io.BytesIO()
@@ -592,8 +592,8 @@ def test_loader_errors_name_the_field_and_place():
 
 
 def test_relu_with_other_threshold_loads_as_threshold():
-    from pygraphnn.lua.t7 import LuaTable, TorchObject
-    from pygraphnn.lua.t7 import save_t7 as save_raw
+    from pygraphnn.lua.format.t7 import LuaTable, TorchObject
+    from pygraphnn.lua.format.t7 import save_t7 as save_raw
 
     buf = io.BytesIO()
     save_raw(TorchObject("nn.ReLU", LuaTable(threshold=0.5, val=-1.0, inplace=False)), buf)

@@ -189,7 +189,7 @@ def test_saved_gmodule_lists_modules_in_luas_order(build, tmp_path):
     # Lua reads a gModule's `modules` (and runs `forwardnodes`) from the file: a graph written by
     # save_t7 must list them as nngraph would, or Lua's getParameters() lays the file out differently.
     from pygraphnn.lua import save_t7
-    from pygraphnn.lua.t7 import load_t7_raw
+    from pygraphnn.lua.format.t7 import load_t7_raw
 
     torch.manual_seed(1)
     g = build()

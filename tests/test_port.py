@@ -10,7 +10,7 @@ pytest.importorskip("luaparser")
 
 from pygraphnn import nn
 from pygraphnn.cli import main
-from pygraphnn.lua.port import PortSyntaxError, port_file, port_source
+from pygraphnn.lua.translator.emit import PortSyntaxError, port_file, port_source
 
 SOURCES = Path(__file__).parent / "lua_sources"
 

@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("luaparser")
 
 from pygraphnn.cli import main
-from pygraphnn.lua.port import PortSyntaxError, port_source
+from pygraphnn.lua.translator.emit import PortSyntaxError, port_source
 
 PIECES = [
     "\r",
@@ -278,7 +278,7 @@ def test_shell_and_code_loading_calls_are_listed_and_explicit(capsys, tmp_path):
 
 
 def test_program_file_names_never_become_code(tmp_path):
-    from pygraphnn.lua.port_program import port_program
+    from pygraphnn.lua.translator.program import port_program
 
     src = tmp_path / 'we"""ird\rname'
     src.mkdir()

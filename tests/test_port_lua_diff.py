@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("luaparser")
 
-from pygraphnn.lua.port import port_source
+from pygraphnn.lua.translator.emit import port_source
 
 HERE = Path(__file__).parent / "fixtures" / "lua_diff" / "lang"
 sys.path.insert(0, str(HERE))

@@ -18,7 +18,7 @@ import pytest
 pytest.importorskip("luaparser")
 
 from pygraphnn.cli import main
-from pygraphnn.lua.port_program import port_program
+from pygraphnn.lua.translator.program import port_program
 
 PROGRAM = Path(__file__).parent / "lua_sources" / "program"
 MIRROR = Path("/work/.mirror")

@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("luaparser")
 
-from pygraphnn.lua.port import PortSyntaxError, port_source
-from pygraphnn.lua.port_parse import parse
+from pygraphnn.lua.translator.emit import PortSyntaxError, port_source
+from pygraphnn.lua.translator.parse import parse
 
 
 def nested_ifs(depth: int) -> str:

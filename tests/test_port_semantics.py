@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("luaparser")
 import torch
 
-from pygraphnn.lua.port import port_source
+from pygraphnn.lua.translator.emit import port_source
 from pygraphnn.lua.runtime.table import LuaTable
 
 

@@ -521,7 +521,7 @@ def test_lua_optim_stays_the_optim_table_once_its_module_is_loaded():
 def test_torch_save_writes_lua_tables_of_a_ported_program(tmp_path):
     """char-rnn: checkpoint = {}; checkpoint.protos = protos (a table); torch.save(file, checkpoint)."""
     from pygraphnn.lua import runtime as lua
-    from pygraphnn.lua.load import load_t7
+    from pygraphnn.lua.classes.load import load_t7
 
     shared = lua.LuaTable.of(1.5, 2.5)
     checkpoint = lua.LuaTable(
@@ -541,7 +541,7 @@ def test_torch_save_writes_lua_tables_of_a_ported_program(tmp_path):
 def test_torch_save_writes_a_module_of_a_ported_class_as_that_lua_class(tmp_path):
     """char-rnn's OneHot (torch.class('OneHot', 'nn.Module')) inside the saved protos."""
     from pygraphnn.lua import runtime as lua
-    from pygraphnn.lua.t7 import load_t7_raw
+    from pygraphnn.lua.format.t7 import load_t7_raw
 
     cls, parent = lua.class_("E2eSavedScale", "nn.Module")
 

@@ -1,4 +1,4 @@
-"""Tests for pygraphnn.lua.t7: the Torch7 .t7 reader/writer.
+"""Tests for pygraphnn.lua.format.t7: the Torch7 .t7 reader/writer.
 
 Real fixtures come from <shared>/data/t7 (written by Lua Torch7); set PYGRAPHNN_DATA to the
 ``data`` folder to point elsewhere. Tests that need them are skipped when they are absent.
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from pygraphnn.lua.t7 import (
+from pygraphnn.lua.format.t7 import (
     LuaFunction,
     LuaKey,
     LuaTable,

@@ -1,5 +1,5 @@
 """GPU-stack class names (``cudnn.*``, ``nn.SpatialConvolutionMM``, ``inn.*``, ``fbnn.*``)
-load as the ``nn`` modules they stand for (pygraphnn/lua/aliases.py)."""
+load as the ``nn`` modules they stand for (pygraphnn/lua/classes/aliases.py)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import torch
 
 from pygraphnn import nn
 from pygraphnn.convert import convert
-from pygraphnn.lua.aliases import ALIASES, as_target
-from pygraphnn.lua.cudnn import InstanceSoftMax
-from pygraphnn.lua.load import LOADERS, load_t7
-from pygraphnn.lua.save import to_lua
-from pygraphnn.lua.t7 import LuaTable, Storage, T7Error, TorchObject, load_t7_raw
-from pygraphnn.lua.t7 import save_t7 as save_raw
+from pygraphnn.lua.classes.aliases import ALIASES, as_target
+from pygraphnn.lua.classes.cudnn import InstanceSoftMax
+from pygraphnn.lua.classes.load import LOADERS, load_t7
+from pygraphnn.lua.classes.save import to_lua
+from pygraphnn.lua.format.t7 import LuaTable, Storage, T7Error, TorchObject, load_t7_raw
+from pygraphnn.lua.format.t7 import save_t7 as save_raw
 
 DATA = Path(os.environ.get("PYGRAPHNN_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")) / "t7"
 

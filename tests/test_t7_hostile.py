@@ -40,9 +40,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pygraphnn import cli
-from pygraphnn.lua.charrnn import CheckpointError, check_checkpoint, generate, load_checkpoint
-from pygraphnn.lua.load import LOADERS, MAX_OBJECT_DEPTH, MAX_TABLE_DEPTH, from_lua, load_t7
-from pygraphnn.lua.t7 import (
+from pygraphnn.lua.classes.charrnn import CheckpointError, check_checkpoint, generate, load_checkpoint
+from pygraphnn.lua.classes.load import LOADERS, MAX_OBJECT_DEPTH, MAX_TABLE_DEPTH, from_lua, load_t7
+from pygraphnn.lua.format.t7 import (
     LuaFunction,
     LuaTable,
     Storage,
@@ -577,7 +577,7 @@ def test_memory_stays_bounded(tmp_path):
     code = textwrap.dedent(f"""
         import resource, sys
         from pygraphnn import cli
-        import pygraphnn.lua.load, pygraphnn.lua.charrnn, torch
+        import pygraphnn.lua.classes.load, pygraphnn.lua.classes.charrnn, torch
         torch.set_num_threads(1)  # thread stacks and malloc arenas would eat the spare space
         def vm_kib():
             for line in open('/proc/self/status'):

@@ -18,9 +18,9 @@ import pytest
 import torch
 
 from pygraphnn.gmodule import gModule
-from pygraphnn.lua.charrnn import generate
-from pygraphnn.lua.load import load_t7
-from pygraphnn.lua.t7 import (
+from pygraphnn.lua.classes.charrnn import generate
+from pygraphnn.lua.classes.load import load_t7
+from pygraphnn.lua.format.t7 import (
     STORAGE_CLASSES,
     TENSOR_CLASSES,
     LuaKey,

@@ -8,7 +8,7 @@ from typing import Any
 
 from models.interrupt import INTERRUPTED_EXIT_STATUS
 from models.resume_flags import record_explicit
-from pygraphnn.lua import sample_command
+from pygraphnn.lua.commands import sample as sample_command
 
 from . import train
 

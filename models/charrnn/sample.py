@@ -5,7 +5,7 @@ uniformly. Each next character is drawn from ``softmax(log_probs / temperature)`
 (``greedy``, char-rnn's ``-sample 0``, takes the argmax instead). ``seed`` seeds a
 private ``torch.Generator``, so a seed gives the same text every time.
 
-The command line is ``pygraphnn sample`` (:mod:`pygraphnn.lua.sample_command`), the same
+The command line is ``pygraphnn sample`` (:mod:`pygraphnn.lua.commands.sample`), the same
 for these checkpoints and for Lua char-rnn's ``.t7`` ones.
 """
 

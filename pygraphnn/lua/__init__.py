@@ -1,8 +1,8 @@
 """The Lua porting layer: reading what Lua Torch7 wrote and writing what it can read.
 
-``pygraphnn.lua.t7`` is the generic ``torch.save``/``torch.load`` serialization layer
+``pygraphnn.lua.format.t7`` is the generic ``torch.save``/``torch.load`` serialization layer
 (tables, tensors, storages, torch objects); it knows nothing about what an ``nn`` or
 ``nngraph`` class means.
 """
 
-from .load import load_t7, save_t7  # noqa: F401 - modules <-> .t7 (pygraphnn.lua.t7 has the raw layer)
+from .classes.load import load_t7, save_t7  # noqa: F401 - modules <-> .t7 (pygraphnn.lua.format.t7 has the raw layer)

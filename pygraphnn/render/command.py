@@ -96,7 +96,7 @@ def _load_t7(path: str) -> Any:
     """The gModule saved in a ``.t7`` file (read as data by :func:`pygraphnn.lua.load_t7`)."""
     from ..gmodule import gModule
     from ..lua import load_t7
-    from ..lua.t7 import T7Error
+    from ..lua.format.t7 import T7Error
 
     if not os.path.isfile(path):
         raise CommandError(f"no such file: {path}")

@@ -455,7 +455,7 @@ def type_(obj) -> str:
 @_fn("save")
 def save(path, obj, mode: str = "binary") -> None:
     """``torch.save(path, obj, [format])``: a ``.t7`` file Lua can read (via ``save_t7``)."""
-    from ..load import save_t7
+    from ..classes.load import save_t7
 
     save_t7(_plain_tables(obj, {}), path, mode="ascii" if mode == "ascii" else "binary")
 
@@ -484,7 +484,7 @@ def _plain_tables(obj, memo: dict):
 @_fn("load")
 def load(path, mode: str | None = None):
     """``torch.load(path, [format])`` (via ``load_t7``; nothing in the file is executed)."""
-    from ..load import load_t7
+    from ..classes.load import load_t7
 
     return load_t7(path, mode=mode) if mode else load_t7(path)
 

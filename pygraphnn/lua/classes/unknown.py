@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..module import Module
-from .t7 import TorchObject
+from ...module import Module
+from ..format.t7 import TorchObject
 
 
 class UnknownLuaModule(Module):
@@ -23,7 +23,7 @@ class UnknownLuaModule(Module):
     read (its fields in ``raw.state``), ``where`` its place in the file. Replace it with a
     real module before running the model.
 
-    >>> from pygraphnn.lua.t7 import LuaTable
+    >>> from pygraphnn.lua.format.t7 import LuaTable
     >>> m = UnknownLuaModule(TorchObject("nn.FancyReLU", LuaTable()), "modules[2]")
     >>> m.lua_class
     'nn.FancyReLU'

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import torch
 
-from .. import nn
+from ... import nn
 from .save import _TYPE_NAMES, _long_storage, register_saver
-from .t7 import LuaTable, TorchObject
+from ..format.t7 import LuaTable, TorchObject
 
 
 def _f(v) -> float:

@@ -56,15 +56,16 @@ from typing import Any
 
 import torch
 
-from .. import nn
-from ..adapters import JustElement, JustTable, ModuleFromCriterion
-from ..gmodule import gModule
-from ..module import Criterion
-from ..node import Node
-from ..site import Site
-from . import aliases, t7
+from ... import nn
+from ...adapters import JustElement, JustTable, ModuleFromCriterion
+from ...gmodule import gModule
+from ...module import Criterion
+from ...node import Node
+from ...site import Site
+from ..format import t7
+from . import aliases
 from .save import save_t7  # re-exported: ``pygraphnn.lua`` offers the load_t7/save_t7 pair from here
-from .t7 import LuaFunction, LuaKey, LuaTable, Storage, T7Error, TdsVec, TorchObject, load_t7_raw
+from ..format.t7 import LuaFunction, LuaKey, LuaTable, Storage, T7Error, TdsVec, TorchObject, load_t7_raw
 
 __all__ = ["LOADERS", "from_lua", "load_t7", "parse_debug_label", "register_loader", "save_t7", "supported_classes"]
 
@@ -296,7 +297,7 @@ def _annotations(data: LuaTable) -> dict:
 def _untouched_rng():
     """Module constructors draw their Lua-style initialisation from torch's generator;
     loading must leave it (and the pending Box-Muller half) exactly as it was."""
-    from .. import lua_random
+    from ... import lua_random
 
     state = lua_random.get_state()
     try:

@@ -29,9 +29,9 @@ from typing import Any
 
 from luaparser import astnodes as A
 
-from .port_parse import LuaSyntaxError
-from .port_parse import parse as parse_lua
-from .port_scope import COMPARISONS, Resolver, Var, assign_pynames, dotted, expr_kind, is_name, safe_ident, table_class
+from .parse import LuaSyntaxError
+from .parse import parse as parse_lua
+from .scope import COMPARISONS, Resolver, Var, assign_pynames, dotted, expr_kind, is_name, safe_ident, table_class
 
 # Python operator precedence, low to high
 TERNARY, OR, AND, NOT, CMP, ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 10, 11, 12, 13, 15, 16
@@ -398,7 +398,7 @@ def _captures(pattern: str) -> int:
 
 def number_to_lua(n: int | float) -> str:
     """A number literal as Lua writes it (%.14g)."""
-    from .runtime.strings import number_to_string
+    from ..runtime.strings import number_to_string
 
     return number_to_string(n)
 
@@ -1131,7 +1131,7 @@ class Emitter:
                 and isinstance(st.args[0], A.String)
                 and lua_string(st.args[0]).endswith(".lua")
             ):
-                from .port_program import included_module
+                from .program import included_module
 
                 module = included_module(lua_string(st.args[0]))
                 if module in self.program.modules:  # a file of the program, ported next to this one
@@ -1716,7 +1716,7 @@ class Emitter:
         if d is not None:
             root, _, rest = d.partition(".")
             if root == "nn" and "." not in rest:
-                from .. import nn as pynn
+                from ... import nn as pynn
 
                 self.imports.add("nn")
                 if rest == "gModule" or hasattr(pynn, rest):

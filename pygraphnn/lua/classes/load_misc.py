@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import torch
 
-from .. import nn
+from ... import nn
 from .cudnn import InstanceSoftMax
 from .load import LOADERS, _fail, _Loader, _weights, register_loader
 from .misc_fields import SCALAR_CLASSES
-from .t7 import LuaTable, Storage, TorchObject
+from ..format.t7 import LuaTable, Storage, TorchObject
 
 
 def _scalar_loader(cls: type):

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from .. import nn
+from ... import nn
 
 # Lua field, kind (as for _Loader.field), default (... = required), Python attribute
 Field = tuple

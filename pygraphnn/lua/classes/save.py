@@ -32,12 +32,12 @@ from typing import Any
 
 import torch
 
-from .. import nn
-from ..adapters import JustElement, JustTable, ModuleFromCriterion
-from ..gmodule import gModule
-from ..site import Site
-from . import t7
-from .t7 import LuaKey, LuaTable, Storage, TorchObject
+from ... import nn
+from ...adapters import JustElement, JustTable, ModuleFromCriterion
+from ...gmodule import gModule
+from ...site import Site
+from ..format import t7
+from ..format.t7 import LuaKey, LuaTable, Storage, TorchObject
 from .unknown import UnknownLuaModule
 
 __all__ = ["SAVERS", "SaveError", "debug_label", "save_t7", "to_lua", "to_torch_object"]

@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from ..nn.onehot import OneHot
+from ...nn.onehot import OneHot
 
 __all__ = ["CheckpointError", "OneHot", "generate", "load_checkpoint"]
 
@@ -65,7 +65,7 @@ def _is_index(v: Any) -> bool:
 
 
 def check_checkpoint(ckpt: Any) -> None:
-    from ..gmodule import gModule
+    from ...gmodule import gModule
 
     if not isinstance(ckpt, dict):
         raise CheckpointError(f"not a char-rnn checkpoint: the file holds a {type(ckpt).__name__}, not a table")

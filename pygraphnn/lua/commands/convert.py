@@ -90,10 +90,10 @@ def _find_model(obj: Any, key: str | None, source: str) -> Any:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from ..convert import convert
-    from ..module import Criterion
-    from .load import load_t7
-    from .t7 import T7Error
+    from ...convert import convert
+    from ...module import Criterion
+    from ..classes.load import load_t7
+    from ..format.t7 import T7Error
 
     path = Path(args.source)
     if not path.is_file():

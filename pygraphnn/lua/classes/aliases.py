@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .t7 import LuaTable, TorchObject
+from ..format.t7 import LuaTable, TorchObject
 
 __all__ = ["ALIASES", "Alias", "as_target", "resolve"]
 

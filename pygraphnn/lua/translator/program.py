@@ -27,10 +27,10 @@ from typing import Any
 
 from luaparser import astnodes as A
 
-from ..progress import bar
-from .port import PortResult, port_source, py_str
-from .port_parse import parse
-from .port_scope import KNOWN_GLOBALS, Resolver, safe_ident
+from ...progress import bar
+from .emit import PortResult, port_source, py_str
+from .parse import parse
+from .scope import KNOWN_GLOBALS, Resolver, safe_ident
 
 
 @dataclass

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import torch
 
-from .. import nn
+from ... import nn
 from .load import _fail, register_loader
-from .t7 import LuaTable, TorchObject
+from ..format.t7 import LuaTable, TorchObject
 
 
 def _int(L, obj, path, name, default=...):

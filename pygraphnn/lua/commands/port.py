@@ -64,7 +64,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from .port import PortSyntaxError, port_source
+        from ..translator.emit import PortSyntaxError, port_source
     except ImportError as e:  # luaparser missing
         raise CommandError(f"{e}; install the port extra: pip install 'pygraphnn[port]'") from e
     path = Path(args.source)
@@ -96,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
 
 def run_program(main: Path, outdir: Path) -> int:
     """``pygraphnn port main.lua -o outdir/``: the program as a package; flags and warnings on stderr."""
-    from .port import PortSyntaxError
-    from .port_program import port_program
+    from ..translator.emit import PortSyntaxError
+    from ..translator.program import port_program
 
     try:
         result = port_program(main, outdir)

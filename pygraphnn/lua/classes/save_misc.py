@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import torch
 
-from .. import nn
-from ..module import Criterion
-from ..nn.passthrough import TENSOR_TYPES
+from ... import nn
+from ...module import Criterion
+from ...nn.passthrough import TENSOR_TYPES
 from .cudnn import InstanceSoftMax
 from .misc_fields import SCALAR_CLASSES
 from .save import SAVERS, _Saver, register_saver
-from .t7 import Storage, TorchObject
+from ..format.t7 import Storage, TorchObject
 
 # Classes whose Lua gradInput is a table (their input is one) and criterions (output is a number)
 _TABLE_INPUT = (

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from ..convert import CONVERTERS, GraphModule
-from ..module import Module
+from ...convert import CONVERTERS, GraphModule
+from ...module import Module
 
 __all__ = ["InstanceSoftMax"]
 

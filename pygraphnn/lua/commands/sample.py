@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .t7 import T7Error
+from ..format.t7 import T7Error
 
 HELP = "generate text from a char-rnn checkpoint, as char-rnn's sample.lua"
 
@@ -96,7 +96,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, stdout: Any = None, stderr: Any = None) -> int:
     """Handler of ``pygraphnn sample``: writes the text to ``stdout`` (bytes, as io.write)."""
-    from .charrnn import CheckpointError, generate, load_checkpoint
+    from ..classes.charrnn import CheckpointError, generate, load_checkpoint
 
     out = stdout if stdout is not None else getattr(sys.stdout, "buffer", sys.stdout)
     err = stderr if stderr is not None else sys.stderr
