@@ -184,3 +184,18 @@ def test_ported_sample_lua_help_and_missing_checkpoint_are_luas(charrnn, case):
     assert (run.returncode, run.stderr) == (expected["status"], expected["stderr"])
     # -help names arg[0] (th's own path under th, __main__.py's here)
     assert re.sub(r"^Usage: \S+ \[options\]", "Usage: <arg0> [options]", run.stdout) == expected["stdout"]
+
+
+def test_plot_script_reads_the_losses_train_lua_printed():
+    # scripts/lua_reference/plot_charrnn.py (docs/charrnn_loss.png) on the recordings: the numbers
+    # fixtures/lua_programs/README.md quotes, and the state-cloned run leaving the original at 3
+    spec = importlib.util.spec_from_file_location("plot_charrnn", REPO / "scripts/lua_reference/plot_charrnn.py")
+    plot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plot)
+    lua = plot.losses((PROGRAMS / "charrnn_lstm" / "stdout.txt").read_text())
+    cloned = plot.losses((PROGRAMS / "charrnn_lstm_state_cloned" / "stdout.txt").read_text())
+    assert sorted(lua) == list(range(1, 501)) and (lua[1], lua[100], lua[500]) == (4.19306133, 3.21207803, 2.83655898)
+    assert (cloned[1], cloned[2]) == (lua[1], lua[2]) and (cloned[3], lua[3]) == (4.07534300, 4.07530856)
+    worst, at = plot.max_relative_difference({i: cloned[i] for i in (1, 2, 3)}, lua)
+    assert at == 3 and worst == abs(4.07534300 - 4.07530856) / 4.07530856
+    assert plot.recorded_train_flags()[:2] == ["-gpuid", "-1"] and "-eval_val_every" in plot.recorded_train_flags()
