@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -146,6 +147,21 @@ def test_real_luas_sample_lua_read_the_ported_train_lua_checkpoint_as_the_port_d
 @pytest.mark.parametrize("output", OUTPUTS)
 def test_a_fresh_ported_train_lua_checkpoint_samples_as_lua_did(sampled, output):
     assert sampled["fresh", output] == (PORTED_CKPT / output).read_bytes()
+
+
+def test_real_lua_samples_a_fresh_ported_checkpoint_where_th_is_installed(charrnn, fresh_checkpoint):
+    """Live, where real Lua Torch7 is on this machine: th's sample.lua reads what the port just wrote."""
+    th = Path("/work/luatorch/bin/th")
+    if not th.is_file():
+        pytest.skip("real Lua Torch7 (th) is not installed here")
+    record = _record_script()
+    (charrnn / "_wrapper.lua").write_text(record.WRAPPER)
+    run = subprocess.run(
+        [str(th), "_wrapper.lua", "sample.lua", str(fresh_checkpoint[0]), *shlex.split(record.SAMPLES["sample.txt"])],
+        cwd=charrnn, capture_output=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout == (PORTED_CKPT / "sample.txt").read_bytes()
 
 
 def test_fresh_ported_train_lua_prints_luas_numbers_and_writes_the_recorded_parameters(fresh_checkpoint):
