@@ -486,7 +486,27 @@ def load(path, mode: str | None = None):
     """``torch.load(path, [format])`` (via ``load_t7``; nothing in the file is executed)."""
     from ..classes.load import load_t7
 
-    return load_t7(path, mode=mode) if mode else load_t7(path)
+    return _integral_numbers(load_t7(path, mode=mode) if mode else load_t7(path), set())
+
+
+def _integral_numbers(obj, seen: set):
+    """The file's tables with whole numbers as ``int``: a ``.t7`` stores every Lua number as a
+    double, and a ported ``for L = 1, checkpoint.opt.num_layers`` needs an int where Lua's 2.0 is 2."""
+    if isinstance(obj, dict) and id(obj) not in seen:
+        seen.add(id(obj))
+        for k, v in obj.items():
+            if type(v) is float and v.is_integer() and abs(v) < 2**53:
+                obj[k] = int(v)
+            else:
+                _integral_numbers(v, seen)
+    elif isinstance(obj, list) and id(obj) not in seen:
+        seen.add(id(obj))
+        for i, v in enumerate(obj):
+            if type(v) is float and v.is_integer() and abs(v) < 2**53:
+                obj[i] = int(v)
+            else:
+                _integral_numbers(v, seen)
+    return obj
 
 
 @_fn("getnumcores")

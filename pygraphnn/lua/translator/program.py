@@ -5,8 +5,8 @@
 next to the main file, as Lua's ``package.path`` ``./?.lua;./?/init.lua`` does
 when the program runs from its folder), translates each into one Python module
 of a package, and writes an entry point: ``python -m ported -rnn_size 128``
-runs the program with its own flags (``torch.CmdLine`` becomes argparse with the
-same names and defaults). Lua's globals are one table for every file; a global
+runs the program with its own flags (``torch.CmdLine`` is the runtime's, which parses
+them as torch7's does). Lua's globals are one table for every file; a global
 one file defines and another reads goes through ``lua.G``.
 
 >>> import tempfile, pathlib
