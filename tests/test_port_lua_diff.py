@@ -40,9 +40,10 @@ def cases() -> list:
 def run_ported(source: str) -> str:
     result = port_source(source, "snippet.lua")
     assert not result.issues, [i.format("snippet.lua") for i in result.issues] + [result.code]
-    from pygraphnn.lua.runtime import objects
+    from pygraphnn.lua.runtime import objects, system
 
     objects._CLASSES.clear()  # each snippet is its own program, as each th run was
+    system.forget_loaded_libraries()
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(result.code, "<snippet.lua ported>", "exec"), {"__name__": "snippet"})

@@ -30,6 +30,35 @@ def _lua_stdv(stdv: float | None, default: float) -> float:
     return stdv * math.sqrt(3) if stdv is not None else default
 
 
+# Lua's Linear on a vector is ``output:copy(bias):addmv(1, weight, input)``: BLAS dgemv ('t').
+# OpenBLAS sums a dot of fewer than 4 terms in its scalar tail, y += a0*x0 + a1*x1 + a2*x2,
+# compiled to fused multiply-adds; longer ones go through its vector kernels (not reproduced).
+_OPENBLAS_TAIL = 3
+
+
+class _LuaShortGemv(torch.autograd.Function):
+    """``bias + weight @ x`` for a vector ``x`` of at most 3 doubles, rounded as Lua's OpenBLAS
+    rounds it (checked against real Lua for 1, 2 and 3 inputs); gradients as ``F.linear``'s."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        cols, xs = weight.detach().unbind(1), x.detach().tolist()
+        # the tail kernel: t = a1*x1, then t = fma(a0, x0, t), then t = fma(a2, x2, t)
+        t = cols[1] * xs[1] if len(xs) > 1 else cols[0] * xs[0]
+        if len(xs) > 1:
+            t = t.add(cols[0], alpha=xs[0])  # torch's CPU add with alpha is one fused multiply-add
+        if len(xs) > 2:
+            t = t.add(cols[2], alpha=xs[2])
+        return t if bias is None else bias.detach() + t
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        return grad @ weight, torch.outer(grad, x), grad if ctx.has_bias else None
+
+
 # ------------------------------------------------------------------ modules
 class Linear(Module):
     """``nn.Linear(inputSize, outputSize[, bias])``: y = W x + b on a 1-D input
@@ -59,6 +88,15 @@ class Linear(Module):
         return self
 
     def forward(self, input):
+        if (
+            isinstance(input, torch.Tensor)
+            and input.dim() == 1
+            and input.dtype == torch.float64
+            and input.shape[0] <= _OPENBLAS_TAIL
+            and self.weight.dtype == torch.float64
+            and input.device.type == "cpu"
+        ):
+            return _LuaShortGemv.apply(input, self.weight, self.bias)
         return F.linear(input, self.weight, self.bias)
 
     def _inline(self, ref, args, table_input):

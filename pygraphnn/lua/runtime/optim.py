@@ -592,3 +592,7 @@ OPTIM: dict[str, Callable] = {
     "lswolfe": lswolfe,
     "polyinterp": polyinterp,
 }
+
+from .logger import Logger  # noqa: E402  (a class, not an optimiser: kept out of the list above)
+
+OPTIM["Logger"] = Logger

@@ -608,6 +608,30 @@ def script_args() -> LuaTable:
     return t
 
 
+_nn_loaded = False
+
+
+def _load_nn() -> None:
+    """What Lua's first ``require 'nn'`` (also through nngraph) does to Torch's random stream.
+
+    Loading nn runs its ``test.lua``, which builds ``nn.Linear(1, 2)`` at load time: four
+    ``torch.uniform`` draws. A program seeded before it requires nn (th's wrapper seeding, or
+    ``torch.manualSeed`` on the first line) draws its own numbers after those four.
+    """
+    global _nn_loaded
+    if not _nn_loaded:
+        _nn_loaded = True
+        from pygraphnn.lua_random import lua_random32
+
+        lua_random32(4)
+
+
+def forget_loaded_libraries() -> None:
+    """A fresh Lua state: the next ``require 'nn'`` loads nn again (for runners of many snippets)."""
+    global _nn_loaded
+    _nn_loaded = False
+
+
 def _library(name: str) -> Any:
     import math
 
@@ -632,6 +656,7 @@ def _library(name: str) -> Any:
         import pygraphnn
         from pygraphnn import nn
 
+        _load_nn()
         return {"nn": nn, "nngraph": pygraphnn}[name]
     from . import libraries
 

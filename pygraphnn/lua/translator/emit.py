@@ -505,6 +505,8 @@ class Emitter:
         self.func_stack: list[Any] = []  # FuncScopes of the defs being written
         self.continue_labels: list[str | None] = []
         self.flagged_globals: set[str] = set()
+        self.function_globals: list[str] = []  # globals some function assigns (`global` there)
+        self.nn_require_lines: list[int] = []  # where `require 'nn'` became lua.require("nn")
         self.last_lua_line = 0
 
     # ----------------------------------------------------------------- output
@@ -576,6 +578,12 @@ class Emitter:
         if shared:
             # Lua's globals are one table for every file of the program: what this file defines there
             self.lines += ["", "", f"{self.rt('export_globals')}(globals(), {shared!r})"]
+        if "lua" not in self.imports:
+            for i in reversed(self.nn_require_lines):
+                if i > 0 and self.lines[i - 1].rstrip().endswith(":"):
+                    self.lines[i] = self.lines[i].replace(self.lines[i].strip(), "pass")  # a block's only line
+                else:
+                    del self.lines[i]
         body = self.lines
         fname = safe_comment(self.filename)
         head = [
@@ -604,6 +612,9 @@ class Emitter:
         for h in self.helpers:
             text += ["", ""] + HELPERS[h].split("\n")
         text += ["", ""]
+        if self.function_globals:
+            # a Lua global is nil until assigned: `_nidx_ = (_nidx_ or 0) + 1` in a function reads it first
+            text += [f"{n} = None" for n in self.function_globals] + [""]
         while body and not body[0].strip():
             body = body[1:]
         out = "\n".join(text + body).rstrip() + "\n"
@@ -918,6 +929,7 @@ class Emitter:
         outer_locals = [v.pyname for v in scope.assigns_outer if v.func is not self.resolver.module]
         if outer_globals:
             self.emit("global " + ", ".join(outer_globals))
+            self.function_globals += [n for n in outer_globals if n not in self.function_globals]
         if outer_locals:
             self.emit("nonlocal " + ", ".join(outer_locals))
         # returning different numbers of values at different places is fine: callers of such a
@@ -1173,6 +1185,11 @@ class Emitter:
             self.imports.add(KNOWN_REQUIRES[name])
             if name == "nngraph":
                 self.imports.add("nn")
+            if name in ("nn", "nngraph"):
+                # loading nn draws from Torch's random stream (see runtime.system._load_nn); kept
+                # only in files that use the runtime anyway (a model-definition file stays plain)
+                self.emit(f"lua.require({py_str(name)})")
+                self.nn_require_lines.append(len(self.lines) - 1)
             if var is not None and var.pyname != KNOWN_REQUIRES[name]:
                 self.emit(f"{var.pyname} = {KNOWN_REQUIRES[name]}")
             return
