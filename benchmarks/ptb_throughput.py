@@ -19,6 +19,8 @@ measured in the same rounds on the decoder's product (the best of the rounds).
 * ``nnlstm`` -- ``torch.nn.Embedding`` + ``torch.nn.LSTM`` over the whole
   window + one ``Linear``/``cross_entropy`` over all T*B positions
 * ``window`` -- pygraphnn, ``ng.compile_window`` of the core network (``--trainer window``)
+* ``window_autograd`` -- the window with its loops recorded by autograd step by step
+  (``generated_backward=False``), as before the generated backward; not in the default list
 * ``window_compile`` -- the same under ``torch.compile`` (``--trainer window-compile``; its
   first step compiles, which the warm-up absorbs; not in the default list)
 
@@ -181,6 +183,7 @@ def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, st
         "torch_step": lambda: TorchTrainer(create_network(cfg, V), cfg, batched_head=False),
         "window": lambda: WindowTrainer(create_network(cfg, V), cfg),
         "window_compile": lambda: WindowTrainer(create_network(cfg, V), cfg, compile=True),
+        "window_autograd": lambda: WindowTrainer(create_network(cfg, V), cfg, generated_backward=False),
         "hand": lambda: HandWritten(cfg, V, batched_head=True),
         "hand_step": lambda: HandWritten(cfg, V),
         "nnlstm": lambda: NNLSTM(cfg, V),

@@ -48,6 +48,7 @@ from .errors import GraphError
 from .graph import GNode, Graph
 from .module import Module
 from .tables import describe
+from .window_backward import RUNTIME
 
 if TYPE_CHECKING:  # for annotations only: the run-time imports are local, where needed
     from .adapters import ModuleFromCriterion
@@ -680,6 +681,11 @@ class _Loop:
         self.update = ""
         self.collect: list[int] = []
         self.finals: dict[int, str] = {}
+        # for the generated backward (window_backward): what the loop reads from outside,
+        # as (key, variable, step list), and the Linear + sum pairs fused into one addmm
+        self.outer: list[tuple[Any, str, str]] = []
+        self.fused: dict[int, int] = {}
+        self.addends: dict[int, Any] = {}
 
 
 class _Generator:
@@ -693,10 +699,12 @@ class _Generator:
         n_step_inputs: int,
         T: int | None,
         batch_weight_grads: bool,
+        generated_backward: bool = False,
     ):
         self.g, self.attrs, self.plan = graph, module_attrs, the_plan
         self.T = T
         self.batch_weight_grads = batch_weight_grads
+        self.generated_backward = generated_backward
         self.namer = Namer()
         self.var: dict[int, str] = {}
         self.all_names: dict[int, str] = {}
@@ -798,9 +806,21 @@ class _Generator:
         line_nodes: dict[int, int] = {}
         body: list[tuple[str, int | None, int]] = []  # stmt, node, indent
 
+        functions: list[tuple[str, int | None]] = []  # the generated loops' forward/backward
+        n_loops = 0
         for item in self.lines:
             if isinstance(item, _Loop):
-                body.extend(self._render_loop(item))
+                rendered = None
+                if self.generated_backward:
+                    from .window_backward import render_loop
+
+                    rendered = render_loop(self, item, n_loops + 1)
+                if rendered is None:
+                    body.extend(self._render_loop(item))
+                else:
+                    n_loops += 1
+                    body.extend(rendered[0])
+                    functions.extend(rendered[1])
             else:
                 body.append((item[0], item[1], 2))
         body.append((f"return {outs}", None, 2))
@@ -809,6 +829,13 @@ class _Generator:
             if node is not None:
                 line_nodes[len(lines)] = node
         lines += ["    except Exception as error:", "        _fail(self, error)", "        raise"]
+        if functions:
+            lines.append("")
+            lines.append("")
+        for stmt, node in functions:
+            lines.append(stmt)
+            if node is not None:
+                line_nodes[len(lines)] = node
         return "\n".join(lines) + "\n", line_nodes
 
     def _emit_init(self, source: str, pair: _Pair) -> None:
@@ -893,6 +920,7 @@ class _Generator:
         reads = {s.reads: s for s in self.plan.slots if s.reads in inside}
         bound: set[int] = set()
         fused = self._fusable_sums(nodes, inside)
+        loop.fused = fused
         for i in nodes:
             n = self.g.nodes[i]
             if i in reads or i in fused:
@@ -906,7 +934,7 @@ class _Generator:
                 a = self.canon(a)
                 if a not in inside and a not in bound:
                     bound.add(a)
-                    loop.body.append((f"{self.v(a)} = {self.need_steps(a)}[t]", None))
+                    self._bind_outer(loop, a)
             args = [self.v(self.canon(a)) for a in n.args]
             if n.n_split is not None:
                 loop.body.append((f"{self.split_targets(n, self.v)} = _check_split({args[0]}, {n.n_split})", i))
@@ -925,6 +953,12 @@ class _Generator:
         if targets != sources:
             loop.update = f"{', '.join(targets)} = {', '.join(sources)}"
         self.lines.append(loop)
+
+    def _bind_outer(self, loop: _Loop, a: int) -> None:
+        """Read value ``a`` (computed outside the loop) at step ``t`` inside it."""
+        steps = self.need_steps(a)
+        loop.body.append((f"{self.v(a)} = {steps}[t]", None))
+        loop.outer.append((a, self.v(a), steps))
 
     def _batched_linear(self, n: GNode) -> bool:
         from .nn import Linear
@@ -984,7 +1018,7 @@ class _Generator:
         x = self.canon(ln.args[0])
         if x not in inside and x not in bound:
             bound.add(x)
-            loop.body.append((f"{self.v(x)} = {self.need_steps(x)}[t]", None))
+            self._bind_outer(loop, x)
         src = self.need_all(other)
         with_bias = self.namer(f"{self.v(other)}_{self.v(lin)}")
         if getattr(ln.module, "bias", None) is not None:  # ln is a Linear node: its module is set
@@ -993,6 +1027,8 @@ class _Generator:
             self.emit(f"{with_bias}_all = {src}", lin)
         self.emit(f"{with_bias}_steps = _unfold({with_bias}_all, T)")
         loop.body.append((f"{with_bias} = {with_bias}_steps[t]", None))
+        loop.outer.append((("addend", n.index), with_bias, f"{with_bias}_steps"))
+        loop.addends[n.index] = ("addend", n.index)
         stmt = self._loop_linear(loop, ln, [self.v(x)], addend=with_bias)
         loop.body.append((f"{self.v(n.index)} = {stmt}", n.index))
         self.producer[n.index] = loop
@@ -1079,6 +1115,7 @@ class Window(Module):
         n_step_inputs: int,
         batch_weight_grads: bool = True,
         fuse_loss: bool = True,
+        generated_backward: bool = True,
     ):
         super().__init__()
         self.cell = cell
@@ -1086,9 +1123,10 @@ class Window(Module):
         self.pairs = pairs
         self.n_step_inputs = n_step_inputs
         self.batch_weight_grads = batch_weight_grads
+        self.generated_backward = generated_backward
         self.plan = plan(cell.graph, pairs, fuse_loss)
         src, line_nodes = _Generator(
-            cell.graph, cell.module_attrs, self.plan, n_step_inputs, T, batch_weight_grads
+            cell.graph, cell.module_attrs, self.plan, n_step_inputs, T, batch_weight_grads, generated_backward
         ).generate()
         self.__dict__["_line_nodes"] = line_nodes
         self._install(src)
@@ -1110,6 +1148,7 @@ class Window(Module):
             "_step_linear": _step_linear,
             "_criterion_per_step": _criterion_per_step,
             "_log_softmax_nll": _log_softmax_nll,
+            **RUNTIME,
         }
         exec(compile(src, filename, "exec"), env)  # our own generated source, never text from a file
         self.__dict__["_src"] = src
@@ -1148,7 +1187,13 @@ class Window(Module):
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         src, line_nodes = _Generator(
-            self.cell.graph, self.cell.module_attrs, self.plan, self.n_step_inputs, self.T, self.batch_weight_grads
+            self.cell.graph,
+            self.cell.module_attrs,
+            self.plan,
+            self.n_step_inputs,
+            self.T,
+            self.batch_weight_grads,
+            self.__dict__.get("generated_backward", False),
         ).generate()
         self.__dict__["_line_nodes"] = line_nodes
         self._install(src)
@@ -1182,6 +1227,7 @@ def compile_window(
     state: Sequence[tuple[int, int]] | None = None,
     batch_weight_grads: bool = True,
     fuse_loss: bool = True,
+    generated_backward: bool = True,
 ) -> Window:
     """One generated function for ``T`` steps of ``cell`` (a gModule); see the module docstring.
 
@@ -1197,6 +1243,12 @@ def compile_window(
     and ``fuse_loss`` (LogSoftMax + ClassNLLCriterion as one function) use custom
     autograd functions; turn them off to give the window to ``torch.compile``, which
     does its own fusion.
+
+    ``generated_backward`` (the default) makes each loop one autograd node whose backward
+    is generated from the graph, step by step in reverse with each module's backward
+    written out (see :mod:`pygraphnn.window_backward`; modules without a written one
+    fall back to autograd for their node). Its Linears get their weight gradients as one
+    product whatever ``batch_weight_grads`` says. Off, autograd records every step.
 
     >>> win = ng.compile_window(models.cells.gru(10, 20), 35)
     >>> hs, [h] = win(torch.randn(35, 4, 10), [torch.zeros(4, 20)])
@@ -1240,4 +1292,4 @@ def compile_window(
                 f"compile_window: step input {node.describe()} applies a module to its value; "
                 f"declare inputs with nn.Identity()()"
             )
-    return Window(cell, T, pairs, n_step, batch_weight_grads, fuse_loss)
+    return Window(cell, T, pairs, n_step, batch_weight_grads, fuse_loss, generated_backward)

@@ -71,6 +71,15 @@ def assert_window_equals_chained(cell, step_inputs, state0, *, pairs=None, tol=1
     return win
 
 
+def loop_parts(win) -> list[str]:
+    """The window function's source cut at each loop (the autograd loop's ``for`` or the
+    call of a loop with a generated backward): before the first loop, between, after."""
+    import re
+
+    window_fn = win.code.split("\n\n\ndef loop")[0]
+    return re.split(r"for t in range\(T\):|_run_loop\(", window_fn)
+
+
 def randn(*shape, dtype=torch.float64):
     return torch.randn(*shape, dtype=dtype)
 
@@ -109,7 +118,7 @@ def test_peephole_lstm_and_classic_cells_with_outputs():
         state0 = [randn(2, 5) for _ in range(n_state)]
         win = assert_window_equals_chained(cell, [randn(6, 2, 4)], state0, pairs=[(1 + k, k) for k in range(n_state)])
         # the prediction layer is computed once, after the loop
-        assert "prediction_all = F.linear(" in win.code.split("for t in range(T):")[-1]
+        assert "prediction_all = F.linear(" in loop_parts(win)[-1]
 
 
 def test_charrnn_two_layer_lstm_gets_a_loop_per_layer():
@@ -118,9 +127,8 @@ def test_charrnn_two_layer_lstm_gets_a_loop_per_layer():
     x = torch.randint(1, 8, (6, 3))
     state0 = [randn(3, 5) for _ in range(4)]
     win = assert_window_equals_chained(net, [x], state0, pairs=[(k + 1, k) for k in range(4)])
-    code = win.code
-    assert code.count("for t in range(T):") == 2
-    first, second = code.split("for t in range(T):")[1:]
+    assert len(loop_parts(win)) == 3
+    first, second = loop_parts(win)[1:]
     # layer 2's input product runs over the whole output of layer 1, between the loops
     assert "i2h_2_all = F.linear(" in first and "decoder_all = F.linear(" in second
 
@@ -133,8 +141,8 @@ def test_ptb_network_table_state_and_criterion():
     y = torch.randint(1, 12, (5, 3))
     s0 = [randn(3, 6) for _ in range(4)]
     win = assert_window_equals_chained(core, [x, y], [s0], pairs=[(2, 1)])
-    assert win.code.count("for t in range(T):") == 2
-    assert "_log_softmax_nll(" in win.code.split("for t in range(T):")[-1]
+    assert len(loop_parts(win)) == 3
+    assert "_log_softmax_nll(" in loop_parts(win)[-1]
 
 
 def test_without_batched_weight_gradients_and_without_grad():
@@ -332,3 +340,90 @@ def test_first_step_matches_lua_main_lua(shared_data):
         torch.set_num_threads(threads)
     assert abs(perp - lua_perp) / lua_perp < 1e-5  # float32: 9933.326 vs 9933.320
     assert abs(trainer.norm_dw - lua_norm) / lua_norm < 2e-3
+
+
+# ---------------------------------------------------------------- the generated backward
+def _fallback_cell(dropout: float = 0.0):
+    """{x, prev_h} -> {next_h}: a torch module with parameters and one without a written
+    backward in the loop (and optionally a Dropout, random at every step)."""
+    x, prev_h = nn.Identity()().annotate(name="x"), nn.Identity()().annotate(name="prev_h")
+    i2h = nn.Linear(3, 4)(x).annotate(name="i2h")
+    h = nn.Dropout(dropout)(prev_h) if dropout else prev_h
+    h2h = ng.node(torch.nn.Linear(4, 4))(h).annotate(name="h2h")  # not pygraphnn's: no written rule
+    pre = nn.CAddTable()([i2h, h2h])
+    act = ng.node(torch.nn.Softsign())(pre).annotate(name="act")
+    gate = nn.Sigmoid()(nn.MulConstant(0.5)(nn.AddConstant(0.1)(prev_h)))
+    next_h = nn.CSubTable()([nn.CMulTable()([act, gate]), nn.Tanh()(act)]).annotate(name="next_h")
+    return nn.gModule([x, prev_h], [next_h])
+
+
+@pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-12), (torch.float32, 1e-6)])
+def test_generated_backward_falls_back_to_autograd_per_node(dtype, tol):
+    """Nodes whose module has no written backward run under autograd inside the generated
+    loop (their parameters included); the written ones around them are exact."""
+    torch.manual_seed(8)
+    cell = _fallback_cell().to(dtype)
+    win = assert_window_equals_chained(cell, [randn(5, 2, 3, dtype=dtype)], [randn(2, 4, dtype=dtype)], tol=tol)
+    code = win.code
+    assert "def loop1_backward(" in code and "_run_loop(loop1_forward, loop1_backward" in code
+    assert code.count("= _fallback_grads(") == 2  # h2h and act; sigmoid, tanh, products... written
+    assert "torch.ops.aten.sigmoid_backward(" in code and "torch.ops.aten.tanh_backward(" in code
+
+
+def test_generated_backward_fallback_keeps_a_random_modules_draw():
+    """A Dropout inside the loop draws its mask once a step in the forward; the fallback
+    differentiates that forward's graph (no second draw): equal to chained cells drawing
+    in the same order, and gradcheck passes."""
+    torch.manual_seed(9)
+    cell = _fallback_cell(dropout=0.5).double()
+    win = ng.compile_window(cell, 4)
+    assert "_fallback_grads(" in win.code
+    xs = randn(4, 2, 3)
+
+    def grads(fn, h0):
+        torch.manual_seed(3)
+        out, (h,) = fn(h0)
+        loss = (out * torch.arange(out.numel(), dtype=out.dtype).reshape(out.shape)).sum() + h.sum()
+        return [out, h, *torch.autograd.grad(loss, [h0, *cell.parameters()])]
+
+    h0 = randn(2, 4).requires_grad_()
+    got = grads(lambda h: win(xs, [h]), h0)
+    ref = grads(lambda h: chained(cell, [(1, 0)], [xs], [h]), h0)
+    for a, b in zip(got, ref):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+    def f(h):
+        torch.manual_seed(5)
+        return win(xs, [h])[0]
+
+    assert torch.autograd.gradcheck(f, [randn(2, 4).requires_grad_()])
+
+
+def test_generated_and_autograd_loops_agree_and_both_remain():
+    """generated_backward=False keeps the autograd loop (torch.compile's path); the two
+    give the same values and gradients."""
+    torch.manual_seed(10)
+    cell = cells.lstm(5, 6).double()
+    xs, s0 = [randn(6, 3, 5)], [randn(3, 6), randn(3, 6)]
+    old = assert_window_equals_chained(cell, xs, s0, generated_backward=False)
+    new = assert_window_equals_chained(cell, xs, s0)
+    assert "_run_loop(" not in old.code and "_step_linear(" in old.code
+    assert "_run_loop(" in new.code and "_fallback_grads" not in new.code
+    with torch.no_grad():  # no tape, no autograd node
+        a, (c, h) = new(xs[0], s0)
+        b, (c2, h2) = old(xs[0], s0)
+    torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(h, h2, rtol=1e-12, atol=1e-12)
+
+
+def test_generated_backward_keeps_table_loops_on_autograd():
+    """A loop whose state is one table the cell splits itself (not ng.nest-matched) keeps
+    the autograd loop; still equal to chained cells."""
+    a, s = nn.Identity()(), nn.Identity()()
+    p, q = s.split(2)
+    r = nn.SelectTable(1)(s)  # the table read whole too: its entries cannot recur one by one
+    nxt = nn.JustTable()([nn.Tanh()(nn.CAddTable()([p, a])), nn.Sigmoid()(nn.CMulTable()([q, r]))])
+    cell = nn.gModule([a, s], [nxt, nn.CMulTable()([p, q])]).double()
+    torch.manual_seed(11)
+    win = assert_window_equals_chained(cell, [randn(3, 2, 4)], [[randn(2, 4), randn(2, 4)]], pairs=[(1, 0)])
+    assert "_run_loop(" not in win.code

@@ -291,11 +291,17 @@ class WindowTrainer(TorchTrainer):
     for all ``T`` steps; a loop a layer). Same numbers as :class:`TorchTrainer` within
     float rounding (dropout masks drawn in another order)."""
 
-    def __init__(self, core: torch.nn.Module, cfg: Config, compile: bool = False):
+    def __init__(self, core: torch.nn.Module, cfg: Config, compile: bool = False, generated_backward: bool = True):
         _Trainer.__init__(self, core, cfg)
         self.body = None
         # {x, y, prev_s} -> {err, next_s}; under torch.compile, plain autograd (it fuses by itself)
-        self.window = ng.compile_window(core, state=[(2, 1)], batch_weight_grads=not compile, fuse_loss=not compile)
+        self.window = ng.compile_window(
+            core,
+            state=[(2, 1)],
+            batch_weight_grads=not compile,
+            fuse_loss=not compile,
+            generated_backward=generated_backward and not compile,
+        )
         self.run_window = torch.compile(self.window, dynamic=False) if compile else self.window
 
     def _unroll(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
