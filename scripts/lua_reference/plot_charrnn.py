@@ -19,6 +19,7 @@ extra).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 import subprocess
@@ -55,8 +56,10 @@ def run_ported(mirror: Path, data: Path) -> str:
     src = scratch / "charrnn_lstm"
     subprocess.run([sys.executable, "-m", "pygraphnn", "port", "train.lua", "-o", "ported/"], cwd=src, check=True)
     print("running the ported train.lua (500 iterations) ...", file=sys.stderr)
+    # one thread, as the Lua run was recorded (torch's thread pool also slows these small matrices down)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     run = subprocess.run(
-        [sys.executable, "-m", "ported", *recorded_train_flags()], cwd=src, capture_output=True, text=True
+        [sys.executable, "-m", "ported", *recorded_train_flags()], cwd=src, capture_output=True, text=True, env=env
     )
     if run.returncode != 0:
         raise SystemExit(f"the ported train.lua failed:\n{run.stderr[-3000:]}")
