@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> None:
     shown = f"iteration (1..{n})" if len(ported) >= len(lua) else f"iteration (the ported run: 1..{n} of {max(lua)})"
     bottom.set_xlabel(shown)
     bottom.set_ylabel("|ported - Lua| / Lua")
-    bottom.legend()
+    bottom.set_ylim(top=0.1)  # room for the legend above the curves
+    bottom.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out, dpi=100)
