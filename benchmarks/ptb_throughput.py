@@ -7,7 +7,10 @@ printed), each on the same windows of the training data, so load from other proc
 hits them alike. Per variant: the median and the best round (words/s), the ratio to
 ``torch.nn.LSTM`` (medians) and the share of the FLOP limit: the step's matrix-product
 FLOPs (3x the forward's: forward, input gradients, weight gradients) at the sgemm rate
-measured in the same rounds on the decoder's product (the best of the rounds).
+measured in the same rounds on the decoder's product (the best of the rounds). On a
+shared machine the words per CPU-second of the process (``time.process_time``) are
+steadier than words per second: they leave out the time other processes held the cores
+(with 2 threads they count both threads' CPU time).
 
 * ``lua``   -- pygraphnn, Lua idiom: T clones, forward 1..T, backward T..1 (``LuaTrainer``)
 * ``torch`` -- pygraphnn, PyTorch idiom: the gModule called T times, autograd (``TorchTrainer``)
@@ -191,9 +194,11 @@ def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, st
     runners = {n: makers[n]() for n in names}
     states = {n: DataState(data) for n in names}
 
+    cpu: dict[str, list[float]] = {n: [] for n in names}
+
     def run(name: str, n_steps: int) -> float:
         r, st = runners[name], states[name]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(n_steps):
             if isinstance(r, (LuaTrainer, TorchTrainer)):
                 r.train_step(st)
@@ -202,7 +207,9 @@ def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, st
                     st.pos = 0
                 r.step(st.data[st.pos : st.pos + T], st.data[st.pos + 1 : st.pos + T + 1])
                 st.pos += T
-        return n_steps * T * cfg.batch_size / (time.perf_counter() - t0)
+        words = n_steps * T * cfg.batch_size
+        cpu[name].append(words / (time.process_time() - c0))
+        return words / (time.perf_counter() - t0)
 
     for n in names:  # warm-up (and torch.compile's first compilation)
         run(n, 2)
@@ -224,7 +231,7 @@ def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, st
             flush=True,
         )
     limit = max(rates) / step_flops(cfg, V) * T * cfg.batch_size
-    return {"wps": wps, "sgemm": rates, "limit": limit}
+    return {"wps": wps, "sgemm": rates, "limit": limit, "cpu": {n: v[-rounds:] for n, v in cpu.items()}}
 
 
 def report(cfg: Config, V: int, threads: int, res: dict) -> list[str]:
@@ -232,15 +239,20 @@ def report(cfg: Config, V: int, threads: int, res: dict) -> list[str]:
     med = {n: statistics.median(v) for n, v in wps.items()}
     lines = [
         f"| variant ({threads} thread{'s' if threads > 1 else ''}) | words/s median | best | "
-        f"/ nn.LSTM | % of FLOP limit |",
-        "|---|---|---|---|---|",
+        f"/ nn.LSTM | % of FLOP limit | words per CPU-second (median) | / nn.LSTM |",
+        "|---|---|---|---|---|---|---|",
     ]
+    cpu = {n: statistics.median(v) for n, v in res["cpu"].items()}
     for n in sorted(med, key=med.get, reverse=True):
         ratio = f"{med[n] / med['nnlstm']:.2f}x" if "nnlstm" in med else "-"
-        lines.append(f"| {n} | {med[n]:,.0f} | {max(wps[n]):,.0f} | {ratio} | {100 * med[n] / limit:.0f}% |")
+        cpu_ratio = f"{cpu[n] / cpu['nnlstm']:.2f}x" if "nnlstm" in cpu else "-"
+        lines.append(
+            f"| {n} | {med[n]:,.0f} | {max(wps[n]):,.0f} | {ratio} | {100 * med[n] / limit:.0f}% | "
+            f"{cpu[n]:,.0f} | {cpu_ratio} |"
+        )
     lines.append(
         f"| FLOP limit ({step_flops(cfg, V) / 1e9:.2f} GFLOP a step at {max(res['sgemm']) / 1e9:.1f} "
-        f"GFLOP/s) | {limit:,.0f} | | | 100% |"
+        f"GFLOP/s) | {limit:,.0f} | | | 100% | | |"
     )
     return lines
 

@@ -142,11 +142,11 @@ def _fallback_grads(ins: list, out: torch.Tensor, grad, params: list):
     return g_in, g_p
 
 
-def _unbind_backward(entries: dict, x: torch.Tensor, dim: int) -> torch.Tensor:
-    """The gradient of ``torch.unbind(x, dim)`` from the gradients of some of its entries."""
-    n = x.shape[dim]
-    like = x.select(dim, 0)
-    parts = [entries[k] if entries.get(k) is not None else torch.zeros_like(like) for k in range(n)]
+def _unbind_backward(entries: dict, shape: torch.Size, dim: int) -> torch.Tensor:
+    """The gradient of ``torch.unbind(x, dim)`` (``x`` of ``shape``) from the gradients of
+    some of its entries (at least one)."""
+    like = next(iter(entries.values()))
+    parts = [entries[k] if entries.get(k) is not None else torch.zeros_like(like) for k in range(shape[dim])]
     return torch.stack(parts, dim)
 
 
@@ -317,7 +317,9 @@ class _LoopWriter:
             lines.append((f"    {self.v(i)}_wt = {ref}.weight.t()", i))
         for i in loop.collect:
             lines.append((f"    {self.v(i)}_col = []", None))
-        saved: list[str] = [var for _, var, _ in outer] + [self.v(r) for r in reads]
+        # the tape keeps only what the written rules read (autograd keeps as much): a
+        # value kept alive for nothing costs memory traffic at every step
+        saved: list[str] = []
         for _, var, _ in outer:
             body.append((f"{var} = {var}_steps_in[t]", None))
         for i in loop.nodes:
@@ -327,13 +329,13 @@ class _LoopWriter:
             args = [self.v(a) for a in n.args]
             if n.n_split is not None:
                 body.append((f"{gen.split_targets(n, lambda k: self.v(k))} = _check_split({args[0]}, {n.n_split})", i))
-                saved += [self.v(c) for c in g.consumers[i]]
                 continue
             if i in self.fused.values():
                 lin = next(k for k, c in self.fused.items() if c == i)
                 x = self.v(g.nodes[lin].args[0])
                 addend = self.outer_var[loop.addends[i]]
                 body.append((f"{self.v(i)} = _addmm({addend}, {x}, {self.v(lin)}_wt)", i))
+                saved.append(x)
             elif i in fallbacks:
                 fb = f"{self.v(i)}_in"
                 what = g.nodes[i].describe()
@@ -348,12 +350,26 @@ class _LoopWriter:
                 saved += [fb, f"{self.v(i)}_out"]
             else:
                 body.append((f"{self.v(i)} = {gen.expr(n, args)}", i))
-            saved.append(self.v(i))
+                kind = _kind(n)
+                if kind in ("Sigmoid", "Tanh"):
+                    saved.append(self.v(i))
+                elif kind == "CMulTable":
+                    saved += args
+                elif kind == "Linear":
+                    saved.append(args[0])
+                elif kind in ("Reshape", "SplitTable"):
+                    shape = self.n(f"{self.v(i)}_in_shape")
+                    body.append((f"{shape} = {args[0]}.shape", None))
+                    saved.append(shape)
+                    if kind == "SplitTable":
+                        dim = self.n(f"{self.v(i)}_dim")
+                        body.append((f"{dim} = m[{gen.attrs[i]!r}]._torch_dim({args[0]})", None))
+                        saved.append(dim)
         for i in loop.collect:
             body.append((f"{self.v(i)}_col.append({self.v(i)})", None))
         saved = list(dict.fromkeys(saved))
         body.append(("if tape is not None:", None))
-        body.append((f"    tape.append(({', '.join(saved)},))", None))
+        body.append((f"    tape.append(({''.join(s + ', ' for s in saved)}))", None))
         self.saved = saved
         targets = [self.v(r) for r in reads]
         sources = [self.v(self.gen.canon(self.reads[r].gives)) for r in reads]
@@ -382,7 +398,7 @@ class _LoopWriter:
             lines.append((f"    {self.v(i)}_params = list(m[{gen.attrs[i]!r}].parameters())", None))
             lines.append((f"    {self.gname(i)}_params = [None] * len({self.v(i)}_params)", None))
 
-        body: list[str] = [f"{', '.join(self.saved)}, = tape[t]"]
+        body: list[str] = [f"{', '.join(self.saved)}, = tape[t]"] if self.saved else []
         has: set[Any] = set()
 
         def acc(key: Any, expr: str) -> None:
@@ -423,7 +439,8 @@ class _LoopWriter:
                         acc(key(n.args[k]), self.gname((i, k)))
                 else:
                     d = ", ".join(f"{k}: {self.gname((i, k))}" for _, k in entries)
-                    acc(key(n.args[0]), f"_unbind_backward({{{d}}}, {args[0]}, {ref}._torch_dim({args[0]}))")
+                    shape, dim = self.n(f"{y}_in_shape"), self.n(f"{y}_dim")
+                    acc(key(n.args[0]), f"_unbind_backward({{{d}}}, {shape}, {dim})")
                 continue
             if i not in has:
                 continue
@@ -454,7 +471,7 @@ class _LoopWriter:
             elif kind == "AddConstant":
                 acc(key(n.args[0]), gy)
             elif kind == "Reshape":
-                acc(key(n.args[0]), f"{gy}.reshape({args[0]}.shape)")
+                acc(key(n.args[0]), f"{gy}.reshape({self.n(y + '_in_shape')})")
             elif kind == "SelectTable":
                 acc((key(n.args[0]), n.module.index - 1), gy)
             else:  # fallback: through the graph its forward kept
@@ -467,7 +484,7 @@ class _LoopWriter:
             if a in has:
                 body.append(f"{self.gname(a)}_steps[t] = {self.gname(a)}")
         for r, c in zip(reads, carries):
-            body.append(f"{c} = {self.gname(key(r))}" if key(r) in has else f"{c} = torch.zeros_like({self.v(r)})")
+            body.append(f"{c} = {self.gname(key(r))}" if key(r) in has else f"{c} = torch.zeros_like({c})")
         lines.append(("    for t in range(T - 1, -1, -1):", None))
         lines += [("        " + s, None) for s in body]
         # the weight gradients, once over the window

@@ -1,11 +1,13 @@
 """Where a PTB training step's time goes: torch.profiler over a few steps of each trainer.
 
-    python scripts/profile_ptb_step.py [--steps 5] [--threads 1] [--variants torch,window,nnlstm]
+    python scripts/profile_ptb_step.py [--steps 5] [--threads 1] [--variants torch,window,nnlstm] [--top 12]
 
 Prints, per variant, the ATen operator calls a step, the share of the matrix products
 (``mm``/``addmm``/``bmm``), of zero-filling (``fill_``/``zero_``) and of the softmax and
-loss operators in the step's CPU time. Shares are what to compare: under load the
-absolute times stretch, the shares much less.
+loss operators in the step's CPU time; with ``--top N`` also the N operators with the
+most self time (calls a step, share). Shares are what to compare: under load the
+absolute times stretch, the shares much less. ``window_autograd`` is the window with its
+loops recorded by autograd (``generated_backward=False``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def main(argv=None) -> None:
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--variants", default="torch,window,nnlstm")
+    ap.add_argument("--top", type=int, default=0, help="also list the N operators with the most self time")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     cfg, V, T = CONFIGS["small"], 10000, CONFIGS["small"].seq_length
@@ -50,6 +53,7 @@ def main(argv=None) -> None:
     makers = {
         "torch": lambda: TorchTrainer(create_network(cfg, V), cfg),
         "window": lambda: WindowTrainer(create_network(cfg, V), cfg),
+        "window_autograd": lambda: WindowTrainer(create_network(cfg, V), cfg, generated_backward=False),
         "nnlstm": lambda: NNLSTM(cfg, V),
     }
     for name in args.variants.split(","):
@@ -72,10 +76,14 @@ def main(argv=None) -> None:
         calls = sum(e.count for e in ev)
         shares = {g: sum(e.self_cpu_time_total for e in ev if e.key in keys) / total for g, keys in GROUPS.items()}
         print(
-            f"{name:8s} {calls / args.steps:6.0f} ATen calls a step, {total / args.steps / 1e3:6.1f} ms a step; "
+            f"{name:16s} {calls / args.steps:6.0f} ATen calls a step, {total / args.steps / 1e3:6.1f} ms a step; "
             + ", ".join(f"{g} {100 * s:.0f}%" for g, s in shares.items()),
             flush=True,
         )
+        for e in sorted(ev, key=lambda e: e.self_cpu_time_total, reverse=True)[: args.top]:
+            print(
+                f"    {e.key:32s} {e.count / args.steps:6.0f} calls a step {100 * e.self_cpu_time_total / total:5.1f}%"
+            )
 
 
 if __name__ == "__main__":

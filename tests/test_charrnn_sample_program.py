@@ -33,6 +33,8 @@ PORTED_CKPT = PROGRAMS / "charrnn_ported_checkpoint"
 MIRROR = Path("/work/.mirror")
 RUNS = ["charrnn_lstm", "charrnn_lstm_dropout", "charrnn_gru", "charrnn_rnn", "charrnn_lstm_state_cloned"]
 OUTPUTS = ["sample.txt", "sample_t0.8.txt"]
+# torch with one thread, as the Lua recordings ran (and no thread pool contending on a busy machine)
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}
 # one training line of train.lua, without its time/batch
 TRAIN_LINE = re.compile(r"^\d+/\d+ \(epoch [\d.]+\), train_loss = [\d.]+, grad/param norm = \S+,", re.M)
 
@@ -98,7 +100,7 @@ def fresh_checkpoint(charrnn) -> tuple[Path, str]:
     record.tiny_data(charrnn, shared_data_dir())
     run = subprocess.run(
         [sys.executable, "-m", "train_py", *record.TRAIN_FLAGS, "-checkpoint_dir", "cv_fresh"],
-        cwd=charrnn, capture_output=True, text=True, timeout=600,
+        cwd=charrnn, capture_output=True, text=True, timeout=600, env=ONE_THREAD,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     (ckpt,) = (charrnn / "cv_fresh").glob("lm_ported_*.t7")
@@ -118,7 +120,12 @@ def sampled(charrnn, fresh_checkpoint) -> dict[tuple[str, str], bytes]:
             paths[name, output] = charrnn / f"out_{name}_{output}"
             cases.append(([str(ckpt), *flags], str(paths[name, output])))
     run = subprocess.run(
-        [sys.executable, "-c", DRIVER, json.dumps(cases)], cwd=charrnn, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", DRIVER, json.dumps(cases)],
+        cwd=charrnn,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=ONE_THREAD,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     return {case: path.read_bytes() for case, path in paths.items()}
@@ -158,7 +165,7 @@ def test_real_lua_samples_a_fresh_ported_checkpoint_where_th_is_installed(charrn
     (charrnn / "_wrapper.lua").write_text(record.WRAPPER)
     run = subprocess.run(
         [str(th), "_wrapper.lua", "sample.lua", str(fresh_checkpoint[0]), *shlex.split(record.SAMPLES["sample.txt"])],
-        cwd=charrnn, capture_output=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"},
+        cwd=charrnn, capture_output=True, timeout=300, env=ONE_THREAD,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout == (PORTED_CKPT / "sample.txt").read_bytes()

@@ -414,6 +414,7 @@ def test_generated_and_autograd_loops_agree_and_both_remain():
         b, (c2, h2) = old(xs[0], s0)
     torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(h, h2, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(c, c2, rtol=1e-12, atol=1e-12)
 
 
 def test_generated_backward_keeps_table_loops_on_autograd():
