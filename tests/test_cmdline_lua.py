@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("luaparser")
 
-from pygraphnn.lua.port_program import port_program
+from pygraphnn.lua.translator.program import port_program
 from pygraphnn.lua.runtime import CmdLine, LuaTable
 from pygraphnn.lua.runtime.system import LuaError
 
