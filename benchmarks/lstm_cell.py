@@ -5,7 +5,8 @@
 Both modules get identical weights and inputs, run in one process, interleaved
 (the order alternates every round); the figure is the median over rounds of the
 per-iteration time, and the ratio gModule / hand-written (1.00 = no overhead).
-Also times the Lua idiom (``g.forward`` + ``g.backward``) and ``torch.compile``.
+Also times the Lua idiom (``g.forward`` + ``g.backward``), the same with Lua's buffer semantics on (as
+ported programs run it) and ``torch.compile``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ if __package__ in (None, ""):  # run as a script (python benchmarks/x.py): make 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.cells import lstm
+from pygraphnn import set_lua_buffers
 
 
 class HandWrittenLSTMCell(torch.nn.Module):
@@ -50,6 +52,15 @@ def step_torch(m, inputs, grads):
 def step_lua(g, inputs, grads):
     g.forward(list(inputs))
     g.backward(list(inputs), list(grads))
+
+
+def step_lua_buffers(g, inputs, grads):
+    """The Lua idiom with Lua's buffer semantics on, as a ported program runs it (pygraphnn.buffers)."""
+    previous = set_lua_buffers(True)
+    try:
+        step_lua(g, inputs, grads)
+    finally:
+        set_lua_buffers(previous)
 
 
 def measure(fns: dict, rounds: int, iters: int) -> dict[str, float]:
@@ -91,6 +102,7 @@ def main(argv=None) -> None:
         "gModule": lambda: step_torch(g, inputs, grads),
         "hand-written": lambda: step_torch(hand, inputs, grads),
         "gModule, Lua idiom": lambda: step_lua(g, inputs, grads),
+        "gModule, Lua buffers": lambda: step_lua_buffers(g, inputs, grads),
         "hand-written + gradInput": lambda: step_torch(hand, leaf_inputs, grads),
     }
     if args.compile:
@@ -109,6 +121,7 @@ def main(argv=None) -> None:
         ref = {
             "gModule, compiled": res.get("hand-written, compiled"),
             "gModule, Lua idiom": res["hand-written + gradInput"],
+            "gModule, Lua buffers": res["hand-written + gradInput"],
         }.get(name, base)
         print(f"{name:<26} {t * 1e6:>9.1f} {t / ref:>15.3f}x")
 

@@ -72,17 +72,18 @@ STATE: dict[str, tuple[str, ...]] = {
 
 
 # --------------------------------------------------------------- one layer
-def _sum(x, h, input_size: int, rnn_size: int, name: str, *, h_name: str = "h", group: str | None = None):
-    """``W_x x + W_h h + b``: one bias (on the x side), as in the equations."""
+def _sum(x, h, input_size: int, rnn_size: int, name: str, *, h_name: str = "h", group: str | None = None, h_bias=False):
+    """``W_x x + W_h h + b``: one bias (on the x side), as in the equations; ``h_bias`` gives
+    the h side its own bias too (char-rnn's ``h2h``)."""
     ann = {"group": group} if group else {}
     wx = nn.Linear(input_size, rnn_size)(x).annotate(name=f"{name}_x", **ann)
-    wh = nn.Linear(rnn_size, rnn_size, False)(h).annotate(name=f"{name}_{h_name}", **ann)
+    wh = nn.Linear(rnn_size, rnn_size, h_bias)(h).annotate(name=f"{name}_{h_name}", **ann)
     return nn.CAddTable()([wx, wh]).annotate(name=f"{name}_sum", **ann)
 
 
-def rnn_layer(x, prev_h, input_size: int, rnn_size: int, L: int = 1):
-    """``h_t = tanh(W_hx x + W_hh h + b_h)``."""
-    return nn.Tanh()(_sum(x, prev_h, input_size, rnn_size, f"hidden_{L}")).annotate(name=f"next_h_{L}")
+def rnn_layer(x, prev_h, input_size: int, rnn_size: int, L: int = 1, *, h_bias: bool = False):
+    """``h_t = tanh(W_hx x + W_hh h + b_h)`` (with ``h_bias``, char-rnn's ``RNN.lua``: a second bias, on ``W_hh h``)."""
+    return nn.Tanh()(_sum(x, prev_h, input_size, rnn_size, f"hidden_{L}", h_bias=h_bias)).annotate(name=f"next_h_{L}")
 
 
 def lstm_layer(x, prev_c, prev_h, input_size: int, rnn_size: int, L: int = 1):
@@ -177,7 +178,7 @@ def gru_layer(x, prev_h, input_size: int, rnn_size: int, L: int = 1, reset: str 
 def _layer(kind: str, x, state: list, input_size: int, rnn_size: int, L: int, **opts) -> tuple[list, object]:
     """One layer of ``kind``: returns ``(next_state, output_h)``."""
     if kind == "rnn":
-        h = rnn_layer(x, state[0], input_size, rnn_size, L)
+        h = rnn_layer(x, state[0], input_size, rnn_size, L, **opts)
         return [h], h
     if kind == "gru":
         h = gru_layer(x, state[0], input_size, rnn_size, L, **opts)
@@ -207,12 +208,14 @@ def _cell(kind: str, input_size: int, rnn_size: int, output_size: int | None, na
 
 
 # ------------------------------------------------------------------- cells
-def rnn(input_size: int = 10, rnn_size: int = 20, output_size: int | None = None) -> nn.gModule:
-    """Elman RNN: ``{x, prev_h} -> {next_h[, p]}``.
+def rnn(
+    input_size: int = 10, rnn_size: int = 20, output_size: int | None = None, *, h_bias: bool = False
+) -> nn.gModule:
+    """Elman RNN: ``{x, prev_h} -> {next_h[, p]}`` (``h_bias``: a bias on ``W_hh h`` too, as char-rnn's).
 
     >>> cell = rnn(10, 64, 10); next_h, p = cell(x, h)
     """
-    return _cell("rnn", input_size, rnn_size, output_size, "rnn")
+    return _cell("rnn", input_size, rnn_size, output_size, "rnn", h_bias=h_bias)
 
 
 def lstm(input_size: int = 10, rnn_size: int = 20, output_size: int | None = None) -> nn.gModule:
@@ -282,7 +285,8 @@ def stack(
         else:
             x = nn.Dropout(dropout)(h) if dropout > 0 else h
             size_L = rnn_size
-        next_state, h = _layer(kind, x, state, size_L, rnn_size, L)
+        # char-rnn's RNN.lua gives its h2h a bias of its own (its LSTM and GRU layers are built to match already)
+        next_state, h = _layer(kind, x, state, size_L, rnn_size, L, **({"h_bias": True} if kind == "rnn" else {}))
         outputs.extend(next_state)
     if output_size is not None:
         top_h = nn.Dropout(dropout)(h) if dropout > 0 else h

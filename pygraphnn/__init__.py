@@ -74,3 +74,7 @@ __all__ += ["to_torch"]
 from .window import Window, compile_window  # noqa: E402 - compile across time (issue 14)
 
 __all__ += ["Window", "compile_window"]
+
+from .buffers import lua_buffers, lua_buffers_enabled, set_lua_buffers  # noqa: E402 - Lua's buffer semantics (issue 12)
+
+__all__ += ["lua_buffers", "lua_buffers_enabled", "set_lua_buffers"]

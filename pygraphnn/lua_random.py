@@ -26,10 +26,13 @@ import torch
 __all__ = [
     "forget_pending_normal",
     "get_state",
+    "lua_bernoulli_",
     "lua_normal_",
     "lua_random32",
     "lua_uniform_",
+    "module_draws",
     "normal_values",
+    "set_module_draws",
     "set_state",
 ]
 
@@ -157,6 +160,34 @@ def lua_uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0) -> torch.
     vals = _lua_uniform01(tensor.numel()) * (float(b) - float(a)) + float(a)
     tensor.copy_(vals.view(tensor.shape))
     return tensor
+
+
+@torch.no_grad()
+def lua_bernoulli_(tensor: torch.Tensor, p: float = 0.5) -> torch.Tensor:
+    """Torch7's ``tensor:bernoulli(p)``: 1 where the element's ``u <= p`` (``u`` as in
+    :func:`lua_uniform_`), else 0, in element order. Returns ``tensor``."""
+    tensor.copy_((_lua_uniform01(tensor.numel()) <= float(p)).view(tensor.shape))
+    return tensor
+
+
+# Whether stochastic nn modules (Dropout) draw their noise the way Torch7 does, from its stream
+# (a ported program's Lua numbers), rather than with torch's faster kernels. Ported programs
+# switch it on (see set_module_draws).
+_module_draws = False
+
+
+def set_module_draws(lua: bool) -> bool:
+    """Make ``nn.Dropout`` draw its noise from Torch7's stream (bit-exact Lua masks after
+    ``torch.manualSeed``) when ``lua`` is true; returns the previous setting. Set it before
+    building gModules: a graph compiled with it off inlines torch's ``F.dropout``."""
+    global _module_draws
+    previous, _module_draws = _module_draws, bool(lua)
+    return previous
+
+
+def module_draws() -> bool:
+    """Whether stochastic nn modules draw from Torch7's stream (see :func:`set_module_draws`)."""
+    return _module_draws
 
 
 @torch.no_grad()

@@ -28,6 +28,7 @@ from typing import Any, cast
 
 import torch
 
+from . import buffers as _buffers
 from .errors import GraphError, LuaIdiomError, ModuleInputError, TorchScriptUnsupported
 from .node import Node, declare, is_node_call
 from .site import caller_site
@@ -207,9 +208,15 @@ class Module(torch.nn.Module):
     def _lua_forward(self, input: Any) -> Any:
         # a forward that fails must not leave the previous one for backward to differentiate
         self.__dict__["_lua_record"] = None
+        lua_buffers = _buffers._enabled
         try:
             if not torch.is_grad_enabled():
                 out = self(input)
+            elif lua_buffers:
+                leaves = map_structure(_leaf, input)
+                with _buffers.by_reference():  # backward reads the inputs as they are then, as Lua's does
+                    out = self(leaves)
+                self.__dict__["_lua_record"] = _Record(leaves, out)
             else:
                 leaves = map_structure(_leaf, input)
                 out = self(leaves)
@@ -218,7 +225,10 @@ class Module(torch.nn.Module):
             self.__dict__["_lua_failed"] = _first_line(e)
             raise
         self.__dict__["_lua_failed"] = None
-        self.output = map_structure(torch.Tensor.detach, out)
+        if lua_buffers:
+            self.output = _buffers.refill(self.__dict__.setdefault("_lua_output_buffers", {}), out, input)
+        else:
+            self.output = map_structure(torch.Tensor.detach, out)
         return self.output
 
     def updateOutput(self, input: Any) -> Any:  # Lua name
@@ -283,11 +293,16 @@ class Module(torch.nn.Module):
         gi = map_structure(lambda t: next(it) if t.requires_grad else None, rec.leaves)
         return _fill_zeros(gi, rec.leaves)
 
-    def updateGradInput(self, input: Any, gradOutput: Any) -> Any:
-        """Lua's ``updateGradInput``: gradient w.r.t. the input of the last forward."""
-        gi = self._lua_grads(gradOutput, True, False)
+    def _keep_grad_input(self, gi: Any, gradOutput: Any) -> Any:
+        """``self.gradInput = gi``, refilled into Lua's persistent buffers when those are on."""
+        if _buffers._enabled and gi is not None:
+            gi = _buffers.refill(self.__dict__.setdefault("_lua_grad_buffers", {}), gi, gradOutput)
         self.gradInput = gi
         return gi
+
+    def updateGradInput(self, input: Any, gradOutput: Any) -> Any:
+        """Lua's ``updateGradInput``: gradient w.r.t. the input of the last forward."""
+        return self._keep_grad_input(self._lua_grads(gradOutput, True, False), gradOutput)
 
     def accGradParameters(self, input: Any, gradOutput: Any, scale: float = 1.0) -> None:
         """Lua's ``accGradParameters``: add ``scale`` times the parameter gradients to ``.grad``."""
@@ -295,9 +310,7 @@ class Module(torch.nn.Module):
 
     def backward(self, input: Any, gradOutput: Any, scale: float = 1.0) -> Any:
         """Lua's ``backward``: returns gradInput and accumulates parameter gradients."""
-        gi = self._lua_grads(gradOutput, True, True, scale)
-        self.gradInput = gi
-        return gi
+        return self._keep_grad_input(self._lua_grads(gradOutput, True, True, scale), gradOutput)
 
     def zeroGradParameters(self) -> None:
         """Zero every parameter gradient in place (creating it if absent, as Lua has gradWeight)."""
@@ -440,12 +453,18 @@ class Criterion(Module):
                 self.output = float(self(input, target))
                 return self.output
             leaves = map_structure(_leaf, input)
-            loss = self(leaves, target)
+            if _buffers._enabled:
+                with _buffers.by_reference():
+                    loss = self(leaves, target)
+            else:
+                loss = self(leaves, target)
         except BaseException as e:
             self.__dict__["_lua_failed"] = _first_line(e)
             raise
         self.__dict__["_lua_failed"] = None
         self.__dict__["_lua_record"] = _Record(leaves, loss)
+        if _buffers._enabled:
+            self.__dict__["_lua_seen"] = _buffers.snapshot((input, target))
         self.output = float(loss.detach())
         return self.output
 
@@ -456,9 +475,14 @@ class Criterion(Module):
     def backward(self, input: Any, target: Any = None) -> Any:  # type: ignore[override]
         """Lua's ``crit:backward(input, target)``: the gradient of the loss w.r.t. ``input``."""
         rec = self._record()
-        gi = self._lua_grads(torch.ones_like(rec.output), True, False)
-        self.gradInput = gi
-        return gi
+        if _buffers._enabled and _buffers.changed(self.__dict__.get("_lua_seen"), (input, target)):
+            # Lua's criteria compute gradInput from input and target as they are now (MSE's input - target):
+            # differentiate the loss at those (the printed loss, self.output, stays the forward's)
+            loss = self.output
+            self._lua_forward(input, target)
+            self.output = loss
+            rec = self._record()
+        return self._keep_grad_input(self._lua_grads(torch.ones_like(rec.output), True, False), None)
 
     def updateGradInput(self, input: Any, target: Any = None) -> Any:
         return self.backward(input, target)

@@ -51,6 +51,14 @@ def test_default_model_size():
 
 
 @pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
+def test_model_sizes_match_the_lua_recordings(model):
+    """train.lua prints 'number of parameters in the model: N' for the recorded config (rnn_size 32, 2 layers)."""
+    text = (REPO_ROOT / "tests" / "fixtures" / "lua_programs" / f"charrnn_{model}" / "stdout.txt").read_text()
+    lua = int(text.split("number of parameters in the model: ")[1].split()[0])
+    assert sum(p.numel() for p in build(Config(model, 32, 2, 0.0), 65).parameters()) == lua
+
+
+@pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
 def test_training_lowers_the_loss_and_sampling_is_seeded(model, text_file, tmp_path, capsys):
     ck = tmp_path / "cv"
     args = cli.parser().parse_args(

@@ -248,7 +248,7 @@ def test_stack_is_the_composition_of_cells(kind):
     builders = {
         "lstm": cc.charrnn_lstm,
         "gru": cc.gru,
-        "rnn": cc.rnn,
+        "rnn": lambda n_in, n_h: cc.rnn(n_in, n_h, h_bias=True),  # the stack is char-rnn's RNN.lua
         "peephole": cc.peephole_lstm,
         "lstm_gates": cc.lstm,
     }

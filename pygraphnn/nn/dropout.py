@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .. import lua_random
 from ..errors import LuaIdiomError
 from ..module import Module
 
@@ -49,11 +50,16 @@ class Dropout(Module):
         if p <= 0:
             return input
         if self.training or self.stochastic_inference:
-            if self._keep_noise:
-                noise = torch.empty_like(input).bernoulli_(1 - p)
+            if self._keep_noise or lua_random.module_draws():
+                noise = torch.empty_like(input)
+                if lua_random.module_draws():  # Torch7's noise:bernoulli(1 - p), its stream
+                    lua_random.lua_bernoulli_(noise, 1 - p)
+                else:
+                    noise.bernoulli_(1 - p)
                 if self.v2:
                     noise.div_(1 - p)
-                self.noise = noise
+                if self._keep_noise:
+                    self.noise = noise
                 return input * noise
             if self.v2:
                 return F.dropout(input, p, True)
@@ -70,7 +76,7 @@ class Dropout(Module):
             del self.__dict__["_keep_noise"]
 
     def _inline(self, ref, args, table_input):
-        if table_input or not self.v2 or self.stochastic_inference:
+        if table_input or not self.v2 or self.stochastic_inference or lua_random.module_draws():
             return None
         return f"F.dropout({args[0]}, {ref}.p, {ref}.training)"
 

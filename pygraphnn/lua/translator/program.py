@@ -161,10 +161,16 @@ def port_program(main: str | Path, outdir: str | Path) -> ProgramResult:
     main_module = program.modules[main.stem]
     (outdir / "__main__.py").write_text(
         py_str(f"Entry point: python -m {outdir.name} [the Lua program's flags].") + "\n"
+        "from pygraphnn import lua_random, set_lua_buffers\n"
         "from pygraphnn.lua import runtime as lua\n\n"
         "# A Lua program starts with torch.DoubleTensor as the default type, so its nn modules\n"
         "# hold float64 parameters, as the tensors it makes do.\n"
         "lua.torch.setdefaulttensortype(\"torch.DoubleTensor\")\n"
+        "# Lua modules refill their output/gradInput tensors in place and backward reads its input\n"
+        "# as it is then: programs that keep references to those tensors rely on it.\n"
+        "set_lua_buffers(True)\n"
+        "# ... and nn.Dropout draws its noise from Torch7's random stream, as Lua's does.\n"
+        "lua_random.set_module_draws(True)\n"
         f"lua.require({py_str(main_module)}, __package__)\n"
     )
     return ProgramResult(outdir, main.stem, results)

@@ -1,0 +1,137 @@
+"""Lua's buffer semantics for the Lua idiom (``m.forward``/``m.backward``), switched on for ported programs.
+
+In Lua Torch a module's ``output`` and ``gradInput`` are tensors it owns and refills in
+place on every call (``self.output:resizeAs(...):copy(...)``), and a backward reads its
+``input`` as it is *at backward time*. Programs rely on both, sometimes without meaning
+to: karpathy/char-rnn keeps ``init_state_global = rnn_state[#rnn_state]``, references to
+the last clone's output tensors; the next batch's first clone reads them as its previous
+state, the last clone's forward then overwrites them, and the first clone's backward
+computes its weight gradients from the new contents. To print Lua's numbers, a port must
+do the same.
+
+With the semantics on (:func:`set_lua_buffers`, or ``with lua_buffers():``):
+
+* ``m.forward(x)`` returns the same tensor objects every call, refilled in place (resized
+  when the shape changes; replaced only when dtype or device change). An output that *is*
+  an input, or a view of one (``nn.Identity``, ``nn.SelectTable``, ``nn.View``), is that
+  input's memory, as Lua returns the input itself.
+* ``m.backward(x, g)`` returns the same ``gradInput`` tensors every call, refilled.
+* the forward that ``backward`` differentiates keeps references to the tensors it read,
+  not snapshots: autograd's saved tensors are kept by reference (a saved-tensor hook),
+  so a backward sees their contents at backward time, exactly where a Lua module's
+  ``updateGradInput``/``accGradParameters`` reads ``input`` (``nn.Linear``'s weight
+  gradient, ``nn.CMulTable``'s gradients). Values a Lua module reads from its own
+  ``output`` (``nn.Sigmoid``, ``nn.Tanh``) stay those of the forward, as in Lua, and a
+  Dropout's noise is the one drawn at forward (autograd keeps the mask).
+
+It is off by default: a Python program that keeps ``a = m.forward(x1)`` and then calls
+``m.forward(x2)`` expects ``a`` unchanged. ``pygraphnn port`` writes programs whose entry
+point switches it on.
+
+>>> import torch, pygraphnn as ng
+>>> from pygraphnn import nn
+>>> m = nn.Tanh()
+>>> with ng.lua_buffers():
+...     a = m.forward(torch.zeros(2))
+...     b = m.forward(torch.ones(2))
+>>> a is b
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+
+from .tables import iter_tensors, map_structure
+
+_enabled = False
+
+
+def set_lua_buffers(enabled: bool) -> bool:
+    """Switch Lua's buffer semantics on or off for every module; returns the previous setting."""
+    global _enabled
+    previous, _enabled = _enabled, bool(enabled)
+    return previous
+
+
+def lua_buffers_enabled() -> bool:
+    """Whether Lua's buffer semantics are on (see :func:`set_lua_buffers`)."""
+    return _enabled
+
+
+@contextmanager
+def lua_buffers(enabled: bool = True) -> Iterator[None]:
+    """``with lua_buffers():`` runs its block with Lua's buffer semantics on (or off)."""
+    previous = set_lua_buffers(enabled)
+    try:
+        yield
+    finally:
+        set_lua_buffers(previous)
+
+
+def _pack(t: torch.Tensor) -> torch.Tensor:
+    return t
+
+
+def _unpack(t: torch.Tensor) -> torch.Tensor:
+    return t
+
+
+def by_reference():
+    """A context in which autograd keeps saved tensors by reference and skips its check that
+    they were not modified in place: a later backward reads their current contents (Lua's
+    ``backward(input, ...)`` reads ``input`` at backward time)."""
+    return torch.autograd.graph.saved_tensors_hooks(_pack, _unpack)
+
+
+def _storage_of(t: torch.Tensor) -> int:
+    return t.untyped_storage().data_ptr()
+
+
+def refill(owned: dict[int, torch.Tensor], value: Any, aliases: Any) -> Any:
+    """``value`` (a tensor or table of tensors) as Lua's persistent buffers.
+
+    ``owned`` maps a position in the flattened table to the buffer this module owns
+    there; each tensor of ``value`` is copied into it in place (resized as Lua's
+    ``resizeAs``). A tensor sharing memory with one of ``aliases`` (the call's inputs)
+    is returned as that memory instead, as Lua returns the input tensor itself."""
+    inputs = {_storage_of(t) for t in iter_tensors(aliases) if t.numel()}
+    position = iter(range(1 << 62))
+
+    def keep(t: torch.Tensor) -> torch.Tensor:
+        i = next(position)
+        t = t.detach()
+        if t.numel() and _storage_of(t) in inputs:
+            return t
+        buf = owned.get(i)
+        if buf is None or buf.dtype != t.dtype or buf.device != t.device:
+            # a copy, not the result itself: that may be a parameter, or a view of a tensor other code owns
+            owned[i] = buf = t.clone(memory_format=torch.contiguous_format)
+            return buf
+        with torch.no_grad():
+            if buf.shape != t.shape:
+                buf.resize_(t.shape)
+            buf.copy_(t)
+        return buf
+
+    return map_structure(keep, value)
+
+
+def _identity(t: torch.Tensor) -> tuple:
+    # memory and layout, not the Python object: `x[t]` makes a new view of the same memory each time
+    return (t.data_ptr(), t.shape, t.stride(), t.dtype, t._version)
+
+
+def snapshot(value: Any) -> list[tuple]:
+    """Where the tensors of ``value`` live and their version counters, to tell later whether
+    any was replaced or written in place (:func:`changed`)."""
+    return [_identity(t) for t in iter_tensors(value)]
+
+
+def changed(seen: list[tuple] | None, value: Any) -> bool:
+    """Whether ``value`` holds other tensors than :func:`snapshot` saw, or the same ones written since."""
+    return seen is not None and seen != snapshot(value)
