@@ -105,7 +105,7 @@ def test_sample_help_is_plain_text(capsys):
     with pytest.raises(SystemExit):
         main(["sample", "--help"])
     out = capsys.readouterr().out
-    assert "-length 300" in out and "pygraphnn.lua.charrnn" in out
+    assert "-length 300" in out and "pygraphnn.lua.classes.charrnn" in out
     assert "``" not in out and ":mod:" not in out
 
 

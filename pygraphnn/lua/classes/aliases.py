@@ -7,7 +7,7 @@ of the plain ``nn`` class (cudnn.torch declares most of its layers as subclasses
 their fields), plus backend state (``iSize``, ``workspace``, algorithm choices,
 descriptors) that the ``nn`` loader never reads. (``cudnn.SoftMax``/``cudnn.LogSoftMax``
 are not aliases: they normalise 3-D/4-D inputs differently from ``nn.SoftMax`` and load
-as :class:`pygraphnn.lua.cudnn.InstanceSoftMax`.) :func:`resolve` gives the ``nn`` object
+as :class:`pygraphnn.lua.classes.cudnn.InstanceSoftMax`.) :func:`resolve` gives the ``nn`` object
 the loader of the target class reads: same fields, the target's class name, with the few
 fields an alias fixes or renames.
 

@@ -38,7 +38,7 @@ class CheckpointError(ValueError):
 def load_checkpoint(path: Any) -> Any:
     """``load_t7`` a char-rnn checkpoint and check it has ``protos.rnn`` (a gModule), ``opt``
     (``rnn_size``, ``num_layers``, ``model``) and ``vocab`` (char -> index), consistent
-    with each other. Raises :class:`~pygraphnn.lua.t7.T7Error` for a corrupt file and
+    with each other. Raises :class:`~pygraphnn.lua.format.t7.T7Error` for a corrupt file and
     :class:`CheckpointError` for a file that is not a usable checkpoint."""
     from .load import load_t7
 

@@ -5,7 +5,7 @@ become working modules *with their weights*; everything else stays plain data.
 >>> rnn = ckpt.protos.rnn                                      # a pygraphnn gModule
 >>> print(rnn.code)                                            # doctest: +SKIP
 
-What becomes what (on top of :func:`~pygraphnn.lua.t7.load_t7_raw`'s mapping):
+What becomes what (on top of :func:`~pygraphnn.lua.format.t7.load_t7_raw`'s mapping):
 
 * ``nn.<Class>`` objects of the zoo (:mod:`pygraphnn.nn`), containers (``modules``),
   criterions, nngraph's adapters and char-rnn's ``OneHot`` -> pygraphnn modules, built
@@ -21,7 +21,7 @@ What becomes what (on top of :func:`~pygraphnn.lua.t7.load_t7_raw`'s mapping):
   ``forwardnodes`` order, so modules register (and ``getParameters()`` flattens) in
   Lua's ``self.modules`` order.
 * A bare ``nngraph.Node`` -> a :class:`pygraphnn.Node` (its module, inputs, annotations, site).
-* Tables stay :class:`~pygraphnn.lua.t7.LuaTable` (also when they are lists: Lua's keys
+* Tables stay :class:`~pygraphnn.lua.format.t7.LuaTable` (also when they are lists: Lua's keys
   ``1..n`` are kept, ``t.to_list()`` gives a Python list), with their values converted.
   Tensors, storages, numbers and strings are returned as ``load_t7_raw`` gives them.
 
@@ -33,8 +33,8 @@ flat storage) is not kept: use ``getParameters()`` for a flat view again.
 
 Every weight's shape is checked against the module's other fields before it is used.
 An unknown class, a Lua function stored in a module (an overridden method), or a field
-of the wrong type raises :class:`~pygraphnn.lua.t7.T7Error` naming the class and where it
-sits (``protos.rnn.forwardnodes[12].data.module``). :class:`~pygraphnn.lua.t7.T7Error` is the
+of the wrong type raises :class:`~pygraphnn.lua.format.t7.T7Error` naming the class and where it
+sits (``protos.rnn.forwardnodes[12].data.module``). :class:`~pygraphnn.lua.format.t7.T7Error` is the
 only exception a corrupt or hostile file can cause: whatever else a class loader trips
 over (a NaN size, a field of a surprising type) is reported as one, with the object's
 place. Tables are converted without recursion and may nest :data:`MAX_TABLE_DEPTH` deep;
@@ -60,14 +60,14 @@ from ... import nn
 from ...adapters import JustElement, JustTable, ModuleFromCriterion
 from ...gmodule import gModule
 from ...module import Criterion
+from ...nn.onehot import OneHot
 from ...node import Node
 from ...site import Site
 from ..format import t7
 from . import aliases
-from .save import save_t7  # re-exported: ``pygraphnn.lua`` offers the load_t7/save_t7 pair from here
 from ..format.t7 import LuaFunction, LuaKey, LuaTable, Storage, T7Error, TdsVec, TorchObject, load_t7_raw
 
-__all__ = ["LOADERS", "from_lua", "load_t7", "parse_debug_label", "register_loader", "save_t7", "supported_classes"]
+__all__ = ["LOADERS", "from_lua", "load_t7", "parse_debug_label", "register_loader", "supported_classes"]
 
 Loader = Callable[["_Loader", TorchObject, list], "torch.nn.Module | Node"]  # Node: nngraph.Node
 
@@ -139,9 +139,9 @@ def load_t7(
 
     ``strict=False`` keeps objects of unknown classes as raw :class:`TorchObject` instead
     of raising; where a module must be (a container's child, a gModule node), as an
-    :class:`~pygraphnn.lua.unknown.UnknownLuaModule` that fails when run and saves back
+    :class:`~pygraphnn.lua.classes.unknown.UnknownLuaModule` that fails when run and saves back
     unchanged. ``mode``/``long_size``/``max_tensor_bytes`` as for
-    :func:`~pygraphnn.lua.t7.load_t7_raw`.
+    :func:`~pygraphnn.lua.format.t7.load_t7_raw`.
 
     Tensors keep the type they have in the file (``torch.DoubleTensor`` -> float64,
     ``torch.CudaTensor`` -> float32 on the CPU). ``dtype`` (a floating-point dtype) converts
@@ -149,7 +149,7 @@ def load_t7(
     are), ``device`` moves everything, as ``module.to(device, dtype)`` does; tensors and
     modules shared in the file stay shared.
 
-    Raises :class:`~pygraphnn.lua.t7.T7Error` (and nothing else) for a corrupt, truncated or
+    Raises :class:`~pygraphnn.lua.format.t7.T7Error` (and nothing else) for a corrupt, truncated or
     hostile file.
 
     >>> g = load_t7('gmodule.t7')                                # doctest: +SKIP
@@ -166,7 +166,7 @@ def load_t7(
 
 
 def from_lua(obj: Any, *, strict: bool = True) -> Any:
-    """Convert a :func:`~pygraphnn.lua.t7.load_t7_raw` result (see :func:`load_t7`)."""
+    """Convert a :func:`~pygraphnn.lua.format.t7.load_t7_raw` result (see :func:`load_t7`)."""
     with _untouched_rng():
         return _Loader(strict).value(obj, [])
 
@@ -908,8 +908,6 @@ def _from_criterion(L, obj, path):
 
 @register_loader("OneHot")
 def _onehot(L, obj, path):
-    from .charrnn import OneHot
-
     type_name = obj.state.get("_type")
     dtype = _TYPE_DTYPES.get(type_name, torch.float64) if isinstance(type_name, str) else torch.float64
     return OneHot(L.field(obj, "outputSize", path, "int"), dtype=dtype)
@@ -1174,8 +1172,3 @@ def _bare_node(L: _Loader, obj: TorchObject, path: list) -> Node:
         n_split=None if nsp is None else _lua_int(nsp, "nSplitOutputs", dpath),
         select_index=None if sel is None else _lua_int(sel, "selectindex", dpath),
     )
-
-
-# the convolutional half of the zoo and the rest of it (activations, distances, table combiners, margin
-# criterions...) register their loaders from their own files; imported last, as they import this one
-from . import load_misc, load_spatial  # noqa: E402, F401 - imported for their registrations

@@ -1,7 +1,7 @@
 """``load_t7`` loaders for the convolutional half of Lua nn: convolutions, pooling,
 padding, up-sampling, batch/local normalisation, SpatialDropout, DepthConcat.
 
-Imported by :mod:`pygraphnn.lua.load` (which registers every loader); each reads the
+Imported by :mod:`pygraphnn.lua.classes.load` (which registers every loader); each reads the
 Lua fields, checks the weights' shapes against them and builds the module without
 drawing random numbers (it is built small, then given the file's values). Old field
 layouts load as Lua's own back-compatibility code reads them: a 2-D

@@ -2,7 +2,7 @@
 
 >>> save_t7({'protos': {'rnn': g}, 'opt': {'rnn_size': 128}}, 'model.t7')   # doctest: +SKIP
 
-:func:`to_torch_object` turns a module into a :class:`~pygraphnn.lua.t7.TorchObject` with
+:func:`to_torch_object` turns a module into a :class:`~pygraphnn.lua.format.t7.TorchObject` with
 Lua nn's class name and field names (``weight``, ``bias``, ``gradWeight``, ``gradBias``,
 ``output``, ``gradInput``, ``train``, ``_type``, and each class's own fields such as
 ``size``/``nelement``/``batchMode``, ``dimension``/``nInputDims``, ``p``/``v2``...).
@@ -35,6 +35,7 @@ import torch
 from ... import nn
 from ...adapters import JustElement, JustTable, ModuleFromCriterion
 from ...gmodule import gModule
+from ...nn.onehot import OneHot
 from ...site import Site
 from ..format import t7
 from ..format.t7 import LuaKey, LuaTable, Storage, TorchObject
@@ -504,6 +505,7 @@ def _from_criterion(S, m):
     return S.base(m, "nn.ModuleFromCriterion", {"criterion": S.module(m.criterion)}, table_grad=True)
 
 
+@register_saver(OneHot)
 def _onehot_saver(S, m):
     dt = m._dtype_probe.dtype
     return S.base(m, "OneHot", {"outputSize": float(m.outputSize), "_eye": torch.eye(m.outputSize, dtype=dt)})
@@ -521,15 +523,6 @@ def _ported_class(S, m):
         k: S.value(v) for k, v in vars(m).items() if k not in _TORCH_MODULE_FIELDS and k not in ("output", "gradInput")
     }
     return S.base(m, name, fields)
-
-
-def _register_onehot() -> None:
-    from .charrnn import OneHot
-
-    SAVERS[OneHot] = _onehot_saver
-
-
-_register_onehot()
 
 
 # ----------------------------------------------------------------------------------------
@@ -722,11 +715,6 @@ def _lua_annotations(ann: dict) -> dict:
             v = LuaTable({str(a): b for a, b in v.items()})
         out[k] = v
     return out
-
-
-# the convolutional half of the zoo and the rest of it (activations, distances, table combiners, margin
-# criterions...) register their savers from their own files; imported last, as they import this one
-from . import save_misc, save_spatial  # noqa: E402, F401 - imported for their registrations
 
 
 @register_saver(UnknownLuaModule)

@@ -1,5 +1,5 @@
 """Savers for the classes :mod:`.load_misc` loads (the same fields, from
-:data:`~pygraphnn.lua.misc_fields.SCALAR_CLASSES` where they are plain scalars)."""
+:data:`~pygraphnn.lua.classes.misc_fields.SCALAR_CLASSES` where they are plain scalars)."""
 
 from __future__ import annotations
 

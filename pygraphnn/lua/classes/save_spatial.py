@@ -1,7 +1,7 @@
 """``save_t7`` savers for the convolutional half of the zoo: each module is written with
 Lua nn's class name and the fields Lua's code reads (sizes, strides, padding, modes,
 weights and their gradients, running statistics), so Lua's ``torch.load`` gives a module
-that computes the same. Imported by :mod:`pygraphnn.lua.save`.
+that computes the same. Imported by :mod:`pygraphnn.lua.classes.save`.
 
 Spatial{Subtractive,Divisive,Contrastive}Normalization are written with the
 sub-networks Lua's constructors build (estimators of padding, convolutions and

@@ -5,7 +5,7 @@ A renamed or home-made class inside a model (``nn.MyFancyLogSoftMax`` as a gModu
 loader puts an :class:`UnknownLuaModule` in its place: the rest of the model loads, the
 object keeps its class name and every field as read from the file (nothing in it is
 converted or run), running it raises an error naming the class and its place in the file,
-and :func:`~pygraphnn.lua.save.save_t7` writes the object back unchanged.
+and :func:`~pygraphnn.lua.classes.save.save_t7` writes the object back unchanged.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..format.t7 import TorchObject
 class UnknownLuaModule(Module):
     """Stands in for a Torch object of a class pygraphnn has no module for.
 
-    ``lua_class`` is its class name, ``raw`` the :class:`~pygraphnn.lua.t7.TorchObject` as
+    ``lua_class`` is its class name, ``raw`` the :class:`~pygraphnn.lua.format.t7.TorchObject` as
     read (its fields in ``raw.state``), ``where`` its place in the file. Replace it with a
     real module before running the model.
 

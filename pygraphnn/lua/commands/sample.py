@@ -9,7 +9,7 @@ Options are ``sample.lua``'s, with one or two dashes (``-length 300`` or ``--len
 ``-seed`` (123), ``-verbose`` 0|1 (1: the diagnostic lines sample.lua prints before the
 text), ``-gpuid`` and ``-opencl`` (accepted; this runs on the CPU). Greedy output
 (``-sample 0``) is byte for byte what sample.lua prints; sampled text is deterministic
-for a seed but not Lua's (see :mod:`pygraphnn.lua.charrnn`).
+for a seed but not Lua's (see :mod:`pygraphnn.lua.classes.charrnn`).
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ def _write(out: Any, b: bytes) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``sample`` alone (``python -m pygraphnn.lua.sample_command CKPT ...``)."""
+    """Run ``sample`` alone (``python -m pygraphnn.lua.commands.sample CKPT ...``)."""
     p = argparse.ArgumentParser(prog="pygraphnn sample", description=HELP)
     _add_arguments(p)
     args = p.parse_args(argv)

@@ -455,7 +455,7 @@ def type_(obj) -> str:
 @_fn("save")
 def save(path, obj, mode: str = "binary") -> None:
     """``torch.save(path, obj, [format])``: a ``.t7`` file Lua can read (via ``save_t7``)."""
-    from ..classes.load import save_t7
+    from ..classes.save import save_t7
 
     save_t7(_plain_tables(obj, {}), path, mode="ascii" if mode == "ascii" else "binary")
 

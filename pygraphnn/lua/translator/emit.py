@@ -3,9 +3,9 @@
 >>> result = port_source("require 'nngraph'\\nlocal x = nn.Identity()()\\n", "model.lua")
 >>> print(result.code)            # readable Python; result.issues lists what needs a person
 
-The Lua is parsed by :mod:`pygraphnn.lua.port_parse` (a real grammar, no regular
+The Lua is parsed by :mod:`pygraphnn.lua.translator.parse` (a real grammar, no regular
 expressions, into luaparser's syntax tree), then
-:mod:`pygraphnn.lua.port_scope` resolves every name and decides what each table
+:mod:`pygraphnn.lua.translator.scope` resolves every name and decides what each table
 is (list, SimpleNamespace or dict), and :class:`Emitter` writes one Python
 statement per Lua statement, keeping names, comments and layout. Whatever it
 cannot translate faithfully it marks ``# TODO(port): ...`` at that spot and
@@ -15,7 +15,7 @@ methods of receivers whose type is only known at run time, Lua patterns, number
 formatting, multiple values) the output calls :mod:`pygraphnn.lua.runtime`
 (``lua.*``, listed in docs/lua-mapping.md). Text from the Lua file is only ever
 emitted as escaped literals or sanitized comments; calls that run a shell or load
-code are listed in :attr:`PortResult.risky`. :mod:`pygraphnn.lua.port_program`
+code are listed in :attr:`PortResult.risky`. :mod:`pygraphnn.lua.translator.program`
 ports a program and the modules it requires as a package.
 """
 
@@ -1143,9 +1143,7 @@ class Emitter:
                 and isinstance(st.args[0], A.String)
                 and lua_string(st.args[0]).endswith(".lua")
             ):
-                from .program import included_module
-
-                module = included_module(lua_string(st.args[0]))
+                module = self.program.included_module(lua_string(st.args[0]))
                 if module in self.program.modules:  # a file of the program, ported next to this one
                     self.emit(f"{self.rt('require')}({py_str(self.program.modules[module])}, __package__)")
                     return

@@ -51,6 +51,11 @@ class Program:
             if (v.values or v.funcdef is not None) and name not in KNOWN_GLOBALS and v.pyname.isidentifier()
         )
 
+    def included_module(self, path: str) -> str:
+        """The module name of a file this program runs with ``include``/``dofile`` (asked by
+        the emitter, which does not import this module: the program drives the emitter)."""
+        return included_module(path)
+
 
 @dataclass
 class ProgramResult:

@@ -1,4 +1,4 @@
-"""Who is who in a Lua chunk, for :mod:`pygraphnn.lua.port`.
+"""Who is who in a Lua chunk, for :mod:`pygraphnn.lua.translator.emit`.
 
 One pass over luaparser's tree resolves every ``Name`` to a :class:`Var` (Lua's
 lexical scoping: ``local`` in a block, parameters, loop variables, globals) and
