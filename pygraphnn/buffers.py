@@ -74,7 +74,9 @@ def lua_buffers(enabled: bool = True) -> Iterator[None]:
 
 
 def _pack(t: torch.Tensor) -> torch.Tensor:
-    return t
+    # an alias without autograd history: keeping a saved output itself would keep its grad_fn,
+    # which keeps this, alive forever (a reference cycle through C++ that no collector sees)
+    return t.detach()
 
 
 def _unpack(t: torch.Tensor) -> torch.Tensor:

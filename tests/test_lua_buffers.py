@@ -181,3 +181,17 @@ def test_dropout_in_a_graph_draws_torch7s_stream_when_switched_on():
         lua_random.set_module_draws(previous)
     torch.testing.assert_close(out, (u <= 0.7).double() / 0.7)
     assert not lua_random.module_draws()
+
+
+def test_a_replaced_forward_is_freed(lua_mode):
+    """Saved tensors kept by reference must not keep their graph alive (Tanh saves its output:
+    keeping that tensor itself would be a cycle through autograd's C++ nodes, leaking every step)."""
+    import gc
+    import weakref
+
+    m = nn.Tanh()
+    m.forward(torch.randn(3))
+    old = weakref.ref(m._record().output)
+    m.forward(torch.randn(3))
+    gc.collect()
+    assert old() is None
