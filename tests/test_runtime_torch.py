@@ -297,8 +297,8 @@ def test_cuda_calls_run_on_cpu_only_machines():
     if cuda.available():
         pytest.skip("a CUDA device is present")
     x = TORCH_FUNCTIONS["Tensor"]([1, 2])
-    y = TENSOR_METHODS["cuda"](x)  # x:cuda(): CudaTensor is float
-    assert y.dtype == torch.float32 and y.device.type == "cpu" and y.tolist() == [1.0, 2.0]
+    y = TENSOR_METHODS["cuda"](x)  # x:cuda() on the CPU: a copy of the same type (the CPU patch's numbers)
+    assert y.dtype == torch.float64 and y.device.type == "cpu" and y.tolist() == [1.0, 2.0] and y is not x
     assert TENSOR_METHODS["cuda"](y) is y
     assert TORCH_FUNCTIONS["CudaTensor"](2, 2).dtype == torch.float32
     assert cuda.CUTORCH["getDeviceCount"]() == 0 and cuda.CUTORCH["getDevice"]() == 1

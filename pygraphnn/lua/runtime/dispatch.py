@@ -96,6 +96,10 @@ def invoke(obj: Any, name: str, *args: Any) -> Any:
         if fn is not None:
             return fn(obj, *args)
         raise AttributeError(f"tensor method '{name}' is not available in pygraphnn.lua.runtime")
+    if name == "cuda" and _is_module(obj):  # module:cuda(): no CUDA needed on a CPU-only machine
+        from .cuda import cuda_module
+
+        return cuda_module(obj)
     method = getattr(obj, MODULE_RENAMES.get(name, name), None)
     if method is None:
         method = getattr(obj, name, None)
@@ -177,6 +181,13 @@ def index(obj: Any, key: Any) -> Any:
         fn = _tensor_table().get(key)  # x.new, x.size ... read as fields: Torch's method, bound to x
         if fn is not None:
             return lambda *args: fn(obj, *args)
+    if isinstance(key, str) and _is_module(obj) and key in ("train", "__typename"):
+        # nn's fields with torch names elsewhere: m.train is m.training, m.__typename its class
+        if key == "train":
+            return obj.training
+        from .libraries import torch as lua_torch
+
+        return lua_torch.typename(obj)
     if isinstance(key, str):
         return getattr(obj, key, None)
     raise TypeError(f"attempt to index a {type(obj).__name__} value with {tostring(key)}")
@@ -206,6 +217,8 @@ def setindex(obj: Any, key: Any, value: Any) -> None:
             obj[key] = value
     elif _is_tensor(obj) and isinstance(key, (int, float)):
         obj[int(key) - 1] = value
+    elif key == "train" and _is_module(obj):
+        obj.training = value is not None and value is not False  # this module only, as Lua's field
     elif isinstance(key, str):
         setattr(obj, key, value)
     else:

@@ -115,6 +115,7 @@ optim = _Namespace("optim", "optim", "OPTIM", {})
 # GPU packages: rt-torch's cuda module maps them to the torch device (no-ops on CPU)
 cutorch = _Namespace("cutorch", "cuda", "CUTORCH", {})
 cunn = _Namespace("cunn", "cuda", "CUNN", {})
+fbcunn = _Namespace("fbcunn", "cuda", "FBCUNN", {})  # its CUDA modules are not here; require works
 cudnn = _Namespace("cudnn", "cuda", "CUDNN", {})
 cltorch = _Namespace("cltorch", "cuda", "CLTORCH", {})
 clnn = _Namespace("clnn", "cuda", "CLNN", {})

@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time as _time
+from types import SimpleNamespace
 from typing import Any
 
 from .strings import tostring
@@ -100,6 +101,10 @@ def _write(text: str) -> None:
     sys.stdout.write(text)
 
 
+# what a Lua table is ported as (a record, `params = {lr=1, ...}`, is a SimpleNamespace)
+_TABLES = (LuaTable, list, dict, SimpleNamespace)
+
+
 def _pretty(obj: Any, depth: int, out: list[str]) -> None:
     from .table import pairs
 
@@ -111,7 +116,7 @@ def _pretty(obj: Any, depth: int, out: list[str]) -> None:
     out.append(pad + "{")
     inner = " " * (depth * 4 + 2)
     for k, v in entries:
-        if isinstance(v, (LuaTable, list, dict)):
+        if isinstance(v, _TABLES):
             if depth >= 3 or not list(pairs(v)):
                 out.append(f"{inner}{tostring(k)} : {{...}}")
             else:
@@ -128,7 +133,7 @@ def print(*args: Any) -> None:
     parts: list[str] = []
     n = len(args)
     for i, v in enumerate(args):
-        if isinstance(v, (LuaTable, list, dict)) and not (
+        if isinstance(v, _TABLES) and not (
             isinstance(v, LuaTable) and v._meta is not None and v._meta.rawget("__tostring") is not None
         ):
             lines: list[str] = []
@@ -554,6 +559,7 @@ _LIBRARIES = {
     "lfs",
     "cutorch",
     "cunn",
+    "fbcunn",
     "cudnn",
     "cltorch",
     "clnn",

@@ -25,10 +25,12 @@ Example::
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 
 import torch
 
+from . import cuda as _cuda
 from . import libm, tensor_types
 from . import random as lrandom
 from .storage import Storage, _lua_list, as_sizes
@@ -268,11 +270,11 @@ for _lua, _tname in {
 
 @_method("cuda")
 def cuda_(t: torch.Tensor):
-    """``t:cuda()``: a float32 copy on the CUDA device if there is one, else a CPU float32
-    tensor (``t`` itself when already so)."""
+    """``t:cuda()``: a float32 copy on the CUDA device if there is one, else a copy of the
+    same type on the CPU (see :mod:`.cuda`)."""
     from . import cuda
 
-    return cuda.to_device(type_(t, "torch.FloatTensor") if t.dtype != torch.float32 else t)
+    return cuda.cuda_copy(t)
 
 
 @_method("totable")
@@ -1058,6 +1060,12 @@ def var(t: torch.Tensor, *args):
 @_method("norm")
 def norm(t: torch.Tensor, p=2, d=None):
     """``t:norm([p])`` -> number; ``t:norm(p, d)`` -> tensor with ``d`` kept."""
+    if d is None and t.is_floating_point() and float(p) in (1.0, 2.0):
+        # THTensor_(normall): one running double total in element order (a clipping program's
+        # shrink factor, max_grad_norm / dw:norm(), keeps Lua's last bits only so)
+        z = t.reshape(-1).double()
+        total = _sequential_sum(z.abs() if float(p) == 1.0 else z * z, None)
+        return _number(total) if float(p) == 1.0 else math.sqrt(_number(total))
     if d is None:
         return _number(torch.linalg.vector_norm(_acc(t).reshape(-1), float(p)))
     return torch.linalg.vector_norm(_acc(t), float(p), dim=_dim(t, d, "norm"), keepdim=True).to(t.dtype)
@@ -1331,14 +1339,15 @@ def map2(t: torch.Tensor, y: torch.Tensor, z: torch.Tensor, fn) -> torch.Tensor:
 
 
 # ------------------------------------------------------------------ random
-TENSOR_METHODS["uniform"] = _method(mutates=True)(lrandom.uniform_)
-TENSOR_METHODS["normal"] = _method(mutates=True)(lrandom.normal_)
-TENSOR_METHODS["bernoulli"] = _method(mutates=True)(lrandom.bernoulli_)
-TENSOR_METHODS["random"] = _method(mutates=True)(lrandom.random_)
-TENSOR_METHODS["exponential"] = _method(mutates=True)(lrandom.exponential_)
-TENSOR_METHODS["cauchy"] = _method(mutates=True)(lrandom.cauchy_)
-TENSOR_METHODS["logNormal"] = _method(mutates=True)(lrandom.logNormal_)
-TENSOR_METHODS["geometric"] = _method(mutates=True)(lrandom.geometric_)
+# a CudaTensor's draws come from cutorch's generator, not Torch's stream (see .cuda)
+TENSOR_METHODS["uniform"] = _method(mutates=True)(_cuda.on_cuda_generator(lrandom.uniform_))
+TENSOR_METHODS["normal"] = _method(mutates=True)(_cuda.on_cuda_generator(lrandom.normal_))
+TENSOR_METHODS["bernoulli"] = _method(mutates=True)(_cuda.on_cuda_generator(lrandom.bernoulli_))
+TENSOR_METHODS["random"] = _method(mutates=True)(_cuda.on_cuda_generator(lrandom.random_))
+TENSOR_METHODS["exponential"] = _method(mutates=True)(_cuda.on_cuda_generator(lrandom.exponential_))
+TENSOR_METHODS["cauchy"] = _method(mutates=True)(_cuda.on_cuda_generator(lrandom.cauchy_))
+TENSOR_METHODS["logNormal"] = _method(mutates=True)(_cuda.on_cuda_generator(lrandom.logNormal_))
+TENSOR_METHODS["geometric"] = _method(mutates=True)(_cuda.on_cuda_generator(lrandom.geometric_))
 
 
 @_method("lerp", mutates=True)

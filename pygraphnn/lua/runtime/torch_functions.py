@@ -282,11 +282,28 @@ _UNARY = [
 _INTO_MAX_TENSORS.update({u: 1 for u in _UNARY})
 
 
+# torch.floor(7.5) etc.: TensorMath.lua's number variant, the C function of the default type's
+# real on a Lua number (main.lua's `torch.floor(n / seq_length)`, `torch.exp(perp)`)
+_NUMBER_VARIANT = set(_UNARY) - {"neg", "cinv"}
+# integral results are Python ints, as the port's math.floor is, so they index and count
+_INTEGRAL = {"floor", "ceil", "round", "trunc"}
+
+
+def _on_number(name: str, x) -> float | int:
+    from .libm import _scalar_fn
+
+    single = tensor_types.default_dtype() == torch.float32
+    v = _scalar_fn(name, single)(float(x))
+    return int(v) if name in _INTEGRAL and v == v and abs(v) != float("inf") else v
+
+
 def _into(name: str):
     method = TENSOR_METHODS[name]
     limit = _INTO_MAX_TENSORS[name]
 
     def fn(*args):
+        if name in _NUMBER_VARIANT and len(args) == 1 and _is_num(args[0]):
+            return _on_number(name, args[0])
         tensors = [a for a in args if isinstance(a, torch.Tensor)]
         res_given = len(tensors) > limit and isinstance(args[0], torch.Tensor)
         if name in BLAS:

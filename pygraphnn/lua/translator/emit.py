@@ -202,7 +202,7 @@ TENSOR_INPLACE = {
 TENSOR_DIMS = {"size": (1,), "narrow": (1, 2), "select": (1, 2), "transpose": (1, 2)}
 MODULE_RENAMES = {"parameters": "luaParameters", "training": "train"}
 KNOWN_REQUIRES = {"nn": "nn", "nngraph": "ng", "torch": "torch"}
-CUDA_REQUIRES = {"cunn", "cutorch", "cudnn", "cltorch", "clnn"}
+CUDA_REQUIRES = {"cunn", "cutorch", "cudnn", "cltorch", "clnn", "fbcunn"}
 
 
 # calls that run a shell or load code: emitted as explicit runtime calls and listed on stderr
@@ -455,6 +455,11 @@ def maybe_fractional(e: Any, depth: int = 0) -> bool:
             and any(maybe_fractional(x, depth + 1) for x in v.values)
         )
     return False
+
+
+def _is_train_field(e: A.Index) -> bool:
+    """``x.train``: nn's training flag when ``x`` is a module (torch calls it ``training``)."""
+    return e.notation == A.IndexNotation.DOT and isinstance(e.idx, A.Name) and e.idx.id == "train"
 
 
 def surely_truthy(e: Any) -> bool:
@@ -871,6 +876,10 @@ class Emitter:
     def index_store(self, t: A.Index, v: Any, value_text: str | None = None) -> str | None:
         """``t[#t + 1] = v`` and ``t[i] = v`` on lists (1-based, may append); run-time stores."""
         kind = self.table_kind(t.value)
+        if kind in (None, "module") and _is_train_field(t):
+            # m.train = false: Lua's field of one module is torch's m.training (the runtime maps it)
+            val = value_text if value_text is not None else self.single(v)
+            return f"{self.rt('setindex')}({self.x(t.value, POSTFIX)}, 'train', {val})"
         if kind in ("dict",) and (isinstance(v, A.Nil) or (value_text is None and v is None)):
             key = (
                 py_str(t.idx.id)
@@ -1009,7 +1018,9 @@ class Emitter:
                 self.emit("return args")  # all of them, as a tuple (callers count them at run time)
                 return
             if self.known_multi(v) and not v.wrapped:
-                self.emit(f"return {self.rt('values')}({self.spread(v).lstrip('*')})")
+                text = self.spread(v).lstrip("*")
+                values = f"{self.rt('values')}("
+                self.emit(f"return {text if text.startswith(values) else values + text + ')'}")
                 return
             self.emit(f"return {self.single(v) if not self.is_multi(v) else self.spread(v).lstrip('*')}")
             return
@@ -1791,6 +1802,8 @@ class Emitter:
             if store:
                 raise Unsupported(f"assignment to field {name_key!r} of a table whose kind is unknown")
             return f"lua.index({base}, {py_str(name_key)})"
+        if not store and base_kind in (None, "module") and _is_train_field(e):
+            return f"{self.rt('index')}({base}, 'train')"  # a module's training flag (see index_store)
         if base_kind in ("list", "tensor"):
             if key is not None:
                 raise Unsupported(f"field .{key} of an array")
@@ -1807,7 +1820,8 @@ class Emitter:
                 and isinstance(e.value, A.Name)
                 and key not in e.value._var.fields
                 and "escape" in e.value._var.evidence
-            ):
+            ) or (base_kind == "record" and not store and getattr(e, "nil_tested", False)):
+                # `model.start_s ~= nil` before anything set it: nil, not AttributeError
                 return f"getattr({base}, {py_str(key)}, None)"
             if key == "new" and not store and base_kind != "record":
                 # x.new is a tensor's type constructor in Torch (PyTorch's .new differs): decided at run time

@@ -194,6 +194,11 @@ def _var_kind(v: Var) -> str | None:
     tables = {k[6:] for k in kinds if k and k.startswith("table:")}
     others = {k for k in kinds if k and not k.startswith("table:") and k != "nil"}
     ev = v.evidence
+    unseen_callers = v.owner is None or v.owner.is_global or "escape" in v.owner.evidence
+    if v.is_param and not tables and not others and unseen_callers:
+        # a global function's parameter (base.lua's g_replace_table(to, from), called from main.lua):
+        # its callers are out of sight, so what it gets (a list, a LuaTable) is decided at run time
+        return None
     tableish = bool(tables) or (not others and ev & {"array", "hashint", "meta"})
     if None in kinds and not (ev & {"meta"}):
         return None  # some value comes from code we cannot see (a call, another file): decided at run time
@@ -308,6 +313,10 @@ def expr_kind(e: Any) -> str | None:
             if d in ("nngraph.nest",):
                 return "node"
             if d.startswith("math."):
+                return "number"
+            if d in ("string.find", "string.match"):
+                return None  # nil where nothing matches (`if string.match(name, "Dropout") then`)
+            if d in ("string.len", "string.byte"):
                 return "number"
             if d.startswith("string.") or d == "tostring":
                 return "string"
@@ -517,6 +526,11 @@ class Resolver:
                     )
                 )
             )
+            # `return x:cuda()`: a method may give several values (x:max(1)); only a node's,
+            # a module's or a string's give one (the translator returns the others as lua.values)
+            spreads = spreads or (
+                isinstance(last, A.Invoke) and not last.wrapped and expr_kind(last) not in ("node", "module", "string")
+            )
             self.func.returns.append(-1 if spreads else len(st.values))  # -1: counted at run time
         elif isinstance(st, (A.Call, A.Invoke)):
             self.expr(st)
@@ -622,7 +636,16 @@ class Resolver:
                 for a, b in ((e.left, e.right), (e.right, e.left)):
                     if isinstance(a, A.Name) and isinstance(b, A.Nil):
                         a._var.evidence.add("nilcheck")
+                    elif isinstance(b, A.Nil):
+                        self._field_nil(a)
+            if isinstance(e, A.OrLoOp):
+                self._field_nil(e.left)
         # literals: nothing
+
+    def _field_nil(self, e: Any) -> None:
+        """``t.f == nil``, ``t.f or x``: the field may be absent there (read as nil, not an error)."""
+        if isinstance(e, A.Index) and _static_field(e) is not None:
+            e.nil_tested = True
 
     def _escape(self, args: list) -> None:
         for a in args:
