@@ -77,7 +77,23 @@ class CmdLine:
             value = params[name]
             if not (ignore.get(name) if hasattr(ignore, "get") else False) and value != default:
                 parts.append(f"{name}={tostring(value)}")
+        self._print_choices(params, ignore)
         return ",".join(parts)
+
+    def _print_choices(self, params: Any, ignore: Any) -> None:
+        """What Lua's ``cmd:string`` prints as it goes: ``-- ignore option NAME`` for an ignored
+        option, ``NAME  value  default`` for a changed one. Lua walks ``params`` in its hash order;
+        here it is the table's own order (the options' declaration order after ``parse``)."""
+        from .system import print as lua_print
+        from .table import pairs
+
+        defaults = {name: default for name, default, _ in self.options}
+        for name, value in pairs(params):
+            if ignore.get(name) if hasattr(ignore, "get") else False:
+                lua_print(f"-- ignore option {name}")
+            elif name in defaults and value != defaults[name]:
+                shown = ("t" if value else "f") if isinstance(value, bool) else value
+                lua_print(name, shown, defaults[name])
 
     def silent(self) -> None:
         pass
