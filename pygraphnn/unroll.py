@@ -39,7 +39,28 @@ def copy_module(module: torch.nn.Module, *, share_parameters: bool) -> torch.nn.
             for p in m._parameters.values():
                 if p is not None:
                     memo[id(p)] = p
-    return copy.deepcopy(module, memo)
+            if _is_lua_class(m):
+                # a module written in Lua holds plain tensors: its parameters() are these fields
+                for key in _LUA_PARAMETER_FIELDS:
+                    value = m.__dict__.get(key)
+                    if isinstance(value, torch.Tensor):
+                        memo[id(value)] = value
+    copied = copy.deepcopy(module, memo)
+    for m in copied.modules():
+        if _is_lua_class(m):
+            # Lua's clone has its own (empty) output and gradInput tensors; the class's code resizes them
+            for key in ("output", "gradInput"):
+                if m.__dict__.get(key, 0) is None:
+                    setattr(m, key, torch.empty(0, dtype=torch.float64))
+    return copied
+
+
+_LUA_PARAMETER_FIELDS = ("weight", "bias", "gradWeight", "gradBias")
+
+
+def _is_lua_class(m: torch.nn.Module) -> bool:
+    """A module of a class a ported Lua program declares (``torch.class('X', 'nn.Module')``)."""
+    return getattr(type(m), "_lua_class", None) is not None
 
 
 def clone_many_times(net: torch.nn.Module, T: int) -> list[torch.nn.Module]:

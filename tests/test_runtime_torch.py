@@ -380,7 +380,6 @@ LANGUAGE_SIDE = {
     "class",
     "CmdLine",
     "File",
-    "DiskFile",
     "PipeFile",
     "Tester",
     "TestSuite",

@@ -23,6 +23,7 @@ numerics (tensor methods, ``torch.*``, ``optim``) live in sibling modules that
 from . import optim as _optim_module
 from .cmdline import CmdLine  # noqa: F401
 from .dispatch import add, concat, div, eq, index, invoke, length, mod, mul, neg, pow, setindex, sub  # noqa: F401
+from .dispatch import module_arg  # noqa: F401
 from .libraries import (  # noqa: F401
     clnn,
     cltorch,
@@ -38,6 +39,8 @@ from .libraries import (  # noqa: F401
     xlua,
 )
 from .objects import class_, constructor, getmetatable, new, setmetatable  # noqa: F401
+from .penlight import tablex  # noqa: F401
+from .penlight import utils as plutils  # noqa: F401
 from .strings import string, tonumber, tostring  # noqa: F401
 from .system import (  # noqa: F401
     G,

@@ -103,6 +103,12 @@ def invoke(obj: Any, name: str, *args: Any) -> Any:
     method = getattr(obj, MODULE_RENAMES.get(name, name), None)
     if method is None:
         method = getattr(obj, name, None)
+    if method is None and _is_module(obj):
+        from .module_methods import MODULE_METHODS  # Lua nn.Module methods pygraphnn has no twin of
+
+        fallback = MODULE_METHODS.get(name)
+        if fallback is not None:
+            return fallback(obj, *args)
     if method is None or not callable(method):
         raise AttributeError(f"attempt to call method '{name}' of a {type(obj).__name__} (a nil value)")
     if _is_module(obj):
@@ -116,6 +122,17 @@ def invoke(obj: Any, name: str, *args: Any) -> Any:
 def _is_module(obj: Any) -> bool:
     torch = sys.modules.get("torch")  # no module exists before torch is loaded
     return torch is not None and isinstance(obj, torch.nn.Module)
+
+
+def module_arg(value: Any) -> Any:
+    """A module's argument as nn modules take it: a Lua array (LuaTable) of nodes or tensors as a list.
+
+    nngraph hands a node declared on a table of one node that node's value itself, not a table
+    (``nn.Identity()({h})`` is ``nn.Identity()(h)``): such a table gives its node."""
+    arg = _module_arg(value)
+    if isinstance(arg, list) and len(arg) == 1 and type(arg[0]).__name__ == "Node":
+        return arg[0]
+    return arg
 
 
 def _module_arg(value: Any) -> Any:
@@ -303,8 +320,21 @@ def sub(a: Any, b: Any) -> Any:
 
 
 def mul(a: Any, b: Any) -> Any:
-    """``a * b``."""
-    return _binary(a, b, "__mul", lambda x, y: x * y)
+    """``a * b``; of two tensors Torch's product: vector·vector a number (dot), matrix×vector
+    a vector (mv), matrix×matrix a matrix (mm), never the element-wise product."""
+    return _binary(a, b, "__mul", _times)
+
+
+def _times(x: Any, y: Any) -> Any:
+    if not (_is_tensor(x) and _is_tensor(y)):
+        return x * y
+    if x.dim() == 1 and y.dim() == 1:
+        return _tensor_table()["dot"](x, y)
+    if x.dim() == 2 and y.dim() == 1:
+        return x.mv(y)
+    if x.dim() == 2 and y.dim() == 2:
+        return x.mm(y)
+    raise TypeError(f"multiplication between {x.dim()}D and {y.dim()}D tensors (Torch multiplies vectors and matrices)")
 
 
 def div(a: Any, b: Any) -> Any:

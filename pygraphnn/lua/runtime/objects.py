@@ -16,6 +16,8 @@ classes and objects are :class:`~.table.LuaTable` s, ``obj:method(x)`` is
 
 from __future__ import annotations
 
+import functools
+import types
 from typing import Any
 
 from .table import LuaTable
@@ -57,7 +59,9 @@ def class_(name: str, parent: str | LuaTable | None = None) -> tuple:
     cls.rawset("__index", cls)
     cls.rawset("__typename", name)
     if isinstance(parent, str) and parent not in _CLASSES and parent.startswith("nn."):
-        return _module_class(name, parent, cls)
+        result = _module_class(name, parent, cls)
+        _add_to_package(name)
+        return result
     if parent is not None:
         pcls = _CLASSES.get(parent) if isinstance(parent, str) else parent
         if pcls is None:
@@ -65,7 +69,42 @@ def class_(name: str, parent: str | LuaTable | None = None) -> tuple:
         cls._meta = LuaTable({"__index": pcls})
         cls.rawset("__parent", pcls)
     _CLASSES[name] = cls
+    _add_to_package(name)
     return cls, cls.rawget("__parent")
+
+
+def _flatten_plain(tensors: list) -> Any:
+    """Plain tensors (a Lua-written module's weight, gradWeight) re-homed as views of one flat tensor."""
+    import torch
+
+    tensors = [t for t in {id(t): t for t in tensors if t is not None}.values()]
+    if not tensors:
+        return torch.empty(0, dtype=torch.float64)
+    flat = torch.cat([t.reshape(-1) for t in tensors])
+    offset = 0
+    for t in tensors:
+        n, shape = t.numel(), t.shape
+        t.set_(flat.untyped_storage(), offset, shape, torch.empty(shape).stride())
+        offset += n
+    return flat
+
+
+def _add_to_package(name: str) -> None:
+    """``torch.class('ntm.NTM')`` also puts the constructor in the global table ``ntm`` (as
+    ``ntm.NTM``), when the program has made that table (``nn.X`` classes are found by name)."""
+    package, _, short = name.rpartition(".")
+    if not package or "." in package or package == "nn":
+        return
+    from .system import G
+
+    table = G.rawget(package)
+    if isinstance(table, LuaTable):
+        table[short] = constructor(name)
+
+
+# torch's own methods a Lua name would shadow (Lua's parameters() is luaParameters here)
+_PYTHON_API = frozenset({"parameters", "train", "modules", "children", "apply", "to", "cuda", "float", "double"})
+_FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)
 
 
 def _nn_base(parent: str) -> type:
@@ -100,7 +139,48 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
         update = cls["updateOutput"]
         if update is None:
             return base.forward(self, *inputs)
-        return update(self, *inputs)
+        out = update(self, *inputs)
+        return out[0] if type(out) is tuple and out else out  # `return self.output:set(...)`: its first value
+
+    def __getattribute__(self: Any, key: str) -> Any:  # noqa: N807
+        # Lua looks a name up in the object, then in its class: a method the program writes
+        # (NTM:forward, Layer:backward, Layer:updateGradInput) wins over the Python base's one
+        if key[0] != "_" and key not in _PYTHON_API:
+            found = cls.rawget(key)
+            if isinstance(found, _FUNCTIONS) and key not in object.__getattribute__(self, "__dict__"):
+                return functools.partial(found, self)
+        return object.__getattribute__(self, key)
+
+    def backward(self: Any, input: Any, gradOutput: Any, scale: Any = 1) -> Any:
+        if cls.rawget("updateGradInput") is None:
+            return base.backward(self, input, gradOutput, scale)  # differentiated by autograd
+        # Lua's nn.Module:backward, for a module that writes its own gradients
+        self.updateGradInput(input, gradOutput)
+        acc = cls.rawget("accGradParameters")
+        if acc is not None:
+            acc(self, input, gradOutput, scale)
+        return self.gradInput
+
+    def getParameters(self: Any) -> Any:  # noqa: N802
+        own_fields = any(isinstance(self.__dict__.get(k), torch.Tensor) for k in ("weight", "bias"))
+        if cls.rawget("parameters") is None and not own_fields:
+            return base.getParameters(self)
+        # Lua's getParameters flattens what parameters() lists, in its order
+        from pygraphnn.module import flatten_parameters
+
+        params, grads = self.luaParameters()
+        params = params.to_list() if isinstance(params, LuaTable) else list(params)
+        grads = grads.to_list() if isinstance(grads, LuaTable) else list(grads)
+        if all(isinstance(p, torch.nn.Parameter) for p in params):
+            return flatten_parameters(list({id(p): p for p in params}.values()))
+        return _flatten_plain(params), _flatten_plain(grads)
+
+    def zeroGradParameters(self: Any) -> None:  # noqa: N802
+        if not any(isinstance(self.__dict__.get(k), torch.Tensor) for k in ("weight", "bias")):
+            return base.zeroGradParameters(self)
+        for grad in self.luaParameters()[1]:
+            if grad is not None:
+                grad.zero_()
 
     def __getattr__(self: Any, key: str) -> Any:  # noqa: N807 - Lua's method lookup through the class
         try:
@@ -111,6 +191,18 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
                 raise
             return functools.partial(found, self) if callable(found) else found
 
+    def luaParameters(self: Any) -> Any:  # noqa: N802 - Lua's m:parameters()
+        own = cls["parameters"]
+        if own is not None:
+            return own(self)
+        # Lua's nn.Module:parameters(): the weight and bias fields (plain tensors in Lua-written
+        # modules) with gradWeight and gradBias; a zoo parent's Parameters otherwise
+        fields = [k for k in ("weight", "bias") if isinstance(self.__dict__.get(k), torch.Tensor)]
+        if not fields:
+            return base.luaParameters(self)
+        grads = {"weight": "gradWeight", "bias": "gradBias"}
+        return [self.__dict__[k] for k in fields], [self.__dict__.get(grads[k]) for k in fields]
+
     pycls = type(
         name,
         (base,),
@@ -118,6 +210,11 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
             "__init__": __init__,
             "forward": forward,
             "__getattr__": __getattr__,
+            "__getattribute__": __getattribute__,
+            "backward": backward,
+            "zeroGradParameters": zeroGradParameters,
+            "getParameters": getParameters,
+            "luaParameters": luaParameters,
             "_lua_class": cls,
             "__module__": "pygraphnn.lua.runtime.objects",
         },

@@ -614,3 +614,12 @@ def _memory_file(*args):
 
 
 TORCH_FUNCTIONS["MemoryFile"] = _memory_file
+
+
+def _disk_file(*args):
+    from .disk_file import DiskFile
+
+    return DiskFile(*args)
+
+
+TORCH_FUNCTIONS["DiskFile"] = _disk_file

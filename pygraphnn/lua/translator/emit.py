@@ -119,6 +119,8 @@ LIBRARY_GLOBALS = {
     "cudnn": "cudnn",
     "sys": "sys",
     "xlua": "xlua",
+    "tablex": "tablex",  # penlight's, globals under th
+    "utils": "plutils",
 }
 
 # penlight modules programs require (th preloads penlight): the runtime's versions
@@ -201,6 +203,9 @@ TENSOR_INPLACE = {
 }
 TENSOR_DIMS = {"size": (1,), "narrow": (1, 2), "select": (1, 2), "transpose": (1, 2)}
 MODULE_RENAMES = {"parameters": "luaParameters", "training": "train"}
+# methods every dict and LuaTable has: a Lua field of that name is read with lua.index
+_MAPPING_METHODS = frozenset({"update", "get", "items", "keys", "values", "pop", "popitem", "clear", "setdefault", "copy"})
+
 KNOWN_REQUIRES = {"nn": "nn", "nngraph": "ng", "torch": "torch"}
 CUDA_REQUIRES = {"cunn", "cutorch", "cudnn", "cltorch", "clnn", "fbcunn"}
 
@@ -826,7 +831,13 @@ class Emitter:
                     texts.append(spread)
                 if not isinstance(last, (A.Varargs, A.Dots)):
                     # Lua drops extra values and fills missing ones with nil: so does lua.adjust
-                    adjusted = f"{self.rt('adjust')}({spread.lstrip('*')}, {missing})"
+                    inner = spread.lstrip("*")
+                    if spread.startswith("*") and isinstance(last, A.Call) and dotted(last.func) in (
+                        "unpack",
+                        "table.unpack",
+                    ):
+                        inner = f"tuple({inner})"  # unpack(list): its elements are the values
+                    adjusted = f"{self.rt('adjust')}({inner}, {missing})"
                     texts[-1] = f"*{adjusted}" if len(values) > 1 else adjusted
         else:
             i = len(values) - 1
@@ -1156,6 +1167,7 @@ class Emitter:
             ):
                 module = self.program.included_module(lua_string(st.args[0]))
                 if module in self.program.modules:  # a file of the program, ported next to this one
+                    self.export_globals_before_require()
                     self.emit(f"{self.rt('require')}({py_str(self.program.modules[module])}, __package__)")
                     return
             if d == "require" and len(st.args) == 1 and isinstance(st.args[0], A.String):
@@ -1189,6 +1201,13 @@ class Emitter:
         self.imports.add("lua")
         return f"lua.{name}"
 
+    def export_globals_before_require(self) -> None:
+        """The required file runs now and sees Lua's globals as they are (init.lua's ntm = {} before
+        its include('rmsprop.lua') defines ntm.rmsprop): share what this file has set so far."""
+        shared = self.program.shared_globals(self.resolver) if self.program is not None else []
+        if shared:
+            self.emit(f"{self.rt('export_globals')}(globals(), {shared!r})")
+
     def require(self, name: str, var: Var | None) -> None:
         if name in KNOWN_REQUIRES:
             self.imports.add(KNOWN_REQUIRES[name])
@@ -1205,6 +1224,8 @@ class Emitter:
         if name in CUDA_REQUIRES:
             self.emit(f"# require '{name}': not needed, torch has CUDA built in (move modules with .cuda())")
             return
+        if name in ("math", "string", "table", "os", "io") and var is None:
+            return  # Lua's own libraries, loaded already: require 'math' only returns the table
         if name in PENLIGHT:
             if var is not None:
                 self.emit(f"{var.pyname} = {self.rt(PENLIGHT[name])}")
@@ -1215,8 +1236,11 @@ class Emitter:
                 self.emit(f"{var.pyname} = {self.rt(LIBRARY_GLOBALS[name])}")
             return
         module = name.replace("/", ".")
+        if self.program is not None and name.startswith("."):
+            module = self.program.relative.get((self.program.current, name), module)  # require('../')
         if self.program is not None and module in self.program.modules:
             # one of the program's own files, ported next to this one: run once, its return value
+            self.export_globals_before_require()
             call = f"{self.rt('require')}({py_str(self.program.modules[module])}, __package__)"
             self.emit(f"{var.pyname} = {call}" if var is not None else call)
             return
@@ -1256,6 +1280,16 @@ class Emitter:
             special = self.library_call(d, args, e)
             if special is not None:
                 return special
+        if (
+            expr_kind(e.func) == "module"
+            and len(args) == 1
+            and isinstance(args[0], A.Name)
+            and args[0]._var is not None
+            and self.table_kind(args[0]) not in ("list", "tensor")
+            and any(isinstance(v, A.Table) for v in args[0]._var.values)
+        ):
+            # nn.Identity()(ctable) with a Lua table of nodes (a LuaTable here): the graph takes a list
+            return f"{self.x(e.func, POSTFIX)}({self.rt('module_arg')}({self.single(args[0])}))"
         return f"{self.x(e.func, POSTFIX)}({self.args_text(args)})"
 
     def library_call(self, d: str, args: list, e: Any) -> str | None:
@@ -1348,7 +1382,7 @@ class Emitter:
             raise Unsupported(f"{d}: draw graphs with `pygraphnn render` or pygraphnn.render")
         if d == "model_utils.clone_many_times" or (d == "g_cloneManyTimes" and not self.defined("g_cloneManyTimes")):
             self.imports.add("ng")
-            return f"ng.clone_many_times({', '.join(a)})"
+            return f"ng.clone_many_times({', '.join(a[:2])})"  # (net, T): Lua drops extra arguments
         if d.startswith(("os.", "io.")):
             if d in RISKY:
                 return f"{self.risk(d)}({self.args_text(args)})"
@@ -1461,7 +1495,7 @@ class Emitter:
                 kw = ", ".join(f"{f.key.id}={self.annotation(f.value)}" for f in t.fields)
                 return f"{base}.annotate({kw})"
             return f"{base}.annotate({self.table(t, 'dict')})"
-        if src_kind in ("module", "node"):
+        if src_kind in ("module", "node") and m != "share":  # share: the runtime's (module_methods)
             return f"{base}.{MODULE_RENAMES.get(m, m)}({self.args_text(args)})"
         if src_kind == "object":  # runtime objects (torch.CmdLine ...) have Lua's method names
             return f"{base}.{m}({self.args_text(args)})"
@@ -1629,6 +1663,11 @@ class Emitter:
                 A.ExpoOp: "pow",
             }[type(e)]
             return f"{self.rt(fn)}({self.single(e.left)}, {self.single(e.right)})", POSTFIX
+        if isinstance(e, A.MultOp) and "number" not in (expr_kind(e.left), expr_kind(e.right)) and (
+            {expr_kind(e.left), expr_kind(e.right)} & {None, "tensor"}
+        ):
+            # two tensors multiply as matrices and vectors in Torch (M * k is M:mv(k)): decided at run time
+            return f"{self.rt('mul')}({self.single(e.left)}, {self.single(e.right)})", POSTFIX
         arith = {
             A.AddOp: ("+", ADD),
             A.SubOp: ("-", ADD),
@@ -1747,6 +1786,8 @@ class Emitter:
                 self.imports.add("nn")
                 if rest == "gModule" or hasattr(pynn, rest):
                     return f"nn.{rest}"
+                if d in self.resolver.classes or (self.program is not None and d in self.program.classes):
+                    return f"{self.rt('constructor')}({py_str(d)})"  # the program's torch.class('nn.X')
                 self.todo(
                     f"nn.{rest} is not in pygraphnn.nn (write it as a pygraphnn Module or use ng.node(torch_module))"
                 )
@@ -1823,6 +1864,9 @@ class Emitter:
             ) or (base_kind == "record" and not store and getattr(e, "nil_tested", False)):
                 # `model.start_s ~= nil` before anything set it: nil, not AttributeError
                 return f"getattr({base}, {py_str(key)}, None)"
+            if key in _MAPPING_METHODS and not store and base_kind != "record":
+                # state.update, t.keys: a Lua field, not the method a Python mapping has by that name
+                return f"{self.rt('index')}({base}, {py_str(key)})"
             if key == "new" and not store and base_kind != "record":
                 # x.new is a tensor's type constructor in Torch (PyTorch's .new differs): decided at run time
                 return f"{self.rt('index')}({base}, \"new\")"
@@ -2022,6 +2066,15 @@ class Emitter:
             and e.notation != A.IndexNotation.DOT
         ):
             return f"{self.need('lua_item')}({self.x(e.value, POSTFIX)}, {self.single(e.idx)})"
+        if (
+            isinstance(e, A.Index)
+            and e.notation == A.IndexNotation.DOT
+            and isinstance(e.idx, A.Name)
+            and self.table_kind(e.value) is None
+            and isinstance(e.value, (A.Name, A.Index))
+        ):
+            # `self.master_cell ~= nil` on an object that may have no such field: nil, not AttributeError
+            return f"{self.rt('index')}({self.x(e.value, POSTFIX)}, {py_str(e.idx.id)})"
         return self.single(e)
 
     def cond_x(self, e: Any, min_prec: int) -> str:

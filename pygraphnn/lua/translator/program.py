@@ -42,6 +42,8 @@ class Program:
     files: dict[str, Path] = field(default_factory=dict)  # Lua module name -> Lua file
     globals_defined: set[str] = field(default_factory=set)  # Lua globals some file assigns
     classes: set[str] = field(default_factory=set)  # torch.class('Name') of some file
+    relative: dict[tuple[Path, str], str] = field(default_factory=dict)  # (file, './util') -> module name
+    current: Path | None = None  # the file being translated (for its relative requires)
 
     def shared_globals(self, resolver: Resolver) -> list[str]:
         """The globals this file assigns (they join Lua's one global table)."""
@@ -99,7 +101,8 @@ def _requires(tree: Any) -> list[str]:
         ):
             text = node.args[0].s.decode("utf-8", "replace")
             if node.func.id == "require":
-                found.append(text.replace("/", "."))
+                # th resolves a name starting with '.' against the requiring file's folder: kept as is
+                found.append(text if text.startswith(".") else text.replace("/", "."))
             elif node.func.id in ("include", "dofile") and text.endswith(".lua"):
                 found.append(included_module(text))
         if isinstance(node, list):
@@ -132,12 +135,36 @@ def find_modules(main: Path) -> Program:
         }
         program.classes |= resolver.classes
         for req in _requires(tree):
+            if req.startswith("."):
+                found = _relative_require(program, path, req)
+                if found is not None:
+                    program.relative[(path, req)] = found[0]
+                    queue.append(found)
+                continue
             rel = Path(*req.split("."))
-            for candidate in (root / rel.with_suffix(".lua"), root / rel / "init.lua"):
+            # next to the main file, then in the folder the port runs from: Lua's ./?.lua is the
+            # working directory's (`th data_preparation/prepare_data.lua` requires data/x.lua)
+            bases = [root] + ([Path.cwd()] if Path.cwd().resolve() != root.resolve() else [])
+            for candidate in [c for b in bases for c in (b / rel.with_suffix(".lua"), b / rel / "init.lua")]:
                 if candidate.is_file():
                     queue.append((req, candidate))
                     break
     return program
+
+
+def _relative_require(program: Program, path: Path, req: str) -> tuple[str, Path] | None:
+    """``require('../')``, ``require('./util')`` in ``path``: (module name, file), or None if absent.
+
+    The module is named by its place under the main file's folder, else under the folder the
+    port runs from (``require('../')`` in tasks/copy.lua is the package's init.lua there)."""
+    target = (path.parent / req).resolve()
+    for candidate in (target.with_suffix(".lua") if target.name else None, target / "init.lua"):
+        if candidate is None or not candidate.is_file():
+            continue
+        for base in (program.root.resolve(), Path.cwd().resolve()):
+            if candidate.is_relative_to(base):
+                return ".".join(candidate.relative_to(base).with_suffix("").parts), candidate
+    return None
 
 
 def port_program(main: str | Path, outdir: str | Path) -> ProgramResult:
@@ -154,6 +181,7 @@ def port_program(main: str | Path, outdir: str | Path) -> ProgramResult:
         rel = path.relative_to(program.root).as_posix() if path.is_relative_to(program.root) else path.name
         if path != main:
             rel = "./" + rel  # Lua names a required file by the package.path entry that found it
+        program.current = path
         result = port_source(path.read_text(encoding="utf-8", errors="replace"), rel, program)
         results[name] = result
         target = outdir.joinpath(*program.modules[name].split(".")).with_suffix(".py")

@@ -215,9 +215,14 @@ def _var_kind(v: Var) -> str | None:
                 return "luatable"  # t[k] with a k that may not be a number
             return "list"
         if "record" in tables or "field" in ev:
+            if "escape" in ev and tables and not ev & {"pairs", "index"}:
+                # handed to code that may read it as config.input_dim (another file's function)
+                return "luatable"
             if ev & {"escape", "pairs", "index"} or not tables:
                 return "dict" if tables else None
             return "record"
+        if v.is_global and tables == {"empty"} and not ev:
+            return "luatable"  # a global table only other files fill in (ntm = {}; function ntm.f ...)
         return "dict" if tables else None
     if len(others) == 1 and not tables and None not in kinds:
         return others.pop()
@@ -599,8 +604,8 @@ class Resolver:
                 fv.call_sites.append(list(e.args))
             elif d == "torch.class" and e.args and isinstance(e.args[0], A.String):
                 name = e.args[0].s.decode("utf-8", "replace")
-                if safe_ident(name):
-                    self.classes.add(name)
+                if safe_ident(name) or (name.startswith("nn.") and safe_ident(name[3:])):
+                    self.classes.add(name)  # torch.class('nn.OuterProd', ...) adds to nn
             elif d in ("setmetatable", "getmetatable", "rawget", "rawset"):
                 for a in e.args[:2]:
                     if isinstance(a, A.Name) and a._var is not None:
