@@ -15,9 +15,14 @@ what they depend on:
 
 Folding time into the batch is exact for modules that treat the rows of a batch
 independently (:func:`rowwise`); a node whose module is not known to do so runs once
-a step, outside the loops when it can. Inside a loop, a ``Linear`` computes its input
-gradients step by step but its weight gradient once, as one matrix product over the
-window (:class:`_StepLinear`).
+a step, outside the loops when it can.
+
+Each loop is by default one autograd node whose backward is generated from the same
+graph (:mod:`pygraphnn.window_backward`): the reverse loop with each module's backward
+written out, a ``Linear``'s weight gradient once over the window as one matrix product.
+With ``generated_backward=False`` autograd records every step of the loop instead (the
+form ``torch.compile`` takes); a ``Linear`` in it still computes its weight gradient once
+(:class:`_StepLinear`).
 
 The window is an ``nn.Module`` sharing the cell's parameters: ``win(inputs, state)``
 (PyTorch idiom) or ``win.forward([inputs, state])`` / ``win.backward(...)`` (Lua idiom)::

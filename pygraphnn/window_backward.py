@@ -400,14 +400,19 @@ class _LoopWriter:
 
         body: list[str] = [f"{', '.join(self.saved)}, = tape[t]"] if self.saved else []
         has: set[Any] = set()
+        maybe_none: set[Any] = set()  # gradients a fallback may leave out (None)
 
-        def acc(key: Any, expr: str) -> None:
+        def acc(key: Any, expr: str, may_be_none: bool = False) -> None:
             name = self.gname(key)
-            if key in has:
-                body.append(f"{name} = _gadd({name}, {expr})")
-            else:
+            if key not in has:
                 body.append(f"{name} = {expr}")
                 has.add(key)
+            elif may_be_none or key in maybe_none:
+                body.append(f"{name} = _gadd({name}, {expr})")
+            else:
+                body.append(f"{name} = {name} + {expr}")
+            if may_be_none:
+                maybe_none.add(key)
 
         def key(i: int) -> int:
             return gen.canon(i)
@@ -479,7 +484,7 @@ class _LoopWriter:
                 body.append(f"{gy}_in, {gy}_p = _fallback_grads({fb}, {y}_out, {gy}, {y}_params)")
                 body.append(f"{gy}_params = [_gadd(a, b) for a, b in zip({gy}_params, {gy}_p)]")
                 for k, a in enumerate(n.args):
-                    acc(key(a), f"{gy}_in[{k}]")
+                    acc(key(a), f"{gy}_in[{k}]", may_be_none=True)
         for a, _, _ in outer:
             if a in has:
                 body.append(f"{self.gname(a)}_steps[t] = {self.gname(a)}")

@@ -2,8 +2,8 @@
 
     python scripts/profile_ptb_step.py [--steps 5] [--threads 1] [--variants torch,window,nnlstm] [--top 12]
 
-Prints, per variant, the ATen operator calls a step, the share of the matrix products
-(``mm``/``addmm``/``bmm``), of zero-filling (``fill_``/``zero_``) and of the softmax and
+Prints, per variant, the ATen operator calls and the autograd nodes run a step, the
+share of the matrix products (``mm``/``addmm``/``bmm``), of zero-filling (``fill_``/``zero_``) and of the softmax and
 loss operators in the step's CPU time; with ``--top N`` also the N operators with the
 most self time (calls a step, share). Shares are what to compare: under load the
 absolute times stretch, the shares much less. ``window_autograd`` is the window with its
@@ -74,9 +74,11 @@ def main(argv=None) -> None:
         ev = [e for e in prof.key_averages() if e.key.startswith("aten::")]
         total = sum(e.self_cpu_time_total for e in prof.key_averages())
         calls = sum(e.count for e in ev)
+        nodes = sum(e.count for e in prof.key_averages() if e.key.startswith("autograd::engine::evaluate_function"))
         shares = {g: sum(e.self_cpu_time_total for e in ev if e.key in keys) / total for g, keys in GROUPS.items()}
         print(
-            f"{name:16s} {calls / args.steps:6.0f} ATen calls a step, {total / args.steps / 1e3:6.1f} ms a step; "
+            f"{name:16s} {calls / args.steps:6.0f} ATen calls and {nodes / args.steps:5.0f} autograd nodes a step, "
+            f"{total / args.steps / 1e3:6.1f} ms a step; "
             + ", ".join(f"{g} {100 * s:.0f}%" for g, s in shares.items()),
             flush=True,
         )
