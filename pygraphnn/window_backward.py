@@ -363,7 +363,10 @@ class _LoopWriter:
                     saved.append(shape)
                     if kind == "SplitTable":
                         dim = self.n(f"{self.v(i)}_dim")
-                        body.append((f"{dim} = m[{gen.attrs[i]!r}]._torch_dim({args[0]})", None))
+                        from .nn.table import _inline_dim  # the forward's own rule, as text
+
+                        ref = f"m[{gen.attrs[i]!r}]"
+                        body.append((f"{dim} = {_inline_dim(n.module, ref, args[0])}", None))
                         saved.append(dim)
         for i in loop.collect:
             body.append((f"{self.v(i)}_col.append({self.v(i)})", None))
