@@ -260,7 +260,7 @@ class _LoopWriter:
         gen, loop, g = self.gen, self.loop, self.g
         fwd_name, bwd_name = f"loop{self.number}_forward", f"loop{self.number}_backward"
         reads = list(self.reads)
-        outer = loop.outer  # [(node, steps list name)]
+        outer = loop.outer  # [(key, variable, step list)]
         linears = [i for i in loop.nodes if i in self.fused or _kind(g.nodes[i]) == "Linear"]
         fallbacks = [
             i
@@ -456,7 +456,7 @@ class _LoopWriter:
                 lin = next(k for k, c in self.fused.items() if c == i)
                 x_node = g.nodes[lin].args[0]
                 acc(loop.addends[i], gy)
-                acc(key(x_node), f"{gy}.mm({ref_w(gen, lin)})")
+                acc(key(x_node), f"{gy}.mm(m[{gen.attrs[lin]!r}].weight)")
                 body.append(f"{self.v(lin)}_g_rows[t], {self.v(lin)}_x_rows[t] = {gy}, {self.v(x_node)}")
             elif kind == "Linear":
                 acc(key(n.args[0]), f"{gy}.matmul({ref}.weight)")
@@ -511,10 +511,6 @@ class _LoopWriter:
         outer_grads = ", ".join(f"{self.gname(a)}_steps" for a, _, _ in outer)
         lines.append((f"    return [{outer_grads}], [{', '.join(carries)}], {param_grads}", None))
         return lines
-
-
-def ref_w(gen: _Generator, lin: int) -> str:
-    return f"m[{gen.attrs[lin]!r}].weight"
 
 
 def render_loop(gen: _Generator, loop: _Loop, number: int):
