@@ -219,12 +219,15 @@ class _LoopWriter:
 
     def eligible(self) -> bool:
         """True when every table value in the loop is picked apart by splits/SelectTables
-        inside the loop (the rules then know each entry's gradient statically)."""
+        inside the loop (the rules then know each entry's gradient statically) and no
+        module without a written rule says it works in place."""
         g, canon = self.g, self.gen.canon
         for i in self.loop.nodes:
             n = g.nodes[i]
             if n.n_split is not None and canon(n.args[0]) not in self.tables:
                 return False  # a split of a state, an outside table or a fallback's table
+            if n.module is not None and not _kind(n) and getattr(n.module, "inplace", False) is True:
+                return False  # its fallback would run on copies: other readers of its input would differ
             if _kind(n) == "SelectTable" and canon(n.args[0]) not in self.tables:
                 return False
         for t in self.tables:
