@@ -219,12 +219,15 @@ class _LoopWriter:
 
     def eligible(self) -> bool:
         """True when every table value in the loop is picked apart by splits/SelectTables
-        inside the loop (the rules then know each entry's gradient statically)."""
+        inside the loop (the rules then know each entry's gradient statically) and no
+        module without a written rule says it works in place."""
         g, canon = self.g, self.gen.canon
         for i in self.loop.nodes:
             n = g.nodes[i]
             if n.n_split is not None and canon(n.args[0]) not in self.tables:
                 return False  # a split of a state, an outside table or a fallback's table
+            if n.module is not None and not _kind(n) and getattr(n.module, "inplace", False) is True:
+                return False  # its fallback would run on copies: other readers of its input would differ
             if _kind(n) == "SelectTable" and canon(n.args[0]) not in self.tables:
                 return False
         for t in self.tables:
@@ -260,7 +263,7 @@ class _LoopWriter:
         gen, loop, g = self.gen, self.loop, self.g
         fwd_name, bwd_name = f"loop{self.number}_forward", f"loop{self.number}_backward"
         reads = list(self.reads)
-        outer = loop.outer  # [(node, steps list name)]
+        outer = loop.outer  # [(key, variable, step list)]
         linears = [i for i in loop.nodes if i in self.fused or _kind(g.nodes[i]) == "Linear"]
         fallbacks = [
             i
@@ -363,7 +366,10 @@ class _LoopWriter:
                     saved.append(shape)
                     if kind == "SplitTable":
                         dim = self.n(f"{self.v(i)}_dim")
-                        body.append((f"{dim} = m[{gen.attrs[i]!r}]._torch_dim({args[0]})", None))
+                        from .nn.table import _inline_dim  # the forward's own rule, as text
+
+                        ref = f"m[{gen.attrs[i]!r}]"
+                        body.append((f"{dim} = {_inline_dim(n.module, ref, args[0])}", None))
                         saved.append(dim)
         for i in loop.collect:
             body.append((f"{self.v(i)}_col.append({self.v(i)})", None))
@@ -453,7 +459,7 @@ class _LoopWriter:
                 lin = next(k for k, c in self.fused.items() if c == i)
                 x_node = g.nodes[lin].args[0]
                 acc(loop.addends[i], gy)
-                acc(key(x_node), f"{gy}.mm({ref_w(gen, lin)})")
+                acc(key(x_node), f"{gy}.mm(m[{gen.attrs[lin]!r}].weight)")
                 body.append(f"{self.v(lin)}_g_rows[t], {self.v(lin)}_x_rows[t] = {gy}, {self.v(x_node)}")
             elif kind == "Linear":
                 acc(key(n.args[0]), f"{gy}.matmul({ref}.weight)")
@@ -508,10 +514,6 @@ class _LoopWriter:
         outer_grads = ", ".join(f"{self.gname(a)}_steps" for a, _, _ in outer)
         lines.append((f"    return [{outer_grads}], [{', '.join(carries)}], {param_grads}", None))
         return lines
-
-
-def ref_w(gen: _Generator, lin: int) -> str:
-    return f"m[{gen.attrs[lin]!r}].weight"
 
 
 def render_loop(gen: _Generator, loop: _Loop, number: int):

@@ -430,6 +430,18 @@ def test_generated_backward_keeps_table_loops_on_autograd():
     assert "_run_loop(" not in win.code
 
 
+def test_in_place_torch_module_in_a_loop_keeps_the_autograd_loop():
+    """A torch module working in place (ReLU(inplace=True)) changes its input for every
+    other reader; the fallback would run it on copies, so that loop stays with autograd."""
+    x, prev_h = nn.Identity()(), nn.Identity()()
+    pre = nn.CAddTable()([nn.Linear(3, 4)(x), nn.Linear(4, 4)(prev_h)])
+    act = ng.node(torch.nn.ReLU(inplace=True))(pre)
+    cell = nn.gModule([x, prev_h], [nn.CAddTable()([act, nn.Tanh()(pre)])]).double()
+    torch.manual_seed(13)
+    win = assert_window_equals_chained(cell, [randn(4, 2, 3)], [randn(2, 4)])
+    assert "_run_loop(" not in win.code
+
+
 def test_generated_loop_errors_name_the_node_and_pickling_keeps_the_path():
     """An error inside a generated loop names the cell node of the failing line; a
     pickled window regenerates the same code and gives the same values."""
