@@ -513,7 +513,7 @@ class Resolver:
                         isinstance(last.func, A.Name)
                         and last.func._var is not None
                         and last.func._var.funcdef is not None
-                        and -1 in last.func._var.funcdef._scope.returns
+                        and set(last.func._var.funcdef._scope.returns) - {0} not in (set(), {1})
                     )
                 )
             )
