@@ -359,7 +359,7 @@ def port_file(path: str | Path) -> PortResult:
 
 # --------------------------------------------------------------- small helpers
 def py_str(s: str) -> str:
-    r = repr(s)
+    r = ascii(s)  # a Lua string's bytes >= 128 show as \xNN escapes, not as the latin-1 letters that hold them
     if r.startswith("'") and '"' not in s:
         r = '"' + r[1:-1].replace("\\'", "'") + '"'
     return r
@@ -1466,6 +1466,9 @@ class Emitter:
                 return e.args[0].n if len(e.args) == 1 and isinstance(e.args[0], A.Number) else None
             if e.func.id in ("getParameters", "parameters"):
                 return 2
+            counts = self.method_returns(e)
+            if counts is not None:  # a method this file defines on that very table
+                return None if -1 in counts else (counts.pop() if len(counts) == 1 else (None if counts else 1))
             return (
                 1
                 if expr_kind(e) in ("node", "module", "string")
@@ -1530,7 +1533,19 @@ class Emitter:
                 counts = set(fv.funcdef._scope.returns) - {0}
                 return -1 in counts or len(counts) > 1  # returns ..., a call's values, or varying counts
             return False
+        if isinstance(e, A.Invoke) and self.method_returns(e) is not None:
+            counts = self.method_returns(e)
+            return -1 in counts or len(counts) > 1
         return isinstance(e, A.Invoke) and e.func.id in MULTI_METHODS and expr_kind(e.source) not in ("module", "node")
+
+    def method_returns(self, e: A.Invoke) -> set | None:
+        """The value counts of ``t:name()`` when this file defines ``function t:name()`` on the same
+        table ``t`` (None otherwise)."""
+        var = getattr(e.source, "_var", None) if isinstance(e.source, A.Name) else None
+        defs = var.methods.get(e.func.id) if var is not None else None
+        if not defs:
+            return None
+        return set().union(*(set(d._scope.returns) for d in defs)) - {0}
 
     def maybe_multi(self, e: Any) -> bool:
         """A call in a one-value place whose values are only counted at run time (``lua.first``),
