@@ -354,8 +354,8 @@ def mod(a: Any, b: Any) -> Any:
     """``a % b``: ``a - floor(a / b) * b`` (the sign of b, as Python's ``%``); x % 0 is nan."""
 
     def modulo(x: Any, y: Any) -> Any:
-        if isinstance(y, (int, float)) and y == 0:
-            return math.nan
+        if isinstance(y, (int, float)) and (y == 0 or math.isinf(y) or (isinstance(x, float) and not math.isfinite(x))):
+            return math.nan  # a - floor(a / b) * b is nan there (Python's % gives a for b = inf)
         return x % y
 
     return _binary(a, b, "__mod", modulo)

@@ -84,9 +84,11 @@ def number_to_string(x: int | float) -> str:
         if math.isinf(x):
             return "inf" if x > 0 else "-inf"
         if x != x:
-            return "nan" if math.copysign(1.0, x) > 0 else "-nan"
+            return "nan"  # LuaJIT writes every NaN so, whatever its sign bit (real th's output)
     elif -(10**14) < x < 10**14:
         return str(x)
+    elif abs(x) >= 2**1024:  # an exact Python int past the doubles: Lua's number overflowed to inf
+        return "inf" if x > 0 else "-inf"
     return _format_g(float(x), 14)
 
 

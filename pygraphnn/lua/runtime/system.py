@@ -98,7 +98,22 @@ def type(v: Any) -> str:
 
 # ------------------------------------------------------------------ print
 def _write(text: str) -> None:
-    sys.stdout.write(text)
+    # Lua strings are bytes, held as the characters of the same codes: those bytes are what Lua writes
+    if text.isascii():
+        sys.stdout.write(text)
+        return
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:  # a character no byte stands for (from Python code): written as it is
+        sys.stdout.write(text)
+        return
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        sys.stdout.flush()
+        buffer.write(raw)
+        buffer.flush()
+    else:  # a text-only stream: the bytes read as UTF-8, as a terminal shows them
+        sys.stdout.write(raw.decode("utf-8", "replace"))
 
 
 # what a Lua table is ported as (a record, `params = {lr=1, ...}`, is a SimpleNamespace)

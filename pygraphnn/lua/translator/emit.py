@@ -22,6 +22,7 @@ ports a program and the modules it requires as a package.
 from __future__ import annotations
 
 import ast as pyast
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -363,7 +364,7 @@ def port_file(path: str | Path) -> PortResult:
 
 # --------------------------------------------------------------- small helpers
 def py_str(s: str) -> str:
-    r = repr(s)
+    r = ascii(s)  # a Lua string's bytes >= 128 show as \xNN escapes, not as the latin-1 letters that hold them
     if r.startswith("'") and '"' not in s:
         r = '"' + r[1:-1].replace("\\'", "'") + '"'
     return r
@@ -406,6 +407,13 @@ def number_to_lua(n: int | float) -> str:
     from ..runtime.strings import number_to_string
 
     return number_to_string(n)
+
+
+def _nonzero_number(e: Any) -> bool:
+    """A literal number other than 0 (or its negation): dividing by it is plain Python."""
+    if isinstance(e, A.UMinusOp):
+        e = e.operand
+    return isinstance(e, A.Number) and e.n != 0 and math.isfinite(e.n)
 
 
 def is_int(e: Any) -> bool:
@@ -813,14 +821,13 @@ class Emitter:
         last = values[-1]
         missing = n - len(values) + 1  # values the last expression must provide
         if missing >= 2:
-            k = self.arity(last)
+            k = 1 if getattr(last, "wrapped", False) else self.arity(last)  # (f()) is one value
             spread = self.spread(last)
             if k == missing:
                 texts.append(spread if len(values) > 1 else spread.lstrip("*"))
             elif k is not None and k > missing:
-                texts.append(
-                    f"*{self.postfix(last)}[:{missing}]" if len(values) > 1 else f"{self.postfix(last)}[:{missing}]"
-                )
+                whole = self.call(last) if isinstance(last, A.Call) else self.invoke(last)  # all k values
+                texts.append(f"*{whole}[:{missing}]" if len(values) > 1 else f"{whole}[:{missing}]")
             elif k is not None and k < missing:
                 texts.append(spread)
                 texts += ["None"] * (missing - k)
@@ -1371,6 +1378,8 @@ class Emitter:
             py = MATH_NAMES[name]
             if py.startswith("math."):
                 self.imports.add("math")
+            if name in ("max", "min"):
+                return f"{py}({self.args_text(args)})"  # math.max(f()) takes all of f's values
             return f"{py}({', '.join(a)})"
         if d.startswith("torch.") and d.count(".") == 1:
             # Torch's functions with Lua's conventions (double default type, Torch's random stream,
@@ -1420,7 +1429,7 @@ class Emitter:
         base = self.x(s, POSTFIX)
         a = [self.single(x) for x in args]
         if name in ("upper", "lower") and not args:
-            return f"{base}.{name}()"
+            return f"{self.rt('string')}.{name}({self.single(s)})"  # bytes >= 128 stay as they are
         if name == "len" and not args:
             return f"len({self.single(s)})"
         if name == "rep" and len(args) == 1:
@@ -1519,6 +1528,9 @@ class Emitter:
                 return e.args[0].n if len(e.args) == 1 and isinstance(e.args[0], A.Number) else None
             if e.func.id in ("getParameters", "parameters"):
                 return 2
+            counts = self.method_returns(e)
+            if counts is not None:  # a method this file defines on that very table
+                return None if -1 in counts else (counts.pop() if len(counts) == 1 else (None if counts else 1))
             return (
                 1
                 if expr_kind(e) in ("node", "module", "string")
@@ -1583,11 +1595,25 @@ class Emitter:
                 counts = set(fv.funcdef._scope.returns) - {0}
                 return -1 in counts or len(counts) > 1  # returns ..., a call's values, or varying counts
             return False
+        if isinstance(e, A.Invoke) and self.method_returns(e) is not None:
+            counts = self.method_returns(e)
+            return -1 in counts or len(counts) > 1
         return isinstance(e, A.Invoke) and e.func.id in MULTI_METHODS and expr_kind(e.source) not in ("module", "node")
 
+    def method_returns(self, e: A.Invoke) -> set | None:
+        """The value counts of ``t:name()`` when this file defines ``function t:name()`` on the same
+        table ``t`` (None otherwise)."""
+        var = getattr(e.source, "_var", None) if isinstance(e.source, A.Name) else None
+        defs = var.methods.get(e.func.id) if var is not None else None
+        if not defs:
+            return None
+        return set().union(*(set(d._scope.returns) for d in defs)) - {0}
+
     def maybe_multi(self, e: Any) -> bool:
-        """A call in a one-value place whose values are only counted at run time: ``lua.first``."""
-        return self.known_multi(e) and (e.wrapped or self.arity(e) is None)
+        """A call in a one-value place whose values are only counted at run time (``lua.first``),
+        or a parenthesised call of several values (``(f())`` keeps the first)."""
+        several = self.known_multi(e) or (self.arity(e) or 1) > 1
+        return several and (e.wrapped or self.arity(e) is None)
 
     def single(self, e: Any) -> str:
         return self.x(e, 0)
@@ -1668,6 +1694,14 @@ class Emitter:
         ):
             # two tensors multiply as matrices and vectors in Torch (M * k is M:mv(k)): decided at run time
             return f"{self.rt('mul')}({self.single(e.left)}, {self.single(e.right)})", POSTFIX
+        if (
+            isinstance(e, (A.FloatDivOp, A.ModOp))
+            and not _nonzero_number(e.right)
+            and "tensor" not in (expr_kind(e.left), expr_kind(e.right))
+        ):
+            # Python raises ZeroDivisionError where Lua gives inf, -inf or nan (and x % math.huge is nan)
+            fn = "div" if isinstance(e, A.FloatDivOp) else "mod"
+            return f"{self.rt(fn)}({self.single(e.left)}, {self.single(e.right)})", POSTFIX
         arith = {
             A.AddOp: ("+", ADD),
             A.SubOp: ("-", ADD),

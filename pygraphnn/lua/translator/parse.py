@@ -231,7 +231,7 @@ def tokenize(src: str) -> tuple[list[Token], list[tuple[int, int, str]]]:
                         value.append(e)  # Lua 5.1 keeps an unknown escaped character
                         j += 1
                     continue
-                value.append(d)
+                value.append(_bytes_of(d))
                 j += 1
             text = src[i:j]
             delim = A.StringDelimiter.DOUBLE_QUOTE if c == '"' else A.StringDelimiter.SINGLE_QUOTE
@@ -249,7 +249,9 @@ def tokenize(src: str) -> tuple[list[Token], list[tuple[int, int, str]]]:
                 first = line
                 line += _newlines(src[i : j + len(close)])
                 toks.append(
-                    Token("string", src[i : j + len(close)], body, first, line, A.StringDelimiter.DOUBLE_SQUARE)
+                    Token(
+                        "string", src[i : j + len(close)], _bytes_of(body), first, line, A.StringDelimiter.DOUBLE_SQUARE
+                    )
                 )
                 i = j + len(close)
                 continue
@@ -689,6 +691,18 @@ class Parser:
             if not (self.accept(",") or self.accept(";")):
                 break
         return self.mark(A.Table(fields), first, self.expect("}", first))
+
+
+def _bytes_of(text: str) -> str:
+    """A string literal's characters as Lua holds them: bytes. The source is read as UTF-8,
+    so a character beyond ASCII becomes its UTF-8 bytes, each held as the character of that
+    code (as the runtime holds every Lua string: ``'é'`` has length 2, like ``'\\195\\169'``)."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
 def parse(source: str) -> tuple[A.Chunk, list[tuple[int, int, str]]]:

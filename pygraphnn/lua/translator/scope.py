@@ -141,6 +141,7 @@ class Var:
     call_sites: list[list[Any]] = field(default_factory=list)  # for local functions: argument lists
     params: list[Var] = field(default_factory=list)  # for local functions
     funcdef: Any = None  # the function it names, when it does
+    methods: dict = field(default_factory=dict)  # function t:name() ... end defined on this table: name -> defs
     require: str | None = None  # local x = require 'name'
     index_keys: list[Any] = field(default_factory=list)  # the k of every t[k] with a computed k
     pyname: str = ""
@@ -465,6 +466,9 @@ class Resolver:
         elif isinstance(st, A.Method):
             self.expr(A.Index(st.name, st.source), store=True)
             self.function(st, st.args, st.body, self_param=True)
+            owner = getattr(st.source, "_var", None) if isinstance(st.source, A.Name) else None
+            if owner is not None:  # t:name() then gives what this function returns
+                owner.methods.setdefault(st.name.id, []).append(st)
         elif isinstance(st, A.Fornum):
             for e in (st.start, st.stop, st.step):
                 if isinstance(e, A.Node):
@@ -527,7 +531,7 @@ class Resolver:
                         isinstance(last.func, A.Name)
                         and last.func._var is not None
                         and last.func._var.funcdef is not None
-                        and -1 in last.func._var.funcdef._scope.returns
+                        and set(last.func._var.funcdef._scope.returns) - {0} not in (set(), {1})
                     )
                 )
             )
