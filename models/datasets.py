@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pygraphnn.help_text import plain
+
 __all__ = [
     "CORPORA",
     "ENV_VAR",
@@ -174,7 +176,10 @@ class CommandError(Exception):
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``data`` to the ``pygraphnn`` command."""
     p = subparsers.add_parser(
-        "data", help=HELP, description=__doc__.split("\n\n")[1], formatter_class=argparse.RawDescriptionHelpFormatter
+        "data",
+        help=HELP,
+        description=plain(__doc__.split("\n\n")[1]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "corpus",

@@ -73,6 +73,13 @@ def test_every_option_has_help_with_its_default(path):
         assert _documents_default(parser, action), f"pygraphnn {' '.join(path)}: {name} does not state its default"
 
 
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "pygraphnn")
+def test_help_is_terminal_text_not_rest_markup(path):
+    """Descriptions taken from docstrings must not show reST (``x``, :mod:`x`) in --help."""
+    text = dict(_walk(build_parser()))[path].format_help()
+    assert "``" not in text and ":mod:`" not in text and ":func:`" not in text, text
+
+
 def test_commands_run_from_any_folder(tmp_path):
     """From an empty folder and without PYTHONPATH: the installed package alone must do."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

@@ -8,6 +8,7 @@ from typing import Any
 
 from models.interrupt import INTERRUPTED_EXIT_STATUS
 from models.resume_flags import record_explicit
+from pygraphnn.help_text import plain
 from pygraphnn.lua.commands import sample as sample_command
 
 from . import train
@@ -24,7 +25,7 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     t = sub.add_parser(
         "train",
         help="train a model on a text file",
-        description=train.__doc__.split("\n\n")[0],
+        description=plain(train.__doc__.split("\n\n")[0]),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     train.add_arguments(t)
@@ -34,7 +35,8 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "sample",
         help="sample text from a checkpoint (.pt of `train`, or char-rnn's .t7); "
         "the same command as `pygraphnn sample`",
-        description=sample_command.__doc__.split("\n\n")[1],
+        description=sample_command.DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sample_command.add_sample_arguments(s)
     s.set_defaults(func=cmd_sample)

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ...help_text import plain
 from ..format.t7 import T7Error
 
 HELP = "generate text from a char-rnn checkpoint, as char-rnn's sample.lua"
@@ -76,9 +76,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 add_sample_arguments = _add_arguments
 
 
-def _plain(rest: str) -> str:
-    """The module docstring's reST as terminal text (``x`` and :mod:`x` -> x)."""
-    return re.sub(r":\w+:`([^`]*)`", r"\1", rest).replace("``", "")
+# the --help description of `pygraphnn sample` and `pygraphnn charrnn sample`
+DESCRIPTION = plain("\n\n".join(__doc__.split("\n\n")[1:3]))
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -86,7 +85,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "sample",
         help=HELP,
-        description=_plain("\n\n".join(__doc__.split("\n\n")[1:3])),
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_arguments(p)
