@@ -119,7 +119,7 @@ def _quantities(text: str) -> dict[tuple[str, int], list[str]]:
     for line in text.splitlines():
         if TIMING.search(line):
             continue
-        template = NUMBER.sub("#", line).strip()
+        template = re.sub(r"\s+", " ", NUMBER.sub("#", line)).strip()
         for i, number in enumerate(NUMBER.findall(line)):
             out[(template, i)].append(number)
     return out

@@ -485,8 +485,18 @@ def _plain_tables(obj, memo: dict):
 def load(path, mode: str | None = None):
     """``torch.load(path, [format])`` (via ``load_t7``; nothing in the file is executed)."""
     from ..load import load_t7
+    from ..t7 import T7Error
+    from . import objects
 
-    return load_t7(path, mode=mode) if mode else load_t7(path)
+    try:
+        return load_t7(path, mode=mode) if mode else load_t7(path)
+    except T7Error:
+        if not objects._CLASSES:
+            raise
+    # objects of the program's own classes (practical6's Embedding in its saved protos): read as
+    # raw objects, then each made an object of the ported class with the fields the file holds
+    loaded = load_t7(path, mode=mode, strict=False) if mode else load_t7(path, strict=False)
+    return objects.adopt_program_objects(loaded)
 
 
 @_fn("getnumcores")
