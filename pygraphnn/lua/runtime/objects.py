@@ -169,7 +169,7 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
             acc(self, input, gradOutput, scale)
         return self.gradInput
 
-    def getParameters(self: Any) -> Any:  # noqa: N802
+    def getParameters(self: Any) -> Any:
         own_fields = any(isinstance(self.__dict__.get(k), torch.Tensor) for k in ("weight", "bias"))
         if cls.rawget("parameters") is None and not own_fields:
             return base.getParameters(self)
@@ -183,7 +183,7 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
             return flatten_parameters(list({id(p): p for p in params}.values()))
         return _flatten_plain(params), _flatten_plain(grads)
 
-    def zeroGradParameters(self: Any) -> None:  # noqa: N802
+    def zeroGradParameters(self: Any) -> None:
         if not any(isinstance(self.__dict__.get(k), torch.Tensor) for k in ("weight", "bias")):
             return base.zeroGradParameters(self)
         for grad in self.luaParameters()[1]:
@@ -199,7 +199,7 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
                 raise
             return functools.partial(found, self) if callable(found) else found
 
-    def luaParameters(self: Any) -> Any:  # noqa: N802 - Lua's m:parameters()
+    def luaParameters(self: Any) -> Any:  # Lua's m:parameters()
         own = cls["parameters"]
         if own is not None:
             return own(self)
