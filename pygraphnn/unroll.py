@@ -31,10 +31,16 @@ def copy_module(module: torch.nn.Module, *, share_parameters: bool) -> torch.nn.
     with ``share_parameters`` the copy uses the very same Parameter objects."""
     memo: dict[int, Any] = {}
     for m in module.modules():
-        for key in _LUA_STATE:
+        for key in _LUA_STATE if not _is_lua_class(m) else _LUA_STATE[:1]:
+            # a module written in Lua keeps its output and gradInput buffers (tables or tensors)
             value = m.__dict__.get(key)
             if value is not None:
                 memo[id(value)] = None
+        if _is_lua_class(m):
+            for key in _LUA_STATE[1:]:  # a tensor autograd recorded cannot be deep-copied: its value can
+                value = m.__dict__.get(key)
+                if isinstance(value, torch.Tensor) and value.requires_grad:
+                    memo[id(value)] = value.detach().clone()
         if share_parameters:
             for p in m._parameters.values():
                 if p is not None:
@@ -45,14 +51,7 @@ def copy_module(module: torch.nn.Module, *, share_parameters: bool) -> torch.nn.
                     value = m.__dict__.get(key)
                     if isinstance(value, torch.Tensor):
                         memo[id(value)] = value
-    copied = copy.deepcopy(module, memo)
-    for m in copied.modules():
-        if _is_lua_class(m):
-            # Lua's clone has its own (empty) output and gradInput tensors; the class's code resizes them
-            for key in ("output", "gradInput"):
-                if m.__dict__.get(key, 0) is None:
-                    setattr(m, key, torch.empty(0, dtype=torch.float64))
-    return copied
+    return copy.deepcopy(module, memo)
 
 
 _LUA_PARAMETER_FIELDS = ("weight", "bias", "gradWeight", "gradBias")

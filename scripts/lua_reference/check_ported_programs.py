@@ -98,7 +98,9 @@ def port(src: Path, script: str) -> tuple[str, int, float, str]:
     return package, len(flagged), seconds, "\n".join(flagged)
 
 
-def run_ported(src: Path, package: str, flags: list[str], seed: int | None, timeout: float) -> tuple[str, str, int, float]:
+def run_ported(
+    src: Path, package: str, flags: list[str], seed: int | None, timeout: float
+) -> tuple[str, str, int, float]:
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([str(src), str(ROOT)]))
     start = time.perf_counter()
     proc = subprocess.run(
@@ -119,7 +121,7 @@ def _quantities(text: str) -> dict[tuple[str, int], list[str]]:
     for line in text.splitlines():
         if TIMING.search(line):
             continue
-        template = NUMBER.sub("#", line).strip()
+        template = re.sub(r"\s+", " ", NUMBER.sub("#", line)).strip()
         for i, number in enumerate(NUMBER.findall(line)):
             out[(template, i)].append(number)
     return out
@@ -139,7 +141,7 @@ def compare(ours: str, lua: str) -> list[str]:
     for key, lua_values in q_lua.items():
         our_values = q_ours.get(key, [])
         n = min(len(lua_values), len(our_values))
-        if not n or len(lua_values) < 3 and len(q_lua) > 40:
+        if not n or (len(lua_values) < 3 and len(q_lua) > 40):
             continue  # one-off numbers of long outputs (program texts) are in the line count above
         worst = 0.0
         for a, b in zip(our_values[:n], lua_values[:n]):
@@ -155,7 +157,8 @@ def compare(ours: str, lua: str) -> list[str]:
 def check(run: str, args: argparse.Namespace) -> None:
     commands, seed = recorded_commands(run)
     src = prepare(run, args.work, args.mirror, args.data)
-    print(f"=== {run}: {src}" + (f" (seeded {seed} as the recording's wrapper)" if seed is not None else ""), flush=True)
+    seeded = f" (seeded {seed} as the recording's wrapper)" if seed is not None else ""
+    print(f"=== {run}: {src}{seeded}", flush=True)
     ported: dict[str, str] = {}
     for script, flags, output in commands:
         if script not in ported:
@@ -178,7 +181,8 @@ def main() -> None:
     ap.add_argument("runs", nargs="*", default=RUNS, metavar="RUN")
     ap.add_argument("--work", type=Path, default=None, help="where to prepare the programs (default: a temp dir)")
     ap.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
-    ap.add_argument("--data", type=Path, default=Path(os.environ.get("PYGRAPHNN_DATA", ROOT.parent / "shared" / "data")))
+    default_data = Path(os.environ.get("PYGRAPHNN_DATA", ROOT.parent / "shared" / "data"))
+    ap.add_argument("--data", type=Path, default=default_data)
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per ported run")
     args = ap.parse_args()
     args.work = args.work or Path(tempfile.mkdtemp(prefix="ported_programs_"))

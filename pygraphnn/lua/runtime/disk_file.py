@@ -28,7 +28,8 @@ class DiskFile:
         self.name, self.mode = name, mode
         py_mode = {"r": "r", "w": "w", "rw": "r+"}[mode]
         try:
-            self._handle = open(name, py_mode, encoding="latin-1", newline="")
+            # the handle lives as long as the Lua file object (closed by close())
+            self._handle = open(name, py_mode, encoding="latin-1", newline="")  # noqa: SIM115
         except OSError as e:
             if quiet is not None and quiet is not False:
                 self._handle = None

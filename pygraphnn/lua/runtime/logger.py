@@ -38,7 +38,7 @@ class Logger:
                 import time
 
                 filename = filename + "-" + time.strftime("%Y_%m_%d_%X")
-            self.file = open(filename, "w")
+            self.file = open(filename, "w")  # noqa: SIM115 - open for the logger's lifetime, as in Lua
             self.epsfile = self.name + ".eps"
         else:
             self.file, self.name = sys.stdout, "stdout"

@@ -134,11 +134,19 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
         init = cls["__init"]
         if init is not None:
             init(self, *args)
+        else:  # no __init of its own: nn.Module's (empty output and gradInput)
+            parent_init(self)
 
     def forward(self: Any, *inputs: Any) -> Any:
         update = cls["updateOutput"]
         if update is None:
             return base.forward(self, *inputs)
+        if cls.rawget("updateGradInput") is not None and torch.is_grad_enabled() and len(inputs) == 1:
+            # inside a graph differentiated by autograd: its backward is the class's own Lua code
+            leaves: list = []
+            shape = _flatten_tensors(inputs[0], leaves)
+            outs = _LuaWrittenBackward.apply(self, shape, update, *leaves)
+            return _rebuild(self.__dict__["_lua_out_shape"], list(outs))
         out = update(self, *inputs)
         return out[0] if type(out) is tuple and out else out  # `return self.output:set(...)`: its first value
 
@@ -161,7 +169,7 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
             acc(self, input, gradOutput, scale)
         return self.gradInput
 
-    def getParameters(self: Any) -> Any:  # noqa: N802
+    def getParameters(self: Any) -> Any:
         own_fields = any(isinstance(self.__dict__.get(k), torch.Tensor) for k in ("weight", "bias"))
         if cls.rawget("parameters") is None and not own_fields:
             return base.getParameters(self)
@@ -175,7 +183,7 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
             return flatten_parameters(list({id(p): p for p in params}.values()))
         return _flatten_plain(params), _flatten_plain(grads)
 
-    def zeroGradParameters(self: Any) -> None:  # noqa: N802
+    def zeroGradParameters(self: Any) -> None:
         if not any(isinstance(self.__dict__.get(k), torch.Tensor) for k in ("weight", "bias")):
             return base.zeroGradParameters(self)
         for grad in self.luaParameters()[1]:
@@ -191,7 +199,7 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
                 raise
             return functools.partial(found, self) if callable(found) else found
 
-    def luaParameters(self: Any) -> Any:  # noqa: N802 - Lua's m:parameters()
+    def luaParameters(self: Any) -> Any:  # Lua's m:parameters()
         own = cls["parameters"]
         if own is not None:
             return own(self)
@@ -274,3 +282,108 @@ def isinstance_of(obj: Any, name: str) -> bool:
             return True
         meta = meta.rawget("__parent")
     return False
+
+
+def adopt_program_objects(value: Any, memo: dict | None = None) -> Any:
+    """Objects a ``.t7`` file holds of classes the ported program declares, as objects of those
+    classes: ``__init`` is not run, the fields come from the file (as Torch's reader does)."""
+    import torch
+
+    from ..format.t7 import TorchObject
+    from ..classes.unknown import UnknownLuaModule
+
+    memo = {} if memo is None else memo
+    if id(value) in memo:
+        return memo[id(value)]
+    raw = value.raw if isinstance(value, UnknownLuaModule) else value if isinstance(value, TorchObject) else None
+    if raw is not None and raw.class_name in _CLASSES and hasattr(raw.state, "items"):
+        pycls = _CLASSES[raw.class_name].rawget("__pyclass")
+        if pycls is not None:
+            obj = pycls.__new__(pycls)
+            torch.nn.Module.__init__(obj)
+            memo[id(value)] = obj
+            for k, v in raw.state.items():
+                object.__setattr__(obj, k, adopt_program_objects(v, memo)) if isinstance(
+                    v, torch.Tensor
+                ) else setattr(obj, k, adopt_program_objects(v, memo))
+            return obj
+    memo[id(value)] = value
+    if isinstance(value, (LuaTable, dict)):
+        for k, v in list(value.items()):
+            value[k] = adopt_program_objects(v, memo)
+    elif isinstance(value, list):
+        value[:] = [adopt_program_objects(v, memo) for v in value]
+    elif isinstance(value, torch.nn.Module):
+        for name, child in list(value._modules.items()):
+            if child is not None:
+                value._modules[name] = adopt_program_objects(child, memo)
+    return value
+
+
+def _flatten_tensors(value: Any, leaves: list) -> Any:
+    """The tensors of a (nested) table input, in order, and the shape to rebuild it with."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        leaves.append(value)
+        return None
+    if isinstance(value, LuaTable):
+        value = value.to_list()
+    if isinstance(value, (list, tuple)):
+        return [_flatten_tensors(v, leaves) for v in value]
+    raise TypeError(f"a module written in Lua got {type(value).__name__} in its input (tensors or tables of them)")
+
+
+def _rebuild(shape: Any, leaves: list) -> Any:
+    if shape is None:
+        return leaves.pop(0)
+    return [_rebuild(s, leaves) for s in shape]
+
+
+def _lua_written_backward() -> type:
+    import torch
+
+    class LuaWrittenBackward(torch.autograd.Function):
+        """A Lua-written module's forward inside autograd; backward runs its updateGradInput and
+        accGradParameters (scale 1), as Lua's nn.Module:backward does."""
+
+        @staticmethod
+        def forward(ctx, module, shape, update, *leaves):
+            inp = _rebuild(shape, list(leaves))
+            out = update(module, inp)
+            out = out[0] if type(out) is tuple and out else out
+            outs: list = []
+            module.__dict__["_lua_out_shape"] = _flatten_tensors(out, outs)
+            ctx.module, ctx.shape, ctx.inp = module, shape, inp
+            ctx.out_shape = module.__dict__["_lua_out_shape"]
+            ctx.out_like = [(o.shape, o.dtype) for o in outs]
+            return tuple(o.clone() for o in outs)  # Lua reuses self.output: autograd keeps its own copy
+
+        @staticmethod
+        def backward(ctx, *grads):
+            module = ctx.module
+            outs = [g if g is not None else torch.zeros(like[0], dtype=like[1]) for g, like in zip(grads, ctx.out_like)]
+            grad_output = _rebuild(ctx.out_shape, outs)
+            with torch.no_grad():
+                gi = module.updateGradInput(ctx.inp, grad_output)
+                gi = gi[0] if type(gi) is tuple and gi else gi
+                acc = module._lua_class.rawget("accGradParameters")
+                if acc is not None:
+                    acc(module, ctx.inp, grad_output, 1)
+            leaves: list = []
+            _flatten_tensors(gi if gi is not None else module.gradInput, leaves)
+            return (None, None, None, *[g.clone() for g in leaves])
+
+    return LuaWrittenBackward
+
+
+class _Lazy:
+    fn: Any = None
+
+    def apply(self, *args: Any) -> Any:
+        if _Lazy.fn is None:
+            _Lazy.fn = _lua_written_backward()
+        return _Lazy.fn.apply(*args)
+
+
+_LuaWrittenBackward = _Lazy()

@@ -502,8 +502,19 @@ def _plain_tables(obj, memo: dict):
 def load(path, mode: str | None = None):
     """``torch.load(path, [format])`` (via ``load_t7``; nothing in the file is executed)."""
     from ..classes.load import load_t7
+    from ..format.t7 import T7Error
+    from . import objects
 
-    return _integral_numbers(load_t7(path, mode=mode) if mode else load_t7(path), set())
+    try:
+        loaded = load_t7(path, mode=mode) if mode else load_t7(path)
+    except T7Error:
+        if not objects._CLASSES:
+            raise
+        # objects of the program's own classes (practical6's Embedding in its saved protos): read as
+        # raw objects, then each made an object of the ported class with the fields the file holds
+        raw = load_t7(path, mode=mode, strict=False) if mode else load_t7(path, strict=False)
+        loaded = objects.adopt_program_objects(raw)
+    return _integral_numbers(loaded, set())
 
 
 def _integral_numbers(obj, seen: set):

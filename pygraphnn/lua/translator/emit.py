@@ -205,7 +205,9 @@ TENSOR_INPLACE = {
 TENSOR_DIMS = {"size": (1,), "narrow": (1, 2), "select": (1, 2), "transpose": (1, 2)}
 MODULE_RENAMES = {"parameters": "luaParameters", "training": "train"}
 # methods every dict and LuaTable has: a Lua field of that name is read with lua.index
-_MAPPING_METHODS = frozenset({"update", "get", "items", "keys", "values", "pop", "popitem", "clear", "setdefault", "copy"})
+_MAPPING_METHODS = frozenset(
+    {"update", "get", "items", "keys", "values", "pop", "popitem", "clear", "setdefault", "copy"}
+)
 
 KNOWN_REQUIRES = {"nn": "nn", "nngraph": "ng", "torch": "torch"}
 CUDA_REQUIRES = {"cunn", "cutorch", "cudnn", "cltorch", "clnn", "fbcunn"}
