@@ -194,7 +194,7 @@ def _kind(n: GNode) -> str:
         return ""
     if t in (nn.Sigmoid, nn.Tanh, nn.Linear, nn.MulConstant, nn.AddConstant, nn.Reshape, nn.SplitTable):
         return t.__name__
-    if t is nn.SelectTable and mod.index > 0:
+    if isinstance(mod, nn.SelectTable) and t is nn.SelectTable and mod.index > 0:
         return "SelectTable"
     return ""
 
@@ -432,10 +432,11 @@ class _LoopWriter:
             if i in self.reads or i in self.fused or gen.alias[i] is not None or n.select_index is not None:
                 continue
             if n.n_split is not None:  # a split of a table value made in the loop
-                src = key(n.args[0])
-                for c in g.consumers[i]:
-                    if key(c) in has:
-                        acc((src, g.nodes[c].select_index - 1), self.gname(key(c)))
+                table = key(n.args[0])
+                for consumer in g.consumers[i]:
+                    index = g.nodes[consumer].select_index
+                    if key(consumer) in has and index is not None:  # every consumer of a split selects
+                        acc((table, index - 1), self.gname(key(consumer)))
                 continue
             kind = _kind(n)
             gy, y = self.gname(i), self.v(i)
@@ -484,6 +485,9 @@ class _LoopWriter:
             elif kind == "Reshape":
                 acc(key(n.args[0]), f"{gy}.reshape({self.n(y + '_in_shape')})")
             elif kind == "SelectTable":
+                from .nn.table import SelectTable
+
+                assert isinstance(n.module, SelectTable)  # _kind said so
                 acc((key(n.args[0]), n.module.index - 1), gy)
             else:  # fallback: through the graph its forward kept
                 fb = f"{y}_in"

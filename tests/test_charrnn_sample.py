@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pygraphnn.lua.commands import sample as sample_command
 from pygraphnn.lua.classes.charrnn import CheckpointError, OneHot, generate, load_checkpoint
+from pygraphnn.lua.commands import sample as sample_command
 
 LUA = (
     Path(os.environ.get("PYGRAPHNN_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))

@@ -18,9 +18,9 @@ import pytest
 
 pytest.importorskip("luaparser")
 
-from pygraphnn.lua.translator.program import port_program
 from pygraphnn.lua.runtime import CmdLine, LuaTable
 from pygraphnn.lua.runtime.system import LuaError
+from pygraphnn.lua.translator.program import port_program
 
 SOURCES = Path(__file__).parent / "lua_sources" / "cmdline"
 EXPECTED = json.loads((SOURCES / "expected.json").read_text())

@@ -99,7 +99,9 @@ def violations(root: Path) -> list[str]:
                 continue
             target_layer = layer_of(target)
             if target_layer is not None and target_layer not in ALLOWED[layer]:
-                bad.append(f"{where}: {layer} module {name} imports {target_layer} module {target} (against the direction)")
+                bad.append(
+                    f"{where}: {layer} module {name} imports {target_layer} module {target} (against the direction)"
+                )
     return bad
 
 
@@ -205,7 +207,11 @@ def test_the_facade_offers_each_layers_entry_points():
     from pygraphnn.lua.translator import emit, program
 
     assert (lua.load_t7, lua.save_t7) == (load.load_t7, save.save_t7)
-    assert (lua.port_source, lua.port_file, lua.PortSyntaxError) == (emit.port_source, emit.port_file, emit.PortSyntaxError)
+    assert (lua.port_source, lua.port_file, lua.PortSyntaxError) == (
+        emit.port_source,
+        emit.port_file,
+        emit.PortSyntaxError,
+    )
     assert lua.port_program is program.port_program
     with pytest.raises(AttributeError, match="no attribute 'port_lua'"):
         lua.port_lua  # noqa: B018

@@ -37,9 +37,7 @@ LIBRARIES = {
 def runtime_names() -> set[str]:
     """What ``from pygraphnn.lua import runtime as lua`` offers as ``lua.NAME``."""
     tree = ast.parse(RUNTIME_INIT.read_text())
-    names = {
-        a.asname or a.name for node in tree.body if isinstance(node, ast.ImportFrom) for a in node.names
-    }
+    names = {a.asname or a.name for node in tree.body if isinstance(node, ast.ImportFrom) for a in node.names}
     names |= {
         t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)
     }

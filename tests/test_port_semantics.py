@@ -17,8 +17,8 @@ import pytest
 pytest.importorskip("luaparser")
 import torch
 
-from pygraphnn.lua.translator.emit import port_source
 from pygraphnn.lua.runtime.table import LuaTable
+from pygraphnn.lua.translator.emit import port_source
 
 
 def port(src: str) -> str:

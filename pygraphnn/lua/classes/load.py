@@ -64,8 +64,8 @@ from ...nn.onehot import OneHot
 from ...node import Node
 from ...site import Site
 from ..format import t7
-from . import aliases
 from ..format.t7 import LuaFunction, LuaKey, LuaTable, Storage, T7Error, TdsVec, TorchObject, load_t7_raw
+from . import aliases
 
 __all__ = ["LOADERS", "from_lua", "load_t7", "parse_debug_label", "register_loader", "supported_classes"]
 

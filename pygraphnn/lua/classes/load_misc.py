@@ -10,10 +10,10 @@ from __future__ import annotations
 import torch
 
 from ... import nn
+from ..format.t7 import LuaTable, Storage, TorchObject
 from .cudnn import InstanceSoftMax
 from .load import LOADERS, _fail, _Loader, _weights, register_loader
 from .misc_fields import SCALAR_CLASSES
-from ..format.t7 import LuaTable, Storage, TorchObject
 
 
 def _scalar_loader(cls: type):

@@ -15,8 +15,8 @@ from __future__ import annotations
 import torch
 
 from ... import nn
-from .load import _fail, register_loader
 from ..format.t7 import LuaTable, TorchObject
+from .load import _fail, register_loader
 
 
 def _int(L, obj, path, name, default=...):

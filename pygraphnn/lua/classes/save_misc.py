@@ -8,10 +8,10 @@ import torch
 from ... import nn
 from ...module import Criterion
 from ...nn.passthrough import TENSOR_TYPES
+from ..format.t7 import Storage, TorchObject
 from .cudnn import InstanceSoftMax
 from .misc_fields import SCALAR_CLASSES
 from .save import SAVERS, _Saver, register_saver
-from ..format.t7 import Storage, TorchObject
 
 # Classes whose Lua gradInput is a table (their input is one) and criterions (output is a number)
 _TABLE_INPUT = (

@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 
 from ... import nn
-from .save import _TYPE_NAMES, _long_storage, register_saver
 from ..format.t7 import LuaTable, TorchObject
+from .save import _TYPE_NAMES, _long_storage, register_saver
 
 
 def _f(v) -> float:

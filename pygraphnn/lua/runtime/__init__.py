@@ -22,8 +22,22 @@ numerics (tensor methods, ``torch.*``, ``optim``) live in sibling modules that
 
 from . import optim as _optim_module
 from .cmdline import CmdLine  # noqa: F401
-from .dispatch import add, concat, div, eq, index, invoke, length, mod, mul, neg, pow, setindex, sub  # noqa: F401
-from .dispatch import module_arg  # noqa: F401
+from .dispatch import (  # noqa: F401
+    add,
+    concat,
+    div,
+    eq,
+    index,
+    invoke,
+    length,
+    mod,
+    module_arg,
+    mul,
+    neg,
+    pow,
+    setindex,
+    sub,
+)
 from .libraries import (  # noqa: F401
     clnn,
     cltorch,

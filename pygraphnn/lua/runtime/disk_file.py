@@ -16,7 +16,7 @@ each byte one character (latin-1). Objects go through ``torch.save``/``torch.loa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
 
 class DiskFile:
@@ -27,6 +27,7 @@ class DiskFile:
             raise ValueError(f"torch.DiskFile: bad mode {mode!r} for {name!r} (expected 'r', 'w' or 'rw')")
         self.name, self.mode = name, mode
         py_mode = {"r": "r", "w": "w", "rw": "r+"}[mode]
+        self._handle: IO[Any] | None
         try:
             # the handle lives as long as the Lua file object (closed by close())
             self._handle = open(name, py_mode, encoding="latin-1", newline="")  # noqa: SIM115

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import IO, Any
 
 from .table import LuaTable, pairs
 
@@ -29,6 +29,7 @@ class Logger:
     """``optim.Logger(filename)``: a log file of named numbers, one row per ``add``."""
 
     def __init__(self, filename: str | None = None, timestamp: Any = None):
+        self.file: IO[str]
         if filename is not None:
             self.name = filename
             folder = os.path.dirname(filename)

@@ -26,7 +26,7 @@ def share(module: Any, src: Any, *names: str) -> Any:
     for name in names:  # plain tensor fields of modules written in Lua: shared storage
         mine, theirs = module.__dict__.get(name), src.__dict__.get(name)
         if isinstance(mine, torch.Tensor) and isinstance(theirs, torch.Tensor):
-            mine.set_(theirs)
+            mine.set_(theirs.untyped_storage(), theirs.storage_offset(), theirs.size(), theirs.stride())
     return module
 
 

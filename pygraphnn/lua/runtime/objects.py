@@ -289,8 +289,8 @@ def adopt_program_objects(value: Any, memo: dict | None = None) -> Any:
     classes: ``__init`` is not run, the fields come from the file (as Torch's reader does)."""
     import torch
 
-    from ..format.t7 import TorchObject
     from ..classes.unknown import UnknownLuaModule
+    from ..format.t7 import TorchObject
 
     memo = {} if memo is None else memo
     if id(value) in memo:
@@ -303,9 +303,9 @@ def adopt_program_objects(value: Any, memo: dict | None = None) -> Any:
             torch.nn.Module.__init__(obj)
             memo[id(value)] = obj
             for k, v in raw.state.items():
-                object.__setattr__(obj, k, adopt_program_objects(v, memo)) if isinstance(
-                    v, torch.Tensor
-                ) else setattr(obj, k, adopt_program_objects(v, memo))
+                object.__setattr__(obj, k, adopt_program_objects(v, memo)) if isinstance(v, torch.Tensor) else setattr(
+                    obj, k, adopt_program_objects(v, memo)
+                )
             return obj
     memo[id(value)] = value
     if isinstance(value, (LuaTable, dict)):

@@ -497,7 +497,7 @@ class _Lazy:
         assert self.items is not None
         return self.items
 
-    def __getitem__(self, i: int) -> str:
+    def __getitem__(self, i: Any) -> Any:  # an index gives a string, a slice a list
         return self._get()[i]
 
     def __iter__(self):
@@ -841,9 +841,14 @@ class Emitter:
                 if not isinstance(last, (A.Varargs, A.Dots)):
                     # Lua drops extra values and fills missing ones with nil: so does lua.adjust
                     inner = spread.lstrip("*")
-                    if spread.startswith("*") and isinstance(last, A.Call) and dotted(last.func) in (
-                        "unpack",
-                        "table.unpack",
+                    if (
+                        spread.startswith("*")
+                        and isinstance(last, A.Call)
+                        and dotted(last.func)
+                        in (
+                            "unpack",
+                            "table.unpack",
+                        )
                     ):
                         inner = f"tuple({inner})"  # unpack(list): its elements are the values
                     adjusted = f"{self.rt('adjust')}({inner}, {missing})"
@@ -1597,9 +1602,9 @@ class Emitter:
                 counts = set(fv.funcdef._scope.returns) - {0}
                 return -1 in counts or len(counts) > 1  # returns ..., a call's values, or varying counts
             return False
-        if isinstance(e, A.Invoke) and self.method_returns(e) is not None:
-            counts = self.method_returns(e)
-            return -1 in counts or len(counts) > 1
+        method_counts = self.method_returns(e) if isinstance(e, A.Invoke) else None
+        if method_counts is not None:
+            return -1 in method_counts or len(method_counts) > 1
         return isinstance(e, A.Invoke) and e.func.id in MULTI_METHODS and expr_kind(e.source) not in ("module", "node")
 
     def method_returns(self, e: A.Invoke) -> set | None:
@@ -1691,8 +1696,10 @@ class Emitter:
                 A.ExpoOp: "pow",
             }[type(e)]
             return f"{self.rt(fn)}({self.single(e.left)}, {self.single(e.right)})", POSTFIX
-        if isinstance(e, A.MultOp) and "number" not in (expr_kind(e.left), expr_kind(e.right)) and (
-            {expr_kind(e.left), expr_kind(e.right)} & {None, "tensor"}
+        if (
+            isinstance(e, A.MultOp)
+            and "number" not in (expr_kind(e.left), expr_kind(e.right))
+            and ({expr_kind(e.left), expr_kind(e.right)} & {None, "tensor"})
         ):
             # two tensors multiply as matrices and vectors in Torch (M * k is M:mv(k)): decided at run time
             return f"{self.rt('mul')}({self.single(e.left)}, {self.single(e.right)})", POSTFIX
