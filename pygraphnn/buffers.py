@@ -23,6 +23,10 @@ With the semantics on (:func:`set_lua_buffers`, or ``with lua_buffers():``):
   gradient, ``nn.CMulTable``'s gradients). Values a Lua module reads from its own
   ``output`` (``nn.Sigmoid``, ``nn.Tanh``) stay those of the forward, as in Lua, and a
   Dropout's noise is the one drawn at forward (autograd keeps the mask).
+* ``m.backward(x2, g)`` after ``m.forward(x1)`` reads ``x2`` where the forward kept ``x1``
+  (a Lua module computes from the ``input`` it is handed); a gModule keeps using the inputs
+  of its forward, as nngraph's nodes do. A criterion's backward differentiates at the input
+  and target it is given (recomputed when those changed since its forward).
 
 It is off by default: a Python program that keeps ``a = m.forward(x1)`` and then calls
 ``m.forward(x2)`` expects ``a`` unchanged. ``pygraphnn port`` writes programs whose entry
@@ -79,15 +83,62 @@ def _pack(t: torch.Tensor) -> torch.Tensor:
     return t.detach()
 
 
-def _unpack(t: torch.Tensor) -> torch.Tensor:
+def _unpack(t: Any) -> torch.Tensor:
+    if type(t) is tuple:  # (alias, input): a saved input, which backward may have been given anew
+        alias, leaf = t
+        given = _substitutes.get(id(leaf))
+        if given is not None:
+            offset = given.storage_offset() + alias.storage_offset() - leaf.storage_offset()
+            return given.as_strided(alias.size(), alias.stride(), offset)
+        return alias
     return t
 
 
-def by_reference():
+# While a backward runs: the tensors it was given in place of the forward's inputs (id of the
+# forward's input -> the given tensor, laid out as that input), read instead by the saved tensors.
+_substitutes: dict[int, torch.Tensor] = {}
+
+
+def by_reference(inputs: Any = None):
     """A context in which autograd keeps saved tensors by reference and skips its check that
     they were not modified in place: a later backward reads their current contents (Lua's
-    ``backward(input, ...)`` reads ``input`` at backward time)."""
-    return torch.autograd.graph.saved_tensors_hooks(_pack, _unpack)
+    ``backward(input, ...)`` reads ``input`` at backward time). Saved tensors that are
+    ``inputs`` (or views of them) can be read from other tensors given to that backward
+    (:func:`reading`)."""
+    if inputs is None:
+        return torch.autograd.graph.saved_tensors_hooks(_pack, _unpack)
+    by_storage: dict[int, list[torch.Tensor]] = {}
+    for t in iter_tensors(inputs):
+        if t.numel():
+            by_storage.setdefault(_storage_of(t), []).append(t)
+
+    def pack(t: torch.Tensor) -> Any:
+        found = by_storage.get(_storage_of(t)) if t.numel() else None
+        if found and len(found) == 1:  # one input owns that memory: a view of it
+            return (t.detach(), found[0])
+        return t.detach()
+
+    return torch.autograd.graph.saved_tensors_hooks(pack, _unpack)
+
+
+@contextmanager
+def reading(recorded: Any, given: Any) -> Iterator[None]:
+    """Within the block, saved tensors of the forward's inputs ``recorded`` read the tensors
+    ``given`` to backward instead, where those are other tensors of the same shape and type
+    (Lua's modules compute gradients from the ``input`` they are handed)."""
+    pairs = list(zip(iter_tensors(recorded), iter_tensors(given)))
+    for leaf, t in pairs:
+        if (
+            t.shape == leaf.shape
+            and t.dtype == leaf.dtype
+            and leaf.is_contiguous()
+            and (t.data_ptr(), t.stride()) != (leaf.data_ptr(), leaf.stride())
+        ):
+            _substitutes[id(leaf)] = t.contiguous()
+    try:
+        yield
+    finally:
+        _substitutes.clear()
 
 
 def _storage_of(t: torch.Tensor) -> int:

@@ -57,6 +57,9 @@ class gModule(Module):  # noqa: N801 - nngraph's name
     ``g.backward(input, gradOutput)``).
     """
 
+    # nngraph's backward differentiates at the inputs its nodes kept from the forward
+    _lua_backward_reads_given_input = False
+
     # set by recompile() straight into __dict__: generated code, not module state
     _code: Code
     _filename: str

@@ -167,6 +167,9 @@ class Module(torch.nn.Module):
     # Lua's state fields; instances overwrite them on a Lua-style forward/backward.
     output: Any = None
     gradInput: Any = None
+    # With Lua's buffer semantics on, backward(input, ...) differentiates at the input it is
+    # given, as a Lua module does (a gModule uses the inputs of its forward, as nngraph does).
+    _lua_backward_reads_given_input = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -214,7 +217,8 @@ class Module(torch.nn.Module):
                 out = self(input)
             elif lua_buffers:
                 leaves = map_structure(_leaf, input)
-                with _buffers.by_reference():  # backward reads the inputs as they are then, as Lua's does
+                # backward reads the inputs as they are then (or those it is given), as Lua's does
+                with _buffers.by_reference(leaves if self._lua_backward_reads_given_input else None):
                     out = self(leaves)
                 self.__dict__["_lua_record"] = _Record(leaves, out)
             else:
@@ -249,6 +253,16 @@ class Module(torch.nn.Module):
                 f"m.forward(input) first (with gradients enabled; not under torch.no_grad())."
             )
         return rec
+
+    def _lua_grads_at(
+        self, input: Any, gradOutput: Any, want_input: bool, want_params: bool, scale: float = 1.0
+    ) -> Any:
+        """:meth:`_lua_grads`, reading the ``input`` given to backward where it is not the
+        forward's (with Lua's buffer semantics on)."""
+        if not _buffers._enabled:
+            return self._lua_grads(gradOutput, want_input, want_params, scale)
+        with _buffers.reading(self._record().leaves, input):
+            return self._lua_grads(gradOutput, want_input, want_params, scale)
 
     def _lua_grads(self, gradOutput: Any, want_input: bool, want_params: bool, scale: float = 1.0) -> Any:
         """Backpropagate ``gradOutput`` through the recorded forward.
@@ -302,15 +316,15 @@ class Module(torch.nn.Module):
 
     def updateGradInput(self, input: Any, gradOutput: Any) -> Any:
         """Lua's ``updateGradInput``: gradient w.r.t. the input of the last forward."""
-        return self._keep_grad_input(self._lua_grads(gradOutput, True, False), gradOutput)
+        return self._keep_grad_input(self._lua_grads_at(input, gradOutput, True, False), gradOutput)
 
     def accGradParameters(self, input: Any, gradOutput: Any, scale: float = 1.0) -> None:
         """Lua's ``accGradParameters``: add ``scale`` times the parameter gradients to ``.grad``."""
-        self._lua_grads(gradOutput, False, True, scale)
+        self._lua_grads_at(input, gradOutput, False, True, scale)
 
     def backward(self, input: Any, gradOutput: Any, scale: float = 1.0) -> Any:
         """Lua's ``backward``: returns gradInput and accumulates parameter gradients."""
-        return self._keep_grad_input(self._lua_grads(gradOutput, True, True, scale), gradOutput)
+        return self._keep_grad_input(self._lua_grads_at(input, gradOutput, True, True, scale), gradOutput)
 
     def zeroGradParameters(self) -> None:
         """Zero every parameter gradient in place (creating it if absent, as Lua has gradWeight)."""

@@ -7,7 +7,9 @@ with dropout 0.5, GRU, RNN), and its train_loss lines are compared with real Lua
 printed digit. The program carries references to the last clone's output tensors into the
 next batch, which Lua overwrites in place before the first clone's backward reads them (see
 INVENTORY.md there): from iteration 3 on, the losses are Lua's only with Lua's buffer
-semantics (pygraphnn.buffers), which the ported entry point switches on.
+semantics (pygraphnn.buffers), which the ported entry point switches on (without them, iteration
+3 already differs for each model: LSTM 4.07534300 vs Lua's 4.07530856, GRU 4.07755498 vs
+4.07756250, RNN 4.07812044 vs 4.07838439).
 `scripts/lua_reference/check_ported_charrnn.py` runs the same comparison over 100+ iterations.
 """
 
@@ -97,7 +99,7 @@ def first_lines(src: Path, run: str, n: int) -> list[tuple[str, ...]]:
 
 @pytest.mark.parametrize(
     "run, n",
-    [("charrnn_lstm", 10), ("charrnn_lstm_dropout", 5), ("charrnn_gru", 5), ("charrnn_rnn", 5)],
+    [("charrnn_lstm", 6), ("charrnn_lstm_dropout", 4), ("charrnn_gru", 4), ("charrnn_rnn", 4)],
 )
 def test_ported_char_rnn_prints_luas_training_losses(ported, run, n):
     expected = LINE.findall((FIXTURES / run / "stdout.txt").read_text())[:n]

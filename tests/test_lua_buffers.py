@@ -195,3 +195,32 @@ def test_a_replaced_forward_is_freed(lua_mode):
     m.forward(torch.randn(3))
     gc.collect()
     assert old() is None
+
+
+def test_backward_given_another_input_differentiates_at_that_input(lua_mode):
+    """Lua's Linear:accGradParameters(input, gradOutput) reads the input it is handed, whatever
+    the forward saw; Sigmoid's gradient still comes from its own forward output."""
+    m = nn.Linear(3, 2).double()
+    m.zeroGradParameters()
+    x1, x2 = torch.randn(4, 3, dtype=torch.double), torch.randn(4, 3, dtype=torch.double)
+    go = torch.randn(4, 2, dtype=torch.double)
+    m.forward(x1)
+    m.backward(x2, go)
+    torch.testing.assert_close(m.weight.grad, go.t() @ x2)
+    s = nn.Sigmoid()
+    y1 = torch.sigmoid(x1)
+    s.forward(x1)
+    torch.testing.assert_close(s.backward(x2, torch.ones_like(x2)), y1 * (1 - y1))
+
+
+def test_a_gmodule_differentiates_at_its_forward_inputs_as_nngraph(lua_mode):
+    """nngraph's backward hands each node the input it kept at forward, not the one given."""
+    x = nn.Identity()()
+    lin = nn.Linear(3, 2)
+    g = nn.gModule([x], [lin(x)]).double()
+    g.zeroGradParameters()
+    x1, x2 = torch.randn(4, 3, dtype=torch.double), torch.randn(4, 3, dtype=torch.double)
+    go = torch.randn(4, 2, dtype=torch.double)
+    g.forward(x1)
+    g.backward(x2, go)
+    torch.testing.assert_close(lin.weight.grad, go.t() @ x1)
