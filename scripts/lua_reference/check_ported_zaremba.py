@@ -24,9 +24,11 @@ inside the BLAS call, and LookupTable adds rows into gradWeight one by one. With
 the Lua mode (pygraphnn/nn/lua_exact.py), measured 03:58 UTC with ``--steps 100``: the step-1, 2
 and 3 gradients and parameters equal Lua's bit for bit (all 4,653,200 entries), every training
 line of the first 100 steps is printed exactly as Lua's, and the validation after step 100 prints
-915.001, Lua's number. The port took 1038 s for that (100 steps, the validation) on a loaded
-2-core machine. Note that OpenBLAS takes its thread count from ``OMP_NUM_THREADS`` (as the
-recording set it, 1): with two threads Lua's own gemm rounds differently.
+915.001, Lua's number. The whole recorded run (04:18 UTC, no ``--steps``): every number printed
+the same as Lua's, all 200 training lines, both validations (915.001, 657.955) and the test
+(745.572); 1093 s for the port on a loaded 2-core machine (real Lua: 619 s). Note that OpenBLAS
+takes its thread count from ``OMP_NUM_THREADS`` (as the recording set it, 1): with two threads
+Lua's own gemm rounds differently.
 
 ``--steps N`` stops after N training steps (``max_max_epoch`` = N/100, 10 test words): a quick
 check of the first N lines; without it the run is the recording's (200 steps, two validations,
