@@ -188,3 +188,33 @@ def snapshot(value: Any) -> list[tuple]:
 def changed(seen: list[tuple] | None, value: Any) -> bool:
     """Whether ``value`` holds other tensors than :func:`snapshot` saw, or the same ones written since."""
     return seen is not None and seen != snapshot(value)
+
+
+# Lua's accGradParameters adds into gradWeight inside its BLAS call (``gradBias:addmv(...)``,
+# LookupTable's ``axpy`` row by row): the sum is rounded once per term, in that order, which a
+# gradient computed apart and then added to ``.grad`` does not reproduce. While ``m.backward``
+# (scale 1) runs autograd, a Lua-exact kernel may add its parameter gradient into ``.grad``
+# itself, as Lua does, and give autograd none.
+_accumulating = False
+
+
+@contextmanager
+def accumulating_in_place() -> Iterator[None]:
+    """A context (``m.backward``, Lua's semantics on) where kernels may add parameter gradients into ``.grad``."""
+    global _accumulating
+    previous, _accumulating = _accumulating, True
+    try:
+        yield
+    finally:
+        _accumulating = previous
+
+
+def grad_accumulator(param: torch.Tensor | None) -> torch.Tensor | None:
+    """``param.grad`` (created as zeros) when a kernel may add into it in place (see
+    :func:`accumulating_in_place`), else None: then it returns its gradient to autograd."""
+    if not (_accumulating and _enabled) or param is None or not param.is_leaf or not param.requires_grad:
+        return None
+    if param.grad is None:
+        param.grad = torch.zeros_like(param, memory_format=torch.contiguous_format)
+    grad = param.grad
+    return grad if grad.is_contiguous() else None

@@ -21,6 +21,7 @@ Lua names that collide with ``torch.nn.Module`` keep torch's meaning:
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import types
 from collections.abc import Sequence
@@ -293,7 +294,8 @@ class Module(torch.nn.Module):
                 # autograd accumulates straight into .grad (the common case, and the fastest)
                 for t in leaves:
                     t.grad = None
-                torch.autograd.backward(outputs, grads, retain_graph=True, inputs=leaves + params)
+                with _buffers.accumulating_in_place() if params else contextlib.nullcontext():
+                    torch.autograd.backward(outputs, grads, retain_graph=True, inputs=leaves + params)
                 leaf_grads: Sequence[torch.Tensor | None] = [t.grad for t in leaves]
             else:
                 found = torch.autograd.grad(outputs, leaves + params, grads, retain_graph=True, allow_unused=True)

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from ..module import Criterion
+from .lua_exact import lua_exact
 
 __all__ = ["AbsCriterion", "BCECriterion", "ClassNLLCriterion", "CrossEntropyCriterion", "MSECriterion"]
 
@@ -45,6 +46,10 @@ def _class_targets(input: torch.Tensor, target: Any) -> torch.Tensor:
     return torch.tensor([int(target)], dtype=torch.long, device=input.device)
 
 
+def _sum_in_order(v: torch.Tensor) -> torch.Tensor:
+    return v.cumsum(0)[-1]
+
+
 def _nll(
     input: torch.Tensor, target: Any, weights: torch.Tensor | None, sizeAverage: bool, ignoreIndex: int
 ) -> torch.Tensor:
@@ -71,9 +76,11 @@ def _nll(
     else:
         w = torch.ones_like(picked)
     w = w * keep.to(x.dtype)
-    loss = -(picked * w).sum()
+    # THNN adds the samples one after another in one double: a ported program (Lua-exact mode) does the same
+    total_of = _sum_in_order if lua_exact(x) and x.shape[0] else torch.sum
+    loss = -total_of(picked * w)
     if sizeAverage:
-        total = w.sum()
+        total = total_of(w)
         loss = loss / torch.where(total != 0, total, torch.ones_like(total))
     return loss
 

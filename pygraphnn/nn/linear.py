@@ -16,10 +16,13 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .. import buffers as _buffers
+
 # Lua's random stream lives in a neutral module shared with the Lua runtime; the names
 # stay importable from here.
 from ..lua_random import _lua_draws, _lua_uniform01, lua_normal_, lua_random32, lua_uniform_  # noqa: F401
 from ..module import Module
+from .lua_exact import LuaLinear, LuaLookupTable, lua_exact, openblas
 
 __all__ = ["MM", "Add", "CMul", "Linear", "LookupTable", "Mul", "lua_normal_", "lua_uniform_"]
 
@@ -97,10 +100,12 @@ class Linear(Module):
             and input.device.type == "cpu"
         ):
             return _LuaShortGemv.apply(input, self.weight, self.bias)
+        if isinstance(input, torch.Tensor) and input.dim() == 2 and lua_exact(input, self.weight) and openblas():
+            return LuaLinear.apply(input, self.weight, self.bias)  # a ported program: Torch7's BLAS calls
         return F.linear(input, self.weight, self.bias)
 
     def _inline(self, ref, args, table_input):
-        if table_input:
+        if table_input or _buffers._enabled:
             return None
         bias = f"{ref}.bias" if self.bias is not None else "None"
         return f"F.linear({args[0]}, {ref}.weight, {bias})"
@@ -170,6 +175,12 @@ class LookupTable(Module):
         idx = (input if input.dtype == torch.int64 else input.long()) - 1
         pad = self.paddingValue
         pad = pad - 1 if 1 <= pad <= self.weight.shape[0] else None
+        if self.maxNorm is None and not self.shouldScaleGradByFreq and lua_exact(self.weight):
+            n = self.weight.shape[0]
+            if idx.numel() and (idx.min() < 0 or idx.max() >= n):
+                bad = (idx + 1)[(idx < 0) | (idx >= n)].tolist()
+                raise IndexError(f"{self.lua_label()}: indices {bad[:10]} out of range (Lua indices are 1..{n})")
+            return LuaLookupTable.apply(idx, self.weight, pad)  # a ported program: THNN's order of sums
         try:
             return F.embedding(
                 idx,

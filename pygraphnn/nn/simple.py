@@ -13,7 +13,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .. import buffers as _buffers
 from ..module import Module
+from .lua_exact import LuaLogSoftMax, LuaSigmoid, LuaTanh, lua_exact
 
 __all__ = [
     "Abs",
@@ -64,16 +66,33 @@ class _Pointwise(Module):
         return None if table_input else f"torch.{self.fn}({args[0]})"
 
 
-class Tanh(_Pointwise):
+class _LuaExactPointwise(_Pointwise):
+    """A :class:`_Pointwise` with a Lua-exact float64 kernel for ported programs (see :mod:`.lua_exact`)."""
+
+    _exact: type[torch.autograd.Function]
+
+    def forward(self, input):
+        if lua_exact(input):
+            return self._exact.apply(input)
+        return getattr(torch, self.fn)(input)  # (super().forward is the Lua-idiom dispatcher)
+
+    def _inline(self, ref, args, table_input):
+        # a graph compiled for a ported program calls forward, which picks the exact kernel
+        return None if _buffers._enabled else super()._inline(ref, args, table_input)
+
+
+class Tanh(_LuaExactPointwise):
     """tanh(x)"""
 
     fn = "tanh"
+    _exact = LuaTanh
 
 
-class Sigmoid(_Pointwise):
+class Sigmoid(_LuaExactPointwise):
     """1 / (1 + exp(-x))"""
 
     fn = "sigmoid"
+    _exact = LuaSigmoid
 
 
 class Exp(_Pointwise):
@@ -169,6 +188,14 @@ class LogSoftMax(SoftMax):
     """log(SoftMax(x)) over the same dimension as :class:`SoftMax`, computed stably."""
 
     _op = "log_softmax"
+
+    def forward(self, input):
+        if input.dim() <= 2 and lua_exact(input):  # a ported program: THNN's roundings (see .lua_exact)
+            return LuaLogSoftMax.apply(input)
+        return torch.log_softmax(input, _softmax_dim(input.dim(), self))
+
+    def _inline(self, ref, args, table_input):
+        return None if _buffers._enabled else super()._inline(ref, args, table_input)
 
 
 class Sqrt(Module):
