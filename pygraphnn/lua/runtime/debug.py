@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from .table import LuaTable
@@ -33,7 +34,7 @@ def _getinfo(level: Any, what: str = "flnSu") -> Any:
             f"debug.getinfo: the level must be a number, got {type(level).__name__} "
             "(a function as the first argument is not supported)"
         )
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     frames = []
     while frame is not None:
         if not str(Path(frame.f_code.co_filename).resolve()).startswith(_RUNTIME):
