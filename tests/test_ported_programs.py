@@ -151,3 +151,48 @@ def test_practical6_sample_reads_luas_checkpoint_and_prints_luas_text(tmp_path, 
     proc = _port_and_run(src, "sample.lua", [*flags, "-seed", "123"], seed=None)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout == (PROGRAMS / "practical6" / "sample.txt").read_text()
+
+
+SNAPSHOTS["learning_to_execute"] = "wojciechz+learning_to_execute"
+
+
+def test_learning_to_execute_generates_luas_programs(tmp_path, shared_data):
+    # wojciechz/learning_to_execute: pairs(_G) over its *_opr functions (name order, a recorded
+    # patch), globals set in main() read by utils.lua, hardness() giving two values where one is
+    # used, a Lua class's method returning unpack(ret), function os.capture, debug.getinfo,
+    # torch.random. The training set is shortened (10001 -> 501 rows: the first samples are the
+    # same) and the run stops before the network is built: the printed parameters (in another
+    # order: Lua prints a table in hash order) and every generated sample program are Lua's.
+    src = _prepare("learning_to_execute", tmp_path, shared_data)
+    _patch(
+        src / "main.lua",
+        "    len=math.max(10001, params.seq_length + 1),",
+        "    len=math.max(501, params.seq_length + 1),",
+    )
+    _patch(src / "main.lua", "\n  setup()\n", "\n  do return end\n")
+    port = subprocess.run(
+        [sys.executable, "-m", "pygraphnn", "port", "main.lua", "-o", "ported/"],
+        cwd=src,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # exit 3: utils.lua's os.capture calls io.popen (only data.lua's self-check, not run here)
+    warnings = [ln for ln in port.stderr.splitlines() if ": " in ln and "wrote ported/" not in ln]
+    assert port.returncode == 3 and "(10 modules, 0 flagged lines)" in port.stderr, port.stderr
+    assert warnings == ["./utils/utils.lua:100: warning: io.popen() runs a shell command: check what it is given"]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([str(src), str(REPO)]))
+    launcher = (
+        "import runpy, sys; sys.argv = ['ported'] + sys.argv[1:]; runpy.run_module('ported', run_name='__main__')"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", launcher, "-gpuidx", "0"], cwd=src, capture_output=True, text=True, timeout=600, env=env
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lua = (PROGRAMS / "learning_to_execute" / "stdout.txt").read_text().splitlines()
+    got = proc.stdout.splitlines()
+    end = lua.index("Creating a RNN LSTM network.\t")
+    start = lua.index("Few exemplary newly generated samples from the Training dataset:")
+    assert sorted(got[:start]) == sorted(lua[:start])  # the parameters table
+    assert got[start:] == lua[start:end]
+    assert sum(ln.startswith("\tInput:") for ln in got) == 9

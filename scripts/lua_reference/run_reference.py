@@ -315,6 +315,14 @@ RUNS: list[Run] = [
                 "  while step < 220 do\n",
                 "short run: 220 steps (results are printed at steps 10, 110 and 210)",
             ),
+            Patch(
+                "data.lua",
+                "  local code = {}\n  local hard, nest = hardness()\n",
+                "  table.sort(names)\n  for k = 1, #names do funcs[k] = _G[names[k]] end\n"
+                "  local code = {}\n  local hard, nest = hardness()\n",
+                "the *_opr functions in name order: pairs(_G) lists them in LuaJIT's hash order "
+                "(smallmul, equality, ifstat, pair, vars, small_loop), which a port cannot reproduce",
+            ),
         ],
         steps=[Step("main.lua", ["-gpuidx", "0"])],
         note="-gpuidx 0 is the program's own CPU mode; seed 1 from its make_deterministic; curriculum 'blend'; "

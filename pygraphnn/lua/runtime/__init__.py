@@ -106,3 +106,4 @@ def __getattr__(name: str):
 
         return script_args()
     raise AttributeError(f"module 'pygraphnn.lua.runtime' has no attribute {name!r}")
+from .debug import debug  # noqa: E402,F401  (Lua's debug.getinfo, for programs that find their own file)

@@ -120,6 +120,7 @@ LIBRARY_GLOBALS = {
     "cudnn": "cudnn",
     "sys": "sys",
     "xlua": "xlua",
+    "debug": "debug",
     "tablex": "tablex",  # penlight's, globals under th
     "utils": "plutils",
 }
@@ -784,6 +785,17 @@ class Emitter:
 
     # ---------------------------------------------------------- assignments
     def assignment(self, targets: list, values: list, local: bool) -> None:
+        self.assignment_here(targets, values, local)
+        if self.program is None or len(self.program.files) < 2 or self.func_stack[-1] is self.resolver.module:
+            return
+        for t in targets:
+            v = t._var if isinstance(t, A.Name) else None
+            if v is not None and v.is_global and v.name in self.program.globals_defined and v.pyname.isidentifier():
+                # a global set inside a function: Lua's one global table sees it at once (main.lua's
+                # params = {...} in main(), read by utils.lua's init_gpu right after)
+                self.emit(f"{self.rt('G')}.{v.pyname} = {v.pyname}")
+
+    def assignment_here(self, targets: list, values: list, local: bool) -> None:
         if len(targets) == 1 and len(values) == 1:
             t, v = targets[0], values[0]
             if isinstance(t, A.Name) and local and t._var.require is not None:
@@ -1589,6 +1601,12 @@ class Emitter:
             return f"*{self.rt('values')}({text})"  # however many values it gives, all of them
         return text  # unknown arity: taken as one value (flagged by callers that care)
 
+    def called_parameter(self, e: A.Call) -> bool:
+        """A call of a function passed in (``4 * hardness()``): how many values it gives is known
+        only at run time, and where one is wanted Lua keeps the first (a tuple here)."""
+        v = e.func._var if isinstance(e.func, A.Name) else None
+        return v is not None and v.is_param and not v.values and v.funcdef is None
+
     def known_multi(self, e: Any) -> bool:
         """A call that may give several values: string.find, pcall, :max(d), a function returning ``...``."""
         if isinstance(e, A.Call):
@@ -1658,11 +1676,18 @@ class Emitter:
         if isinstance(e, A.Call):
             if (self.is_multi(e) and not e.wrapped) or self.maybe_multi(e):
                 return self.first_value(e), POSTFIX
+            if self.called_parameter(e) and self.arity(e) is None:
+                return f"{self.rt('first')}({self.call(e)})", POSTFIX
             return self.call(e), POSTFIX
         if isinstance(e, A.Invoke):
             if (self.is_multi(e) and not e.wrapped and (self.arity(e) or 0) > 1) or self.maybe_multi(e):
                 return self.first_value(e), POSTFIX
-            return self.invoke(e), POSTFIX
+            text = self.invoke(e)
+            if self.arity(e) is None and text.startswith(f"{self.rt('invoke')}("):
+                # a method found at run time (a Lua class's, in another file) may give several
+                # values (return unpack(ret)): one is wanted here
+                return f"{self.rt('first')}({text})", POSTFIX
+            return text, POSTFIX
         if isinstance(e, A.Table):
             if len(self.func_stack) == 1 and any(isinstance(f.value, (A.Varargs, A.Dots)) for f in e.fields):
                 raise Unsupported("... at the top of the chunk (the script's command-line arguments)")
@@ -1738,6 +1763,8 @@ class Emitter:
         if self.known_multi(e):
             return f"{self.rt('first')}({text})"
         k = self.arity(e)
+        if k is None and isinstance(e, A.Call) and self.called_parameter(e):
+            return f"{self.rt('first')}({text})"
         if k is not None and k > 1:
             return f"{text}[0]"
         if isinstance(e, A.Invoke) and e.func.id == "split":
@@ -1774,6 +1801,8 @@ class Emitter:
             and v.name not in ("nn", "nngraph", "torch", "math", "g_cloneManyTimes")
             and v.name not in self.flagged_globals
         ):
+            if v.name == "_G":
+                return self.rt("G")  # pairs(_G), _G[name]: the program's globals, as the runtime holds them
             self.flagged_globals.add(v.name)
             if v.name in ("string", "table", "os", "io", "_G", "arg"):
                 raise Unsupported(f"the global table {v.name} used as a value")
@@ -1792,6 +1821,12 @@ class Emitter:
                 "select",
                 "tonumber",
             ):
+                if self.program is not None and len(self.program.files) > 1:
+                    # a whole program of which no file sets it: nil in Lua too (a typo, or dead code such
+                    # as exit(-1)); read from the program's globals, nil unless something sets it at run time
+                    self.flagged_globals.discard(v.name)
+                    self.emit(f"# NOTE(port): global '{v.name}' is never assigned by the program: nil, as in Lua")
+                    return f"{self.rt('G')}.{v.name}"
                 self.todo(f"unknown global '{v.name}' (defined in another file? pass it in or import it)")
         if (v.name in ("nn", "nngraph", "torch", "math") and v.is_global) or v.require in KNOWN_REQUIRES:
             self.imports.add({"nngraph": "ng"}.get(v.require or v.name, v.require or v.name))
@@ -1855,8 +1890,10 @@ class Emitter:
             if d in RISKY and not store:
                 return self.risk(d)  # an alias such as `local ex = os.execute`
             if root in ("string", "table", "os", "io", "paths", "lfs") and "." not in rest:
-                if store:
+                if store and root not in ("string", "table", "os", "io"):
                     raise Unsupported(f"assignment to the library field {d}")
+                if store:  # function os.capture(cmd): the program adds to Lua's library table
+                    return self.rt(d)
                 return self.rt(d)  # e.g. io.stdout, or string.format used as a value
             if root in ("coroutine", "math", "graph", "model_utils"):
                 if store:

@@ -628,6 +628,8 @@ class Resolver:
                 if f.key is not None and f.between_brackets:
                     self.expr(f.key)
                 self.expr(f.value)
+            # an element of a list ({state_train, state_val, state_test}) goes wherever the list goes
+            self._escape([f.value for f in e.fields if f.key is None])
         elif isinstance(e, A.AnonymousFunction):
             self.function(e, e.args, e.body)
         elif isinstance(e, A.ULengthOP):
