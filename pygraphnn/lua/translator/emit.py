@@ -1137,6 +1137,10 @@ class Emitter:
                 head = f"for {target} in {text}:"
             else:
                 head = f"for {target}{',' if len(names) == 1 else ''} in {self.rt('each')}({text}, {len(names)}):"
+        if head is None and 2 <= len(st.iter) <= 3:
+            # Lua's own protocol, `for a, b in f, s, init`: f(s, control) called until its first value is nil
+            parts = ", ".join(self.single(e) for e in st.iter)
+            head = f"for {target} in {self.rt('iterate')}({len(names)}, {parts}):"
         if head is None:
             raise Unsupported(
                 "generic for over an iterator function (only ipairs, pairs, gmatch and "
@@ -1258,6 +1262,10 @@ class Emitter:
             call = f"{self.rt('require')}({py_str(self.program.modules[module])}, __package__)"
             self.emit(f"{var.pyname} = {call}" if var is not None else call)
             return
+        if name == "lua-utf8":  # starwing/luautf8 (a C library): the runtime's version
+            call = f"{self.rt('require')}({py_str(name)})"
+            self.emit(f"{var.pyname} = {call}" if var is not None else call)
+            return
         if not all(safe_ident(part) for part in module.split(".")):
             self.todo(f"require of {name!r}, which is not a module name")
             call = f"lua.require({py_str(name)})"
@@ -1370,6 +1378,10 @@ class Emitter:
         if d == "require":
             if len(args) == 1 and isinstance(args[0], A.String):
                 self.imports.add("lua")
+                module = lua_string(args[0]).replace("/", ".")
+                if self.program is not None and module in self.program.modules:
+                    # `Global = require 'util.x'`: the program's own file, found next to this one
+                    return f"lua.require({py_str(self.program.modules[module])}, __package__)"
                 return f"lua.require({py_str(lua_string(args[0]))})"
             text = self.args_text(args)
             if len(args) == 1 and _is_str_literal(text):  # a name folded to a constant ('a' .. 'b'): not risky
@@ -1792,6 +1804,11 @@ class Emitter:
                 "select",
                 "tonumber",
             ):
+                if self.program is not None and v.name.isidentifier():
+                    # a whole program: no file of it assigns this global, so Lua reads nil (model_utils's
+                    # stray `torch.typename(layer)`); read Lua's table of globals, nil unless set at run time
+                    self.flagged_globals.discard(v.name)  # every read of it, not just the first
+                    return f"{self.rt('G')}.{v.name}"
                 self.todo(f"unknown global '{v.name}' (defined in another file? pass it in or import it)")
         if (v.name in ("nn", "nngraph", "torch", "math") and v.is_global) or v.require in KNOWN_REQUIRES:
             self.imports.add({"nngraph": "ng"}.get(v.require or v.name, v.require or v.name))
@@ -1831,6 +1848,9 @@ class Emitter:
                     return f"nn.{rest}"
                 if d in self.resolver.classes or (self.program is not None and d in self.program.classes):
                     return f"{self.rt('constructor')}({py_str(d)})"  # the program's torch.class('nn.X')
+                if rest in ("Module", "Criterion"):
+                    # the base classes as values: `nn.Module.clone(self, ...)` calls the base's method
+                    return f"{self.rt('nn_base')}({py_str(d)})"
                 self.todo(
                     f"nn.{rest} is not in pygraphnn.nn (write it as a pygraphnn Module or use ng.node(torch_module))"
                 )
