@@ -52,8 +52,7 @@ from .libraries import (  # noqa: F401
     torch,
     xlua,
 )
-from .objects import class_, constructor, getmetatable, new, setmetatable  # noqa: F401
-from .objects import nn_base  # noqa: F401
+from .objects import class_, constructor, getmetatable, new, nn_base, setmetatable  # noqa: F401
 from .penlight import tablex  # noqa: F401
 from .penlight import utils as plutils  # noqa: F401
 from .strings import string, tonumber, tostring  # noqa: F401

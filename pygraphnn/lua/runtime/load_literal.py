@@ -3,7 +3,7 @@
 Nothing read from a Lua file or a command line is run as code. A chunk made only of
 ``name = literal``, ``name.field = literal`` and ``return literal`` statements, where a
 literal is a number, a string, true/false/nil or a table constructor of literals, is parsed
-by pygraphnn's own Lua parser and *interpreted* here; anything else (a call, an operator other
+(luaparser, the port's own parser library) and *interpreted* here; anything else (a call, an operator other
 than a sign, a variable read) is refused with :class:`LuaError`. lstm-char-cnn needs this for
 ``loadstring('opt.kernels = ' .. opt.kernels)()`` with ``-kernels '{1,2,3}'``.
 
@@ -18,15 +18,16 @@ than a sign, a variable read) is refused with :class:`LuaError`. lstm-char-cnn n
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
-from luaparser import astnodes as A
+from collections.abc import Callable
+from typing import Any
 
 from .system import LuaError
 from .table import LuaTable
 
 
 def _literal(e: Any, source: str) -> Any:
+    from luaparser import astnodes as A
+
     if isinstance(e, A.Number):
         return e.n
     if isinstance(e, A.String):
@@ -60,6 +61,8 @@ def _literal(e: Any, source: str) -> Any:
 
 def _target(e: Any, source: str) -> tuple[list[str], str]:
     """``a.b.c`` as (['a', 'b'], 'c'): the names read, then the field assigned."""
+    from luaparser import astnodes as A
+
     if isinstance(e, A.Name):
         return [], e.id
     if isinstance(e, A.Index) and isinstance(e.value, (A.Name, A.Index)):
@@ -89,12 +92,16 @@ def literal_chunk(source: str, env: dict, globals_table: LuaTable | None = None)
     Globals are read and written in ``env`` (the calling module's namespace), then in
     ``globals_table`` (Lua's shared globals).
     """
-    from ..translator.parse import LuaSyntaxError, parse
+    try:
+        from luaparser import ast as luaast  # a parser only: nothing here is ever run as code
+    except ImportError:
+        raise LuaError("loadstring needs the Lua parser: pip install 'pygraphnn[port]'") from None
+    from luaparser import astnodes as A
 
     try:
-        chunk, _ = parse(source)
-    except LuaSyntaxError as e:
-        raise LuaError(f"loadstring({source!r}): {e}") from None
+        chunk = luaast.parse(source)
+    except Exception as e:  # luaparser's syntax errors have several classes
+        raise LuaError(f"loadstring({source!r}): {type(e).__name__}: {e}") from None
     steps: list[Callable[[], Any]] = []
     gt = globals_table if globals_table is not None else LuaTable()
     for st in chunk.body.body:
@@ -118,7 +125,11 @@ def literal_chunk(source: str, env: dict, globals_table: LuaTable | None = None)
                 steps.append(assign)
         elif isinstance(st, A.Return):
             vals = tuple(_literal(v, source) for v in st.values)
-            steps.append(lambda vals=vals: vals if len(vals) != 1 else vals[0])
+
+            def give(vals: tuple = vals) -> Any:
+                return vals if len(vals) != 1 else vals[0]
+
+            steps.append(give)
         else:
             raise LuaError(
                 f"loadstring({source!r}): a ported program evaluates only assignments and returns "

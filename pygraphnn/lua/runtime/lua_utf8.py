@@ -87,4 +87,6 @@ def _next(s: Any, pos: Any = None, offset: Any = None) -> Any:
     return starts[k] + 1, _code(s, starts[k])
 
 
-utf8 = SimpleNamespace(len=_len, char=_char, codepoint=_codepoint, next=_next, charpattern="[\0-\x7f\xc2-\xfd][\x80-\xbf]*")
+utf8 = SimpleNamespace(
+    len=_len, char=_char, codepoint=_codepoint, next=_next, charpattern="[\0-\x7f\xc2-\xfd][\x80-\xbf]*"
+)

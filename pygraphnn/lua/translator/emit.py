@@ -372,6 +372,27 @@ def py_str(s: str) -> str:
     return r
 
 
+def _global_reads(node: Any) -> list[str]:
+    """Python names of this file's Lua globals (assigned in it) that ``node`` mentions, in order."""
+    found: dict[str, None] = {}
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list):
+            stack.extend(reversed(n))
+            continue
+        if not isinstance(n, A.Node):
+            continue
+        if isinstance(n, A.Name):
+            v = getattr(n, "_var", None)
+            if v is not None and v.is_global and v.values and not v.require and v.pyname.isidentifier():
+                found.setdefault(v.pyname)
+        for key, value in vars(n).items():
+            if not key.startswith("_") and isinstance(value, (A.Node, list)):
+                stack.append(value)
+    return list(found)
+
+
 def lua_string(e: A.String) -> str:
     text = e.s.decode("utf-8", "replace") if isinstance(e.s, bytes) else str(e.s)
     if getattr(e, "delimiter", None) == A.StringDelimiter.DOUBLE_SQUARE and text[:1] in ("\n", "\r"):
@@ -964,6 +985,11 @@ class Emitter:
         if outer_globals:
             self.emit("global " + ", ".join(outer_globals))
             self.function_globals += [n for n in outer_globals if n not in self.function_globals]
+        # a global of this file read in the function before the file assigns it is nil in Lua
+        # (lstm-char-cnn's eval_split returns the global token_perp, set only by its own caller)
+        for n in _global_reads(body):
+            if n not in self.function_globals:
+                self.function_globals.append(n)
         if outer_locals:
             self.emit("nonlocal " + ", ".join(outer_locals))
         # returning different numbers of values at different places is fine: callers of such a
@@ -1312,6 +1338,17 @@ class Emitter:
         ):
             # nn.Identity()(ctable) with a Lua table of nodes (a LuaTable here): the graph takes a list
             return f"{self.x(e.func, POSTFIX)}({self.rt('module_arg')}({self.single(args[0])}))"
+        if d in ("nn.gModule", "nngraph.gModule") and any(
+            isinstance(x, A.Name) and self.table_kind(x) not in ("list",) for x in args
+        ):
+            # gModule(inputs, outputs) of Lua tables filled by table.insert (LuaTables here): lists of nodes
+            parts = [
+                f"{self.rt('module_arg')}({self.single(x)})"
+                if isinstance(x, A.Name) and self.table_kind(x) != "list"
+                else self.single(x)
+                for x in args
+            ]
+            return f"{self.x(e.func, POSTFIX)}({', '.join(parts)})"
         return f"{self.x(e.func, POSTFIX)}({self.args_text(args)})"
 
     def library_call(self, d: str, args: list, e: Any) -> str | None:
