@@ -328,6 +328,17 @@ class Module(torch.nn.Module):
         """Lua's ``backward``: returns gradInput and accumulates parameter gradients."""
         return self._keep_grad_input(self._lua_grads_at(input, gradOutput, True, True, scale), gradOutput)
 
+    def __getattr__(self, name: str) -> Any:
+        # Lua's m.gradWeight / m.gradBias: the gradient of weight / bias (zeros until a backward),
+        # the tensor getParameters' flat gradient views, so in-place edits reach it
+        if name in ("gradWeight", "gradBias"):
+            p = torch.nn.Module.__getattr__(self, "weight" if name == "gradWeight" else "bias")
+            if isinstance(p, torch.Tensor):
+                if p.grad is None:
+                    p.grad = torch.zeros_like(p)
+                return p.grad
+        return torch.nn.Module.__getattr__(self, name)
+
     def zeroGradParameters(self) -> None:
         """Zero every parameter gradient in place (creating it if absent, as Lua has gradWeight)."""
         with torch.no_grad():

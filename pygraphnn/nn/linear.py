@@ -73,6 +73,10 @@ class Linear(Module):
 
     def __init__(self, inputSize: int, outputSize: int, bias: bool = True):
         super().__init__()
+        # Lua's numbers are doubles: a size computed as torch.Tensor(t):sum() arrives as 60.0
+        inputSize, outputSize = (
+            int(n) if isinstance(n, float) and float(n).is_integer() else n for n in (inputSize, outputSize)
+        )
         self.weight = torch.nn.Parameter(torch.empty(outputSize, inputSize))
         self.bias = torch.nn.Parameter(torch.empty(outputSize)) if bias else None
         self.reset()

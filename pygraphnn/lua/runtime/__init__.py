@@ -52,7 +52,7 @@ from .libraries import (  # noqa: F401
     torch,
     xlua,
 )
-from .objects import class_, constructor, getmetatable, new, setmetatable  # noqa: F401
+from .objects import class_, constructor, getmetatable, new, nn_base, setmetatable  # noqa: F401
 from .penlight import tablex  # noqa: F401
 from .penlight import utils as plutils  # noqa: F401
 from .strings import string, tonumber, tostring  # noqa: F401
@@ -85,6 +85,7 @@ from .table import (  # noqa: F401
     each,
     first,
     ipairs,
+    iterate,
     next,
     pairs,
     select,

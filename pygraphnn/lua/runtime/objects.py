@@ -241,6 +241,16 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
     return cls, pmeta
 
 
+def nn_base(name: str) -> type:
+    """``nn.Module``/``nn.Criterion`` used as a value: the pygraphnn base class, whose methods a
+    Lua-written class calls on itself (``nn.Module.clone(self, ...)``).
+
+    >>> nn_base("nn.Module").__name__
+    'Module'
+    """
+    return _nn_base(name)
+
+
 def parent_of(cls: LuaTable) -> Any:
     """The parent class ``torch.class`` returned with ``cls`` (None without one)."""
     return cls.rawget("__parent")

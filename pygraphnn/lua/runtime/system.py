@@ -550,8 +550,20 @@ lfs = _Lfs()
 
 # ------------------------------------------------------- loading code
 def loadstring(source: Any, name: Any = None) -> Any:
-    """Lua's ``loadstring``: compiling Lua at run time is not available to a ported program."""
-    return None, "loadstring: a ported program cannot compile Lua source at run time"
+    """Lua's ``loadstring``: only a chunk of literal assignments/returns, interpreted, never run as code.
+
+    ``loadstring('opt.kernels = {1,2,3}')()`` works (see :mod:`.load_literal`); any other source
+    gives Lua's failure, nil and a message.
+    """
+    from .load_literal import literal_chunk
+
+    if not isinstance(source, str):
+        return None, "loadstring: a ported program cannot compile Lua source at run time"
+    try:
+        # the globals of the ported file that called loadstring, where Lua's chunk would find them
+        return literal_chunk(source, sys._getframe(1).f_globals, G)
+    except LuaError as e:
+        return None, str(e)
 
 
 def load(chunk: Any, name: Any = None) -> Any:
@@ -598,6 +610,10 @@ def require(name: Any, package: str | None = None) -> Any:
     The name must be a dotted identifier (``util.misc``); it is imported as a
     Python module next to the caller (``package``), never evaluated.
     """
+    if name == "lua-utf8":  # starwing/luautf8, a C library: the runtime's own version
+        from .lua_utf8 import utf8
+
+        return utf8
     if not isinstance(name, str) or not _MODULE_NAME.match(name.replace("/", ".")):
         raise LuaError(f"module {name!r} not found: not a module name")
     name = name.replace("/", ".")
@@ -619,6 +635,22 @@ def export_globals(namespace: dict, names: list[str]) -> None:
     for name in names:
         if namespace.get(name) is not None:
             G[name] = namespace[name]
+    # a global the file assigns later (main.lua's `opt = cmd:parse(arg)` after its requires) is
+    # read by the other files at run time: G finds it in the file's namespace, as Lua's one table would
+    if not any(ns is namespace for ns, _ in _GLOBAL_NAMESPACES):
+        _GLOBAL_NAMESPACES.append((namespace, frozenset(names)))
+    if G._meta is None:
+        G._meta = LuaTable({"__index": _global_in_namespaces})
+
+
+_GLOBAL_NAMESPACES: list[tuple[dict, frozenset]] = []  # the ported files' namespaces and their Lua globals
+
+
+def _global_in_namespaces(_table: LuaTable, name: Any) -> Any:
+    for namespace, names in _GLOBAL_NAMESPACES:
+        if name in names and namespace.get(name) is not None:
+            return namespace[name]
+    return None
 
 
 def script_args() -> LuaTable:

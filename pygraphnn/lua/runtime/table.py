@@ -443,3 +443,20 @@ __all__ = [
     "unpack",
     "values",
 ]
+
+
+def iterate(n: int, f: Any, state: Any = None, control: Any = None) -> Iterator[Any]:
+    """``for a, b in f, s, init``: Lua's generic ``for`` over an iterator function.
+
+    Each step calls ``f(state, control)``; the loop ends when its first value is nil, and that
+    first value is the next ``control``. Each step's values are adjusted to the ``n`` loop variables.
+
+    >>> list(iterate(2, lambda s, i: None if (i or 0) >= s else ((i or 0) + 1, 10 * ((i or 0) + 1)), 2))
+    [(1, 10), (2, 20)]
+    """
+    while True:
+        vals = adjust(f(state, control), n)
+        if vals[0] is None:
+            return
+        control = vals[0]
+        yield vals if n > 1 else vals[0]

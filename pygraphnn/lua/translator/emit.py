@@ -373,6 +373,27 @@ def py_str(s: str) -> str:
     return r
 
 
+def _global_reads(node: Any) -> list[str]:
+    """Python names of this file's Lua globals (assigned in it) that ``node`` mentions, in order."""
+    found: dict[str, None] = {}
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list):
+            stack.extend(reversed(n))
+            continue
+        if not isinstance(n, A.Node):
+            continue
+        if isinstance(n, A.Name):
+            v = getattr(n, "_var", None)
+            if v is not None and v.is_global and v.values and not v.require and v.pyname.isidentifier():
+                found.setdefault(v.pyname)
+        for key, value in vars(n).items():
+            if not key.startswith("_") and isinstance(value, (A.Node, list)):
+                stack.append(value)
+    return list(found)
+
+
 def lua_string(e: A.String) -> str:
     text = e.s.decode("utf-8", "replace") if isinstance(e.s, bytes) else str(e.s)
     if getattr(e, "delimiter", None) == A.StringDelimiter.DOUBLE_SQUARE and text[:1] in ("\n", "\r"):
@@ -976,6 +997,11 @@ class Emitter:
         if outer_globals:
             self.emit("global " + ", ".join(outer_globals))
             self.function_globals += [n for n in outer_globals if n not in self.function_globals]
+        # a global of this file read in the function before the file assigns it is nil in Lua
+        # (lstm-char-cnn's eval_split returns the global token_perp, set only by its own caller)
+        for n in _global_reads(body):
+            if n not in self.function_globals:
+                self.function_globals.append(n)
         if outer_locals:
             self.emit("nonlocal " + ", ".join(outer_locals))
         # returning different numbers of values at different places is fine: callers of such a
@@ -1149,6 +1175,10 @@ class Emitter:
                 head = f"for {target} in {text}:"
             else:
                 head = f"for {target}{',' if len(names) == 1 else ''} in {self.rt('each')}({text}, {len(names)}):"
+        if head is None and 2 <= len(st.iter) <= 3:
+            # Lua's own protocol, `for a, b in f, s, init`: f(s, control) called until its first value is nil
+            parts = ", ".join(self.single(e) for e in st.iter)
+            head = f"for {target} in {self.rt('iterate')}({len(names)}, {parts}):"
         if head is None:
             raise Unsupported(
                 "generic for over an iterator function (only ipairs, pairs, gmatch and "
@@ -1270,6 +1300,10 @@ class Emitter:
             call = f"{self.rt('require')}({py_str(self.program.modules[module])}, __package__)"
             self.emit(f"{var.pyname} = {call}" if var is not None else call)
             return
+        if name == "lua-utf8":  # starwing/luautf8 (a C library): the runtime's version
+            call = f"{self.rt('require')}({py_str(name)})"
+            self.emit(f"{var.pyname} = {call}" if var is not None else call)
+            return
         if not all(safe_ident(part) for part in module.split(".")):
             self.todo(f"require of {name!r}, which is not a module name")
             call = f"lua.require({py_str(name)})"
@@ -1316,6 +1350,17 @@ class Emitter:
         ):
             # nn.Identity()(ctable) with a Lua table of nodes (a LuaTable here): the graph takes a list
             return f"{self.x(e.func, POSTFIX)}({self.rt('module_arg')}({self.single(args[0])}))"
+        if d in ("nn.gModule", "nngraph.gModule") and any(
+            isinstance(x, A.Name) and self.table_kind(x) not in ("list",) for x in args
+        ):
+            # gModule(inputs, outputs) of Lua tables filled by table.insert (LuaTables here): lists of nodes
+            parts = [
+                f"{self.rt('module_arg')}({self.single(x)})"
+                if isinstance(x, A.Name) and self.table_kind(x) != "list"
+                else self.single(x)
+                for x in args
+            ]
+            return f"{self.x(e.func, POSTFIX)}({', '.join(parts)})"
         return f"{self.x(e.func, POSTFIX)}({self.args_text(args)})"
 
     def library_call(self, d: str, args: list, e: Any) -> str | None:
@@ -1382,6 +1427,10 @@ class Emitter:
         if d == "require":
             if len(args) == 1 and isinstance(args[0], A.String):
                 self.imports.add("lua")
+                module = lua_string(args[0]).replace("/", ".")
+                if self.program is not None and module in self.program.modules:
+                    # `Global = require 'util.x'`: the program's own file, found next to this one
+                    return f"lua.require({py_str(self.program.modules[module])}, __package__)"
                 return f"lua.require({py_str(lua_string(args[0]))})"
             text = self.args_text(args)
             if len(args) == 1 and _is_str_literal(text):  # a name folded to a constant ('a' .. 'b'): not risky
@@ -1821,10 +1870,11 @@ class Emitter:
                 "select",
                 "tonumber",
             ):
-                if self.program is not None and len(self.program.files) > 1:
-                    # a whole program of which no file sets it: nil in Lua too (a typo, or dead code such
-                    # as exit(-1)); read from the program's globals, nil unless something sets it at run time
-                    self.flagged_globals.discard(v.name)
+                if self.program is not None and v.name.isidentifier():
+                    # a whole program of which no file sets it: nil in Lua too (a typo, or dead code such as
+                    # exit(-1), model_utils's stray `torch.typename(layer)`); read from the program's globals,
+                    # nil unless something sets it at run time
+                    self.flagged_globals.discard(v.name)  # every read of it, not just the first
                     self.emit(f"# NOTE(port): global '{v.name}' is never assigned by the program: nil, as in Lua")
                     return f"{self.rt('G')}.{v.name}"
                 self.todo(f"unknown global '{v.name}' (defined in another file? pass it in or import it)")
@@ -1866,6 +1916,9 @@ class Emitter:
                     return f"nn.{rest}"
                 if d in self.resolver.classes or (self.program is not None and d in self.program.classes):
                     return f"{self.rt('constructor')}({py_str(d)})"  # the program's torch.class('nn.X')
+                if rest in ("Module", "Criterion"):
+                    # the base classes as values: `nn.Module.clone(self, ...)` calls the base's method
+                    return f"{self.rt('nn_base')}({py_str(d)})"
                 self.todo(
                     f"nn.{rest} is not in pygraphnn.nn (write it as a pygraphnn Module or use ng.node(torch_module))"
                 )

@@ -441,7 +441,7 @@ class Resolver:
                 v = self.declare(t, line)
                 v.values.append(_value_at(st.values, i))
                 req = _require_name(st.values[0]) if len(st.values) == 1 and i == 0 else None
-                if req is not None:
+                if req is not None and req != "lua-utf8":  # lua-utf8: a runtime table, used through its local
                     v.require = req
         elif isinstance(st, A.Assign):
             for e in st.values:
