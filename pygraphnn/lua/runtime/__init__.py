@@ -22,6 +22,7 @@ numerics (tensor methods, ``torch.*``, ``optim``) live in sibling modules that
 
 from . import optim as _optim_module
 from .cmdline import CmdLine  # noqa: F401
+from .debug import debug  # noqa: F401  (Lua's debug.getinfo, for programs that find their own file)
 from .dispatch import (  # noqa: F401
     add,
     concat,
@@ -107,4 +108,3 @@ def __getattr__(name: str):
 
         return script_args()
     raise AttributeError(f"module 'pygraphnn.lua.runtime' has no attribute {name!r}")
-from .debug import debug  # noqa: E402,F401  (Lua's debug.getinfo, for programs that find their own file)
