@@ -423,7 +423,10 @@ def _lua_written_backward() -> type:
                         f"for input tensor {k + 1} of shape {tuple(in_shape)}"
                     )
                 # a zero of another shape (MaskedLoss's `torch.Tensor({0})` for its target) adds nothing
-                grads_in.append(None if not need else g.clone() if g.shape == in_shape else torch.zeros(in_shape, dtype=g.dtype))
+                if not need:
+                    grads_in.append(None)
+                else:
+                    grads_in.append(g.clone() if g.shape == in_shape else torch.zeros(in_shape, dtype=g.dtype))
             grads_in += [None] * (ctx.n_leaves - len(grads_in))
             return (None, None, None, None, *grads_in)
 
