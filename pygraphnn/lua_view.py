@@ -18,11 +18,13 @@ forget-gate biases of the layer annotated ``i2h_1``::
 >>> h = nn.Linear(3, 2)(x).annotate(name="i2h")
 >>> g = nn.gModule([x], [nn.Tanh()(h)])
 >>> [(type(n.data.module).__name__, n.data.annotations.name) for n in g.forwardnodes]
-[('Identity', None), ('Linear', 'i2h'), ('Tanh', None)]
+[('Identity', None), ('Linear', 'i2h'), ('Tanh', None), ('NoneType', None)]
 
 Differences from Lua: nngraph adds a dummy input node (and split nodes for several
-inputs) and a dummy output node holding no module; the view lists only the nodes that
-were declared (an input node's ``mapindex`` holds one module-less data, standing for them).
+inputs); the view lists only the nodes that were declared (an input node's ``mapindex``
+holds one module-less data, standing for them), then, as Lua, the dummy output node (no
+module; ``mapindex`` the outputs in ``gModule`` order). ``data.input`` (what each argument
+gave at the last forward) is kept for modules written in Lua (ported programs), None otherwise.
 Split outputs (``a, b = node:split(2)``) are listed with ``module`` None,
 as in Lua. The view is rebuilt on each read and reflects the gModule's current modules.
 """
@@ -45,13 +47,15 @@ class LuaFields(dict):
 class LuaNodeData:
     """``node.data`` of a Lua nngraph node: ``module``, ``annotations``, ``mapindex``."""
 
-    __slots__ = ("annotations", "mapindex", "module", "selectindex")
+    __slots__ = ("annotations", "input", "mapindex", "module", "selectindex")
 
     def __init__(self, module: Any, annotations: dict, selectindex: int | None):
         self.module = module
         self.annotations = annotations
         self.mapindex: list[LuaNodeData] = []
         self.selectindex = selectindex
+        # nngraph's data.input: what each argument gave at the last forward (kept by modules written in Lua)
+        self.input: list | None = None
 
     def __repr__(self) -> str:
         name = self.annotations.get("name")
@@ -90,4 +94,10 @@ def forward_nodes(g: Any) -> list[LuaNode]:
         for a in n.args:
             views[i].data.mapindex.append(views[a].data)
             views[a].children.append(views[i])
-    return [views[i] for i in graph.lua_order()]
+        seen = getattr(views[i].data.module, "__dict__", {}).get("_lua_input")
+        if seen is not None:
+            views[i].data.input = seen if len(n.args) > 1 else [seen]
+    # nngraph's dummy output node comes last: no module, the outputs in gModule order as mapindex
+    out = LuaNode(LuaNodeData(None, LuaFields(), None))
+    out.data.mapindex = [views[i].data for i in graph.outputs]
+    return [views[i] for i in graph.lua_order()] + [out]

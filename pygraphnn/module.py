@@ -230,10 +230,12 @@ class Module(torch.nn.Module):
             self.__dict__["_lua_failed"] = _first_line(e)
             raise
         self.__dict__["_lua_failed"] = None
+        # a table of numbers a Lua-written module returned travels the graph as one tensor: numbers again here
+        out_read = map_structure(lambda t: t.tolist() if hasattr(t, "_lua_numbers") else t, out)
         if lua_buffers:
-            self.output = _buffers.refill(self.__dict__.setdefault("_lua_output_buffers", {}), out, input)
+            self.output = _buffers.refill(self.__dict__.setdefault("_lua_output_buffers", {}), out_read, input)
         else:
-            self.output = map_structure(torch.Tensor.detach, out)
+            self.output = map_structure(torch.Tensor.detach, out_read)
         return self.output
 
     def updateOutput(self, input: Any) -> Any:  # Lua name
@@ -281,6 +283,10 @@ class Module(torch.nn.Module):
                 f"{self.lua_label()}: gradOutput has {len(gouts)} tensors but the output has {len(outs)}"
             )
         pairs = [(o, g) for o, g in zip(outs, gouts) if o.requires_grad]
+        for k, (o, g) in enumerate(pairs):
+            numbers = getattr(o, "_lua_numbers", None)
+            if numbers is not None:  # that module's own updateGradInput gets the gradOutput as given
+                numbers["grad"], pairs[k] = g, (o, torch.zeros_like(o))
         for o, g in pairs:
             if o.shape != g.shape:
                 raise LuaIdiomError(

@@ -127,6 +127,8 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
 
     import torch
 
+    from pygraphnn.tables import map_structure
+
     base: Any = _nn_base(parent)  # a Module subclass, chosen at run time
 
     def __init__(self: Any, *args: Any) -> None:  # noqa: N807 - the Python constructor
@@ -141,11 +143,21 @@ def _module_class(name: str, parent: str, cls: LuaTable) -> tuple:
         update = cls["updateOutput"]
         if update is None:
             return base.forward(self, *inputs)
+        if len(inputs) == 1:
+            # nngraph's node.data.input (lua_view); detached, so that the module can still be copied
+            seen = inputs[0].to_list() if isinstance(inputs[0], LuaTable) else inputs[0]
+            self.__dict__["_lua_input"] = map_structure(torch.Tensor.detach, seen)
         if cls.rawget("updateGradInput") is not None and torch.is_grad_enabled() and len(inputs) == 1:
             # inside a graph differentiated by autograd: its backward is the class's own Lua code
             leaves: list = []
             shape = _flatten_tensors(inputs[0], leaves)
-            outs = _LuaWrittenBackward.apply(self, shape, update, *leaves)
+            numbers: dict = {}
+            outs = _LuaWrittenBackward.apply(self, shape, update, numbers, *leaves)
+            if self.__dict__["_lua_out_shape"] == _NUMBERS:
+                # `self.output = {loss, acc, count}`: the numbers travel the graph as one tensor,
+                # read back as numbers where the program gets the graph's output (module.py)
+                outs[0]._lua_numbers = numbers
+                return outs[0]
             return _rebuild(self.__dict__["_lua_out_shape"], list(outs))
         out = update(self, *inputs)
         return out[0] if type(out) is tuple and out else out  # `return self.output:set(...)`: its first value
@@ -344,8 +356,26 @@ def _flatten_tensors(value: Any, leaves: list) -> Any:
     raise TypeError(f"a module written in Lua got {type(value).__name__} in its input (tensors or tables of them)")
 
 
+# the output shape of a module whose output is a table of plain numbers (MaskedLoss's {loss, acc, count})
+_NUMBERS = "numbers"
+
+
+def _numbers_table(value: Any) -> list | None:
+    """A Lua table of plain numbers (0-d tensors allowed among them) as a list; None otherwise."""
+    import torch
+
+    items = value.to_list() if isinstance(value, LuaTable) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        return None
+    plain = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in items]
+    scalars = [isinstance(v, torch.Tensor) and v.dim() == 0 for v in items]
+    if not any(plain) or not all(p or s for p, s in zip(plain, scalars)):
+        return None
+    return [float(v) for v in items]
+
+
 def _rebuild(shape: Any, leaves: list) -> Any:
-    if shape is None:
+    if shape is None or shape == _NUMBERS:
         return leaves.pop(0)
     return [_rebuild(s, leaves) for s in shape]
 
@@ -358,21 +388,31 @@ def _lua_written_backward() -> type:
         accGradParameters (scale 1), as Lua's nn.Module:backward does."""
 
         @staticmethod
-        def forward(ctx, module, shape, update, *leaves):
+        def forward(ctx, module, shape, update, numbers, *leaves):
             inp = _rebuild(shape, list(leaves))
             out = update(module, inp)
             out = out[0] if type(out) is tuple and out else out
             outs: list = []
-            module.__dict__["_lua_out_shape"] = _flatten_tensors(out, outs)
+            values = _numbers_table(out)
+            if values is not None:
+                outs.append(torch.tensor(values, dtype=torch.float64))
+                module.__dict__["_lua_out_shape"] = _NUMBERS
+            else:
+                module.__dict__["_lua_out_shape"] = _flatten_tensors(out, outs)
+            ctx.numbers, ctx.n_leaves = numbers, len(leaves)
             ctx.module, ctx.shape, ctx.inp = module, shape, inp
             ctx.out_shape = module.__dict__["_lua_out_shape"]
             ctx.out_like = [(o.shape, o.dtype) for o in outs]
+            ctx.in_shapes = [x.shape for x in leaves]
             return tuple(o.clone() for o in outs)  # Lua reuses self.output: autograd keeps its own copy
 
         @staticmethod
         def backward(ctx, *grads):
             module = ctx.module
             outs = [g if g is not None else torch.zeros(like[0], dtype=like[1]) for g, like in zip(grads, ctx.out_like)]
+            if ctx.out_shape == _NUMBERS:
+                # the gradOutput the program passed for the numbers (Lua's `torch.ones(1)`), as Lua hands it on
+                outs[0] = ctx.numbers.pop("grad", outs[0])
             grad_output = _rebuild(ctx.out_shape, outs)
             with torch.no_grad():
                 gi = module.updateGradInput(ctx.inp, grad_output)
@@ -382,7 +422,23 @@ def _lua_written_backward() -> type:
                     acc(module, ctx.inp, grad_output, 1)
             leaves: list = []
             _flatten_tensors(gi if gi is not None else module.gradInput, leaves)
-            return (None, None, None, *[g.clone() for g in leaves])
+            # Lua ignores gradInput entries past the inputs (MaskedLoss gives {grad, 0, 0} for {input, target})
+            # and for inputs that need none
+            needs = ctx.needs_input_grad[4:]
+            grads_in = []
+            for k, (g, in_shape, need) in enumerate(zip(leaves[: ctx.n_leaves], ctx.in_shapes, needs)):
+                if need and g.shape != in_shape and not bool((g == 0).all()):
+                    raise ValueError(
+                        f"{typename(module)}:updateGradInput gave a gradient of shape {tuple(g.shape)} "
+                        f"for input tensor {k + 1} of shape {tuple(in_shape)}"
+                    )
+                # a zero of another shape (MaskedLoss's `torch.Tensor({0})` for its target) adds nothing
+                if not need:
+                    grads_in.append(None)
+                else:
+                    grads_in.append(g.clone() if g.shape == in_shape else torch.zeros(in_shape, dtype=g.dtype))
+            grads_in += [None] * (ctx.n_leaves - len(grads_in))
+            return (None, None, None, None, *grads_in)
 
     return LuaWrittenBackward
 
