@@ -176,3 +176,18 @@ def test_importing_the_optim_module_keeps_the_lua_optim_table():
         "assert lua.optim is before and lua.require('optim') is lua.optim, lua.optim\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    "lua",
+    [
+        # found by scripts/port_smoke.py on public Torch7 code: each gave Python that did not compile
+        "local t = {a = {}}\nt['a'].f = function(x) return x end\n",  # a function stored under an indexed owner
+        "getmetatable('').__mod = function(a, b) return a end\n",  # penlight's stringx
+        "local f = function(_, _) return 1 end\n",  # a repeated parameter name (the later one wins)
+        "local t = {}\nt.m = function(_, a, b) return math.max(a, b) end\nprint(t.m(nil, 1, 2))\n",
+    ],
+)
+def test_translation_compiles_for_names_python_refuses(lua):
+    code = port_source(lua, "smoke.lua").code
+    compile(code, "smoke.py", "exec")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast as pyast
 import math
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -979,6 +980,9 @@ class Emitter:
             v = a._var
             if "nilcheck" in v.evidence or extra:
                 default = True
+            for i, earlier in enumerate(out):  # function(_, _): Lua's later parameter shadows the earlier
+                if earlier.split("=")[0] == v.pyname:
+                    out[i] = earlier.replace(v.pyname, f"_shadowed{i}", 1)
             out.append(f"{v.pyname}=None" if default else v.pyname)
         if extra and not any(isinstance(a, A.Varargs) for a in args):
             out.append("*_extra_args")
@@ -1021,7 +1025,9 @@ class Emitter:
         scope = self.func_stack[-1]
         taken = {v.pyname for v in scope.vars} | {v.pyname for v in scope.free}
         owner = self.x(target.value, POSTFIX) if not isinstance(target.value, A.Name) else target.value._var.pyname
-        name = key if key not in taken and safe_ident(key) else f"{owner.replace('.', '_')}_{key}"
+        # the owner may be any expression (t[k].f, getmetatable("").__mod): its text made a name
+        owner_name = "_".join(filter(None, re.split(r"\W+", owner)))
+        name = key if key not in taken and safe_ident(key) else f"{owner_name}_{key}"
         if not safe_ident(name):
             name = "lua_" + name.lstrip("_")
         # a table's function is called from other files too, where the translator cannot
@@ -1041,7 +1047,9 @@ class Emitter:
         ):
             params = self.params(e.args, e._scope, False)
             if not any(isinstance(a, A.Varargs) for a in e.args):
-                params += ", *_" if params else "*_"  # called back with more arguments than it names
+                params += (
+                    ", *_extra_args" if params else "*_extra_args"
+                )  # called back with more arguments than it names
             self.func_stack.append(e._scope)
             value = self.single(stmts[0].values[0]) if stmts[0].values else "None"
             self.func_stack.pop()
