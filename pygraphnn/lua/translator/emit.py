@@ -2065,7 +2065,13 @@ class Emitter:
         if want == "record" and c in ("empty", "record"):
             self.imports.add("SimpleNamespace")
             return "SimpleNamespace(" + ", ".join(f"{f.key.id}={self.single(f.value)}" for f in e.fields) + ")"
-        # a dict: positional fields get keys 1, 2, ...
+        items = self.keyed_items(e)
+        if want == "list":
+            raise Unsupported("table used as an array but built with keys")
+        return "{" + ", ".join(items) + "}"
+
+    def keyed_items(self, e: A.Table) -> list[str]:
+        """A keyed constructor's fields as ``key: value`` texts; positional fields get keys 1, 2, ..."""
         items = []
         pos = 0
         for i, f in enumerate(e.fields):
@@ -2078,9 +2084,7 @@ class Emitter:
                 items.append(f"{py_str(f.key.id)}: {self.single(f.value)}")
             else:
                 items.append(f"{self.single(f.key)}: {self.single(f.value)}")
-        if want == "list":
-            raise Unsupported("table used as an array but built with keys")
-        return "{" + ", ".join(items) + "}"
+        return items
 
     def annotation(self, v: Any) -> str:
         """A value in ``:annotate{...}``: nested tables are the dicts nngraph's attributes are."""
@@ -2096,18 +2100,7 @@ class Emitter:
                 return f"{name}()"
             vals = [self.single(f.value) for f in e.fields[:-1]] + [self.spread(e.fields[-1].value)]
             return f"{name}.of({', '.join(vals)})"
-        items = []
-        pos = 0
-        for i, f in enumerate(e.fields):
-            if f.key is None:
-                pos += 1
-                if i == len(e.fields) - 1 and self.is_multi(f.value):
-                    raise Unsupported("a call's values spread into a table with keys")
-                items.append(f"{pos}: {self.single(f.value)}")
-            elif isinstance(f.key, A.Name) and not f.between_brackets:
-                items.append(f"{py_str(f.key.id)}: {self.single(f.value)}")
-            else:
-                items.append(f"{self.single(f.key)}: {self.single(f.value)}")
+        items = self.keyed_items(e)
         return f"{name}({{{', '.join(items)}}})"
 
     def concat(self, e: A.Concat) -> tuple[str, int]:
