@@ -490,13 +490,19 @@ def chunk(t: torch.Tensor, n, d=None) -> list:
 
 
 # ------------------------------------------------------------------ indexing
+def _rows(t: torch.Tensor, d, idx, name: str) -> tuple[int, torch.Tensor]:
+    """The 0-based dimension and 0-based row indices of ``t:name(d, idx, ...)``, both checked."""
+    dd = _dim(t, d, name)
+    idx = _long_index(idx, name)
+    _check_indices(idx, t.shape[dd], name)
+    return dd, idx.reshape(-1) - 1
+
+
 @_method("index")
 def index(t: torch.Tensor, d, idx) -> torch.Tensor:
     """``t:index(dim, LongTensor)``: a new tensor of the 1-based rows ``idx`` along ``dim``."""
-    dd = _dim(t, d, "index")
-    idx = _long_index(idx, "index")
-    _check_indices(idx, t.shape[dd], "index")
-    return t.index_select(dd, idx.reshape(-1) - 1)
+    dd, rows = _rows(t, d, idx, "index")
+    return t.index_select(dd, rows)
 
 
 def _check_indices(idx: torch.Tensor, n: int, name: str) -> None:
@@ -507,30 +513,24 @@ def _check_indices(idx: torch.Tensor, n: int, name: str) -> None:
 @_method("indexFill", mutates=True)
 def index_fill(t: torch.Tensor, d, idx, value):
     """Fill the rows ``idx`` along ``dim``; returns the value (as Torch7 does)."""
-    dd = _dim(t, d, "indexFill")
-    idx = _long_index(idx, "indexFill")
-    _check_indices(idx, t.shape[dd], "indexFill")
-    t.index_fill_(dd, idx.reshape(-1) - 1, _scalar(t, value))
+    dd, rows = _rows(t, d, idx, "indexFill")
+    t.index_fill_(dd, rows, _scalar(t, value))
     return value
 
 
 @_method("indexCopy", mutates=True)
 def index_copy(t: torch.Tensor, d, idx, src):
     """Copy ``src``'s slices into rows ``idx`` along ``dim``; returns ``src`` (Torch7's quirk)."""
-    dd = _dim(t, d, "indexCopy")
-    idx = _long_index(idx, "indexCopy")
-    _check_indices(idx, t.shape[dd], "indexCopy")
-    t.index_copy_(dd, idx.reshape(-1) - 1, src.to(t.dtype))
+    dd, rows = _rows(t, d, idx, "indexCopy")
+    t.index_copy_(dd, rows, src.to(t.dtype))
     return src
 
 
 @_method("indexAdd", mutates=True)
 def index_add(t: torch.Tensor, d, idx, src):
     """Add ``src``'s slices into rows ``idx`` along ``dim``; returns ``src`` (Torch7's quirk)."""
-    dd = _dim(t, d, "indexAdd")
-    idx = _long_index(idx, "indexAdd")
-    _check_indices(idx, t.shape[dd], "indexAdd")
-    t.index_add_(dd, idx.reshape(-1) - 1, src.to(t.dtype))
+    dd, rows = _rows(t, d, idx, "indexAdd")
+    t.index_add_(dd, rows, src.to(t.dtype))
     return src
 
 
