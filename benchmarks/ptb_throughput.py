@@ -24,10 +24,18 @@ steadier than words per second: they leave out the time other processes held the
 * ``window`` -- pygraphnn, ``ng.compile_window`` of the core network (``--trainer window``)
 * ``window_autograd`` -- the window with its loops recorded by autograd step by step
   (``generated_backward=False``), as before the generated backward; not in the default list
+* ``products`` -- only the step's matrix products at the window's shapes (:class:`Products`):
+  the floor of any trainer built on torch's BLAS
 * ``window_compile`` -- the same under ``torch.compile`` (``--trainer window-compile``; its
   first step compiles, which the warm-up absorbs; not in the default list)
 
 Every step is forward + backward + clip by norm + SGD.
+
+``--malloc reuse`` (the default, as the training commands run) keeps glibc's freed large
+blocks for the next step (:func:`pygraphnn.reuse_freed_memory`); ``--malloc glibc`` leaves
+the C library's defaults, under which every step faults in fresh pages for its large
+tensors (all variants pay it, unequally: it depends on each one's allocation pattern).
+The page faults a step of each variant are reported.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import time
 
@@ -142,6 +151,37 @@ class NNLSTM:
         return loss.item() / x.shape[0]
 
 
+class Products:
+    """Only the step's matrix products, at the shapes the window runs them (the floor of
+    any trainer that does them with torch's BLAS): per layer the input-side product over
+    the window, ``T`` state products forward and ``T`` backward, the input gradient and the
+    two weight gradients over the window; the decoder's forward, input and weight
+    gradients. No embedding, activation, loss, clipping or update."""
+
+    def __init__(self, cfg: Config, V: int):
+        H, R, B = cfg.rnn_size, cfg.seq_length * cfg.batch_size, cfg.batch_size
+        self.cfg, self.T = cfg, cfg.seq_length
+        self.x, self.h, self.g4 = torch.randn(R, H), torch.randn(B, H), torch.randn(B, 4 * H)
+        self.w_in, self.w_h, self.b4 = torch.randn(4 * H, H), torch.randn(4 * H, H), torch.randn(R, 4 * H)
+        self.G4 = torch.randn(R, 4 * H)
+        self.dec_w, self.dec_b, self.G = torch.randn(V, H), torch.randn(V), torch.randn(R, V)
+
+    def step(self, x: torch.Tensor, y: torch.Tensor) -> float:
+        for _ in range(self.cfg.layers):
+            torch.addmm(self.b4, self.x, self.w_in.t())  # input side, once a window
+            for _ in range(self.T):
+                torch.addmm(self.b4[: self.h.shape[0]], self.h, self.w_h.t())
+            for _ in range(self.T):
+                self.g4.mm(self.w_h)
+            self.G4.mm(self.w_in)  # input gradient over the window
+            self.G4.t().mm(self.x)  # the two weight gradients over the window
+            self.G4.t().mm(self.x)
+        torch.addmm(self.dec_b, self.x, self.dec_w.t())
+        self.G.mm(self.dec_w)
+        self.G.t().mm(self.x)
+        return 0.0
+
+
 def train_matrix(cfg: Config, V: int, rows: int) -> torch.Tensor:
     """PTB's training matrix when the data is around, else random ids (same cost)."""
     try:
@@ -190,14 +230,17 @@ def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, st
         "hand": lambda: HandWritten(cfg, V, batched_head=True),
         "hand_step": lambda: HandWritten(cfg, V),
         "nnlstm": lambda: NNLSTM(cfg, V),
+        "products": lambda: Products(cfg, V),
     }
     runners = {n: makers[n]() for n in names}
     states = {n: DataState(data) for n in names}
 
     cpu: dict[str, list[float]] = {n: [] for n in names}
+    faults: dict[str, list[float]] = {n: [] for n in names}
 
     def run(name: str, n_steps: int) -> float:
         r, st = runners[name], states[name]
+        f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(n_steps):
             if isinstance(r, (LuaTrainer, TorchTrainer)):
@@ -209,6 +252,7 @@ def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, st
                 st.pos += T
         words = n_steps * T * cfg.batch_size
         cpu[name].append(words / (time.process_time() - c0))
+        faults[name].append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / n_steps)
         return words / (time.perf_counter() - t0)
 
     for n in names:  # warm-up (and torch.compile's first compilation)
@@ -231,7 +275,13 @@ def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, st
             flush=True,
         )
     limit = max(rates) / step_flops(cfg, V) * T * cfg.batch_size
-    return {"wps": wps, "sgemm": rates, "limit": limit, "cpu": {n: v[-rounds:] for n, v in cpu.items()}}
+    return {
+        "wps": wps,
+        "sgemm": rates,
+        "limit": limit,
+        "cpu": {n: v[-rounds:] for n, v in cpu.items()},
+        "faults": {n: v[-rounds:] for n, v in faults.items()},
+    }
 
 
 def report(cfg: Config, V: int, threads: int, res: dict) -> list[str]:
@@ -239,8 +289,8 @@ def report(cfg: Config, V: int, threads: int, res: dict) -> list[str]:
     med = {n: statistics.median(v) for n, v in wps.items()}
     lines = [
         f"| variant ({threads} thread{'s' if threads > 1 else ''}) | words/s median | best | "
-        f"/ nn.LSTM | % of FLOP limit | words per CPU-second (median) | / nn.LSTM |",
-        "|---|---|---|---|---|---|---|",
+        f"/ nn.LSTM | % of FLOP limit | words per CPU-second (median) | / nn.LSTM | page faults a step |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     cpu = {n: statistics.median(v) for n, v in res["cpu"].items()}
     for n in sorted(med, key=med.get, reverse=True):
@@ -248,11 +298,11 @@ def report(cfg: Config, V: int, threads: int, res: dict) -> list[str]:
         cpu_ratio = f"{cpu[n] / cpu['nnlstm']:.2f}x" if "nnlstm" in cpu else "-"
         lines.append(
             f"| {n} | {med[n]:,.0f} | {max(wps[n]):,.0f} | {ratio} | {100 * med[n] / limit:.0f}% | "
-            f"{cpu[n]:,.0f} | {cpu_ratio} |"
+            f"{cpu[n]:,.0f} | {cpu_ratio} | {statistics.median(res['faults'][n]):,.0f} |"
         )
     lines.append(
         f"| FLOP limit ({step_flops(cfg, V) / 1e9:.2f} GFLOP a step at {max(res['sgemm']) / 1e9:.1f} "
-        f"GFLOP/s) | {limit:,.0f} | | | 100% | | |"
+        f"GFLOP/s) | {limit:,.0f} | | | 100% | | | |"
     )
     return lines
 
@@ -269,14 +319,24 @@ def main(argv=None) -> dict:
         default="lua,torch,torch_step,window,hand,hand_step,nnlstm",
         help="comma-separated; add window_compile for torch.compile of the window",
     )
+    ap.add_argument(
+        "--malloc",
+        default="reuse",
+        choices=["reuse", "glibc"],
+        help="reuse: keep freed large blocks (pygraphnn.reuse_freed_memory, as training does); glibc: its defaults",
+    )
     args = ap.parse_args(argv)
+    if args.malloc == "reuse":
+        import pygraphnn as ng
+
+        ng.reuse_freed_memory()
     cfg = CONFIGS[args.config]
     V = 10000
     names = args.variants.split(",")
     print(
         f"{args.config} config, batch {cfg.batch_size} x seq {cfg.seq_length}, vocabulary {V}, "
         f"{args.rounds} rounds x {args.steps} steps; load average {os.getloadavg()[0]:.2f} on "
-        f"{os.cpu_count()} CPUs",
+        f"{os.cpu_count()} CPUs; malloc: {args.malloc}",
         flush=True,
     )
     results = {}

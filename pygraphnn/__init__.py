@@ -78,3 +78,7 @@ __all__ += ["Window", "compile_window"]
 from .buffers import lua_buffers, lua_buffers_enabled, set_lua_buffers  # noqa: E402 - Lua's buffer semantics (issue 12)
 
 __all__ += ["lua_buffers", "lua_buffers_enabled", "set_lua_buffers"]
+
+from .allocator import reuse_freed_memory  # noqa: E402 - keep large freed blocks for the next step (issue 14)
+
+__all__ += ["reuse_freed_memory"]

@@ -343,25 +343,39 @@ def _criterion_per_step(module: ModuleFromCriterion, table: list, T: int) -> tor
 
 
 class _LogSoftMaxNLL(torch.autograd.Function):
-    """LogSoftMax then ClassNLLCriterion, one loss a step, as one function: its backward
-    writes the logits' gradient ``k (softmax - onehot)`` in one pass over the
-    ``T*B x classes`` matrix (autograd would fill a zero gradient for the gather, then run
-    LogSoftMax's backward over it)."""
+    """LogSoftMax then ClassNLLCriterion, one loss a step, as one function.
+
+    The forward makes the probabilities once (``softmax``: one pass over the ``T*B x
+    classes`` matrix) and takes the picked log-probabilities as ``log p`` of the picked
+    entries only; the backward turns those same probabilities into the logits' gradient
+    ``k (softmax - onehot)`` in place. Autograd would make the log-probabilities, fill a
+    zero gradient for the gather and run LogSoftMax's backward, which makes the
+    probabilities a second time (``exp``): three more passes over the matrix.
+    """
 
     @staticmethod
     def forward(ctx, logits: torch.Tensor, idx: torch.Tensor, coef: torch.Tensor, T: int):
-        log_probs = torch.log_softmax(logits, 1)
-        picked = log_probs.gather(1, idx.unsqueeze(1)).squeeze(1)
-        ctx.save_for_backward(log_probs, idx, coef)
-        ctx.T = T
+        probs = torch.softmax(logits, 1)
+        picked = probs.gather(1, idx.unsqueeze(1)).squeeze(1)
+        small = picked < torch.finfo(picked.dtype).tiny
+        picked = picked.log()
+        if bool(small.any()):  # log of an underflowed probability: those rows the long way
+            rows = small.nonzero().squeeze(1)
+            picked[rows] = torch.log_softmax(logits[rows], 1).gather(1, idx[rows].unsqueeze(1)).squeeze(1)
+        ctx.save_for_backward(idx, coef, logits)
+        ctx.probs, ctx.T = probs, T  # an intermediate: the backward overwrites it once
         return -(picked * coef).unflatten(0, (T, -1)).sum(1)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_loss):
-        log_probs, idx, coef = ctx.saved_tensors
-        k = (grad_loss.repeat_interleave(log_probs.shape[0] // ctx.T) * coef).unsqueeze(1)
-        grad = log_probs.exp().mul_(k)
+        idx, coef, logits = ctx.saved_tensors
+        probs = ctx.probs
+        if probs is None:  # a second backward (retain_graph): the first made them the gradient
+            probs = torch.softmax(logits, 1)
+        ctx.probs = None
+        k = (grad_loss.repeat_interleave(probs.shape[0] // ctx.T) * coef).unsqueeze(1)
+        grad = probs.mul_(k)
         grad.scatter_add_(1, idx.unsqueeze(1), -k)
         return grad, None, None, None
 

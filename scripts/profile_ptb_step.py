@@ -46,7 +46,17 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--variants", default="torch,window,nnlstm")
     ap.add_argument("--top", type=int, default=0, help="also list the N operators with the most self time")
+    ap.add_argument(
+        "--malloc",
+        default="reuse",
+        choices=["reuse", "glibc"],
+        help="reuse: keep freed large blocks (pygraphnn.reuse_freed_memory, as training does); glibc: its defaults",
+    )
     args = ap.parse_args(argv)
+    if args.malloc == "reuse":
+        import pygraphnn as ng
+
+        ng.reuse_freed_memory()
     torch.set_num_threads(args.threads)
     cfg, V, T = CONFIGS["small"], 10000, CONFIGS["small"].seq_length
     data = torch.randint(1, V + 1, (1000, cfg.batch_size), generator=torch.Generator().manual_seed(0))

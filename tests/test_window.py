@@ -145,6 +145,32 @@ def test_ptb_network_table_state_and_criterion():
     assert "_log_softmax_nll(" in loop_parts(win)[-1]
 
 
+def test_fused_loss_rows_whose_probability_underflows():
+    """The fused LogSoftMax + ClassNLL takes log p of the picked entries; where p underflows
+    (float32, a target 200 below the row's best logit) it must give log_softmax's finite
+    value, and a second backward (retain_graph) the same gradient as the first."""
+    from pygraphnn.window import _LogSoftMaxNLL
+
+    logits = torch.randn(6, 9)
+    logits[1, 4] -= 200.0
+    logits[4, 0] -= 120.0
+    idx = torch.tensor([0, 4, 2, 8, 0, 3])
+    coef = torch.full((6,), 0.5)
+    x = logits.clone().requires_grad_(True)
+    got = _LogSoftMaxNLL.apply(x, idx, coef, 2)
+    ref_x = logits.clone().requires_grad_(True)
+    picked = torch.log_softmax(ref_x, 1).gather(1, idx.unsqueeze(1)).squeeze(1)
+    ref = -(picked * coef).unflatten(0, (2, -1)).sum(1)
+    assert torch.isfinite(got).all() and got[0] > 50
+    torch.testing.assert_close(got, ref, rtol=1e-6, atol=1e-5)
+    w = torch.tensor([1.0, -2.0])
+    (g1,) = torch.autograd.grad(got, x, w, retain_graph=True)
+    (g2,) = torch.autograd.grad(got, x, w)
+    (gr,) = torch.autograd.grad(ref, ref_x, w)
+    torch.testing.assert_close(g1, gr)
+    torch.testing.assert_close(g2, gr)
+
+
 def test_without_batched_weight_gradients_and_without_grad():
     torch.manual_seed(5)
     cell = cells.lstm(4, 4).double()

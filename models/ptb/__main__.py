@@ -204,6 +204,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    import pygraphnn as ng
+
+    ng.reuse_freed_memory()  # the step's large tensors come back from the heap, not fresh pages
     ck = None
     if args.resume:
         ck = load_checkpoint(args.resume)
