@@ -304,6 +304,14 @@ class WindowTrainer(TorchTrainer):
         )
         self.run_window = torch.compile(self.window, dynamic=False) if compile else self.window
 
+    def _sgd(self) -> None:
+        """``main.lua``'s clip and update as one pass over the parameters:
+        ``paramx += -lr * shrink * paramdx`` (``paramdx`` itself is left unscaled)."""
+        norm = float(self.paramdx.norm())
+        shrink = self.cfg.max_grad_norm / norm if norm > self.cfg.max_grad_norm and math.isfinite(norm) else 1.0
+        self.norm_dw = norm
+        self.paramx.add_(self.paramdx, alpha=-self.lr * shrink)
+
     def _unroll(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         errs, (s,) = self.run_window([x, y], [self.start_s])
         self.start_s = [t.detach() for t in s]
