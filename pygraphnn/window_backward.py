@@ -68,6 +68,18 @@ class _LoopFunction(torch.autograd.Function):
                 v = v.view_as(v)
             seen.add(id(v))
             out.append(v)
+        # The tape must not hold this node's own outputs: apply() gives them this node as
+        # grad_fn, and a reference from ctx to them would be a cycle through C++ that no
+        # garbage collection frees (every window's tape would leak). Detached aliases
+        # share the storage.
+        returned = {id(v) for v in out}
+        if returned:
+            ctx.tape = [
+                tuple(x.detach() if id(x) in returned else x for x in entry)
+                if any(id(x) in returned for x in entry)
+                else entry
+                for entry in tape
+            ]
         return tuple(out)
 
     @staticmethod
