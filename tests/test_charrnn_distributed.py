@@ -203,6 +203,12 @@ def test_a_batch_that_does_not_split_is_refused_before_joining(tmp_path, monkeyp
     assert [share_of_batch(6, r, 3) for r in range(3)] == [slice(0, 2), slice(2, 4), slice(4, 6)]
 
 
+def test_train_help_says_how_to_run_on_several_processes(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    assert "torchrun --nproc_per_node=N -m models.charrnn train" in " ".join(capsys.readouterr().out.split())
+
+
 def test_batch_share_dropout_applies_its_rows_of_the_whole_batch_mask(float64):
     x = torch.randn(6, 5)
     torch.manual_seed(3)
