@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -32,7 +34,8 @@ FLAGS = [
     "--print_every", "4", "--seed", "7",
 ]  # fmt: skip
 
-# Each process: one epoch into ck_a, then resumed from it for a second epoch into ck_b.
+# Each process: one epoch into ck_a, then resumed from it for a second epoch into ck_b; then a
+# long run into ck_c that the test interrupts (SIGINT to process 1 only) once it is training.
 WORKER = """
 import json, sys, torch
 torch.set_default_dtype(torch.float64)
@@ -41,6 +44,9 @@ flags, tmp = json.loads(sys.argv[1]), sys.argv[2]
 assert cli.main(["train", *flags, "--max_epochs", "1", "--checkpoint_dir", tmp + "/ck_a"]) == 0
 assert cli.main(["train", *flags, "--max_epochs", "2", "--checkpoint_dir", tmp + "/ck_b",
                  "--init_from", tmp + "/ck_a/lm_lstm_last.pt", "--resume"]) == 0
+print("long run", flush=True)
+sys.exit(cli.main(["train", *flags, "--max_epochs", "1000", "--eval_val_every", "0", "--print_every", "1",
+                   "--checkpoint_dir", tmp + "/ck_c"]))
 """
 
 
@@ -56,6 +62,52 @@ def float64():
     torch.set_default_dtype(torch.float64)
     yield
     torch.set_default_dtype(saved)
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory) -> tuple[Path, list[int], list[tuple[str, str]]]:
+    """Runs WORKER in 2 gloo processes; returns the folder, their exit statuses and (stdout, stderr)."""
+    tmp = tmp_path_factory.mktemp("charrnn_ddp")
+    (tmp / "input.txt").write_text(TEXT)
+    env = dict(
+        os.environ,
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(free_port()),
+        WORLD_SIZE="2",
+        OMP_NUM_THREADS="1",
+        PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
+        PYGRAPHNN_PROGRESS="0",
+    )
+    flags = [*FLAGS, "--data", str(tmp / "input.txt")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, json.dumps(flags), str(tmp)],
+            env=dict(env, RANK=str(r), LOCAL_RANK=str(r)),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for r in range(2)
+    ]
+    watchdog = threading.Timer(180, lambda: [p.kill() for p in procs])  # a process left waiting for a dead peer
+    watchdog.start()
+    try:
+        seen, long_run = [], False
+        for line in procs[0].stdout:  # wait until the long run trains
+            seen.append(line)
+            long_run = long_run or line.startswith("long run")
+            if long_run and "train_loss" in line:
+                break
+        procs[1].send_signal(signal.SIGINT)
+        outs = [p.communicate() for p in procs]
+    finally:
+        watchdog.cancel()
+        for p in procs:
+            p.kill()
+    outs[0] = ("".join(seen) + outs[0][0], outs[0][1])
+    return tmp, [p.returncode for p in procs], outs
 
 
 def one_process(tmp_path: Path, ckdir: str, *extra: str) -> dict:
@@ -85,39 +137,15 @@ def assert_same_run(got: dict, want: dict) -> None:
     torch.testing.assert_close([v for _, v in got_val], [v for _, v in want_val], **close)
 
 
-def test_two_gloo_processes_equal_one_process_with_dropout_and_resume(tmp_path, float64, capsys):
-    (tmp_path / "input.txt").write_text(TEXT)
-    flags = [*FLAGS, "--data", str(tmp_path / "input.txt")]
-    env = dict(
-        os.environ,
-        MASTER_ADDR="127.0.0.1",
-        MASTER_PORT=str(free_port()),
-        WORLD_SIZE="2",
-        OMP_NUM_THREADS="1",
-        PYTHONPATH=str(ROOT),
-        PYGRAPHNN_PROGRESS="0",
-    )
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, json.dumps(flags), str(tmp_path)],
-            env=dict(env, RANK=str(r), LOCAL_RANK=str(r)),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for r in range(2)
-    ]
-    outs = [p.communicate(timeout=240) for p in procs]
-    assert all(p.returncode == 0 for p in procs), "\n".join(o + e for o, e in outs)
+def test_two_gloo_processes_equal_one_process_with_dropout_and_resume(two_processes, float64):
+    tmp_path, _, outs = two_processes
+    assert (tmp_path / "ck_b" / "lstm_history.json").exists(), "\n".join(o + e for o, e in outs)
     assert "2 processes (DistributedDataParallel), 2 sequences of each batch each" in outs[0][0]
     assert "train_loss" in outs[0][0] and "validation loss" in outs[0][0]
-    assert outs[1][0] == ""  # process 1 prints nothing
+    assert "train_loss" not in outs[1][0] and "validation loss" not in outs[1][0]  # process 1 prints nothing
 
-    two_first, two_resumed = (
-        checkpoint(tmp_path / "ck_a" / "lm_lstm_last.pt"),
-        checkpoint(tmp_path / "ck_b" / "lm_lstm_last.pt"),
-    )
+    two_first = checkpoint(tmp_path / "ck_a" / "lm_lstm_last.pt")
+    two_resumed = checkpoint(tmp_path / "ck_b" / "lm_lstm_last.pt")
     assert two_first["iteration"] == 16 and two_resumed["iteration"] == 32
     assert [t.shape for t in two_first["rnn_state"]] == [(4, 12)] * 4  # every row of the batch, c and h a layer
 
@@ -130,61 +158,20 @@ def test_two_gloo_processes_equal_one_process_with_dropout_and_resume(tmp_path, 
         ref["train_losses"], rel=1e-10
     )
     # the two processes' checkpoint resumes in one process as well
-    one_process(
-        tmp_path,
-        "one_resumed",
-        "--max_epochs",
-        "2",
-        "--init_from",
-        str(tmp_path / "ck_a" / "lm_lstm_last.pt"),
-        "--resume",
-    )
+    ck_a = str(tmp_path / "ck_a" / "lm_lstm_last.pt")
+    one_process(tmp_path, "one_resumed", "--max_epochs", "2", "--init_from", ck_a, "--resume")
     assert_same_run(checkpoint(tmp_path / "one_resumed" / "lm_lstm_last.pt"), want)
 
 
-def test_ctrl_c_in_one_process_stops_both_at_the_same_iteration(tmp_path):
+def test_ctrl_c_in_one_process_stops_both_at_the_same_iteration(two_processes):
     """SIGINT to process 1 only: both stop after the same iteration, process 0 writes the
     checkpoint and alone says how to resume (with torchrun)."""
-    import signal
-
-    (tmp_path / "input.txt").write_text(TEXT)
-    env = dict(
-        os.environ,
-        MASTER_ADDR="127.0.0.1",
-        MASTER_PORT=str(free_port()),
-        WORLD_SIZE="2",
-        OMP_NUM_THREADS="1",
-        PYTHONPATH=str(ROOT),
-        PYTHONUNBUFFERED="1",
-        PYGRAPHNN_PROGRESS="0",
-    )
-    argv = [*FLAGS, "--data", str(tmp_path / "input.txt"), "--max_epochs", "1000", "--print_every", "1"]
-    argv += ["--eval_val_every", "0", "--checkpoint_dir", str(tmp_path / "cv")]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "models.charrnn", "train", *argv],
-            env=dict(env, RANK=str(r), LOCAL_RANK=str(r)),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for r in range(2)
-    ]
-    try:
-        for line in procs[0].stdout:  # wait until training runs
-            if "train_loss" in line:
-                break
-        procs[1].send_signal(signal.SIGINT)
-        outs = [p.communicate(timeout=60) for p in procs]
-    finally:
-        for p in procs:
-            p.kill()
-    assert [p.returncode for p in procs] == [130, 130], outs
+    tmp_path, status, outs = two_processes
+    assert status == [130, 130], outs
     last = [line for line in outs[0][1].splitlines() if line.strip()][-1]
     assert "checkpoint written to" in last and "resume with: torchrun --nproc_per_node=2 -m models.charrnn" in last
     assert "checkpoint written to" not in outs[1][1] and "Traceback" not in outs[0][1] + outs[1][1]
-    saved = torch.load(tmp_path / "cv" / "lm_lstm_last.pt", weights_only=True)
+    saved = checkpoint(tmp_path / "ck_c" / "lm_lstm_last.pt")
     assert f"interrupted after iteration {saved['iteration']}/" in last
     assert saved["iteration"] == len(saved["history"]["train_losses"]) >= 1
 
