@@ -43,6 +43,9 @@ an optional ``LogSoftMax``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import torch
 
 from pygraphnn import nn
@@ -263,11 +266,14 @@ def stack(
     *,
     one_hot: bool = False,
     log_softmax: bool = False,
+    make_dropout: Callable[[float], Any] = nn.Dropout,
 ) -> nn.gModule:
     """``num_layers`` cells of ``kind`` stacked as in char-rnn's ``model/*.lua``.
 
     Inputs ``{x, layer 1 state, ..., layer n state}``, outputs ``{next states..., prediction}``.
     With ``one_hot`` the input is a vector of 1-based indices below ``input_size``.
+    ``make_dropout(p)`` makes the dropout modules (multi-process training passes one that
+    draws the whole batch's mask, see :mod:`models.charrnn.distributed`).
 
     >>> net = stack("lstm", 65, 128, 2, 0.5, 65, one_hot=True, log_softmax=True)
     """
@@ -283,13 +289,13 @@ def stack(
             x = OneHot(input_size)(inputs[0]) if one_hot else inputs[0]
             size_L = input_size
         else:
-            x = nn.Dropout(dropout)(h) if dropout > 0 else h
+            x = make_dropout(dropout)(h) if dropout > 0 else h
             size_L = rnn_size
         # char-rnn's RNN.lua gives its h2h a bias of its own (its LSTM and GRU layers are built to match already)
         next_state, h = _layer(kind, x, state, size_L, rnn_size, L, **({"h_bias": True} if kind == "rnn" else {}))
         outputs.extend(next_state)
     if output_size is not None:
-        top_h = nn.Dropout(dropout)(h) if dropout > 0 else h
+        top_h = make_dropout(dropout)(h) if dropout > 0 else h
         proj = nn.Linear(rnn_size, output_size)(top_h).annotate(name="decoder")
         outputs.append(nn.LogSoftMax()(proj) if log_softmax else proj)
     return nn.gModule(inputs, outputs, name=f"{kind}_x{num_layers}")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from models.distributed import BatchSplitError, launched_rank_and_world
 from models.interrupt import INTERRUPTED_EXIT_STATUS
 from models.resume_flags import record_explicit
 from pygraphnn.help_text import plain
@@ -15,6 +16,13 @@ from . import train
 
 PROG = "pygraphnn charrnn"
 DESCRIPTION = "char-rnn on pygraphnn: train a character-level LSTM/GRU/RNN, or sample one."
+TRAIN_EPILOG = (
+    "Several processes: torchrun --nproc_per_node=N -m models.charrnn train ... shares every batch's "
+    "sequences out over the N processes (DistributedDataParallel, gloo; --batch_size must be a multiple "
+    "of N) with the same losses, parameters and checkpoints as one process; process 0 prints and "
+    "writes the checkpoints, and a run resumes on any number of processes that divides the batch. "
+    "See docs/performance.md."
+)
 
 
 def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -26,6 +34,7 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "train",
         help="train a model on a text file",
         description=plain(train.__doc__.split("\n\n")[0]),
+        epilog=TRAIN_EPILOG,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     train.add_arguments(t)
@@ -63,11 +72,12 @@ def _guarded(args: argparse.Namespace, job: Any) -> int:
     name = f"{PROG} {args.charrnn_command}"
     try:
         job(args)
-    except (CheckpointError, FileNotFoundError) as e:
+    except (CheckpointError, FileNotFoundError, BatchSplitError) as e:
         print(f"{name}: error: {e}", file=sys.stderr)
         return 2
     except train.TrainingInterrupted as e:
-        print(f"{name}: {e}", file=sys.stderr)
+        if launched_rank_and_world()[0] == 0:  # under torchrun, one line for the run, not one a process
+            print(f"{name}: {e}", file=sys.stderr)
         return e.exit_status
     except KeyboardInterrupt:
         print(f"{name}: interrupted (no checkpoint written)", file=sys.stderr)

@@ -56,6 +56,9 @@ def encode(raw: bytes, vocab: dict[str, int]) -> torch.Tensor:
 class CharSplitLMMinibatchLoader:
     """Batches ``(x, y)`` of shape ``batch_size x seq_length`` for the three splits.
 
+    With ``rows`` (a slice of the ``batch_size`` sequences) the batches hold only those rows:
+    a process's share in multi-process training; ``self.batch_size`` is then their number.
+
     >>> loader = CharSplitLMMinibatchLoader("input.txt", 50, 50, (0.95, 0.05, 0.0))
     >>> x, y = loader.next_batch(TRAIN)
     """
@@ -67,6 +70,7 @@ class CharSplitLMMinibatchLoader:
         seq_length: int,
         split_fractions: tuple[float, float, float] = (0.95, 0.05, 0.0),
         *,
+        rows: slice | None = None,
         verbose: bool = False,
     ):
         raw = Path(path).read_bytes()
@@ -83,9 +87,10 @@ class CharSplitLMMinibatchLoader:
         ydata = data.clone()
         ydata[:-1] = data[1:]
         ydata[-1] = data[0]
-        self.batch_size, self.seq_length = batch_size, seq_length
-        self.x_batches = data.view(batch_size, -1).split(seq_length, 1)
-        self.y_batches = ydata.view(batch_size, -1).split(seq_length, 1)
+        rows = slice(None) if rows is None else rows
+        self.x_batches = data.view(batch_size, -1)[rows].split(seq_length, 1)
+        self.y_batches = ydata.view(batch_size, -1)[rows].split(seq_length, 1)
+        self.batch_size, self.seq_length = self.x_batches[0].shape[0], seq_length
         self.nbatches = len(self.x_batches)
         f_train, f_val, f_test = split_fractions
         for name, f in zip(("train", "val", "test"), split_fractions):

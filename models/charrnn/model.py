@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 
 from models import classic_cells
+from pygraphnn import nn
 
 MODELS = ("lstm", "gru", "rnn")
 
@@ -24,15 +27,24 @@ class Config:
         return asdict(self)
 
 
-def build(cfg: Config, vocab_size: int):
-    """The one-step graph ``{x, state...} -> {state..., log-probs}``.
+def build(cfg: Config, vocab_size: int, make_dropout: Callable[[float], Any] = nn.Dropout):
+    """The one-step graph ``{x, state...} -> {state..., log-probs}``; ``make_dropout(p)``
+    makes its dropout modules.
 
     >>> net = build(Config(), 65)   # 240,321 parameters, as char-rnn prints
     """
     if cfg.model not in MODELS:
         raise ValueError(f"unknown model {cfg.model!r}; expected one of {MODELS}")
     return classic_cells.stack(
-        cfg.model, vocab_size, cfg.rnn_size, cfg.num_layers, cfg.dropout, vocab_size, one_hot=True, log_softmax=True
+        cfg.model,
+        vocab_size,
+        cfg.rnn_size,
+        cfg.num_layers,
+        cfg.dropout,
+        vocab_size,
+        one_hot=True,
+        log_softmax=True,
+        make_dropout=make_dropout,
     )
 
 

@@ -16,6 +16,10 @@ same dropout masks, the same losses as a run that never stopped. With ``--resume
 data and optimizer options are the checkpoint's (a flag that disagrees gets a note saying so);
 how long to run, logging and where to write come from the command line. Ctrl-C finishes the
 current iteration, writes ``lm_<savefile>_last.pt`` and prints how to resume.
+
+Started by ``torchrun --nproc_per_node=N -m models.charrnn train ...`` the batch's sequences
+are shared out over the N processes, with the same losses, parameters and checkpoints as one
+process on the whole batch (see :mod:`models.charrnn.distributed`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from pygraphnn.checkpoint import load_checkpoint_file, save_checkpoint_file, wri
 from pygraphnn.progress import bar
 
 from . import data as chardata
+from . import distributed
 from .model import MODELS, Config, build, charrnn_init, init_state
 
 
@@ -99,6 +104,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+class Unrolled(torch.nn.Module):
+    """The one-step ``net`` run over the ``seq_length`` steps of a batch:
+    ``(x, y, *state) -> (loss, next state)``, the loss the mean per-character NLL.
+    One call a batch, as DistributedDataParallel wants one forward per backward.
+
+    >>> loss, state = Unrolled(net)(x, y, *init_state(cfg, x.shape[0]))   # doctest: +SKIP
+    """
+
+    def __init__(self, net: torch.nn.Module):
+        super().__init__()
+        self.net = net
+        self.crit = nn.ClassNLLCriterion()
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor, *state: torch.Tensor):
+        preds = []
+        for t in range(x.shape[1]):
+            out = self.net(x[:, t], *state)
+            state, pred = out[:-1], out[-1]
+            preds.append(pred)
+        return self.crit(torch.cat(preds), y.t().reshape(-1)), list(state)  # mean over T x B
+
+
 @torch.no_grad()
 def eval_split(net, cfg: Config, loader, split: int, max_batches: int | None = None) -> float:
     """Mean per-character NLL over a split, the state carried across its batches (``eval_split``)."""
@@ -106,16 +133,12 @@ def eval_split(net, cfg: Config, loader, split: int, max_batches: int | None = N
     loader.reset_batch_pointer(split)
     net.eval()
     state = init_state(cfg, loader.batch_size)
-    crit = nn.ClassNLLCriterion()
+    unrolled = Unrolled(net)
     total = 0.0
     for _ in bar(range(n), "validation", unit="batch"):
         x, y = loader.next_batch(split)
-        preds = []
-        for t in range(loader.seq_length):
-            out = net(x[:, t], *state)
-            state, pred = out[:-1], out[-1]
-            preds.append(pred)
-        total += float(crit(torch.cat(preds), y.t().reshape(-1)))
+        loss, state = unrolled(x, y, *state)
+        total += float(loss)
     net.train()
     return total / max(n, 1)
 
@@ -186,8 +209,8 @@ def save_checkpoint(
     )
 
 
-def resume_command(checkpoint: Path, args: argparse.Namespace) -> str:
-    """The command line that continues a run from ``checkpoint``."""
+def resume_command(checkpoint: Path, args: argparse.Namespace, processes: int = 1) -> str:
+    """The command line that continues a run from ``checkpoint`` (on ``processes`` processes)."""
     words = [
         "--data",
         str(args.data),
@@ -199,11 +222,18 @@ def resume_command(checkpoint: Path, args: argparse.Namespace) -> str:
         "--checkpoint_dir",
         str(args.checkpoint_dir),
     ]
-    return "pygraphnn charrnn train " + " ".join(shlex.quote(w) for w in words)
+    launch = f"torchrun --nproc_per_node={processes} -m models.charrnn" if processes > 1 else "pygraphnn charrnn"
+    return f"{launch} train " + " ".join(shlex.quote(w) for w in words)
 
 
 def train(args: argparse.Namespace) -> dict:
-    """Run a training; returns the history (losses, validation losses, timings, checkpoint paths)."""
+    """Run a training; returns the history (losses, validation losses, timings, checkpoint paths).
+    Under ``torchrun`` every process runs it on its share of the batches; process 0 prints."""
+    with distributed.quiet_unless_process_zero():
+        return _train(args)
+
+
+def _train(args: argparse.Namespace) -> dict:
     torch.set_num_threads(args.threads)
     checkpoint = load_checkpoint_file(args.init_from) if args.init_from else None
     if checkpoint is not None and args.resume:  # the same model, batches and optimizer as the saved run
@@ -211,12 +241,20 @@ def train(args: argparse.Namespace) -> dict:
             args, checkpoint["opt"], checkpoint_wins=CHECKPOINT_WINS, command_line_wins=COMMAND_LINE_WINS
         ):
             print(f"note: {note}")
+    procs = distributed.processes(args.batch_size)  # one, unless started by torchrun
     torch.manual_seed(args.seed)
     args.data = str(chardata.find_input(args.data, args.data_dir))
     test_frac = max(0.0, 1 - (args.train_frac + args.val_frac))
     loader = chardata.CharSplitLMMinibatchLoader(
-        args.data, args.batch_size, args.seq_length, (args.train_frac, args.val_frac, test_frac), verbose=True
+        args.data,
+        args.batch_size,
+        args.seq_length,
+        (args.train_frac, args.val_frac, test_frac),
+        rows=procs.rows,
+        verbose=True,
     )
+    if procs.world > 1:
+        print(f"{procs.world} processes (DistributedDataParallel), {loader.batch_size} sequences of each batch each")
     if checkpoint is not None:
         if checkpoint["vocab"] != loader.vocab_mapping:
             raise ValueError(f"the character vocabulary of {args.data} and the one in {args.init_from} differ")
@@ -230,7 +268,7 @@ def train(args: argparse.Namespace) -> dict:
         )
     else:
         cfg = Config(args.model, args.rnn_size, args.num_layers, args.dropout)
-    net = build(cfg, loader.vocab_size)
+    net = build(cfg, loader.vocab_size, procs.make_dropout)
     if checkpoint is not None:
         net.load_state_dict(checkpoint["state_dict"])
     else:
@@ -238,7 +276,7 @@ def train(args: argparse.Namespace) -> dict:
     n_params = sum(p.numel() for p in net.parameters())
     print(f"creating an {cfg.model} with {cfg.num_layers} layers; number of parameters in the model: {n_params}")
     optimizer = torch.optim.RMSprop(net.parameters(), lr=args.learning_rate, alpha=args.decay_rate, eps=1e-8)
-    crit = nn.ClassNLLCriterion()
+    step = procs.wrap(Unrolled(net))  # DistributedDataParallel averages the gradients over the processes
     ckdir = Path(args.checkpoint_dir)
     ckdir.mkdir(parents=True, exist_ok=True)
     stem = args.savefile or cfg.model
@@ -254,7 +292,7 @@ def train(args: argparse.Namespace) -> dict:
     opt = {k: v for k, v in vars(args).items() if k != "func" and not k.endswith("_")}
 
     first = 1
-    state = init_state(cfg, args.batch_size)
+    state = init_state(cfg, loader.batch_size)
     loss0 = None
     if checkpoint is not None and args.resume:
         history = checkpoint["history"]
@@ -272,7 +310,7 @@ def train(args: argparse.Namespace) -> dict:
         first = done + 1
         loader.batch_ix[chardata.TRAIN] = done % loader.ntrain
         if checkpoint.get("rnn_state") is not None:  # exactly where it stopped
-            state = [t.clone() for t in checkpoint["rnn_state"]]
+            state = procs.own_rows(checkpoint["rnn_state"])  # the whole batch's, saved by any number of processes
             torch.set_rng_state(checkpoint["rng_state"])
             loss0 = checkpoint.get("loss0")
         else:
@@ -285,16 +323,23 @@ def train(args: argparse.Namespace) -> dict:
     T = args.seq_length
     i = first - 1
 
+    def save(path: Path, i: int) -> Path:
+        rnn_state = procs.whole_batch(state)  # every process takes part
+        if procs.writes:
+            save_checkpoint(path, net, cfg, loader, opt, history, optimizer, i, rnn_state, loss0)
+        procs.saved()
+        return path
+
     def evaluate_and_save(i: int, epoch: float) -> None:
         t0 = time.perf_counter()
-        val = eval_split(net, cfg, loader, chardata.VAL)
+        val = procs.mean(eval_split(net, cfg, loader, chardata.VAL))  # equal shares: the whole batch's mean
         history["val_losses"].append(
             {"iteration": i, "epoch": epoch, "val_loss": val, "train_minutes": (prior_seconds + train_time) / 60}
         )
         history["train_seconds"] = prior_seconds + train_time
         path = ckdir / f"lm_{stem}_epoch{epoch:.2f}_{val:.4f}.pt"
-        save_checkpoint(path, net, cfg, loader, opt, history, optimizer, i, state, loss0)
-        save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history, optimizer, i, state, loss0)
+        save(path, i)
+        save(ckdir / f"lm_{stem}_last.pt", i)
         history["checkpoints"].append(str(path))
         print(
             f"validation loss {val:.4f} at epoch {epoch:.2f} ({time.perf_counter() - t0:.1f}s); saved {path}",
@@ -306,18 +351,13 @@ def train(args: argparse.Namespace) -> dict:
     )
     with stop:
         for i in bar(range(first, iterations + 1), "training", unit="iteration"):
-            if stop.requested:
+            if procs.any(stop.requested):  # Ctrl-C in any process stops them all here
                 i -= 1
                 break
             epoch = i / loader.ntrain
             t0 = time.perf_counter()
             x, y = loader.next_batch(chardata.TRAIN)
-            preds = []
-            for t in range(T):
-                out = net(x[:, t], *state)
-                state, pred = out[:-1], out[-1]
-                preds.append(pred)
-            loss = crit(torch.cat(preds), y.t().reshape(-1))  # mean over T x B = sum_t(mean_b) / T
+            loss, state = step(x, y, *state)  # mean over T x B = sum_t(mean_b) / T
             optimizer.zero_grad(set_to_none=False)
             (loss * T).backward()
             state = [s.detach() for s in state]
@@ -328,7 +368,7 @@ def train(args: argparse.Namespace) -> dict:
             optimizer.step()
             dt = time.perf_counter() - t0
             train_time += dt
-            train_loss = loss.item()
+            train_loss = procs.mean(loss.item())
             history["train_losses"].append(train_loss)
             loss0 = loss0 if loss0 is not None else train_loss
 
@@ -346,7 +386,9 @@ def train(args: argparse.Namespace) -> dict:
                     f"{args.batch_size * T / dt:,.0f} chars/s",
                     flush=True,
                 )
-            out_of_time = args.max_minutes is not None and time.perf_counter() - start > 60 * args.max_minutes
+            out_of_time = args.max_minutes is not None and procs.zero_decides(
+                time.perf_counter() - start > 60 * args.max_minutes
+            )
             if (
                 (args.eval_val_every and i % args.eval_val_every == 0)
                 or i % loader.ntrain == 0
@@ -364,16 +406,17 @@ def train(args: argparse.Namespace) -> dict:
                 print(f"stopping after {args.max_minutes} minutes (--max_minutes)")
                 break
     history["iterations"] = i
-    if stop.requested:
+    if procs.any(stop.requested):
         history["train_seconds"] = prior_seconds + train_time
-        last = save_checkpoint(ckdir / f"lm_{stem}_last.pt", net, cfg, loader, opt, history, optimizer, i, state, loss0)
+        last = save(ckdir / f"lm_{stem}_last.pt", i)
         raise TrainingInterrupted(
             f"interrupted after iteration {i}/{iterations}: checkpoint written to {last}; "
-            f"resume with: {resume_command(last, args)}"
+            f"resume with: {resume_command(last, args, procs.world)}"
         )
     history["train_seconds"] = prior_seconds + train_time
     history["chars_per_second"] = (i - first + 1) * args.batch_size * T / train_time if train_time else None
-    write_text_atomically(json.dumps(history, indent=1), ckdir / f"{stem}_history.json")
+    if procs.writes:
+        write_text_atomically(json.dumps(history, indent=1), ckdir / f"{stem}_history.json")
     if train_time:
         print(
             f"{i - first + 1} iterations in {train_time:.0f}s of training: {history['chars_per_second']:,.0f} chars/s"

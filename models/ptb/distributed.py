@@ -16,43 +16,19 @@ of processes exactly as one uninterrupted run.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
 from typing import Any
 
 import torch
 import torch.distributed as dist
 
+from models.distributed import any_process as _any
+from models.distributed import init, is_distributed, process_zero_decides
+from models.distributed import mean_over_processes as _mean
 from models.ptb.model import Config
 from models.ptb.train import RunOptions, Session, WindowTrainer
 
 __all__ = ["DistributedSession", "DistributedWindowTrainer", "init", "is_distributed"]
-
-
-def is_distributed() -> bool:
-    """True when started by ``torchrun`` (or any launcher that sets ``WORLD_SIZE`` > 1)."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
-
-
-def init() -> tuple[int, int]:
-    """Join the process group (gloo on CPU, nccl with CUDA); returns ``(rank, world_size)``."""
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
-    return dist.get_rank(), dist.get_world_size()
-
-
-def _mean(value: float) -> float:
-    """The mean over the processes of a number each of them has."""
-    t = torch.tensor([value], dtype=torch.float64)
-    dist.all_reduce(t)
-    return float(t) / dist.get_world_size()
-
-
-def _any(flag: bool) -> bool:
-    """True in every process when it is true in at least one."""
-    t = torch.tensor([float(flag)], dtype=torch.float64)
-    dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return bool(t.item())
 
 
 class DistributedWindowTrainer(WindowTrainer):
@@ -129,9 +105,7 @@ class DistributedSession(Session):
 
     def _time_to_checkpoint(self, last_save: float, every_min: float) -> bool:
         """Process 0's clock decides when ``--checkpoint-every-min`` has elapsed."""
-        flag = torch.tensor([float(super()._time_to_checkpoint(last_save, every_min))], dtype=torch.float64)
-        dist.broadcast(flag, src=0)
-        return bool(flag.item())
+        return process_zero_decides(super()._time_to_checkpoint(last_save, every_min))
 
     def save(self):
         state = self.state_dict()  # every process takes part in gathering it
