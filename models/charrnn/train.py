@@ -33,6 +33,7 @@ from pathlib import Path
 
 import torch
 
+import pygraphnn as ng
 from models.interrupt import INTERRUPTED_EXIT_STATUS, StopRequest
 from models.resume_flags import reconcile
 from pygraphnn import nn
@@ -235,6 +236,7 @@ def train(args: argparse.Namespace) -> dict:
 
 def _train(args: argparse.Namespace) -> dict:
     torch.set_num_threads(args.threads)
+    ng.reuse_freed_memory()  # the step's large tensors come back from the heap, not fresh pages
     checkpoint = load_checkpoint_file(args.init_from) if args.init_from else None
     if checkpoint is not None and args.resume:  # the same model, batches and optimizer as the saved run
         for note in reconcile(
