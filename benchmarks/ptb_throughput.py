@@ -8,9 +8,10 @@ hits them alike. Per variant: the median and the best round (words/s), the ratio
 ``torch.nn.LSTM`` (medians) and the share of the FLOP limit: the step's matrix-product
 FLOPs (3x the forward's: forward, input gradients, weight gradients) at the sgemm rate
 measured in the same rounds on the decoder's product (its fastest call in all the rounds;
-the same product through oneDNN is reported beside it). On a shared machine the words per CPU-second of the process (``time.process_time``) are
-steadier than words per second: they leave out the time other processes held the cores
-(with 2 threads they count both threads' CPU time).
+the same product through oneDNN is reported beside it). On a shared machine the words per
+CPU-second of the process (``time.process_time``) are steadier than words per second: they
+leave out the time other processes held the cores (with 2 threads they count both threads'
+CPU time).
 
 * ``lua``   -- pygraphnn, Lua idiom: T clones, forward 1..T, backward T..1 (``LuaTrainer``)
 * ``torch`` -- pygraphnn, PyTorch idiom: the gModule called T times, autograd (``TorchTrainer``)
