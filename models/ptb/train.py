@@ -303,14 +303,30 @@ class WindowTrainer(TorchTrainer):
             generated_backward=generated_backward and not compile,
         )
         self.run_window = torch.compile(self.window, dynamic=False) if compile else self.window
+        self.params = [q for q in core.parameters() if q.requires_grad]
+
+    def train_step(self, state: DataState) -> float:
+        """As :meth:`TorchTrainer.train_step`, but the gradients are autograd's own tensors
+        (``.grad`` set to ``None`` first), not views into the flat ``paramdx``: no pass to
+        zero ``paramdx`` and none to add each gradient into it."""
+        x, y = self._window(state)
+        for q in self.params:
+            q.grad = None
+        loss = self._unroll(x, y).sum()
+        loss.backward()
+        self._sgd()
+        return loss.item() / self.T
 
     def _sgd(self) -> None:
-        """``main.lua``'s clip and update as one pass over the parameters:
-        ``paramx += -lr * shrink * paramdx`` (``paramdx`` itself is left unscaled)."""
-        norm = float(self.paramdx.norm())
+        """``main.lua``'s clip and update in one pass over the parameters:
+        ``param += -lr * shrink * grad`` with the shrink factor of the gradients' joint norm."""
+        params = [q for q in self.params if q.grad is not None]
+        grads = [q.grad for q in params]
+        norm = float(torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))) if grads else 0.0
         shrink = self.cfg.max_grad_norm / norm if norm > self.cfg.max_grad_norm and math.isfinite(norm) else 1.0
         self.norm_dw = norm
-        self.paramx.add_(self.paramdx, alpha=-self.lr * shrink)
+        with torch.no_grad():
+            torch._foreach_add_(params, grads, alpha=-self.lr * shrink)
 
     def _unroll(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         errs, (s,) = self.run_window([x, y], [self.start_s])
