@@ -27,6 +27,8 @@ CPU time).
   (``generated_backward=False``), as before the generated backward; not in the default list
 * ``products`` -- only the step's matrix products at the window's shapes (:class:`Products`):
   the floor of any trainer built on torch's BLAS
+* ``floor`` -- ``products`` plus the least else a step must do (embedding, softmax and the
+  loss's gradient, bias gradient, clip and update: :class:`Floor`), no LSTM pointwise work
 * ``window_compile`` -- the same under ``torch.compile`` (``--trainer window-compile``; its
   first step compiles, which the warm-up absorbs; not in the default list)
 
@@ -184,6 +186,36 @@ class Products:
         return 0.0
 
 
+class Floor(Products):
+    """:class:`Products` plus the other work every trainer of this network must do at least
+    once a step, each in its cheapest form: the embedding lookup and its gradient, the
+    softmax over the logits and the loss's gradient made from it in place, the decoder's
+    bias gradient, the clip (one norm) and the update (one pass) over every parameter. No
+    LSTM pointwise work at all: what no implementation can go below with torch's kernels."""
+
+    def __init__(self, cfg: Config, V: int):
+        super().__init__(cfg, V)
+        R, H = cfg.seq_length * cfg.batch_size, cfg.rnn_size
+        self.logits = torch.randn(R, V)
+        self.ids = torch.randint(0, V, (R,))
+        self.emb = torch.randn(V, H)
+        self.params = [self.emb, self.dec_w, self.dec_b]
+        for _ in range(cfg.layers):
+            self.params += [torch.randn(4 * H, H), torch.randn(4 * H), torch.randn(4 * H, H), torch.randn(4 * H)]
+        self.grads = [torch.randn_like(q) for q in self.params]
+
+    def step(self, x: torch.Tensor, y: torch.Tensor) -> float:
+        super().step(x, y)
+        rows = self.emb.index_select(0, self.ids)  # the lookup, and its gradient into the table
+        self.grads[0].index_add_(0, self.ids, rows)
+        p = torch.softmax(self.logits, 1)
+        p.scatter_add_(1, self.ids.unsqueeze(1), torch.full((self.ids.shape[0], 1), -1.0)).mul_(0.05)
+        p.sum(0)  # the decoder's bias gradient
+        norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(self.grads)))
+        torch._foreach_add_(self.params, self.grads, alpha=-1e-9 * float(norm))
+        return 0.0
+
+
 def train_matrix(cfg: Config, V: int, rows: int) -> torch.Tensor:
     """PTB's training matrix when the data is around, else random ids (same cost)."""
     try:
@@ -258,6 +290,7 @@ def measure(cfg: Config, V: int, names: list[str], threads: int, rounds: int, st
         "hand_step": lambda: HandWritten(cfg, V),
         "nnlstm": lambda: NNLSTM(cfg, V),
         "products": lambda: Products(cfg, V),
+        "floor": lambda: Floor(cfg, V),
     }
     runners = {n: makers[n]() for n in names}
     states = {n: DataState(data) for n in names}
