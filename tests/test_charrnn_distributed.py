@@ -4,9 +4,7 @@ on the same global batch, dropout included, and its checkpoints resume on two or
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from gloo import gloo_env
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -50,12 +49,6 @@ sys.exit(cli.main(["train", *flags, "--max_epochs", "1000", "--eval_val_every", 
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def float64():
     saved = torch.get_default_dtype()
@@ -69,16 +62,7 @@ def two_processes(tmp_path_factory) -> tuple[Path, list[int], list[tuple[str, st
     """Runs WORKER in 2 gloo processes; returns the folder, their exit statuses and (stdout, stderr)."""
     tmp = tmp_path_factory.mktemp("charrnn_ddp")
     (tmp / "input.txt").write_text(TEXT)
-    env = dict(
-        os.environ,
-        MASTER_ADDR="127.0.0.1",
-        MASTER_PORT=str(free_port()),
-        WORLD_SIZE="2",
-        OMP_NUM_THREADS="1",
-        PYTHONPATH=str(ROOT),
-        PYTHONUNBUFFERED="1",
-        PYGRAPHNN_PROGRESS="0",
-    )
+    env = gloo_env(2, PYTHONUNBUFFERED="1", PYGRAPHNN_PROGRESS="0")
     flags = [*FLAGS, "--data", str(tmp / "input.txt")]
     procs = [
         subprocess.Popen(

@@ -4,13 +4,12 @@ the same global batch, and resume from a checkpoint written by process 0."""
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import torch
+from gloo import gloo_env
 
 from models.ptb.model import Config
 from models.ptb.train import RunOptions, Session
@@ -63,23 +62,10 @@ def data() -> dict[str, torch.Tensor]:
     return {"train": mat(31), "valid": mat(16), "test": mat(11)}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_two_gloo_processes_equal_one_process_and_resume(tmp_path):
     d = data()
     torch.save(d, tmp_path / "data.pt")
-    env = dict(
-        os.environ,
-        MASTER_ADDR="127.0.0.1",
-        MASTER_PORT=str(free_port()),
-        WORLD_SIZE="2",
-        OMP_NUM_THREADS="1",
-        PYTHONPATH=str(ROOT),
-    )
+    env = gloo_env(2)
     cfg_json = json.dumps(vars(CFG))
     procs = [
         subprocess.Popen(
