@@ -30,6 +30,7 @@ GROUPS = {
     "zero-filling": ("aten::fill_", "aten::zero_"),
     "softmax + loss": (
         "aten::_log_softmax",
+        "aten::_softmax",
         "aten::_log_softmax_backward_data",
         "aten::nll_loss_forward",
         "aten::nll_loss_backward",
