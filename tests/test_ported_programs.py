@@ -63,19 +63,13 @@ def _port_and_run(src: Path, script: str, flags: list[str], seed: int | None) ->
         timeout=300,
     )
     assert port.returncode == 0, port.stderr
-    launcher = (
-        "import runpy, sys\n"
+    prelude = (
         "from pygraphnn.lua import runtime as lua\n"
-        f"seed = {seed!r}\n"
-        "if seed is not None:\n"
-        "    lua.torch.manualSeed(seed)  # the recording's wrapper seeded Torch's RNG before the program\n"
-        "sys.argv = ['ported'] + sys.argv[1:]\n"
-        "runpy.run_module('ported', run_name='__main__', alter_sys=True)\n"
+        f"lua.torch.manualSeed({seed!r})  # the recording's wrapper seeded Torch's RNG before the program\n"
+        if seed is not None
+        else ""
     )
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([str(src), str(REPO)]))
-    return subprocess.run(
-        [sys.executable, "-c", launcher, *flags], cwd=src, capture_output=True, text=True, timeout=600, env=env
-    )
+    return _run_ported(src, flags, prelude)
 
 
 def _patch(path: Path, old: str, new: str) -> None:
@@ -221,7 +215,7 @@ def test_lstm_char_cnn_small_run_prints_luas_lines(tmp_path, shared_data):
     )
     assert port.returncode == 3, port.stderr  # loadstring: warned about, never a TODO
     assert "0 flagged lines" in port.stderr, port.stderr
-    proc = _port_and_run_ported(src, (small / "flags.txt").read_text().split())
+    proc = _run_ported(src, (small / "flags.txt").read_text().split())
     assert proc.returncode == 0, proc.stderr[-3000:]
     lua = (small / "stdout.txt").read_text().splitlines()
     got = proc.stdout.splitlines()
@@ -235,13 +229,18 @@ def _prepare_lstm_char_cnn(tmp_path: Path, shared_data: Path) -> Path:
     return _prepare("lstm_char_cnn", tmp_path, shared_data)
 
 
-def _port_and_run_ported(src: Path, flags: list[str]) -> subprocess.CompletedProcess:
-    """The already ported package ``ported`` run with ``flags``, one thread, as _port_and_run runs it."""
+def _run_ported(src: Path, flags: list[str], prelude: str = "") -> subprocess.CompletedProcess:
+    """The ported package ``ported`` under ``src`` run with ``flags`` (one thread), after ``prelude``."""
     launcher = (
         "import runpy, sys, torch\n"
         "torch.set_num_threads(1)\n"
+        f"{prelude}"
         "sys.argv = ['ported'] + sys.argv[1:]\n"
         "runpy.run_module('ported', run_name='__main__', alter_sys=True)\n"
+    )
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([str(src), str(REPO)]))
+    return subprocess.run(
+        [sys.executable, "-c", launcher, *flags], cwd=src, capture_output=True, text=True, timeout=600, env=env
     )
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([str(src), str(REPO)]))
     return subprocess.run(

@@ -256,10 +256,13 @@ class TorchTrainer(_Trainer):
     def train_step(self, state: DataState) -> float:
         x, y = self._window(state)
         loss = self._unroll(x, y).sum()
-        self.paramdx.zero_()
+        self._reset_grads()
         loss.backward()
         self._sgd()
         return loss.item() / self.T
+
+    def _reset_grads(self) -> None:
+        self.paramdx.zero_()  # the gradients are views into it: backward adds into zeros
 
     def _valid_window(self, state: DataState) -> float:
         return float(self._unroll(*self._window(state)).mean())
@@ -305,17 +308,11 @@ class WindowTrainer(TorchTrainer):
         self.run_window = torch.compile(self.window, dynamic=False) if compile else self.window
         self.params = [q for q in core.parameters() if q.requires_grad]
 
-    def train_step(self, state: DataState) -> float:
-        """As :meth:`TorchTrainer.train_step`, but the gradients are autograd's own tensors
-        (``.grad`` set to ``None`` first), not views into the flat ``paramdx``: no pass to
-        zero ``paramdx`` and none to add each gradient into it."""
-        x, y = self._window(state)
+    def _reset_grads(self) -> None:
+        """Autograd's own gradient tensors (``.grad`` set to ``None``), not views into the flat
+        ``paramdx``: no pass to zero ``paramdx`` and none to add each gradient into it."""
         for q in self.params:
             q.grad = None
-        loss = self._unroll(x, y).sum()
-        loss.backward()
-        self._sgd()
-        return loss.item() / self.T
 
     def _sgd(self) -> None:
         """``main.lua``'s clip and update in one pass over the parameters:
